@@ -1,0 +1,20 @@
+// Unit specs live beside the code (src/**/*.spec.ts); integration and e2e specs in test/.
+// Type checking is `npm run check`; here ts-jest only transpiles, which keeps test start-up fast.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+
+module.exports = {
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  projects: [
+    { displayName: 'unit', testEnvironment: 'node', transform, rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      testTimeout: 60000,
+    },
+  ],
+};
