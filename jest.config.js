@@ -1,6 +1,6 @@
 // Unit specs live beside the code (src/**/*.spec.ts); integration and e2e specs in test/.
 // Type checking is `npm run check`; here ts-jest only transpiles, which keeps test start-up fast.
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 
 module.exports = {
   testEnvironment: 'node',
@@ -14,6 +14,7 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       testTimeout: 60000,
     },
   ],

@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type DestinationStream } from 'pino';
+import { type AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { PlatformModule } from './platform/platform.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: { logStream?: DestinationStream } = {}): DynamicModule {
+    const workers = config.appRole !== 'api';
+    const http = config.appRole !== 'worker';
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot({ workers, http, logStream: options.logStream })],
+    };
+  }
+}

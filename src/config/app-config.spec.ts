@@ -1,0 +1,84 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const prod = {
+  DATABASE_URL: 'postgres://app:s3cretpw@db.internal:5432/jumpgate',
+  REDIS_URL: 'redis://:r3dispw@redis.internal:6379',
+  ENCRYPTION_KEY: key,
+};
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to production and requires the production variables', () => {
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY']) {
+      const env: Record<string, string> = { ...prod };
+      delete env[name];
+      const err = errorOf(env);
+      expect(err.variable).toBe(name);
+      expect(err.message).toContain(name);
+    }
+  });
+
+  it('treats any unknown NODE_ENV as production', () => {
+    expect(errorOf({ NODE_ENV: 'staging' }).variable).toBe('DATABASE_URL');
+  });
+
+  it('names a malformed DATABASE_URL without echoing its password', () => {
+    const err = errorOf({ ...prod, DATABASE_URL: 'postgres//app:s3cretpw@db:5432/x' });
+    expect(err.variable).toBe('DATABASE_URL');
+    expect(err.message).not.toContain('s3cretpw');
+    const wrongScheme = errorOf({ ...prod, DATABASE_URL: 'mysql://app:s3cretpw@db/x' });
+    expect(wrongScheme.message).toContain('DATABASE_URL');
+    expect(wrongScheme.message).not.toContain('s3cretpw');
+  });
+
+  it('applies API.md defaults', () => {
+    const c = loadConfig(prod);
+    expect(c).toMatchObject({
+      nodeEnv: 'production',
+      port: 3000,
+      appRole: 'all',
+      migrationsRun: true,
+      syncIntervalMinutes: 60,
+      expirySweepSeconds: 30,
+      maxGrantMinutes: 10080,
+      trustProxy: false,
+      docsEnabled: true,
+      bootstrapAdminToken: null,
+      jumpcloudApiUrl: null,
+    });
+    expect(c.encryptionKey.length).toBe(32);
+  });
+
+  it('uses local services outside production', () => {
+    const c = loadConfig({ NODE_ENV: 'development' });
+    expect(c.databaseUrl).toContain('127.0.0.1:54329');
+    expect(c.redisUrl).toContain('127.0.0.1:63799');
+  });
+
+  it.each([
+    ['ENCRYPTION_KEY', 'c2hvcnQ='],
+    ['APP_ROLE', 'scheduler'],
+    ['PORT', 'eighty'],
+    ['MIGRATIONS_RUN', 'maybe'],
+    ['BOOTSTRAP_ADMIN_TOKEN', 'too-short'],
+    ['JUMPCLOUD_API_URL', 'http://emulator.local/api'],
+    ['SYNC_INTERVAL_MINUTES', '-1'],
+  ])('rejects a bad %s', (name, value) => {
+    expect(errorOf({ ...prod, [name]: value }).variable).toBe(name);
+  });
+
+  it('accepts plain http JumpCloud overrides outside production', () => {
+    const c = loadConfig({ NODE_ENV: 'test', JUMPCLOUD_API_URL: 'http://127.0.0.1:4010/api/' });
+    expect(c.jumpcloudApiUrl).toBe('http://127.0.0.1:4010/api');
+  });
+});

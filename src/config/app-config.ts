@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+
+export type NodeEnv = 'production' | 'development' | 'test';
+export type AppRole = 'all' | 'api' | 'worker';
+
+/** The whole environment of API.md, validated once at boot. */
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  appRole: AppRole;
+  migrationsRun: boolean;
+  encryptionKey: Buffer;
+  encryptionKeyPrevious: Buffer | null;
+  bootstrapAdminToken: string | null;
+  jumpcloudApiUrl: string | null;
+  jumpcloudOauthTokenUrl: string | null;
+  syncIntervalMinutes: number;
+  expirySweepSeconds: number;
+  maxGrantMinutes: number;
+  trustProxy: boolean;
+  docsEnabled: boolean;
+  corsOrigins: string[];
+  logLevel: string;
+}
+
+export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jumpgate@127.0.0.1:54329/jumpgate';
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:63799';
+
+/** Raised for a bad or missing variable; the message names the variable and never echoes its value. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid environment: ${variable} ${reason}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function parseUrl(env: Env, name: string, protocols: string[], fallback: string | null): string {
+  const raw = present(env, name);
+  if (raw === undefined) {
+    if (fallback === null) throw new ConfigError(name, 'is required in production');
+    return fallback;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
+  }
+  if (!url.hostname) throw new ConfigError(name, 'has no host');
+  return raw;
+}
+
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, 'must be an integer');
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function parseBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const v = raw.toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(name, 'must be true or false');
+}
+
+function parseKey(env: Env, name: string): Buffer | undefined {
+  const raw = present(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new ConfigError(name, 'must be base64');
+  const key = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+  if (key.length !== 32) throw new ConfigError(name, 'must decode to exactly 32 bytes');
+  return key;
+}
+
+function parseOverride(env: Env, name: string, production: boolean): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  // Production talks to JumpCloud only over TLS; tests point at the emulator over plain HTTP.
+  return parseUrl(env, name, production ? ['https:'] : ['https:', 'http:'], null).replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const rawEnv = present(env, 'NODE_ENV');
+  const nodeEnv: NodeEnv = rawEnv === 'development' || rawEnv === 'test' ? rawEnv : 'production';
+  const production = nodeEnv === 'production';
+
+  const role = present(env, 'APP_ROLE') ?? 'all';
+  if (role !== 'all' && role !== 'api' && role !== 'worker') {
+    throw new ConfigError('APP_ROLE', 'must be all, api or worker');
+  }
+
+  const encryptionKey = parseKey(env, 'ENCRYPTION_KEY');
+  if (!encryptionKey && production) throw new ConfigError('ENCRYPTION_KEY', 'is required in production');
+
+  const bootstrap = present(env, 'BOOTSTRAP_ADMIN_TOKEN') ?? null;
+  if (bootstrap !== null && bootstrap.length < 32) {
+    throw new ConfigError('BOOTSTRAP_ADMIN_TOKEN', 'must be at least 32 characters');
+  }
+
+  const cors = present(env, 'CORS_ORIGINS');
+  return {
+    nodeEnv,
+    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], production ? null : LOCAL_DATABASE_URL),
+    redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], production ? null : LOCAL_REDIS_URL),
+    port: parseInteger(env, 'PORT', 3000, 0, 65535),
+    appRole: role,
+    migrationsRun: parseBool(env, 'MIGRATIONS_RUN', true),
+    // Outside production a random key per process keeps development free of setup; stored secrets
+    // then do not survive a restart, which is why production requires the variable.
+    encryptionKey: encryptionKey ?? randomBytes(32),
+    encryptionKeyPrevious: parseKey(env, 'ENCRYPTION_KEY_PREVIOUS') ?? null,
+    bootstrapAdminToken: bootstrap,
+    jumpcloudApiUrl: parseOverride(env, 'JUMPCLOUD_API_URL', production),
+    jumpcloudOauthTokenUrl: parseOverride(env, 'JUMPCLOUD_OAUTH_TOKEN_URL', production),
+    syncIntervalMinutes: parseInteger(env, 'SYNC_INTERVAL_MINUTES', 60, 0, 525600),
+    expirySweepSeconds: parseInteger(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 86400),
+    maxGrantMinutes: parseInteger(env, 'MAX_GRANT_MINUTES', 10080, 1, 525600),
+    trustProxy: parseBool(env, 'TRUST_PROXY', false),
+    docsEnabled: parseBool(env, 'DOCS_ENABLED', true),
+    corsOrigins: cors ? cors.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    logLevel: present(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+  };
+}
+
+/** Values the logger must never print, whatever field they turn up in. */
+export function sensitiveValues(config: AppConfig): string[] {
+  const out: string[] = [config.encryptionKey.toString('base64'), config.encryptionKey.toString('base64url')];
+  if (config.encryptionKeyPrevious) out.push(config.encryptionKeyPrevious.toString('base64'));
+  if (config.bootstrapAdminToken) out.push(config.bootstrapAdminToken);
+  for (const raw of [config.databaseUrl, config.redisUrl]) {
+    const pw = new URL(raw).password;
+    if (pw) out.push(pw, decodeURIComponent(pw));
+  }
+  return out.filter((v) => v.length >= 4);
+}

@@ -1,0 +1,53 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * Every domain error code and the HTTP status it maps to. Services throw AppError with one of these
+ * codes and never an HTTP exception; adding a code without a status does not compile.
+ */
+export const ERROR_STATUS = {
+  validation_failed: HttpStatus.BAD_REQUEST,
+  invalid_cursor: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  separation_of_duties: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  invalid_state: HttpStatus.CONFLICT,
+  email_taken: HttpStatus.CONFLICT,
+  too_many_attempts: HttpStatus.TOO_MANY_REQUESTS,
+  // connections (API.md): credentials tested before they are saved
+  bad_credentials: HttpStatus.BAD_REQUEST,
+  wrong_org: HttpStatus.BAD_REQUEST,
+  missing_permission: HttpStatus.BAD_REQUEST,
+  unavailable: HttpStatus.BAD_GATEWAY,
+  connection_in_use: HttpStatus.CONFLICT,
+  // just-in-time access (API.md)
+  not_requestable: HttpStatus.BAD_REQUEST,
+  not_eligible: HttpStatus.BAD_REQUEST,
+  duration_exceeds_policy: HttpStatus.BAD_REQUEST,
+  justification_required: HttpStatus.BAD_REQUEST,
+  no_account: HttpStatus.BAD_REQUEST,
+  dynamic_group: HttpStatus.BAD_REQUEST,
+  already_member: HttpStatus.CONFLICT,
+  request_pending: HttpStatus.CONFLICT,
+} as const satisfies Record<string, HttpStatus>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
+export const forbidden = (message = 'You may not do this'): AppError => new AppError('forbidden', message);

@@ -1,0 +1,110 @@
+import { NestFactory } from '@nestjs/core';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
+import { Writable } from 'node:stream';
+import { AppModule } from '../../src/app.module';
+import { type AppConfig, loadConfig } from '../../src/config/app-config';
+import { configureApp, createFastifyAdapter } from '../../src/platform/http/configure-app';
+import { createTestDatabase } from './database';
+
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 42).toString('base64');
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  url: string;
+  databaseUrl: string;
+  databaseName: string;
+  redisUrl: string;
+  /** Every log line the application wrote. */
+  logs: string[];
+  request<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<HttpResult<T>>;
+  close(): Promise<void>;
+}
+
+/** The Redis database of this jest worker: files in one worker run one after another. */
+export function testRedisUrl(): string {
+  const base = process.env.REDIS_URL;
+  if (!base) throw new Error('REDIS_URL is not set (run the tests with npm test)');
+  const u = new URL(base);
+  u.pathname = `/${Number(process.env.JEST_WORKER_ID ?? '1') % 16}`;
+  return u.toString();
+}
+
+export async function flushTestRedis(url = testRedisUrl()): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  await r.flushdb();
+  r.disconnect();
+}
+
+/** Boots the real application (HTTP and workers) on a fresh database and this worker's Redis. */
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const redisUrl = env.REDIS_URL ?? testRedisUrl();
+  if (!env.REDIS_URL) await flushTestRedis(redisUrl);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    MIGRATIONS_RUN: 'false',
+    SYNC_INTERVAL_MINUTES: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { logStream }),
+    createFastifyAdapter(config),
+    { bufferLogs: true },
+  );
+  await configureApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    url,
+    databaseUrl: db.url,
+    databaseName: db.name,
+    redisUrl,
+    logs,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined = options.rawBody;
+      if (options.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(options.body);
+      }
+      const res = await fetch(url + path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+      return { status: res.status, headers: res.headers, body: parsed as never, text };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
