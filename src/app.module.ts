@@ -3,6 +3,8 @@ import { type DestinationStream } from 'pino';
 import { type AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { PlatformModule } from './platform/platform.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 
 @Module({})
 export class AppModule {
@@ -11,7 +13,12 @@ export class AppModule {
     const http = config.appRole !== 'worker';
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), PlatformModule.forRoot({ workers, http, logStream: options.logStream })],
+      imports: [
+        ConfigModule.forRoot(config),
+        PlatformModule.forRoot({ workers, http, logStream: options.logStream }),
+        AuditModule,
+        AuthModule,
+      ],
     };
   }
 }

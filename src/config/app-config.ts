@@ -23,6 +23,9 @@ export interface AppConfig {
   docsEnabled: boolean;
   corsOrigins: string[];
   logLevel: string;
+  /** Failed authentications one client address may make per window before it gets 429. */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
 }
 
 export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jumpgate@127.0.0.1:54329/jumpgate';
@@ -119,7 +122,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const cors = present(env, 'CORS_ORIGINS');
   return {
     nodeEnv,
-    databaseUrl: parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], production ? null : LOCAL_DATABASE_URL),
+    databaseUrl: parseUrl(
+      env,
+      'DATABASE_URL',
+      ['postgres:', 'postgresql:'],
+      production ? null : LOCAL_DATABASE_URL,
+    ),
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], production ? null : LOCAL_REDIS_URL),
     port: parseInteger(env, 'PORT', 3000, 0, 65535),
     appRole: role,
@@ -136,8 +144,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxGrantMinutes: parseInteger(env, 'MAX_GRANT_MINUTES', 10080, 1, 525600),
     trustProxy: parseBool(env, 'TRUST_PROXY', false),
     docsEnabled: parseBool(env, 'DOCS_ENABLED', true),
-    corsOrigins: cors ? cors.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: cors
+      ? cors
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     logLevel: present(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    authFailureLimit: parseInteger(env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+    authFailureWindowSeconds: parseInteger(env, 'AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),
   };
 }
 

@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { AllExceptionsFilter } from './http/http-exception.filter';
 import { LoggingModule } from './logging/logging.module';
 import { QueueModule } from './queue/queue.module';
+import { RedisModule } from './redis/redis.module';
 import { ClusterTickService } from './scheduling/cluster-tick.service';
 
 export interface PlatformOptions {
@@ -30,6 +31,7 @@ export class PlatformModule {
         LoggingModule.forRoot(options.logStream),
         DatabaseModule,
         QueueModule,
+        RedisModule,
         EventEmitterModule.forRoot(),
         ...(options.workers ? [ScheduleModule.forRoot()] : []),
         ...(options.http ? [HealthModule] : []),

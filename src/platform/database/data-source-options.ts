@@ -4,7 +4,10 @@ import { type DataSourceOptions } from 'typeorm';
 // Entities and migrations are found by glob so that dist/ (compiled .js) and ts-jest (.ts) both work.
 const ROOT = join(__dirname, '..', '..', '..');
 
-export function dataSourceOptions(databaseUrl: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(
+  databaseUrl: string,
+  extra: Partial<DataSourceOptions> = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,

@@ -6,7 +6,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const direction = process.argv[2] === 'revert' ? 'revert' : 'up';
   const applied = await runMigrations(config.databaseUrl, direction);
-  console.log(direction === 'revert' ? 'Reverted the last migration' : `Applied ${applied.length} migration(s)`);
+  console.log(
+    direction === 'revert' ? 'Reverted the last migration' : `Applied ${applied.length} migration(s)`,
+  );
   for (const name of applied) console.log(`  ${name}`);
 }
 

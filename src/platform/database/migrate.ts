@@ -8,7 +8,10 @@ export const MIGRATION_LOCK_KEY = 727_100_001;
  * Applies pending migrations under a Postgres advisory lock, so several processes starting at once
  * apply them exactly once; the others wait and then find nothing pending.
  */
-export async function runMigrations(databaseUrl: string, direction: 'up' | 'revert' = 'up'): Promise<string[]> {
+export async function runMigrations(
+  databaseUrl: string,
+  direction: 'up' | 'revert' = 'up',
+): Promise<string[]> {
   const ds = new DataSource(dataSourceOptions(databaseUrl, { extra: { max: 2 } }));
   await ds.initialize();
   const lock = ds.createQueryRunner();

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply } from 'fastify';
-import { Public } from '../http/public.decorator';
+import { Public } from '../http/policy';
 import { type HealthReport, HealthService } from './health.service';
 
 @ApiTags('health')

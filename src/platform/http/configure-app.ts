@@ -30,7 +30,14 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   await app.register(helmet, {
     // Swagger UI needs inline scripts and styles; the API itself serves only JSON and CSV.
     contentSecurityPolicy: config.docsEnabled
-      ? { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } }
+      ? {
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'", "'unsafe-inline'"],
+            styleSrc: ["'self'", "'unsafe-inline'"],
+            imgSrc: ["'self'", 'data:'],
+          },
+        }
       : undefined,
   });
   if (config.corsOrigins.length > 0) {

@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { type FastifyReply } from 'fastify';
 import { AppError } from './app-error';
@@ -29,7 +36,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof AppError) {
-      return { statusCode: exception.status, error: reason(exception.status), message: exception.message, code: exception.code };
+      return {
+        statusCode: exception.status,
+        error: reason(exception.status),
+        message: exception.message,
+        code: exception.code,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -45,7 +57,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { statusCode: status, error: reason(status), message: (exception as Error).message };
     }
-    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: reason(500), message: 'Internal server error' };
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: reason(500),
+      message: 'Internal server error',
+    };
   }
 }
 

@@ -39,7 +39,12 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
   if (cursor === undefined) return null;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (typeof v === 'object' && v !== null && typeof (v as CursorPosition).k === 'string' && typeof (v as CursorPosition).id === 'string') {
+    if (
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as CursorPosition).k === 'string' &&
+      typeof (v as CursorPosition).id === 'string'
+    ) {
       return v as CursorPosition;
     }
   } catch {
@@ -49,7 +54,12 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
 }
 
 /** Given rows fetched with limit + 1, the page and the cursor of its last row. */
-export function toPage<R, T>(rows: R[], limit: number, key: (row: R) => CursorPosition, map: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  key: (row: R) => CursorPosition,
+  map: (row: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const slice = more ? rows.slice(0, limit) : rows;
   return {
@@ -59,3 +69,8 @@ export function toPage<R, T>(rows: R[], limit: number, key: (row: R) => CursorPo
 }
 
 export const DEFAULT_LIMIT = 50;
+
+/** SQL for a timestamptz as a microsecond-precise UTC string, the sort key of a cursor. */
+export function cursorKey(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}

@@ -1,0 +1,244 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { type Actor } from '../platform/actor';
+import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import {
+  type ChainedFields,
+  type ChainKey,
+  chainHash,
+  deriveChainKey,
+  hashesEqual,
+  sequentialUuid,
+} from './audit-chain';
+
+// Serialises appends so the chain never forks; held until the appending transaction ends.
+export const AUDIT_APPEND_LOCK_KEY = 727_100_003;
+const VERIFY_BATCH = 5000;
+
+export interface AuditEventInput {
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  /** The change, with counts for bulk work; never a secret (secret-named keys are dropped). */
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  at: string;
+  actor: { type: 'principal' | 'system'; id: string | null; email: string | null };
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  since?: Date;
+  action?: string;
+  actorId?: string;
+  targetId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  headId: string | null;
+  firstBrokenId: string | null;
+}
+
+interface Row {
+  seq: string;
+  id: string;
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  data: Record<string, unknown>;
+  key_id: string;
+  prev_hash: string | null;
+  hash: string;
+}
+
+const SECRET_KEY = /secret|password|passwd|token$|^token|apikey|api_key|authorization|credential/i;
+
+/** Drops secret-named fields at any depth: defence in depth, callers should not pass them at all. */
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (SECRET_KEY.test(k) && !/^token(Id|Name|Prefix)$/i.test(k)) continue;
+    out[k] = withoutSecrets(v);
+  }
+  return out;
+}
+
+function fieldsOf(row: Row): ChainedFields {
+  return {
+    seq: String(row.seq),
+    id: row.id,
+    at: row.at.toISOString(),
+    actorType: row.actor_type,
+    actorId: row.actor_id,
+    actorEmail: row.actor_email,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    data: row.data,
+    prevHash: row.prev_hash,
+  };
+}
+
+function toView(row: Row): AuditEventView {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: { type: row.actor_type as 'principal' | 'system', id: row.actor_id, email: row.actor_email },
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    data: row.data,
+  };
+}
+
+/**
+ * The append-only, keyed hash chain of events (ARCHITECTURE.md "Audit"). Other modules call `record`
+ * inside their own transaction, so an action and its event commit or roll back together.
+ */
+@Injectable()
+export class AuditService {
+  private readonly key: ChainKey;
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.key = deriveChainKey(config.encryptionKey);
+    this.keys.set(this.key.id, this.key.key);
+    if (config.encryptionKeyPrevious) {
+      // Events written before a key rotation still verify, under the key they were written with.
+      const previous = deriveChainKey(config.encryptionKeyPrevious);
+      this.keys.set(previous.id, previous.key);
+    }
+  }
+
+  /** Appends one event inside the caller's transaction. */
+  async record(manager: EntityManager, actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('AuditService.record must run inside the transaction of the action it records');
+    }
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+    const head = (await manager.query(`SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`)) as {
+      hash: string;
+      at: Date;
+    }[];
+    const [{ seq }] = (await manager.query(`SELECT nextval('audit_events_seq')::text AS seq`)) as {
+      seq: string;
+    }[];
+    // Times never go backwards along the chain, so ids (built from time and seq) sort like the chain.
+    const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
+    const data = JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>;
+    const row: Row = {
+      seq,
+      id: sequentialUuid(atMs, BigInt(seq)),
+      at: new Date(atMs),
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_email: actor.type === 'principal' ? actor.email : null,
+      action: input.action,
+      target_type: input.targetType ?? null,
+      target_id: input.targetId ?? null,
+      data,
+      key_id: this.key.id,
+      prev_hash: head[0]?.hash ?? null,
+      hash: '',
+    };
+    row.hash = chainHash(this.key.key, fieldsOf(row));
+    await manager.query(
+      `INSERT INTO audit_events (seq, id, at, actor_type, actor_id, actor_email, action, target_type, target_id,
+         data, key_id, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        row.seq,
+        row.id,
+        row.at,
+        row.actor_type,
+        row.actor_id,
+        row.actor_email,
+        row.action,
+        row.target_type,
+        row.target_id,
+        JSON.stringify(row.data),
+        row.key_id,
+        row.prev_hash,
+        row.hash,
+      ],
+    );
+    return toView(row);
+  }
+
+  /** For actions with nothing else to write: the event in a transaction of its own. */
+  async recordAlone(actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
+    return this.dataSource.transaction((m) => this.record(m, actor, input));
+  }
+
+  async list(_actor: Actor, filter: AuditFilter): Promise<Page<AuditEventView>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown): void => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.since) add('at >= ?', filter.since);
+    if (filter.action) add('action = ?', filter.action);
+    if (filter.actorId) add('actor_id = ?', filter.actorId);
+    if (filter.targetId) add('target_id = ?', filter.targetId);
+    const cursor = decodeCursor(filter.cursor);
+    if (cursor) add('seq > ?', cursor.k);
+    params.push(filter.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY seq LIMIT $${params.length}`,
+      params,
+    )) as Row[];
+    return toPage(rows, filter.limit, (r) => ({ k: String(r.seq), id: r.id }), toView);
+  }
+
+  /** Recomputes the whole chain in batches and names the first event that does not match. */
+  async verify(_actor: Actor): Promise<VerifyResult> {
+    let checked = 0;
+    let headId: string | null = null;
+    let prevHash: string | null = null;
+    let lastSeq = '0';
+    let firstBrokenId: string | null = null;
+    for (;;) {
+      const rows = (await this.dataSource.query(
+        `SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [lastSeq, VERIFY_BATCH],
+      )) as Row[];
+      for (const row of rows) {
+        checked++;
+        const key = this.keys.get(row.key_id);
+        const intact =
+          key !== undefined &&
+          row.prev_hash === prevHash &&
+          hashesEqual(row.hash, chainHash(key, fieldsOf(row)));
+        if (!intact && firstBrokenId === null) firstBrokenId = row.id;
+        prevHash = row.hash;
+        headId = row.id;
+      }
+      if (rows.length < VERIFY_BATCH) break;
+      lastSeq = String(rows[rows.length - 1].seq);
+    }
+    return { ok: firstBrokenId === null, checked, headId, firstBrokenId };
+  }
+}

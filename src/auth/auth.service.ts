@@ -1,0 +1,295 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { type Actor, isAdmin, type Role } from '../platform/actor';
+import { AppError, forbidden, notFound } from '../platform/http/app-error';
+import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { type AccountLinkResolver, type LinkedAccount } from './account-links';
+import {
+  type CreatedTokenResponse,
+  type CreateTokenDto,
+  type PrincipalResponse,
+  type TokenResponse,
+  type UpdatePrincipalDto,
+} from './dto/principal.dto';
+import { type PrincipalRow, PrincipalsRepository, type TokenRow } from './principals.repository';
+import { generateToken, hashToken, secretsEqual, TOKEN_PREFIX } from './tokens';
+
+export const BOOTSTRAP_EMAIL = 'bootstrap-admin';
+const DEFAULT_TOKEN_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+export function toPrincipalResponse(p: PrincipalRow): PrincipalResponse {
+  return {
+    id: p.id,
+    email: p.email,
+    displayName: p.display_name,
+    roles: p.roles,
+    disabled: p.disabled,
+    createdAt: p.created_at.toISOString(),
+  };
+}
+
+function toTokenResponse(t: TokenRow): TokenResponse {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    createdAt: t.created_at.toISOString(),
+    expiresAt: t.expires_at.toISOString(),
+    lastUsedAt: t.last_used_at?.toISOString() ?? null,
+    revokedAt: t.revoked_at?.toISOString() ?? null,
+  };
+}
+
+export function actorOf(p: PrincipalRow): Actor {
+  return { type: 'principal', id: p.id, email: p.email, roles: p.roles, isBootstrap: p.is_bootstrap };
+}
+
+export type AuthOutcome =
+  { ok: true; actor: Actor } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' };
+
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AuthService.name);
+  private bootstrap: PrincipalRow | null = null;
+  private resolver: AccountLinkResolver | null = null;
+
+  constructor(
+    private readonly repo: PrincipalsRepository,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The directory registers how principals link to accounts (auth imports no domain). */
+  registerAccountLinks(resolver: AccountLinkResolver): void {
+    this.resolver = resolver;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.bootstrapAdminToken) this.bootstrap = await this.ensureBootstrapPrincipal();
+  }
+
+  /** The principal `bootstrap-admin` exists once, with role admin, whenever the variable is set. */
+  private async ensureBootstrapPrincipal(): Promise<PrincipalRow> {
+    return this.dataSource.transaction(async (m) => {
+      const created = await this.repo.insert(m, {
+        email: BOOTSTRAP_EMAIL,
+        displayName: 'Bootstrap admin',
+        roles: ['admin'],
+        isBootstrap: true,
+      });
+      if (created) {
+        await this.audit.record(m, actorOf(created), {
+          action: 'principal.created',
+          targetType: 'principal',
+          targetId: created.id,
+          data: { email: created.email, roles: created.roles, bootstrap: true },
+        });
+        return created;
+      }
+      const existing = await this.repo.getByEmail(BOOTSTRAP_EMAIL, m);
+      if (!existing) throw new Error('bootstrap principal vanished');
+      return existing;
+    });
+  }
+
+  /** Resolves a bearer token to an actor; expiry, revocation and disabling apply on the next request. */
+  async authenticate(token: string): Promise<AuthOutcome> {
+    if (this.config.bootstrapAdminToken && secretsEqual(token, this.config.bootstrapAdminToken)) {
+      const p = this.bootstrap ? await this.repo.getById(this.bootstrap.id) : null;
+      if (!p) return { ok: false, reason: 'unknown' };
+      return p.disabled ? { ok: false, reason: 'disabled' } : { ok: true, actor: actorOf(p) };
+    }
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { ok: false, reason: 'unknown' };
+    const row = await this.repo.getTokenByHash(hashToken(token));
+    if (!row) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at) return { ok: false, reason: 'revoked' };
+    if (row.expires_at.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
+    if (row.principal.disabled) return { ok: false, reason: 'disabled' };
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
+      await this.repo
+        .touchToken(row.id)
+        .catch((err: unknown) => this.logger.warn({ err }, 'lastUsedAt not written'));
+    }
+    return { ok: true, actor: actorOf(row.principal) };
+  }
+
+  async createPrincipal(
+    actor: Actor,
+    dto: { email: string; displayName?: string; roles?: Role[] },
+  ): Promise<PrincipalResponse> {
+    return this.dataSource.transaction(async (m) => {
+      const p = await this.repo.insert(m, {
+        email: dto.email,
+        displayName: dto.displayName ?? null,
+        roles: dto.roles ?? [],
+      });
+      if (!p) throw new AppError('email_taken', 'A principal with this email already exists');
+      await this.audit.record(m, actor, {
+        action: 'principal.created',
+        targetType: 'principal',
+        targetId: p.id,
+        data: { email: p.email, roles: p.roles },
+      });
+      return toPrincipalResponse(p);
+    });
+  }
+
+  /** Finds or creates (no roles, no token) the principal of an email: reviewers by manager, for instance. */
+  async ensurePrincipalForEmail(
+    actor: Actor,
+    email: string,
+    displayName: string | null,
+  ): Promise<PrincipalRow> {
+    const existing = await this.repo.getByEmail(email);
+    if (existing) return existing;
+    return this.dataSource.transaction(async (m) => {
+      const p =
+        (await this.repo.insert(m, { email, displayName, roles: [] })) ??
+        (await this.repo.getByEmail(email, m));
+      if (!p) throw new Error('principal neither inserted nor found');
+      await this.audit.record(m, actor, {
+        action: 'principal.created',
+        targetType: 'principal',
+        targetId: p.id,
+        data: { email: p.email, roles: [], automatic: true },
+      });
+      return p;
+    });
+  }
+
+  async listPrincipals(_actor: Actor, limit: number, cursor?: string): Promise<Page<PrincipalResponse>> {
+    const rows = await this.repo.list(limit, decodeCursor(cursor));
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
+      toPrincipalResponse,
+    );
+  }
+
+  async getPrincipal(_actor: Actor, id: string): Promise<PrincipalResponse> {
+    const p = await this.repo.getById(id);
+    if (!p) throw notFound('Principal');
+    return toPrincipalResponse(p);
+  }
+
+  async updatePrincipal(actor: Actor, id: string, dto: UpdatePrincipalDto): Promise<PrincipalResponse> {
+    return this.dataSource.transaction(async (m) => {
+      const before = await this.repo.getById(id, m);
+      if (!before) throw notFound('Principal');
+      if (before.is_bootstrap && (dto.roles !== undefined || dto.disabled !== undefined)) {
+        // Its power comes from BOOTSTRAP_ADMIN_TOKEN: unset the variable to retire it.
+        throw new AppError('invalid_state', 'The bootstrap admin is managed by BOOTSTRAP_ADMIN_TOKEN');
+      }
+      const after = await this.repo.update(m, id, dto);
+      if (!after) throw notFound('Principal');
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      if (dto.displayName !== undefined && before.display_name !== after.display_name) {
+        changes.displayName = { from: before.display_name, to: after.display_name };
+      }
+      if (dto.roles !== undefined && before.roles.join() !== after.roles.join()) {
+        changes.roles = { from: before.roles, to: after.roles };
+      }
+      if (dto.disabled !== undefined && before.disabled !== after.disabled) {
+        changes.disabled = { from: before.disabled, to: after.disabled };
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.audit.record(m, actor, {
+          action: 'principal.updated',
+          targetType: 'principal',
+          targetId: id,
+          data: { changes },
+        });
+      }
+      return toPrincipalResponse(after);
+    });
+  }
+
+  /** Mints a token for `principalId`; an admin minting for someone else is audited as such. */
+  async mintToken(actor: Actor, principalId: string, dto: CreateTokenDto): Promise<CreatedTokenResponse> {
+    if (actor.type !== 'principal') throw forbidden();
+    if (principalId !== actor.id && !isAdmin(actor)) throw forbidden('Only admins mint tokens for others');
+    return this.dataSource.transaction(async (m) => {
+      const owner = await this.repo.getById(principalId, m);
+      if (!owner) throw notFound('Principal');
+      const { token, prefix, hash } = generateToken();
+      const days = dto.expiresInDays ?? DEFAULT_TOKEN_DAYS;
+      const row = await this.repo.insertToken(m, {
+        principalId,
+        name: dto.name,
+        prefix,
+        hash,
+        createdBy: actor.id,
+        expiresAt: new Date(Date.now() + days * DAY_MS),
+      });
+      await this.audit.record(m, actor, {
+        action: 'token.minted',
+        targetType: 'token',
+        targetId: row.id,
+        data: {
+          principalId,
+          name: row.name,
+          tokenPrefix: prefix,
+          expiresAt: row.expires_at.toISOString(),
+          mintedForOther: principalId !== actor.id,
+        },
+      });
+      return { id: row.id, name: row.name, token, prefix, expiresAt: row.expires_at.toISOString() };
+    });
+  }
+
+  async listTokens(
+    _actor: Actor,
+    principalId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<TokenResponse>> {
+    if (!(await this.repo.getById(principalId))) throw notFound('Principal');
+    const rows = await this.repo.listTokens(principalId, limit, decodeCursor(cursor));
+    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toTokenResponse);
+  }
+
+  /** A principal revokes its own tokens; admins revoke anyone's. */
+  async revokeToken(actor: Actor, tokenId: string): Promise<void> {
+    const token = await this.repo.getToken(tokenId);
+    if (!token) throw notFound('Token');
+    if (actor.type !== 'principal' || (token.principal_id !== actor.id && !isAdmin(actor))) {
+      throw forbidden('You may revoke only your own tokens');
+    }
+    await this.dataSource.transaction(async (m) => {
+      await this.repo.revokeToken(m, tokenId);
+      await this.audit.record(m, actor, {
+        action: 'token.revoked',
+        targetType: 'token',
+        targetId: tokenId,
+        data: {
+          principalId: token.principal_id,
+          tokenPrefix: token.prefix,
+          alreadyRevoked: token.revoked_at !== null,
+        },
+      });
+    });
+  }
+
+  async me(actor: Actor): Promise<PrincipalResponse & { accounts: LinkedAccount[] }> {
+    if (actor.type !== 'principal') throw forbidden();
+    const p = await this.repo.getById(actor.id);
+    if (!p) throw notFound('Principal');
+    const accounts = this.resolver ? await this.resolver.accountsForEmail(p.email) : [];
+    return { ...toPrincipalResponse(p), accounts };
+  }
+
+  /** Which of these principal ids exist: services validating reviewer or approver lists ask this. */
+  async existingPrincipalIds(ids: string[]): Promise<string[]> {
+    return this.repo.existingIds(ids);
+  }
+
+  async getPrincipalRow(id: string): Promise<PrincipalRow | null> {
+    return this.repo.getById(id);
+  }
+}

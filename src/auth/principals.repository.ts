@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type Role } from '../platform/actor';
+import { returned } from '../platform/database/sql';
+import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+
+export interface PrincipalRow {
+  id: string;
+  /** created_at to the microsecond, as cursors need it (a JS Date keeps only milliseconds). */
+  ck?: string;
+  email: string;
+  display_name: string | null;
+  roles: Role[];
+  disabled: boolean;
+  is_bootstrap: boolean;
+  created_at: Date;
+}
+
+export interface TokenRow {
+  id: string;
+  ck?: string;
+  principal_id: string;
+  name: string;
+  prefix: string;
+  created_by: string | null;
+  created_at: Date;
+  expires_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export type TokenWithPrincipal = TokenRow & { principal: PrincipalRow };
+
+const PRINCIPAL_COLS = 'id, email, display_name, roles, disabled, is_bootstrap, created_at';
+const TOKEN_COLS =
+  'id, principal_id, name, prefix, created_by, created_at, expires_at, last_used_at, revoked_at';
+
+@Injectable()
+export class PrincipalsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private db(m?: EntityManager): EntityManager {
+    return m ?? this.dataSource.manager;
+  }
+
+  async getById(id: string, m?: EntityManager): Promise<PrincipalRow | null> {
+    const rows = (await this.db(m).query(`SELECT ${PRINCIPAL_COLS} FROM principals WHERE id = $1`, [
+      id,
+    ])) as PrincipalRow[];
+    return rows[0] ?? null;
+  }
+
+  async getByEmail(email: string, m?: EntityManager): Promise<PrincipalRow | null> {
+    const rows = (await this.db(m).query(
+      `SELECT ${PRINCIPAL_COLS} FROM principals WHERE lower(email) = lower($1)`,
+      [email],
+    )) as PrincipalRow[];
+    return rows[0] ?? null;
+  }
+
+  /** Inserts unless the email is taken (case-insensitively); returns null when it is. */
+  async insert(
+    m: EntityManager,
+    p: { email: string; displayName: string | null; roles: Role[]; isBootstrap?: boolean },
+  ): Promise<PrincipalRow | null> {
+    const rows = (await m.query(
+      `INSERT INTO principals (email, display_name, roles, is_bootstrap) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${PRINCIPAL_COLS}`,
+      [p.email, p.displayName, p.roles, p.isBootstrap ?? false],
+    )) as PrincipalRow[];
+    return rows[0] ?? null;
+  }
+
+  async update(
+    m: EntityManager,
+    id: string,
+    patch: { displayName?: string | null; roles?: Role[]; disabled?: boolean },
+  ): Promise<PrincipalRow | null> {
+    const rows = returned<PrincipalRow>(
+      await m.query(
+        `UPDATE principals SET
+         display_name = CASE WHEN $2::boolean THEN $3::text ELSE display_name END,
+         roles = COALESCE($4::text[], roles),
+         disabled = COALESCE($5::boolean, disabled),
+         updated_at = now()
+       WHERE id = $1 RETURNING ${PRINCIPAL_COLS}`,
+        [
+          id,
+          patch.displayName !== undefined,
+          patch.displayName ?? null,
+          patch.roles ?? null,
+          patch.disabled ?? null,
+        ],
+      ),
+    ) as PrincipalRow[];
+    return rows[0] ?? null;
+  }
+
+  async list(limit: number, after: CursorPosition | null): Promise<PrincipalRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${PRINCIPAL_COLS}, ${cursorKey('created_at')} AS ck FROM principals
+       WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+       ORDER BY created_at, id LIMIT $3`,
+      [after?.k ?? null, after?.id ?? null, limit + 1],
+    )) as PrincipalRow[];
+  }
+
+  async insertToken(
+    m: EntityManager,
+    t: {
+      principalId: string;
+      name: string;
+      prefix: string;
+      hash: Buffer;
+      createdBy: string | null;
+      expiresAt: Date;
+    },
+  ): Promise<TokenRow> {
+    const rows = (await m.query(
+      `INSERT INTO api_tokens (principal_id, name, prefix, token_hash, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TOKEN_COLS}`,
+      [t.principalId, t.name, t.prefix, t.hash, t.createdBy, t.expiresAt],
+    )) as TokenRow[];
+    return rows[0];
+  }
+
+  async getTokenByHash(hash: Buffer): Promise<TokenWithPrincipal | null> {
+    const rows = (await this.dataSource.query(
+      `SELECT t.id, t.principal_id, t.name, t.prefix, t.created_by, t.created_at, t.expires_at, t.last_used_at,
+              t.revoked_at, row_to_json(p) AS principal
+       FROM api_tokens t JOIN principals p ON p.id = t.principal_id
+       WHERE t.token_hash = $1`,
+      [hash],
+    )) as (TokenRow & { principal: PrincipalRow & { created_at: string } })[];
+    const row = rows[0];
+    if (!row) return null;
+    return { ...row, principal: { ...row.principal, created_at: new Date(row.principal.created_at) } };
+  }
+
+  async getToken(id: string): Promise<TokenRow | null> {
+    const rows = (await this.dataSource.query(`SELECT ${TOKEN_COLS} FROM api_tokens WHERE id = $1`, [
+      id,
+    ])) as TokenRow[];
+    return rows[0] ?? null;
+  }
+
+  async listTokens(principalId: string, limit: number, after: CursorPosition | null): Promise<TokenRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${TOKEN_COLS}, ${cursorKey('created_at')} AS ck FROM api_tokens
+       WHERE principal_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       ORDER BY created_at, id LIMIT $4`,
+      [principalId, after?.k ?? null, after?.id ?? null, limit + 1],
+    )) as TokenRow[];
+  }
+
+  async revokeToken(m: EntityManager, id: string): Promise<TokenRow | null> {
+    const rows = returned<TokenRow>(
+      await m.query(
+        `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${TOKEN_COLS}`,
+        [id],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** At most one write a minute per token, however many requests it makes. */
+  async touchToken(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE api_tokens SET last_used_at = now()
+       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+
+  /** Principals with these ids that exist (set-wise, for services validating lists of principals). */
+  async existingIds(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.dataSource.query(`SELECT id FROM principals WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ])) as {
+      id: string;
+    }[];
+    return rows.map((r) => r.id);
+  }
+}
