@@ -1,0 +1,78 @@
+import Bottleneck from 'bottleneck';
+import { DEFAULTS, type JumpCloudLimits } from './jumpcloud.options';
+
+export interface CachedToken {
+  accessToken: string;
+  /** Epoch ms after which the token is not used any more (expiry minus a margin). */
+  refreshAt: number;
+}
+
+/**
+ * What every client of one connection shares inside a process: the limiter (concurrency and
+ * requests/s), a pause set by a 429 so that all callers back off together, and the token cache.
+ * BullMQ's open-source limiter is per queue, so per-connection limits live here (ARCHITECTURE.md).
+ */
+export class ConnectionState {
+  readonly limiter: Bottleneck;
+  pausedUntil = 0;
+  /** Keyed by token URL + client id + a digest of the secret, so a rotated secret gets a new token. */
+  readonly tokens = new Map<string, CachedToken>();
+  readonly tokenFetches = new Map<string, Promise<CachedToken>>();
+  private limitsKey: string;
+
+  constructor(limits: JumpCloudLimits | undefined) {
+    const s = settingsOf(limits);
+    this.limiter = new Bottleneck(s);
+    this.limitsKey = JSON.stringify(s);
+  }
+
+  /** A connection's limits may be edited while clients exist; the last writer wins. */
+  applyLimits(limits: JumpCloudLimits | undefined): void {
+    const s = settingsOf(limits);
+    const key = JSON.stringify(s);
+    if (key === this.limitsKey) return;
+    this.limitsKey = key;
+    this.limiter.updateSettings(s);
+  }
+}
+
+function settingsOf(limits: JumpCloudLimits | undefined): Bottleneck.ConstructorOptions {
+  const maxConcurrent = limits?.maxConcurrent ?? DEFAULTS.limits.maxConcurrent;
+  const rps = limits?.requestsPerSecond ?? DEFAULTS.limits.requestsPerSecond;
+  if (!(maxConcurrent >= 1) || !(rps > 0)) {
+    throw new RangeError('JumpCloud limits: maxConcurrent must be ≥ 1 and requestsPerSecond > 0');
+  }
+  // minTime spaces request starts evenly, so a burst never exceeds the per-second budget.
+  return { maxConcurrent: Math.floor(maxConcurrent), minTime: 1000 / rps };
+}
+
+/** Process-wide registry of connection states, keyed by the caller's connection key. */
+export class JumpCloudConnectionRegistry {
+  private readonly states = new Map<string, ConnectionState>();
+
+  get(key: string, limits: JumpCloudLimits | undefined): ConnectionState {
+    let s = this.states.get(key);
+    if (s === undefined) {
+      s = new ConnectionState(limits);
+      this.states.set(key, s);
+    } else {
+      s.applyLimits(limits);
+    }
+    return s;
+  }
+
+  /** Drop a connection (deleted, or its credentials rotated): its cached tokens go with it. */
+  forget(key: string): void {
+    const s = this.states.get(key);
+    if (s === undefined) return;
+    this.states.delete(key);
+    s.tokens.clear();
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+}
+
+/** The registry used when the caller passes none: one per process. */
+export const defaultConnectionRegistry = new JumpCloudConnectionRegistry();

@@ -1,0 +1,80 @@
+export type JumpCloudRegion = 'us' | 'eu';
+
+export type JumpCloudCredentials =
+  | { type: 'service_account'; clientId: string; clientSecret: string }
+  | { type: 'api_key'; apiKey: string };
+
+export interface JumpCloudLimits {
+  /** Requests in flight at once for the connection (across every client instance of it). */
+  maxConcurrent?: number;
+  /** Requests started per second for the connection. */
+  requestsPerSecond?: number;
+}
+
+export interface JumpCloudBackoff {
+  /** First retry waits about this long; doubles per attempt. */
+  baseMs?: number;
+  /** Ceiling of one exponential wait. */
+  maxMs?: number;
+  /** Ceiling of a wait announced by JumpCloud (Retry-After / rate-limit reset headers). */
+  maxRetryAfterMs?: number;
+}
+
+/** Something the caller may log; never carries a credential, token or query string. */
+export interface JumpCloudClientEvent {
+  type: 'retry' | 'token';
+  request: string;
+  status?: number;
+  reason?: 'rate_limited' | 'server_error' | 'network' | 'timeout' | 'unauthorized';
+  attempt?: number;
+  delayMs?: number;
+}
+
+export interface JumpCloudClientOptions {
+  orgId: string;
+  region?: JumpCloudRegion;
+  credentials: JumpCloudCredentials;
+  /** v1 base, e.g. `https://console.jumpcloud.com/api`; v2 is `${apiUrl}/v2`. */
+  apiUrl?: string;
+  tokenUrl?: string;
+  /**
+   * Identifies the connection inside this process: every client built with the same key shares
+   * one limiter, one rate-limit pause and one token cache. Without it the client gets its own.
+   */
+  connectionKey?: string;
+  limits?: JumpCloudLimits;
+  /** Per attempt, from sending the request to the end of the body. */
+  timeoutMs?: number;
+  /** Attempts per call, including the first. */
+  maxAttempts?: number;
+  backoff?: JumpCloudBackoff;
+  /** Items per page; JumpCloud caps it at 100. */
+  pageSize?: number;
+  /**
+   * Pages of one listing requested ahead of the one being consumed, once the listing's total is
+   * known (v1 `totalCount`, v2 `x-total-count`). 1 = strictly sequential.
+   */
+  readAhead?: number;
+  onEvent?: (event: JumpCloudClientEvent) => void;
+}
+
+export const REGION_URLS: Record<JumpCloudRegion, { apiUrl: string; tokenUrl: string }> = {
+  us: {
+    apiUrl: 'https://console.jumpcloud.com/api',
+    tokenUrl: 'https://admin-oauth.id.jumpcloud.com/oauth2/token',
+  },
+  eu: {
+    apiUrl: 'https://console.eu.jumpcloud.com/api',
+    tokenUrl: 'https://admin-oauth.id.eu.jumpcloud.com/oauth2/token',
+  },
+};
+
+export const JUMPCLOUD_MAX_PAGE_SIZE = 100;
+
+export const DEFAULTS = {
+  timeoutMs: 30_000,
+  maxAttempts: 5,
+  backoff: { baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 120_000 },
+  limits: { maxConcurrent: 8, requestsPerSecond: 50 },
+  readAhead: 1,
+} as const;
