@@ -41,6 +41,8 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   // Connection errors can quote the URL; never let a password reach the terminal.
-  console.error(`jumpgate failed to start: ${message.replace(/(:\/\/[^:/@\s]*:)[^@\s]+@/g, '$1[REDACTED]@')}`);
+  console.error(
+    `jumpgate failed to start: ${message.replace(/(:\/\/[^:/@\s]*:)[^@\s]+@/g, '$1[REDACTED]@')}`,
+  );
   process.exit(1);
 });

@@ -137,13 +137,17 @@ export class AuditService {
       throw new Error('AuditService.record must run inside the transaction of the action it records');
     }
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    const head = (await manager.query(`SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`)) as {
-      hash: string;
-      at: Date;
-    }[];
-    const [{ seq }] = (await manager.query(`SELECT nextval('audit_events_seq')::text AS seq`)) as {
-      seq: string;
-    }[];
+    const head = await manager.query<
+      {
+        hash: string;
+        at: Date;
+      }[]
+    >(`SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`);
+    const [{ seq }] = await manager.query<
+      {
+        seq: string;
+      }[]
+    >(`SELECT nextval('audit_events_seq')::text AS seq`);
     // Times never go backwards along the chain, so ids (built from time and seq) sort like the chain.
     const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
     const data = JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>;
@@ -205,11 +209,11 @@ export class AuditService {
     const cursor = decodeCursor(filter.cursor);
     if (cursor) add('seq > ?', cursor.k);
     params.push(filter.limit + 1);
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Row[]>(
       `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY seq LIMIT $${params.length}`,
       params,
-    )) as Row[];
+    );
     return toPage(rows, filter.limit, (r) => ({ k: String(r.seq), id: r.id }), toView);
   }
 
@@ -221,10 +225,10 @@ export class AuditService {
     let lastSeq = '0';
     let firstBrokenId: string | null = null;
     for (;;) {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<Row[]>(
         `SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [lastSeq, VERIFY_BATCH],
-      )) as Row[];
+      );
       for (const row of rows) {
         checked++;
         const key = this.keys.get(row.key_id);

@@ -44,17 +44,18 @@ export class PrincipalsRepository {
   }
 
   async getById(id: string, m?: EntityManager): Promise<PrincipalRow | null> {
-    const rows = (await this.db(m).query(`SELECT ${PRINCIPAL_COLS} FROM principals WHERE id = $1`, [
-      id,
-    ])) as PrincipalRow[];
+    const rows = await this.db(m).query<PrincipalRow[]>(
+      `SELECT ${PRINCIPAL_COLS} FROM principals WHERE id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   async getByEmail(email: string, m?: EntityManager): Promise<PrincipalRow | null> {
-    const rows = (await this.db(m).query(
+    const rows = await this.db(m).query<PrincipalRow[]>(
       `SELECT ${PRINCIPAL_COLS} FROM principals WHERE lower(email) = lower($1)`,
       [email],
-    )) as PrincipalRow[];
+    );
     return rows[0] ?? null;
   }
 
@@ -63,11 +64,11 @@ export class PrincipalsRepository {
     m: EntityManager,
     p: { email: string; displayName: string | null; roles: Role[]; isBootstrap?: boolean },
   ): Promise<PrincipalRow | null> {
-    const rows = (await m.query(
+    const rows = await m.query<PrincipalRow[]>(
       `INSERT INTO principals (email, display_name, roles, is_bootstrap) VALUES ($1, $2, $3, $4)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${PRINCIPAL_COLS}`,
       [p.email, p.displayName, p.roles, p.isBootstrap ?? false],
-    )) as PrincipalRow[];
+    );
     return rows[0] ?? null;
   }
 
@@ -92,17 +93,17 @@ export class PrincipalsRepository {
           patch.disabled ?? null,
         ],
       ),
-    ) as PrincipalRow[];
+    );
     return rows[0] ?? null;
   }
 
   async list(limit: number, after: CursorPosition | null): Promise<PrincipalRow[]> {
-    return (await this.dataSource.query(
+    return await this.dataSource.query<PrincipalRow[]>(
       `SELECT ${PRINCIPAL_COLS}, ${cursorKey('created_at')} AS ck FROM principals
        WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
        ORDER BY created_at, id LIMIT $3`,
       [after?.k ?? null, after?.id ?? null, limit + 1],
-    )) as PrincipalRow[];
+    );
   }
 
   async insertToken(
@@ -116,41 +117,44 @@ export class PrincipalsRepository {
       expiresAt: Date;
     },
   ): Promise<TokenRow> {
-    const rows = (await m.query(
+    const rows = await m.query<TokenRow[]>(
       `INSERT INTO api_tokens (principal_id, name, prefix, token_hash, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TOKEN_COLS}`,
       [t.principalId, t.name, t.prefix, t.hash, t.createdBy, t.expiresAt],
-    )) as TokenRow[];
+    );
     return rows[0];
   }
 
   async getTokenByHash(hash: Buffer): Promise<TokenWithPrincipal | null> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<
+      (TokenRow & { principal: PrincipalRow & { created_at: string } })[]
+    >(
       `SELECT t.id, t.principal_id, t.name, t.prefix, t.created_by, t.created_at, t.expires_at, t.last_used_at,
               t.revoked_at, row_to_json(p) AS principal
        FROM api_tokens t JOIN principals p ON p.id = t.principal_id
        WHERE t.token_hash = $1`,
       [hash],
-    )) as (TokenRow & { principal: PrincipalRow & { created_at: string } })[];
+    );
     const row = rows[0];
     if (!row) return null;
     return { ...row, principal: { ...row.principal, created_at: new Date(row.principal.created_at) } };
   }
 
   async getToken(id: string): Promise<TokenRow | null> {
-    const rows = (await this.dataSource.query(`SELECT ${TOKEN_COLS} FROM api_tokens WHERE id = $1`, [
-      id,
-    ])) as TokenRow[];
+    const rows = await this.dataSource.query<TokenRow[]>(
+      `SELECT ${TOKEN_COLS} FROM api_tokens WHERE id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   async listTokens(principalId: string, limit: number, after: CursorPosition | null): Promise<TokenRow[]> {
-    return (await this.dataSource.query(
+    return await this.dataSource.query<TokenRow[]>(
       `SELECT ${TOKEN_COLS}, ${cursorKey('created_at')} AS ck FROM api_tokens
        WHERE principal_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
        ORDER BY created_at, id LIMIT $4`,
       [principalId, after?.k ?? null, after?.id ?? null, limit + 1],
-    )) as TokenRow[];
+    );
   }
 
   async revokeToken(m: EntityManager, id: string): Promise<TokenRow | null> {
@@ -175,11 +179,11 @@ export class PrincipalsRepository {
   /** Principals with these ids that exist (set-wise, for services validating lists of principals). */
   async existingIds(ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = (await this.dataSource.query(`SELECT id FROM principals WHERE id = ANY($1::uuid[])`, [
-      ids,
-    ])) as {
-      id: string;
-    }[];
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+      }[]
+    >(`SELECT id FROM principals WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map((r) => r.id);
   }
 }

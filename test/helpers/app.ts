@@ -25,6 +25,7 @@ export interface TestApp {
   redisUrl: string;
   /** Every log line the application wrote. */
   logs: string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies loosely
   request<T = any>(
     method: string,
     path: string,

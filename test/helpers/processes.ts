@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -15,7 +15,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs a TypeScript entry point of the project in a real child process (ts-node, no type check). */
-export function spawnTs(entry: string, env: Record<string, string | undefined>, args: string[] = []): ChildProcess {
+export function spawnTs(
+  entry: string,
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): ChildProcess {
   return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
@@ -24,7 +28,10 @@ export function spawnTs(entry: string, env: Record<string, string | undefined>, 
 }
 
 /** Waits for a child to exit and returns its exit code and everything it printed. */
-export function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+export function waitForExit(
+  child: ChildProcess,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -41,16 +48,24 @@ export function waitForExit(child: ChildProcess, timeoutMs = 60_000): Promise<{ 
 }
 
 /** A private redis-server that a test may stop, pause (SIGSTOP) and resume. */
-export async function startRedisServer(): Promise<{ url: string; process: ChildProcess; stop: () => Promise<void> }> {
+export async function startRedisServer(): Promise<{
+  url: string;
+  process: ChildProcess;
+  stop: () => Promise<void>;
+}> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const s = require('node:net').connect(port, '127.0.0.1') as import('node:net').Socket;
+      const s = connect(port, '127.0.0.1');
       s.once('connect', () => (s.destroy(), resolve(true)));
       s.once('error', () => resolve(false));
     });
