@@ -9,7 +9,11 @@ export function databaseUrlFor(database: string, base = process.env.DATABASE_URL
 }
 
 /** A fresh database for one test file, copied from the migrated template of this run. */
-export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  name: string;
+  url: string;
+  drop: () => Promise<void>;
+}> {
   const template = process.env.JUMPGATE_TEST_TEMPLATE;
   const runId = process.env.JUMPGATE_TEST_RUN_ID;
   if (!template || !runId) throw new Error('integration tests need the jest globalSetup (npm test)');

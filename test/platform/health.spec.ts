@@ -1,7 +1,6 @@
 import { startRedisServer } from '../helpers/processes';
 import { startApp, type TestApp } from '../helpers/app';
 
-
 describe('GET /health', () => {
   let redis: Awaited<ReturnType<typeof startRedisServer>>;
   let t: TestApp;

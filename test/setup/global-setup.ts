@@ -22,7 +22,8 @@ export default async function globalSetup(): Promise<void> {
     );
     for (const { datname } of stale.rows) {
       const age = Date.now() - parseInt(datname.split('_')[2]?.slice(0, 9) ?? '0', 36);
-      if (age > 6 * 3600_000) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+      if (age > 6 * 3600_000)
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
     }
     await client.query(`CREATE DATABASE "${template}"`);
   } finally {
