@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { PlatformModule } from './platform/platform.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ConnectionsModule } from './connections/connections.module';
 
 @Module({})
 export class AppModule {
@@ -18,6 +19,7 @@ export class AppModule {
         PlatformModule.forRoot({ workers, http, logStream: options.logStream }),
         AuditModule,
         AuthModule,
+        ConnectionsModule,
       ],
     };
   }
