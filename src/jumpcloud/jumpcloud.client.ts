@@ -124,7 +124,10 @@ export class JumpCloudClient {
     this.baseMs = options.backoff?.baseMs ?? DEFAULTS.backoff.baseMs;
     this.maxMs = options.backoff?.maxMs ?? DEFAULTS.backoff.maxMs;
     this.maxRetryAfterMs = options.backoff?.maxRetryAfterMs ?? DEFAULTS.backoff.maxRetryAfterMs;
-    this.pageSize = Math.min(JUMPCLOUD_MAX_PAGE_SIZE, Math.max(1, options.pageSize ?? JUMPCLOUD_MAX_PAGE_SIZE));
+    this.pageSize = Math.min(
+      JUMPCLOUD_MAX_PAGE_SIZE,
+      Math.max(1, options.pageSize ?? JUMPCLOUD_MAX_PAGE_SIZE),
+    );
     this.readAhead = Math.max(1, options.readAhead ?? DEFAULTS.readAhead);
     const c = options.credentials;
     this.tokenKey =
@@ -177,7 +180,10 @@ export class JumpCloudClient {
   }
 
   /** Direct members of a user group (`/usergroups/{id}/members` takes only limit and skip). */
-  listGroupMembers(groupId: string, opts: ListOptions = {}): AsyncGenerator<JumpCloudPage<JumpCloudGroupMember>> {
+  listGroupMembers(
+    groupId: string,
+    opts: ListOptions = {},
+  ): AsyncGenerator<JumpCloudPage<JumpCloudGroupMember>> {
     return this.pages({
       version: 2,
       path: `/v2/usergroups/${this.id(groupId)}/members`,
@@ -456,7 +462,13 @@ export class JumpCloudClient {
       let res: HttpResponse;
       try {
         res = await this.state.limiter.schedule(() =>
-          send({ method: spec.method, url, headers: this.headersFor(spec, token), body, timeoutMs: this.timeoutMs }),
+          send({
+            method: spec.method,
+            url,
+            headers: this.headersFor(spec, token),
+            body,
+            timeoutMs: this.timeoutMs,
+          }),
         );
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
@@ -602,7 +614,9 @@ export class JumpCloudClient {
       if (res !== undefined && res.status === 200) {
         const b = res.body as { access_token?: unknown; expires_in?: unknown } | undefined;
         if (typeof b?.access_token !== 'string' || b.access_token === '') {
-          throw new JumpCloudError('unknown', 'the token endpoint returned no access_token', { request: what });
+          throw new JumpCloudError('unknown', 'the token endpoint returned no access_token', {
+            request: what,
+          });
         }
         // jc-cli assumes an hour when expires_in is missing; refresh 30 s early (both JumpCloud clients do).
         const ttlMs = (typeof b.expires_in === 'number' && b.expires_in > 0 ? b.expires_in : 3600) * 1000;
@@ -612,22 +626,33 @@ export class JumpCloudClient {
       }
       const s = res?.status;
       if (s === 400 || s === 401) {
-        throw new JumpCloudError('bad_credentials', `the token endpoint rejected the client id or secret (${s})`, {
-          status: s,
-          request: what,
-          area: 'token',
-        });
+        throw new JumpCloudError(
+          'bad_credentials',
+          `the token endpoint rejected the client id or secret (${s})`,
+          {
+            status: s,
+            request: what,
+            area: 'token',
+          },
+        );
       }
       if (s === 403) {
-        throw new JumpCloudError('missing_permission', 'the service account may not obtain API tokens (403)', {
-          status: s,
-          request: what,
-          area: 'token',
-        });
+        throw new JumpCloudError(
+          'missing_permission',
+          'the service account may not obtain API tokens (403)',
+          {
+            status: s,
+            request: what,
+            area: 'token',
+          },
+        );
       }
       const transient = s === undefined || s === 429 || s >= 500;
       if (!transient) {
-        throw new JumpCloudError('unknown', `unexpected ${s} from the token endpoint`, { status: s, request: what });
+        throw new JumpCloudError('unknown', `unexpected ${s} from the token endpoint`, {
+          status: s,
+          request: what,
+        });
       }
       if (attempt >= this.maxAttempts) {
         throw new JumpCloudError(

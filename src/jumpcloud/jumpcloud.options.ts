@@ -1,8 +1,7 @@
 export type JumpCloudRegion = 'us' | 'eu';
 
 export type JumpCloudCredentials =
-  | { type: 'service_account'; clientId: string; clientSecret: string }
-  | { type: 'api_key'; apiKey: string };
+  { type: 'service_account'; clientId: string; clientSecret: string } | { type: 'api_key'; apiKey: string };
 
 export interface JumpCloudLimits {
   /** Requests in flight at once for the connection (across every client instance of it). */

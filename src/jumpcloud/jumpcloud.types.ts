@@ -39,7 +39,12 @@ export interface JumpCloudAdministrator {
   organization: string | null;
 }
 
-export const MEMBERSHIP_METHODS = ['NOTSET', 'STATIC', 'DYNAMIC_REVIEW_REQUIRED', 'DYNAMIC_AUTOMATED'] as const;
+export const MEMBERSHIP_METHODS = [
+  'NOTSET',
+  'STATIC',
+  'DYNAMIC_REVIEW_REQUIRED',
+  'DYNAMIC_AUTOMATED',
+] as const;
 export type MembershipMethod = (typeof MEMBERSHIP_METHODS)[number];
 
 export interface JumpCloudUserGroup {

@@ -1,0 +1,484 @@
+import { randomBytes } from 'node:crypto';
+import { createRng, type Rng } from './random';
+import { DEFAULT_SIZES, generateOrganization, type SeedSizes } from './seed';
+import { type MembershipMethod, type Store, type UserState } from './store';
+
+/** Permission areas a credential can be denied, mirroring the spec's x-scopes. */
+export const PERMISSIONS = [
+  'users.read',
+  'users.write',
+  'groups.read',
+  'groups.write',
+  'administrators.read',
+  'applications.read',
+  'organizations.read',
+  'token',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export interface EmulatorCredentials {
+  orgId: string;
+  apiKey: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export type CredentialKind = 'api_key' | 'service_account';
+
+export interface FaultSpec {
+  /** rate_limit → 429; server_error → 5xx; latency → delay then answer; hang → no answer (or late). */
+  kind: 'rate_limit' | 'server_error' | 'latency' | 'hang';
+  /** Applies to the next `count` matching requests. */
+  count?: number;
+  /** Applies to this share (0..1) of matching requests, drawn from a seeded generator. */
+  fraction?: number;
+  /** Regular expression tested against the request path (no query), e.g. `/members$`. */
+  path?: string;
+  method?: string;
+  /** rate_limit: seconds announced in Retry-After; null sends no Retry-After. Default 1. */
+  retryAfterSeconds?: number | null;
+  /** server_error: status, default 500. */
+  status?: number;
+  /** latency: added delay. */
+  latencyMs?: number;
+  /** hang: answer normally after this long; omitted = never answer. */
+  hangMs?: number;
+}
+
+export interface FaultRule extends FaultSpec {
+  id: number;
+  remaining: number | null;
+  hits: number;
+  pathRe: RegExp | null;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  at: number;
+  method: string;
+  path: string;
+  route: string;
+  query: string;
+  status: number | null;
+  auth: 'api_key' | 'bearer' | 'basic' | 'none';
+  /** The `x-org-id` header as sent (an org id is not a secret), or null when absent. */
+  orgIdHeader: string | null;
+  fault: string | null;
+}
+
+export interface FaultDecision {
+  latencyMs: number;
+  terminal: FaultRule | null;
+}
+
+export interface EmulatorSettings {
+  tokenTtlSeconds: number;
+  /** Credentials behave like a multi-tenant admin's: calls without `x-org-id` get 401. */
+  requireOrgHeader: boolean;
+  requestLogSize: number;
+}
+
+export interface ChurnResult {
+  added: { groupId: string; userId: string }[];
+  removed: { groupId: string; userId: string }[];
+}
+
+function defaultCredentials(seed: number, orgId: string): EmulatorCredentials {
+  const r = createRng(seed ^ 0x5eed);
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
+  const alnum = (n: number) =>
+    Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(r() * 36)]).join('');
+  return {
+    orgId,
+    apiKey: `jca_${alnum(36)}`,
+    clientId: hex(32),
+    clientSecret: alnum(48),
+  };
+}
+
+/**
+ * The emulator's state and control operations, shared by the HTTP control API and by tests that
+ * start the emulator in-process.
+ */
+export class JumpCloudEmulator {
+  store: Store;
+  seed: number;
+  sizes: SeedSizes;
+  credentials: EmulatorCredentials;
+  private readonly configuredCredentials: Partial<EmulatorCredentials>;
+  readonly denied: Record<CredentialKind, Set<Permission>> = {
+    api_key: new Set(),
+    service_account: new Set(),
+  };
+  readonly tokens = new Map<string, number>();
+  settings: EmulatorSettings;
+  private faults: FaultRule[] = [];
+  private faultSeq = 0;
+  private faultRng: Rng;
+  private log: RequestLogEntry[] = [];
+  private logSeq = 0;
+  requestsByRoute = new Map<string, number>();
+  membership = { calls: 0, added: 0, removed: 0 };
+  external = {
+    added: 0,
+    removed: 0,
+    usersSuspended: 0,
+    usersActivated: 0,
+    usersDeleted: 0,
+    usersCreated: 0,
+    groupsRenamed: 0,
+  };
+
+  constructor(opts: {
+    seed?: number;
+    sizes?: Partial<SeedSizes>;
+    credentials?: Partial<EmulatorCredentials>;
+    settings?: Partial<EmulatorSettings>;
+  }) {
+    this.seed = opts.seed ?? 1;
+    this.sizes = { ...DEFAULT_SIZES, ...opts.sizes };
+    this.configuredCredentials = { ...opts.credentials };
+    this.settings = {
+      tokenTtlSeconds: 3600,
+      requireOrgHeader: false,
+      requestLogSize: 10_000,
+      ...opts.settings,
+    };
+    this.faultRng = createRng(this.seed ^ 0xfa17);
+    this.store = generateOrganization(this.seed, this.sizes);
+    this.credentials = this.credentialsFor(this.store);
+  }
+
+  private credentialsFor(store: Store): EmulatorCredentials {
+    const base = defaultCredentials(this.seed, store.org.id);
+    const c = { ...base, ...this.configuredCredentials };
+    // A configured org id renames the organisation itself, so ids stay consistent everywhere.
+    store.org.id = c.orgId;
+    return c;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Regenerates the organisation (same or new seed/sizes) and clears faults, logs, counters, tokens. */
+  reseed(seed = this.seed, sizes: Partial<SeedSizes> = {}): void {
+    const nextSizes = { ...this.sizes, ...sizes };
+    const store = generateOrganization(seed, nextSizes);
+    this.seed = seed;
+    this.sizes = nextSizes;
+    this.store = store;
+    this.credentials = this.credentialsFor(store);
+    this.faultRng = createRng(seed ^ 0xfa17);
+    this.clearFaults();
+    this.clearRequests();
+    this.tokens.clear();
+    this.denied.api_key.clear();
+    this.denied.service_account.clear();
+  }
+
+  setCredentials(c: Partial<EmulatorCredentials>): EmulatorCredentials {
+    Object.assign(this.configuredCredentials, c);
+    this.credentials = this.credentialsFor(this.store);
+    this.tokens.clear();
+    return this.credentials;
+  }
+
+  setDenied(kind: CredentialKind | 'all', deny: Permission[]): void {
+    for (const k of kind === 'all' ? (['api_key', 'service_account'] as const) : [kind]) {
+      this.denied[k] = new Set(deny);
+    }
+  }
+
+  // ------------------------------------------------------------------ OAuth
+
+  issueToken(): { access_token: string; token_type: string; expires_in: number; scope: string } {
+    const token = randomBytes(32).toString('base64url');
+    const ttl = this.settings.tokenTtlSeconds;
+    this.tokens.set(token, Date.now() + ttl * 1000);
+    return { access_token: token, token_type: 'bearer', expires_in: ttl, scope: 'api' };
+  }
+
+  tokenValid(token: string): boolean {
+    const exp = this.tokens.get(token);
+    if (exp === undefined) return false;
+    if (exp <= Date.now()) {
+      this.tokens.delete(token);
+      return false;
+    }
+    return true;
+  }
+
+  revokeTokens(): number {
+    const n = this.tokens.size;
+    this.tokens.clear();
+    return n;
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  addFault(spec: FaultSpec): FaultRule {
+    if (!['rate_limit', 'server_error', 'latency', 'hang'].includes(spec.kind)) {
+      throw new RangeError('fault kind must be rate_limit, server_error, latency or hang');
+    }
+    if (spec.fraction !== undefined && !(spec.fraction >= 0 && spec.fraction <= 1)) {
+      throw new RangeError('fraction must be within 0..1');
+    }
+    const rule: FaultRule = {
+      ...spec,
+      id: ++this.faultSeq,
+      remaining: spec.count ?? null,
+      hits: 0,
+      pathRe: spec.path ? new RegExp(spec.path) : null,
+    };
+    this.faults.push(rule);
+    return rule;
+  }
+
+  listFaults(): Omit<FaultRule, 'pathRe'>[] {
+    return this.faults.map(({ pathRe: _re, ...r }) => r);
+  }
+
+  removeFault(id: number): boolean {
+    const before = this.faults.length;
+    this.faults = this.faults.filter((f) => f.id !== id);
+    return this.faults.length !== before;
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Which faults hit this request: latencies add up; the first 429/5xx/hang rule decides the answer. */
+  decideFaults(method: string, path: string): FaultDecision {
+    let latencyMs = 0;
+    let terminal: FaultRule | null = null;
+    for (const f of this.faults) {
+      if (f.remaining !== null && f.remaining <= 0) continue;
+      if (f.method && f.method.toUpperCase() !== method) continue;
+      if (f.pathRe && !f.pathRe.test(path)) continue;
+      if (f.kind !== 'latency' && terminal !== null) continue;
+      if (f.fraction !== undefined && this.faultRng() >= f.fraction) continue;
+      if (f.remaining !== null) f.remaining--;
+      f.hits++;
+      if (f.kind === 'latency') latencyMs += f.latencyMs ?? 0;
+      else terminal = f;
+    }
+    this.faults = this.faults.filter((f) => f.remaining === null || f.remaining > 0);
+    return { latencyMs, terminal };
+  }
+
+  // ------------------------------------------------------------------ request log and counters
+
+  logRequest(e: Omit<RequestLogEntry, 'seq' | 'at'>): RequestLogEntry {
+    const entry = { ...e, seq: ++this.logSeq, at: Date.now() };
+    this.log.push(entry);
+    if (this.log.length > this.settings.requestLogSize * 1.25) {
+      this.log = this.log.slice(-this.settings.requestLogSize);
+    }
+    const key = `${e.method} ${e.route}`;
+    this.requestsByRoute.set(key, (this.requestsByRoute.get(key) ?? 0) + 1);
+    return entry;
+  }
+
+  requests(
+    filter: { since?: number; route?: string; path?: string; limit?: number } = {},
+  ): RequestLogEntry[] {
+    const pathRe = filter.path ? new RegExp(filter.path) : null;
+    const out = this.log.filter(
+      (e) =>
+        (filter.since === undefined || e.seq > filter.since) &&
+        (filter.route === undefined ||
+          `${e.method} ${e.route}` === filter.route ||
+          e.route === filter.route) &&
+        (pathRe === null || pathRe.test(e.path)),
+    );
+    return filter.limit !== undefined ? out.slice(-filter.limit) : out;
+  }
+
+  get lastSeq(): number {
+    return this.logSeq;
+  }
+
+  clearRequests(): void {
+    this.log = [];
+    this.requestsByRoute = new Map();
+    this.membership = { calls: 0, added: 0, removed: 0 };
+    for (const k of Object.keys(this.external) as (keyof typeof this.external)[]) this.external[k] = 0;
+  }
+
+  stats(): {
+    totalRequests: number;
+    requestsByRoute: Record<string, number>;
+    membership: { calls: number; added: number; removed: number };
+    external: JumpCloudEmulator['external'];
+  } {
+    let total = 0;
+    for (const v of this.requestsByRoute.values()) total += v;
+    return {
+      totalRequests: total,
+      requestsByRoute: Object.fromEntries(this.requestsByRoute),
+      membership: { ...this.membership },
+      external: { ...this.external },
+    };
+  }
+
+  summary(): Record<string, unknown> {
+    const s = this.store;
+    let bindings = 0;
+    for (const a of s.apps) bindings += a.groups.length;
+    return {
+      orgId: s.org.id,
+      seed: this.seed,
+      sizes: this.sizes,
+      users: s.userSlots().length,
+      admins: s.admins.length,
+      groups: s.groupSlots().length,
+      memberships: s.membershipCount(),
+      apps: s.apps.length,
+      appGroupBindings: bindings,
+    };
+  }
+
+  // ------------------------------------------------------------------ changes "made by someone else"
+
+  private requireUser(id: string): number {
+    const slot = this.store.userSlot(id);
+    if (slot === undefined) throw new NotFound(`user ${id}`);
+    return slot;
+  }
+
+  private requireGroup(id: string): number {
+    const slot = this.store.groupSlot(id);
+    if (slot === undefined) throw new NotFound(`group ${id}`);
+    return slot;
+  }
+
+  externalAddMember(groupId: string, userId: string): boolean {
+    const changed = this.store.addMember(this.requireGroup(groupId), this.requireUser(userId));
+    if (changed) this.external.added++;
+    return changed;
+  }
+
+  externalRemoveMember(groupId: string, userId: string): boolean {
+    const changed = this.store.removeMember(this.requireGroup(groupId), this.requireUser(userId));
+    if (changed) this.external.removed++;
+    return changed;
+  }
+
+  setUserState(userId: string, state: UserState): void {
+    const u = this.store.users[this.requireUser(userId)];
+    if (u === undefined) return;
+    if (u.state !== state) {
+      if (state === 'SUSPENDED') this.external.usersSuspended++;
+      if (state === 'ACTIVATED') this.external.usersActivated++;
+    }
+    u.state = state;
+  }
+
+  deleteUser(userId: string): void {
+    this.store.deleteUser(this.requireUser(userId));
+    this.external.usersDeleted++;
+  }
+
+  createUser(input: {
+    firstname?: string;
+    lastname?: string;
+    email?: string;
+    username?: string;
+    department?: string;
+    jobTitle?: string;
+    state?: UserState;
+    managerId?: string;
+  }): string {
+    const n = this.store.users.length;
+    const firstname = input.firstname ?? 'New';
+    const lastname = input.lastname ?? `User${n}`;
+    const local = input.username ?? `${firstname}.${lastname}${n}`.toLowerCase();
+    const slot = this.store.addUser({
+      username: local,
+      email: input.email ?? `${local}@org${this.seed}.example.com`,
+      firstname,
+      lastname,
+      displayname: `${firstname} ${lastname}`,
+      state: input.state ?? 'ACTIVATED',
+      manager: input.managerId !== undefined ? this.requireUser(input.managerId) : -1,
+      department: input.department ?? 'Engineering',
+      jobTitle: input.jobTitle ?? 'Software Engineer',
+      employeeIdentifier: `E${100000 + n}`,
+      employeeType: 'Full-time',
+      company: `Org ${this.seed} Inc.`,
+      costCenter: 'CC-100',
+      location: 'Remote',
+      created: new Date().toISOString(),
+      admin: -1,
+      unixId: 5000 + n,
+    });
+    this.external.usersCreated++;
+    return (this.store.users[slot] as { id: string }).id;
+  }
+
+  updateGroup(
+    groupId: string,
+    patch: { name?: string; description?: string; membershipMethod?: MembershipMethod },
+  ): void {
+    const g = this.store.groups[this.requireGroup(groupId)];
+    if (g === undefined) return;
+    if (patch.name !== undefined && patch.name !== g.name) {
+      g.name = patch.name;
+      this.external.groupsRenamed++;
+    }
+    if (patch.description !== undefined) g.description = patch.description;
+    if (patch.membershipMethod !== undefined) g.membershipMethod = patch.membershipMethod;
+  }
+
+  createGroup(input: { name: string; description?: string; membershipMethod?: MembershipMethod }): string {
+    const slot = this.store.addGroup({
+      name: input.name,
+      description: input.description ?? '',
+      membershipMethod: input.membershipMethod ?? 'STATIC',
+      ruleDepartment: 'Engineering',
+      posixId: 10000 + this.store.groups.length,
+    });
+    return (this.store.groups[slot] as { id: string }).id;
+  }
+
+  deleteGroup(groupId: string): void {
+    this.store.deleteGroup(this.requireGroup(groupId));
+  }
+
+  /**
+   * Random membership changes by "someone else" (for re-sync benchmarks): `count` changes, about
+   * half removals of existing memberships and half additions of new ones, from a seeded generator.
+   */
+  churn(count: number, seed = 1): ChurnResult {
+    const s = this.store;
+    const rng = createRng(seed ^ 0xc0ffee);
+    const groups = s.groupSlots();
+    const users = s.userSlots();
+    const out: ChurnResult = { added: [], removed: [] };
+    if (groups.length === 0 || users.length === 0) return out;
+    let guard = count * 20 + 100;
+    while (out.added.length + out.removed.length < count && guard-- > 0) {
+      const gs = groups[Math.floor(rng() * groups.length)];
+      const g = s.groups[gs];
+      if (g === undefined) continue;
+      if (rng() < 0.5 && g.size > 0) {
+        const us = g.members[Math.floor(rng() * g.size)];
+        if (s.removeMember(gs, us))
+          out.removed.push({ groupId: g.id, userId: (s.users[us] as { id: string }).id });
+      } else {
+        const us = users[Math.floor(rng() * users.length)];
+        if (s.addMember(gs, us))
+          out.added.push({ groupId: g.id, userId: (s.users[us] as { id: string }).id });
+      }
+    }
+    this.external.added += out.added.length;
+    this.external.removed += out.removed.length;
+    return out;
+  }
+}
+
+export class NotFound extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+  }
+}
