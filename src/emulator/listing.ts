@@ -88,8 +88,9 @@ function get(obj: Json, path: string): unknown {
 /** A field value as text for comparison; objects compare by their JSON. */
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v as string | number | boolean);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${v}`;
+  return JSON.stringify(v) ?? '';
 }
 
 function coerce(v: unknown, literal: string): [unknown, unknown] {
