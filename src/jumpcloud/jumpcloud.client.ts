@@ -461,15 +461,16 @@ export class JumpCloudClient {
       const token = await this.bearer();
       let res: HttpResponse;
       try {
-        res = await this.state.limiter.schedule(() =>
-          send({
+        res = await this.state.limiter.schedule(() => {
+          this.emit({ type: 'request', request: what, attempt });
+          return send({
             method: spec.method,
             url,
             headers: this.headersFor(spec, token),
             body,
             timeoutMs: this.timeoutMs,
-          }),
-        );
+          });
+        });
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
         lastReason = 'unavailable';

@@ -19,9 +19,12 @@ export interface JumpCloudBackoff {
   maxRetryAfterMs?: number;
 }
 
-/** Something the caller may log; never carries a credential, token or query string. */
+/**
+ * Something the caller may log or count; never carries a credential, token or query string.
+ * `request` is emitted once per HTTP request sent to the API (retries included; token fetches are `token`).
+ */
 export interface JumpCloudClientEvent {
-  type: 'retry' | 'token';
+  type: 'request' | 'retry' | 'token';
   request: string;
   status?: number;
   reason?: 'rate_limited' | 'server_error' | 'network' | 'timeout' | 'unauthorized';
