@@ -23,7 +23,9 @@ export class Connections1764000003000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         deleted_at timestamptz
       )`);
-    await q.query(`CREATE INDEX connections_created_idx ON connections (created_at, id) WHERE deleted_at IS NULL`);
+    await q.query(
+      `CREATE INDEX connections_created_idx ON connections (created_at, id) WHERE deleted_at IS NULL`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -6,6 +6,7 @@ import { PlatformModule } from './platform/platform.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConnectionsModule } from './connections/connections.module';
+import { DirectoryModule } from './directory/directory.module';
 
 @Module({})
 export class AppModule {
@@ -20,6 +21,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         ConnectionsModule,
+        DirectoryModule.register({ workers }),
       ],
     };
   }

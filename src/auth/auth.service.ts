@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -282,6 +282,28 @@ export class AuthService implements OnApplicationBootstrap {
     if (!p) throw notFound('Principal');
     const accounts = this.resolver ? await this.resolver.accountsForEmail(p.email) : [];
     return { ...toPrincipalResponse(p), accounts };
+  }
+
+  /**
+   * Disables the (non-bootstrap) principals with these emails, each audited, inside the caller's
+   * transaction: the directory calls this when every account linked to a principal became inactive.
+   */
+  async disablePrincipalsByEmail(
+    m: EntityManager,
+    actor: Actor,
+    emails: string[],
+    reason: string,
+  ): Promise<string[]> {
+    const disabled = await this.repo.disableByEmails(m, emails);
+    for (const p of disabled) {
+      await this.audit.record(m, actor, {
+        action: 'principal.disabled',
+        targetType: 'principal',
+        targetId: p.id,
+        data: { email: p.email, reason, changes: { disabled: { from: false, to: true } } },
+      });
+    }
+    return disabled.map((p) => p.id);
   }
 
   /** Which of these principal ids exist: services validating reviewer or approver lists ask this. */

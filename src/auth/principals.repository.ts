@@ -176,6 +176,17 @@ export class PrincipalsRepository {
     );
   }
 
+  async disableByEmails(m: EntityManager, emails: string[]): Promise<PrincipalRow[]> {
+    if (emails.length === 0) return [];
+    return returned<PrincipalRow>(
+      await m.query(
+        `UPDATE principals SET disabled = true, updated_at = now()
+         WHERE lower(email) = ANY($1::text[]) AND NOT disabled AND NOT is_bootstrap RETURNING ${PRINCIPAL_COLS}`,
+        [emails.map((e) => e.toLowerCase())],
+      ),
+    );
+  }
+
   /** Principals with these ids that exist (set-wise, for services validating lists of principals). */
   async existingIds(ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];

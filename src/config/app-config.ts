@@ -26,6 +26,18 @@ export interface AppConfig {
   /** Failed authentications one client address may make per window before it gets 429. */
   authFailureLimit: number;
   authFailureWindowSeconds: number;
+  /** A sync holds removals above this share (percent) of a connection's accounts or memberships. */
+  syncRemovalHoldPercent: number;
+  /** First wait before a failed sync job is tried again (doubles per attempt). */
+  syncRetryBaseMs: number;
+  /** JumpCloud client: per-connection limits, per-request timeout and retries. */
+  jumpcloud: {
+    maxConcurrent: number;
+    requestsPerSecond: number;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+  };
 }
 
 export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jumpgate@127.0.0.1:54329/jumpgate';
@@ -153,6 +165,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: present(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     authFailureLimit: parseInteger(env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
     authFailureWindowSeconds: parseInteger(env, 'AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),
+    syncRemovalHoldPercent: parseInteger(env, 'SYNC_REMOVAL_HOLD_PERCENT', 20, 0, 100),
+    syncRetryBaseMs: parseInteger(env, 'SYNC_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    jumpcloud: {
+      maxConcurrent: parseInteger(env, 'JUMPCLOUD_MAX_CONCURRENT', 8, 1, 256),
+      requestsPerSecond: parseInteger(env, 'JUMPCLOUD_REQUESTS_PER_SECOND', 50, 1, 10_000),
+      timeoutMs: parseInteger(env, 'JUMPCLOUD_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxAttempts: parseInteger(env, 'JUMPCLOUD_MAX_ATTEMPTS', 5, 1, 20),
+      retryBaseMs: parseInteger(env, 'JUMPCLOUD_RETRY_BASE_MS', 500, 1, 60_000),
+    },
   };
 }
 

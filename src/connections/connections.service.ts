@@ -6,6 +6,7 @@ import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import {
   type JumpCloudClient,
+  type JumpCloudClientEvent,
   JumpCloudClientFactory,
   type JumpCloudCredentials,
   JumpCloudError,
@@ -120,6 +121,7 @@ export class ConnectionsService {
     orgId: string,
     region: 'us' | 'eu',
     credentials: JumpCloudCredentials,
+    observe?: (e: JumpCloudClientEvent) => void,
   ): JumpCloudClient {
     return this.clients.create({
       orgId,
@@ -128,7 +130,17 @@ export class ConnectionsService {
       apiUrl: this.config.jumpcloudApiUrl ?? undefined,
       tokenUrl: this.config.jumpcloudOauthTokenUrl ?? undefined,
       connectionKey: id,
-      onEvent: (e) => this.logger.debug({ connectionId: id, ...e }, 'jumpcloud client event'),
+      limits: {
+        maxConcurrent: this.config.jumpcloud.maxConcurrent,
+        requestsPerSecond: this.config.jumpcloud.requestsPerSecond,
+      },
+      timeoutMs: this.config.jumpcloud.timeoutMs,
+      maxAttempts: this.config.jumpcloud.maxAttempts,
+      backoff: { baseMs: this.config.jumpcloud.retryBaseMs },
+      onEvent: (e) => {
+        observe?.(e);
+        if (e.type !== 'request') this.logger.debug({ connectionId: id, ...e }, 'jumpcloud client event');
+      },
     });
   }
 
@@ -140,7 +152,8 @@ export class ConnectionsService {
     credentials: JumpCloudCredentials,
   ): Promise<ConnectionTestResponse> {
     // A throwaway key: a failed test must not poison the cached token of a live connection.
-    const client = this.buildClient(`probe-${id}-${randomUUID()}`, orgId, region, credentials);
+    const key = `probe-${id}-${randomUUID()}`;
+    const client = this.buildClient(key, orgId, region, credentials);
     try {
       const report = await client.checkAccess();
       return {
@@ -153,6 +166,8 @@ export class ConnectionsService {
       if (code === 'unavailable')
         this.logger.warn({ err, orgId }, 'connection test could not reach JumpCloud');
       return { ok: false, code, error: failureMessage(code, err) };
+    } finally {
+      this.clients.forget(key);
     }
   }
 
@@ -298,10 +313,13 @@ export class ConnectionsService {
   // ---- for the modules that use connections (directory, provisioning)
 
   /** A JumpCloud client for a live connection; every caller shares its limits and token cache. */
-  async clientFor(connectionId: string): Promise<JumpCloudClient> {
+  async clientFor(
+    connectionId: string,
+    observe?: (e: JumpCloudClientEvent) => void,
+  ): Promise<JumpCloudClient> {
     const row = await this.repo.get(connectionId);
     if (!row) throw notFound('Connection');
-    return this.buildClient(row.id, row.org_id, row.region, this.credentialsOf(row));
+    return this.buildClient(row.id, row.org_id, row.region, this.credentialsOf(row), observe);
   }
 
   async getRow(connectionId: string): Promise<ConnectionRow | null> {

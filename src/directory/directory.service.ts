@@ -1,0 +1,332 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { type LinkedAccount } from '../auth/account-links';
+import { AuthService } from '../auth/auth.service';
+import { type Actor } from '../platform/actor';
+import { notFound } from '../platform/http/app-error';
+import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
+
+export interface AccountResponse {
+  id: string;
+  connectionId: string;
+  externalId: string;
+  kind: 'user' | 'admin';
+  email: string | null;
+  username: string | null;
+  displayName: string | null;
+  state: string;
+  managerAccountId: string | null;
+  department: string | null;
+  jobTitle: string | null;
+  adminRoles: string[];
+  createdAt: string;
+  updatedAt: string;
+  removedAt: string | null;
+}
+
+export interface GroupResponse {
+  id: string;
+  connectionId: string;
+  externalId: string;
+  name: string;
+  description: string | null;
+  membershipMethod: string;
+  memberCount: number;
+  applications: { id: string; name: string }[];
+  removedAt: string | null;
+}
+
+export interface ApplicationResponse {
+  id: string;
+  connectionId: string;
+  externalId: string;
+  name: string;
+  groups: { id: string; name: string }[];
+}
+
+interface AccountRow {
+  id: string;
+  connection_id: string;
+  external_id: string;
+  kind: 'user' | 'admin';
+  email: string | null;
+  username: string | null;
+  display_name: string | null;
+  state: string;
+  manager_account_id: string | null;
+  department: string | null;
+  job_title: string | null;
+  admin_roles: string[];
+  created_at: Date;
+  updated_at: Date;
+  removed_at: Date | null;
+  since?: Date;
+  ck: string;
+}
+
+interface GroupRow {
+  id: string;
+  connection_id: string;
+  external_id: string;
+  name: string;
+  description: string | null;
+  membership_method: string;
+  member_count: number;
+  applications: { id: string; name: string }[];
+  removed_at: Date | null;
+  ck: string;
+}
+
+const ACCOUNT_SELECT = `SELECT a.id, a.connection_id, a.external_id, a.kind, a.email, a.username, a.display_name, a.state,
+    mgr.id AS manager_account_id, a.department, a.job_title, a.admin_roles, a.created_at, a.updated_at, a.removed_at,
+    ${cursorKey('a.created_at')} AS ck
+  FROM directory_accounts a
+  JOIN connections c ON c.id = a.connection_id AND c.deleted_at IS NULL
+  LEFT JOIN directory_accounts mgr ON mgr.connection_id = a.connection_id AND mgr.kind = 'user'
+       AND mgr.external_id = a.manager_external_id AND mgr.removed_at IS NULL`;
+
+function toAccount(r: AccountRow): AccountResponse {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    externalId: r.external_id,
+    kind: r.kind,
+    email: r.email,
+    username: r.username,
+    displayName: r.display_name,
+    state: r.state,
+    managerAccountId: r.manager_account_id,
+    department: r.department,
+    jobTitle: r.job_title,
+    adminRoles: r.admin_roles,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    removedAt: r.removed_at?.toISOString() ?? null,
+  };
+}
+
+function toGroup(r: GroupRow): GroupResponse {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    externalId: r.external_id,
+    name: r.name,
+    description: r.description,
+    membershipMethod: r.membership_method,
+    memberCount: r.member_count,
+    applications: r.applications,
+    removedAt: r.removed_at?.toISOString() ?? null,
+  };
+}
+
+/** Filters as SQL with numbered parameters. */
+class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  add(sql: string, ...values: unknown[]): void {
+    let out = sql;
+    for (const v of values) {
+      this.params.push(v);
+      out = out.replace('?', `$${this.params.length}`);
+    }
+    this.parts.push(out);
+  }
+  param(v: unknown): string {
+    this.params.push(v);
+    return `$${this.params.length}`;
+  }
+  toString(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
+
+/** Reads of the directory copy (API.md "Directory"), and the account links behind `/me`. */
+@Injectable()
+export class DirectoryService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+  ) {}
+
+  onModuleInit(): void {
+    this.auth.registerAccountLinks({ accountsForEmail: (email) => this.accountsForEmail(email) });
+  }
+
+  async accountsForEmail(email: string): Promise<LinkedAccount[]> {
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        connection_id: string;
+        kind: 'user' | 'admin';
+        email: string;
+        display_name: string | null;
+      }[]
+    >(
+      `SELECT a.id, a.connection_id, a.kind, a.email, a.display_name FROM directory_accounts a
+       JOIN connections c ON c.id = a.connection_id AND c.deleted_at IS NULL
+       WHERE lower(a.email) = lower($1) AND a.removed_at IS NULL ORDER BY a.created_at, a.id`,
+      [email],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      connectionId: r.connection_id,
+      kind: r.kind,
+      email: r.email,
+      displayName: r.display_name,
+    }));
+  }
+
+  async listAccounts(
+    _actor: Actor,
+    f: {
+      connectionId?: string;
+      kind?: 'user' | 'admin';
+      q?: string;
+      groupId?: string;
+      includeRemoved?: boolean;
+    },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AccountResponse>> {
+    const w = new Where();
+    if (!f.includeRemoved) w.add('a.removed_at IS NULL');
+    if (f.connectionId) w.add('a.connection_id = ?', f.connectionId);
+    if (f.kind) w.add('a.kind = ?', f.kind);
+    if (f.q) {
+      const p = w.param(`%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+      w.parts.push(`(a.email ILIKE ${p} OR a.username ILIKE ${p} OR a.display_name ILIKE ${p})`);
+    }
+    if (f.groupId) {
+      w.add(
+        'EXISTS (SELECT 1 FROM directory_memberships m WHERE m.account_id = a.id AND m.group_id = ? AND m.removed_at IS NULL)',
+        f.groupId,
+      );
+    }
+    const after = decodeCursor(cursor);
+    if (after) w.add('(a.created_at, a.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const rows = await this.dataSource.query<AccountRow[]>(
+      `${ACCOUNT_SELECT} ${w.toString()} ORDER BY a.created_at, a.id LIMIT ${w.param(limit + 1)}`,
+      w.params,
+    );
+    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toAccount);
+  }
+
+  async getAccount(
+    _actor: Actor,
+    id: string,
+  ): Promise<AccountResponse & { groups: { groupId: string; name: string; since: string }[] }> {
+    const [row] = await this.dataSource.query<AccountRow[]>(`${ACCOUNT_SELECT} WHERE a.id = $1`, [id]);
+    if (!row) throw notFound('Account');
+    const groups = await this.dataSource.query<{ group_id: string; name: string; since: Date }[]>(
+      `SELECT m.group_id, g.name, m.since FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
+       WHERE m.account_id = $1 AND m.removed_at IS NULL AND g.removed_at IS NULL ORDER BY g.name, g.id`,
+      [id],
+    );
+    return {
+      ...toAccount(row),
+      groups: groups.map((g) => ({ groupId: g.group_id, name: g.name, since: g.since.toISOString() })),
+    };
+  }
+
+  private groupSelect(): string {
+    return `SELECT g.id, g.connection_id, g.external_id, g.name, g.description, g.membership_method, g.removed_at,
+        ${cursorKey('g.created_at')} AS ck,
+        (SELECT count(*) FROM directory_memberships m JOIN directory_accounts a ON a.id = m.account_id AND a.removed_at IS NULL
+         WHERE m.group_id = g.id AND m.removed_at IS NULL)::int AS member_count,
+        COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name) ORDER BY d.name, d.id)
+                  FROM directory_application_groups x JOIN directory_applications d ON d.id = x.application_id
+                  WHERE x.group_id = g.id AND d.removed_at IS NULL), '[]'::json) AS applications
+      FROM directory_groups g JOIN connections c ON c.id = g.connection_id AND c.deleted_at IS NULL`;
+  }
+
+  async listGroups(
+    _actor: Actor,
+    f: { connectionId?: string; q?: string; includeRemoved?: boolean },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<GroupResponse>> {
+    const w = new Where();
+    if (!f.includeRemoved) w.add('g.removed_at IS NULL');
+    if (f.connectionId) w.add('g.connection_id = ?', f.connectionId);
+    if (f.q) w.add('g.name ILIKE ?', `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    const after = decodeCursor(cursor);
+    if (after) w.add('(g.created_at, g.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const rows = await this.dataSource.query<GroupRow[]>(
+      `${this.groupSelect()} ${w.toString()} ORDER BY g.created_at, g.id LIMIT ${w.param(limit + 1)}`,
+      w.params,
+    );
+    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toGroup);
+  }
+
+  async getGroup(_actor: Actor, id: string): Promise<GroupResponse> {
+    const [row] = await this.dataSource.query<GroupRow[]>(`${this.groupSelect()} WHERE g.id = $1`, [id]);
+    if (!row) throw notFound('Group');
+    return toGroup(row);
+  }
+
+  async listGroupMembers(
+    actor: Actor,
+    groupId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AccountResponse & { since: string }>> {
+    await this.getGroup(actor, groupId);
+    const after = decodeCursor(cursor);
+    const rows = await this.dataSource.query<AccountRow[]>(
+      `${ACCOUNT_SELECT.replace(`${cursorKey('a.created_at')} AS ck`, `m.since, ${cursorKey('a.created_at')} AS ck`)}
+       JOIN directory_memberships m ON m.account_id = a.id AND m.group_id = $1 AND m.removed_at IS NULL
+       WHERE a.removed_at IS NULL AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))
+       ORDER BY a.created_at, a.id LIMIT $4`,
+      [groupId, after?.k ?? null, after?.id ?? null, limit + 1],
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck, id: r.id }),
+      (r) => ({ ...toAccount(r), since: (r.since ?? r.created_at).toISOString() }),
+    );
+  }
+
+  async listApplications(
+    _actor: Actor,
+    f: { connectionId?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<ApplicationResponse>> {
+    const w = new Where();
+    w.add('d.removed_at IS NULL');
+    if (f.connectionId) w.add('d.connection_id = ?', f.connectionId);
+    const after = decodeCursor(cursor);
+    if (after) w.add('(d.created_at, d.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        connection_id: string;
+        external_id: string;
+        name: string;
+        groups: { id: string; name: string }[];
+        ck: string;
+      }[]
+    >(
+      `SELECT d.id, d.connection_id, d.external_id, d.name, ${cursorKey('d.created_at')} AS ck,
+         COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name, g.id)
+                   FROM directory_application_groups x JOIN directory_groups g ON g.id = x.group_id
+                   WHERE x.application_id = d.id AND g.removed_at IS NULL), '[]'::json) AS groups
+       FROM directory_applications d JOIN connections c ON c.id = d.connection_id AND c.deleted_at IS NULL
+       ${w.toString()} ORDER BY d.created_at, d.id LIMIT ${w.param(limit + 1)}`,
+      w.params,
+    );
+    return toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck, id: r.id }),
+      (r) => ({
+        id: r.id,
+        connectionId: r.connection_id,
+        externalId: r.external_id,
+        name: r.name,
+        groups: r.groups,
+      }),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type Job } from 'bullmq';
+import { QUEUES } from '../../platform/queue/queues';
+import { DirectorySyncService, SYNC_JOB_ATTEMPTS, type SyncJobData } from '../directory-sync.service';
+
+/** Thin: unpack the run id, let the service work. Two runs of different connections may overlap. */
+@Processor(QUEUES.directorySync, { concurrency: 2 })
+export class DirectorySyncProcessor extends WorkerHost {
+  constructor(private readonly syncs: DirectorySyncService) {
+    super();
+  }
+
+  async process(job: Job<SyncJobData>): Promise<void> {
+    await this.syncs.runJob(job.data.runId, job.attemptsMade + 1, job.opts.attempts ?? SYNC_JOB_ATTEMPTS);
+  }
+}

@@ -1,0 +1,62 @@
+import { type PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type Writable } from 'node:stream';
+
+export type CopyValue = string | null | string[];
+
+// COPY's text format: backslash escapes for the delimiter (tab), line breaks and backslash; \N is NULL.
+function escapeText(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+function arrayLiteral(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+export function copyLine(values: CopyValue[]): string {
+  return (
+    values.map((v) => (v === null ? '\\N' : escapeText(Array.isArray(v) ? arrayLiteral(v) : v))).join('\t') +
+    '\n'
+  );
+}
+
+/**
+ * Streams rows into a table with COPY FROM STDIN, so a million rows cost about a second instead of
+ * a million round trips. Writers wait when the stream is full, which keeps memory bounded.
+ */
+export class CopyStage {
+  private readonly stream: Writable;
+  private readonly done: Promise<void>;
+  private failed: Error | null = null;
+  rows = 0;
+
+  constructor(client: PoolClient, table: string, columns: string[]) {
+    this.stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+    this.done = new Promise((resolve, reject) => {
+      this.stream.on('finish', () => resolve());
+      this.stream.on('error', (err: Error) => {
+        this.failed = err;
+        reject(err);
+      });
+    });
+    this.done.catch(() => undefined);
+  }
+
+  async write(values: CopyValue[]): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.rows++;
+    if (!this.stream.write(copyLine(values))) {
+      await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    }
+  }
+
+  async end(): Promise<void> {
+    this.stream.end();
+    await this.done;
+  }
+
+  /** Abandons the COPY (the session's transaction state is then reset by the caller). */
+  destroy(err: Error): void {
+    this.stream.destroy(err);
+  }
+}

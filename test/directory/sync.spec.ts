@@ -1,0 +1,270 @@
+import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { startApp, type TestApp } from '../helpers/app';
+import {
+  createConnection,
+  databaseSnapshot,
+  emulatorEnv,
+  emulatorSnapshot,
+  startTestEmulator,
+  syncNow,
+  waitForRun,
+} from '../helpers/jumpcloud';
+import { BOOTSTRAP_TOKEN } from '../helpers/principals';
+
+const DIRECTORY_TABLES = [
+  'directory_accounts',
+  'directory_groups',
+  'directory_memberships',
+  'directory_membership_history',
+  'directory_applications',
+  'directory_application_groups',
+];
+
+async function tableWrites(db: Client): Promise<Record<string, number>> {
+  // Statistics reach the shared counters when a backend goes idle, at most about a second later.
+  await new Promise((r) => setTimeout(r, 1500));
+  const { rows } = await db.query<{ relname: string; n: string }>(
+    `SELECT relname, (n_tup_ins + n_tup_upd + n_tup_del)::text AS n FROM pg_stat_user_tables WHERE relname = ANY($1)`,
+    [DIRECTORY_TABLES],
+  );
+  return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
+}
+
+describe('directory sync against the emulator', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({ seed: 11 });
+    t = await startApp(emulatorEnv(emu));
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    connectionId = (await createConnection(t, emu)).id;
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+    await emu?.close();
+  });
+
+  it('copies every account, group, membership, application and binding exactly', async () => {
+    const run = await syncNow(t, connectionId);
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    const expected = emulatorSnapshot(emu);
+    expect(await databaseSnapshot(db, connectionId)).toEqual(expected);
+    expect(run.stats).toMatchObject({
+      users: expected.users.length,
+      admins: expected.admins.length,
+      groups: expected.groups.length,
+      memberships: expected.memberships.length,
+      applications: expected.applications.length,
+      removed: 0,
+      updated: 0,
+    });
+    expect(run.stats.added).toBe(
+      expected.users.length +
+        expected.admins.length +
+        expected.groups.length +
+        expected.memberships.length +
+        expected.applications.length +
+        expected.bindings.length,
+    );
+    expect(run.stats.apiCalls).toBeGreaterThan(expected.groups.length);
+    const audit = await t.request(
+      'GET',
+      `/api/v1/audit-events?action=directory.sync.succeeded&targetId=${connectionId}`,
+      {
+        token: BOOTSTRAP_TOKEN,
+      },
+    );
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].data).toMatchObject({ runId: run.id, stats: run.stats });
+    const conn = await t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN });
+    expect(conn.body).toMatchObject({ status: 'ok', lastSyncAt: expect.any(String) });
+  });
+
+  it('writes no directory row when nothing changed', async () => {
+    const before = await tableWrites(db);
+    const run = await syncNow(t, connectionId);
+    expect(run.status).toBe('succeeded');
+    expect(run.stats).toMatchObject({ added: 0, removed: 0, updated: 0 });
+    expect(await tableWrites(db)).toEqual(before);
+  });
+
+  it('shows exactly what someone else changed in JumpCloud, in the stats and the membership history', async () => {
+    const s = emu.emulator.store;
+    const users = s.users.filter((u) => !u.deleted);
+    const groups = s.groups.filter((g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED');
+    const g0 = groups[0];
+    const member = s.users[g0.members[0]];
+    const outsider = users.find(
+      (u) => !Array.from(g0.members.subarray(0, g0.size)).includes(s.users.indexOf(u)),
+    )!;
+    emu.emulator.externalRemoveMember(g0.id, member.id);
+    emu.emulator.externalAddMember(g0.id, outsider.id);
+    const suspended = users.find(
+      (u) => u.state === 'ACTIVATED' && u.id !== outsider.id && u.id !== member.id,
+    )!;
+    emu.emulator.setUserState(suspended.id, 'SUSPENDED');
+    const deleted = users.find(
+      (u) =>
+        u.id !== suspended.id &&
+        u.id !== outsider.id &&
+        u.id !== member.id &&
+        !users.some((x) => x.manager === s.users.indexOf(u)),
+    )!;
+    const deletedMemberships = s.groups.filter(
+      (g) => !g.deleted && Array.from(g.members.subarray(0, g.size)).includes(s.users.indexOf(deleted)),
+    ).length;
+    emu.emulator.deleteUser(deleted.id);
+    emu.emulator.updateGroup(groups[1].id, { name: `${groups[1].name} (renamed)` });
+
+    const run = await syncNow(t, connectionId);
+    expect(run.status).toBe('succeeded');
+    expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
+    // added: one membership; removed: one membership, the deleted user and its memberships;
+    // updated: the suspended user and the renamed group.
+    expect(run.stats).toMatchObject({ added: 1, removed: 2 + deletedMemberships, updated: 2 });
+
+    const history = await db.query<{ change: string; g: string; a: string }>(
+      `SELECT h.change, g.external_id AS g, a.external_id AS a FROM directory_membership_history h
+       JOIN directory_groups g ON g.id = h.group_id JOIN directory_accounts a ON a.id = h.account_id
+       WHERE h.run_id = $1 ORDER BY h.change, g.external_id, a.external_id`,
+      [run.id],
+    );
+    expect(history.rows.filter((r) => r.change === 'added')).toEqual([
+      { change: 'added', g: g0.id, a: outsider.id },
+    ]);
+    const removed = history.rows.filter((r) => r.change === 'removed');
+    expect(removed).toHaveLength(1 + deletedMemberships);
+    expect(removed).toContainEqual({ change: 'removed', g: g0.id, a: member.id });
+
+    const account = await db.query(`SELECT removed_at FROM directory_accounts WHERE external_id = $1`, [
+      deleted.id,
+    ]);
+    expect(account.rows[0].removed_at).not.toBeNull();
+  });
+
+  it('converges to the exact state through 429 storms and 500s', async () => {
+    emu.emulator.churn(10, 3);
+    emu.emulator.addFault({ kind: 'rate_limit', fraction: 0.15, retryAfterSeconds: 0 });
+    emu.emulator.addFault({ kind: 'server_error', fraction: 0.1 });
+    try {
+      const run = await syncNow(t, connectionId);
+      expect(run.status).toBe('succeeded');
+      expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
+    } finally {
+      emu.emulator.clearFaults();
+    }
+  });
+
+  it('fails without removing anything when a fault never ends', async () => {
+    const before = await databaseSnapshot(db, connectionId);
+    const g = emu.emulator.store.groups.find(
+      (x) => !x.deleted && x.size > 0 && x.membershipMethod !== 'DYNAMIC_AUTOMATED',
+    )!;
+    emu.emulator.externalRemoveMember(g.id, emu.emulator.store.users[g.members[0]].id);
+    emu.emulator.addFault({ kind: 'server_error', path: '/members$', count: 100_000 });
+    try {
+      const run = await syncNow(t, connectionId);
+      expect(run.status).toBe('failed');
+      expect(run.error).toMatch(/unavailable/);
+      expect(await databaseSnapshot(db, connectionId)).toEqual(before);
+      const conn = await t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN });
+      expect(conn.body.status).toBe('error');
+    } finally {
+      emu.emulator.clearFaults();
+    }
+    const recovered = await syncNow(t, connectionId);
+    expect(recovered.status).toBe('succeeded');
+    expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
+  });
+
+  it('returns the same run to two triggers at once', async () => {
+    const [a, b] = await Promise.all([
+      t.request('POST', `/api/v1/connections/${connectionId}/syncs`, { token: BOOTSTRAP_TOKEN }),
+      t.request('POST', `/api/v1/connections/${connectionId}/syncs`, { token: BOOTSTRAP_TOKEN }),
+    ]);
+    expect(a.status).toBe(202);
+    expect(b.status).toBe(202);
+    expect(a.body.id).toBe(b.body.id);
+    expect(['queued', 'running']).toContain(a.body.status);
+    await waitForRun(t, a.body.id);
+    const runs = await db.query(
+      `SELECT count(*)::int AS n FROM directory_sync_runs WHERE created_at > now() - interval '1 minute' AND id = $1`,
+      [a.body.id],
+    );
+    expect(runs.rows[0].n).toBe(1);
+  });
+
+  it('holds a removal of most memberships, and applies it when the next sync agrees', async () => {
+    await syncNow(t, connectionId);
+    const s = emu.emulator.store;
+    const before = await databaseSnapshot(db, connectionId);
+    // Someone empties 60% of the memberships.
+    const pairs = before.memberships.map((m) => m.split('|'));
+    const toRemove = pairs.slice(0, Math.ceil(pairs.length * 0.6));
+    for (const [g, u] of toRemove) {
+      if (s.groups[s.groupSlotById.get(g)!].membershipMethod === 'DYNAMIC_AUTOMATED') continue;
+      emu.emulator.externalRemoveMember(g, u);
+    }
+    const expectedAfter = emulatorSnapshot(emu);
+    const share = (before.memberships.length - expectedAfter.memberships.length) / before.memberships.length;
+    expect(share).toBeGreaterThan(0.2);
+
+    const held = await syncNow(t, connectionId);
+    expect(held.status).toBe('succeeded');
+    expect(held.held).toMatchObject({
+      memberships: { count: before.memberships.length - expectedAfter.memberships.length },
+    });
+    expect(held.stats.removed).toBe(0);
+    expect((await databaseSnapshot(db, connectionId)).memberships).toEqual(before.memberships);
+
+    const agreed = await syncNow(t, connectionId);
+    expect(agreed.held).toEqual({});
+    expect(agreed.stats.removed).toBe(before.memberships.length - expectedAfter.memberships.length);
+    expect(await databaseSnapshot(db, connectionId)).toEqual(expectedAfter);
+  });
+
+  it('answers the directory read endpoints', async () => {
+    const token = BOOTSTRAP_TOKEN;
+    const accounts = await t.request(
+      'GET',
+      `/api/v1/accounts?connectionId=${connectionId}&kind=user&limit=500`,
+      { token },
+    );
+    expect(accounts.status).toBe(200);
+    expect(accounts.body.items).toHaveLength(emulatorSnapshot(emu).users.length);
+    const withManager = accounts.body.items.find(
+      (a: { managerAccountId: string | null }) => a.managerAccountId,
+    );
+    expect(withManager).toBeDefined();
+    const groups = await t.request('GET', `/api/v1/groups?connectionId=${connectionId}&limit=500`, { token });
+    const g = groups.body.items.find((x: { memberCount: number }) => x.memberCount > 0);
+    const members = await t.request('GET', `/api/v1/groups/${g.id}/members?limit=500`, { token });
+    expect(members.body.items).toHaveLength(g.memberCount);
+    expect(members.body.items[0].since).toEqual(expect.any(String));
+    const one = await t.request('GET', `/api/v1/accounts/${members.body.items[0].id}`, { token });
+    expect(one.body.groups.map((x: { groupId: string }) => x.groupId)).toContain(g.id);
+    const apps = await t.request('GET', `/api/v1/applications?connectionId=${connectionId}`, { token });
+    expect(apps.body.items.length).toBe(emulatorSnapshot(emu).applications.length);
+    const q = await t.request(
+      'GET',
+      `/api/v1/accounts?q=${encodeURIComponent(withManager.email.slice(0, 6))}`,
+      { token },
+    );
+    expect(q.body.items.map((a: { id: string }) => a.id)).toContain(withManager.id);
+    expect((await t.request('GET', `/api/v1/accounts?kind=robot`, { token })).status).toBe(400);
+    expect(
+      (
+        await t.request('GET', `/api/v1/groups/${'0'.repeat(8)}-0000-4000-8000-000000000000/members`, {
+          token,
+        })
+      ).status,
+    ).toBe(404);
+  });
+});
