@@ -283,6 +283,8 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
   route('POST', '/api/v2/usergroups/:group_id/members', { perm: 'groups.write' }, (req, reply) => {
     emu.membership.calls++;
     const body = req.body;
+    const entry = logEntries.get(req);
+    if (entry) entry.body = body;
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       return fail(reply, 400, 'body must be an object');
     const { op, type, id } = body as Record<string, unknown>;

@@ -64,6 +64,8 @@ export interface RequestLogEntry {
   /** The `x-org-id` header as sent (an org id is not a secret), or null when absent. */
   orgIdHeader: string | null;
   fault: string | null;
+  /** JSON body of a membership write, as received (it holds ids only). */
+  body?: unknown;
 }
 
 export interface FaultDecision {
