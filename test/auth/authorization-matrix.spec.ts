@@ -1,5 +1,7 @@
 import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
+import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
 
 /**
@@ -11,6 +13,11 @@ type Caller = 'plain' | 'auditor' | 'admin';
 
 interface Fixtures {
   target: TestPrincipal;
+  connectionId: string;
+  newConnection: () => Promise<string>;
+  runId: string;
+  accountId: string;
+  groupId: string;
   caller: Record<Caller, TestPrincipal>;
   /** A fresh token of the caller itself, for "own token" routes. */
   ownToken: (who: Caller) => Promise<string>;
@@ -26,6 +33,9 @@ interface RouteCase {
 }
 
 const ANY_UUID = '00000000-0000-4000-8000-000000000001';
+
+// Set in beforeAll from the emulator; bodies are built when a case runs.
+let CONNECTION_BODY: () => Record<string, string> = () => ({});
 
 const ROUTES: RouteCase[] = [
   {
@@ -99,6 +109,93 @@ const ROUTES: RouteCase[] = [
     expect: { plain: 403, auditor: 200, admin: 200 },
   },
   {
+    name: 'POST /connections/test',
+    method: 'POST',
+    path: () => '/api/v1/connections/test',
+    body: () => CONNECTION_BODY(),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'POST /connections',
+    method: 'POST',
+    path: () => '/api/v1/connections',
+    body: () => CONNECTION_BODY(),
+    expect: { plain: 403, auditor: 403, admin: 201 },
+  },
+  {
+    name: 'GET /connections',
+    method: 'GET',
+    path: () => '/api/v1/connections',
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /connections/{id}',
+    method: 'GET',
+    path: (f) => `/api/v1/connections/${f.connectionId}`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'PATCH /connections/{id}',
+    method: 'PATCH',
+    path: (f) => `/api/v1/connections/${f.connectionId}`,
+    body: () => ({ name: 'Renamed connection' }),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'DELETE /connections/{id}',
+    method: 'DELETE',
+    path: async (f) => `/api/v1/connections/${await f.newConnection()}`,
+    expect: { plain: 403, auditor: 403, admin: 204 },
+  },
+  {
+    name: 'POST /connections/{id}/syncs',
+    method: 'POST',
+    path: (f) => `/api/v1/connections/${f.connectionId}/syncs`,
+    expect: { plain: 403, auditor: 403, admin: 202 },
+  },
+  {
+    name: 'GET /connections/{id}/syncs',
+    method: 'GET',
+    path: (f) => `/api/v1/connections/${f.connectionId}/syncs`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /syncs/{id}',
+    method: 'GET',
+    path: (f) => `/api/v1/syncs/${f.runId}`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /accounts',
+    method: 'GET',
+    path: () => '/api/v1/accounts',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /accounts/{id}',
+    method: 'GET',
+    path: (f) => `/api/v1/accounts/${f.accountId}`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /groups',
+    method: 'GET',
+    path: () => '/api/v1/groups',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /groups/{id}/members',
+    method: 'GET',
+    path: (f) => `/api/v1/groups/${f.groupId}/members`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /applications',
+    method: 'GET',
+    path: () => '/api/v1/applications',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
     name: 'GET /audit-events/verify',
     method: 'GET',
     path: () => '/api/v1/audit-events/verify',
@@ -108,20 +205,6 @@ const ROUTES: RouteCase[] = [
 
 /** API.md routes whose features are not built yet: listed so none is forgotten. */
 const PENDING = [
-  'POST /connections/test',
-  'POST /connections',
-  'GET /connections',
-  'GET /connections/{id}',
-  'PATCH /connections/{id}',
-  'DELETE /connections/{id}',
-  'POST /connections/{id}/syncs',
-  'GET /connections/{id}/syncs',
-  'GET /syncs/{id}',
-  'GET /accounts',
-  'GET /accounts/{id}',
-  'GET /groups',
-  'GET /groups/{id}/members',
-  'GET /applications',
   'PUT /groups/{id}/policy',
   'GET /groups/{id}/policy',
   'GET /catalog',
@@ -153,11 +236,27 @@ describe('authorization matrix (API.md "Who may call what")', () => {
   let t: TestApp;
   let db: Client;
   let f: Fixtures;
+  let emu: RunningEmulator;
   const bad: Record<string, string> = {};
 
   beforeAll(async () => {
+    emu = await startTestEmulator();
     // The matrix makes many failed attempts from one address on purpose.
-    t = await startApp({ BOOTSTRAP_ADMIN_TOKEN: BOOTSTRAP_TOKEN, AUTH_FAILURE_LIMIT: '100000' });
+    t = await startApp(emulatorEnv(emu, { AUTH_FAILURE_LIMIT: '100000' }));
+    CONNECTION_BODY = () => ({
+      name: 'matrix',
+      orgId: emu.credentials.orgId,
+      clientId: emu.credentials.clientId,
+      clientSecret: emu.credentials.clientSecret,
+    });
+    const connectionId = (await createConnection(t, emu)).id;
+    const run = await syncNow(t, connectionId);
+    const account = await t.request('GET', `/api/v1/accounts?connectionId=${connectionId}&limit=1`, {
+      token: BOOTSTRAP_TOKEN,
+    });
+    const group = await t.request('GET', `/api/v1/groups?connectionId=${connectionId}&limit=1`, {
+      token: BOOTSTRAP_TOKEN,
+    });
     db = new Client({ connectionString: t.databaseUrl });
     await db.connect();
     const caller = {
@@ -173,6 +272,11 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       };
     f = {
       target,
+      connectionId,
+      newConnection: async () => (await createConnection(t, emu)).id,
+      runId: run.id,
+      accountId: account.body.items[0].id,
+      groupId: group.body.items[0].id,
       caller,
       ownToken: async (who) => (await mint(caller[who])).id,
       othersToken: async () => (await mint(target)).id,
@@ -197,6 +301,7 @@ describe('authorization matrix (API.md "Who may call what")', () => {
   afterAll(async () => {
     await db?.end();
     await t?.close();
+    await emu?.close();
   });
 
   it.each(['/health', '/api/docs-json'])('serves %s without a token', async (path) => {
