@@ -300,7 +300,17 @@ export class ConnectionsService {
 
   private credentialsOf(row: ConnectionRow): JumpCloudCredentials {
     if (!row.credentials) throw notFound('Connection');
-    const { plaintext, stale } = this.box.open(row.credentials, row.id);
+    let opened: { plaintext: string; stale: boolean };
+    try {
+      opened = this.box.open(row.credentials, row.id);
+    } catch {
+      // Not worth retrying: the configured keys cannot open it (ENCRYPTION_KEY changed without _PREVIOUS).
+      throw new AppError(
+        'invalid_state',
+        'The stored credentials cannot be decrypted with the configured ENCRYPTION_KEY',
+      );
+    }
+    const { plaintext, stale } = opened;
     if (stale) {
       // Sealed under ENCRYPTION_KEY_PREVIOUS: reseal under the current key as we go.
       void this.repo
