@@ -44,7 +44,8 @@ export function buildEmulatorApp(
   });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     let status = 500;
-    if (err instanceof BadRequest) status = 400;
+    // RangeError: bad sizes or fault settings; SyntaxError: a fault's path regex.
+    if (err instanceof BadRequest || err instanceof RangeError || err instanceof SyntaxError) status = 400;
     else if (err instanceof NotFound) status = 404;
     else if (typeof err.statusCode === 'number' && err.statusCode >= 400) status = err.statusCode;
     void reply.code(status).send(errorJson(status, err.message));

@@ -83,8 +83,12 @@ function undeclared(schema: Schema, value: unknown, doc: string, at = '$'): stri
   const parts: Schema[] = [schema, ...((schema.allOf as Schema[] | undefined) ?? [])].map((s) =>
     typeof s.$ref === 'string' ? resolve(`${doc}${s.$ref}`) : s,
   );
-  if (parts.some((p) => p.additionalProperties === true || typeof p.additionalProperties === 'object')) return [];
-  const props: Schema = Object.assign({}, ...parts.map((p) => (p.properties as Schema | undefined) ?? {})) as Schema;
+  if (parts.some((p) => p.additionalProperties === true || typeof p.additionalProperties === 'object'))
+    return [];
+  const props: Schema = Object.assign(
+    {},
+    ...parts.map((p) => (p.properties as Schema | undefined) ?? {}),
+  ) as Schema;
   if (Object.keys(props).length === 0) return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(value as Schema)) {
@@ -104,16 +108,33 @@ function expectValid(ref: string, body: unknown): void {
   expect(pointer).toBeDefined();
 }
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(`${emu.apiUrl}${path}`, { headers: { 'x-api-key': emu.credentials.apiKey, ...headers } });
+async function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const res = await fetch(`${emu.apiUrl}${path}`, {
+    headers: { 'x-api-key': emu.credentials.apiKey, ...headers },
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
 beforeAll(async () => {
-  v1 = { definitions: mapValues(JSON.parse(read('jumpcloud-v1.json').toString('utf8')).definitions as Schema, toJsonSchema) };
-  v2 = { definitions: mapValues(JSON.parse(read('jumpcloud-v2.json').toString('utf8')).definitions as Schema, toJsonSchema) };
-  const oas = parseYaml(read('jumpcloud-v1.oas3-2023-05.yaml').toString('utf8')) as { components: { schemas: Schema } };
+  v1 = {
+    definitions: mapValues(
+      JSON.parse(read('jumpcloud-v1.json').toString('utf8')).definitions as Schema,
+      toJsonSchema,
+    ),
+  };
+  v2 = {
+    definitions: mapValues(
+      JSON.parse(read('jumpcloud-v2.json').toString('utf8')).definitions as Schema,
+      toJsonSchema,
+    ),
+  };
+  const oas = parseYaml(read('jumpcloud-v1.oas3-2023-05.yaml').toString('utf8')) as {
+    components: { schemas: Schema };
+  };
   oas1 = { components: { schemas: mapValues(oas.components.schemas, toJsonSchema) } };
   ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
@@ -121,7 +142,10 @@ beforeAll(async () => {
   ajv.addSchema({ $id: 'v1', ...v1 });
   ajv.addSchema({ $id: 'v2', ...v2 });
   ajv.addSchema({ $id: 'oas1', ...oas1 });
-  emu = await startEmulator({ seed: 5, sizes: { users: 60, groups: 15, membershipsPerUser: 3, admins: 8, apps: 6 } });
+  emu = await startEmulator({
+    seed: 5,
+    sizes: { users: 60, groups: 15, membershipsPerUser: 3, admins: 8, apps: 6 },
+  });
 });
 
 afterAll(async () => {
@@ -129,9 +153,12 @@ afterAll(async () => {
 });
 
 describe('spec fixtures', () => {
-  it.each(Object.entries(manifest.files))('%s matches the sha256 recorded in SOURCE.txt', (name, { sha256 }) => {
-    expect(createHash('sha256').update(read(name)).digest('hex')).toBe(sha256);
-  });
+  it.each(Object.entries(manifest.files))(
+    '%s matches the sha256 recorded in SOURCE.txt',
+    (name, { sha256 }) => {
+      expect(createHash('sha256').update(read(name)).digest('hex')).toBe(sha256);
+    },
+  );
 
   it('the manifest lists the three spec copies the tests read', () => {
     expect(Object.keys(manifest.files).sort()).toEqual([
@@ -144,8 +171,12 @@ describe('spec fixtures', () => {
   it('the validator rejects what the spec forbids (the check can fail)', () => {
     expect(validator('v1#/definitions/systemuserreturn')({ _id: 'x', state: 'DELETED' })).toBe(false);
     expect(validator('v2#/definitions/UserGroup')({ id: 'x', membershipMethod: 'SOMETIMES' })).toBe(false);
-    expect(validator('v2#/definitions/GraphConnection')({ from: { id: 'a', type: 'user_group' } })).toBe(false);
-    expect(undeclared(resolve('v2#/definitions/UserGroup'), { id: 'x', invented: 1 }, 'v2')).toEqual(['$.invented']);
+    expect(validator('v2#/definitions/GraphConnection')({ from: { id: 'a', type: 'user_group' } })).toBe(
+      false,
+    );
+    expect(undeclared(resolve('v2#/definitions/UserGroup'), { id: 'x', invented: 1 }, 'v2')).toEqual([
+      '$.invented',
+    ]);
   });
 });
 
@@ -157,7 +188,7 @@ describe('v1 responses', () => {
       expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expectValid('v1#/definitions/systemuserslist', r.body);
     }
-    const one = await get(`/systemusers/${emu.emulator.store.users[3]!.id}`);
+    const one = await get(`/systemusers/${emu.emulator.store.users[3].id}`);
     expectValid('v1#/definitions/systemuserreturn', one.body);
   });
 
@@ -172,7 +203,7 @@ describe('v1 responses', () => {
   it('GET /applications is applicationslist; GET /applications/{id} is application', async () => {
     const r = await get('/applications?limit=100');
     expectValid('v1#/definitions/applicationslist', r.body);
-    const id = (r.body as { results: { _id: string }[] }).results[0]!._id;
+    const id = (r.body as { results: { _id: string }[] }).results[0]._id;
     expectValid('v1#/definitions/application', (await get(`/applications/${id}`)).body);
   });
 
@@ -190,26 +221,27 @@ describe('v2 responses', () => {
     expect(r.headers.get('x-total-count')).toBe('15');
     for (const g of groups) expectValid('v2#/definitions/UserGroup', g);
     expect(new Set(groups.map((g) => g.membershipMethod)).size).toBeGreaterThan(1);
-    expectValid('v2#/definitions/UserGroup', (await get(`/v2/usergroups/${groups[0]!.id}`)).body);
+    expectValid('v2#/definitions/UserGroup', (await get(`/v2/usergroups/${groups[0].id}`)).body);
   });
 
   it('members, membership and memberof are GraphConnection / GraphObjectWithPaths', async () => {
-    const g = emu.emulator.store.groups[0]!;
+    const g = emu.emulator.store.groups[0];
     const members = (await get(`/v2/usergroups/${g.id}/members?limit=100`)).body as unknown[];
     expect(members.length).toBe(g.size);
     for (const m of members) expectValid('v2#/definitions/GraphConnection', m);
     const membership = (await get(`/v2/usergroups/${g.id}/membership?limit=100`)).body as unknown[];
     for (const m of membership) expectValid('v2#/definitions/GraphObjectWithPaths', m);
-    const user = emu.emulator.store.users[g.members[0]!]!;
+    const user = emu.emulator.store.users[g.members[0]];
     const memberOf = (await get(`/v2/users/${user.id}/memberof`)).body as unknown[];
     expect(memberOf.length).toBeGreaterThan(0);
     for (const m of memberOf) expectValid('v2#/definitions/GraphObjectWithPaths', m);
   });
 
   it('application associations and usergroups are GraphConnection / GraphObjectWithPaths', async () => {
-    const app = emu.emulator.store.apps[0]!;
+    const app = emu.emulator.store.apps[0];
     for (const targets of ['user_group', 'user']) {
-      const list = (await get(`/v2/applications/${app.id}/associations?targets=${targets}`)).body as unknown[];
+      const list = (await get(`/v2/applications/${app.id}/associations?targets=${targets}`))
+        .body as unknown[];
       for (const m of list) expectValid('v2#/definitions/GraphConnection', m);
     }
     const groups = (await get(`/v2/applications/${app.id}/usergroups`)).body as unknown[];
@@ -233,7 +265,13 @@ describe('v2 responses', () => {
     expect(writes.map((e) => e.status)).toEqual([204, 204]);
     expect(writes.map((e) => (e.body as { op: string }).op)).toEqual(['add', 'remove']);
     for (const w of writes) expectValid('v2#/definitions/GraphOperation-UserGroup-Member', w.body);
-    expect(validator('v2#/definitions/GraphOperation-UserGroup-Member')({ op: 'add', type: 'user_group', id: u.id })).toBe(false);
+    expect(
+      validator('v2#/definitions/GraphOperation-UserGroup-Member')({
+        op: 'add',
+        type: 'user_group',
+        id: u.id,
+      }),
+    ).toBe(false);
   });
 });
 
@@ -252,7 +290,7 @@ describe('error bodies are the 2023 spec Error', () => {
 
   it('409, 429 and 500 too', async () => {
     const g = emu.emulator.store.groups.find((x) => x.membershipMethod === 'STATIC' && x.size > 0)!;
-    const member = emu.emulator.store.users[g.members[0]!]!;
+    const member = emu.emulator.store.users[g.members[0]];
     const res = await fetch(`${emu.apiUrl}/v2/usergroups/${g.id}/members`, {
       method: 'POST',
       headers: { 'x-api-key': emu.credentials.apiKey, 'content-type': 'application/json' },
