@@ -276,7 +276,6 @@ export class DirectorySyncService implements OnModuleInit {
       try {
         outcome = await engine.merge();
         const stats: SyncStats = { ...outcome.stats, apiCalls };
-        const startedAt = run.started_at ?? new Date();
         await qr.query(
           `UPDATE directory_sync_runs SET status = 'succeeded', finished_at = now(), stats = $2, held = $3, error = NULL
            WHERE id = $1`,
@@ -286,7 +285,7 @@ export class DirectorySyncService implements OnModuleInit {
             JSON.stringify(outcome.held),
           ],
         );
-        await this.disablePrincipalsOfInactiveAccounts(qr.manager, connectionId, startedAt);
+        await this.disablePrincipalsOfInactiveAccounts(qr.manager, connectionId);
         await this.audit.record(qr.manager, SYNC_ACTOR, {
           action: 'directory.sync.succeeded',
           targetType: 'connection',
@@ -355,18 +354,15 @@ export class DirectorySyncService implements OnModuleInit {
    * A principal whose every linked account (any connection) is suspended or removed is disabled
    * (API.md), when this run touched one of those accounts; one with no linked account is left alone.
    */
-  private async disablePrincipalsOfInactiveAccounts(
-    m: EntityManager,
-    connectionId: string,
-    since: Date,
-  ): Promise<void> {
+  private async disablePrincipalsOfInactiveAccounts(m: EntityManager, connectionId: string): Promise<void> {
+    // now() is this transaction's start: the merge stamped every account it changed with it.
     const rows = await m.query<{ email: string }[]>(
       `SELECT DISTINCT lower(a.email) AS email FROM directory_accounts a
-       WHERE a.connection_id = $1 AND a.email IS NOT NULL AND a.updated_at >= $2
+       WHERE a.connection_id = $1 AND a.email IS NOT NULL AND a.updated_at = now()
          AND (a.removed_at IS NOT NULL OR a.state = 'SUSPENDED')
          AND NOT EXISTS (SELECT 1 FROM directory_accounts b JOIN connections c ON c.id = b.connection_id AND c.deleted_at IS NULL
                          WHERE lower(b.email) = lower(a.email) AND b.removed_at IS NULL AND b.state <> 'SUSPENDED')`,
-      [connectionId, since],
+      [connectionId],
     );
     if (rows.length === 0) return;
     await this.auth.disablePrincipalsByEmail(
