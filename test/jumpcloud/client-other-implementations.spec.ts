@@ -1,0 +1,114 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { JumpCloudClient } from '../../src/jumpcloud';
+import { collect } from './helpers';
+
+/**
+ * A deliberately different implementation of JumpCloud's contract (not our emulator): pages capped
+ * below the requested limit, missing totals, envelopes where bare arrays are expected, nulls. The
+ * client must still list everything exactly once (the [INF] items of API-NOTES, read both ways).
+ */
+
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}${i.toString(16).padStart(24 - prefix.length, '0')}`);
+const USERS = ids('aa', 23);
+const MEMBERS = ids('bb', 10);
+
+let server: Server;
+let base = '';
+let mode: Record<string, string> = {};
+const seen: string[] = [];
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  seen.push(`${url.pathname}?${url.searchParams.toString()}`);
+  const limit = Number(url.searchParams.get('limit') ?? '10');
+  const skip = Number(url.searchParams.get('skip') ?? '0');
+  const send = (body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  if (url.pathname === '/api/systemusers') {
+    // This server never returns more than 5 per page, whatever the limit.
+    const page = USERS.slice(skip, skip + Math.min(limit, 5)).map((id) => ({
+      _id: id,
+      email: `${id}@x`,
+      state: null,
+    }));
+    if (mode.v1 === 'no-total') return send({ results: page });
+    return send({ totalCount: USERS.length, results: page });
+  }
+  if (url.pathname.endsWith('/members')) {
+    const page = MEMBERS.slice(skip, skip + limit).map((id) => ({
+      to: { id, type: 'user' },
+      attributes: null,
+    }));
+    if (mode.v2 === 'envelope') return send({ totalCount: MEMBERS.length, results: page });
+    if (mode.v2 === 'header') return send(page, { 'x-total-count': String(MEMBERS.length) });
+    return send(page);
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message: 'Not Found' }));
+}
+
+beforeAll(async () => {
+  server = createServer(handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  mode = {};
+  seen.length = 0;
+});
+
+function client(opts: { pageSize?: number; readAhead?: number } = {}) {
+  return new JumpCloudClient({
+    orgId: 'cccccccccccccccccccccccc',
+    credentials: { type: 'api_key', apiKey: 'jca_test' },
+    apiUrl: `${base}/api`,
+    backoff: { baseMs: 1, maxMs: 2 },
+    ...opts,
+  });
+}
+
+it('v1: pages shorter than asked are followed by skip += length until totalCount', async () => {
+  const { items } = await collect(client().listSystemUsers());
+  expect(items.map((u) => u.id)).toEqual(USERS);
+  expect(items.every((u) => u.state === 'ACTIVATED')).toBe(true);
+  expect(seen.map((s) => new URLSearchParams(s.split('?')[1]).get('skip'))).toEqual([
+    '0',
+    '5',
+    '10',
+    '15',
+    '20',
+  ]);
+});
+
+it('v1: with read-ahead, a short page discards the guesses and continues where it really ended', async () => {
+  const { items } = await collect(client({ pageSize: 10, readAhead: 3 }).listSystemUsers());
+  expect(items.map((u) => u.id)).toEqual(USERS);
+  expect(new Set(items.map((u) => u.id)).size).toBe(USERS.length);
+});
+
+it('v1 without totalCount: a short page ends the listing (the PowerShell reading)', async () => {
+  mode.v1 = 'no-total';
+  const { items, pages } = await collect(client({ pageSize: 5 }).listSystemUsers());
+  expect(items.map((u) => u.id)).toEqual(USERS);
+  expect(pages.every((p) => p.total === null)).toBe(true);
+});
+
+it.each(['bare', 'header', 'envelope'])(
+  'v2 %s: an exactly full last page is confirmed by an empty one',
+  async (m) => {
+    mode.v2 = m;
+    const { items, pages } = await collect(
+      client({ pageSize: 5 }).listGroupMembers('dddddddddddddddddddddddd'),
+    );
+    expect(items.map((x) => x.id)).toEqual(MEMBERS);
+    expect(pages.map((p) => p.items.length)).toEqual([5, 5, 0]);
+    expect(pages[0]?.total).toBe(m === 'bare' ? null : 10);
+  },
+);
