@@ -1,4 +1,4 @@
-import Bottleneck from 'bottleneck';
+import { ConnectionLimiter } from './jumpcloud.limiter';
 import { DEFAULTS, type JumpCloudLimits } from './jumpcloud.options';
 
 export interface CachedToken {
@@ -13,7 +13,7 @@ export interface CachedToken {
  * BullMQ's open-source limiter is per queue, so per-connection limits live here (ARCHITECTURE.md).
  */
 export class ConnectionState {
-  readonly limiter: Bottleneck;
+  readonly limiter: ConnectionLimiter;
   pausedUntil = 0;
   /** Keyed by token URL + client id + a digest of the secret, so a rotated secret gets a new token. */
   readonly tokens = new Map<string, CachedToken>();
@@ -22,7 +22,7 @@ export class ConnectionState {
 
   constructor(limits: JumpCloudLimits | undefined) {
     const s = settingsOf(limits);
-    this.limiter = new Bottleneck(s);
+    this.limiter = new ConnectionLimiter(s.maxConcurrent, s.requestsPerSecond);
     this.limitsKey = JSON.stringify(s);
   }
 
@@ -32,18 +32,20 @@ export class ConnectionState {
     const key = JSON.stringify(s);
     if (key === this.limitsKey) return;
     this.limitsKey = key;
-    this.limiter.updateSettings(s);
+    this.limiter.update(s.maxConcurrent, s.requestsPerSecond);
   }
 }
 
-function settingsOf(limits: JumpCloudLimits | undefined): Bottleneck.ConstructorOptions {
+function settingsOf(limits: JumpCloudLimits | undefined): {
+  maxConcurrent: number;
+  requestsPerSecond: number;
+} {
   const maxConcurrent = limits?.maxConcurrent ?? DEFAULTS.limits.maxConcurrent;
-  const rps = limits?.requestsPerSecond ?? DEFAULTS.limits.requestsPerSecond;
-  if (!(maxConcurrent >= 1) || !(rps > 0)) {
+  const requestsPerSecond = limits?.requestsPerSecond ?? DEFAULTS.limits.requestsPerSecond;
+  if (!(maxConcurrent >= 1) || !(requestsPerSecond > 0)) {
     throw new RangeError('JumpCloud limits: maxConcurrent must be ≥ 1 and requestsPerSecond > 0');
   }
-  // minTime spaces request starts evenly, so a burst never exceeds the per-second budget.
-  return { maxConcurrent: Math.floor(maxConcurrent), minTime: 1000 / rps };
+  return { maxConcurrent: Math.floor(maxConcurrent), requestsPerSecond };
 }
 
 /** Process-wide registry of connection states, keyed by the caller's connection key. */
