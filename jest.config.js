@@ -4,6 +4,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }]
 
 module.exports = {
   testEnvironment: 'node',
+  // Integration tests boot the app, the emulator and child processes; unit tests are far below this.
+  testTimeout: 60000,
   moduleFileExtensions: ['ts', 'js', 'json'],
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform, rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
@@ -15,7 +17,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

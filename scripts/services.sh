@@ -11,7 +11,9 @@ REDIS_PORT="${JUMPGATE_REDIS_PORT:-63799}"
 STATE="${JUMPGATE_SERVICES_DIR:-/tmp/jumpgate-services}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-APP_URL="postgres://jumpgate:jumpgate@127.0.0.1:${PG_PORT}/jumpgate"
+# A password no log line would contain by chance: the logger redacts it wherever it appears.
+APP_PASSWORD="jg-local-dev-5f1c"
+APP_URL="postgres://jumpgate:${APP_PASSWORD}@127.0.0.1:${PG_PORT}/jumpgate"
 ADMIN_URL="postgres://postgres:postgres@127.0.0.1:${PG_PORT}/postgres"
 REDIS_URL_LOCAL="redis://127.0.0.1:${REDIS_PORT}"
 
@@ -76,6 +78,17 @@ wait_for() {
   exit 1
 }
 
+pg_ensure_roles() {
+  # The application connects as an ordinary role that owns its database, never as a superuser.
+  PGPASSWORD=postgres "$(pg_bindir)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
+SELECT 'CREATE ROLE jumpgate LOGIN CREATEDB'
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate') \gexec
+ALTER ROLE jumpgate PASSWORD '${APP_PASSWORD}';
+SELECT 'CREATE DATABASE jumpgate OWNER jumpgate'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'jumpgate') \gexec
+SQL
+}
+
 pg_up() {
   local bin data
   bin=$(pg_bindir || true)
@@ -85,6 +98,7 @@ pg_up() {
   fi
   data="$STATE/pg"
   if pid_alive "$data/postmaster.pid"; then
+    pg_ensure_roles
     log "PostgreSQL already running on port $PG_PORT"
     return
   fi
@@ -116,13 +130,7 @@ CONF
   chown "$(pg_user)" "$STATE/postgres.log" 2>/dev/null || true
   as_pg "$bin/pg_ctl" -D "$data" -l "$STATE/postgres.log" -w -t 60 start >/dev/null
   wait_for PostgreSQL pg_ready
-  # The application connects as an ordinary role that owns its database, never as a superuser.
-  PGPASSWORD=postgres "$bin/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
-SELECT 'CREATE ROLE jumpgate LOGIN CREATEDB PASSWORD ''jumpgate'''
-WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate') \gexec
-SELECT 'CREATE DATABASE jumpgate OWNER jumpgate'
-WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'jumpgate') \gexec
-SQL
+  pg_ensure_roles
   log "PostgreSQL up on 127.0.0.1:$PG_PORT (data in $data)"
 }
 

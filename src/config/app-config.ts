@@ -40,7 +40,7 @@ export interface AppConfig {
   };
 }
 
-export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jumpgate@127.0.0.1:54329/jumpgate';
+export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jg-local-dev-5f1c@127.0.0.1:54329/jumpgate';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:63799';
 
 /** Raised for a bad or missing variable; the message names the variable and never echoes its value. */
