@@ -99,7 +99,6 @@ function toRunResponse(r: RunRow): SyncRunResponse {
 function isTransient(err: unknown): boolean {
   if (err instanceof JumpCloudError) return err.transient;
   if (err instanceof IncompleteListingError) return true;
-  if (err instanceof SyncBusyError) return true;
   // Connection errors to Postgres and the like: retried too.
   return !(err instanceof AppError);
 }
@@ -221,7 +220,14 @@ export class DirectorySyncService implements OnModuleInit {
         continue;
       }
       if (await job.isFailed()) {
-        await this.finishFailed(run.id, job.failedReason || 'the sync job failed');
+        if (run.status === 'queued') {
+          // It never started (the connection was busy every time): try again.
+          await job.remove();
+          await this.enqueue(run.id);
+          requeued++;
+        } else {
+          await this.finishFailed(run.id, job.failedReason || 'the sync job failed');
+        }
       }
     }
     return requeued;
@@ -243,7 +249,14 @@ export class DirectorySyncService implements OnModuleInit {
         SYNC_LOCK_NAMESPACE,
         connectionId,
       ])) as { ok: boolean }[];
-      if (!ok) throw new SyncBusyError();
+      if (!ok) {
+        // Another delivery of this run (a redelivered job) or the previous run still holds the lock.
+        const [now] = (await qr.query(`SELECT status FROM directory_sync_runs WHERE id = $1`, [
+          runId,
+        ])) as RunRow[];
+        if (now?.status !== 'queued') return;
+        throw new SyncBusyError();
+      }
       locked = true;
       await qr.query(
         `UPDATE directory_sync_runs SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`,
@@ -307,6 +320,8 @@ export class DirectorySyncService implements OnModuleInit {
       };
       await this.events.emitAsync(DIRECTORY_SYNC_COMPLETED, event);
     } catch (err) {
+      // Busy is not a failure of the run: BullMQ retries later, and the relay re-enqueues if attempts run out.
+      if (err instanceof SyncBusyError) throw err;
       const message = describe(err);
       if (isTransient(err) && attempt < maxAttempts) {
         this.logger.warn({ runId, attempt, error: message }, 'sync attempt failed; retrying with backoff');

@@ -1,0 +1,99 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { type Queue } from 'bullmq';
+import { type ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { QUEUES } from '../../src/platform/queue/queues';
+import { startApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app';
+import { createConnection, emulatorEnv, startTestEmulator, waitForRun } from '../helpers/jumpcloud';
+import { BOOTSTRAP_TOKEN } from '../helpers/principals';
+import { spawnTs } from '../helpers/processes';
+
+/** Two real worker processes on one queue never sync one connection at the same time. */
+describe('directory sync with two worker processes', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  const workers: ChildProcess[] = [];
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({
+      seed: 41,
+      sizes: { users: 120, groups: 12, membershipsPerUser: 2, admins: 3, apps: 2 },
+    });
+    // This process serves HTTP only; the syncs run in the two children.
+    t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    for (let i = 0; i < 2; i++) {
+      const child = spawnTs('src/main.ts', {
+        ...emulatorEnv(emu),
+        NODE_ENV: 'test',
+        APP_ROLE: 'worker',
+        DATABASE_URL: t.databaseUrl,
+        REDIS_URL: t.redisUrl,
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        MIGRATIONS_RUN: 'false',
+        SYNC_INTERVAL_MINUTES: '0',
+        LOG_LEVEL: 'info',
+      });
+      child.stdout?.on('data', (d: Buffer) => output.push(`[w${i}] ${d.toString()}`));
+      child.stderr?.on('data', (d: Buffer) => output.push(`[w${i}] ${d.toString()}`));
+      workers.push(child);
+    }
+    const deadline = Date.now() + 60_000;
+    while (output.filter((l) => l.includes('jumpgate worker started')).length < 2) {
+      if (Date.now() > deadline) throw new Error(`workers did not start:\n${output.join('')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await db?.end();
+    await t?.close();
+    await emu?.close();
+  });
+
+  it('lets only one of two deliveries of a run list the organisation', async () => {
+    const conn = await createConnection(t, emu);
+    // Slow JumpCloud down so that both deliveries are in flight together.
+    emu.emulator.addFault({ kind: 'latency', latencyMs: 40, fraction: 1 });
+    emu.emulator.clearRequests();
+    const queue = t.app.get<Queue>(getQueueToken(QUEUES.directorySync));
+    await queue.pause();
+    const triggered = await t.request('POST', `/api/v1/connections/${conn.id}/syncs`, {
+      token: BOOTSTRAP_TOKEN,
+    });
+    // A second delivery of the same run, as a stalled-job redelivery would make.
+    await queue.add('sync', { runId: triggered.body.id }, { jobId: `dup.${triggered.body.id as string}` });
+    await queue.resume();
+    const run = await waitForRun(t, triggered.body.id);
+    emu.emulator.clearFaults();
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'succeeded', error: null });
+
+    // Wait until the duplicate delivery is done too.
+    const deadline = Date.now() + 30_000;
+    while (
+      (await queue.getJobCounts('waiting', 'active', 'delayed')).active +
+        (await queue.getJobCounts('waiting', 'delayed')).waiting +
+        (await queue.getJobCounts('delayed')).delayed >
+      0
+    ) {
+      if (Date.now() > deadline) throw new Error('duplicate delivery never finished');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const byRoute = emu.emulator.stats().requestsByRoute;
+    const memberListings = Object.entries(byRoute)
+      .filter(([route]) => route.endsWith('/members'))
+      .reduce((n, [, c]) => n + c, 0);
+    // Each group's members fit one page: one request per group means one listing, not two.
+    expect(memberListings).toBe(12);
+    const history = await db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (group_id, account_id))::int AS d FROM directory_membership_history`,
+    );
+    expect(history.rows[0].n).toBe(history.rows[0].d);
+    expect(run.stats.memberships).toBe(history.rows[0].n);
+  });
+});
