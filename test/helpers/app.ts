@@ -49,9 +49,22 @@ export async function flushTestRedis(url = testRedisUrl()): Promise<void> {
   r.disconnect();
 }
 
-/** Boots the real application (HTTP and workers) on a fresh database and this worker's Redis. */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+/**
+ * Boots the real application (HTTP and workers) on a fresh database and this worker's Redis.
+ * With `options.databaseUrl` it uses that database instead (several apps on one database, as a
+ * cluster would be); the caller then owns that database and `close()` leaves it in place.
+ */
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const db = options.databaseUrl
+    ? {
+        url: options.databaseUrl,
+        name: new URL(options.databaseUrl).pathname.slice(1),
+        drop: async () => undefined,
+      }
+    : await createTestDatabase();
   const redisUrl = env.REDIS_URL ?? testRedisUrl();
   if (!env.REDIS_URL) await flushTestRedis(redisUrl);
   const config = loadConfig({

@@ -1,0 +1,114 @@
+import { startApp, type TestApp } from '../helpers/app';
+
+// A route that takes a JSON body. Body limits and JSON parsing happen in Fastify before Nest's guards
+// run, so these statuses hold whether or not the caller is authenticated.
+const BODY_ROUTE = '/api/v1/me/tokens';
+
+function expectErrorShape(body: unknown, statusCode: number): void {
+  expect(body).toEqual(
+    expect.objectContaining({
+      statusCode,
+      error: expect.any(String),
+      message: expect.anything(),
+    }),
+  );
+}
+
+describe('HTTP basics (defaults: docs on, CORS off)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends helmet security headers', async () => {
+    const res = await t.request('GET', '/health');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBeTruthy();
+    expect(res.headers.get('strict-transport-security')).toBeTruthy();
+  });
+
+  it('rejects a JSON body over 1 MiB with 413 in the API error shape', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await t.request('POST', BODY_ROUTE, {
+      rawBody: big,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(413);
+    expectErrorShape(res.body, 413);
+  });
+
+  it('accepts a body just under 1 MiB past the parser (not 413)', async () => {
+    const ok = JSON.stringify({ name: 'x'.repeat(1000 * 1000) });
+    const res = await t.request('POST', BODY_ROUTE, {
+      rawBody: ok,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).not.toBe(413);
+  });
+
+  it('rejects malformed JSON with 400 in the API error shape', async () => {
+    const res = await t.request('POST', BODY_ROUTE, {
+      rawBody: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 400);
+  });
+
+  it('answers an unknown route with 404 JSON', async () => {
+    const res = await t.request('GET', '/no/such/route');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expectErrorShape(res.body, 404);
+  });
+
+  it('publishes the OpenAPI document and Swagger UI', async () => {
+    const json = await t.request('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(json.body.paths['/health']).toBeDefined();
+    const html = await t.request('GET', '/api/docs');
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(html.text).toContain('swagger');
+  });
+
+  it('sends no CORS headers when CORS_ORIGINS is not set', async () => {
+    const res = await t.request('GET', '/health', { headers: { origin: 'https://app.example.com' } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await t.request('OPTIONS', '/health', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('HTTP basics (DOCS_ENABLED=false, CORS_ORIGINS set)', () => {
+  let t: TestApp;
+  const allowed = 'https://reviews.example.com';
+
+  beforeAll(async () => {
+    t = await startApp({ DOCS_ENABLED: 'false', CORS_ORIGINS: `${allowed}, https://other.example.com` });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves no docs', async () => {
+    expect((await t.request('GET', '/api/docs-json')).status).toBe(404);
+    expect((await t.request('GET', '/api/docs')).status).toBe(404);
+  });
+
+  it('allows a listed origin and no other', async () => {
+    const ok = await t.request('GET', '/health', { headers: { origin: allowed } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(allowed);
+    const other = await t.request('GET', '/health', { headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
