@@ -36,9 +36,15 @@ apt_install() {
     log "missing $*; install it (e.g. apt-get install $*) and run again"
     exit 1
   fi
-  log "installing $* with apt-get (not found on this machine)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  log "installing $* with apt-get (not found on this machine; output in $STATE/apt.log)"
+  mkdir -p "$STATE"
+  # apt and dpkg are chatty even with -qq; keep their output in a file and show it only on failure.
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >"$STATE/apt.log" 2>&1; then
+    tail -n 30 "$STATE/apt.log" >&2
+    log "apt-get install $* failed"
+    exit 1
+  fi
 }
 
 # The unprivileged user PostgreSQL runs as: PostgreSQL refuses to run as root.
