@@ -8,7 +8,13 @@ module.exports = {
   testTimeout: 60000,
   moduleFileExtensions: ['ts', 'js', 'json'],
   projects: [
-    { displayName: 'unit', testEnvironment: 'node', transform, rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    },
     {
       displayName: 'integration',
       testEnvironment: 'node',
