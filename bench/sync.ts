@@ -1,0 +1,176 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  dropDatabase,
+  flag,
+  freePort,
+  freshDatabase,
+  peakRssMiB,
+  randomToken,
+  ROOT,
+  servicesEnv,
+  startEmulatorProcess,
+  waitForHttp,
+  writeResult,
+} from './lib';
+
+/**
+ * `npm run bench:sync [-- --users 100000 --groups 10000 --memberships-per-user 10 --churn-percent 1]`
+ * Full sync of an emulated organisation through the real server (one process, APP_ROLE=all), then a
+ * re-sync with a share of memberships changed, then one with nothing changed. Fails when the server's
+ * peak RSS passes 512 MiB or when an unchanged re-sync writes anything.
+ */
+const RSS_LIMIT_MIB = 512;
+
+interface RunStats {
+  users: number;
+  admins: number;
+  groups: number;
+  memberships: number;
+  applications: number;
+  added: number;
+  removed: number;
+  updated: number;
+  apiCalls: number;
+}
+
+async function main(): Promise<void> {
+  const users = flag('users', 100_000);
+  const groups = flag('groups', 10_000);
+  const perUser = flag('memberships-per-user', 10);
+  const churnPercent = flag('churn-percent', 1);
+  const { databaseUrl: base, redisUrl } = servicesEnv();
+  const databaseUrl = await freshDatabase(base, 'sync');
+  const emu = await startEmulatorProcess([
+    '--port',
+    String(await freePort()),
+    '--seed',
+    '1',
+    '--users',
+    String(users),
+    '--groups',
+    String(groups),
+    '--memberships-per-user',
+    String(perUser),
+    '--admins',
+    '50',
+    '--apps',
+    '50',
+  ]);
+  const port = await freePort();
+  const token = randomToken();
+  let server: ChildProcess | null = null;
+  try {
+    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/15`,
+        ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+        BOOTSTRAP_ADMIN_TOKEN: token,
+        PORT: String(port),
+        SYNC_INTERVAL_MINUTES: '0',
+        JUMPCLOUD_API_URL: emu.apiUrl,
+        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
+        // The emulator is local: let the per-connection limits not be what is measured.
+        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
+        JUMPCLOUD_MAX_CONCURRENT: '16',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const api = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${api}/health`);
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(api + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const conn = await call('POST', '/api/v1/connections', {
+      name: 'bench',
+      orgId: emu.credentials.orgId,
+      clientId: emu.credentials.clientId,
+      clientSecret: emu.credentials.clientSecret,
+    });
+    const sync = async (label: string) => {
+      const started = Date.now();
+      const run = await call('POST', `/api/v1/connections/${conn.id as string}/syncs`);
+      for (;;) {
+        const r = await call('GET', `/api/v1/syncs/${run.id as string}`);
+        if (r.status === 'succeeded' || r.status === 'failed') {
+          const wallMs = Date.now() - started;
+          if (r.status === 'failed') throw new Error(`${label} failed: ${String(r.error)}`);
+          const stats = r.stats as RunStats;
+          const rows = stats.users + stats.admins + stats.groups + stats.memberships + stats.applications;
+          return {
+            label,
+            wallMs,
+            rowsPerSecond: Math.round((rows / wallMs) * 1000),
+            stats,
+            peakRssMiB: peakRssMiB(server!.pid!),
+          };
+        }
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    const full = await sync('full sync');
+    const churned = await fetch(`${emu.url}/__emulator/churn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: Math.round((full.stats.memberships * churnPercent) / 100) }),
+    });
+    if (!churned.ok) throw new Error(`churn: ${churned.status}`);
+    const changed = await sync(`re-sync, ${churnPercent}% memberships changed`);
+    const unchanged = await sync('re-sync, nothing changed');
+    const runs = [full, changed, unchanged];
+    const result = {
+      benchmark: 'sync',
+      scale: { users, groups, membershipsPerUser: perUser, admins: 50, apps: 50, churnPercent },
+      machine: { cpus: cpus().length, node: process.version },
+      emulatorStartedInMs: emu.startedInMs,
+      runs,
+      limits: { rssMiB: RSS_LIMIT_MIB },
+    };
+    const md = [
+      `| run | wall s | rows/s | API calls | added | removed | updated | peak RSS MiB |`,
+      `|---|---|---|---|---|---|---|---|`,
+      ...runs.map(
+        (r) =>
+          `| ${r.label} | ${(r.wallMs / 1000).toFixed(1)} | ${r.rowsPerSecond} | ${r.stats.apiCalls} | ${r.stats.added} | ${r.stats.removed} | ${r.stats.updated} | ${r.peakRssMiB} |`,
+      ),
+    ].join('\n');
+    console.log(
+      `\nsync benchmark: ${users} users, ${groups} groups, ${full.stats.memberships} memberships\n\n${md}\n`,
+    );
+    console.log(`result: ${writeResult('sync', result, md)}`);
+    const problems: string[] = [];
+    if (Math.max(...runs.map((r) => r.peakRssMiB)) > RSS_LIMIT_MIB)
+      problems.push(`peak RSS above ${RSS_LIMIT_MIB} MiB`);
+    if (unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated !== 0) {
+      problems.push('an unchanged re-sync wrote rows');
+    }
+    if (problems.length) {
+      console.error(`FAILED: ${problems.join('; ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    server?.kill('SIGTERM');
+    emu.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await dropDatabase(databaseUrl);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
