@@ -6,7 +6,8 @@ import { PlatformModule } from './platform/platform.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConnectionsModule } from './connections/connections.module';
-import { DirectoryModule } from './directory/directory.module';
+import { DirectoryModule, DirectoryWorkersModule } from './directory/directory.module';
+import { ProvisioningModule, ProvisioningWorkersModule } from './provisioning/provisioning.module';
 
 @Module({})
 export class AppModule {
@@ -21,7 +22,9 @@ export class AppModule {
         AuditModule,
         AuthModule,
         ConnectionsModule,
-        DirectoryModule.register({ workers }),
+        DirectoryModule,
+        ProvisioningModule,
+        ...(workers ? [DirectoryWorkersModule, ProvisioningWorkersModule] : []),
       ],
     };
   }

@@ -17,6 +17,30 @@ function loadConfigOrExit(): AppConfig {
   }
 }
 
+// A graceful stop that cannot hang: BullMQ's worker close waits for Redis, which may be the part that is down.
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+function closeOnSignals(close: () => Promise<void>): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    const deadline = setTimeout(() => {
+      console.error(
+        `jumpgate: graceful shutdown after ${signal} did not finish in ${SHUTDOWN_DEADLINE_MS} ms; exiting`,
+      );
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   if (config.migrationsRun) {
@@ -26,7 +50,7 @@ async function bootstrap(): Promise<void> {
   if (config.appRole === 'worker') {
     const ctx = await NestFactory.createApplicationContext(module, { bufferLogs: true });
     ctx.useLogger(ctx.get(Logger));
-    ctx.enableShutdownHooks();
+    closeOnSignals(() => ctx.close());
     ctx.get(Logger).log('jumpgate worker started');
     return;
   }
@@ -34,6 +58,7 @@ async function bootstrap(): Promise<void> {
     bufferLogs: true,
   });
   await configureApp(app, config);
+  closeOnSignals(() => app.close());
   await app.listen(config.port, '0.0.0.0');
   app.get(Logger).log(`jumpgate ${config.appRole} listening on port ${config.port}`);
 }

@@ -1,8 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { type LinkedAccount } from '../auth/account-links';
 import { AuthService } from '../auth/auth.service';
 import { type Actor } from '../platform/actor';
+import { returned } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
 import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
 
@@ -174,6 +175,100 @@ export class DirectoryService implements OnModuleInit {
       email: r.email,
       displayName: r.display_name,
     }));
+  }
+
+  /** What provisioning needs to apply an operation: the JumpCloud ids and the group's membership method. */
+  async membershipTarget(
+    groupId: string,
+    accountId: string,
+  ): Promise<{
+    connectionId: string;
+    groupExternalId: string;
+    accountExternalId: string;
+    accountKind: 'user' | 'admin';
+    membershipMethod: string;
+  } | null> {
+    const [row] = await this.dataSource.query<
+      {
+        connection_id: string;
+        group_external_id: string;
+        account_external_id: string;
+        kind: 'user' | 'admin';
+        membership_method: string;
+      }[]
+    >(
+      `SELECT g.connection_id, g.external_id AS group_external_id, a.external_id AS account_external_id, a.kind,
+              g.membership_method
+       FROM directory_groups g JOIN directory_accounts a ON a.id = $2 AND a.connection_id = g.connection_id
+       WHERE g.id = $1`,
+      [groupId, accountId],
+    );
+    if (!row) return null;
+    return {
+      connectionId: row.connection_id,
+      groupExternalId: row.group_external_id,
+      accountExternalId: row.account_external_id,
+      accountKind: row.kind,
+      membershipMethod: row.membership_method,
+    };
+  }
+
+  /**
+   * Records a membership change jumpgate itself made in JumpCloud, at once and inside the caller's
+   * transaction, with its history row; the next sync confirms or contradicts it.
+   */
+  async recordProvisionedChange(
+    m: EntityManager,
+    change: {
+      connectionId: string;
+      groupId: string;
+      accountId: string;
+      action: 'add' | 'remove';
+      operationId: string;
+    },
+  ): Promise<boolean> {
+    const rows =
+      change.action === 'add'
+        ? await m.query<unknown[]>(
+            `INSERT INTO directory_memberships (group_id, account_id, connection_id) VALUES ($1, $2, $3)
+             ON CONFLICT (group_id, account_id) DO UPDATE SET removed_at = NULL, since = now()
+               WHERE directory_memberships.removed_at IS NOT NULL
+             RETURNING 1`,
+            [change.groupId, change.accountId, change.connectionId],
+          )
+        : returned<unknown>(
+            await m.query(
+              `UPDATE directory_memberships SET removed_at = now()
+               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL RETURNING 1`,
+              [change.groupId, change.accountId],
+            ),
+          );
+    if (rows.length === 0) return false;
+    await m.query(
+      `INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change)
+       VALUES ($1, NULL, $2, $3, $4, $5)`,
+      [
+        change.connectionId,
+        change.operationId,
+        change.groupId,
+        change.accountId,
+        change.action === 'add' ? 'added' : 'removed',
+      ],
+    );
+    return true;
+  }
+
+  /** Whether these memberships are currently present in the directory copy (set-wise). */
+  async presentMemberships(pairs: { groupId: string; accountId: string }[]): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    const rows = await this.dataSource.query<{ k: string }[]>(
+      `SELECT m.group_id::text || ':' || m.account_id::text AS k FROM directory_memberships m
+       JOIN unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
+         ON p.group_id = m.group_id AND p.account_id = m.account_id
+       WHERE m.removed_at IS NULL`,
+      [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
+    );
+    return new Set(rows.map((r) => r.k));
   }
 
   async listAccounts(

@@ -55,5 +55,4 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   }
-  app.enableShutdownHooks();
 }

@@ -1,0 +1,24 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type Job } from 'bullmq';
+import { QUEUES } from '../../platform/queue/queues';
+import {
+  PROVISIONING_JOB_ATTEMPTS,
+  type ProvisioningJobData,
+  ProvisioningService,
+} from '../provisioning.service';
+
+// A short lock, so a job whose worker was killed is handed to another worker within seconds.
+@Processor(QUEUES.provisioning, { concurrency: 8, lockDuration: 10_000, stalledInterval: 5_000 })
+export class ProvisioningProcessor extends WorkerHost {
+  constructor(private readonly provisioning: ProvisioningService) {
+    super();
+  }
+
+  async process(job: Job<ProvisioningJobData>): Promise<void> {
+    await this.provisioning.apply(
+      job.data.operationId,
+      job.attemptsMade + 1,
+      job.opts.attempts ?? PROVISIONING_JOB_ATTEMPTS,
+    );
+  }
+}

@@ -1,0 +1,453 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { type Queue } from 'bullmq';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ConnectionsService } from '../connections/connections.service';
+import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
+import { DirectoryService } from '../directory/directory.service';
+import { DirectorySyncService } from '../directory/directory-sync.service';
+import { JumpCloudError } from '../jumpcloud';
+import { type Actor, systemActor } from '../platform/actor';
+import { returned } from '../platform/database/sql';
+import { AppError, notFound } from '../platform/http/app-error';
+import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { QUEUES } from '../platform/queue/queues';
+import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
+import { type OperationResponse, type OperationStatus } from './dto/provisioning.dto';
+import {
+  PROVISIONING_OPERATION_SETTLED,
+  type ProvisioningOperationSettledEvent,
+} from './provisioning.events';
+
+export interface OperationIntent {
+  connectionId: string;
+  action: 'add_member' | 'remove_member';
+  accountId: string;
+  groupId: string;
+  reason: string;
+  sourceType: 'review_item' | 'grant';
+  sourceId: string;
+}
+
+export interface ProvisioningJobData {
+  operationId: string;
+}
+
+export const PROVISIONING_JOB_NAME = 'apply';
+export const PROVISIONING_JOB_ATTEMPTS = 8;
+const ACTOR = systemActor('provisioning');
+// Advisory-lock namespace: one worker applies a given operation at a time, across processes.
+const OPERATION_LOCK_NAMESPACE = 727_100_020;
+
+export const operationJobId = (id: string): string => `op.${id}`;
+
+interface OperationRow {
+  id: string;
+  connection_id: string;
+  action: 'add_member' | 'remove_member';
+  account_id: string;
+  group_id: string;
+  reason: string;
+  source_type: 'review_item' | 'grant';
+  source_id: string;
+  status: OperationStatus;
+  attempts: number;
+  last_error: string | null;
+  verification: 'pending' | 'confirmed' | 'contradicted';
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  ck?: string;
+}
+
+function toResponse(r: OperationRow): OperationResponse {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    action: r.action,
+    accountId: r.account_id,
+    groupId: r.group_id,
+    reason: r.reason,
+    sourceType: r.source_type,
+    sourceId: r.source_id,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    verification: r.verification,
+    createdAt: r.created_at.toISOString(),
+    completedAt: r.completed_at?.toISOString() ?? null,
+  };
+}
+
+/** Thrown to have BullMQ try the operation again later (an older operation of the membership is open). */
+export class OperationDeferredError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'OperationDeferredError';
+  }
+}
+
+/**
+ * The outbox of membership changes (ARCHITECTURE.md rule 2): callers enqueue inside their own
+ * transaction; a worker applies each operation once through the JumpCloud client, oldest first per
+ * membership; the cluster tick re-enqueues what Redis lost; the next sync verifies the outcome.
+ */
+@Injectable()
+export class ProvisioningService implements OnModuleInit {
+  private readonly logger = new Logger(ProvisioningService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly connections: ConnectionsService,
+    private readonly directory: DirectoryService,
+    private readonly syncs: DirectorySyncService,
+    private readonly audit: AuditService,
+    private readonly events: EventEmitter2,
+    private readonly tick: ClusterTickService,
+    @InjectQueue(QUEUES.provisioning) private readonly queue: Queue<ProvisioningJobData>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.tick.register({
+      name: 'provisioning.relay',
+      periodMs: () => 10_000,
+      run: async () => void (await this.relay()),
+    });
+  }
+
+  // ---------------------------------------------------------------- enqueueing (callers)
+
+  /**
+   * Adds operations inside the caller's transaction; an intent already enqueued (same source, action,
+   * account and group) is not added twice. Returns the ids of every intent's operation. Call
+   * `dispatch` with them after the transaction commits (the relay covers a crash in between).
+   */
+  async enqueue(m: EntityManager, intents: OperationIntent[]): Promise<string[]> {
+    if (!m.queryRunner?.isTransactionActive) {
+      throw new Error(
+        'ProvisioningService.enqueue must run inside the transaction of the decision that causes it',
+      );
+    }
+    if (intents.length === 0) return [];
+    const keys = intents.map((i) => `${i.sourceType}.${i.sourceId}.${i.action}.${i.accountId}.${i.groupId}`);
+    const col = <K extends keyof OperationIntent>(k: K) => intents.map((i) => i[k]);
+    await m.query(
+      `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
+         idempotency_key)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[])
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        col('connectionId'),
+        col('action'),
+        col('accountId'),
+        col('groupId'),
+        col('reason'),
+        col('sourceType'),
+        col('sourceId'),
+        keys,
+      ],
+    );
+    const rows = await m.query<{ id: string; idempotency_key: string }[]>(
+      `SELECT id, idempotency_key FROM provisioning_operations WHERE idempotency_key = ANY($1::text[])`,
+      [keys],
+    );
+    const byKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
+    return keys.map((k) => byKey.get(k) as string);
+  }
+
+  /** Hands operations to the queue; failures are left to the relay (Postgres is the truth). */
+  async dispatch(operationIds: string[]): Promise<void> {
+    if (operationIds.length === 0) return;
+    try {
+      await this.queue.addBulk(
+        operationIds.map((id) => ({
+          name: PROVISIONING_JOB_NAME,
+          data: { operationId: id },
+          opts: {
+            jobId: operationJobId(id),
+            attempts: PROVISIONING_JOB_ATTEMPTS,
+            backoff: { type: 'exponential', delay: this.config.syncRetryBaseMs, jitter: 0.5 },
+            removeOnComplete: true,
+            removeOnFail: 1000,
+          },
+        })),
+      );
+    } catch (err) {
+      this.logger.warn(
+        { err, count: operationIds.length },
+        'operations not enqueued yet (Redis); the relay will',
+      );
+    }
+  }
+
+  /** Open operations Postgres holds but Redis does not (a flush, a crash between commit and enqueue). */
+  async relay(): Promise<number> {
+    const open = await this.dataSource.query<OperationRow[]>(
+      `SELECT * FROM provisioning_operations WHERE status IN ('pending', 'running')
+       AND created_at < now() - interval '2 seconds' ORDER BY created_at, id LIMIT 5000`,
+    );
+    const missing: string[] = [];
+    for (const op of open) {
+      const job = await this.queue.getJob(operationJobId(op.id));
+      if (!job) {
+        missing.push(op.id);
+      } else if (await job.isFailed()) {
+        // Attempts ran out while it waited behind an older operation: give it a fresh run.
+        await job.remove();
+        missing.push(op.id);
+      }
+    }
+    await this.dispatch(missing);
+    return missing.length;
+  }
+
+  // ---------------------------------------------------------------- applying (worker)
+
+  async apply(operationId: string, attempt: number, maxAttempts: number): Promise<void> {
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    let locked = false;
+    try {
+      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [
+        OPERATION_LOCK_NAMESPACE,
+        operationId,
+      ])) as { ok: boolean }[];
+      if (!ok) return; // another worker is applying it right now
+      locked = true;
+      const [op] = (await qr.query(`SELECT * FROM provisioning_operations WHERE id = $1`, [
+        operationId,
+      ])) as OperationRow[];
+      if (!op || (op.status !== 'pending' && op.status !== 'running')) return;
+      const [older] = (await qr.query(
+        `SELECT id FROM provisioning_operations
+         WHERE group_id = $1 AND account_id = $2 AND status IN ('pending', 'running') AND (created_at, id) < ($3, $4)
+         LIMIT 1`,
+        [op.group_id, op.account_id, op.created_at, op.id],
+      )) as { id: string }[];
+      if (older) throw new OperationDeferredError(`waits for operation ${older.id} on the same membership`);
+
+      const target = await this.directory.membershipTarget(op.group_id, op.account_id);
+      if (!target)
+        return void (await this.settle(op, 'failed', 'the account or group is not in the directory', 0));
+      if (target.membershipMethod === 'DYNAMIC_AUTOMATED') {
+        return void (await this.settle(
+          op,
+          'manual',
+          "The group is DYNAMIC_AUTOMATED: JumpCloud sets its members by rule, so a member cannot be added or removed one by one. Change the rule or the user's attributes in JumpCloud.",
+          0,
+        ));
+      }
+      if (target.accountKind !== 'user') {
+        return void (await this.settle(op, 'manual', 'Administrators are not group members in JumpCloud', 0));
+      }
+      await qr.query(
+        `UPDATE provisioning_operations SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`,
+        [op.id],
+      );
+      let calls = 0;
+      const client = await this.connections.clientFor(op.connection_id, (e) => {
+        if (e.type === 'request') calls++;
+      });
+      try {
+        if (op.action === 'add_member')
+          await client.addUserToGroup(target.groupExternalId, target.accountExternalId);
+        else await client.removeUserFromGroup(target.groupExternalId, target.accountExternalId);
+      } catch (err) {
+        const message =
+          err instanceof JumpCloudError ? `${err.code}: ${err.message}` : (err as Error).message;
+        const transient = !(err instanceof JumpCloudError) || err.transient;
+        if (err instanceof JumpCloudError && err.code === 'missing_permission') {
+          await this.connections.recordWriteAccess(op.connection_id, 'denied');
+        }
+        if (transient && attempt < maxAttempts) {
+          await qr.query(
+            `UPDATE provisioning_operations SET attempts = attempts + $2, last_error = $3 WHERE id = $1`,
+            [op.id, calls, message],
+          );
+          throw err;
+        }
+        await this.settle(op, 'failed', message, calls);
+        return;
+      }
+      await this.connections.recordWriteAccess(op.connection_id, 'verified');
+      await this.settle(op, 'succeeded', null, calls);
+    } finally {
+      if (locked) {
+        await qr
+          .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [OPERATION_LOCK_NAMESPACE, operationId])
+          .catch(() => undefined);
+      }
+      await qr.release();
+    }
+  }
+
+  /** Ends an operation: its row, the directory (on success), the audit event, then the outcome event. */
+  private async settle(
+    op: OperationRow,
+    status: 'succeeded' | 'failed' | 'manual',
+    error: string | null,
+    calls: number,
+  ): Promise<void> {
+    const settled = await this.dataSource.transaction(async (m) => {
+      const rows = returned<OperationRow>(
+        await m.query(
+          `UPDATE provisioning_operations SET status = $2, last_error = $3, attempts = attempts + $4, completed_at = now()
+           WHERE id = $1 AND status IN ('pending', 'running') RETURNING *`,
+          [op.id, status, error, calls],
+        ),
+      );
+      const row = rows[0];
+      if (!row) return null;
+      if (status === 'succeeded') {
+        await this.directory.recordProvisionedChange(m, {
+          connectionId: op.connection_id,
+          groupId: op.group_id,
+          accountId: op.account_id,
+          action: op.action === 'add_member' ? 'add' : 'remove',
+          operationId: op.id,
+        });
+      }
+      await this.audit.record(m, ACTOR, {
+        action: `provisioning.operation.${status}`,
+        targetType: 'provisioning_operation',
+        targetId: op.id,
+        data: {
+          operation: op.action,
+          accountId: op.account_id,
+          groupId: op.group_id,
+          sourceType: op.source_type,
+          sourceId: op.source_id,
+          attempts: row.attempts,
+          error,
+        },
+      });
+      return row;
+    });
+    if (!settled) return;
+    const event: ProvisioningOperationSettledEvent = {
+      operationId: op.id,
+      connectionId: op.connection_id,
+      action: op.action,
+      accountId: op.account_id,
+      groupId: op.group_id,
+      sourceType: op.source_type,
+      sourceId: op.source_id,
+      status,
+      error,
+      completedAt: (settled.completed_at ?? new Date()).toISOString(),
+    };
+    await this.events.emitAsync(PROVISIONING_OPERATION_SETTLED, event);
+  }
+
+  // ---------------------------------------------------------------- verification (next sync)
+
+  /** The next sync confirms what JumpCloud shows, or says it contradicts what we did. */
+  @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
+  async verifyAfterSync(event: DirectorySyncCompletedEvent): Promise<void> {
+    const run = await this.syncs.getRun(ACTOR, event.runId);
+    if (!run.startedAt) return;
+    const ops = await this.dataSource.query<OperationRow[]>(
+      `SELECT * FROM provisioning_operations WHERE connection_id = $1 AND status = 'succeeded'
+       AND verification = 'pending' AND completed_at < $2`,
+      [event.connectionId, run.startedAt],
+    );
+    if (ops.length === 0) return;
+    const present = await this.directory.presentMemberships(
+      ops.map((o) => ({ groupId: o.group_id, accountId: o.account_id })),
+    );
+    const confirmed: string[] = [];
+    const contradicted: string[] = [];
+    for (const o of ops) {
+      const isMember = present.has(`${o.group_id}:${o.account_id}`);
+      ((o.action === 'add_member') === isMember ? confirmed : contradicted).push(o.id);
+    }
+    await this.dataSource.query(
+      `UPDATE provisioning_operations SET verification = CASE WHEN id = ANY($1::uuid[]) THEN 'confirmed' ELSE 'contradicted' END
+       WHERE id = ANY($1::uuid[]) OR id = ANY($2::uuid[])`,
+      [confirmed, contradicted],
+    );
+    if (contradicted.length > 0) {
+      this.logger.warn(
+        { runId: event.runId, contradicted: contradicted.length },
+        'JumpCloud contradicts applied operations',
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- API
+
+  async list(
+    _actor: Actor,
+    f: { status?: OperationStatus; connectionId?: string; sourceType?: string; sourceId?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<OperationResponse>> {
+    const after = decodeCursor(cursor);
+    const rows = await this.dataSource.query<OperationRow[]>(
+      `SELECT *, ${cursorKey('created_at')} AS ck FROM provisioning_operations
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR connection_id = $2)
+         AND ($3::text IS NULL OR source_type = $3) AND ($4::uuid IS NULL OR source_id = $4)
+         AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+       ORDER BY created_at, id LIMIT $7`,
+      [
+        f.status ?? null,
+        f.connectionId ?? null,
+        f.sourceType ?? null,
+        f.sourceId ?? null,
+        after?.k ?? null,
+        after?.id ?? null,
+        limit + 1,
+      ],
+    );
+    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toResponse);
+  }
+
+  async get(_actor: Actor, id: string): Promise<OperationResponse> {
+    const [row] = await this.dataSource.query<OperationRow[]>(
+      `SELECT * FROM provisioning_operations WHERE id = $1`,
+      [id],
+    );
+    if (!row) throw notFound('Provisioning operation');
+    return toResponse(row);
+  }
+
+  /** An admin retries a failed operation: it becomes pending again and is applied anew. */
+  async retry(actor: Actor, id: string): Promise<OperationResponse> {
+    const row = await this.dataSource.transaction(async (m) => {
+      const [current] = await m.query<OperationRow[]>(
+        `SELECT * FROM provisioning_operations WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      if (!current) throw notFound('Provisioning operation');
+      if (current.status !== 'failed') {
+        throw new AppError(
+          'invalid_state',
+          `Only a failed operation can be retried; this one is ${current.status}`,
+        );
+      }
+      const [updated] = returned<OperationRow>(
+        await m.query(
+          `UPDATE provisioning_operations SET status = 'pending', completed_at = NULL, verification = 'pending'
+           WHERE id = $1 RETURNING *`,
+          [id],
+        ),
+      );
+      await this.audit.record(m, actor, {
+        action: 'provisioning.operation.retried',
+        targetType: 'provisioning_operation',
+        targetId: id,
+        data: { previousError: current.last_error, attempts: current.attempts },
+      });
+      return updated;
+    });
+    const stale = await this.queue.getJob(operationJobId(id));
+    if (stale) await stale.remove().catch(() => undefined);
+    await this.dispatch([id]);
+    return toResponse(row);
+  }
+}

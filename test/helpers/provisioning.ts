@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { type OperationIntent, ProvisioningService } from '../../src/provisioning/provisioning.service';
+import { type TestApp } from './app';
+import { BOOTSTRAP_TOKEN } from './principals';
+
+/** Enqueues operations the way a caller does: inside its own transaction, then dispatch. */
+export async function enqueueOps(
+  t: TestApp,
+  intents: Omit<OperationIntent, 'sourceId' | 'sourceType' | 'reason'>[],
+): Promise<string[]> {
+  const svc = t.app.get(ProvisioningService);
+  const ids = await t.app.get(DataSource).transaction((m) =>
+    svc.enqueue(
+      m,
+      intents.map((i) => ({ ...i, reason: 'test', sourceType: 'grant' as const, sourceId: randomUUID() })),
+    ),
+  );
+  await svc.dispatch(ids);
+  return ids;
+}
+
+export interface Operation {
+  id: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  verification: string;
+}
+
+export async function waitForOps(t: TestApp, ids: string[], timeoutMs = 60_000): Promise<Operation[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ops = await Promise.all(
+      ids.map(
+        async (id) =>
+          (await t.request('GET', `/api/v1/provisioning-operations/${id}`, { token: BOOTSTRAP_TOKEN }))
+            .body as Operation,
+      ),
+    );
+    if (ops.every((o) => ['succeeded', 'failed', 'manual'].includes(o.status))) return ops;
+    if (Date.now() > deadline) throw new Error(`operations still open: ${JSON.stringify(ops)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
