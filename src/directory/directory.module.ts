@@ -10,7 +10,12 @@ import { DirectoryService } from './directory.service';
 import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
 
 @Module({
-  imports: [AuditModule, AuthModule, ConnectionsModule, BullModule.registerQueue({ name: QUEUES.directorySync })],
+  imports: [
+    AuditModule,
+    AuthModule,
+    ConnectionsModule,
+    BullModule.registerQueue({ name: QUEUES.directorySync }),
+  ],
   controllers: [DirectoryController, SyncsController],
   providers: [DirectoryService, DirectorySyncService],
   exports: [DirectoryService, DirectorySyncService],

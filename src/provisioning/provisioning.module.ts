@@ -9,7 +9,12 @@ import { ProvisioningController } from './provisioning.controller';
 import { ProvisioningService } from './provisioning.service';
 
 @Module({
-  imports: [AuditModule, ConnectionsModule, DirectoryModule, BullModule.registerQueue({ name: QUEUES.provisioning })],
+  imports: [
+    AuditModule,
+    ConnectionsModule,
+    DirectoryModule,
+    BullModule.registerQueue({ name: QUEUES.provisioning }),
+  ],
   controllers: [ProvisioningController],
   providers: [ProvisioningService],
   exports: [ProvisioningService],
