@@ -13,6 +13,7 @@ type Caller = 'plain' | 'auditor' | 'admin';
 
 interface Fixtures {
   target: TestPrincipal;
+  failedOperation: () => Promise<string>;
   connectionId: string;
   newConnection: () => Promise<string>;
   runId: string;
@@ -196,6 +197,18 @@ const ROUTES: RouteCase[] = [
     expect: { plain: 200, auditor: 200, admin: 200 },
   },
   {
+    name: 'GET /provisioning-operations',
+    method: 'GET',
+    path: () => '/api/v1/provisioning-operations',
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /provisioning-operations/{id}/retry',
+    method: 'POST',
+    path: async (f) => `/api/v1/provisioning-operations/${await f.failedOperation()}/retry`,
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
     name: 'GET /audit-events/verify',
     method: 'GET',
     path: () => '/api/v1/audit-events/verify',
@@ -228,8 +241,6 @@ const PENDING = [
   'POST /access-requests/{id}/cancel',
   'GET /grants',
   'POST /grants/{id}/revoke',
-  'GET /provisioning-operations',
-  'POST /provisioning-operations/{id}/retry',
 ];
 
 describe('authorization matrix (API.md "Who may call what")', () => {
@@ -272,6 +283,18 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       };
     f = {
       target,
+      failedOperation: async () => {
+        const { rows } = await db.query(
+          `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
+             idempotency_key, status, attempts, last_error)
+           SELECT $1, 'add_member', a.id, g.id, 'matrix', 'grant', gen_random_uuid(), gen_random_uuid()::text, 'failed', 8,
+                  'unavailable: test'
+           FROM directory_accounts a, directory_groups g
+           WHERE a.connection_id = $1 AND g.connection_id = $1 AND a.kind = 'user' LIMIT 1 RETURNING id`,
+          [connectionId],
+        );
+        return rows[0].id as string;
+      },
       connectionId,
       newConnection: async () => (await createConnection(t, emu)).id,
       runId: run.id,

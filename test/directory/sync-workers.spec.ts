@@ -1,21 +1,19 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
-import { type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { startApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app';
+import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, waitForRun } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
-import { spawnTs } from '../helpers/processes';
+import { startWorker, type WorkerProcess } from '../helpers/workers';
 
 /** Two real worker processes on one queue never sync one connection at the same time. */
 describe('directory sync with two worker processes', () => {
   let emu: RunningEmulator;
   let t: TestApp;
   let db: Client;
-  const workers: ChildProcess[] = [];
-  const output: string[] = [];
+  const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
     emu = await startTestEmulator({
@@ -26,31 +24,11 @@ describe('directory sync with two worker processes', () => {
     t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
     db = new Client({ connectionString: t.databaseUrl });
     await db.connect();
-    for (let i = 0; i < 2; i++) {
-      const child = spawnTs('src/main.ts', {
-        ...emulatorEnv(emu),
-        NODE_ENV: 'test',
-        APP_ROLE: 'worker',
-        DATABASE_URL: t.databaseUrl,
-        REDIS_URL: t.redisUrl,
-        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-        MIGRATIONS_RUN: 'false',
-        SYNC_INTERVAL_MINUTES: '0',
-        LOG_LEVEL: 'info',
-      });
-      child.stdout?.on('data', (d: Buffer) => output.push(`[w${i}] ${d.toString()}`));
-      child.stderr?.on('data', (d: Buffer) => output.push(`[w${i}] ${d.toString()}`));
-      workers.push(child);
-    }
-    const deadline = Date.now() + 60_000;
-    while (output.filter((l) => l.includes('jumpgate worker started')).length < 2) {
-      if (Date.now() > deadline) throw new Error(`workers did not start:\n${output.join('')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    for (let i = 0; i < 2; i++) workers.push(await startWorker(t, emu));
   });
 
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    for (const w of workers) await w.kill();
     await db?.end();
     await t?.close();
     await emu?.close();
