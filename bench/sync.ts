@@ -14,6 +14,7 @@ import {
   waitForHttp,
   writeResult,
 } from './lib';
+import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
 /**
  * `npm run bench:sync [-- --users 100000 --groups 10000 --memberships-per-user 10 --churn-percent 1]`
@@ -22,18 +23,6 @@ import {
  * peak RSS passes 512 MiB or when an unchanged re-sync writes anything.
  */
 const RSS_LIMIT_MIB = 512;
-
-interface RunStats {
-  users: number;
-  admins: number;
-  groups: number;
-  memberships: number;
-  applications: number;
-  added: number;
-  removed: number;
-  updated: number;
-  apiCalls: number;
-}
 
 async function main(): Promise<void> {
   const users = flag('users', 100_000);
@@ -109,7 +98,7 @@ async function main(): Promise<void> {
         if (r.status === 'succeeded' || r.status === 'failed') {
           const wallMs = Date.now() - started;
           if (r.status === 'failed') throw new Error(`${label} failed: ${String(r.error)}`);
-          const stats = r.stats as RunStats;
+          const stats = r.stats as SyncStats;
           const rows = stats.users + stats.admins + stats.groups + stats.memberships + stats.applications;
           return {
             label,

@@ -252,100 +252,44 @@ export class DirectorySyncEngine {
     let updated = 0;
     const held: HeldRemovals = {};
 
-    // ---- accounts (users and administrators)
-    await this.q(
-      `CREATE TEMP TABLE stage_accounts_u AS SELECT DISTINCT ON (kind, external_id) * FROM stage_accounts`,
-    );
-    added += affected(
-      await this.q(
-        `UPDATE directory_accounts a SET email = s.email, username = s.username, display_name = s.display_name,
-           state = s.state, manager_external_id = s.manager_external_id, department = s.department,
-           job_title = s.job_title, admin_roles = s.admin_roles, removed_at = NULL, updated_at = now()
-         FROM stage_accounts_u s
-         WHERE a.connection_id = $1 AND a.kind = s.kind AND a.external_id = s.external_id AND a.removed_at IS NOT NULL`,
-        [c],
-      ),
-    );
-    updated += affected(
-      await this.q(
-        `UPDATE directory_accounts a SET email = s.email, username = s.username, display_name = s.display_name,
-           state = s.state, manager_external_id = s.manager_external_id, department = s.department,
-           job_title = s.job_title, admin_roles = s.admin_roles, updated_at = now()
-         FROM stage_accounts_u s
-         WHERE a.connection_id = $1 AND a.kind = s.kind AND a.external_id = s.external_id AND a.removed_at IS NULL
-           AND (a.email, a.username, a.display_name, a.state, a.manager_external_id, a.department, a.job_title, a.admin_roles)
-               IS DISTINCT FROM
-               (s.email, s.username, s.display_name, s.state, s.manager_external_id, s.department, s.job_title, s.admin_roles)`,
-        [c],
-      ),
-    );
-    added += (
-      await this.q<unknown[]>(
-        `INSERT INTO directory_accounts (connection_id, kind, external_id, email, username, display_name, state,
-           manager_external_id, department, job_title, admin_roles)
-         SELECT $1, s.kind, s.external_id, s.email, s.username, s.display_name, s.state, s.manager_external_id,
-                s.department, s.job_title, s.admin_roles
-         FROM stage_accounts_u s
-         WHERE NOT EXISTS (SELECT 1 FROM directory_accounts a
-                           WHERE a.connection_id = $1 AND a.kind = s.kind AND a.external_id = s.external_id)
-         RETURNING 1`,
-        [c],
-      )
-    ).length;
-    const goneAccounts = `FROM directory_accounts a WHERE a.connection_id = $1 AND a.removed_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM stage_accounts_u s WHERE s.kind = a.kind AND s.external_id = a.external_id)`;
+    // ---- accounts (users and administrators), then groups: changed rows only, removals maybe held
+    const accounts = await this.mergeEntities({
+      table: 'directory_accounts',
+      stage: 'stage_accounts',
+      keys: ['kind', 'external_id'],
+      values: [
+        'email',
+        'username',
+        'display_name',
+        'state',
+        'manager_external_id',
+        'department',
+        'job_title',
+        'admin_roles',
+      ],
+    });
+    added += accounts.added;
+    updated += accounts.updated;
     const accountRemoval = await this.decideRemoval(
       'accounts',
-      `SELECT a.id ${goneAccounts}`,
+      `SELECT a.id ${accounts.goneSql}`,
       `directory_accounts WHERE connection_id = $1 AND removed_at IS NULL`,
     );
     if (accountRemoval.apply) {
-      removed += affected(
-        await this.q(
-          `UPDATE directory_accounts SET removed_at = now(), updated_at = now() WHERE id IN (SELECT a.id ${goneAccounts})`,
-          [c],
-        ),
-      );
+      removed += await this.sweep('directory_accounts', accounts.goneSql);
     } else if (accountRemoval.held) {
       held.accounts = accountRemoval.held;
     }
 
-    // ---- groups
-    await this.q(`CREATE TEMP TABLE stage_groups_u AS SELECT DISTINCT ON (external_id) * FROM stage_groups`);
-    added += affected(
-      await this.q(
-        `UPDATE directory_groups g SET name = s.name, description = s.description, membership_method = s.membership_method,
-           removed_at = NULL, updated_at = now()
-         FROM stage_groups_u s WHERE g.connection_id = $1 AND g.external_id = s.external_id AND g.removed_at IS NOT NULL`,
-        [c],
-      ),
-    );
-    updated += affected(
-      await this.q(
-        `UPDATE directory_groups g SET name = s.name, description = s.description, membership_method = s.membership_method,
-           updated_at = now()
-         FROM stage_groups_u s WHERE g.connection_id = $1 AND g.external_id = s.external_id AND g.removed_at IS NULL
-           AND (g.name, g.description, g.membership_method) IS DISTINCT FROM (s.name, s.description, s.membership_method)`,
-        [c],
-      ),
-    );
-    added += (
-      await this.q<unknown[]>(
-        `INSERT INTO directory_groups (connection_id, external_id, name, description, membership_method)
-         SELECT $1, s.external_id, s.name, s.description, s.membership_method FROM stage_groups_u s
-         WHERE NOT EXISTS (SELECT 1 FROM directory_groups g WHERE g.connection_id = $1 AND g.external_id = s.external_id)
-         RETURNING 1`,
-        [c],
-      )
-    ).length;
-    removed += affected(
-      await this.q(
-        `UPDATE directory_groups g SET removed_at = now(), updated_at = now()
-         WHERE g.connection_id = $1 AND g.removed_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM stage_groups_u s WHERE s.external_id = g.external_id)`,
-        [c],
-      ),
-    );
+    const groups = await this.mergeEntities({
+      table: 'directory_groups',
+      stage: 'stage_groups',
+      keys: ['external_id'],
+      values: ['name', 'description', 'membership_method'],
+    });
+    added += groups.added;
+    updated += groups.updated;
+    removed += await this.sweep('directory_groups', groups.goneSql);
 
     // ---- memberships (direct), resolved to jumpgate ids
     await this.q(
@@ -411,39 +355,15 @@ export class DirectorySyncEngine {
     }
 
     // ---- applications and the groups bound to them
-    await this.q(`CREATE TEMP TABLE stage_apps_u AS SELECT DISTINCT ON (external_id) * FROM stage_apps`);
-    added += affected(
-      await this.q(
-        `UPDATE directory_applications d SET name = s.name, removed_at = NULL, updated_at = now()
-         FROM stage_apps_u s WHERE d.connection_id = $1 AND d.external_id = s.external_id AND d.removed_at IS NOT NULL`,
-        [c],
-      ),
-    );
-    updated += affected(
-      await this.q(
-        `UPDATE directory_applications d SET name = s.name, updated_at = now()
-         FROM stage_apps_u s WHERE d.connection_id = $1 AND d.external_id = s.external_id AND d.removed_at IS NULL
-           AND d.name IS DISTINCT FROM s.name`,
-        [c],
-      ),
-    );
-    added += (
-      await this.q<unknown[]>(
-        `INSERT INTO directory_applications (connection_id, external_id, name)
-         SELECT $1, s.external_id, s.name FROM stage_apps_u s
-         WHERE NOT EXISTS (SELECT 1 FROM directory_applications d WHERE d.connection_id = $1 AND d.external_id = s.external_id)
-         RETURNING 1`,
-        [c],
-      )
-    ).length;
-    removed += affected(
-      await this.q(
-        `UPDATE directory_applications d SET removed_at = now(), updated_at = now()
-         WHERE d.connection_id = $1 AND d.removed_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM stage_apps_u s WHERE s.external_id = d.external_id)`,
-        [c],
-      ),
-    );
+    const apps = await this.mergeEntities({
+      table: 'directory_applications',
+      stage: 'stage_apps',
+      keys: ['external_id'],
+      values: ['name'],
+    });
+    added += apps.added;
+    updated += apps.updated;
+    removed += await this.sweep('directory_applications', apps.goneSql);
     await this.q(
       `CREATE TEMP TABLE stage_binding_pairs AS
        SELECT DISTINCT d.id AS application_id, g.id AS group_id
@@ -492,6 +412,64 @@ export class DirectorySyncEngine {
       membershipsRemoved,
       unresolvedMembers: staged - resolved,
     };
+  }
+
+  /**
+   * The set-wise merge of one staged listing into its table: rows that came back are revived,
+   * changed rows updated, new rows inserted, each statement touching only rows that differ.
+   * Returns counts and the SQL (a FROM clause over alias `a`) of live rows the listing lacked.
+   */
+  private async mergeEntities(spec: {
+    table: string;
+    stage: string;
+    keys: string[];
+    values: string[];
+  }): Promise<{ added: number; updated: number; goneSql: string }> {
+    const c = this.opts.connectionId;
+    const u = `${spec.stage}_u`;
+    await this.q(
+      `CREATE TEMP TABLE ${u} AS SELECT DISTINCT ON (${spec.keys.join(', ')}) * FROM ${spec.stage}`,
+    );
+    const match = spec.keys.map((k) => `a.${k} = s.${k}`).join(' AND ');
+    const set = spec.values.map((v) => `${v} = s.${v}`).join(', ');
+    const revived = affected(
+      await this.q(
+        `UPDATE ${spec.table} a SET ${set}, removed_at = NULL, updated_at = now() FROM ${u} s
+         WHERE a.connection_id = $1 AND ${match} AND a.removed_at IS NOT NULL`,
+        [c],
+      ),
+    );
+    const updated = affected(
+      await this.q(
+        `UPDATE ${spec.table} a SET ${set}, updated_at = now() FROM ${u} s
+         WHERE a.connection_id = $1 AND ${match} AND a.removed_at IS NULL
+           AND (${spec.values.map((v) => `a.${v}`).join(', ')}) IS DISTINCT FROM (${spec.values.map((v) => `s.${v}`).join(', ')})`,
+        [c],
+      ),
+    );
+    const cols = [...spec.keys, ...spec.values];
+    const inserted = (
+      await this.q<unknown[]>(
+        `INSERT INTO ${spec.table} (connection_id, ${cols.join(', ')})
+         SELECT $1, ${cols.map((k) => `s.${k}`).join(', ')} FROM ${u} s
+         WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} a WHERE a.connection_id = $1 AND ${match})
+         RETURNING 1`,
+        [c],
+      )
+    ).length;
+    const goneSql = `FROM ${spec.table} a WHERE a.connection_id = $1 AND a.removed_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM ${u} s WHERE ${match})`;
+    return { added: revived + inserted, updated, goneSql };
+  }
+
+  /** Marks removed the live rows a completed listing lacked (mark and sweep). */
+  private async sweep(table: string, goneSql: string): Promise<number> {
+    return affected(
+      await this.q(
+        `UPDATE ${table} SET removed_at = now(), updated_at = now() WHERE id IN (SELECT a.id ${goneSql})`,
+        [this.opts.connectionId],
+      ),
+    );
   }
 
   /**
