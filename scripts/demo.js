@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run demo`: one command for a newcomer. Starts the private PostgreSQL and Redis
-// (scripts/services.sh), builds the server when the build is missing or stale, runs the compiled
-// server in development mode with migrations, and prints an admin token and example curl lines.
-// Ctrl-C stops the server; the local services keep running for the next start.
+// (scripts/services.sh), builds when the build is missing or stale, starts the JumpCloud emulator
+// with a demo organisation, runs the compiled server in development mode against it, creates a
+// connection with the emulator's service account, runs a first sync, and prints an admin token and
+// example curl lines. Ctrl-C stops the server and the emulator; the local services keep running.
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -13,11 +14,20 @@ const port = Number(process.env.PORT || 3000);
 // The same state directory services.sh uses, so the demo key lives beside the demo data.
 const stateDir = process.env.JUMPGATE_SERVICES_DIR || '/tmp/jumpgate-services';
 const serverEntry = path.join(root, 'dist', 'src', 'main.js');
+const emulatorEntry = path.join(root, 'dist', 'src', 'emulator', 'main.js');
 const serverLog = path.join(stateDir, 'demo-server.log');
+const emulatorLog = path.join(stateDir, 'demo-emulator.log');
+
+// The demo organisation: a fixed seed, so every run serves the same users, groups and credentials.
+const DEMO_ORG = { seed: 42, users: 200, groups: 20, membershipsPerUser: 3, admins: 5, apps: 4 };
+const DEMO_CONNECTION_NAME = 'Demo organisation (emulator)';
 
 function say(line = '') {
   process.stdout.write(`${line}\n`);
 }
+
+/** Raised inside the set-up when Ctrl-C arrives, so it ends quietly. */
+class Stopped extends Error {}
 
 /** Starts (or finds running) PostgreSQL and Redis and returns the URLs services.sh prints. */
 function servicesUp() {
@@ -58,7 +68,9 @@ function newestMtime(dir) {
 
 /** `nest build` when dist/ is missing or older than any source, migration or build setting. */
 function buildIfNeeded() {
-  const built = fs.existsSync(serverEntry) ? fs.statSync(serverEntry).mtimeMs : 0;
+  const built = Math.min(
+    ...[serverEntry, emulatorEntry].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)),
+  );
   const sources = Math.max(
     newestMtime(path.join(root, 'src')),
     newestMtime(path.join(root, 'migrations')),
@@ -74,6 +86,57 @@ function buildIfNeeded() {
   });
 }
 
+/**
+ * The compiled emulator on a free port (`--port 0`). It prints one JSON line with its URLs and
+ * credentials, then serves; anything it writes afterwards goes to the emulator log.
+ */
+async function startEmulator() {
+  fs.mkdirSync(stateDir, { recursive: true });
+  const log = fs.openSync(emulatorLog, 'w', 0o600);
+  const o = DEMO_ORG;
+  const args = [
+    ...['--port', '0', '--seed', String(o.seed), '--users', String(o.users), '--groups', String(o.groups)],
+    ...['--memberships-per-user', String(o.membershipsPerUser), '--admins', String(o.admins)],
+    ...['--apps', String(o.apps)],
+  ];
+  const child = spawn(process.execPath, [emulatorEntry, ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', log],
+  });
+  fs.closeSync(log);
+  const logStream = fs.createWriteStream(emulatorLog, { flags: 'a' });
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (chunk) => {
+      buf += chunk.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+      // The first line holds credentials: keep it out of the log; log the rest.
+      if (buf.length > nl + 1) logStream.write(buf.slice(nl + 1));
+      child.stdout.pipe(logStream);
+      resolve(buf.slice(0, nl));
+    };
+    const onExit = (code, signal) =>
+      reject(
+        new Error(
+          `the emulator exited (${signal ?? `code ${code}`}) before it was ready; see ${emulatorLog}`,
+        ),
+      );
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+  let info;
+  try {
+    info = JSON.parse(line);
+  } catch {
+    child.kill('SIGTERM');
+    throw new Error('the emulator did not print its JSON line');
+  }
+  return { child, info };
+}
+
 function startServer(env) {
   fs.mkdirSync(stateDir, { recursive: true });
   const log = fs.openSync(serverLog, 'w', 0o600);
@@ -82,58 +145,148 @@ function startServer(env) {
   return child;
 }
 
-async function waitForHealth(child, baseUrl) {
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForHealth(child, baseUrl, isStopping) {
   // Migrations on a first start take a few seconds; a server that exits ends the wait at once.
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) return false;
+    if (child.exitCode !== null || child.signalCode !== null || isStopping()) return false;
     try {
       const res = await fetch(`${baseUrl}/health`);
       if (res.status === 200) return true;
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
   return false;
 }
 
-/**
- * PLANNED (API.md, `npm run demo`): start the JumpCloud emulator with a demo organisation
- * (`node dist/src/emulator/main.js --port <p> --seed <s>`, which prints its URLs and credentials as
- * one JSON line), start the server with JUMPCLOUD_API_URL / JUMPCLOUD_OAUTH_TOKEN_URL pointing at it,
- * then, with the admin token, `POST /api/v1/connections` and start a first sync.
- * Until that is wired, the demo serves jumpgate without a connection and says so; it does not
- * pretend to have one. Returns extra environment for the server and lines to print, or null.
- */
-async function setUpDemoOrganisation(_context) {
-  return null;
+/** A small client for jumpgate's API with the admin token; errors name the route and status only. */
+function apiClient(baseUrl, token) {
+  return async (method, route, body) => {
+    const res = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    if (!res.ok) {
+      const message = json && json.message ? [].concat(json.message).join('; ') : text.slice(0, 200);
+      throw new Error(`${method} ${route} answered ${res.status}: ${message}`);
+    }
+    return json;
+  };
 }
 
-function printWelcome(baseUrl, token, organisation) {
-  const auth = `-H "Authorization: Bearer ${token}"`;
+/**
+ * Through jumpgate's REST API: the demo connection with the emulator's service account (created, or
+ * on a later run found again and given the emulator's credentials, which jumpgate tests first), then
+ * a sync, polled until it ends. The credentials are sent to jumpgate and never printed.
+ */
+async function setUpDemoOrganisation({ api, emulator, isStopping }) {
+  const { orgId, clientId, clientSecret } = emulator.info.credentials;
+  const existing = (await api('GET', '/api/v1/connections?limit=500')).items.find(
+    (c) => c.name === DEMO_CONNECTION_NAME && c.orgId.toLowerCase() === orgId.toLowerCase(),
+  );
+  let connection;
+  if (existing) {
+    say(`[demo] reusing the demo connection ${existing.id} from an earlier run (credentials re-tested)…`);
+    connection = await api('PATCH', `/api/v1/connections/${existing.id}`, { clientId, clientSecret });
+  } else {
+    say('[demo] creating the demo connection (service account; jumpgate tests the credentials first)…');
+    connection = await api('POST', '/api/v1/connections', {
+      name: DEMO_CONNECTION_NAME,
+      orgId,
+      clientId,
+      clientSecret,
+    });
+  }
+  say('[demo] syncing the demo organisation…');
+  const started = await api('POST', `/api/v1/connections/${connection.id}/syncs`);
+  const deadline = Date.now() + 180_000;
+  let run = started;
+  while (run.status !== 'succeeded' && run.status !== 'failed') {
+    if (isStopping()) throw new Stopped();
+    if (Date.now() > deadline) throw new Error(`sync ${started.id} did not finish within 3 minutes`);
+    await sleep(300);
+    run = await api('GET', `/api/v1/syncs/${started.id}`);
+  }
+  return { connection, run, reused: Boolean(existing) };
+}
+
+function printWelcome({ baseUrl, token, organisation, emulator }) {
+  const auth = '-H "Authorization: Bearer $TOKEN"';
+  const { connection, run, reused } = organisation;
+  const s = run.stats;
+  const controlUrl = emulator.info.controlUrl;
   say('');
   say(`jumpgate is running on ${baseUrl} (development mode; logs in ${serverLog})`);
+  say(`JumpCloud emulator on ${emulator.info.url} (demo organisation, seed ${DEMO_ORG.seed})`);
+  say('');
+  say(`Connection "${connection.name}" ${connection.id}${reused ? ' (from an earlier run)' : ''}`);
+  if (reused)
+    say(
+      '  (the emulator starts from its seed each run, so this sync writes only what differs from where the last run left off)',
+    );
+  if (run.status === 'succeeded') {
+    say(
+      `Sync ${run.id} succeeded: ${s.users} users, ${s.admins} admins, ${s.groups} groups, ` +
+        `${s.memberships} memberships, ${s.applications} applications`,
+    );
+    say(
+      `  rows written: ${s.added} added, ${s.removed} removed, ${s.updated} updated; ${s.apiCalls} JumpCloud calls`,
+    );
+    for (const [kind, h] of Object.entries(run.held || {})) {
+      say(
+        `  held back: removal of ${h.count} ${kind} (${Math.round(h.share * 100)}%); the next sync that agrees applies it`,
+      );
+    }
+  } else {
+    say(`Sync ${run.id} failed: ${run.error}`);
+  }
   say('');
   say('Admin token for this run (the bootstrap-admin principal; a new one each start):');
-  say(`  ${token}`);
+  say(`  export TOKEN=${token}`);
   say('');
   say('Try:');
   say(`  curl ${baseUrl}/health`);
   say(`  curl ${auth} ${baseUrl}/api/v1/me`);
-  say(`  curl ${auth} ${baseUrl}/api/v1/principals`);
+  say(`  curl ${auth} ${baseUrl}/api/v1/connections`);
+  say(`  curl ${auth} '${baseUrl}/api/v1/groups?limit=5'`);
+  say(`  curl ${auth} '${baseUrl}/api/v1/accounts?kind=admin'`);
+  say(`  curl ${auth} ${baseUrl}/api/v1/syncs/${run.id}`);
+  say(`  curl ${auth} '${baseUrl}/api/v1/audit-events?limit=5'`);
+  say(`  curl ${auth} ${baseUrl}/api/v1/audit-events/verify`);
   say(`  open ${baseUrl}/api/docs   (OpenAPI document: ${baseUrl}/api/docs-json)`);
   say('');
-  if (organisation) {
-    for (const line of organisation.lines) say(line);
-  } else {
-    say('No JumpCloud connection yet: the emulator-backed demo organisation is planned.');
-    say('To connect a real tenant, see "Running against a real JumpCloud tenant" in README.md.');
-  }
+  say('See drift: change 20 memberships in the emulator behind jumpgate’s back, then sync again:');
+  say(`  curl -X POST ${controlUrl}/churn -d '{"count":20}' -H 'content-type: application/json'`);
+  say(`  curl -X POST ${auth} ${baseUrl}/api/v1/connections/${connection.id}/syncs`);
+  say(`  curl ${auth} ${baseUrl}/api/v1/connections/${connection.id}/syncs   (newest first: added/removed)`);
+  say(`Emulator state and request log: curl ${controlUrl}/state, curl ${controlUrl}/stats`);
   say('');
   say(
-    'Ctrl-C stops the server. PostgreSQL and Redis keep running; stop them with `npm run services -- down`.',
+    'Ctrl-C stops the server and the emulator. PostgreSQL and Redis keep running; stop them with `npm run services -- down`.',
   );
+}
+
+function tail(file, n = 20) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
+  } catch {
+    return [];
+  }
 }
 
 async function main() {
@@ -141,7 +294,47 @@ async function main() {
   buildIfNeeded();
   const token = `jg-demo-${randomBytes(24).toString('base64url')}`;
   const baseUrl = `http://localhost:${port}`;
-  const organisation = await setUpDemoOrganisation({ root, stateDir, baseUrl, token });
+
+  // Every child we start, so that Ctrl-C (or a failure) stops them all.
+  const children = [];
+  const exits = [];
+  let stopping = false;
+  const track = (name, child) => {
+    children.push(child);
+    exits.push(new Promise((resolve) => child.on('exit', (code, signal) => resolve({ name, code, signal }))));
+  };
+  const alive = (c) => c.exitCode === null && c.signalCode === null;
+  const stopAll = () => {
+    for (const c of children) if (alive(c)) c.kill('SIGTERM');
+    // The server's own shutdown deadline is 10 s; past 15 s, stop whatever is left for good.
+    setTimeout(() => {
+      for (const c of children) if (alive(c)) c.kill('SIGKILL');
+    }, 15_000).unref();
+  };
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    say('\n[demo] stopping the server and the emulator…');
+    stopAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Last resort if the demo itself dies: do not leave orphans behind.
+  process.on('exit', () => {
+    for (const c of children) if (alive(c)) c.kill('SIGKILL');
+  });
+  const fail = async (lines) => {
+    for (const line of lines) say(line);
+    stopping = true;
+    stopAll();
+    await Promise.all(exits);
+    process.exit(1);
+  };
+
+  say(`[demo] starting the JumpCloud emulator (${DEMO_ORG.users} users, ${DEMO_ORG.groups} groups)…`);
+  const emulator = await startEmulator();
+  track('emulator', emulator.child);
+
   const env = {
     ...process.env,
     NODE_ENV: 'development',
@@ -151,37 +344,58 @@ async function main() {
     ENCRYPTION_KEY: demoEncryptionKey(),
     BOOTSTRAP_ADMIN_TOKEN: token,
     MIGRATIONS_RUN: 'true',
-    ...(organisation ? organisation.env : {}),
+    // Development mode accepts plain-http overrides; production insists on https.
+    JUMPCLOUD_API_URL: emulator.info.apiUrl,
+    JUMPCLOUD_OAUTH_TOKEN_URL: emulator.info.tokenUrl,
   };
   say(`[demo] starting the server on port ${port}…`);
   const server = startServer(env);
+  track('server', server);
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    say('\n[demo] stopping the server…');
-    server.kill('SIGTERM');
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-
-  const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
-  if (!(await waitForHealth(server, baseUrl))) {
-    if (server.exitCode === null) server.kill('SIGTERM');
-    say(`[demo] the server did not become healthy; last lines of ${serverLog}:`);
-    const lines = fs.readFileSync(serverLog, 'utf8').trimEnd().split('\n');
-    for (const line of lines.slice(-20)) say(`  ${line}`);
-    await exited;
-    process.exit(1);
+  if (!(await waitForHealth(server, baseUrl, () => stopping))) {
+    if (stopping) {
+      await Promise.all(exits);
+      process.exit(0);
+    }
+    await fail([
+      `[demo] the server did not become healthy; last lines of ${serverLog}:`,
+      ...tail(serverLog).map((l) => `  ${l}`),
+    ]);
   }
-  printWelcome(baseUrl, token, organisation);
-  const { code, signal } = await exited;
+
+  let organisation;
+  try {
+    organisation = await setUpDemoOrganisation({
+      api: apiClient(baseUrl, token),
+      emulator,
+      isStopping: () => stopping,
+    });
+  } catch (err) {
+    if (err instanceof Stopped || stopping) {
+      await Promise.all(exits);
+      process.exit(0);
+    }
+    await fail([
+      `[demo] setting up the demo organisation failed: ${err instanceof Error ? err.message : String(err)}`,
+      `[demo] last lines of ${serverLog}:`,
+      ...tail(serverLog).map((l) => `  ${l}`),
+    ]);
+  }
+  printWelcome({ baseUrl, token, organisation, emulator });
+
+  const first = await Promise.race(exits);
   if (stopping) {
-    say('[demo] server stopped. Local services are still running (`npm run services -- down` stops them).');
+    await Promise.all(exits);
+    say(
+      '[demo] server and emulator stopped. Local services are still running (`npm run services -- down` stops them).',
+    );
     process.exit(0);
   }
-  say(`[demo] the server exited unexpectedly (${signal ?? `code ${code}`}); see ${serverLog}`);
+  const log = first.name === 'server' ? serverLog : emulatorLog;
+  say(`[demo] the ${first.name} exited unexpectedly (${first.signal ?? `code ${first.code}`}); see ${log}`);
+  stopping = true;
+  stopAll();
+  await Promise.all(exits);
   process.exit(1);
 }
 
