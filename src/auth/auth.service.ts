@@ -306,6 +306,11 @@ export class AuthService implements OnApplicationBootstrap {
     return disabled.map((p) => p.id);
   }
 
+  /** Lower-cased emails of the principals that are not disabled (a small set next to a directory). */
+  async enabledPrincipalEmails(): Promise<string[]> {
+    return this.repo.enabledEmails();
+  }
+
   /** Which of these principal ids exist: services validating reviewer or approver lists ask this. */
   async existingPrincipalIds(ids: string[]): Promise<string[]> {
     return this.repo.existingIds(ids);

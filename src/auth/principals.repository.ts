@@ -176,6 +176,13 @@ export class PrincipalsRepository {
     );
   }
 
+  async enabledEmails(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ e: string }[]>(
+      `SELECT lower(email) AS e FROM principals WHERE NOT disabled AND NOT is_bootstrap`,
+    );
+    return rows.map((r) => r.e);
+  }
+
   async disableByEmails(m: EntityManager, emails: string[]): Promise<PrincipalRow[]> {
     if (emails.length === 0) return [];
     return returned<PrincipalRow>(

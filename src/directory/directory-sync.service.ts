@@ -370,14 +370,17 @@ export class DirectorySyncService implements OnModuleInit {
    * (API.md), when this run touched one of those accounts; one with no linked account is left alone.
    */
   private async disablePrincipalsOfInactiveAccounts(m: EntityManager, connectionId: string): Promise<void> {
+    // Only principals' emails matter, and there are few of them next to a directory's accounts.
+    const emails = await this.auth.enabledPrincipalEmails();
+    if (emails.length === 0) return;
     // now() is this transaction's start: the merge stamped every account it changed with it.
     const rows = await m.query<{ email: string }[]>(
       `SELECT DISTINCT lower(a.email) AS email FROM directory_accounts a
-       WHERE a.connection_id = $1 AND a.email IS NOT NULL AND a.updated_at = now()
+       WHERE a.connection_id = $1 AND lower(a.email) = ANY($2::text[]) AND a.updated_at = now()
          AND (a.removed_at IS NOT NULL OR a.state = 'SUSPENDED')
          AND NOT EXISTS (SELECT 1 FROM directory_accounts b JOIN connections c ON c.id = b.connection_id AND c.deleted_at IS NULL
                          WHERE lower(b.email) = lower(a.email) AND b.removed_at IS NULL AND b.state <> 'SUSPENDED')`,
-      [connectionId],
+      [connectionId, emails],
     );
     if (rows.length === 0) return;
     await this.auth.disablePrincipalsByEmail(

@@ -251,6 +251,12 @@ export class DirectorySyncEngine {
     let removed = 0;
     let updated = 0;
     const held: HeldRemovals = {};
+    // The hold share is measured against what was live before this run, not after its additions.
+    const [before] = await this.q<{ accounts: number; memberships: number }[]>(
+      `SELECT (SELECT count(*) FROM directory_accounts WHERE connection_id = $1 AND removed_at IS NULL)::int AS accounts,
+              (SELECT count(*) FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL)::int AS memberships`,
+      [c],
+    );
 
     // ---- accounts (users and administrators), then groups: changed rows only, removals maybe held
     const accounts = await this.mergeEntities({
@@ -273,7 +279,7 @@ export class DirectorySyncEngine {
     const accountRemoval = await this.decideRemoval(
       'accounts',
       `SELECT a.id ${accounts.goneSql}`,
-      `directory_accounts WHERE connection_id = $1 AND removed_at IS NULL`,
+      before.accounts,
     );
     if (accountRemoval.apply) {
       removed += await this.sweep('directory_accounts', accounts.goneSql);
@@ -333,7 +339,7 @@ export class DirectorySyncEngine {
     const memberRemoval = await this.decideRemoval(
       'memberships',
       `SELECT m.group_id::text || ':' || m.account_id::text AS id ${goneMembers}`,
-      `directory_memberships WHERE connection_id = $1 AND removed_at IS NULL`,
+      before.memberships,
     );
     let membershipsRemoved = 0;
     if (memberRemoval.apply) {
@@ -390,6 +396,10 @@ export class DirectorySyncEngine {
       ),
     );
 
+    if (added + removed + updated > 10_000) {
+      // Fresh statistics for the queries that follow on tables that just changed a lot.
+      await this.q(`ANALYZE directory_accounts, directory_groups, directory_memberships`);
+    }
     const [counts] = await this.q<
       Record<'users' | 'admins' | 'groups' | 'memberships' | 'applications', number>[]
     >(
@@ -479,12 +489,11 @@ export class DirectorySyncEngine {
   private async decideRemoval(
     kind: 'accounts' | 'memberships',
     candidatesSql: string,
-    liveFrom: string,
+    live: number,
   ): Promise<{ apply: boolean; held?: { count: number; digest: string; share: number } }> {
     const c = this.opts.connectionId;
-    const [{ count, digest, live }] = await this.q<{ count: number; digest: string | null; live: number }[]>(
-      `SELECT count(*)::int AS count, md5(string_agg(x.id::text, ',' ORDER BY x.id::text)) AS digest,
-              (SELECT count(*) FROM ${liveFrom})::int AS live
+    const [{ count, digest }] = await this.q<{ count: number; digest: string | null }[]>(
+      `SELECT count(*)::int AS count, md5(string_agg(x.id::text, ',' ORDER BY x.id::text)) AS digest
        FROM (${candidatesSql}) x`,
       [c],
     );
