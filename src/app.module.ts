@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { DirectoryModule, DirectoryWorkersModule } from './directory/directory.module';
 import { ProvisioningModule, ProvisioningWorkersModule } from './provisioning/provisioning.module';
+import { AccessModule, AccessWorkersModule } from './access/access.module';
 
 @Module({})
 export class AppModule {
@@ -24,7 +25,8 @@ export class AppModule {
         ConnectionsModule,
         DirectoryModule,
         ProvisioningModule,
-        ...(workers ? [DirectoryWorkersModule, ProvisioningWorkersModule] : []),
+        AccessModule,
+        ...(workers ? [DirectoryWorkersModule, ProvisioningWorkersModule, AccessWorkersModule] : []),
       ],
     };
   }

@@ -271,6 +271,25 @@ export class DirectoryService implements OnModuleInit {
     return new Set(rows.map((r) => r.k));
   }
 
+  /** Memberships a sync run marked removed (for grants that ended outside jumpgate), set-wise. */
+  async removedMembershipsForRun(runId: string): Promise<{ groupId: string; accountId: string }[]> {
+    const rows = await this.dataSource.query<{ group_id: string; account_id: string }[]>(
+      `SELECT DISTINCT group_id, account_id FROM directory_membership_history WHERE run_id = $1 AND change = 'removed'`,
+      [runId],
+    );
+    return rows.map((r) => ({ groupId: r.group_id, accountId: r.account_id }));
+  }
+
+  /** Groups by id, set-wise (removed groups included; callers check `removedAt`). */
+  async groupsByIds(ids: string[]): Promise<GroupResponse[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.dataSource.query<GroupRow[]>(
+      `${this.groupSelect()} WHERE g.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map(toGroup);
+  }
+
   async listAccounts(
     _actor: Actor,
     f: {

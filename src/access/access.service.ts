@@ -1,0 +1,1062 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type Queue } from 'bullmq';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { type LinkedAccount } from '../auth/account-links';
+import { AuthService } from '../auth/auth.service';
+import { separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ConnectionsService } from '../connections/connections.service';
+import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
+import { DirectoryService } from '../directory/directory.service';
+import { DirectorySyncService } from '../directory/directory-sync.service';
+import { type Actor, hasRole, isAdmin, systemActor } from '../platform/actor';
+import { returned } from '../platform/database/sql';
+import { AppError, forbidden, notFound } from '../platform/http/app-error';
+import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { QUEUES } from '../platform/queue/queues';
+import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
+import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
+import {
+  PROVISIONING_OPERATION_SETTLED,
+  type ProvisioningOperationSettledEvent,
+} from '../provisioning/provisioning.events';
+import {
+  type AccessRequestResponse,
+  type CatalogEntry,
+  type CreateRequestDto,
+  type GrantEndReason,
+  type GrantResponse,
+  type GrantStatus,
+  type PolicyResponse,
+  type PutPolicyDto,
+  type RequestStatus,
+} from './dto/access.dto';
+
+export interface GrantExpiryJobData {
+  grantId: string;
+}
+
+export const GRANT_EXPIRY_JOB_NAME = 'expire';
+export const grantExpiryJobId = (grantId: string): string => `grant-expiry.${grantId}`;
+
+/** A request nobody decides within this time ends `expired` (API.md). */
+export const REQUEST_TTL_HOURS = 72;
+const REQUEST_EXPIRY_PERIOD_MS = 60_000;
+// Grants revoked per transaction by the sweep: each costs one outbox row and one audit event.
+const EXPIRY_BATCH = 500;
+const LIVE_GRANT_STATUSES = ['provisioning', 'active', 'revoking'];
+
+const EXPIRY_ACTOR = systemActor('grant-expiry');
+const SYNC_ACTOR = systemActor('directory-sync');
+const PROVISIONING_ACTOR = systemActor('provisioning');
+const POLICY_ACTOR = systemActor('auto-approve');
+
+interface PolicyRow {
+  group_id: string;
+  connection_id: string;
+  owner_ids: string[];
+  requestable: boolean;
+  max_duration_minutes: number;
+  default_duration_minutes: number | null;
+  approver_ids: string[] | null;
+  approvals_required: number;
+  require_justification: boolean;
+  auto_approve: boolean;
+  eligible_group_ids: string[] | null;
+  created_at: Date;
+  updated_at: Date;
+  ck?: string;
+}
+
+interface RequestRow {
+  id: string;
+  connection_id: string;
+  group_id: string;
+  account_id: string;
+  requester_id: string;
+  duration_minutes: number;
+  justification: string | null;
+  status: RequestStatus;
+  grant_id: string | null;
+  created_at: Date;
+  decided_at: Date | null;
+  ck?: string;
+}
+
+interface ApprovalRow {
+  request_id: string;
+  approver_id: string;
+  decision: 'approve' | 'deny';
+  comment: string | null;
+  at: Date;
+}
+
+interface GrantRow {
+  id: string;
+  request_id: string;
+  connection_id: string;
+  account_id: string;
+  group_id: string;
+  duration_minutes: number;
+  status: GrantStatus;
+  starts_at: Date | null;
+  expires_at: Date | null;
+  ended_at: Date | null;
+  end_reason: GrantEndReason | null;
+  failure_reason: string | null;
+  created_at: Date;
+  ck?: string;
+}
+
+/** Work to do once a transaction has committed: outbox dispatch and delayed-job changes. */
+interface AfterCommit {
+  operationIds: string[];
+  schedule: GrantRow[];
+  unschedule: string[];
+}
+
+const approversOf = (p: PolicyRow): string[] => p.approver_ids ?? p.owner_ids;
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+function toPolicy(p: PolicyRow): PolicyResponse {
+  return {
+    groupId: p.group_id,
+    ownerIds: p.owner_ids,
+    requestable: p.requestable,
+    maxDurationMinutes: p.max_duration_minutes,
+    defaultDurationMinutes: p.default_duration_minutes ?? p.max_duration_minutes,
+    approverIds: approversOf(p),
+    approvalsRequired: p.approvals_required,
+    requireJustification: p.require_justification,
+    autoApprove: p.auto_approve,
+    eligibleGroupIds: p.eligible_group_ids,
+    updatedAt: p.updated_at.toISOString(),
+  };
+}
+
+function toGrant(g: GrantRow): GrantResponse {
+  return {
+    id: g.id,
+    requestId: g.request_id,
+    accountId: g.account_id,
+    groupId: g.group_id,
+    status: g.status,
+    startsAt: iso(g.starts_at),
+    expiresAt: iso(g.expires_at),
+    endedAt: iso(g.ended_at),
+    endReason: g.status === 'ended' ? g.end_reason : null,
+    failureReason: g.failure_reason,
+  };
+}
+
+function toRequest(r: RequestRow, approvals: ApprovalRow[]): AccessRequestResponse {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    groupId: r.group_id,
+    accountId: r.account_id,
+    requesterId: r.requester_id,
+    durationMinutes: r.duration_minutes,
+    justification: r.justification,
+    status: r.status,
+    approvals: approvals.map((a) => ({
+      approverId: a.approver_id,
+      decision: a.decision,
+      comment: a.comment,
+      at: a.at.toISOString(),
+    })),
+    grantId: r.grant_id,
+    createdAt: r.created_at.toISOString(),
+    decidedAt: iso(r.decided_at),
+  };
+}
+
+const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+
+/**
+ * Just-in-time access (API.md): group policies, requests and approvals, and grants that jumpgate adds
+ * through the provisioning outbox and removes at expiry (ARCHITECTURE.md rules 2, 3 and 4).
+ */
+@Injectable()
+export class AccessService implements OnModuleInit {
+  private readonly logger = new Logger(AccessService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+    private readonly audit: AuditService,
+    private readonly directory: DirectoryService,
+    private readonly syncs: DirectorySyncService,
+    private readonly provisioning: ProvisioningService,
+    private readonly connections: ConnectionsService,
+    private readonly tick: ClusterTickService,
+    @InjectQueue(QUEUES.grantExpiry) private readonly queue: Queue<GrantExpiryJobData>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.tick.register({
+      name: 'access.grant-expiry-sweep',
+      periodMs: () => this.config.expirySweepSeconds * 1000,
+      run: async () => void (await this.expireDueGrants()),
+    });
+    this.tick.register({
+      name: 'access.request-expiry',
+      periodMs: () => REQUEST_EXPIRY_PERIOD_MS,
+      run: async () => void (await this.expireStaleRequests()),
+    });
+    this.connections.registerUsageCheck(async (connectionId) => {
+      const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM access_grants WHERE connection_id = $1 AND status = ANY($2::text[])`,
+        [connectionId, LIVE_GRANT_STATUSES],
+      );
+      return n > 0 ? `The connection has ${n} active grant(s); revoke them first` : null;
+    });
+  }
+
+  // ---------------------------------------------------------------- who may see what
+
+  private async myAccounts(actor: Actor): Promise<LinkedAccount[]> {
+    return actor.type === 'principal' ? this.directory.accountsForEmail(actor.email) : [];
+  }
+
+  private async policyRow(groupId: string, m?: EntityManager): Promise<PolicyRow | null> {
+    const [row] = await (m ?? this.dataSource).query<PolicyRow[]>(
+      `SELECT * FROM access_group_policies WHERE group_id = $1`,
+      [groupId],
+    );
+    return row ?? null;
+  }
+
+  private async isApprover(actor: Actor, groupId: string, m?: EntityManager): Promise<boolean> {
+    if (actor.type !== 'principal') return false;
+    const p = await this.policyRow(groupId, m);
+    return !!p && approversOf(p).includes(actor.id);
+  }
+
+  private async accountEmail(accountId: string): Promise<string | null> {
+    try {
+      return (await this.directory.getAccount(EXPIRY_ACTOR, accountId)).email;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- policies and catalog
+
+  async getPolicy(actor: Actor, groupId: string): Promise<PolicyResponse> {
+    await this.directory.getGroup(actor, groupId);
+    const row = await this.policyRow(groupId);
+    if (row) return toPolicy(row);
+    // No policy yet: the group is simply not requestable.
+    return {
+      groupId,
+      ownerIds: [],
+      requestable: false,
+      maxDurationMinutes: this.config.maxGrantMinutes,
+      defaultDurationMinutes: this.config.maxGrantMinutes,
+      approverIds: [],
+      approvalsRequired: 1,
+      requireJustification: false,
+      autoApprove: false,
+      eligibleGroupIds: null,
+      updatedAt: null,
+    };
+  }
+
+  async putPolicy(actor: Actor, groupId: string, dto: PutPolicyDto): Promise<PolicyResponse> {
+    const group = await this.directory.getGroup(actor, groupId);
+    if (group.removedAt) throw new AppError('invalid_state', 'The group was removed from JumpCloud');
+    if (dto.requestable && group.membershipMethod === 'DYNAMIC_AUTOMATED') {
+      throw new AppError(
+        'dynamic_group',
+        'A DYNAMIC_AUTOMATED group cannot be requestable: JumpCloud sets its members by rule',
+      );
+    }
+    if (dto.maxDurationMinutes > this.config.maxGrantMinutes) {
+      throw new AppError(
+        'validation_failed',
+        `maxDurationMinutes may be at most MAX_GRANT_MINUTES (${this.config.maxGrantMinutes})`,
+      );
+    }
+    if (dto.defaultDurationMinutes !== undefined && dto.defaultDurationMinutes > dto.maxDurationMinutes) {
+      throw new AppError('validation_failed', 'defaultDurationMinutes may not exceed maxDurationMinutes');
+    }
+    const owners = [...new Set(dto.ownerIds)];
+    const approvers = dto.approverIds ? [...new Set(dto.approverIds)] : null;
+    const effectiveApprovers = approvers ?? owners;
+    const required = dto.approvalsRequired ?? 1;
+    if ((dto.requestable || dto.approvalsRequired !== undefined) && required > effectiveApprovers.length) {
+      throw new AppError(
+        'validation_failed',
+        `approvalsRequired (${required}) may not exceed the number of approvers (${effectiveApprovers.length})`,
+      );
+    }
+    const wanted = [...new Set([...owners, ...effectiveApprovers])];
+    const existing = new Set(await this.auth.existingPrincipalIds(wanted));
+    const missing = wanted.filter((id) => !existing.has(id));
+    if (missing.length > 0) {
+      throw new AppError('validation_failed', `No such principal: ${missing.join(', ')}`);
+    }
+    const eligible = dto.eligibleGroupIds ? [...new Set(dto.eligibleGroupIds)] : null;
+    if (eligible && eligible.length > 0) {
+      const found = await this.directory.groupsByIds(eligible);
+      const ok = new Set(
+        found.filter((g) => !g.removedAt && g.connectionId === group.connectionId).map((g) => g.id),
+      );
+      const bad = eligible.filter((id) => !ok.has(id));
+      if (bad.length > 0) {
+        throw new AppError(
+          'validation_failed',
+          `eligibleGroupIds must be groups of the same connection: ${bad.join(', ')}`,
+        );
+      }
+    }
+    const row = await this.dataSource.transaction(async (m) => {
+      const previous = await this.policyRow(groupId, m);
+      const [saved] = await m.query<PolicyRow[]>(
+        `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
+           default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids)
+         VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[])
+         ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
+           max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
+           approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
+           require_justification = EXCLUDED.require_justification, auto_approve = EXCLUDED.auto_approve,
+           eligible_group_ids = EXCLUDED.eligible_group_ids, updated_at = now()
+         RETURNING *`,
+        [
+          groupId,
+          group.connectionId,
+          owners,
+          dto.requestable,
+          dto.maxDurationMinutes,
+          dto.defaultDurationMinutes ?? null,
+          approvers,
+          required,
+          dto.requireJustification,
+          dto.autoApprove ?? false,
+          eligible,
+        ],
+      );
+      await this.audit.record(m, actor, {
+        action: 'access.policy.updated',
+        targetType: 'group',
+        targetId: groupId,
+        data: { previous: previous ? toPolicy(previous) : null, policy: toPolicy(saved) },
+      });
+      return saved;
+    });
+    return toPolicy(row);
+  }
+
+  /** Requestable groups the caller has an account for and is eligible to request. */
+  async catalog(actor: Actor, limit: number, cursor?: string): Promise<Page<CatalogEntry>> {
+    const accounts = (await this.myAccounts(actor)).filter((a) => a.kind === 'user');
+    const after = decodeCursor(cursor);
+    const rows = await this.dataSource.query<PolicyRow[]>(
+      `SELECT *, ${cursorKey('created_at')} AS ck FROM access_group_policies
+       WHERE requestable AND connection_id = ANY($1::uuid[])
+         AND ($2::timestamptz IS NULL OR (created_at, group_id) > ($2::timestamptz, $3::uuid))
+       ORDER BY created_at, group_id LIMIT $4`,
+      [[...new Set(accounts.map((a) => a.connectionId))], after?.k ?? null, after?.id ?? null, limit + 1],
+    );
+    const page = toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.group_id }),
+      (r) => r,
+    );
+    const groups = new Map(
+      (await this.directory.groupsByIds(page.items.map((p) => p.group_id))).map((g) => [g.id, g]),
+    );
+    const pairs = page.items.flatMap((p) =>
+      (p.eligible_group_ids ?? []).flatMap((gid) =>
+        accounts
+          .filter((a) => a.connectionId === p.connection_id)
+          .map((a) => ({ groupId: gid, accountId: a.id })),
+      ),
+    );
+    const present = await this.directory.presentMemberships(pairs);
+    const items: CatalogEntry[] = [];
+    for (const p of page.items) {
+      const g = groups.get(p.group_id);
+      if (!g || g.removedAt || g.membershipMethod === 'DYNAMIC_AUTOMATED') continue;
+      const mine = accounts.filter((a) => a.connectionId === p.connection_id);
+      const eligible =
+        !p.eligible_group_ids?.length ||
+        p.eligible_group_ids.some((gid) => mine.some((a) => present.has(`${gid}:${a.id}`)));
+      if (!eligible) continue;
+      items.push({
+        group: { id: g.id, name: g.name, applications: g.applications },
+        maxDurationMinutes: p.max_duration_minutes,
+        defaultDurationMinutes: p.default_duration_minutes ?? p.max_duration_minutes,
+        requireJustification: p.require_justification,
+      });
+    }
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  async createRequest(actor: Actor, dto: CreateRequestDto): Promise<AccessRequestResponse> {
+    if (actor.type !== 'principal') throw forbidden('Only principals request access');
+    const [group] = await this.directory.groupsByIds([dto.groupId]);
+    const policy = group && !group.removedAt ? await this.policyRow(group.id) : null;
+    if (!group || !policy || !policy.requestable || group.membershipMethod === 'DYNAMIC_AUTOMATED') {
+      throw new AppError('not_requestable', 'This group is not requestable');
+    }
+    const mine = await this.myAccounts(actor);
+    let accountId: string;
+    let self: boolean;
+    if (dto.accountId) {
+      self = mine.some((a) => a.id === dto.accountId);
+      if (!self && !isAdmin(actor) && !policy.owner_ids.includes(actor.id)) {
+        throw forbidden("Only admins and the group's owners may request access for another account");
+      }
+      const account = await this.directory.getAccount(actor, dto.accountId).catch(() => null);
+      if (
+        !account ||
+        account.removedAt ||
+        account.kind !== 'user' ||
+        account.connectionId !== group.connectionId
+      ) {
+        throw new AppError('no_account', "That account is not a user of the group's connection");
+      }
+      accountId = account.id;
+    } else {
+      const own = mine.find((a) => a.kind === 'user' && a.connectionId === group.connectionId);
+      if (!own) {
+        throw new AppError('no_account', "You have no user account in this group's JumpCloud organisation");
+      }
+      accountId = own.id;
+      self = true;
+    }
+    if (policy.eligible_group_ids?.length) {
+      const present = await this.directory.presentMemberships(
+        policy.eligible_group_ids.map((gid) => ({ groupId: gid, accountId })),
+      );
+      if (present.size === 0) {
+        throw new AppError('not_eligible', 'Only members of the eligible groups may request this group');
+      }
+    }
+    const duration = dto.durationMinutes ?? policy.default_duration_minutes ?? policy.max_duration_minutes;
+    if (duration > policy.max_duration_minutes) {
+      throw new AppError(
+        'duration_exceeds_policy',
+        `durationMinutes may be at most ${policy.max_duration_minutes} for this group`,
+      );
+    }
+    const justification = dto.justification?.trim() || null;
+    if (policy.require_justification && !justification) {
+      throw new AppError('justification_required', 'This group requires a justification');
+    }
+    const standing = (await this.directory.presentMemberships([{ groupId: group.id, accountId }])).size > 0;
+
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+    const row = await this.dataSource.transaction(async (m) => {
+      const live = await this.liveGrant(m, group.id, accountId);
+      if (standing && !live) {
+        throw new AppError(
+          'already_member',
+          'The account is already a standing member of this group; a grant never overlays standing access',
+        );
+      }
+      if (live?.status === 'revoking') {
+        throw new AppError('invalid_state', 'The current grant of this account is being revoked');
+      }
+      let created: RequestRow;
+      try {
+        [created] = await m.query<RequestRow[]>(
+          `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+          [group.connectionId, group.id, accountId, actor.id, duration, justification],
+        );
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new AppError('request_pending', 'A request for this account and group is already pending');
+        }
+        throw err;
+      }
+      await this.audit.record(m, actor, {
+        action: 'access.request.created',
+        targetType: 'access_request',
+        targetId: created.id,
+        data: {
+          groupId: group.id,
+          accountId,
+          durationMinutes: duration,
+          justification,
+          extension: live ? live.id : null,
+        },
+      });
+      if (policy.auto_approve && self) {
+        return this.grantFor(m, POLICY_ACTOR, created, after, 'access.request.auto_approved');
+      }
+      return created;
+    });
+    await this.afterCommit(after);
+    return this.toResponses([row]).then((r) => r[0]);
+  }
+
+  private async liveGrant(m: EntityManager, groupId: string, accountId: string): Promise<GrantRow | null> {
+    const [g] = await m.query<GrantRow[]>(
+      `SELECT * FROM access_grants WHERE group_id = $1 AND account_id = $2 AND status = ANY($3::text[]) FOR UPDATE`,
+      [groupId, accountId, LIVE_GRANT_STATUSES],
+    );
+    return g ?? null;
+  }
+
+  /**
+   * An approved request becomes a grant (and an `add_member` operation) in the caller's transaction,
+   * or extends the live grant of the same account and group.
+   */
+  private async grantFor(
+    m: EntityManager,
+    actor: Actor,
+    request: RequestRow,
+    after: AfterCommit,
+    action: string,
+  ): Promise<RequestRow> {
+    const live = await this.liveGrant(m, request.group_id, request.account_id);
+    if (live?.status === 'revoking') {
+      throw new AppError('invalid_state', 'The current grant of this account is being revoked');
+    }
+    let grantId: string;
+    if (live) {
+      const [extended] = returned<GrantRow>(
+        await m.query(
+          `UPDATE access_grants SET duration_minutes = GREATEST(duration_minutes, $2),
+             expires_at = CASE WHEN status = 'active' THEN GREATEST(expires_at, now() + make_interval(mins => $2)) END,
+             updated_at = now()
+           WHERE id = $1 RETURNING *`,
+          [live.id, request.duration_minutes],
+        ),
+      );
+      grantId = extended.id;
+      if (extended.status === 'active') after.schedule.push(extended);
+      await this.audit.record(m, actor, {
+        action: 'access.grant.extended',
+        targetType: 'grant',
+        targetId: grantId,
+        data: {
+          requestId: request.id,
+          previousExpiresAt: iso(live.expires_at),
+          expiresAt: iso(extended.expires_at),
+        },
+      });
+    } else {
+      const [grant] = await m.query<GrantRow[]>(
+        `INSERT INTO access_grants (request_id, connection_id, account_id, group_id, duration_minutes)
+         VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [request.id, request.connection_id, request.account_id, request.group_id, request.duration_minutes],
+      );
+      grantId = grant.id;
+      after.operationIds.push(
+        ...(await this.provisioning.enqueue(m, [
+          this.intent(grant, 'add_member', `access request ${request.id} approved`),
+        ])),
+      );
+      await this.audit.record(m, actor, {
+        action: 'access.grant.created',
+        targetType: 'grant',
+        targetId: grantId,
+        data: {
+          requestId: request.id,
+          accountId: request.account_id,
+          groupId: request.group_id,
+          durationMinutes: request.duration_minutes,
+        },
+      });
+    }
+    const [approved] = returned<RequestRow>(
+      await m.query(
+        `UPDATE access_requests SET status = 'approved', decided_at = now(), grant_id = $2 WHERE id = $1 RETURNING *`,
+        [request.id, grantId],
+      ),
+    );
+    await this.audit.record(m, actor, {
+      action,
+      targetType: 'access_request',
+      targetId: request.id,
+      data: { grantId, extension: !!live },
+    });
+    return approved;
+  }
+
+  private intent(
+    g: Pick<GrantRow, 'id' | 'connection_id' | 'account_id' | 'group_id'>,
+    action: 'add_member' | 'remove_member',
+    reason: string,
+  ): OperationIntent {
+    return {
+      connectionId: g.connection_id,
+      action,
+      accountId: g.account_id,
+      groupId: g.group_id,
+      reason,
+      sourceType: 'grant',
+      sourceId: g.id,
+    };
+  }
+
+  /** Locks a request and checks that the actor may decide it (approver, separation of duties). */
+  private async lockForDecision(m: EntityManager, actor: Actor, id: string): Promise<RequestRow> {
+    const [req] = await m.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1 FOR UPDATE`, [id]);
+    if (!req) throw notFound('Access request');
+    if (!(await this.isApprover(actor, req.group_id, m))) {
+      throw forbidden('Only approvers of this group may decide this request');
+    }
+    const violation = separationOfDutiesViolation(actor, {
+      accountEmails: [await this.accountEmail(req.account_id)],
+      principalIds: [req.requester_id],
+    });
+    if (violation) throw new AppError('separation_of_duties', violation);
+    if (req.status !== 'pending') {
+      throw new AppError('invalid_state', `The request is ${req.status}, no longer pending`);
+    }
+    const [already] = await m.query<unknown[]>(
+      `SELECT 1 FROM access_request_approvals WHERE request_id = $1 AND approver_id = $2`,
+      [id, actor.id],
+    );
+    if (already) throw new AppError('invalid_state', 'You have already decided this request');
+    return req;
+  }
+
+  async approve(actor: Actor, id: string, comment?: string): Promise<AccessRequestResponse> {
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+    const row = await this.dataSource.transaction(async (m) => {
+      const req = await this.lockForDecision(m, actor, id);
+      await m.query(
+        `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'approve', $3)`,
+        [id, actor.id, comment ?? null],
+      );
+      const policy = await this.policyRow(req.group_id, m);
+      const [{ n }] = await m.query<{ n: number }[]>(
+        `SELECT count(DISTINCT approver_id)::int AS n FROM access_request_approvals WHERE request_id = $1 AND decision = 'approve'`,
+        [id],
+      );
+      const required = policy?.approvals_required ?? 1;
+      if (n < required) {
+        await this.audit.record(m, actor, {
+          action: 'access.request.approval_recorded',
+          targetType: 'access_request',
+          targetId: id,
+          data: { approvals: n, approvalsRequired: required, comment: comment ?? null },
+        });
+        return req;
+      }
+      return this.grantFor(m, actor, req, after, 'access.request.approved');
+    });
+    await this.afterCommit(after);
+    return this.toResponses([row]).then((r) => r[0]);
+  }
+
+  async deny(actor: Actor, id: string, comment: string): Promise<AccessRequestResponse> {
+    const row = await this.dataSource.transaction(async (m) => {
+      await this.lockForDecision(m, actor, id);
+      await m.query(
+        `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'deny', $3)`,
+        [id, actor.id, comment],
+      );
+      const [denied] = returned<RequestRow>(
+        await m.query(
+          `UPDATE access_requests SET status = 'denied', decided_at = now() WHERE id = $1 RETURNING *`,
+          [id],
+        ),
+      );
+      await this.audit.record(m, actor, {
+        action: 'access.request.denied',
+        targetType: 'access_request',
+        targetId: id,
+        data: { comment },
+      });
+      return denied;
+    });
+    return this.toResponses([row]).then((r) => r[0]);
+  }
+
+  async cancel(actor: Actor, id: string): Promise<AccessRequestResponse> {
+    const row = await this.dataSource.transaction(async (m) => {
+      const [req] = await m.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
+      if (!req) throw notFound('Access request');
+      if (req.requester_id !== actor.id) throw forbidden('Only the requester may cancel a request');
+      if (req.status !== 'pending') {
+        throw new AppError('invalid_state', `The request is ${req.status}, no longer pending`);
+      }
+      const [cancelled] = returned<RequestRow>(
+        await m.query(
+          `UPDATE access_requests SET status = 'cancelled', decided_at = now() WHERE id = $1 RETURNING *`,
+          [id],
+        ),
+      );
+      await this.audit.record(m, actor, {
+        action: 'access.request.cancelled',
+        targetType: 'access_request',
+        targetId: id,
+        data: {},
+      });
+      return cancelled;
+    });
+    return this.toResponses([row]).then((r) => r[0]);
+  }
+
+  /** Pending requests older than 72 hours end `expired` (cluster tick). */
+  async expireStaleRequests(): Promise<number> {
+    const rows = await this.dataSource.transaction(async (m) => {
+      const expired = returned<RequestRow>(
+        await m.query(
+          `UPDATE access_requests SET status = 'expired', decided_at = now()
+           WHERE id IN (SELECT id FROM access_requests WHERE status = 'pending'
+                        AND created_at < now() - make_interval(hours => $1) ORDER BY created_at LIMIT 1000
+                        FOR UPDATE SKIP LOCKED)
+           RETURNING *`,
+          [REQUEST_TTL_HOURS],
+        ),
+      );
+      for (const r of expired) {
+        await this.audit.record(m, EXPIRY_ACTOR, {
+          action: 'access.request.expired',
+          targetType: 'access_request',
+          targetId: r.id,
+          data: { createdAt: r.created_at.toISOString() },
+        });
+      }
+      return expired;
+    });
+    return rows.length;
+  }
+
+  /** Scope SQL of requests and grants: which rows a plain principal may read. */
+  private async visibility(actor: Actor): Promise<{ all: boolean; me: string | null; accounts: string[] }> {
+    return {
+      all: hasRole(actor, 'admin', 'auditor'),
+      me: actor.type === 'principal' ? actor.id : null,
+      accounts: (await this.myAccounts(actor)).map((a) => a.id),
+    };
+  }
+
+  async listRequests(
+    actor: Actor,
+    f: { scope?: 'mine' | 'to_approve' | 'all'; status?: RequestStatus },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AccessRequestResponse>> {
+    const v = await this.visibility(actor);
+    const mine = `(r.requester_id = $1::uuid OR r.account_id = ANY($2::uuid[]))`;
+    const approver = `r.group_id IN (SELECT group_id FROM access_group_policies p
+                        WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids)))`;
+    const scope =
+      f.scope === 'mine'
+        ? mine
+        : f.scope === 'to_approve'
+          ? `(${approver} AND NOT ${mine})`
+          : v.all
+            ? 'TRUE'
+            : `(${mine} OR ${approver})`;
+    const after = decodeCursor(cursor);
+    const rows = await this.dataSource.query<RequestRow[]>(
+      `SELECT r.*, ${cursorKey('r.created_at')} AS ck FROM access_requests r
+       WHERE ${scope} AND ($3::text IS NULL OR r.status = $3)
+         AND ($4::timestamptz IS NULL OR (r.created_at, r.id) > ($4::timestamptz, $5::uuid))
+       ORDER BY r.created_at, r.id LIMIT $6`,
+      [v.me, v.accounts, f.status ?? null, after?.k ?? null, after?.id ?? null, limit + 1],
+    );
+    const page = toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
+      (r) => r,
+    );
+    return { items: await this.toResponses(page.items), nextCursor: page.nextCursor };
+  }
+
+  async getRequest(actor: Actor, id: string): Promise<AccessRequestResponse> {
+    const [row] = await this.dataSource.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1`, [
+      id,
+    ]);
+    if (!row) throw notFound('Access request');
+    const v = await this.visibility(actor);
+    if (
+      !v.all &&
+      row.requester_id !== v.me &&
+      !v.accounts.includes(row.account_id) &&
+      !(await this.isApprover(actor, row.group_id))
+    ) {
+      throw forbidden('You may read your own requests and those you approve');
+    }
+    return (await this.toResponses([row]))[0];
+  }
+
+  private async toResponses(rows: RequestRow[]): Promise<AccessRequestResponse[]> {
+    if (rows.length === 0) return [];
+    const approvals = await this.dataSource.query<ApprovalRow[]>(
+      `SELECT * FROM access_request_approvals WHERE request_id = ANY($1::uuid[]) ORDER BY at, approver_id`,
+      [rows.map((r) => r.id)],
+    );
+    return rows.map((r) =>
+      toRequest(
+        r,
+        approvals.filter((a) => a.request_id === r.id),
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------- grants
+
+  async listGrants(
+    actor: Actor,
+    f: { status?: GrantStatus; accountId?: string; groupId?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<GrantResponse>> {
+    const v = await this.visibility(actor);
+    const scope = v.all
+      ? 'TRUE'
+      : `(g.account_id = ANY($2::uuid[]) OR g.group_id IN (SELECT group_id FROM access_group_policies p
+           WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))))`;
+    const after = decodeCursor(cursor);
+    const rows = await this.dataSource.query<GrantRow[]>(
+      `SELECT g.*, ${cursorKey('g.created_at')} AS ck FROM access_grants g
+       WHERE ${scope} AND ($3::text IS NULL OR g.status = $3) AND ($4::uuid IS NULL OR g.account_id = $4)
+         AND ($5::uuid IS NULL OR g.group_id = $5)
+         AND ($6::timestamptz IS NULL OR (g.created_at, g.id) > ($6::timestamptz, $7::uuid))
+       ORDER BY g.created_at, g.id LIMIT $8`,
+      [
+        v.me,
+        v.accounts,
+        f.status ?? null,
+        f.accountId ?? null,
+        f.groupId ?? null,
+        after?.k ?? null,
+        after?.id ?? null,
+        limit + 1,
+      ],
+    );
+    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toGrant);
+  }
+
+  /** Early revoke by the beneficiary, an approver of the group or an admin. */
+  async revokeGrant(actor: Actor, id: string, reason: string): Promise<GrantResponse> {
+    const mine = (await this.myAccounts(actor)).map((a) => a.id);
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [id] };
+    const row = await this.dataSource.transaction(async (m) => {
+      const [g] = await m.query<GrantRow[]>(`SELECT * FROM access_grants WHERE id = $1 FOR UPDATE`, [id]);
+      if (!g) throw notFound('Grant');
+      if (!isAdmin(actor) && !mine.includes(g.account_id) && !(await this.isApprover(actor, g.group_id, m))) {
+        throw forbidden('Only the beneficiary, an approver of the group or an admin may revoke this grant');
+      }
+      if (g.status !== 'active' && g.status !== 'provisioning') {
+        throw new AppError('invalid_state', `The grant is ${g.status}`);
+      }
+      const [revoking] = returned<GrantRow>(
+        await m.query(
+          `UPDATE access_grants SET status = 'revoking', end_reason = 'revoked', updated_at = now() WHERE id = $1 RETURNING *`,
+          [id],
+        ),
+      );
+      after.operationIds.push(
+        ...(await this.provisioning.enqueue(m, [
+          this.intent(g, 'remove_member', `grant revoked: ${reason}`),
+        ])),
+      );
+      await this.audit.record(m, actor, {
+        action: 'access.grant.revoked',
+        targetType: 'grant',
+        targetId: id,
+        data: { reason, accountId: g.account_id, groupId: g.group_id },
+      });
+      return revoking;
+    });
+    await this.afterCommit(after);
+    return toGrant(row);
+  }
+
+  /**
+   * Revokes active grants past their expiry (all of them, or the given ones): set-wise, in batches,
+   * one `remove_member` operation per grant. Called by the delayed `grant-expiry` job and by the sweep
+   * in the cluster tick, so a lost Redis never leaves access in place; a grant already revoking is
+   * skipped, and the operation's idempotency key makes a second enqueue a no-op anyway.
+   */
+  async expireDueGrants(grantIds?: string[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+      const rows = await this.dataSource.transaction(async (m) => {
+        const expired = returned<GrantRow>(
+          await m.query(
+            `UPDATE access_grants SET status = 'revoking', end_reason = 'expired', updated_at = now()
+             WHERE id IN (SELECT id FROM access_grants WHERE status = 'active' AND expires_at <= now()
+                            AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+                          ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+            [grantIds ?? null, EXPIRY_BATCH],
+          ),
+        );
+        if (expired.length === 0) return expired;
+        after.operationIds.push(
+          ...(await this.provisioning.enqueue(
+            m,
+            expired.map((g) => this.intent(g, 'remove_member', 'grant expired')),
+          )),
+        );
+        for (const g of expired) {
+          await this.audit.record(m, EXPIRY_ACTOR, {
+            action: 'access.grant.expired',
+            targetType: 'grant',
+            targetId: g.id,
+            data: { accountId: g.account_id, groupId: g.group_id, expiresAt: iso(g.expires_at) },
+          });
+        }
+        return expired;
+      });
+      await this.afterCommit(after);
+      total += rows.length;
+      if (rows.length < EXPIRY_BATCH) return total;
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** The outcome of a grant's operation: `active` once JumpCloud has the member, `ended` once removed. */
+  @OnEvent(PROVISIONING_OPERATION_SETTLED, { async: true, promisify: true })
+  async onOperationSettled(e: ProvisioningOperationSettledEvent): Promise<void> {
+    if (e.sourceType !== 'grant') return;
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+    await this.dataSource.transaction(async (m) => {
+      let g: GrantRow | undefined;
+      let action: string;
+      if (e.action === 'add_member' && e.status === 'succeeded') {
+        // expiresAt counts from the moment JumpCloud confirmed the membership.
+        [g] = returned<GrantRow>(
+          await m.query(
+            `UPDATE access_grants SET status = 'active', starts_at = $2::timestamptz,
+               expires_at = $2::timestamptz + make_interval(mins => duration_minutes), updated_at = now()
+             WHERE id = $1 AND status = 'provisioning' RETURNING *`,
+            [e.sourceId, e.completedAt],
+          ),
+        );
+        action = 'access.grant.activated';
+        if (g) after.schedule.push(g);
+      } else if (e.action === 'add_member') {
+        [g] = returned<GrantRow>(
+          await m.query(
+            `UPDATE access_grants SET status = 'failed', failure_reason = $2, ended_at = now(), updated_at = now()
+             WHERE id = $1 AND status = 'provisioning' RETURNING *`,
+            [e.sourceId, `${e.status}: ${e.error ?? 'JumpCloud refused the change'}`],
+          ),
+        );
+        action = 'access.grant.failed';
+      } else if (e.status === 'succeeded') {
+        [g] = returned<GrantRow>(
+          await m.query(
+            `UPDATE access_grants SET status = 'ended', ended_at = $2::timestamptz, failure_reason = NULL, updated_at = now()
+             WHERE id = $1 AND status = 'revoking' RETURNING *`,
+            [e.sourceId, e.completedAt],
+          ),
+        );
+        action = 'access.grant.ended';
+      } else {
+        // The member is still in the group: the grant stays `revoking`, with why, for an admin to retry.
+        [g] = returned<GrantRow>(
+          await m.query(
+            `UPDATE access_grants SET failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'revoking' RETURNING *`,
+            [e.sourceId, `${e.status}: ${e.error ?? 'JumpCloud refused the change'}`],
+          ),
+        );
+        action = 'access.grant.revoke_failed';
+      }
+      if (!g) return;
+      await this.audit.record(m, PROVISIONING_ACTOR, {
+        action,
+        targetType: 'grant',
+        targetId: g.id,
+        data: {
+          operationId: e.operationId,
+          status: g.status,
+          expiresAt: iso(g.expires_at),
+          endReason: g.end_reason,
+          error: e.error,
+        },
+      });
+    });
+    await this.afterCommit(after);
+  }
+
+  /** A sync saw the membership of an active grant gone: it was removed outside jumpgate. */
+  @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
+  async onSyncCompleted(e: DirectorySyncCompletedEvent): Promise<void> {
+    const pairs = await this.directory.removedMembershipsForRun(e.runId);
+    if (pairs.length === 0) return;
+    const run = await this.syncs.getRun(SYNC_ACTOR, e.runId);
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+    await this.dataSource.transaction(async (m) => {
+      // Only grants active before the sync started: a later add is simply not in its listing.
+      const ended = returned<GrantRow>(
+        await m.query(
+          `UPDATE access_grants g SET status = 'ended', end_reason = 'removed_outside', ended_at = now(), updated_at = now()
+           FROM unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
+           WHERE g.group_id = p.group_id AND g.account_id = p.account_id AND g.status = 'active'
+             AND g.starts_at < COALESCE($3::timestamptz, now())
+           RETURNING g.*`,
+          [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId), run.startedAt],
+        ),
+      );
+      for (const g of ended) {
+        after.unschedule.push(g.id);
+        await this.audit.record(m, SYNC_ACTOR, {
+          action: 'access.grant.removed_outside',
+          targetType: 'grant',
+          targetId: g.id,
+          data: { runId: e.runId, accountId: g.account_id, groupId: g.group_id },
+        });
+      }
+    });
+    await this.afterCommit(after);
+  }
+
+  // ---------------------------------------------------------------- after commit
+
+  private async afterCommit(after: AfterCommit): Promise<void> {
+    await this.provisioning.dispatch(after.operationIds);
+    for (const id of after.unschedule) await this.unschedule(id);
+    for (const g of after.schedule) await this.scheduleExpiry(g);
+  }
+
+  /** One delayed job per grant at its expiry; an extension moves it. The sweep covers any loss. */
+  private async scheduleExpiry(g: GrantRow): Promise<void> {
+    if (!g.expires_at) return;
+    try {
+      await this.unschedule(g.id);
+      await this.queue.add(
+        GRANT_EXPIRY_JOB_NAME,
+        { grantId: g.id },
+        {
+          jobId: grantExpiryJobId(g.id),
+          delay: Math.max(0, g.expires_at.getTime() - Date.now()),
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: 1000,
+        },
+      );
+    } catch (err) {
+      this.logger.warn({ err, grantId: g.id }, 'expiry job not scheduled (Redis); the sweep will revoke it');
+    }
+  }
+
+  private async unschedule(grantId: string): Promise<void> {
+    try {
+      const job = await this.queue.getJob(grantExpiryJobId(grantId));
+      if (job) await job.remove();
+    } catch (err) {
+      this.logger.warn({ err, grantId }, 'expiry job not removed; it will find nothing to do');
+    }
+  }
+}
