@@ -757,9 +757,7 @@ export class AccessService implements OnModuleInit {
         ? mine
         : f.scope === 'to_approve'
           ? `(${approver} AND NOT ${mine})`
-          : v.all
-            ? 'TRUE'
-            : `(${mine} OR ${approver})`;
+          : `(${v.all} OR ${mine} OR ${approver})`;
     const after = decodeCursor(cursor);
     const rows = await this.dataSource.query<RequestRow[]>(
       `SELECT r.*, ${cursorKey('r.created_at')} AS ck FROM access_requests r
@@ -817,9 +815,8 @@ export class AccessService implements OnModuleInit {
     cursor?: string,
   ): Promise<Page<GrantResponse>> {
     const v = await this.visibility(actor);
-    const scope = v.all
-      ? 'TRUE'
-      : `(g.account_id = ANY($2::uuid[]) OR g.group_id IN (SELECT group_id FROM access_group_policies p
+    // v.all is a boolean of ours, never input; $1 and $2 appear in every branch so their types are known.
+    const scope = `(${v.all} OR g.account_id = ANY($2::uuid[]) OR g.group_id IN (SELECT group_id FROM access_group_policies p
            WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))))`;
     const after = decodeCursor(cursor);
     const rows = await this.dataSource.query<GrantRow[]>(

@@ -19,7 +19,13 @@ interface Fixtures {
   runId: string;
   accountId: string;
   groupId: string;
+  /** A group whose policy the PUT case may overwrite (not one of the requestable groups). */
+  policyGroupId: string;
   caller: Record<Caller, TestPrincipal>;
+  /** A pending access request (by the bootstrap admin, for a fresh account), or by `by` if given. */
+  pendingRequest: (by?: TestPrincipal) => Promise<string>;
+  /** A grant of a fresh account, approved by the admin caller (every caller approves the group). */
+  grant: () => Promise<string>;
   /** A fresh token of the caller itself, for "own token" routes. */
   ownToken: (who: Caller) => Promise<string>;
   othersToken: () => Promise<string>;
@@ -37,6 +43,8 @@ const ANY_UUID = '00000000-0000-4000-8000-000000000001';
 
 // Set in beforeAll from the emulator; bodies are built when a case runs.
 let CONNECTION_BODY: () => Record<string, string> = () => ({});
+// A fresh (group, account) pair of the requestable groups, none a standing member: one per request.
+let NEXT_PAIR: () => { groupId: string; accountId: string } = () => ({ groupId: '', accountId: '' });
 
 const ROUTES: RouteCase[] = [
   {
@@ -214,13 +222,82 @@ const ROUTES: RouteCase[] = [
     path: () => '/api/v1/audit-events/verify',
     expect: { plain: 403, auditor: 200, admin: 200 },
   },
+  {
+    name: 'PUT /groups/{id}/policy',
+    method: 'PUT',
+    path: (f) => `/api/v1/groups/${f.policyGroupId}/policy`,
+    body: () => ({ ownerIds: [], requestable: false, maxDurationMinutes: 60, requireJustification: false }),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'GET /groups/{id}/policy',
+    method: 'GET',
+    path: (f) => `/api/v1/groups/${f.groupId}/policy`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /catalog',
+    method: 'GET',
+    path: () => '/api/v1/catalog',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    // Every caller owns the requestable groups, so each may ask for another account.
+    name: 'POST /access-requests',
+    method: 'POST',
+    path: () => '/api/v1/access-requests',
+    body: () => NEXT_PAIR(),
+    expect: { plain: 201, auditor: 201, admin: 201 },
+  },
+  {
+    name: 'GET /access-requests',
+    method: 'GET',
+    path: () => '/api/v1/access-requests',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /access-requests/{id}',
+    method: 'GET',
+    path: async (f) => `/api/v1/access-requests/${await f.pendingRequest()}`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /access-requests/{id}/approve',
+    method: 'POST',
+    path: async (f) => `/api/v1/access-requests/${await f.pendingRequest()}/approve`,
+    body: () => ({}),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /access-requests/{id}/deny',
+    method: 'POST',
+    path: async (f) => `/api/v1/access-requests/${await f.pendingRequest()}/deny`,
+    body: () => ({ comment: 'no' }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /access-requests/{id}/cancel (own request)',
+    method: 'POST',
+    path: async (f, who) => `/api/v1/access-requests/${await f.pendingRequest(f.caller[who])}/cancel`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /grants',
+    method: 'GET',
+    path: () => '/api/v1/grants',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /grants/{id}/revoke',
+    method: 'POST',
+    path: async (f) => `/api/v1/grants/${await f.grant()}/revoke`,
+    body: () => ({ reason: 'matrix' }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
 ];
 
 /** API.md routes whose features are not built yet: listed so none is forgotten. */
 const PENDING = [
-  'PUT /groups/{id}/policy',
-  'GET /groups/{id}/policy',
-  'GET /catalog',
   'POST /campaigns',
   'GET /campaigns',
   'GET /campaigns/{id}',
@@ -233,14 +310,6 @@ const PENDING = [
   'POST /review-items/{id}/decision',
   'POST /reviews/decisions',
   'POST /review-items/{id}/reassign',
-  'POST /access-requests',
-  'GET /access-requests',
-  'GET /access-requests/{id}',
-  'POST /access-requests/{id}/approve',
-  'POST /access-requests/{id}/deny',
-  'POST /access-requests/{id}/cancel',
-  'GET /grants',
-  'POST /grants/{id}/revoke',
 ];
 
 describe('authorization matrix (API.md "Who may call what")', () => {
@@ -276,6 +345,46 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       admin: await createPrincipal(t, { roles: ['admin'] }),
     };
     const target = await createPrincipal(t);
+    // Requestable groups that every caller owns (and so approves), and fresh (group, account) pairs.
+    const { rows: staticGroups } = await db.query<{ id: string }>(
+      `SELECT id FROM directory_groups WHERE connection_id = $1 AND membership_method <> 'DYNAMIC_AUTOMATED'
+         AND removed_at IS NULL ORDER BY id`,
+      [connectionId],
+    );
+    const [policyGroup, ...requestable] = staticGroups;
+    for (const g of requestable) {
+      const res = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
+        token: BOOTSTRAP_TOKEN,
+        body: {
+          ownerIds: [caller.plain.id, caller.auditor.id, caller.admin.id],
+          requestable: true,
+          maxDurationMinutes: 60,
+          requireJustification: false,
+        },
+      });
+      if (res.status !== 200) throw new Error(`policy: ${res.status} ${res.text}`);
+    }
+    const { rows: pairs } = await db.query<{ groupId: string; accountId: string }>(
+      `SELECT g.id AS "groupId", a.id AS "accountId" FROM directory_groups g
+       JOIN directory_accounts a ON a.connection_id = g.connection_id AND a.kind = 'user' AND a.removed_at IS NULL
+       WHERE g.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM directory_memberships m
+         WHERE m.group_id = g.id AND m.account_id = a.id AND m.removed_at IS NULL)
+       ORDER BY a.id, g.id`,
+      [requestable.map((g) => g.id)],
+    );
+    NEXT_PAIR = () => {
+      const pair = pairs.shift();
+      if (!pair) throw new Error('no (group, account) pair left');
+      return pair;
+    };
+    const pendingRequest = async (by?: TestPrincipal) => {
+      const res = await t.request('POST', '/api/v1/access-requests', {
+        token: by?.token ?? BOOTSTRAP_TOKEN,
+        body: NEXT_PAIR(),
+      });
+      if (res.status !== 201) throw new Error(`request: ${res.status} ${res.text}`);
+      return res.body.id as string;
+    };
     const mint = async (p: TestPrincipal) =>
       (await t.request('POST', '/api/v1/me/tokens', { token: p.token, body: { name: 'extra' } })).body as {
         id: string;
@@ -300,6 +409,17 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       runId: run.id,
       accountId: account.body.items[0].id,
       groupId: group.body.items[0].id,
+      policyGroupId: policyGroup.id,
+      pendingRequest,
+      grant: async () => {
+        const id = await pendingRequest();
+        const res = await t.request('POST', `/api/v1/access-requests/${id}/approve`, {
+          token: caller.admin.token,
+          body: {},
+        });
+        if (res.status !== 200) throw new Error(`approve: ${res.status} ${res.text}`);
+        return res.body.grantId as string;
+      },
       caller,
       ownToken: async (who) => (await mint(caller[who])).id,
       othersToken: async () => (await mint(target)).id,
