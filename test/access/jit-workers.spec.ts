@@ -1,0 +1,156 @@
+import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { startApp, type TestApp } from '../helpers/app';
+import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
+import { startWorker, type WorkerProcess } from '../helpers/workers';
+
+/**
+ * Grant expiry with real worker processes (ARCHITECTURE.md rule 3): two workers revoke each grant once,
+ * and grants that expired while every worker was down are revoked right after one comes back.
+ */
+describe('grant expiry with worker processes', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  let connectionId: string;
+  let approver: TestPrincipal;
+  let groupId: string;
+  const workers: WorkerProcess[] = [];
+  const WORKER_ENV = { EXPIRY_SWEEP_SECONDS: '1' };
+
+  /** Accounts outside the group, each with a principal of its email. */
+  async function requesters(count: number): Promise<{ accountId: string; principal: TestPrincipal }[]> {
+    const { rows } = await db.query<{ id: string; email: string }>(
+      `SELECT a.id, a.email FROM directory_accounts a
+       WHERE a.connection_id = $1 AND a.kind = 'user' AND a.removed_at IS NULL AND a.email IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM directory_memberships m WHERE m.group_id = $2 AND m.account_id = a.id)
+         AND NOT EXISTS (SELECT 1 FROM principals p WHERE lower(p.email) = lower(a.email))
+       ORDER BY a.external_id LIMIT $3`,
+      [connectionId, groupId, count],
+    );
+    expect(rows).toHaveLength(count);
+    const out = [];
+    for (const r of rows)
+      out.push({ accountId: r.id, principal: await createPrincipal(t, { email: r.email }) });
+    return out;
+  }
+
+  async function grantsOf(
+    ids: string[],
+  ): Promise<{ id: string; status: string; endReason: string | null }[]> {
+    const res = await t.request('GET', `/api/v1/grants?groupId=${groupId}&limit=500`, {
+      token: BOOTSTRAP_TOKEN,
+    });
+    return (res.body.items as { id: string; status: string; endReason: string | null }[]).filter((g) =>
+      ids.includes(g.id),
+    );
+  }
+
+  async function waitAll(ids: string[], status: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const grants = await grantsOf(ids);
+      if (grants.length === ids.length && grants.every((g) => g.status === status)) return;
+      if (Date.now() > deadline) throw new Error(`grants not ${status}: ${JSON.stringify(grants)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Active grants for `count` fresh accounts. */
+  async function activeGrants(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const r of await requesters(count)) {
+      const req = await t.request('POST', '/api/v1/access-requests', {
+        token: r.principal.token,
+        body: { groupId, durationMinutes: 30 },
+      });
+      expect(req.status).toBe(201);
+      const ok = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
+        token: approver.token,
+        body: {},
+      });
+      expect(ok.status).toBe(200);
+      ids.push(ok.body.grantId as string);
+    }
+    await waitAll(ids, 'active');
+    return ids;
+  }
+
+  const membership = () => emu.emulator.stats().membership;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({
+      seed: 91,
+      sizes: { users: 60, groups: 6, membershipsPerUser: 1, admins: 2, apps: 1 },
+    });
+    // This process serves HTTP only; the children apply operations, expire grants and sweep.
+    t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    connectionId = (await createConnection(t, emu)).id;
+    workers.push(await startWorker(t, emu, WORKER_ENV));
+    await syncNow(t, connectionId);
+    approver = await createPrincipal(t);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM directory_groups WHERE connection_id = $1 AND membership_method <> 'DYNAMIC_AUTOMATED'
+       ORDER BY external_id LIMIT 1`,
+      [connectionId],
+    );
+    groupId = rows[0].id;
+    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
+      token: BOOTSTRAP_TOKEN,
+      body: {
+        ownerIds: [approver.id],
+        requestable: true,
+        maxDurationMinutes: 60,
+        requireJustification: false,
+      },
+    });
+    expect(policy.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    for (const w of workers) await w.kill();
+    await db?.end();
+    await t?.close();
+    await emu?.close();
+  });
+
+  it('revokes each expired grant once with two worker processes, one JumpCloud call each', async () => {
+    workers.push(await startWorker(t, emu, WORKER_ENV));
+    const ids = await activeGrants(6);
+    const before = membership();
+    await db.query(`UPDATE access_grants SET expires_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+    await waitAll(ids, 'ended', 20_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = membership();
+    expect({ calls: after.calls - before.calls, removed: after.removed - before.removed }).toEqual({
+      calls: 6,
+      removed: 6,
+    });
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM provisioning_operations WHERE source_id = ANY($1::uuid[]) AND action = 'remove_member'`,
+      [ids],
+    );
+    expect(rows[0].n).toBe(6);
+  });
+
+  it('revokes grants that expired while every worker was down right after one starts again', async () => {
+    const ids = await activeGrants(3);
+    while (workers.length > 0) await workers.pop()!.kill('SIGKILL');
+    // Time passes with no worker: the grants are now past expiry.
+    await db.query(
+      `UPDATE access_grants SET expires_at = now() - interval '5 minutes' WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const before = membership();
+    const started = Date.now();
+    workers.push(await startWorker(t, emu, WORKER_ENV));
+    await waitAll(ids, 'ended', 20_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const grants = await grantsOf(ids);
+    expect(grants.every((g) => g.endReason === 'expired')).toBe(true);
+    expect(membership().removed - before.removed).toBe(3);
+  });
+});
