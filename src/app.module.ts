@@ -9,6 +9,7 @@ import { ConnectionsModule } from './connections/connections.module';
 import { DirectoryModule, DirectoryWorkersModule } from './directory/directory.module';
 import { ProvisioningModule, ProvisioningWorkersModule } from './provisioning/provisioning.module';
 import { AccessModule, AccessWorkersModule } from './access/access.module';
+import { CampaignsModule, CampaignsWorkersModule } from './campaigns/campaigns.module';
 
 @Module({})
 export class AppModule {
@@ -26,7 +27,10 @@ export class AppModule {
         DirectoryModule,
         ProvisioningModule,
         AccessModule,
-        ...(workers ? [DirectoryWorkersModule, ProvisioningWorkersModule, AccessWorkersModule] : []),
+        CampaignsModule,
+        ...(workers
+          ? [DirectoryWorkersModule, ProvisioningWorkersModule, AccessWorkersModule, CampaignsWorkersModule]
+          : []),
       ],
     };
   }

@@ -1,0 +1,116 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { type Actor } from '../platform/actor';
+import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
+import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
+import { CampaignsService } from './campaigns.service';
+import {
+  type BulkDecisionResult,
+  BulkDecisionsDto,
+  type CampaignResponse,
+  CreateCampaignDto,
+  DecisionDto,
+  ItemsQueryDto,
+  ReassignDto,
+  ReviewsQueryDto,
+  type ReviewItemResponse,
+} from './dto/campaign.dto';
+
+@ApiTags('campaigns')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class CampaignsController {
+  constructor(private readonly campaigns: CampaignsService) {}
+
+  @Post('campaigns')
+  @AdminOnly()
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateCampaignDto): Promise<CampaignResponse> {
+    return this.campaigns.create(actor, dto);
+  }
+
+  @Get('campaigns')
+  @AdminOrAuditor()
+  list(@CurrentActor() actor: Actor, @Query() q: ListQueryDto): Promise<Page<CampaignResponse>> {
+    return this.campaigns.list(actor, q.limit ?? DEFAULT_LIMIT, q.cursor);
+  }
+
+  @Get('campaigns/:id')
+  @AdminOrAuditor()
+  get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
+    return this.campaigns.get(actor, id);
+  }
+
+  @Post('campaigns/:id/launch')
+  @AdminOnly()
+  @HttpCode(202)
+  launch(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
+    return this.campaigns.launch(actor, id);
+  }
+
+  @Post('campaigns/:id/close')
+  @AdminOnly()
+  @HttpCode(202)
+  close(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
+    return this.campaigns.close(actor, id);
+  }
+
+  @Post('campaigns/:id/cancel')
+  @AdminOnly()
+  @HttpCode(200)
+  cancel(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
+    return this.campaigns.cancel(actor, id);
+  }
+
+  @Get('campaigns/:id/items')
+  @AdminOrAuditor()
+  items(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: ItemsQueryDto,
+  ): Promise<Page<ReviewItemResponse>> {
+    return this.campaigns.listItems(actor, id, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
+  }
+
+  @Get('campaigns/:id/report.csv')
+  @AdminOrAuditor()
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @ApiProduces('text/csv')
+  report(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<string> {
+    return this.campaigns.reportCsv(actor, id);
+  }
+
+  @Get('reviews')
+  @Authenticated()
+  reviews(@CurrentActor() actor: Actor, @Query() q: ReviewsQueryDto): Promise<Page<ReviewItemResponse>> {
+    return this.campaigns.myReviews(actor, q.status, q.limit ?? DEFAULT_LIMIT, q.cursor);
+  }
+
+  @Post('review-items/:id/decision')
+  @Authenticated()
+  @HttpCode(200)
+  decide(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: DecisionDto,
+  ): Promise<ReviewItemResponse> {
+    return this.campaigns.decide(actor, id, dto.decision, dto.justification);
+  }
+
+  @Post('reviews/decisions')
+  @Authenticated()
+  @HttpCode(200)
+  decideMany(@CurrentActor() actor: Actor, @Body() dto: BulkDecisionsDto): Promise<BulkDecisionResult> {
+    return this.campaigns.decideMany(actor, dto.decisions);
+  }
+
+  @Post('review-items/:id/reassign')
+  @Authenticated()
+  @HttpCode(200)
+  reassign(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ReassignDto,
+  ): Promise<ReviewItemResponse> {
+    return this.campaigns.reassign(actor, id, dto.reviewerId, dto.reason);
+  }
+}

@@ -1,0 +1,32 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module';
+import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
+import { ConnectionsModule } from '../connections/connections.module';
+import { DirectoryModule } from '../directory/directory.module';
+import { QUEUES } from '../platform/queue/queues';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { CampaignsController } from './campaigns.controller';
+import { CampaignsService } from './campaigns.service';
+import { CampaignProcessor } from './jobs/campaign.processor';
+
+@Module({
+  imports: [
+    AccessModule,
+    AuditModule,
+    AuthModule,
+    ConnectionsModule,
+    DirectoryModule,
+    ProvisioningModule,
+    BullModule.registerQueue({ name: QUEUES.campaigns }),
+  ],
+  controllers: [CampaignsController],
+  providers: [CampaignsService],
+  exports: [CampaignsService],
+})
+export class CampaignsModule {}
+
+/** The campaigns worker (launch and close), only in processes that run workers (APP_ROLE all or worker). */
+@Module({ imports: [CampaignsModule], providers: [CampaignProcessor] })
+export class CampaignsWorkersModule {}

@@ -1,0 +1,561 @@
+import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { type GroupRec } from '../../src/emulator/store';
+import { startApp, type TestApp } from '../helpers/app';
+import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
+import { waitForOps } from '../helpers/provisioning';
+
+interface Item {
+  id: string;
+  campaignId: string;
+  account: {
+    id: string;
+    email: string | null;
+    displayName: string | null;
+    kind: string;
+    state: string;
+    manager: { id: string; displayName: string | null } | null;
+    isAdministrator: boolean;
+  };
+  group: { id: string; name: string; membershipMethod: string; applications: { id: string; name: string }[] };
+  membershipSince: string;
+  grantId: string | null;
+  reviewerId: string | null;
+  status: string;
+  decision: string | null;
+  justification: string | null;
+  decidedBy: string | null;
+  override: boolean;
+  remediation: string;
+  recommendation: { value: string; reason: string } | null;
+}
+
+/**
+ * Access review campaigns end to end (API.md "Access review campaigns"): the server with its
+ * workers, JumpCloud served by the emulator.
+ */
+describe('access review campaigns against the emulator', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  let connectionId: string;
+  let admin: TestPrincipal;
+  let auditor: TestPrincipal;
+  let usedGroups = 0;
+  // Member emails already given to a principal (an email belongs to one principal).
+  const usedEmails = new Set<string>();
+  const memberPrincipal = async (members: { email: string }[], roles: ('admin' | 'auditor')[] = []) => {
+    // Launches under the manager strategy create principals for managers: skip those emails too.
+    const taken = new Set(
+      (await db.query<{ e: string }>(`SELECT lower(email) AS e FROM principals`)).rows.map((r) => r.e),
+    );
+    const u = members.find(
+      (m) => !usedEmails.has(m.email.toLowerCase()) && !taken.has(m.email.toLowerCase()),
+    )!;
+    usedEmails.add(u.email.toLowerCase());
+    return createPrincipal(t, { email: u.email, roles });
+  };
+
+  const s = () => emu.emulator.store;
+  const idOf = async (table: string, ext: string) =>
+    (
+      await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
+        connectionId,
+        ext,
+      ])
+    ).rows[0].id as string;
+  const membersOf = (g: GroupRec) => Array.from(g.members.subarray(0, g.size), (slot) => s().users[slot]);
+  const isMember = (groupExt: string, userExt: string) => {
+    const g = s().groups[s().groupSlotById.get(groupExt)!];
+    return Array.from(g.members.subarray(0, g.size)).includes(s().userSlotById.get(userExt)!);
+  };
+
+  /** Fresh static groups with at least `min` members, each used by one test only. */
+  async function freshGroups(n: number, min = 3) {
+    const groups = s().groups.filter(
+      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size >= min,
+    );
+    const out: { rec: GroupRec; id: string }[] = [];
+    for (let i = 0; i < n; i++) {
+      const rec = groups[usedGroups++];
+      if (!rec) throw new Error('no fresh group left');
+      out.push({ rec, id: await idOf('directory_groups', rec.id) });
+    }
+    return out;
+  }
+
+  async function createCampaign(body: Record<string, unknown>) {
+    return t.request('POST', '/api/v1/campaigns', {
+      token: admin.token,
+      body: {
+        connectionId,
+        name: 'Quarterly review',
+        scope: {},
+        reviewerStrategy: 'named',
+        fallbackReviewerIds: [admin.id],
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        defaultDecision: 'none',
+        autoRemediate: true,
+        ...body,
+      },
+    });
+  }
+
+  async function waitForStatus(id: string, status: string, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token });
+      if (res.body.status === status) return res.body;
+      if (Date.now() > deadline) throw new Error(`campaign ${id} is ${res.body.status}, not ${status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function launched(body: Record<string, unknown>): Promise<{ id: string; items: Item[] }> {
+    const created = await createCampaign(body);
+    expect(created.status).toBe(201);
+    expect(created.body.status).toBe('draft');
+    const launch = await t.request('POST', `/api/v1/campaigns/${created.body.id}/launch`, {
+      token: admin.token,
+    });
+    expect(launch.status).toBe(202);
+    expect(launch.body.status).toBe('launching');
+    await waitForStatus(created.body.id, 'active');
+    return { id: created.body.id, items: await itemsOf(created.body.id) };
+  }
+
+  async function itemsOf(campaignId: string, query = ''): Promise<Item[]> {
+    const res = await t.request('GET', `/api/v1/campaigns/${campaignId}/items?limit=500${query}`, {
+      token: auditor.token,
+    });
+    expect(res.status).toBe(200);
+    return res.body.items as Item[];
+  }
+
+  const emailOfPrincipal = async (id: string) =>
+    (await t.request('GET', `/api/v1/principals/${id}`, { token: BOOTSTRAP_TOKEN })).body.email as string;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({
+      seed: 97,
+      sizes: { users: 80, groups: 20, membershipsPerUser: 3, admins: 4, apps: 3 },
+    });
+    t = await startApp(emulatorEnv(emu));
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    connectionId = (await createConnection(t, emu)).id;
+    await syncNow(t, connectionId);
+    admin = await createPrincipal(t, { roles: ['admin'] });
+    auditor = await createPrincipal(t, { roles: ['auditor'] });
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+    await emu?.close();
+  });
+
+  it('launch snapshots exactly the memberships in scope; named reviewers get whole groups in turn', async () => {
+    const [g1, g2, g3] = await freshGroups(3);
+    const r1 = await createPrincipal(t);
+    const r2 = await createPrincipal(t);
+    const { items } = await launched({
+      scope: { groupIds: [g1.id, g2.id, g3.id] },
+      reviewerIds: [r1.id, r2.id],
+    });
+
+    const expected: string[] = [];
+    for (const g of [g1, g2, g3]) {
+      for (const u of membersOf(g.rec)) expected.push(`${g.id}:${await idOf('directory_accounts', u.id)}`);
+    }
+    expect(items.map((i) => `${i.group.id}:${i.account.id}`).sort()).toEqual(expected.sort());
+
+    // Groups ordered by name are dealt r1, r2, r1: every group has exactly one reviewer.
+    const byName = [g1, g2, g3].sort(
+      (a, b) => a.rec.name.localeCompare(b.rec.name) || a.id.localeCompare(b.id),
+    );
+    const reviewers = byName.map((g) => [
+      ...new Set(items.filter((i) => i.group.id === g.id).map((i) => i.reviewerId)),
+    ]);
+    expect(reviewers).toEqual([[r1.id], [r2.id], [r1.id]]);
+
+    // What a reviewer needs on the page.
+    const item = items.find((i) => i.group.id === g1.id)!;
+    const user = membersOf(g1.rec).find((u) => u.email === item.account.email)!;
+    expect(item.account).toMatchObject({ email: user.email, kind: 'user', state: user.state });
+    expect(item.group).toMatchObject({
+      id: g1.id,
+      name: g1.rec.name,
+      membershipMethod: g1.rec.membershipMethod,
+    });
+    expect(Array.isArray(item.group.applications)).toBe(true);
+    expect(item).toMatchObject({
+      status: 'pending',
+      decision: null,
+      remediation: 'none',
+      override: false,
+      grantId: null,
+    });
+    if (user.manager >= 0) {
+      expect(item.account.manager?.id).toBe(await idOf('directory_accounts', s().users[user.manager].id));
+    } else {
+      expect(item.account.manager).toBeNull();
+    }
+  });
+
+  it('manager strategy: the manager reviews; the fallback takes the rest, never the member themself', async () => {
+    const groups = s().groups.filter(
+      (g) =>
+        !g.deleted &&
+        g.membershipMethod !== 'DYNAMIC_AUTOMATED' &&
+        membersOf(g).some((u) => u.manager >= 0) &&
+        membersOf(g).some((u) => u.manager < 0),
+    );
+    const g = groups[groups.length - 1];
+    const gid = await idOf('directory_groups', g.id);
+    const noManager = membersOf(g).filter((u) => u.manager < 0);
+    // The first fallback is one of the members without a manager: their own item goes to the second.
+    const memberFallback = await memberPrincipal(noManager);
+    const fallback2 = await createPrincipal(t);
+    const { items } = await launched({
+      scope: { groupIds: [gid] },
+      reviewerStrategy: 'manager',
+      fallbackReviewerIds: [memberFallback.id, fallback2.id],
+    });
+    expect(items).toHaveLength(g.size);
+    for (const u of membersOf(g)) {
+      const item = items.find((i) => i.account.email === u.email)!;
+      if (u.manager >= 0 && s().users[u.manager].email.toLowerCase() !== u.email.toLowerCase()) {
+        expect((await emailOfPrincipal(item.reviewerId!)).toLowerCase()).toBe(
+          s().users[u.manager].email.toLowerCase(),
+        );
+      } else if (u.email === memberFallback.email) {
+        expect(item.reviewerId).toBe(fallback2.id);
+      } else {
+        expect(item.reviewerId).toBe(memberFallback.id);
+      }
+    }
+  });
+
+  it('group_owner strategy: the first owner reviews, except their own membership', async () => {
+    const [g] = await freshGroups(1);
+    const owner = await memberPrincipal(membersOf(g.rec));
+    const self = membersOf(g.rec).find((u) => u.email === owner.email)!;
+    const others = membersOf(g.rec).filter((u) => u !== self);
+    const second = await createPrincipal(t);
+    const fallback = await createPrincipal(t);
+    const policy = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
+      token: admin.token,
+      body: {
+        ownerIds: [owner.id, second.id],
+        requestable: false,
+        maxDurationMinutes: 60,
+        requireJustification: false,
+      },
+    });
+    expect(policy.status).toBe(200);
+    const { items } = await launched({
+      scope: { groupIds: [g.id] },
+      reviewerStrategy: 'group_owner',
+      fallbackReviewerIds: [fallback.id],
+    });
+    expect(items.find((i) => i.account.email === self.email)!.reviewerId).toBe(fallback.id);
+    for (const u of others) expect(items.find((i) => i.account.email === u.email)!.reviewerId).toBe(owner.id);
+  });
+
+  it('rejects bad campaign bodies with 400 and creates nothing', async () => {
+    const before = (await t.request('GET', '/api/v1/campaigns?limit=500', { token: auditor.token })).body
+      .items.length;
+    for (const body of [
+      { fallbackReviewerIds: [] },
+      { reviewerStrategy: 'everyone' },
+      { defaultDecision: 'maybe' },
+      { surprise: true },
+      { reviewerStrategy: 'named', reviewerIds: [] },
+      { fallbackReviewerIds: ['00000000-0000-4000-8000-000000000009'] },
+      { dueAt: new Date(Date.now() - 1000).toISOString() },
+    ]) {
+      const res = await createCampaign(body);
+      expect([res.status, body]).toEqual([400, body]);
+    }
+    const after = (await t.request('GET', '/api/v1/campaigns?limit=500', { token: auditor.token })).body.items
+      .length;
+    expect(after).toBe(before);
+  });
+
+  it('two reviewers decide, close removes exactly the revoked memberships, the next sync confirms, the CSV lists it all', async () => {
+    const [ga, gb] = await freshGroups(2, 4);
+    // A member of group A who is also an admin of jumpgate: never assigned, and may not decide their own item.
+    const memberAdmin = await memberPrincipal(membersOf(ga.rec), ['admin']);
+    const r1 = await createPrincipal(t);
+    const r2 = await createPrincipal(t);
+    const byName = [ga, gb].sort((a, b) => a.rec.name.localeCompare(b.rec.name) || a.id.localeCompare(b.id));
+    const { id, items } = await launched({
+      scope: { groupIds: [ga.id, gb.id] },
+      reviewerIds: [r1.id, r2.id],
+      fallbackReviewerIds: [r1.id],
+    });
+    expect(items.some((i) => i.reviewerId === memberAdmin.id)).toBe(false);
+    const [gr1, gr2] = byName;
+
+    const mine1 = (await t.request('GET', '/api/v1/reviews?status=pending&limit=500', { token: r1.token }))
+      .body.items as Item[];
+    expect(mine1.map((i) => i.id).sort()).toEqual(
+      items
+        .filter((i) => i.reviewerId === r1.id)
+        .map((i) => i.id)
+        .sort(),
+    );
+    expect(mine1.every((i) => i.group.id === gr1.id)).toBe(true);
+    const mine2 = items.filter((i) => i.reviewerId === r2.id);
+    expect(mine2.every((i) => i.group.id === gr2.id)).toBe(true);
+
+    // Another reviewer's item: 403, and nothing changes.
+    const [a1, a2, a3, ...restA] = mine1;
+    expect(
+      (
+        await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+          token: r2.token,
+          body: { decision: 'keep' },
+        })
+      ).status,
+    ).toBe(403);
+    // Revoke without a justification: 400, and nothing changes.
+    const noJust = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+      token: r1.token,
+      body: { decision: 'revoke' },
+    });
+    expect(noJust.status).toBe(400);
+    expect(noJust.body.code).toBe('justification_required');
+    expect((await itemsOf(id)).find((i) => i.id === a1.id)).toMatchObject({
+      status: 'pending',
+      decision: null,
+    });
+    // Unknown fields: 400.
+    expect(
+      (
+        await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+          token: r1.token,
+          body: { decision: 'keep', extra: 1 },
+        })
+      ).status,
+    ).toBe(400);
+
+    // Single decisions, changeable until close; a formula-looking justification for the CSV.
+    const keepFirst = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+      token: r1.token,
+      body: { decision: 'keep' },
+    });
+    expect(keepFirst.status).toBe(200);
+    const revokeA1 = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+      token: r1.token,
+      body: { decision: 'revoke', justification: '=HYPERLINK("http://evil")' },
+    });
+    expect(revokeA1.status).toBe(200);
+    expect(revokeA1.body).toMatchObject({
+      status: 'decided',
+      decision: 'revoke',
+      decidedBy: r1.id,
+      override: false,
+    });
+    const keepA2 = await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
+      token: r1.token,
+      body: { decision: 'keep' },
+    });
+    expect(keepA2.status).toBe(200);
+
+    // The member-admin may not decide their own membership, even as an override.
+    const ownItem = items.find((i) => i.account.email?.toLowerCase() === memberAdmin.email.toLowerCase())!;
+    const own = await t.request('POST', `/api/v1/review-items/${ownItem.id}/decision`, {
+      token: memberAdmin.token,
+      body: { decision: 'keep' },
+    });
+    expect([own.status, own.body.code]).toEqual([403, 'separation_of_duties']);
+
+    // Reassign one of r1's items to r2.
+    const reassigned = await t.request('POST', `/api/v1/review-items/${a3.id}/reassign`, {
+      token: r1.token,
+      body: { reviewerId: r2.id, reason: 'r2 knows this team' },
+    });
+    expect(reassigned.status).toBe(200);
+    expect(reassigned.body.reviewerId).toBe(r2.id);
+
+    // Bulk by r2: two applied, three rejected, in one transaction.
+    const [b1, b2, b3] = mine2;
+    const bulk = await t.request('POST', '/api/v1/reviews/decisions', {
+      token: r2.token,
+      body: {
+        decisions: [
+          { itemId: b1.id, decision: 'revoke', justification: 'left the team' },
+          { itemId: b2.id, decision: 'keep' },
+          { itemId: b3.id, decision: 'revoke' },
+          { itemId: a2.id, decision: 'revoke', justification: 'not mine' },
+          { itemId: '00000000-0000-4000-8000-00000000abcd', decision: 'keep' },
+          { itemId: a3.id, decision: 'keep' },
+        ],
+      },
+    });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.applied).toBe(3);
+    expect(bulk.body.rejected).toEqual([
+      { itemId: b3.id, reason: 'justification_required' },
+      { itemId: a2.id, reason: 'forbidden' },
+      { itemId: '00000000-0000-4000-8000-00000000abcd', reason: 'not_found' },
+    ]);
+    // More than 1,000: 400.
+    const tooMany = await t.request('POST', '/api/v1/reviews/decisions', {
+      token: r2.token,
+      body: { decisions: Array.from({ length: 1001 }, () => ({ itemId: b2.id, decision: 'keep' })) },
+    });
+    expect(tooMany.status).toBe(400);
+
+    // Admin override on one of r1's remaining items.
+    const overridden = restA.find((i) => i.account.email?.toLowerCase() !== admin.email.toLowerCase())!;
+    const ov = await t.request('POST', `/api/v1/review-items/${overridden.id}/decision`, {
+      token: admin.token,
+      body: { decision: 'revoke', justification: 'admin override' },
+    });
+    expect(ov.status).toBe(200);
+    expect(ov.body).toMatchObject({ override: true, decidedBy: admin.id });
+
+    // Every decision audited, one event each (a1 was decided twice).
+    const audit = await t.request('GET', `/api/v1/audit-events?targetId=${a1.id}&limit=500`, {
+      token: auditor.token,
+    });
+    expect(
+      audit.body.items.filter((e: { action: string }) => e.action === 'campaign.item.decided'),
+    ).toHaveLength(2);
+
+    const revoked = [a1, b1, overridden];
+    const kept = [a2, b2, a3];
+    const removedBefore = emu.emulator.stats().membership.removed;
+
+    const close = await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token });
+    expect(close.status).toBe(202);
+    expect(close.body.status).toBe('closing');
+    const closed = await waitForStatus(id, 'closed');
+    const total = items.length;
+    expect(closed.progress).toMatchObject({
+      total,
+      pending: 0,
+      kept: kept.length,
+      revoked: revoked.length,
+      expired: total - kept.length - revoked.length,
+    });
+
+    // Decisions after close: 409.
+    expect(
+      (
+        await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
+          token: r1.token,
+          body: { decision: 'keep' },
+        })
+      ).status,
+    ).toBe(409);
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/cancel`, { token: admin.token })).status).toBe(
+      409,
+    );
+
+    const ops = await t.request('GET', '/api/v1/provisioning-operations?sourceType=review_item&limit=500', {
+      token: auditor.token,
+    });
+    const opIds = (ops.body.items as { id: string; sourceId: string }[])
+      .filter((o) => revoked.some((r) => r.id === o.sourceId))
+      .map((o) => o.id);
+    expect(opIds).toHaveLength(revoked.length);
+    const settled = await waitForOps(t, opIds);
+    expect(settled.every((o) => o.status === 'succeeded' && o.attempts === 1)).toBe(true);
+
+    // JumpCloud: exactly the revoked memberships removed, once each; every other one in place.
+    expect(emu.emulator.stats().membership.removed - removedBefore).toBe(revoked.length);
+    const extOf = async (accountId: string) =>
+      (await db.query(`SELECT external_id FROM directory_accounts WHERE id = $1`, [accountId])).rows[0]
+        .external_id as string;
+    const groupExt = (groupId: string) => [ga, gb].find((g) => g.id === groupId)!.rec.id;
+    for (const i of items) {
+      const removed = revoked.some((r) => r.id === i.id);
+      expect([i.id, isMember(groupExt(i.group.id), await extOf(i.account.id))]).toEqual([i.id, !removed]);
+    }
+
+    // Remediation waits for the sync that confirms it.
+    const pending = await itemsOf(id, '&decision=revoke');
+    expect(pending.map((i) => i.remediation)).toEqual(revoked.map(() => 'pending'));
+    await syncNow(t, connectionId);
+    const deadline = Date.now() + 10_000;
+    let done: Item[] = [];
+    while (Date.now() < deadline) {
+      done = await itemsOf(id, '&decision=revoke');
+      if (done.every((i) => i.remediation === 'done')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(done.map((i) => i.remediation)).toEqual(revoked.map(() => 'done'));
+    expect((await waitForStatus(id, 'closed')).progress.remediated).toBe(revoked.length);
+
+    // The evidence report.
+    const csv = await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: auditor.token });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = csv.text.trim().split('\n');
+    expect(lines).toHaveLength(total + 1);
+    expect(lines[0]).toBe(
+      'campaign,account_email,account_name,group,applications,reviewer,status,decision,justification,decided_by,decided_at,override,remediation,remediated_at',
+    );
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);
+    const a1Line = lines.find((l) => l.includes('HYPERLINK'))!;
+    expect(a1Line).toContain(r1.email);
+    expect(a1Line).toContain(',revoke,');
+    expect(a1Line).toContain(',done,');
+    expect(lines.find((l) => l.includes('admin override'))).toContain(',true,done,');
+    // A plain principal may not read it.
+    expect((await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: r1.token })).status).toBe(
+      403,
+    );
+  });
+
+  it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {
+    const [g] = await freshGroups(1);
+    const { id, items } = await launched({
+      scope: { groupIds: [g.id] },
+      reviewerIds: [admin.id],
+      defaultDecision: 'revoke',
+      autoRemediate: false,
+    });
+    const removedBefore = emu.emulator.stats().membership.removed;
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
+      202,
+    );
+    const closed = await waitForStatus(id, 'closed');
+    expect(closed.progress).toMatchObject({
+      total: items.length,
+      revoked: items.length,
+      manual: items.length,
+    });
+    const ops = await t.request('GET', '/api/v1/provisioning-operations?sourceType=review_item&limit=500', {
+      token: auditor.token,
+    });
+    const ids = new Set(items.map((i) => i.id));
+    expect((ops.body.items as { sourceId: string }[]).filter((o) => ids.has(o.sourceId))).toHaveLength(0);
+    expect(emu.emulator.stats().membership.removed).toBe(removedBefore);
+  });
+
+  it('cancel: 200 cancelled, nothing remediated; an active campaign past dueAt closes itself', async () => {
+    const [g1, g2] = await freshGroups(2);
+    const { id } = await launched({ scope: { groupIds: [g1.id] }, reviewerIds: [admin.id] });
+    const cancelled = await t.request('POST', `/api/v1/campaigns/${id}/cancel`, { token: admin.token });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
+      409,
+    );
+
+    const due = await launched({
+      scope: { groupIds: [g2.id] },
+      reviewerIds: [admin.id],
+      dueAt: new Date(Date.now() + 4_000).toISOString(),
+    });
+    const closed = await waitForStatus(due.id, 'closed', 30_000);
+    expect(closed.progress).toMatchObject({ total: due.items.length, expired: due.items.length, pending: 0 });
+  });
+});
