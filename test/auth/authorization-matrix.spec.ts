@@ -7,7 +7,7 @@ import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } fro
 /**
  * "Who may call what" (API.md), route by route: each route is called with no token, a revoked token,
  * an expired token, a disabled principal's token, and as a plain principal, an auditor and an admin,
- * and must answer exactly the status the table gives. Routes not built yet are listed as pending.
+ * and must answer exactly the status the table gives.
  */
 type Caller = 'plain' | 'auditor' | 'admin';
 
@@ -29,6 +29,12 @@ interface Fixtures {
   /** A fresh token of the caller itself, for "own token" routes. */
   ownToken: (who: Caller) => Promise<string>;
   othersToken: () => Promise<string>;
+  /** A fresh campaign of the fixture connection, in `draft` or (launched) `active`. */
+  campaign: (status: 'draft' | 'active') => Promise<string>;
+  /** The active campaign whose items are dealt to the three callers and `target`. */
+  reviewCampaignId: string;
+  /** An item of the review campaign currently assigned to this caller, or to `target`. */
+  reviewItem: (who: Caller | 'target') => Promise<string>;
 }
 
 interface RouteCase {
@@ -45,6 +51,10 @@ const ANY_UUID = '00000000-0000-4000-8000-000000000001';
 let CONNECTION_BODY: () => Record<string, string> = () => ({});
 // A fresh (group, account) pair of the requestable groups, none a standing member: one per request.
 let NEXT_PAIR: () => { groupId: string; accountId: string } = () => ({ groupId: '', accountId: '' });
+// Campaign bodies (set in beforeAll) and the principal that reassignments hand items to.
+let CAMPAIGN_BODY: () => Record<string, unknown> = () => ({});
+let BULK_ITEM_ID = '';
+let REASSIGN_TO = '';
 
 const ROUTES: RouteCase[] = [
   {
@@ -294,22 +304,98 @@ const ROUTES: RouteCase[] = [
     body: () => ({ reason: 'matrix' }),
     expect: { plain: 200, auditor: 200, admin: 200 },
   },
-];
-
-/** API.md routes whose features are not built yet: listed so none is forgotten. */
-const PENDING = [
-  'POST /campaigns',
-  'GET /campaigns',
-  'GET /campaigns/{id}',
-  'POST /campaigns/{id}/launch',
-  'POST /campaigns/{id}/close',
-  'POST /campaigns/{id}/cancel',
-  'GET /campaigns/{id}/items',
-  'GET /campaigns/{id}/report.csv',
-  'GET /reviews',
-  'POST /review-items/{id}/decision',
-  'POST /reviews/decisions',
-  'POST /review-items/{id}/reassign',
+  {
+    name: 'POST /campaigns',
+    method: 'POST',
+    path: () => '/api/v1/campaigns',
+    body: () => CAMPAIGN_BODY(),
+    expect: { plain: 403, auditor: 403, admin: 201 },
+  },
+  {
+    name: 'GET /campaigns',
+    method: 'GET',
+    path: () => '/api/v1/campaigns',
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /campaigns/{id}',
+    method: 'GET',
+    path: (f) => `/api/v1/campaigns/${f.reviewCampaignId}`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /campaigns/{id}/launch',
+    method: 'POST',
+    path: async (f) => `/api/v1/campaigns/${await f.campaign('draft')}/launch`,
+    expect: { plain: 403, auditor: 403, admin: 202 },
+  },
+  {
+    name: 'POST /campaigns/{id}/close',
+    method: 'POST',
+    path: async (f) => `/api/v1/campaigns/${await f.campaign('active')}/close`,
+    expect: { plain: 403, auditor: 403, admin: 202 },
+  },
+  {
+    name: 'POST /campaigns/{id}/cancel',
+    method: 'POST',
+    path: async (f) => `/api/v1/campaigns/${await f.campaign('draft')}/cancel`,
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'GET /campaigns/{id}/items',
+    method: 'GET',
+    path: (f) => `/api/v1/campaigns/${f.reviewCampaignId}/items`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /campaigns/{id}/report.csv',
+    method: 'GET',
+    path: (f) => `/api/v1/campaigns/${f.reviewCampaignId}/report.csv`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /reviews',
+    method: 'GET',
+    path: () => '/api/v1/reviews',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'POST /review-items/{id}/decision (own item)',
+    method: 'POST',
+    path: async (f, who) => `/api/v1/review-items/${await f.reviewItem(who)}/decision`,
+    body: () => ({ decision: 'keep' }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: "POST /review-items/{id}/decision (another reviewer's item: admin override)",
+    method: 'POST',
+    path: async (f) => `/api/v1/review-items/${await f.reviewItem('target')}/decision`,
+    body: () => ({ decision: 'keep' }),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    // Any principal may post; each item is then checked (a plain caller's is rejected, not refused).
+    name: 'POST /reviews/decisions',
+    method: 'POST',
+    path: () => '/api/v1/reviews/decisions',
+    body: () => ({ decisions: [{ itemId: BULK_ITEM_ID, decision: 'keep' }] }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: "POST /review-items/{id}/reassign (another reviewer's item)",
+    method: 'POST',
+    path: async (f) => `/api/v1/review-items/${await f.reviewItem('target')}/reassign`,
+    body: () => ({ reviewerId: REASSIGN_TO, reason: 'matrix' }),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    // Last of the review routes: each caller hands its own item to `target`.
+    name: 'POST /review-items/{id}/reassign (own item)',
+    method: 'POST',
+    path: async (f, who) => `/api/v1/review-items/${await f.reviewItem(who)}/reassign`,
+    body: () => ({ reviewerId: REASSIGN_TO, reason: 'matrix' }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
 ];
 
 describe('authorization matrix (API.md "Who may call what")', () => {
@@ -390,8 +476,56 @@ describe('authorization matrix (API.md "Who may call what")', () => {
         id: string;
         token: string;
       };
+    // Review campaigns: whole groups dealt to the three callers and `target`, none of them a member.
+    const { rows: memberGroups } = await db.query<{ id: string }>(
+      `SELECT DISTINCT group_id AS id FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL
+       ORDER BY group_id LIMIT 4`,
+      [connectionId],
+    );
+    CAMPAIGN_BODY = () => ({
+      connectionId,
+      name: 'matrix',
+      scope: { groupIds: memberGroups.map((g) => g.id) },
+      reviewerStrategy: 'named',
+      reviewerIds: [caller.plain.id, caller.auditor.id, caller.admin.id, target.id],
+      fallbackReviewerIds: [target.id],
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      defaultDecision: 'none',
+      autoRemediate: false,
+    });
+    const campaign = async (status: 'draft' | 'active') => {
+      const res = await t.request('POST', '/api/v1/campaigns', {
+        token: BOOTSTRAP_TOKEN,
+        body: CAMPAIGN_BODY(),
+      });
+      if (res.status !== 201) throw new Error(`campaign: ${res.status} ${res.text}`);
+      const id = res.body.id as string;
+      if (status === 'draft') return id;
+      await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: BOOTSTRAP_TOKEN });
+      for (let i = 0; i < 600; i++) {
+        const got = await t.request('GET', `/api/v1/campaigns/${id}`, { token: BOOTSTRAP_TOKEN });
+        if (got.body.status === 'active') return id;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`campaign ${id} never became active`);
+    };
+    const reviewCampaignId = await campaign('active');
+    const reviewItem = async (who: Caller | 'target') => {
+      const reviewer = who === 'target' ? target : caller[who];
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM review_items WHERE campaign_id = $1 AND reviewer_id = $2 ORDER BY id LIMIT 1`,
+        [reviewCampaignId, reviewer.id],
+      );
+      if (!rows[0]) throw new Error(`no review item for ${who}`);
+      return rows[0].id;
+    };
+    BULK_ITEM_ID = await reviewItem('admin');
+    REASSIGN_TO = target.id;
     f = {
       target,
+      campaign,
+      reviewCampaignId,
+      reviewItem,
       failedOperation: async () => {
         const { rows } = await db.query(
           `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
@@ -477,6 +611,4 @@ describe('authorization matrix (API.md "Who may call what")', () => {
     expect((await t.request('GET', `/api/v1/principals/${ANY_UUID}`, { token: admin })).status).toBe(404);
     expect((await t.request('GET', `/api/v1/principals/nope`, { token: admin })).status).toBe(400);
   });
-
-  for (const route of PENDING) it.todo(`${route} (pending: feature not built yet)`);
 });
