@@ -1,0 +1,233 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  dropDatabase,
+  flag,
+  freePort,
+  freshDatabase,
+  peakRssMiB,
+  randomToken,
+  ROOT,
+  servicesEnv,
+  startEmulatorProcess,
+  waitForHttp,
+  writeResult,
+} from './lib';
+
+/**
+ * `npm run bench:campaign [-- --users 100000 --groups 10000 --memberships-per-user 10 --decisions 100000 --reviewers 20]`
+ * Through the real server (one process, APP_ROLE=all) against the emulator: a full sync, then a
+ * campaign over every membership launched (POST launch → status active), then `--decisions` decisions
+ * applied through the bulk endpoint (1,000 a request, by the items' own reviewers). In the same run,
+ * a bare `INSERT … SELECT` of the same rows from `directory_membership_view` into a copy of the
+ * review_items table (same indexes and defaults, no assignment, no joins) gives the floor to compare.
+ */
+const BULK = 1000;
+
+async function main(): Promise<void> {
+  const users = flag('users', 100_000);
+  const groups = flag('groups', 10_000);
+  const perUser = flag('memberships-per-user', 10);
+  const decisions = flag('decisions', 100_000);
+  const reviewerCount = flag('reviewers', 20);
+  const { databaseUrl: base, redisUrl } = servicesEnv();
+  const databaseUrl = await freshDatabase(base, 'campaign');
+  const emu = await startEmulatorProcess([
+    '--port',
+    String(await freePort()),
+    '--seed',
+    '1',
+    '--users',
+    String(users),
+    '--groups',
+    String(groups),
+    '--memberships-per-user',
+    String(perUser),
+    '--admins',
+    '50',
+    '--apps',
+    '50',
+  ]);
+  const port = await freePort();
+  const token = randomToken();
+  let server: ChildProcess | null = null;
+  const db = new Client({ connectionString: databaseUrl });
+  try {
+    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/14`,
+        ENCRYPTION_KEY: Buffer.alloc(32, 6).toString('base64'),
+        BOOTSTRAP_ADMIN_TOKEN: token,
+        PORT: String(port),
+        SYNC_INTERVAL_MINUTES: '0',
+        JUMPCLOUD_API_URL: emu.apiUrl,
+        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
+        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
+        JUMPCLOUD_MAX_CONCURRENT: '16',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const api = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${api}/health`);
+    await db.connect();
+    const call = async (method: string, path: string, body?: unknown, bearer = token) => {
+      const res = await fetch(api + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
+      for (;;) {
+        const r = await call('GET', path);
+        if (done(r)) return r;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+
+    const conn = await call('POST', '/api/v1/connections', {
+      name: 'bench',
+      orgId: emu.credentials.orgId,
+      clientId: emu.credentials.clientId,
+      clientSecret: emu.credentials.clientSecret,
+    });
+    const connectionId = conn.id as string;
+    let started = Date.now();
+    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
+    const synced = await poll(
+      `/api/v1/syncs/${run.id as string}`,
+      (r) => r.status !== 'queued' && r.status !== 'running',
+    );
+    if (synced.status !== 'succeeded') throw new Error(`sync failed: ${String(synced.error)}`);
+    const syncMs = Date.now() - started;
+
+    const reviewers: { id: string; token: string }[] = [];
+    for (let i = 0; i < reviewerCount; i++) {
+      const p = await call('POST', '/api/v1/principals', { email: `bench-reviewer-${i}@example.com` });
+      const t = await call('POST', `/api/v1/principals/${p.id as string}/tokens`, { name: 'bench' });
+      reviewers.push({ id: p.id as string, token: t.token as string });
+    }
+    const campaign = await call('POST', '/api/v1/campaigns', {
+      connectionId,
+      name: 'bench',
+      scope: {},
+      reviewerStrategy: 'named',
+      reviewerIds: reviewers.map((r) => r.id),
+      fallbackReviewerIds: [reviewers[0].id],
+      dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      defaultDecision: 'none',
+      autoRemediate: false,
+    });
+    const campaignId = campaign.id as string;
+    started = Date.now();
+    await call('POST', `/api/v1/campaigns/${campaignId}/launch`);
+    const active = await poll(`/api/v1/campaigns/${campaignId}`, (r) => r.status === 'active');
+    const launchMs = Date.now() - started;
+    const items = (active.progress as { total: number }).total;
+
+    // The floor: the same rows copied with nothing else done.
+    await db.query(`CREATE TABLE bench_bare_items (LIKE review_items INCLUDING ALL)`);
+    started = Date.now();
+    const bare = await db.query(
+      `INSERT INTO bench_bare_items (campaign_id, connection_id, account_id, group_id, account_email,
+         account_display_name, account_kind, account_state, department, job_title, manager_account_id,
+         is_administrator, group_name, membership_method, membership_since)
+       SELECT $1, connection_id, account_id, group_id, email, display_name, kind, state, department, job_title,
+         manager_account_id, false, group_name, membership_method, since
+       FROM directory_membership_view WHERE connection_id = $2`,
+      [campaignId, connectionId],
+    );
+    const bareMs = Date.now() - started;
+    await db.query(`DROP TABLE bench_bare_items`);
+
+    const { rows } = await db.query<{ id: string; reviewer_id: string }>(
+      `SELECT id, reviewer_id FROM review_items WHERE campaign_id = $1 ORDER BY id LIMIT $2`,
+      [campaignId, decisions],
+    );
+    const byReviewer = new Map<string, string[]>();
+    for (const r of rows) {
+      const list = byReviewer.get(r.reviewer_id) ?? [];
+      list.push(r.id);
+      byReviewer.set(r.reviewer_id, list);
+    }
+    started = Date.now();
+    let applied = 0;
+    let requests = 0;
+    for (const rv of reviewers) {
+      const ids = byReviewer.get(rv.id) ?? [];
+      for (let i = 0; i < ids.length; i += BULK) {
+        const res = await call(
+          'POST',
+          '/api/v1/reviews/decisions',
+          {
+            decisions: ids
+              .slice(i, i + BULK)
+              .map((itemId, j) =>
+                (i + j) % 10 === 0
+                  ? { itemId, decision: 'revoke', justification: 'bench: no longer needed' }
+                  : { itemId, decision: 'keep' },
+              ),
+          },
+          rv.token,
+        );
+        applied += res.applied as number;
+        requests++;
+      }
+    }
+    const decideMs = Date.now() - started;
+
+    const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
+    const result = {
+      benchmark: 'campaign',
+      scale: { users, groups, membershipsPerUser: perUser, reviewers: reviewerCount, decisions },
+      machine: { cpus: cpus().length, node: process.version },
+      syncMs,
+      launch: { items, wallMs: launchMs, itemsPerSecond: perSecond(items, launchMs) },
+      bareInsertSelect: {
+        rows: bare.rowCount,
+        wallMs: bareMs,
+        rowsPerSecond: perSecond(bare.rowCount ?? 0, bareMs),
+      },
+      launchToBareRatio: Number((launchMs / bareMs).toFixed(2)),
+      decisions: { applied, requests, wallMs: decideMs, decisionsPerSecond: perSecond(applied, decideMs) },
+      peakRssMiB: peakRssMiB(server.pid!),
+    };
+    const md = [
+      `| step | rows | wall s | rows/s |`,
+      `|---|---|---|---|`,
+      `| campaign launch (POST launch → active) | ${items} | ${(launchMs / 1000).toFixed(1)} | ${result.launch.itemsPerSecond} |`,
+      `| bare INSERT … SELECT of the same rows | ${bare.rowCount} | ${(bareMs / 1000).toFixed(1)} | ${result.bareInsertSelect.rowsPerSecond} |`,
+      `| bulk decisions (${requests} requests of ≤ ${BULK}) | ${applied} | ${(decideMs / 1000).toFixed(1)} | ${result.decisions.decisionsPerSecond} |`,
+      ``,
+      `launch / bare ratio: ${result.launchToBareRatio}; peak server RSS ${result.peakRssMiB} MiB; sync ${(syncMs / 1000).toFixed(1)} s`,
+    ].join('\n');
+    console.log(`\ncampaign benchmark: ${items} review items\n\n${md}\n`);
+    console.log(`result: ${writeResult('campaign', result, md)}`);
+    if (applied !== rows.length) {
+      console.error(`FAILED: ${rows.length - applied} decisions were rejected`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await db.end().catch(() => undefined);
+    server?.kill('SIGTERM');
+    emu.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await dropDatabase(databaseUrl);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
