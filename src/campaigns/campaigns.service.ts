@@ -608,7 +608,8 @@ export class CampaignsService implements OnModuleInit {
       // One round trip per manager (not per item): a principal is created for a manager who has none.
       for (const mgr of managers) {
         const p = await this.auth.ensurePrincipalForEmail(LAUNCH_ACTOR, mgr.email, mgr.display_name);
-        out.push({ key: mgr.id, principalId: p.id, email: p.email });
+        // A disabled principal reviews nothing: the fallback takes those items.
+        if (!p.disabled) out.push({ key: mgr.id, principalId: p.id, email: p.email });
       }
       return out;
     }
