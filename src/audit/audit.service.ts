@@ -190,6 +190,82 @@ export class AuditService {
     return toView(row);
   }
 
+  /**
+   * Appends many events inside the caller's transaction with a handful of statements (one lock, one
+   * head read, one sequence read, inserts in chunks) instead of four per event: a bulk action still
+   * records one event per item, in order, chained exactly as `record` would chain them.
+   */
+  async recordMany(manager: EntityManager, actor: Actor, inputs: AuditEventInput[]): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('AuditService.recordMany must run inside the transaction of the action it records');
+    }
+    if (inputs.length === 0) return;
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+    const head = await manager.query<{ hash: string; at: Date }[]>(
+      `SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`,
+    );
+    const seqs = (
+      await manager.query<{ seq: string }[]>(
+        `SELECT nextval('audit_events_seq')::text AS seq FROM generate_series(1, $1)`,
+        [inputs.length],
+      )
+    )
+      .map((r) => BigInt(r.seq))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
+    let prevHash = head[0]?.hash ?? null;
+    const rows: Row[] = inputs.map((input, i) => {
+      const row: Row = {
+        seq: seqs[i].toString(),
+        id: sequentialUuid(atMs, seqs[i]),
+        at: new Date(atMs),
+        actor_type: actor.type,
+        actor_id: actor.id,
+        actor_email: actor.type === 'principal' ? actor.email : null,
+        action: input.action,
+        target_type: input.targetType ?? null,
+        target_id: input.targetId ?? null,
+        data: JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>,
+        key_id: this.key.id,
+        prev_hash: prevHash,
+        hash: '',
+      };
+      row.hash = chainHash(this.key.key, fieldsOf(row));
+      prevHash = row.hash;
+      return row;
+    });
+    // 13 parameters a row: 2,000 rows stay well under Postgres's 65,535 bind parameters.
+    for (let i = 0; i < rows.length; i += 2000) {
+      const chunk = rows.slice(i, i + 2000);
+      const params: unknown[] = [];
+      const values = chunk.map((row) => {
+        const base = params.length;
+        params.push(
+          row.seq,
+          row.id,
+          row.at,
+          row.actor_type,
+          row.actor_id,
+          row.actor_email,
+          row.action,
+          row.target_type,
+          row.target_id,
+          JSON.stringify(row.data),
+          row.key_id,
+          row.prev_hash,
+          row.hash,
+        );
+        return `(${Array.from({ length: 13 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+      });
+      await manager.query(
+        `INSERT INTO audit_events (seq, id, at, actor_type, actor_id, actor_email, action, target_type, target_id,
+           data, key_id, prev_hash, hash)
+         VALUES ${values.join(', ')}`,
+        params,
+      );
+    }
+  }
+
   /** For actions with nothing else to write: the event in a transaction of its own. */
   async recordAlone(actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
     return this.dataSource.transaction((m) => this.record(m, actor, input));

@@ -848,8 +848,11 @@ export class CampaignsService implements OnModuleInit {
         ],
       ),
     );
-    for (const d of decisions) {
-      await this.audit.record(m, actor, {
+    // One event per decision, appended set-wise.
+    await this.audit.recordMany(
+      m,
+      actor,
+      decisions.map((d) => ({
         action: 'campaign.item.decided',
         targetType: 'review_item',
         targetId: d.item.id,
@@ -862,8 +865,8 @@ export class CampaignsService implements OnModuleInit {
           override: d.override,
           previous: d.item.decision,
         },
-      });
-    }
+      })),
+    );
     return updated;
   }
 

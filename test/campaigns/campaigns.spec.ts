@@ -427,6 +427,9 @@ describe('access review campaigns against the emulator', () => {
       audit.body.items.filter((e: { action: string }) => e.action === 'campaign.item.decided'),
     ).toHaveLength(2);
 
+    const verify = await t.request('GET', '/api/v1/audit-events/verify', { token: auditor.token });
+    expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
+
     const revoked = [a1, b1, overridden];
     const kept = [a2, b2, a3];
     const removedBefore = emu.emulator.stats().membership.removed;
