@@ -204,6 +204,49 @@ describe('access review campaigns against the emulator', () => {
     }
   });
 
+  it('scope: every group when empty, or the union of chosen groups and the groups of chosen applications; item facts', async () => {
+    const reviewer = await createPrincipal(t);
+    const all = await launched({ scope: {}, reviewerIds: [reviewer.id] });
+    const live = s().groups.filter((g) => !g.deleted);
+    expect(all.items.length).toBe(live.reduce((n, g) => n + g.size, 0));
+    expect(all.items.length).toBeLessThanOrEqual(500);
+    for (const i of all.items) {
+      const u = s().users.find((x) => x.email === i.account.email)!;
+      expect([i.account.email, i.account.isAdministrator]).toEqual([u.email, u.admin >= 0]);
+      if (u.state === 'SUSPENDED') expect(i.recommendation?.value).toBe('revoke');
+      else if (u.admin >= 0)
+        expect(i.recommendation).toEqual({
+          value: 'review',
+          reason: expect.stringContaining('administrator'),
+        });
+      // The first sync just saw every membership: each joined "recently".
+      else expect(i.recommendation).toEqual({ value: 'review', reason: expect.stringContaining('30 days') });
+    }
+    expect(all.items.some((i) => i.account.isAdministrator)).toBe(true);
+
+    const app = s().apps.find((a) => a.groups.some((slot) => s().groups[slot].size > 0))!;
+    const appId = await idOf('directory_applications', app.id);
+    const other = s().groups.find((g, slot) => !g.deleted && g.size > 0 && !app.groups.includes(slot))!;
+    const otherId = await idOf('directory_groups', other.id);
+    const scoped = await launched({
+      scope: { groupIds: [otherId], applicationIds: [appId] },
+      reviewerIds: [reviewer.id],
+    });
+    const expected = [otherId];
+    for (const slot of app.groups) {
+      if (s().groups[slot].size > 0 && !s().groups[slot].deleted)
+        expected.push(await idOf('directory_groups', s().groups[slot].id));
+    }
+    expect([...new Set(scoped.items.map((i) => i.group.id))].sort()).toEqual([...new Set(expected)].sort());
+    const appItem = scoped.items.find((i) => i.group.id !== otherId)!;
+    expect(appItem.group.applications.map((a) => a.id)).toContain(appId);
+
+    // A connection with an active campaign cannot be deleted.
+    expect(
+      (await t.request('DELETE', `/api/v1/connections/${connectionId}`, { token: admin.token })).status,
+    ).toBe(409);
+  });
+
   it('manager strategy: the manager reviews; the fallback takes the rest, never the member themself', async () => {
     const groups = s().groups.filter(
       (g) =>
