@@ -11,6 +11,6 @@ export class GrantExpiryProcessor extends WorkerHost {
   }
 
   async process(job: Job<GrantExpiryJobData>): Promise<void> {
-    await this.access.expireDueGrants([job.data.grantId]);
+    await this.access.expireByJob(job.data.grantId);
   }
 }

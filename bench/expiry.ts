@@ -1,0 +1,274 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  dropDatabase,
+  flag,
+  freePort,
+  freshDatabase,
+  randomToken,
+  ROOT,
+  servicesEnv,
+  startEmulatorProcess,
+  waitForHttp,
+  writeResult,
+} from './lib';
+
+/**
+ * `npm run bench:expiry [-- --grants 10000]`
+ * Grants of one minute for `grants` accounts, all activated within the same minute, expire through the
+ * real server (APP_ROLE=all: delayed `grant-expiry` jobs, the sweep, the outbox, the worker).
+ *
+ * 1. With the JumpCloud client's rate limit off: lateness of each remove call (the remove operation's
+ *    completion minus the grant's `expiresAt`: p50, p99, max) and JumpCloud calls per grant.
+ * 2. A second batch activated the same way; the server is restarted with the default per-connection
+ *    limit before they expire: the time from the first expiry until the last member is removed.
+ *
+ * Seeding writes what approvals write (an approved request, a `provisioning` grant and its
+ * `add_member` operation per account) straight into Postgres, so 2 × `grants` HTTP round trips are not
+ * what is measured; the outbox relay picks the operations up and everything after that is the server's.
+ */
+interface Lateness {
+  grants: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  removeCallsPerGrant: number;
+  drainMs: number;
+}
+
+async function main(): Promise<void> {
+  const grants = flag('grants', 10_000);
+  const users = grants + Math.ceil(grants / 2) + 100;
+  const { databaseUrl: base, redisUrl } = servicesEnv();
+  const databaseUrl = await freshDatabase(base, 'expiry');
+  const emu = await startEmulatorProcess([
+    '--port',
+    String(await freePort()),
+    '--seed',
+    '3',
+    '--users',
+    String(users),
+    '--groups',
+    '20',
+    '--memberships-per-user',
+    '1',
+    '--admins',
+    '5',
+    '--apps',
+    '2',
+  ]);
+  const port = await freePort();
+  const token = randomToken();
+  const db = new Client({ connectionString: databaseUrl });
+  let server: ChildProcess | null = null;
+  const startServer = async (limitOff: boolean) => {
+    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        DATABASE_URL: databaseUrl,
+        // Its own Redis database: the sync and campaign benchmarks use 15 and 14, and queues must not be shared.
+        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/13`,
+        ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+        BOOTSTRAP_ADMIN_TOKEN: token,
+        PORT: String(port),
+        SYNC_INTERVAL_MINUTES: '0',
+        JUMPCLOUD_API_URL: emu.apiUrl,
+        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
+        ...(limitOff ? { JUMPCLOUD_REQUESTS_PER_SECOND: '10000', JUMPCLOUD_MAX_CONCURRENT: '16' } : {}),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/health`);
+  };
+  const stopServer = async () => {
+    const s = server;
+    if (!s || s.exitCode !== null) return;
+    const exited = new Promise((r) => s.once('exit', r));
+    s.kill('SIGTERM');
+    await exited;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const stats = async () => {
+    const res = await fetch(`${emu.url}/__emulator/stats`);
+    return ((await res.json()) as { membership: { calls: number; added: number; removed: number } })
+      .membership;
+  };
+  const waitFor = async (label: string, sql: string, params: unknown[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await db.query<{ done: boolean; detail: string }>(sql, params);
+      if (rows[0].done) return;
+      if (Date.now() > deadline) throw new Error(`${label}: ${rows[0].detail}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  try {
+    await startServer(true);
+    await db.connect();
+    const conn = await call('POST', '/api/v1/connections', {
+      name: 'bench',
+      orgId: emu.credentials.orgId,
+      clientId: emu.credentials.clientId,
+      clientSecret: emu.credentials.clientSecret,
+    });
+    const connectionId = conn.id as string;
+    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
+    await waitFor(
+      'sync',
+      `SELECT status IN ('succeeded', 'failed') AS done, status AS detail FROM directory_sync_runs WHERE id = $1`,
+      [run.id],
+      300_000,
+    );
+    const { rows: groups } = await db.query<{ id: string }>(
+      `SELECT g.id FROM directory_groups g WHERE g.connection_id = $1 AND g.membership_method <> 'DYNAMIC_AUTOMATED'
+       ORDER BY (SELECT count(*) FROM directory_memberships m WHERE m.group_id = g.id AND m.removed_at IS NULL), g.id
+       LIMIT 2`,
+      [connectionId],
+    );
+    if (groups.length < 2) throw new Error('the emulated organisation needs two static groups');
+    const { rows: admins } = await db.query<{ id: string }>(`SELECT id FROM principals WHERE is_bootstrap`);
+
+    /** Writes what `grants` approvals write, then waits until every grant is active. */
+    const seed = async (groupId: string): Promise<void> => {
+      await db.query('BEGIN');
+      await db.query(
+        `CREATE TEMP TABLE seed ON COMMIT DROP AS
+         SELECT a.id AS account_id, gen_random_uuid() AS request_id, gen_random_uuid() AS grant_id
+         FROM directory_accounts a
+         WHERE a.connection_id = $1 AND a.kind = 'user' AND a.removed_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM directory_memberships m WHERE m.group_id = $2 AND m.account_id = a.id
+                           AND m.removed_at IS NULL)
+         ORDER BY a.external_id LIMIT $3`,
+        [connectionId, groupId, grants],
+      );
+      const { rows: seeded } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM seed`);
+      if (seeded[0].n !== grants) throw new Error(`only ${seeded[0].n} accounts outside the group`);
+      await db.query(
+        `INSERT INTO access_grants (id, request_id, connection_id, account_id, group_id, duration_minutes)
+         SELECT grant_id, request_id, $1, account_id, $2, 1 FROM seed`,
+        [connectionId, groupId],
+      );
+      await db.query(
+        `INSERT INTO access_requests (id, connection_id, group_id, account_id, requester_id, duration_minutes, status,
+           grant_id, decided_at)
+         SELECT request_id, $1, $2, account_id, $3, 1, 'approved', grant_id, now() FROM seed`,
+        [connectionId, groupId, admins[0].id],
+      );
+      await db.query(
+        `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
+           idempotency_key, created_at)
+         SELECT $1, 'add_member', account_id, $2::uuid, 'bench grant', 'grant', grant_id,
+                'grant.' || grant_id || '.add_member.' || account_id || '.' || $2::text, now() - interval '5 seconds'
+         FROM seed`,
+        [connectionId, groupId],
+      );
+      await db.query('COMMIT');
+      await waitFor(
+        'activation',
+        `SELECT count(*) FILTER (WHERE status = 'active') = $2::int AS done,
+                count(*) FILTER (WHERE status = 'active') || ' of ' || $2::text || ' active' AS detail
+         FROM access_grants WHERE group_id = $1`,
+        [groupId, grants],
+        600_000,
+      );
+    };
+
+    const measure = async (groupId: string): Promise<Lateness> => {
+      await waitFor(
+        'expiry',
+        `SELECT count(*) FILTER (WHERE status = 'ended') = $2::int AS done,
+                count(*) FILTER (WHERE status = 'ended') || ' of ' || $2::text || ' ended' AS detail
+         FROM access_grants WHERE group_id = $1`,
+        [groupId, grants],
+        1_800_000,
+      );
+      const { rows } = await db.query<{
+        p50: number;
+        p99: number;
+        max: number;
+        drain: number;
+        spread: number;
+      }>(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY l) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY l) AS p99,
+                max(l) AS max, extract(epoch FROM max(o.completed_at) - min(g.expires_at)) * 1000 AS drain,
+                extract(epoch FROM max(g.expires_at) - min(g.expires_at)) * 1000 AS spread
+         FROM access_grants g
+         JOIN provisioning_operations o ON o.source_id = g.id AND o.action = 'remove_member',
+         LATERAL (SELECT extract(epoch FROM o.completed_at - g.expires_at) * 1000 AS l) x
+         WHERE g.group_id = $1`,
+        [groupId],
+      );
+      const r = rows[0];
+      console.log(`  expiries spread over ${Math.round(r.spread / 1000)} s`);
+      return {
+        grants,
+        p50Ms: Math.round(r.p50),
+        p99Ms: Math.round(r.p99),
+        maxMs: Math.round(r.max),
+        removeCallsPerGrant: 0,
+        drainMs: Math.round(r.drain),
+      };
+    };
+
+    // 1. Rate limit off.
+    console.log(`seeding ${grants} one-minute grants (rate limit off)`);
+    await seed(groups[0].id);
+    const before1 = await stats();
+    const unlimited = await measure(groups[0].id);
+    const after1 = await stats();
+    unlimited.removeCallsPerGrant = (after1.calls - before1.calls) / grants;
+
+    // 2. Activated with the limit off, expired at the default per-connection limit.
+    console.log(`seeding ${grants} more; they expire after a restart at the default limit`);
+    await seed(groups[1].id);
+    await stopServer();
+    await startServer(false);
+    const before2 = await stats();
+    const limited = await measure(groups[1].id);
+    const after2 = await stats();
+    limited.removeCallsPerGrant = (after2.calls - before2.calls) / grants;
+
+    const result = {
+      benchmark: 'expiry',
+      machine: { cpus: cpus().length, node: process.version },
+      grants,
+      rateLimitOff: unlimited,
+      defaultLimit: { ...limited, requestsPerSecond: 50, maxConcurrent: 8 },
+    };
+    const md = [
+      `| run | grants | remove lateness p50 ms | p99 ms | max ms | calls per grant | drain s (first expiry → last removal) |`,
+      `|---|---|---|---|---|---|---|`,
+      `| rate limit off | ${grants} | ${unlimited.p50Ms} | ${unlimited.p99Ms} | ${unlimited.maxMs} | ${unlimited.removeCallsPerGrant.toFixed(2)} | ${(unlimited.drainMs / 1000).toFixed(1)} |`,
+      `| default limit (50/s, 8 concurrent) | ${grants} | ${limited.p50Ms} | ${limited.p99Ms} | ${limited.maxMs} | ${limited.removeCallsPerGrant.toFixed(2)} | ${(limited.drainMs / 1000).toFixed(1)} |`,
+    ].join('\n');
+    console.log(`\nexpiry benchmark\n\n${md}\n`);
+    console.log(`result: ${writeResult('expiry', result, md)}`);
+  } finally {
+    await stopServer().catch(() => undefined);
+    await db.end().catch(() => undefined);
+    emu.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await dropDatabase(databaseUrl);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
