@@ -656,6 +656,7 @@ export class CampaignsService implements OnModuleInit {
    */
   async runClose(campaignId: string, requestedBy: string | null): Promise<void> {
     const operationIds: string[] = [];
+    let grantsEnded = 0;
     await this.dataSource.transaction(async (m) => {
       const c = await this.campaignRow(campaignId, m, true);
       if (c.status !== 'closing') return;
@@ -672,8 +673,10 @@ export class CampaignsService implements OnModuleInit {
       );
       if (c.auto_remediate) {
         for (;;) {
-          const batch = await m.query<{ id: string; account_id: string; group_id: string }[]>(
-            `SELECT id, account_id, group_id FROM review_items
+          const batch = await m.query<
+            { id: string; account_id: string; group_id: string; grant_id: string | null }[]
+          >(
+            `SELECT id, account_id, group_id, grant_id FROM review_items
              WHERE campaign_id = $1 AND status = 'decided' AND decision = 'revoke' AND remediation = 'none'
              ORDER BY id LIMIT $2`,
             [campaignId, REMEDIATION_BATCH],
@@ -690,6 +693,12 @@ export class CampaignsService implements OnModuleInit {
           }));
           const ids = await this.provisioning.enqueue(m, intents);
           operationIds.push(...ids);
+          // A membership a jumpgate grant created: the grant ends `revoked`; this removal takes it out.
+          grantsEnded += await this.access.endGrantsRevokedByReview(
+            m,
+            CLOSE_ACTOR,
+            batch.flatMap((i) => (i.grant_id ? [{ grantId: i.grant_id, reviewItemId: i.id }] : [])),
+          );
           await m.query(
             `UPDATE review_items i SET remediation = 'pending', operation_id = u.op
              FROM unnest($1::uuid[], $2::uuid[]) AS u(id, op) WHERE i.id = u.id`,
@@ -714,6 +723,7 @@ export class CampaignsService implements OnModuleInit {
           defaulted,
           defaultDecision: c.default_decision,
           operations: operationIds.length,
+          grantsEnded,
           ...progress,
         },
       });

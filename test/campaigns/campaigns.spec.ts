@@ -560,6 +560,73 @@ describe('access review campaigns against the emulator', () => {
     );
   });
 
+  it('revoking a membership a jumpgate grant created ends that grant (revoked) with a single removal', async () => {
+    const [g] = await freshGroups(1);
+    const inGroup = new Set(membersOf(g.rec).map((u) => u.id));
+    const outsiders = s().users.filter((u) => !u.deleted && u.state === 'ACTIVATED' && !inGroup.has(u.id));
+    const requester = await memberPrincipal(outsiders);
+    const requesterUser = outsiders.find((u) => u.email === requester.email)!;
+    const approver = await createPrincipal(t);
+    const reviewer = await createPrincipal(t);
+    const policy = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
+      token: admin.token,
+      body: {
+        ownerIds: [approver.id],
+        requestable: true,
+        maxDurationMinutes: 60,
+        requireJustification: false,
+      },
+    });
+    expect(policy.status).toBe(200);
+    const req = await t.request('POST', '/api/v1/access-requests', {
+      token: requester.token,
+      body: { groupId: g.id, durationMinutes: 30 },
+    });
+    expect(req.status).toBe(201);
+    const approved = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
+      token: approver.token,
+      body: {},
+    });
+    expect(approved.status).toBe(200);
+    const grantId = approved.body.grantId as string;
+    const grantOf = async () =>
+      (
+        (await t.request('GET', `/api/v1/grants?groupId=${g.id}&limit=500`, { token: auditor.token })).body
+          .items as { id: string; status: string; endReason: string | null }[]
+      ).find((x) => x.id === grantId)!;
+    for (let i = 0; i < 600 && (await grantOf()).status !== 'active'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await grantOf()).status).toBe('active');
+    expect(isMember(g.rec.id, requesterUser.id)).toBe(true);
+
+    const { id, items } = await launched({ scope: { groupIds: [g.id] }, reviewerIds: [reviewer.id] });
+    const item = items.find((i) => i.account.email === requester.email)!;
+    expect(item.grantId).toBe(grantId);
+    expect(items.filter((i) => i.grantId !== null)).toHaveLength(1);
+    const decided = await t.request('POST', `/api/v1/review-items/${item.id}/decision`, {
+      token: reviewer.token,
+      body: { decision: 'revoke', justification: 'temporary access no longer needed' },
+    });
+    expect(decided.status).toBe(200);
+    const removedBefore = emu.emulator.stats().membership.removed;
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
+      202,
+    );
+    await waitForStatus(id, 'closed');
+    expect(await grantOf()).toMatchObject({ status: 'ended', endReason: 'revoked' });
+    const ops = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${item.id}`, {
+      token: auditor.token,
+    });
+    expect(ops.body.items).toHaveLength(1);
+    await waitForOps(t, [ops.body.items[0].id]);
+    expect(isMember(g.rec.id, requesterUser.id)).toBe(false);
+    expect(emu.emulator.stats().membership.removed - removedBefore).toBe(1);
+    const grantOps = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${grantId}`, {
+      token: auditor.token,
+    });
+    expect(grantOps.body.items.map((o: { action: string }) => o.action)).toEqual(['add_member']);
+  });
+
   it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {
     const [g] = await freshGroups(1);
     const { id, items } = await launched({
