@@ -910,40 +910,6 @@ export class AccessService implements OnModuleInit {
   }
 
   /**
-   * Grants whose membership an access review revoked end `revoked`, inside the caller's (the campaign
-   * close's) transaction. The review's own `remove_member` operation takes the member out, so no second
-   * operation is made for the grant (one JumpCloud call per change).
-   */
-  async endGrantsRevokedByReview(
-    m: EntityManager,
-    actor: Actor,
-    revoked: { grantId: string; reviewItemId: string }[],
-  ): Promise<number> {
-    if (revoked.length === 0) return 0;
-    const ended = returned<GrantRow>(
-      await m.query(
-        `UPDATE access_grants SET status = 'ended', end_reason = 'revoked', ended_at = now(), updated_at = now()
-         WHERE id = ANY($1::uuid[]) AND status = 'active' RETURNING *`,
-        [revoked.map((r) => r.grantId)],
-      ),
-    );
-    for (const g of ended) {
-      await this.audit.record(m, actor, {
-        action: 'access.grant.revoked',
-        targetType: 'grant',
-        targetId: g.id,
-        data: {
-          reason: 'access review',
-          reviewItemId: revoked.find((r) => r.grantId === g.id)?.reviewItemId ?? null,
-          accountId: g.account_id,
-          groupId: g.group_id,
-        },
-      });
-    }
-    return ended.length;
-  }
-
-  /**
    * Revokes active grants past their expiry (all of them, or the given ones): set-wise, in batches,
    * one `remove_member` operation per grant. Called by the delayed `grant-expiry` job and by the sweep
    * in the cluster tick, so a lost Redis never leaves access in place; a grant already revoking is
