@@ -224,6 +224,24 @@ describe('access review campaigns against the emulator', () => {
     }
     expect(all.items.some((i) => i.account.isAdministrator)).toBe(true);
 
+    // Pages of 50 (oldest first) give every item once, and the reviewer sees the same set at /reviews.
+    const paged: string[] = [];
+    const reviews: string[] = [];
+    for (const [path, token, out] of [
+      [`/api/v1/campaigns/${all.id}/items?limit=50`, auditor.token, paged],
+      ['/api/v1/reviews?status=pending&limit=50', reviewer.token, reviews],
+    ] as const) {
+      let cursor: string | null = null;
+      do {
+        const res = await t.request('GET', `${path}${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        expect(res.status).toBe(200);
+        out.push(...(res.body.items as Item[]).map((i) => i.id));
+        cursor = res.body.nextCursor as string | null;
+      } while (cursor);
+    }
+    expect(paged).toEqual(all.items.map((i) => i.id));
+    expect(reviews).toEqual(all.items.map((i) => i.id));
+
     const app = s().apps.find((a) => a.groups.some((slot) => s().groups[slot].size > 0))!;
     const appId = await idOf('directory_applications', app.id);
     const other = s().groups.find((g, slot) => !g.deleted && g.size > 0 && !app.groups.includes(slot))!;
