@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
+import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
@@ -134,6 +134,26 @@ describe('grant expiry with worker processes', () => {
       [ids],
     );
     expect(rows[0].n).toBe(6);
+  });
+
+  it('revokes each grant within EXPIRY_SWEEP_SECONDS of expiry after Redis is flushed with grants active', async () => {
+    const ids = await activeGrants(4);
+    await db.query(
+      `UPDATE access_grants SET expires_at = now() + interval '2 seconds' WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    // The delayed jobs (and every queued job) are gone; only Postgres remembers the grants.
+    await flushTestRedis(t.redisUrl);
+    const before = membership();
+    await waitAll(ids, 'ended', 20_000);
+    const { rows } = await db.query<{ late: number }>(
+      `SELECT max(extract(epoch FROM o.started_at - g.expires_at))::float AS late FROM access_grants g
+       JOIN provisioning_operations o ON o.source_id = g.id AND o.action = 'remove_member' WHERE g.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    // The sweep runs every second here; allow for the relay-free dispatch and a loaded machine.
+    expect(rows[0].late).toBeLessThan(1 + 3);
+    expect(membership().removed - before.removed).toBe(4);
   });
 
   it('revokes grants that expired while every worker was down right after one starts again', async () => {
