@@ -514,4 +514,63 @@ describe('just-in-time access against the emulator', () => {
     await t.app.get(AccessService).expireDueGrants();
     expect(removals()).toBe(before);
   });
+
+  it('ends a grant failed, with why, when JumpCloud refuses the add', async () => {
+    const g = await freshGroup();
+    const user = await g.outsider();
+    expect((await putPolicy(g.id, {})).status).toBe(200);
+    emu.emulator.setDenied('all', ['groups.write']);
+    try {
+      const req = await t.request('POST', '/api/v1/access-requests', {
+        token: user.principal.token,
+        body: { groupId: g.id },
+      });
+      const ok = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
+        token: approver.token,
+        body: {},
+      });
+      const failed = await waitForGrant(ok.body.grantId, 'failed');
+      expect(failed).toMatchObject({
+        expiresAt: null,
+        failureReason: expect.stringMatching(/missing_permission/),
+      });
+      expect(isMember(g.ext, user.ext)).toBe(false);
+    } finally {
+      emu.emulator.setDenied('all', []);
+    }
+  });
+
+  it('expires requests nobody decided within 72 hours, and keeps younger ones', async () => {
+    const g = await freshGroup();
+    const old = await g.outsider();
+    const young = await g.outsider();
+    expect((await putPolicy(g.id, {})).status).toBe(200);
+    const ask = async (who: TestPrincipal) =>
+      (await t.request('POST', '/api/v1/access-requests', { token: who.token, body: { groupId: g.id } })).body
+        .id as string;
+    const [a, b] = [await ask(old.principal), await ask(young.principal)];
+    await db.query(
+      `UPDATE access_requests SET created_at = now() - interval '72 hours 1 minute' WHERE id = $1`,
+      [a],
+    );
+    await db.query(
+      `UPDATE access_requests SET created_at = now() - interval '71 hours 59 minutes' WHERE id = $1`,
+      [b],
+    );
+    expect(await t.app.get(AccessService).expireStaleRequests()).toBeGreaterThanOrEqual(1);
+    const status = async (id: string) =>
+      (await t.request('GET', `/api/v1/access-requests/${id}`, { token: BOOTSTRAP_TOKEN })).body
+        .status as string;
+    expect([await status(a), await status(b)]).toEqual(['expired', 'pending']);
+    const approve = await t.request('POST', `/api/v1/access-requests/${a}/approve`, {
+      token: approver.token,
+      body: {},
+    });
+    expect(approve.status).toBe(409);
+  });
+
+  it('refuses to delete a connection with live grants (409)', async () => {
+    const res = await t.request('DELETE', `/api/v1/connections/${connectionId}`, { token: admin.token });
+    expect([res.status, res.body.message]).toEqual([409, expect.stringMatching(/active grant/)]);
+  });
 });
