@@ -133,61 +133,8 @@ export class AuditService {
 
   /** Appends one event inside the caller's transaction. */
   async record(manager: EntityManager, actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
-    if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error('AuditService.record must run inside the transaction of the action it records');
-    }
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    const head = await manager.query<
-      {
-        hash: string;
-        at: Date;
-      }[]
-    >(`SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`);
-    const [{ seq }] = await manager.query<
-      {
-        seq: string;
-      }[]
-    >(`SELECT nextval('audit_events_seq')::text AS seq`);
-    // Times never go backwards along the chain, so ids (built from time and seq) sort like the chain.
-    const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
-    const data = JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>;
-    const row: Row = {
-      seq,
-      id: sequentialUuid(atMs, BigInt(seq)),
-      at: new Date(atMs),
-      actor_type: actor.type,
-      actor_id: actor.id,
-      actor_email: actor.type === 'principal' ? actor.email : null,
-      action: input.action,
-      target_type: input.targetType ?? null,
-      target_id: input.targetId ?? null,
-      data,
-      key_id: this.key.id,
-      prev_hash: head[0]?.hash ?? null,
-      hash: '',
-    };
-    row.hash = chainHash(this.key.key, fieldsOf(row));
-    await manager.query(
-      `INSERT INTO audit_events (seq, id, at, actor_type, actor_id, actor_email, action, target_type, target_id,
-         data, key_id, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        row.seq,
-        row.id,
-        row.at,
-        row.actor_type,
-        row.actor_id,
-        row.actor_email,
-        row.action,
-        row.target_type,
-        row.target_id,
-        JSON.stringify(row.data),
-        row.key_id,
-        row.prev_hash,
-        row.hash,
-      ],
-    );
-    return toView(row);
+    const [view] = await this.recordMany(manager, actor, [input]);
+    return view;
   }
 
   /**
@@ -195,11 +142,15 @@ export class AuditService {
    * head read, one sequence read, inserts in chunks) instead of four per event: a bulk action still
    * records one event per item, in order, chained exactly as `record` would chain them.
    */
-  async recordMany(manager: EntityManager, actor: Actor, inputs: AuditEventInput[]): Promise<void> {
+  async recordMany(
+    manager: EntityManager,
+    actor: Actor,
+    inputs: AuditEventInput[],
+  ): Promise<AuditEventView[]> {
     if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error('AuditService.recordMany must run inside the transaction of the action it records');
+      throw new Error('AuditService.record must run inside the transaction of the action it records');
     }
-    if (inputs.length === 0) return;
+    if (inputs.length === 0) return [];
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
     const head = await manager.query<{ hash: string; at: Date }[]>(
       `SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`,
@@ -212,6 +163,7 @@ export class AuditService {
     )
       .map((r) => BigInt(r.seq))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // Times never go backwards along the chain, so ids (built from time and seq) sort like the chain.
     const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
     let prevHash = head[0]?.hash ?? null;
     const rows: Row[] = inputs.map((input, i) => {
@@ -264,6 +216,7 @@ export class AuditService {
         params,
       );
     }
+    return rows.map(toView);
   }
 
   /** For actions with nothing else to write: the event in a transaction of its own. */
