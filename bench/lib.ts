@@ -130,3 +130,28 @@ export function flag(name: string, fallback: number): number {
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number`);
   return n;
 }
+
+/**
+ * Runs one bare ceiling script (`dist/bench/ceilings/<name>.js`) in a process of its own and returns
+ * the JSON line it prints (its parameters and figures).
+ */
+export function runCeiling<T = Record<string, unknown>>(name: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/bench/ceilings', `${name}.js`), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`ceiling ${name} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  });
+}
+
+export const ratio = (a: number, b: number): number => Number((a / Math.max(b, 1)).toFixed(2));

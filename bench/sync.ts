@@ -8,7 +8,9 @@ import {
   freshDatabase,
   peakRssMiB,
   randomToken,
+  ratio,
   ROOT,
+  runCeiling,
   servicesEnv,
   startEmulatorProcess,
   waitForHttp,
@@ -112,6 +114,31 @@ async function main(): Promise<void> {
       }
     };
     const full = await sync('full sync');
+    const fullRows =
+      full.stats.users +
+      full.stats.admins +
+      full.stats.groups +
+      full.stats.memberships +
+      full.stats.applications;
+    // The ceilings, bare scripts in processes of their own, on the same emulated data while the server idles.
+    const fetchCeiling = await runCeiling<{ wallMs: number; calls: number }>('fetch', [
+      '--api-url',
+      emu.apiUrl,
+      '--api-key',
+      emu.credentials.apiKey,
+      '--org-id',
+      emu.credentials.orgId,
+      '--concurrency',
+      '8',
+      '--page-size',
+      '100',
+    ]);
+    const ingestCeiling = await runCeiling<{ wallMs: number }>('ingest', [
+      '--database-url',
+      databaseUrl,
+      '--rows',
+      String(fullRows),
+    ]);
     const churned = await fetch(`${emu.url}/__emulator/churn`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -121,12 +148,20 @@ async function main(): Promise<void> {
     const changed = await sync(`re-sync, ${churnPercent}% memberships changed`);
     const unchanged = await sync('re-sync, nothing changed');
     const runs = [full, changed, unchanged];
+    const ratios = {
+      fullSyncToFetchPlusIngest: ratio(full.wallMs, fetchCeiling.wallMs + ingestCeiling.wallMs),
+      changedResyncToFetch: ratio(changed.wallMs, fetchCeiling.wallMs),
+      unchangedResyncToFetch: ratio(unchanged.wallMs, fetchCeiling.wallMs),
+    };
     const result = {
       benchmark: 'sync',
       scale: { users, groups, membershipsPerUser: perUser, admins: 50, apps: 50, churnPercent },
       machine: { cpus: cpus().length, node: process.version },
       emulatorStartedInMs: emu.startedInMs,
       runs,
+      ceilings: { fetch: fetchCeiling, ingest: ingestCeiling },
+      ratios,
+      targets: { fullSyncToFetchPlusIngest: 1.5, changedResyncToFetch: 1.2 },
       limits: { rssMiB: RSS_LIMIT_MIB },
     };
     const md = [
@@ -136,6 +171,14 @@ async function main(): Promise<void> {
         (r) =>
           `| ${r.label} | ${(r.wallMs / 1000).toFixed(1)} | ${r.rowsPerSecond} | ${r.stats.apiCalls} | ${r.stats.added} | ${r.stats.removed} | ${r.stats.updated} | ${r.peakRssMiB} |`,
       ),
+      `| ceiling: bare fetch (8 in flight, 100 a page) | ${(fetchCeiling.wallMs / 1000).toFixed(1)} | | ${fetchCeiling.calls} | | | | |`,
+      `| ceiling: bare COPY of ${fullRows} rows (unlogged) | ${(ingestCeiling.wallMs / 1000).toFixed(1)} | ${Math.round((fullRows / Math.max(ingestCeiling.wallMs, 1)) * 1000)} | | | | | |`,
+      ``,
+      `| ratio | measured | target |`,
+      `|---|---|---|`,
+      `| full sync / (fetch + ingest) | ${ratios.fullSyncToFetchPlusIngest} | ≤ 1.5 |`,
+      `| ${churnPercent}% re-sync / fetch | ${ratios.changedResyncToFetch} | ≤ 1.2 |`,
+      `| unchanged re-sync / fetch | ${ratios.unchangedResyncToFetch} | |`,
     ].join('\n');
     console.log(
       `\nsync benchmark: ${users} users, ${groups} groups, ${full.stats.memberships} memberships\n\n${md}\n`,

@@ -1,0 +1,129 @@
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+
+/**
+ * Fetch ceiling — bare, no jumpgate code: `node dist/bench/ceilings/fetch.js --api-url URL --api-key KEY
+ * --org-id ID [--concurrency 8] [--page-size 100]`. Pages through the endpoints a directory sync reads
+ * (v1 `/systemusers`, `/users`, `/applications` sorted by `_id`; v2 `/usergroups`, each group's
+ * `/members`, each application's `/associations?targets=user_group`) with the same page size and at most
+ * `concurrency` requests in flight, discarding the bodies (only the group and application listings are
+ * parsed, for their ids). Prints one JSON line: parameters, wall time, calls, bytes.
+ */
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const apiUrl = arg('api-url').replace(/\/$/, '');
+  const apiKey = arg('api-key');
+  const orgId = arg('org-id');
+  const concurrency = Number(arg('concurrency', '8'));
+  const limit = Number(arg('page-size', '100'));
+  const dispatcher = new Agent({ connections: concurrency, pipelining: 1 });
+  const headers = { 'x-api-key': apiKey, 'x-org-id': orgId, accept: 'application/json' };
+  let calls = 0;
+  let bytes = 0;
+
+  // At most `concurrency` requests in flight, across every listing.
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= concurrency) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+  const get = (path: string, query: Record<string, string>, parse: boolean) =>
+    slot(async () => {
+      const url = `${apiUrl}${path}?${new URLSearchParams(query).toString()}`;
+      const res = await request(url, { headers, dispatcher });
+      calls++;
+      if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${await res.body.text()}`);
+      const total = Number(res.headers['x-total-count'] ?? NaN);
+      // A v2 page without x-total-count is parsed, since only its length says whether it was the last.
+      if (parse || (!Number.isFinite(total) && !query.sort)) {
+        const text = await res.body.text();
+        bytes += Buffer.byteLength(text);
+        return { total, body: JSON.parse(text) as unknown };
+      }
+      for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+      return { total, body: null };
+    });
+
+  /** v1 listing: first page for the total, then the rest at their offsets. */
+  const v1 = async (path: string, parse: boolean): Promise<unknown[]> => {
+    const q = (skip: number) => ({ limit: String(limit), skip: String(skip), sort: '_id' });
+    const first = await get(path, q(0), true);
+    const b = first.body as { totalCount: number; results: unknown[] };
+    const rest: Promise<{ body: unknown }>[] = [];
+    for (let skip = limit; skip < b.totalCount; skip += limit) rest.push(get(path, q(skip), parse));
+    const pages = await Promise.all(rest);
+    return parse
+      ? [...b.results, ...pages.flatMap((p) => (p.body as { results: unknown[] }).results)]
+      : b.results;
+  };
+  /**
+   * v2 listing: pages until one is shorter than the limit. With `x-total-count` known from the first
+   * page, the remaining pages (floor(total / limit) of them) go out at once, unparsed.
+   */
+  const v2 = async (path: string, extra: Record<string, string>, parse: boolean): Promise<unknown[]> => {
+    const q = (skip: number) => ({ ...extra, limit: String(limit), skip: String(skip) });
+    const first = await get(path, q(0), parse);
+    const out = parse ? [...(first.body as unknown[])] : [];
+    if (Number.isFinite(first.total)) {
+      const rest: Promise<{ body: unknown }>[] = [];
+      for (let skip = limit; skip <= first.total; skip += limit) rest.push(get(path, q(skip), parse));
+      for (const p of await Promise.all(rest)) if (parse) out.push(...(p.body as unknown[]));
+      return out;
+    }
+    let page = first.body as unknown[];
+    for (let skip = limit; page.length >= limit; skip += limit) {
+      page = (await get(path, q(skip), true)).body as unknown[];
+      if (parse) out.push(...page);
+    }
+    return out;
+  };
+  const each = async <T>(items: T[], fn: (item: T) => Promise<unknown>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+        while (next < items.length) await fn(items[next++]);
+      }),
+    );
+  };
+
+  const started = performance.now();
+  await v1('/systemusers', false);
+  await v1('/users', false);
+  const groups = (await v2('/v2/usergroups', {}, true)) as { id: string }[];
+  await each(groups, (g) => v2(`/v2/usergroups/${g.id}/members`, {}, false));
+  const apps = (await v1('/applications', true)) as { _id?: string; id?: string }[];
+  await each(apps, (a) =>
+    v2(`/v2/applications/${a._id ?? a.id}/associations`, { targets: 'user_group' }, false),
+  );
+  const wallMs = Math.round(performance.now() - started);
+  await dispatcher.close();
+  process.stdout.write(
+    JSON.stringify({
+      ceiling: 'fetch',
+      parameters: { apiUrl, concurrency, pageSize: limit, auth: 'x-api-key + x-org-id', client: 'undici' },
+      groups: groups.length,
+      applications: apps.length,
+      calls,
+      bytes,
+      wallMs,
+    }) + '\n',
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
