@@ -1,0 +1,275 @@
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  dropDatabase,
+  flag,
+  freePort,
+  freshDatabase,
+  peakRssMiB,
+  randomToken,
+  ratio,
+  ROOT,
+  servicesEnv,
+  startEmulatorProcess,
+  waitForHttp,
+  writeResult,
+} from './lib';
+
+/**
+ * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10]`
+ * The reviewer API under load, through the real server (one process, APP_ROLE=all): after a sync and a
+ * campaign launched over every membership (one reviewer, so every item is theirs), autocannon drives
+ * `GET /api/v1/reviews` and then single decisions (`POST /api/v1/review-items/{id}/decision`, `keep`,
+ * cycling through the reviewer's items) at `connections` connections for `duration` seconds each.
+ * In the same run the HTTP ceiling (`bench/ceilings/http.ts`: a bare NestJS + Fastify route doing one
+ * `SELECT 1`) takes the same load; GET /reviews is reported as a share of its requests/s.
+ */
+interface Load {
+  label: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(
+  label: string,
+  opts: autocannon.Options,
+  connections: number,
+  duration: number,
+): Promise<Load> {
+  const r = await autocannon({ ...opts, connections, duration });
+  return {
+    label,
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+async function main(): Promise<void> {
+  const users = flag('users', 2000);
+  const groups = flag('groups', 200);
+  const perUser = flag('memberships-per-user', 5);
+  const connections = flag('connections', 50);
+  const duration = flag('duration', 10);
+  const { databaseUrl: base, redisUrl } = servicesEnv();
+  const databaseUrl = await freshDatabase(base, 'api');
+  const emu = await startEmulatorProcess([
+    '--port',
+    String(await freePort()),
+    '--seed',
+    '1',
+    '--users',
+    String(users),
+    '--groups',
+    String(groups),
+    '--memberships-per-user',
+    String(perUser),
+    '--admins',
+    '10',
+    '--apps',
+    '10',
+  ]);
+  const port = await freePort();
+  const token = randomToken();
+  let server: ChildProcess | null = null;
+  let ceiling: ChildProcess | null = null;
+  const db = new Client({ connectionString: databaseUrl });
+  try {
+    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'development',
+        DATABASE_URL: databaseUrl,
+        // Its own Redis database: sync, campaign and expiry use 15, 14 and 13.
+        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/12`,
+        ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        BOOTSTRAP_ADMIN_TOKEN: token,
+        PORT: String(port),
+        SYNC_INTERVAL_MINUTES: '0',
+        JUMPCLOUD_API_URL: emu.apiUrl,
+        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
+        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
+        JUMPCLOUD_MAX_CONCURRENT: '16',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const api = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${api}/health`);
+    await db.connect();
+    const call = async (method: string, path: string, body?: unknown, bearer = token) => {
+      const res = await fetch(api + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
+      for (;;) {
+        const r = await call('GET', path);
+        if (done(r)) return r;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+
+    const conn = await call('POST', '/api/v1/connections', {
+      name: 'bench',
+      orgId: emu.credentials.orgId,
+      clientId: emu.credentials.clientId,
+      clientSecret: emu.credentials.clientSecret,
+    });
+    const connectionId = conn.id as string;
+    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
+    const synced = await poll(
+      `/api/v1/syncs/${run.id as string}`,
+      (r) => r.status !== 'queued' && r.status !== 'running',
+    );
+    if (synced.status !== 'succeeded') throw new Error(`sync failed: ${String(synced.error)}`);
+    const p = await call('POST', '/api/v1/principals', { email: 'bench-reviewer@example.com' });
+    const t = await call('POST', `/api/v1/principals/${p.id as string}/tokens`, { name: 'bench' });
+    const reviewerToken = t.token as string;
+    const campaign = await call('POST', '/api/v1/campaigns', {
+      connectionId,
+      name: 'bench',
+      scope: {},
+      reviewerStrategy: 'named',
+      reviewerIds: [p.id],
+      fallbackReviewerIds: [p.id],
+      dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      defaultDecision: 'none',
+      autoRemediate: false,
+    });
+    await call('POST', `/api/v1/campaigns/${campaign.id as string}/launch`);
+    const active = await poll(`/api/v1/campaigns/${campaign.id as string}`, (r) => r.status === 'active');
+    const items = (active.progress as { total: number }).total;
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM review_items WHERE campaign_id = $1 ORDER BY id`,
+      [campaign.id],
+    );
+    const ids = rows.map((r) => r.id);
+    const headers = { authorization: `Bearer ${reviewerToken}` };
+
+    // Warm-up, then each load in turn.
+    await load('warm-up', { url: `${api}/api/v1/reviews`, headers }, 10, 2);
+    const reviews = await load(
+      'GET /api/v1/reviews',
+      { url: `${api}/api/v1/reviews`, headers },
+      connections,
+      duration,
+    );
+    let next = 0;
+    const decisions = await load(
+      'POST /api/v1/review-items/{id}/decision',
+      {
+        url: api,
+        requests: [
+          {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            setupRequest: (req) => ({
+              ...req,
+              path: `/api/v1/review-items/${ids[next++ % ids.length]}/decision`,
+              body: JSON.stringify({ decision: 'keep' }),
+            }),
+          },
+        ],
+      },
+      connections,
+      duration,
+    );
+    const serverRssMiB = peakRssMiB(server.pid!);
+
+    // The ceiling, in a process of its own, under the same load.
+    const ceilingPort = await freePort();
+    ceiling = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'dist/bench/ceilings/http.js'),
+        '--database-url',
+        databaseUrl,
+        '--port',
+        String(ceilingPort),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const ceilingInfo = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      let buf = '';
+      ceiling!.stdout?.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      });
+      ceiling!.once('exit', (code) => reject(new Error(`http ceiling exited with ${code}`)));
+    });
+    const ceilingUrl = ceilingInfo.url as string;
+    await load('warm-up', { url: ceilingUrl }, 10, 2);
+    const http = await load(
+      'ceiling: bare NestJS + Fastify, SELECT 1',
+      { url: ceilingUrl },
+      connections,
+      duration,
+    );
+
+    const ratios = {
+      reviewsToHttpCeiling: ratio(reviews.requestsPerSecond, http.requestsPerSecond),
+      decisionsToHttpCeiling: ratio(decisions.requestsPerSecond, http.requestsPerSecond),
+    };
+    const result = {
+      benchmark: 'api',
+      scale: { users, groups, membershipsPerUser: perUser, reviewItems: items, reviewers: 1 },
+      load: { tool: 'autocannon', connections, durationSeconds: duration },
+      machine: { cpus: cpus().length, node: process.version },
+      runs: [reviews, decisions, http],
+      ceilings: { http: { ...ceilingInfo, result: http } },
+      ratios,
+      targets: { reviewsToHttpCeiling: 0.5, reviewsP99Ms: 50 },
+      peakServerRssMiB: serverRssMiB,
+    };
+    const md = [
+      `| load (${connections} connections, ${duration} s) | req/s | p50 ms | p99 ms | non-2xx | errors |`,
+      `|---|---|---|---|---|---|`,
+      ...[reviews, decisions, http].map(
+        (r) =>
+          `| ${r.label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} |`,
+      ),
+      ``,
+      `| ratio | measured | target |`,
+      `|---|---|---|`,
+      `| GET /reviews / HTTP ceiling (req/s) | ${ratios.reviewsToHttpCeiling} | ≥ 0.5 (p99 < 50 ms) |`,
+      `| single decision / HTTP ceiling (req/s) | ${ratios.decisionsToHttpCeiling} | |`,
+    ].join('\n');
+    console.log(`\napi benchmark: ${items} review items, one reviewer\n\n${md}\n`);
+    console.log(`result: ${writeResult('api', result, md)}`);
+    if (reviews.non2xx + decisions.non2xx + reviews.errors + decisions.errors > 0) {
+      console.error('FAILED: some requests were refused or failed');
+      process.exitCode = 1;
+    }
+  } finally {
+    await db.end().catch(() => undefined);
+    ceiling?.kill('SIGTERM');
+    server?.kill('SIGTERM');
+    emu.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await dropDatabase(databaseUrl);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
