@@ -19,7 +19,7 @@ import {
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
 /**
- * `npm run bench:sync [-- --users 100000 --groups 10000 --memberships-per-user 10 --churn-percent 1]`
+ * `npm run bench:sync [-- --users 100000 --groups 10000 --memberships-per-user 10 --churn-percent 1 --cpu-prof DIR]`
  * Full sync of an emulated organisation through the real server (one process, APP_ROLE=all), then a
  * re-sync with a share of memberships changed, then one with nothing changed. Fails when the server's
  * peak RSS passes 512 MiB or when an unchanged re-sync writes anything.
@@ -53,7 +53,10 @@ async function main(): Promise<void> {
   const token = randomToken();
   let server: ChildProcess | null = null;
   try {
-    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    // `--cpu-prof DIR`: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+    const profIndex = process.argv.indexOf('--cpu-prof');
+    const prof = profIndex >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profIndex + 1]] : [];
+    server = spawn(process.execPath, [...prof, join(ROOT, 'dist/src/main.js')], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'development',
