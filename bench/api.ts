@@ -19,7 +19,7 @@ import {
 } from './lib';
 
 /**
- * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10]`
+ * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10 --cpu-prof DIR]`
  * The reviewer API under load, through the real server (one process, APP_ROLE=all): after a sync and a
  * campaign launched over every membership (one reviewer, so every item is theirs), autocannon drives
  * `GET /api/v1/reviews` and then single decisions (`POST /api/v1/review-items/{id}/decision`, `keep`,
@@ -85,7 +85,10 @@ async function main(): Promise<void> {
   let ceiling: ChildProcess | null = null;
   const db = new Client({ connectionString: databaseUrl });
   try {
-    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    // `--cpu-prof DIR`: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+    const profIndex = process.argv.indexOf('--cpu-prof');
+    const prof = profIndex >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profIndex + 1]] : [];
+    server = spawn(process.execPath, [...prof, join(ROOT, 'dist/src/main.js')], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'development',
