@@ -4,6 +4,9 @@ import { type Writable } from 'node:stream';
 
 export type CopyValue = string | null | string[];
 
+// About 64 KiB of rows per CopyData message (measured: one message per row spent 7 of 10.7 busy seconds).
+const CHUNK_BYTES = 64 * 1024;
+
 // COPY's text format: backslash escapes for the delimiter (tab), line breaks and backslash; \N is NULL.
 function escapeText(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
@@ -28,6 +31,8 @@ export class CopyStage {
   private readonly stream: Writable;
   private readonly done: Promise<void>;
   private failed: Error | null = null;
+  private pending: string[] = [];
+  private pendingBytes = 0;
   rows = 0;
 
   constructor(client: PoolClient, table: string, columns: string[]) {
@@ -45,12 +50,24 @@ export class CopyStage {
   async write(values: CopyValue[]): Promise<void> {
     if (this.failed) throw this.failed;
     this.rows++;
-    if (!this.stream.write(copyLine(values))) {
+    this.pending.push(copyLine(values));
+    this.pendingBytes += this.pending[this.pending.length - 1].length;
+    if (this.pendingBytes >= CHUNK_BYTES) await this.flush();
+  }
+
+  /** Rows go to Postgres in chunks: pg-copy-streams sends each write as its own CopyData message. */
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }
 
   async end(): Promise<void> {
+    await this.flush();
     this.stream.end();
     await this.done;
   }
