@@ -13,9 +13,12 @@ import {
   ratio,
   ROOT,
   servicesEnv,
-  startEmulatorProcess,
   waitForHttp,
   writeResult,
+  startOrgEmulator,
+  spawnServer,
+  cpuProfileArgs,
+  apiClient,
 } from './lib';
 
 /**
@@ -63,72 +66,34 @@ async function main(): Promise<void> {
   const duration = flag('duration', 10);
   const { databaseUrl: base, redisUrl } = servicesEnv();
   const databaseUrl = await freshDatabase(base, 'api');
-  const emu = await startEmulatorProcess([
-    '--port',
-    String(await freePort()),
-    '--seed',
-    '1',
-    '--users',
-    String(users),
-    '--groups',
-    String(groups),
-    '--memberships-per-user',
-    String(perUser),
-    '--admins',
-    '10',
-    '--apps',
-    '10',
-  ]);
+  const emu = await startOrgEmulator({
+    seed: 1,
+    users,
+    groups,
+    membershipsPerUser: perUser,
+    admins: 10,
+    apps: 10,
+  });
   const port = await freePort();
   const token = randomToken();
   let server: ChildProcess | null = null;
   let ceiling: ChildProcess | null = null;
   const db = new Client({ connectionString: databaseUrl });
   try {
-    // `--cpu-prof DIR`: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
-    const profIndex = process.argv.indexOf('--cpu-prof');
-    const prof = profIndex >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profIndex + 1]] : [];
-    server = spawn(process.execPath, [...prof, join(ROOT, 'dist/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        DATABASE_URL: databaseUrl,
-        // Its own Redis database: sync, campaign and expiry use 15, 14 and 13.
-        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/12`,
-        ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-        BOOTSTRAP_ADMIN_TOKEN: token,
-        PORT: String(port),
-        SYNC_INTERVAL_MINUTES: '0',
-        JUMPCLOUD_API_URL: emu.apiUrl,
-        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
-        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
-        JUMPCLOUD_MAX_CONCURRENT: '16',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    // Its own Redis database: sync, campaign and expiry use 15, 14 and 13.
+    server = spawnServer({
+      databaseUrl,
+      redisUrl,
+      redisDb: 12,
+      port,
+      token,
+      emu,
+      nodeArgs: cpuProfileArgs(),
     });
     const api = `http://127.0.0.1:${port}`;
     await waitForHttp(`${api}/health`);
     await db.connect();
-    const call = async (method: string, path: string, body?: unknown, bearer = token) => {
-      const res = await fetch(api + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
-    const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
-      for (;;) {
-        const r = await call('GET', path);
-        if (done(r)) return r;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    };
+    const { call, poll } = apiClient(port, token);
 
     const conn = await call('POST', '/api/v1/connections', {
       name: 'bench',

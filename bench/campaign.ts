@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import {
   dropDatabase,
@@ -9,11 +8,12 @@ import {
   freshDatabase,
   peakRssMiB,
   randomToken,
-  ROOT,
   servicesEnv,
-  startEmulatorProcess,
   waitForHttp,
   writeResult,
+  startOrgEmulator,
+  spawnServer,
+  apiClient,
 } from './lib';
 
 /**
@@ -34,67 +34,23 @@ async function main(): Promise<void> {
   const reviewerCount = flag('reviewers', 20);
   const { databaseUrl: base, redisUrl } = servicesEnv();
   const databaseUrl = await freshDatabase(base, 'campaign');
-  const emu = await startEmulatorProcess([
-    '--port',
-    String(await freePort()),
-    '--seed',
-    '1',
-    '--users',
-    String(users),
-    '--groups',
-    String(groups),
-    '--memberships-per-user',
-    String(perUser),
-    '--admins',
-    '50',
-    '--apps',
-    '50',
-  ]);
+  const emu = await startOrgEmulator({
+    seed: 1,
+    users,
+    groups,
+    membershipsPerUser: perUser,
+    admins: 50,
+    apps: 50,
+  });
   const port = await freePort();
   const token = randomToken();
   let server: ChildProcess | null = null;
   const db = new Client({ connectionString: databaseUrl });
   try {
-    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/14`,
-        ENCRYPTION_KEY: Buffer.alloc(32, 6).toString('base64'),
-        BOOTSTRAP_ADMIN_TOKEN: token,
-        PORT: String(port),
-        SYNC_INTERVAL_MINUTES: '0',
-        JUMPCLOUD_API_URL: emu.apiUrl,
-        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
-        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
-        JUMPCLOUD_MAX_CONCURRENT: '16',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const api = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${api}/health`);
+    server = spawnServer({ databaseUrl, redisUrl, redisDb: 14, port, token, emu });
+    await waitForHttp(`http://127.0.0.1:${port}/health`);
     await db.connect();
-    const call = async (method: string, path: string, body?: unknown, bearer = token) => {
-      const res = await fetch(api + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
-    const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
-      for (;;) {
-        const r = await call('GET', path);
-        if (done(r)) return r;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    };
+    const { call, poll } = apiClient(port, token);
 
     const conn = await call('POST', '/api/v1/connections', {
       name: 'bench',

@@ -155,3 +155,107 @@ export function runCeiling<T = Record<string, unknown>>(name: string, args: stri
 }
 
 export const ratio = (a: number, b: number): number => Number((a / Math.max(b, 1)).toFixed(2));
+
+/** The compiled emulator with an organisation of these sizes, on a free port. */
+export async function startOrgEmulator(org: {
+  seed: number;
+  users: number;
+  groups: number;
+  membershipsPerUser: number;
+  admins: number;
+  apps: number;
+}): Promise<EmulatorProcess> {
+  return startEmulatorProcess([
+    '--port',
+    String(await freePort()),
+    '--seed',
+    String(org.seed),
+    '--users',
+    String(org.users),
+    '--groups',
+    String(org.groups),
+    '--memberships-per-user',
+    String(org.membershipsPerUser),
+    '--admins',
+    String(org.admins),
+    '--apps',
+    String(org.apps),
+  ]);
+}
+
+/**
+ * The compiled jumpgate server (APP_ROLE=all) against an emulator, in a process of its own. Each
+ * benchmark gives its own Redis database so that queues are never shared between benchmarks.
+ */
+export function spawnServer(o: {
+  databaseUrl: string;
+  redisUrl: string;
+  redisDb: number;
+  port: number;
+  token: string;
+  emu: EmulatorProcess;
+  /** The emulator is local: by default the per-connection limits are not what is measured. */
+  clientLimitOff?: boolean;
+  nodeArgs?: string[];
+}): ChildProcess {
+  return spawn(process.execPath, [...(o.nodeArgs ?? []), join(ROOT, 'dist/src/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: `${o.redisUrl.replace(/\/\d+$/, '')}/${o.redisDb}`,
+      ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+      BOOTSTRAP_ADMIN_TOKEN: o.token,
+      PORT: String(o.port),
+      SYNC_INTERVAL_MINUTES: '0',
+      JUMPCLOUD_API_URL: o.emu.apiUrl,
+      JUMPCLOUD_OAUTH_TOKEN_URL: o.emu.tokenUrl,
+      ...((o.clientLimitOff ?? true)
+        ? { JUMPCLOUD_REQUESTS_PER_SECOND: '10000', JUMPCLOUD_MAX_CONCURRENT: '16' }
+        : {}),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/** `--cpu-prof DIR`: node arguments that make the server write a V8 CPU profile there when it exits. */
+export function cpuProfileArgs(): string[] {
+  const i = process.argv.indexOf('--cpu-prof');
+  return i >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[i + 1]] : [];
+}
+
+export type ApiCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  bearer?: string,
+) => Promise<Record<string, unknown>>;
+
+/** A JSON client for the server's API (throws on any non-2xx), and a poller on top of it. */
+export function apiClient(
+  port: number,
+  token: string,
+): {
+  call: ApiCall;
+  poll: (path: string, done: (r: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>;
+} {
+  const api = `http://127.0.0.1:${port}`;
+  const call: ApiCall = async (method, path, body, bearer = token) => {
+    const res = await fetch(api + path, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
+    for (;;) {
+      const r = await call('GET', path);
+      if (done(r)) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  return { call, poll };
+}

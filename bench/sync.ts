@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import {
   dropDatabase,
   flag,
@@ -9,12 +8,14 @@ import {
   peakRssMiB,
   randomToken,
   ratio,
-  ROOT,
   runCeiling,
   servicesEnv,
-  startEmulatorProcess,
   waitForHttp,
   writeResult,
+  startOrgEmulator,
+  spawnServer,
+  cpuProfileArgs,
+  apiClient,
 } from './lib';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
@@ -33,62 +34,29 @@ async function main(): Promise<void> {
   const churnPercent = flag('churn-percent', 1);
   const { databaseUrl: base, redisUrl } = servicesEnv();
   const databaseUrl = await freshDatabase(base, 'sync');
-  const emu = await startEmulatorProcess([
-    '--port',
-    String(await freePort()),
-    '--seed',
-    '1',
-    '--users',
-    String(users),
-    '--groups',
-    String(groups),
-    '--memberships-per-user',
-    String(perUser),
-    '--admins',
-    '50',
-    '--apps',
-    '50',
-  ]);
+  const emu = await startOrgEmulator({
+    seed: 1,
+    users,
+    groups,
+    membershipsPerUser: perUser,
+    admins: 50,
+    apps: 50,
+  });
   const port = await freePort();
   const token = randomToken();
   let server: ChildProcess | null = null;
   try {
-    // `--cpu-prof DIR`: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
-    const profIndex = process.argv.indexOf('--cpu-prof');
-    const prof = profIndex >= 0 ? ['--cpu-prof', '--cpu-prof-dir', process.argv[profIndex + 1]] : [];
-    server = spawn(process.execPath, [...prof, join(ROOT, 'dist/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/15`,
-        ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
-        BOOTSTRAP_ADMIN_TOKEN: token,
-        PORT: String(port),
-        SYNC_INTERVAL_MINUTES: '0',
-        JUMPCLOUD_API_URL: emu.apiUrl,
-        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
-        // The emulator is local: let the per-connection limits not be what is measured.
-        JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
-        JUMPCLOUD_MAX_CONCURRENT: '16',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    server = spawnServer({
+      databaseUrl,
+      redisUrl,
+      redisDb: 15,
+      port,
+      token,
+      emu,
+      nodeArgs: cpuProfileArgs(),
     });
-    const api = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${api}/health`);
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(api + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as Record<string, unknown>;
-    };
+    await waitForHttp(`http://127.0.0.1:${port}/health`);
+    const { call } = apiClient(port, token);
     const conn = await call('POST', '/api/v1/connections', {
       name: 'bench',
       orgId: emu.credentials.orgId,
