@@ -1,4 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
+import { Client } from 'pg';
 import { cpus } from 'node:os';
 import {
   dropDatabase,
@@ -72,12 +73,23 @@ async function main(): Promise<void> {
           const wallMs = Date.now() - started;
           if (r.status === 'failed') throw new Error(`${label} failed: ${String(r.error)}`);
           const stats = r.stats as SyncStats;
+          // Phase timings the server keeps with the run (not part of the API's run shape).
+          const db = new Client({ connectionString: databaseUrl });
+          await db.connect();
+          const [{ timings }] = (
+            await db.query<{ timings: Record<string, number> }>(
+              `SELECT stats->'timingsMs' AS timings FROM directory_sync_runs WHERE id = $1`,
+              [run.id],
+            )
+          ).rows;
+          await db.end();
           const rows = stats.users + stats.admins + stats.groups + stats.memberships + stats.applications;
           return {
             label,
             wallMs,
             rowsPerSecond: Math.round((rows / wallMs) * 1000),
             stats,
+            timingsMs: timings,
             peakRssMiB: peakRssMiB(server!.pid!),
           };
         }
@@ -150,6 +162,12 @@ async function main(): Promise<void> {
       `| full sync / (fetch + ingest) | ${ratios.fullSyncToFetchPlusIngest} | ≤ 1.5 |`,
       `| ${churnPercent}% re-sync / fetch | ${ratios.changedResyncToFetch} | ≤ 1.2 |`,
       `| unchanged re-sync / fetch | ${ratios.unchangedResyncToFetch} | |`,
+      ``,
+      `| phase (ms) | ${runs.map((r) => r.label).join(' | ')} |`,
+      `|---|${runs.map(() => '---').join('|')}|`,
+      ...[...new Set(runs.flatMap((r) => Object.keys(r.timingsMs ?? {})))].map(
+        (phase) => `| ${phase} | ${runs.map((r) => r.timingsMs?.[phase] ?? '').join(' | ')} |`,
+      ),
     ].join('\n');
     console.log(
       `\nsync benchmark: ${users} users, ${groups} groups, ${full.stats.memberships} memberships\n\n${md}\n`,

@@ -294,7 +294,11 @@ export class DirectorySyncService implements OnModuleInit {
            WHERE id = $1`,
           [
             runId,
-            JSON.stringify({ ...stats, unresolvedMembers: outcome.unresolvedMembers }),
+            JSON.stringify({
+              ...stats,
+              unresolvedMembers: outcome.unresolvedMembers,
+              timingsMs: engine.timings,
+            }),
             JSON.stringify(outcome.held),
           ],
         );
@@ -305,7 +309,12 @@ export class DirectorySyncService implements OnModuleInit {
           targetId: connectionId,
           data: { runId, trigger: run.trigger, requestedBy: run.requested_by, stats, held: outcome.held },
         });
+        const finishing = Date.now();
         await qr.commitTransaction();
+        this.logger.log(
+          { runId, timingsMs: { ...engine.timings, commit: Date.now() - finishing } },
+          'sync run committed',
+        );
       } catch (err) {
         await qr.rollbackTransaction();
         throw err;

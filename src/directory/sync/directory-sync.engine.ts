@@ -126,11 +126,23 @@ export class DirectorySyncEngine {
     this.pg = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection;
   }
 
+  /** Milliseconds spent per phase of this run, kept with the run's stats for operators and benchmarks. */
+  readonly timings: Record<string, number> = {};
+  private mark = Date.now();
+
   private q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
     return this.qr.query(sql, params) as Promise<T>;
   }
 
+  /** Attributes the time since the previous lap to `phase`. */
+  private lap(phase: string): void {
+    const now = Date.now();
+    this.timings[phase] = (this.timings[phase] ?? 0) + (now - this.mark);
+    this.mark = now;
+  }
+
   async stage(): Promise<void> {
+    this.mark = Date.now();
     await this.q(
       `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_members, stage_pairs,
          stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`,
@@ -157,6 +169,7 @@ export class DirectorySyncEngine {
         accounts.write(adminRow(a)),
       );
       await accounts.end();
+      this.lap('stage.accounts');
     } catch (err) {
       accounts.destroy(err as Error);
       throw err;
@@ -175,6 +188,7 @@ export class DirectorySyncEngine {
         return groups.write([g.id, g.name, g.description, g.membershipMethod]);
       });
       await groups.end();
+      this.lap('stage.groups');
     } catch (err) {
       groups.destroy(err as Error);
       throw err;
@@ -188,6 +202,7 @@ export class DirectorySyncEngine {
         ),
       );
       await members.end();
+      this.lap('stage.memberships');
     } catch (err) {
       members.destroy(err as Error);
       throw err;
@@ -214,11 +229,13 @@ export class DirectorySyncEngine {
         ),
       );
       await bindings.end();
+      this.lap('stage.applications');
     } catch (err) {
       bindings.destroy(err as Error);
       throw err;
     }
     await this.q(`ANALYZE stage_accounts, stage_groups, stage_members, stage_apps, stage_bindings`);
+    this.lap('stage.analyze');
   }
 
   private async forEachConcurrently<T>(
@@ -245,6 +262,7 @@ export class DirectorySyncEngine {
 
   /** Writes only what changed; runs inside the caller's transaction on the same session. */
   async merge(): Promise<Omit<SyncOutcome, 'stats'> & { stats: Omit<SyncStats, 'apiCalls'> }> {
+    this.mark = Date.now();
     const c = this.opts.connectionId;
     const run = this.opts.runId;
     let added = 0;
@@ -287,6 +305,7 @@ export class DirectorySyncEngine {
       held.accounts = accountRemoval.held;
     }
 
+    this.lap('merge.accounts');
     const groups = await this.mergeEntities({
       table: 'directory_groups',
       stage: 'stage_groups',
@@ -297,6 +316,7 @@ export class DirectorySyncEngine {
     updated += groups.updated;
     removed += await this.sweep('directory_groups', groups.goneSql);
 
+    this.lap('merge.groups');
     // ---- memberships (direct), resolved to jumpgate ids
     await this.q(
       `CREATE TEMP TABLE stage_pairs AS
@@ -313,6 +333,7 @@ export class DirectorySyncEngine {
       `SELECT (SELECT count(*) FROM (SELECT DISTINCT group_external_id, user_external_id FROM stage_members) x)::int AS staged,
               (SELECT count(*) FROM stage_pairs)::int AS resolved`,
     );
+    this.lap('merge.memberships.resolve');
     const readded = await this.q<unknown[]>(
       `WITH r AS (
          UPDATE directory_memberships m SET removed_at = NULL, since = now()
@@ -332,6 +353,7 @@ export class DirectorySyncEngine {
        SELECT $1, $2, group_id, account_id, 'added' FROM i RETURNING 1`,
       [c, run],
     );
+    this.lap('merge.memberships.add');
     const membershipsAdded = readded.length + inserted.length;
     added += membershipsAdded;
     const goneMembers = `FROM directory_memberships m WHERE m.connection_id = $1 AND m.removed_at IS NULL
@@ -360,6 +382,7 @@ export class DirectorySyncEngine {
       held.memberships = memberRemoval.held;
     }
 
+    this.lap('merge.memberships.remove');
     // ---- applications and the groups bound to them
     const apps = await this.mergeEntities({
       table: 'directory_applications',
@@ -396,10 +419,12 @@ export class DirectorySyncEngine {
       ),
     );
 
+    this.lap('merge.applications');
     if (added + removed + updated > 10_000) {
       // Fresh statistics for the queries that follow on tables that just changed a lot.
       await this.q(`ANALYZE directory_accounts, directory_groups, directory_memberships`);
     }
+    this.lap('merge.analyze');
     const [counts] = await this.q<
       Record<'users' | 'admins' | 'groups' | 'memberships' | 'applications', number>[]
     >(
@@ -415,6 +440,7 @@ export class DirectorySyncEngine {
       `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_members, stage_pairs,
          stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`,
     );
+    this.lap('merge.count');
     return {
       stats: { ...counts, added, removed, updated },
       held,
