@@ -149,6 +149,38 @@ describe('directory sync against the emulator', () => {
     expect(account.rows[0].removed_at).not.toBeNull();
   });
 
+  it('revives a membership that comes back after a removal, with one row and its whole history', async () => {
+    const s = emu.emulator.store;
+    const group = s.groups.find((g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 1)!;
+    const member = s.users[group.members[1]];
+    emu.emulator.externalRemoveMember(group.id, member.id);
+    const removedRun = await syncNow(t, connectionId);
+    expect(removedRun.stats).toMatchObject({ added: 0, removed: 1 });
+    emu.emulator.externalAddMember(group.id, member.id);
+    const revivedRun = await syncNow(t, connectionId);
+    expect(revivedRun.stats).toMatchObject({ added: 1, removed: 0, updated: 0 });
+    expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
+
+    const rows = await db.query<{ removed_at: Date | null }>(
+      `SELECT m.removed_at FROM directory_memberships m
+       JOIN directory_groups g ON g.id = m.group_id JOIN directory_accounts a ON a.id = m.account_id
+       WHERE g.external_id = $1 AND a.external_id = $2`,
+      [group.id, member.id],
+    );
+    expect(rows.rows).toEqual([{ removed_at: null }]);
+    const history = await db.query<{ change: string; run_id: string }>(
+      `SELECT h.change, h.run_id FROM directory_membership_history h
+       JOIN directory_groups g ON g.id = h.group_id JOIN directory_accounts a ON a.id = h.account_id
+       WHERE g.external_id = $1 AND a.external_id = $2 ORDER BY h.id`,
+      [group.id, member.id],
+    );
+    // The baseline (first) sync wrote no history row for the pair; the changes since did.
+    expect(history.rows).toEqual([
+      { change: 'removed', run_id: removedRun.id },
+      { change: 'added', run_id: revivedRun.id },
+    ]);
+  });
+
   it('converges to the exact state through 429 storms and 500s', async () => {
     emu.emulator.churn(10, 3);
     emu.emulator.addFault({ kind: 'rate_limit', fraction: 0.15, retryAfterSeconds: 0 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type PoolClient } from 'pg';
 import { type QueryRunner } from 'typeorm';
 import {
@@ -56,6 +57,7 @@ export interface EngineOptions {
 }
 
 const ACCOUNT_COLS = [
+  'id',
   'kind',
   'external_id',
   'email',
@@ -68,16 +70,17 @@ const ACCOUNT_COLS = [
   'admin_roles',
 ];
 
-function userRow(u: JumpCloudSystemUser): (string | null | string[])[] {
+function userRow(id: string, u: JumpCloudSystemUser): (string | null | string[])[] {
   const name = u.displayname?.trim() || [u.firstname, u.lastname].filter(Boolean).join(' ').trim() || null;
-  return ['user', u.id, u.email, u.username, name, u.state, u.managerId, u.department, u.jobTitle, []];
+  return [id, 'user', u.id, u.email, u.username, name, u.state, u.managerId, u.department, u.jobTitle, []];
 }
 
-function adminRow(a: JumpCloudAdministrator): (string | null | string[])[] {
+function adminRow(id: string, a: JumpCloudAdministrator): (string | null | string[])[] {
   const name = [a.firstname, a.lastname].filter(Boolean).join(' ').trim() || null;
   const roles = a.roleNames.length > 0 ? a.roleNames : a.roleName ? [a.roleName] : [];
   // Administrators have no profile attributes (seed 004 FAQ): no manager, department or title.
   return [
+    id,
     'admin',
     a.id,
     a.email,
@@ -128,10 +131,28 @@ export class DirectorySyncEngine {
 
   /** Milliseconds spent per phase of this run, kept with the run's stats for operators and benchmarks. */
   readonly timings: Record<string, number> = {};
+  /** Member entries naming a user the user listing did not return. */
+  private unresolvedMembers = 0;
   private mark = Date.now();
 
   private q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
     return this.qr.query(sql, params) as Promise<T>;
+  }
+
+  /** Rows a statement wrote, without shipping them back (RETURNING a million rows costs seconds). */
+  private async count(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.pg.query(sql, params)).rowCount ?? 0;
+  }
+
+  /** jumpgate ids of this connection's accounts and groups by `kind:externalId` / `group:externalId`. */
+  private async knownIds(): Promise<Map<string, string>> {
+    const rows = await this.q<{ k: string; id: string }[]>(
+      `SELECT kind || ':' || external_id AS k, id::text AS id FROM directory_accounts WHERE connection_id = $1
+       UNION ALL
+       SELECT 'group:' || external_id, id::text FROM directory_groups WHERE connection_id = $1`,
+      [this.opts.connectionId],
+    );
+    return new Map(rows.map((r) => [r.k, r.id]));
   }
 
   /** Attributes the time since the previous lap to `phase`. */
@@ -144,29 +165,42 @@ export class DirectorySyncEngine {
   async stage(): Promise<void> {
     this.mark = Date.now();
     await this.q(
-      `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_members, stage_pairs,
+      `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_pairs, pair_changes,
          stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`,
     );
     await this.q(`CREATE TEMP TABLE stage_accounts (
-      kind text, external_id text, email text, username text, display_name text, state text,
+      id uuid, kind text, external_id text, email text, username text, display_name text, state text,
       manager_external_id text, department text, job_title text, admin_roles text[])`);
     await this.q(
-      `CREATE TEMP TABLE stage_groups (external_id text, name text, description text, membership_method text)`,
+      `CREATE TEMP TABLE stage_groups (id uuid, external_id text, name text, description text, membership_method text)`,
     );
-    await this.q(`CREATE TEMP TABLE stage_members (group_external_id text, user_external_id text)`);
+    await this.q(`CREATE TEMP TABLE stage_pairs (group_id uuid, account_id uuid)`);
     await this.q(`CREATE TEMP TABLE stage_apps (external_id text, name text)`);
     await this.q(`CREATE TEMP TABLE stage_bindings (app_external_id text, group_external_id text)`);
 
     // A credential that no longer reaches this organisation must not sync anything.
     await this.client.getOrganization();
 
+    // Accounts and groups get their jumpgate ids here (known rows keep theirs, new ones get a fresh
+    // uuid), so memberships are staged already resolved instead of joined on external ids later.
+    const known = await this.knownIds();
+    const users = new Map<string, string>();
+    const idFor = (listed: Map<string, string>, key: string): string => {
+      let id = listed.get(key);
+      if (id === undefined) {
+        id = known.get(key) ?? randomUUID();
+        listed.set(key, id);
+      }
+      return id;
+    };
+    const admins = new Map<string, string>();
     const accounts = new CopyStage(this.pg, 'stage_accounts', ACCOUNT_COLS);
     try {
       await drain('system users', this.client.listSystemUsers({ readAhead: 4 }), (u) =>
-        accounts.write(userRow(u)),
+        accounts.write(userRow(idFor(users, `user:${u.id}`), u)),
       );
       await drain('administrators', this.client.listAdministrators({ readAhead: 4 }), (a) =>
-        accounts.write(adminRow(a)),
+        accounts.write(adminRow(idFor(admins, `admin:${a.id}`), a)),
       );
       await accounts.end();
       this.lap('stage.accounts');
@@ -175,36 +209,51 @@ export class DirectorySyncEngine {
       throw err;
     }
 
-    const groupIds: string[] = [];
+    const groupIds = new Map<string, string>();
     const groups = new CopyStage(this.pg, 'stage_groups', [
+      'id',
       'external_id',
       'name',
       'description',
       'membership_method',
     ]);
     try {
-      await drain('user groups', this.client.listUserGroups({ readAhead: 4 }), (g) => {
-        groupIds.push(g.id);
-        return groups.write([g.id, g.name, g.description, g.membershipMethod]);
-      });
+      await drain('user groups', this.client.listUserGroups({ readAhead: 4 }), (g) =>
+        groups.write([idFor(groupIds, `group:${g.id}`), g.id, g.name, g.description, g.membershipMethod]),
+      );
       await groups.end();
       this.lap('stage.groups');
     } catch (err) {
       groups.destroy(err as Error);
       throw err;
     }
+    known.clear();
 
-    const members = new CopyStage(this.pg, 'stage_members', ['group_external_id', 'user_external_id']);
+    const pairs = new CopyStage(this.pg, 'stage_pairs', ['group_id', 'account_id']);
     try {
-      await this.forEachConcurrently(groupIds, this.opts.groupConcurrency ?? 8, (groupId) =>
-        drain(`members of group ${groupId}`, this.client.listGroupMembers(groupId), (m) =>
-          m.type === 'user' ? members.write([groupId, m.id]) : Promise.resolve(),
-        ),
-      );
-      await members.end();
+      await this.forEachConcurrently([...groupIds], this.opts.groupConcurrency ?? 8, ([key, groupId]) => {
+        const externalGroupId = key.slice('group:'.length);
+        // A pair is unique within its group's listing (a repeated entry, e.g. from a shifted page, is skipped).
+        const seen = new Set<string>();
+        return drain(
+          `members of group ${externalGroupId}`,
+          this.client.listGroupMembers(externalGroupId),
+          (m) => {
+            if (m.type !== 'user' || seen.has(m.id)) return Promise.resolve();
+            seen.add(m.id);
+            const accountId = users.get(`user:${m.id}`);
+            if (accountId === undefined) {
+              this.unresolvedMembers++;
+              return Promise.resolve();
+            }
+            return pairs.write([groupId, accountId]);
+          },
+        );
+      });
+      await pairs.end();
       this.lap('stage.memberships');
     } catch (err) {
-      members.destroy(err as Error);
+      pairs.destroy(err as Error);
       throw err;
     }
 
@@ -234,7 +283,7 @@ export class DirectorySyncEngine {
       bindings.destroy(err as Error);
       throw err;
     }
-    await this.q(`ANALYZE stage_accounts, stage_groups, stage_members, stage_apps, stage_bindings`);
+    await this.q(`ANALYZE stage_accounts, stage_groups, stage_pairs, stage_apps, stage_bindings`);
     this.lap('stage.analyze');
   }
 
@@ -280,6 +329,7 @@ export class DirectorySyncEngine {
     const accounts = await this.mergeEntities({
       table: 'directory_accounts',
       stage: 'stage_accounts',
+      withId: true,
       keys: ['kind', 'external_id'],
       values: [
         'email',
@@ -296,11 +346,12 @@ export class DirectorySyncEngine {
     updated += accounts.updated;
     const accountRemoval = await this.decideRemoval(
       'accounts',
-      `SELECT a.id ${accounts.goneSql}`,
+      `SELECT a.id FROM directory_accounts a ${accounts.goneWhere}`,
+      [c],
       before.accounts,
     );
     if (accountRemoval.apply) {
-      removed += await this.sweep('directory_accounts', accounts.goneSql);
+      removed += await this.sweep('directory_accounts', accounts.goneWhere);
     } else if (accountRemoval.held) {
       held.accounts = accountRemoval.held;
     }
@@ -309,80 +360,88 @@ export class DirectorySyncEngine {
     const groups = await this.mergeEntities({
       table: 'directory_groups',
       stage: 'stage_groups',
+      withId: true,
       keys: ['external_id'],
       values: ['name', 'description', 'membership_method'],
     });
     added += groups.added;
     updated += groups.updated;
-    removed += await this.sweep('directory_groups', groups.goneSql);
+    removed += await this.sweep('directory_groups', groups.goneWhere);
 
+    // ---- memberships (direct), staged already resolved to jumpgate ids
     this.lap('merge.groups');
-    // ---- memberships (direct), resolved to jumpgate ids
-    await this.q(
-      `CREATE TEMP TABLE stage_pairs AS
-       SELECT DISTINCT g.id AS group_id, a.id AS account_id
-       FROM stage_members sm
-       JOIN directory_groups g ON g.connection_id = $1 AND g.external_id = sm.group_external_id AND g.removed_at IS NULL
-       JOIN directory_accounts a ON a.connection_id = $1 AND a.kind = 'user' AND a.external_id = sm.user_external_id
-            AND a.removed_at IS NULL`,
+    // The diff below hashes a million pairs on each side: enough memory to do it without spilling.
+    await this.q(`SET LOCAL work_mem = '64MB'`);
+    const [{ baseline }] = await this.q<{ baseline: boolean }[]>(
+      `SELECT NOT EXISTS (SELECT 1 FROM directory_memberships WHERE connection_id = $1) AS baseline`,
       [c],
     );
-    await this.q(`ALTER TABLE stage_pairs ADD PRIMARY KEY (group_id, account_id)`);
-    await this.q(`ANALYZE stage_pairs`);
-    const [{ staged, resolved }] = await this.q<{ staged: number; resolved: number }[]>(
-      `SELECT (SELECT count(*) FROM (SELECT DISTINCT group_external_id, user_external_id FROM stage_members) x)::int AS staged,
-              (SELECT count(*) FROM stage_pairs)::int AS resolved`,
-    );
-    this.lap('merge.memberships.resolve');
-    const readded = await this.q<unknown[]>(
-      `WITH r AS (
-         UPDATE directory_memberships m SET removed_at = NULL, since = now()
-         FROM stage_pairs p WHERE m.group_id = p.group_id AND m.account_id = p.account_id AND m.removed_at IS NOT NULL
-         RETURNING m.group_id, m.account_id)
-       INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
-       SELECT $1, $2, group_id, account_id, 'added' FROM r RETURNING 1`,
-      [c, run],
-    );
-    const inserted = await this.q<unknown[]>(
-      `WITH i AS (
-         INSERT INTO directory_memberships (group_id, account_id, connection_id)
-         SELECT p.group_id, p.account_id, $1 FROM stage_pairs p
-         WHERE NOT EXISTS (SELECT 1 FROM directory_memberships m WHERE m.group_id = p.group_id AND m.account_id = p.account_id)
-         RETURNING group_id, account_id)
-       INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
-       SELECT $1, $2, group_id, account_id, 'added' FROM i RETURNING 1`,
-      [c, run],
-    );
-    this.lap('merge.memberships.add');
-    const membershipsAdded = readded.length + inserted.length;
-    added += membershipsAdded;
-    const goneMembers = `FROM directory_memberships m WHERE m.connection_id = $1 AND m.removed_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM stage_pairs p WHERE p.group_id = m.group_id AND p.account_id = m.account_id)`;
-    const memberRemoval = await this.decideRemoval(
-      'memberships',
-      `SELECT m.group_id::text || ':' || m.account_id::text AS id ${goneMembers}`,
-      before.memberships,
-    );
+    let membershipsAdded: number;
     let membershipsRemoved = 0;
-    if (memberRemoval.apply) {
-      membershipsRemoved = (
-        await this.q<unknown[]>(
+    if (baseline) {
+      // The connection's first memberships, its baseline: all of them are new, inserted in key order
+      // (which keeps the primary key's pages hot). No history row each: nothing changed, jumpgate
+      // started looking, and `since` says when. History records every change after the baseline.
+      membershipsAdded = await this.count(
+        `INSERT INTO directory_memberships (group_id, account_id, connection_id)
+         SELECT group_id, account_id, $1 FROM stage_pairs ORDER BY group_id, account_id`,
+        [c],
+      );
+      this.lap('merge.memberships.add');
+    } else {
+      // One pass over both sides finds every pair to add, revive or remove.
+      await this.q(
+        `CREATE TEMP TABLE pair_changes AS
+         SELECT coalesce(p.group_id, m.group_id) AS group_id, coalesce(p.account_id, m.account_id) AS account_id,
+                CASE WHEN m.group_id IS NULL THEN 'add' WHEN p.group_id IS NULL THEN 'remove' ELSE 'revive' END AS change
+         FROM stage_pairs p
+         FULL JOIN (SELECT group_id, account_id, removed_at FROM directory_memberships WHERE connection_id = $1) m
+           ON m.group_id = p.group_id AND m.account_id = p.account_id
+         WHERE m.group_id IS NULL OR (p.group_id IS NULL AND m.removed_at IS NULL)
+            OR (p.group_id IS NOT NULL AND m.removed_at IS NOT NULL)`,
+        [c],
+      );
+      this.lap('merge.memberships.diff');
+      const revived = await this.count(
+        `UPDATE directory_memberships m SET removed_at = NULL, since = now() FROM pair_changes x
+         WHERE x.change = 'revive' AND m.group_id = x.group_id AND m.account_id = x.account_id AND m.removed_at IS NOT NULL`,
+      );
+      const inserted = await this.count(
+        `INSERT INTO directory_memberships (group_id, account_id, connection_id)
+         SELECT group_id, account_id, $1 FROM pair_changes WHERE change = 'add' ORDER BY group_id, account_id`,
+        [c],
+      );
+      await this.count(
+        `INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
+         SELECT $1, $2, group_id, account_id, 'added' FROM pair_changes WHERE change IN ('add', 'revive')`,
+        [c, run],
+      );
+      membershipsAdded = revived + inserted;
+      this.lap('merge.memberships.add');
+      const memberRemoval = await this.decideRemoval(
+        'memberships',
+        `SELECT x.group_id::text || ':' || x.account_id::text AS id FROM pair_changes x WHERE x.change = 'remove'`,
+        [],
+        before.memberships,
+      );
+      if (memberRemoval.apply) {
+        membershipsRemoved = await this.count(
           `WITH d AS (
-             UPDATE directory_memberships m SET removed_at = now()
-             WHERE m.connection_id = $1 AND m.removed_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM stage_pairs p WHERE p.group_id = m.group_id AND p.account_id = m.account_id)
+             UPDATE directory_memberships m SET removed_at = now() FROM pair_changes x
+             WHERE x.change = 'remove' AND m.group_id = x.group_id AND m.account_id = x.account_id AND m.removed_at IS NULL
              RETURNING m.group_id, m.account_id)
            INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
-           SELECT $1, $2, group_id, account_id, 'removed' FROM d RETURNING 1`,
+           SELECT $1, $2, group_id, account_id, 'removed' FROM d`,
           [c, run],
-        )
-      ).length;
-      removed += membershipsRemoved;
-    } else if (memberRemoval.held) {
-      held.memberships = memberRemoval.held;
+        );
+      } else if (memberRemoval.held) {
+        held.memberships = memberRemoval.held;
+      }
+      this.lap('merge.memberships.remove');
     }
+    added += membershipsAdded;
+    removed += membershipsRemoved;
 
-    this.lap('merge.memberships.remove');
     // ---- applications and the groups bound to them
     const apps = await this.mergeEntities({
       table: 'directory_applications',
@@ -392,7 +451,7 @@ export class DirectorySyncEngine {
     });
     added += apps.added;
     updated += apps.updated;
-    removed += await this.sweep('directory_applications', apps.goneSql);
+    removed += await this.sweep('directory_applications', apps.goneWhere);
     await this.q(
       `CREATE TEMP TABLE stage_binding_pairs AS
        SELECT DISTINCT d.id AS application_id, g.id AS group_id
@@ -437,7 +496,7 @@ export class DirectorySyncEngine {
       [c],
     );
     await this.q(
-      `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_members, stage_pairs,
+      `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_pairs, pair_changes,
          stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`,
     );
     this.lap('merge.count');
@@ -446,26 +505,30 @@ export class DirectorySyncEngine {
       held,
       membershipsAdded,
       membershipsRemoved,
-      unresolvedMembers: staged - resolved,
+      unresolvedMembers: this.unresolvedMembers,
     };
   }
 
   /**
    * The set-wise merge of one staged listing into its table: rows that came back are revived,
    * changed rows updated, new rows inserted, each statement touching only rows that differ.
-   * Returns counts and the SQL (a FROM clause over alias `a`) of live rows the listing lacked.
+   * Returns counts and the WHERE clause (over alias `a`) of live rows the listing lacked.
    */
   private async mergeEntities(spec: {
     table: string;
     stage: string;
     keys: string[];
     values: string[];
-  }): Promise<{ added: number; updated: number; goneSql: string }> {
+    /** The stage carries the row's id (assigned while staging) rather than leaving it to the default. */
+    withId?: boolean;
+  }): Promise<{ added: number; updated: number; goneWhere: string }> {
     const c = this.opts.connectionId;
     const u = `${spec.stage}_u`;
     await this.q(
       `CREATE TEMP TABLE ${u} AS SELECT DISTINCT ON (${spec.keys.join(', ')}) * FROM ${spec.stage}`,
     );
+    // Without statistics the planner takes the new table for empty and loops over it per row.
+    await this.q(`ANALYZE ${u}`);
     const match = spec.keys.map((k) => `a.${k} = s.${k}`).join(' AND ');
     const set = spec.values.map((v) => `${v} = s.${v}`).join(', ');
     const revived = affected(
@@ -483,29 +546,27 @@ export class DirectorySyncEngine {
         [c],
       ),
     );
-    const cols = [...spec.keys, ...spec.values];
-    const inserted = (
-      await this.q<unknown[]>(
-        `INSERT INTO ${spec.table} (connection_id, ${cols.join(', ')})
-         SELECT $1, ${cols.map((k) => `s.${k}`).join(', ')} FROM ${u} s
-         WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} a WHERE a.connection_id = $1 AND ${match})
-         RETURNING 1`,
-        [c],
-      )
-    ).length;
-    const goneSql = `FROM ${spec.table} a WHERE a.connection_id = $1 AND a.removed_at IS NULL
+    const cols = [...(spec.withId ? ['id'] : []), ...spec.keys, ...spec.values];
+    const inserted = await this.count(
+      `INSERT INTO ${spec.table} (connection_id, ${cols.join(', ')})
+       SELECT $1, ${cols.map((k) => `s.${k}`).join(', ')} FROM ${u} s
+       WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} a WHERE a.connection_id = $1 AND ${match})`,
+      [c],
+    );
+    if (inserted > 1000) {
+      // The queries that follow plan with this table's row count: not the one from before the insert.
+      await this.q(`ANALYZE ${spec.table}`);
+    }
+    const goneWhere = `WHERE a.connection_id = $1 AND a.removed_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM ${u} s WHERE ${match})`;
-    return { added: revived + inserted, updated, goneSql };
+    return { added: revived + inserted, updated, goneWhere };
   }
 
   /** Marks removed the live rows a completed listing lacked (mark and sweep). */
-  private async sweep(table: string, goneSql: string): Promise<number> {
-    return affected(
-      await this.q(
-        `UPDATE ${table} SET removed_at = now(), updated_at = now() WHERE id IN (SELECT a.id ${goneSql})`,
-        [this.opts.connectionId],
-      ),
-    );
+  private async sweep(table: string, goneWhere: string): Promise<number> {
+    return this.count(`UPDATE ${table} a SET removed_at = now(), updated_at = now() ${goneWhere}`, [
+      this.opts.connectionId,
+    ]);
   }
 
   /**
@@ -515,13 +576,13 @@ export class DirectorySyncEngine {
   private async decideRemoval(
     kind: 'accounts' | 'memberships',
     candidatesSql: string,
+    params: unknown[],
     live: number,
   ): Promise<{ apply: boolean; held?: { count: number; digest: string; share: number } }> {
-    const c = this.opts.connectionId;
     const [{ count, digest }] = await this.q<{ count: number; digest: string | null }[]>(
       `SELECT count(*)::int AS count, md5(string_agg(x.id::text, ',' ORDER BY x.id::text)) AS digest
        FROM (${candidatesSql}) x`,
-      [c],
+      params,
     );
     if (count === 0) return { apply: false };
     const share = live === 0 ? 1 : count / live;
