@@ -151,7 +151,9 @@ describe('directory sync against the emulator', () => {
 
   it('revives a membership that comes back after a removal, with one row and its whole history', async () => {
     const s = emu.emulator.store;
-    const group = s.groups.find((g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 1)!;
+    const group = s.groups.find(
+      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 1,
+    )!;
     const member = s.users[group.members[1]];
     emu.emulator.externalRemoveMember(group.id, member.id);
     const removedRun = await syncNow(t, connectionId);
