@@ -284,7 +284,8 @@ export class DirectorySyncService implements OnModuleInit {
       });
       await engine.stage();
 
-      await qr.startTransaction();
+      // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
+      if (!qr.isTransactionActive) await qr.startTransaction();
       let outcome;
       try {
         outcome = await engine.merge();
@@ -329,6 +330,8 @@ export class DirectorySyncService implements OnModuleInit {
       };
       await this.events.emitAsync(DIRECTORY_SYNC_COMPLETED, event);
     } catch (err) {
+      // A listing that failed while a baseline's transaction was open: nothing of it is kept.
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
       // Busy is not a failure of the run: BullMQ retries later, and the relay re-enqueues if attempts run out.
       if (err instanceof SyncBusyError) throw err;
       const message = describe(err);
@@ -346,6 +349,7 @@ export class DirectorySyncService implements OnModuleInit {
       await this.finishFailed(runId, message);
       if (connectionId) await this.connections.recordSyncOutcome(connectionId, false, message);
     } finally {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
       if (locked) {
         await qr
           .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [SYNC_LOCK_NAMESPACE, connectionId])

@@ -218,6 +218,30 @@ describe('directory sync against the emulator', () => {
     expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
   });
 
+  it('keeps nothing of a first sync whose listing fails after memberships were already copied', async () => {
+    const second = (await createConnection(t, emu)).id;
+    const groups = emu.emulator.store.groups.filter((x) => !x.deleted && x.size > 0);
+    const last = groups[groups.length - 1];
+    // Only the last group's listing fails: the others' memberships are copied before it is reached.
+    emu.emulator.addFault({ kind: 'server_error', path: `/usergroups/${last.id}/members$`, count: 100_000 });
+    try {
+      const run = await syncNow(t, second);
+      expect(run.status).toBe('failed');
+    } finally {
+      emu.emulator.clearFaults();
+    }
+    const rows = await db.query<{ accounts: number; groups: number; memberships: number }>(
+      `SELECT (SELECT count(*) FROM directory_accounts WHERE connection_id = $1)::int AS accounts,
+              (SELECT count(*) FROM directory_groups WHERE connection_id = $1)::int AS groups,
+              (SELECT count(*) FROM directory_memberships WHERE connection_id = $1)::int AS memberships`,
+      [second],
+    );
+    expect(rows.rows[0]).toEqual({ accounts: 0, groups: 0, memberships: 0 });
+    const recovered = await syncNow(t, second);
+    expect(recovered.status).toBe('succeeded');
+    expect(await databaseSnapshot(db, second)).toEqual(emulatorSnapshot(emu));
+  });
+
   it('returns the same run to two triggers at once', async () => {
     const [a, b] = await Promise.all([
       t.request('POST', `/api/v1/connections/${connectionId}/syncs`, { token: BOOTSTRAP_TOKEN }),

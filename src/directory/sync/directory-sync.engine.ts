@@ -133,6 +133,9 @@ export class DirectorySyncEngine {
   readonly timings: Record<string, number> = {};
   /** Member entries naming a user the user listing did not return. */
   private unresolvedMembers = 0;
+  /** Whether this run copies the connection's first memberships (see `stage`). */
+  private baseline = false;
+  private baselineMemberships = 0;
   private mark = Date.now();
 
   private q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
@@ -196,10 +199,10 @@ export class DirectorySyncEngine {
     const admins = new Map<string, string>();
     const accounts = new CopyStage(this.pg, 'stage_accounts', ACCOUNT_COLS);
     try {
-      await drain('system users', this.client.listSystemUsers({ readAhead: 4 }), (u) =>
+      await drain('system users', this.client.listSystemUsers({ readAhead: 8 }), (u) =>
         accounts.write(userRow(idFor(users, `user:${u.id}`), u)),
       );
-      await drain('administrators', this.client.listAdministrators({ readAhead: 4 }), (a) =>
+      await drain('administrators', this.client.listAdministrators({ readAhead: 8 }), (a) =>
         accounts.write(adminRow(idFor(admins, `admin:${a.id}`), a)),
       );
       await accounts.end();
@@ -218,7 +221,7 @@ export class DirectorySyncEngine {
       'membership_method',
     ]);
     try {
-      await drain('user groups', this.client.listUserGroups({ readAhead: 4 }), (g) =>
+      await drain('user groups', this.client.listUserGroups({ readAhead: 8 }), (g) =>
         groups.write([idFor(groupIds, `group:${g.id}`), g.id, g.name, g.description, g.membershipMethod]),
       );
       await groups.end();
@@ -229,7 +232,20 @@ export class DirectorySyncEngine {
     }
     known.clear();
 
-    const pairs = new CopyStage(this.pg, 'stage_pairs', ['group_id', 'account_id']);
+    // A connection's first memberships (its baseline) are all new: they are copied straight into the
+    // directory inside the run's transaction, opened here, so writing them overlaps the listing instead
+    // of following it. Nothing is visible until the run commits, and a failed listing rolls it all back.
+    const [{ baseline }] = await this.q<{ baseline: boolean }[]>(
+      `SELECT NOT EXISTS (SELECT 1 FROM directory_memberships WHERE connection_id = $1) AS baseline`,
+      [this.opts.connectionId],
+    );
+    this.baseline = baseline;
+    if (baseline) await this.qr.startTransaction();
+    const pairs = baseline
+      ? new CopyStage(this.pg, 'directory_memberships', ['group_id', 'account_id', 'connection_id'])
+      : new CopyStage(this.pg, 'stage_pairs', ['group_id', 'account_id']);
+    const pairRow = (groupId: string, accountId: string): string[] =>
+      baseline ? [groupId, accountId, this.opts.connectionId] : [groupId, accountId];
     try {
       await this.forEachConcurrently([...groupIds], this.opts.groupConcurrency ?? 8, ([key, groupId]) => {
         const externalGroupId = key.slice('group:'.length);
@@ -246,11 +262,12 @@ export class DirectorySyncEngine {
               this.unresolvedMembers++;
               return Promise.resolve();
             }
-            return pairs.write([groupId, accountId]);
+            return pairs.write(pairRow(groupId, accountId));
           },
         );
       });
       await pairs.end();
+      if (baseline) this.baselineMemberships = pairs.rows;
       this.lap('stage.memberships');
     } catch (err) {
       pairs.destroy(err as Error);
@@ -260,7 +277,7 @@ export class DirectorySyncEngine {
     const appIds: string[] = [];
     const apps = new CopyStage(this.pg, 'stage_apps', ['external_id', 'name']);
     try {
-      await drain('applications', this.client.listApplications({ readAhead: 4 }), (a) => {
+      await drain('applications', this.client.listApplications({ readAhead: 8 }), (a) => {
         appIds.push(a.id);
         return apps.write([a.id, a.label]);
       });
@@ -309,7 +326,10 @@ export class DirectorySyncEngine {
     if (state.failure !== null) throw state.failure;
   }
 
-  /** Writes only what changed; runs inside the caller's transaction on the same session. */
+  /**
+   * Writes only what changed; runs inside the run's transaction on the same session (opened by the
+   * caller, or already by `stage` for a baseline).
+   */
   async merge(): Promise<Omit<SyncOutcome, 'stats'> & { stats: Omit<SyncStats, 'apiCalls'> }> {
     this.mark = Date.now();
     const c = this.opts.connectionId;
@@ -372,22 +392,12 @@ export class DirectorySyncEngine {
     this.lap('merge.groups');
     // The diff below hashes a million pairs on each side: enough memory to do it without spilling.
     await this.q(`SET LOCAL work_mem = '64MB'`);
-    const [{ baseline }] = await this.q<{ baseline: boolean }[]>(
-      `SELECT NOT EXISTS (SELECT 1 FROM directory_memberships WHERE connection_id = $1) AS baseline`,
-      [c],
-    );
     let membershipsAdded: number;
     let membershipsRemoved = 0;
-    if (baseline) {
-      // The connection's first memberships, its baseline: all of them are new, inserted in key order
-      // (which keeps the primary key's pages hot). No history row each: nothing changed, jumpgate
-      // started looking, and `since` says when. History records every change after the baseline.
-      membershipsAdded = await this.count(
-        `INSERT INTO directory_memberships (group_id, account_id, connection_id)
-         SELECT group_id, account_id, $1 FROM stage_pairs ORDER BY group_id, account_id`,
-        [c],
-      );
-      this.lap('merge.memberships.add');
+    if (this.baseline) {
+      // Copied while listing (see `stage`). No history row each: nothing changed, jumpgate started
+      // looking, and `since` says when. History records every change after the baseline.
+      membershipsAdded = this.baselineMemberships;
     } else {
       // One pass over both sides finds every pair to add, revive or remove.
       await this.q(
