@@ -22,7 +22,7 @@ import {
 } from './lib';
 
 /**
- * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10 --cpu-prof DIR]`
+ * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10 --cpu-prof DIR --keep-db]`
  * The reviewer API under load, through the real server (one process, APP_ROLE=all): after a sync and a
  * campaign launched over every membership (one reviewer, so every item is theirs), autocannon drives
  * `GET /api/v1/reviews` and then single decisions (`POST /api/v1/review-items/{id}/decision`, `keep`,
@@ -233,7 +233,9 @@ async function main(): Promise<void> {
     server?.kill('SIGTERM');
     emu.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    await dropDatabase(databaseUrl);
+    // --keep-db leaves the database for EXPLAIN and friends (its URL is printed).
+    if (process.argv.includes('--keep-db')) console.log(`kept database: ${databaseUrl}`);
+    else await dropDatabase(databaseUrl);
   }
 }
 

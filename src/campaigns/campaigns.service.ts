@@ -54,6 +54,8 @@ const REMEDIATION_BATCH = 5_000;
 // Items confirmed against the directory per statement after a sync.
 const CONFIRM_BATCH = 5_000;
 const RECENT_JOIN_DAYS = 30;
+// A launch adding at least this many items refreshes review_items' planner statistics at once.
+const ANALYZE_AFTER_ITEMS = 1_000;
 const OPEN_STATUSES: CampaignStatus[] = ['launching', 'active', 'closing'];
 
 const LAUNCH_ACTOR = systemActor('campaign-launch');
@@ -562,6 +564,13 @@ export class CampaignsService implements OnModuleInit {
           scope,
         ],
       );
+      if (inserted[0].n >= ANALYZE_AFTER_ITEMS) {
+        // Until autovacuum gets to it (a minute or more), the planner takes a first campaign's items for a
+        // handful of rows and answers /reviews by sorting all of a reviewer's items instead of walking
+        // review_items_reviewer_idx: ~50 times slower. ANALYZE counts this transaction's own inserts,
+        // and its statistics become visible with the items themselves, before anyone can see `active`.
+        await m.query(`ANALYZE review_items`);
+      }
       await m.query(`UPDATE campaigns SET status = 'active', launched_at = now() WHERE id = $1`, [
         campaignId,
       ]);
