@@ -8,7 +8,11 @@ export type CopyValue = string | null | string[];
 const CHUNK_BYTES = 64 * 1024;
 
 // COPY's text format: backslash escapes for the delimiter (tab), line breaks and backslash; \N is NULL.
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 function escapeText(v: string): string {
+  // Most values need no escaping: one test instead of four replacements (a profile's third-busiest item).
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
@@ -48,10 +52,15 @@ export class CopyStage {
   }
 
   async write(values: CopyValue[]): Promise<void> {
+    return this.writeLine(copyLine(values));
+  }
+
+  /** A row already in COPY's text format (values that need no escaping, such as uuids), newline included. */
+  async writeLine(line: string): Promise<void> {
     if (this.failed) throw this.failed;
     this.rows++;
-    this.pending.push(copyLine(values));
-    this.pendingBytes += this.pending[this.pending.length - 1].length;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
     if (this.pendingBytes >= CHUNK_BYTES) await this.flush();
   }
 

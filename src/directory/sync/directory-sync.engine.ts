@@ -188,11 +188,12 @@ export class DirectorySyncEngine {
     // uuid), so memberships are staged already resolved instead of joined on external ids later.
     const known = await this.knownIds();
     const users = new Map<string, string>();
-    const idFor = (listed: Map<string, string>, key: string): string => {
-      let id = listed.get(key);
+    // Listed ids by external id, one map per kind; `known` is keyed by `kind:externalId`.
+    const idFor = (listed: Map<string, string>, kind: string, externalId: string): string => {
+      let id = listed.get(externalId);
       if (id === undefined) {
-        id = known.get(key) ?? randomUUID();
-        listed.set(key, id);
+        id = known.get(`${kind}:${externalId}`) ?? randomUUID();
+        listed.set(externalId, id);
       }
       return id;
     };
@@ -200,10 +201,10 @@ export class DirectorySyncEngine {
     const accounts = new CopyStage(this.pg, 'stage_accounts', ACCOUNT_COLS);
     try {
       await drain('system users', this.client.listSystemUsers({ readAhead: 8 }), (u) =>
-        accounts.write(userRow(idFor(users, `user:${u.id}`), u)),
+        accounts.write(userRow(idFor(users, 'user', u.id), u)),
       );
       await drain('administrators', this.client.listAdministrators({ readAhead: 8 }), (a) =>
-        accounts.write(adminRow(idFor(admins, `admin:${a.id}`), a)),
+        accounts.write(adminRow(idFor(admins, 'admin', a.id), a)),
       );
       await accounts.end();
       this.lap('stage.accounts');
@@ -222,7 +223,7 @@ export class DirectorySyncEngine {
     ]);
     try {
       await drain('user groups', this.client.listUserGroups({ readAhead: 8 }), (g) =>
-        groups.write([idFor(groupIds, `group:${g.id}`), g.id, g.name, g.description, g.membershipMethod]),
+        groups.write([idFor(groupIds, 'group', g.id), g.id, g.name, g.description, g.membershipMethod]),
       );
       await groups.end();
       this.lap('stage.groups');
@@ -244,28 +245,31 @@ export class DirectorySyncEngine {
     const pairs = baseline
       ? new CopyStage(this.pg, 'directory_memberships', ['group_id', 'account_id', 'connection_id'])
       : new CopyStage(this.pg, 'stage_pairs', ['group_id', 'account_id']);
-    const pairRow = (groupId: string, accountId: string): string[] =>
-      baseline ? [groupId, accountId, this.opts.connectionId] : [groupId, accountId];
+    // Ids are uuids: the COPY line is written as is, without per-value escaping.
+    const lineEnd = baseline ? `\t${this.opts.connectionId}\n` : '\n';
     try {
-      await this.forEachConcurrently([...groupIds], this.opts.groupConcurrency ?? 8, ([key, groupId]) => {
-        const externalGroupId = key.slice('group:'.length);
-        // A pair is unique within its group's listing (a repeated entry, e.g. from a shifted page, is skipped).
-        const seen = new Set<string>();
-        return drain(
-          `members of group ${externalGroupId}`,
-          this.client.listGroupMembers(externalGroupId),
-          (m) => {
-            if (m.type !== 'user' || seen.has(m.id)) return Promise.resolve();
-            seen.add(m.id);
-            const accountId = users.get(`user:${m.id}`);
-            if (accountId === undefined) {
-              this.unresolvedMembers++;
-              return Promise.resolve();
-            }
-            return pairs.write(pairRow(groupId, accountId));
-          },
-        );
-      });
+      await this.forEachConcurrently(
+        [...groupIds],
+        this.opts.groupConcurrency ?? 8,
+        ([externalGroupId, groupId]) => {
+          // A pair is unique within its group's listing (a repeated entry, e.g. from a shifted page, is skipped).
+          const seen = new Set<string>();
+          return drain(
+            `members of group ${externalGroupId}`,
+            this.client.listGroupMembers(externalGroupId),
+            (m) => {
+              if (m.type !== 'user' || seen.has(m.id)) return Promise.resolve();
+              seen.add(m.id);
+              const accountId = users.get(m.id);
+              if (accountId === undefined) {
+                this.unresolvedMembers++;
+                return Promise.resolve();
+              }
+              return pairs.writeLine(`${groupId}\t${accountId}${lineEnd}`);
+            },
+          );
+        },
+      );
       await pairs.end();
       if (baseline) this.baselineMemberships = pairs.rows;
       this.lap('stage.memberships');
