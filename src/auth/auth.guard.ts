@@ -8,8 +8,9 @@ import { AuthService } from './auth.service';
 import { AuthThrottleService } from './auth-throttle.service';
 
 /**
- * Deny by default: every route must declare a policy (a spec walks all controllers); the token is
- * checked on every request, so expiry, revocation and disabling take effect at once.
+ * Deny by default: every route must declare a policy (a spec walks all controllers). The token is
+ * checked on every request: expiry at once, revocation and disabling at once in the process that made
+ * them and within AUTH_CACHE_MS in the others (AuthService remembers a good token for that long).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {

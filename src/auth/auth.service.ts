@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
@@ -15,7 +16,7 @@ import {
   type UpdatePrincipalDto,
 } from './dto/principal.dto';
 import { type PrincipalRow, PrincipalsRepository, type TokenRow } from './principals.repository';
-import { generateToken, hashToken, secretsEqual, TOKEN_PREFIX } from './tokens';
+import { generateToken, hashToken, TOKEN_PREFIX } from './tokens';
 
 export const BOOTSTRAP_EMAIL = 'bootstrap-admin';
 const DEFAULT_TOKEN_DAYS = 90;
@@ -51,18 +52,43 @@ export function actorOf(p: PrincipalRow): Actor {
 export type AuthOutcome =
   { ok: true; actor: Actor } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' };
 
+/**
+ * How long a successful authentication is remembered in this process, keyed by the token's SHA-256:
+ * a busy client then costs one token lookup a second instead of one per request. This process forgets
+ * everything it remembers when it revokes a token or changes or disables a principal, so there those
+ * apply on the next request; a change made by another process applies here within this bound. Expiry
+ * is checked on every request against the remembered expiresAt.
+ */
+export const AUTH_CACHE_MS = 1_000;
+// Past this many remembered tokens the cache starts over rather than grow (one entry per live token).
+const AUTH_CACHE_MAX = 10_000;
+
+type Resolved = (AuthOutcome & { ok: false }) | { ok: true; actor: Actor; expiresAt: number };
+
+interface CachedAuth {
+  actor: Actor;
+  expiresAt: number;
+  until: number;
+}
+
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   private bootstrap: PrincipalRow | null = null;
   private resolver: AccountLinkResolver | null = null;
+  private readonly cache = new Map<string, CachedAuth>();
+  // Bumped by every invalidation: a lookup that began before one is not remembered (it may be stale).
+  private generation = 0;
+  private readonly bootstrapHash: Buffer | null;
 
   constructor(
     private readonly repo: PrincipalsRepository,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.bootstrapHash = config.bootstrapAdminToken ? hashToken(config.bootstrapAdminToken) : null;
+  }
 
   /** The directory registers how principals link to accounts (auth imports no domain). */
   registerAccountLinks(resolver: AccountLinkResolver): void {
@@ -97,15 +123,55 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
-  /** Resolves a bearer token to an actor; expiry, revocation and disabling apply on the next request. */
+  /**
+   * Resolves a bearer token to an actor; expiry applies on the next request, revocation and disabling
+   * on the next request in this process and within AUTH_CACHE_MS in the others.
+   */
   async authenticate(token: string): Promise<AuthOutcome> {
-    if (this.config.bootstrapAdminToken && secretsEqual(token, this.config.bootstrapAdminToken)) {
-      const p = this.bootstrap ? await this.repo.getById(this.bootstrap.id) : null;
-      if (!p) return { ok: false, reason: 'unknown' };
-      return p.disabled ? { ok: false, reason: 'disabled' } : { ok: true, actor: actorOf(p) };
+    const hash = hashToken(token);
+    // Digest against digest, in constant time (as secretsEqual).
+    const isBootstrap = this.bootstrapHash !== null && timingSafeEqual(hash, this.bootstrapHash);
+    if (!isBootstrap && (!token.startsWith(TOKEN_PREFIX) || token.length > 200)) {
+      return { ok: false, reason: 'unknown' };
     }
-    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { ok: false, reason: 'unknown' };
-    const row = await this.repo.getTokenByHash(hashToken(token));
+    const key = hash.toString('base64');
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) {
+      if (hit.expiresAt > now) return { ok: true, actor: hit.actor };
+      this.cache.delete(key);
+      return { ok: false, reason: 'expired' };
+    }
+    const generation = this.generation;
+    const outcome = isBootstrap ? await this.authenticateBootstrap() : await this.authenticateToken(hash);
+    if (!outcome.ok) {
+      this.cache.delete(key);
+      return outcome;
+    }
+    // Shared by the requests that find it here: frozen so that none can change another's actor.
+    const actor = Object.freeze({ ...outcome.actor });
+    if (generation === this.generation) {
+      if (this.cache.size >= AUTH_CACHE_MAX) this.cache.clear();
+      this.cache.set(key, { actor, expiresAt: outcome.expiresAt, until: Date.now() + AUTH_CACHE_MS });
+    }
+    return { ok: true, actor };
+  }
+
+  /** Forgets every remembered authentication: after a revocation or a change to a principal. */
+  private forgetAuthentications(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
+  private async authenticateBootstrap(): Promise<Resolved> {
+    const p = this.bootstrap ? await this.repo.getById(this.bootstrap.id) : null;
+    if (!p) return { ok: false, reason: 'unknown' };
+    if (p.disabled) return { ok: false, reason: 'disabled' };
+    return { ok: true, actor: actorOf(p), expiresAt: Number.POSITIVE_INFINITY };
+  }
+
+  private async authenticateToken(hash: Buffer): Promise<Resolved> {
+    const row = await this.repo.getTokenByHash(hash);
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     if (row.expires_at.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
@@ -115,7 +181,7 @@ export class AuthService implements OnApplicationBootstrap {
         .touchToken(row.id)
         .catch((err: unknown) => this.logger.warn({ err }, 'lastUsedAt not written'));
     }
-    return { ok: true, actor: actorOf(row.principal) };
+    return { ok: true, actor: actorOf(row.principal), expiresAt: row.expires_at.getTime() };
   }
 
   async createPrincipal(
@@ -179,7 +245,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async updatePrincipal(actor: Actor, id: string, dto: UpdatePrincipalDto): Promise<PrincipalResponse> {
-    return this.dataSource.transaction(async (m) => {
+    const response = await this.dataSource.transaction(async (m) => {
       const before = await this.repo.getById(id, m);
       if (!before) throw notFound('Principal');
       if (before.is_bootstrap && (dto.roles !== undefined || dto.disabled !== undefined)) {
@@ -208,6 +274,9 @@ export class AuthService implements OnApplicationBootstrap {
       }
       return toPrincipalResponse(after);
     });
+    // Roles or disabled may have changed: the principal's next request is checked afresh.
+    this.forgetAuthentications();
+    return response;
   }
 
   /** Mints a token for `principalId`; an admin minting for someone else is audited as such. */
@@ -274,6 +343,7 @@ export class AuthService implements OnApplicationBootstrap {
         },
       });
     });
+    this.forgetAuthentications();
   }
 
   async me(actor: Actor): Promise<PrincipalResponse & { accounts: LinkedAccount[] }> {
@@ -295,6 +365,9 @@ export class AuthService implements OnApplicationBootstrap {
     reason: string,
   ): Promise<string[]> {
     const disabled = await this.repo.disableByEmails(m, emails);
+    // Before the caller commits: a request in between may remember the principal as enabled again,
+    // for at most AUTH_CACHE_MS after the commit.
+    if (disabled.length > 0) this.forgetAuthentications();
     for (const p of disabled) {
       await this.audit.record(m, actor, {
         action: 'principal.disabled',

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { AUTH_CACHE_MS } from '../../src/auth/auth.service';
 import { startApp, type TestApp } from '../helpers/app';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 
@@ -20,6 +21,16 @@ describe('principals and API tokens', () => {
     await db?.end();
     await t?.close();
   });
+
+  /** GET /me with this token until it is refused or `ms` have passed; the last answer. */
+  async function refusedWithin(token: string, ms: number, app: TestApp = t) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const res = await app.request('GET', '/api/v1/me', { token });
+      if (res.status !== 200 || Date.now() >= deadline) return res;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   it('answers /me for the bootstrap admin, audited as bootstrap-admin', async () => {
     const me = await t.request('GET', '/api/v1/me', { token: BOOTSTRAP_TOKEN });
@@ -113,22 +124,51 @@ describe('principals and API tokens', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
-  it('takes revocation and expiry into account on the next request', async () => {
+  it('refuses a revoked token on the next request, even one it answered a moment ago', async () => {
     const a = await t.request('POST', '/api/v1/me/tokens', { token: user.token, body: { name: 'a' } });
+    // Used twice, so that the process remembers it as good...
+    expect((await t.request('GET', '/api/v1/me', { token: a.body.token })).status).toBe(200);
     expect((await t.request('GET', '/api/v1/me', { token: a.body.token })).status).toBe(200);
     expect((await t.request('DELETE', `/api/v1/tokens/${a.body.id}`, { token: user.token })).status).toBe(
       204,
     );
+    // ...and refused at once all the same.
     expect((await t.request('GET', '/api/v1/me', { token: a.body.token })).status).toBe(401);
+    expect((await t.request('GET', '/api/v1/reviews', { token: a.body.token })).status).toBe(401);
+  });
 
+  it('refuses a token whose expiry passed, changed behind its back, within the cache bound', async () => {
     const b = await t.request('POST', '/api/v1/me/tokens', { token: user.token, body: { name: 'b' } });
     expect((await t.request('GET', '/api/v1/me', { token: b.body.token })).status).toBe(200);
+    // As another process would see it: only the database changes.
     await db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [
       b.body.id,
     ]);
-    const expired = await t.request('GET', '/api/v1/me', { token: b.body.token });
+    const since = Date.now();
+    const expired = await refusedWithin(b.body.token, AUTH_CACHE_MS + 500);
     expect(expired.status).toBe(401);
     expect(expired.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    expect(Date.now() - since).toBeLessThanOrEqual(AUTH_CACHE_MS + 500);
+  });
+
+  it('refuses in every process a token revoked through another, within the cache bound', async () => {
+    const other = await startApp(
+      { BOOTSTRAP_ADMIN_TOKEN: BOOTSTRAP_TOKEN, APP_ROLE: 'api', REDIS_URL: t.redisUrl },
+      { databaseUrl: t.databaseUrl },
+    );
+    try {
+      const c = await t.request('POST', '/api/v1/me/tokens', { token: user.token, body: { name: 'c' } });
+      expect((await other.request('GET', '/api/v1/me', { token: c.body.token })).status).toBe(200);
+      expect((await t.request('DELETE', `/api/v1/tokens/${c.body.id}`, { token: user.token })).status).toBe(
+        204,
+      );
+      expect((await t.request('GET', '/api/v1/me', { token: c.body.token })).status).toBe(401);
+      const since = Date.now();
+      expect((await refusedWithin(c.body.token, AUTH_CACHE_MS + 500, other)).status).toBe(401);
+      expect(Date.now() - since).toBeLessThanOrEqual(AUTH_CACHE_MS + 500);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a disabled principal at once, and accepts it again when re-enabled', async () => {
@@ -172,6 +212,8 @@ describe('principals and API tokens', () => {
       p.tokenId,
     ]);
     const before = await stats();
+    // A request within AUTH_CACHE_MS of the last lookup is answered from memory, without the database.
+    await new Promise((r) => setTimeout(r, AUTH_CACHE_MS + 100));
     await t.request('GET', '/api/v1/me', { token: p.token });
     const later = await db.query('SELECT last_used_at FROM api_tokens WHERE id = $1', [p.tokenId]);
     expect(Date.now() - later.rows[0].last_used_at.getTime()).toBeLessThan(60_000);
