@@ -16,6 +16,42 @@ if (!env.DATABASE_URL || !env.REDIS_URL) {
     if (m && !env[m[1]]) env[m[1]] = m[2];
   }
 }
+// Each run claims its own block of Redis databases (test/helpers/app.ts flushes its database), so two
+// runs on one machine, e.g. two developers' or an editor's, never consume each other's queues.
+const fs = require('node:fs');
+const os = require('node:os');
+// Databases 0-11 in blocks of four; 12-15 belong to the benchmarks (bench/*.ts).
+const BLOCK = 4;
+const BLOCKS = 3;
+function claimRedisBlock() {
+  const port = new URL(env.REDIS_URL).port || '6379';
+  for (;;) {
+    for (let block = 0; block < BLOCKS; block++) {
+      const lock = path.join(os.tmpdir(), `jumpgate-test-redis-${port}-${block}`);
+      try {
+        fs.mkdirSync(lock);
+      } catch {
+        let owner = NaN;
+        try {
+          owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+          process.kill(owner, 0);
+          continue; // held by a live run
+        } catch {
+          if (Number.isNaN(owner)) continue; // being created right now
+          fs.rmSync(lock, { recursive: true, force: true }); // left by a run that died
+          continue;
+        }
+      }
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
+      return block * BLOCK;
+    }
+    console.error('[test] every block of Redis databases is in use by another test run; waiting');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+  }
+}
+env.JUMPGATE_TEST_REDIS_DB_BASE = String(claimRedisBlock());
+env.JUMPGATE_TEST_REDIS_DBS = String(BLOCK);
 const jest = require.resolve('jest/bin/jest');
 const r = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -34,12 +34,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The Redis database of this jest worker: files in one worker run one after another. */
+/**
+ * The Redis database of this jest worker, inside the block of databases this test run claimed
+ * (scripts/test.js): files in one worker run one after another, and other runs use other blocks.
+ */
 export function testRedisUrl(): string {
   const base = process.env.REDIS_URL;
   if (!base) throw new Error('REDIS_URL is not set (run the tests with npm test)');
+  const first = Number(process.env.JUMPGATE_TEST_REDIS_DB_BASE ?? '0');
+  const count = Number(process.env.JUMPGATE_TEST_REDIS_DBS ?? '16');
   const u = new URL(base);
-  u.pathname = `/${Number(process.env.JEST_WORKER_ID ?? '1') % 16}`;
+  u.pathname = `/${first + ((Number(process.env.JEST_WORKER_ID ?? '1') - 1) % count)}`;
   return u.toString();
 }
 
