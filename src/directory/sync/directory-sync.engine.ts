@@ -8,7 +8,7 @@ import {
   type JumpCloudSystemUser,
 } from '../../jumpcloud';
 import { affected } from '../../platform/database/sql';
-import { CopyStage } from './copy-stage';
+import { copyLine, CopyStage, type CopyValue } from './copy-stage';
 
 export interface SyncStats {
   users: number;
@@ -142,6 +142,23 @@ export class DirectorySyncEngine {
     return this.qr.query(sql, params) as Promise<T>;
   }
 
+  /** Runs `fill` against a COPY into `table`, ending it on success and abandoning it on failure. */
+  private async copy(
+    table: string,
+    columns: string[],
+    fill: (stage: CopyStage) => Promise<unknown>,
+  ): Promise<number> {
+    const stage = new CopyStage(this.pg, table, columns);
+    try {
+      await fill(stage);
+      await stage.end();
+      return stage.rows;
+    } catch (err) {
+      stage.destroy(err as Error);
+      throw err;
+    }
+  }
+
   /** Rows a statement wrote, without shipping them back (RETURNING a million rows costs seconds). */
   private async count(sql: string, params: unknown[] = []): Promise<number> {
     return (await this.pg.query(sql, params)).rowCount ?? 0;
@@ -187,72 +204,52 @@ export class DirectorySyncEngine {
     // Accounts and groups get their jumpgate ids here (known rows keep theirs, new ones get a fresh
     // uuid), so memberships are staged already resolved instead of joined on external ids later.
     const known = await this.knownIds();
-    const users = new Map<string, string>();
-    // Listed ids by external id, one map per kind; `known` is keyed by `kind:externalId`.
-    const idFor = (listed: Map<string, string>, kind: string, externalId: string): string => {
-      let id = listed.get(externalId);
-      if (id === undefined) {
-        id = known.get(`${kind}:${externalId}`) ?? randomUUID();
-        listed.set(externalId, id);
-      }
+    // Listed ids by external id, one map per kind; `known` is keyed by `kind:externalId`. Returns
+    // null for an entry listed twice (a shifted page), which is staged once.
+    const idFor = (listed: Map<string, string>, kind: string, externalId: string): string | null => {
+      if (listed.has(externalId)) return null;
+      const id = known.get(`${kind}:${externalId}`) ?? randomUUID();
+      listed.set(externalId, id);
       return id;
     };
+    const users = new Map<string, string>();
     const admins = new Map<string, string>();
-    const accounts = new CopyStage(this.pg, 'stage_accounts', ACCOUNT_COLS);
-    try {
-      await drain('system users', this.client.listSystemUsers({ readAhead: 8 }), (u) =>
-        accounts.write(userRow(idFor(users, 'user', u.id), u)),
-      );
-      await drain('administrators', this.client.listAdministrators({ readAhead: 8 }), (a) =>
-        accounts.write(adminRow(idFor(admins, 'admin', a.id), a)),
-      );
-      await accounts.end();
-      this.lap('stage.accounts');
-    } catch (err) {
-      accounts.destroy(err as Error);
-      throw err;
-    }
+    const listAccounts = async (write: (values: CopyValue[]) => Promise<void>): Promise<void> => {
+      await drain('system users', this.client.listSystemUsers({ readAhead: 8 }), (u) => {
+        const id = idFor(users, 'user', u.id);
+        return id === null ? Promise.resolve() : write(userRow(id, u));
+      });
+      await drain('administrators', this.client.listAdministrators({ readAhead: 8 }), (a) => {
+        const id = idFor(admins, 'admin', a.id);
+        return id === null ? Promise.resolve() : write(adminRow(id, a));
+      });
+    };
 
     const groupIds = new Map<string, string>();
-    const groups = new CopyStage(this.pg, 'stage_groups', [
-      'id',
-      'external_id',
-      'name',
-      'description',
-      'membership_method',
-    ]);
-    try {
-      await drain('user groups', this.client.listUserGroups({ readAhead: 8 }), (g) =>
-        groups.write([idFor(groupIds, 'group', g.id), g.id, g.name, g.description, g.membershipMethod]),
-      );
-      await groups.end();
-      this.lap('stage.groups');
-    } catch (err) {
-      groups.destroy(err as Error);
-      throw err;
-    }
-    known.clear();
+    await this.copy(
+      'stage_groups',
+      ['id', 'external_id', 'name', 'description', 'membership_method'],
+      (stage) =>
+        drain('user groups', this.client.listUserGroups({ readAhead: 8 }), (g) => {
+          const id = idFor(groupIds, 'group', g.id);
+          return id === null
+            ? Promise.resolve()
+            : stage.write([id, g.id, g.name, g.description, g.membershipMethod]);
+        }),
+    );
+    this.lap('stage.groups');
 
-    // A connection's first memberships (its baseline) are all new: they are copied straight into the
-    // directory inside the run's transaction, opened here, so writing them overlaps the listing instead
-    // of following it. Nothing is visible until the run commits, and a failed listing rolls it all back.
     const [{ baseline }] = await this.q<{ baseline: boolean }[]>(
       `SELECT NOT EXISTS (SELECT 1 FROM directory_memberships WHERE connection_id = $1) AS baseline`,
       [this.opts.connectionId],
     );
     this.baseline = baseline;
-    if (baseline) await this.qr.startTransaction();
-    const pairs = baseline
-      ? new CopyStage(this.pg, 'directory_memberships', ['group_id', 'account_id', 'connection_id'])
-      : new CopyStage(this.pg, 'stage_pairs', ['group_id', 'account_id']);
-    // Ids are uuids: the COPY line is written as is, without per-value escaping.
-    const lineEnd = baseline ? `\t${this.opts.connectionId}\n` : '\n';
-    try {
-      await this.forEachConcurrently(
+    // Every group's member listing, each pair once (a repeated entry, e.g. from a shifted page, is skipped).
+    const listMembers = (onMember: (groupId: string, userExternalId: string) => Promise<void>) =>
+      this.forEachConcurrently(
         [...groupIds],
         this.opts.groupConcurrency ?? 8,
         ([externalGroupId, groupId]) => {
-          // A pair is unique within its group's listing (a repeated entry, e.g. from a shifted page, is skipped).
           const seen = new Set<string>();
           return drain(
             `members of group ${externalGroupId}`,
@@ -260,51 +257,124 @@ export class DirectorySyncEngine {
             (m) => {
               if (m.type !== 'user' || seen.has(m.id)) return Promise.resolve();
               seen.add(m.id);
-              const accountId = users.get(m.id);
-              if (accountId === undefined) {
-                this.unresolvedMembers++;
-                return Promise.resolve();
-              }
-              return pairs.writeLine(`${groupId}\t${accountId}${lineEnd}`);
+              return onMember(groupId, m.id);
             },
           );
         },
       );
-      await pairs.end();
-      if (baseline) this.baselineMemberships = pairs.rows;
-      this.lap('stage.memberships');
-    } catch (err) {
-      pairs.destroy(err as Error);
-      throw err;
-    }
 
-    const appIds: string[] = [];
-    const apps = new CopyStage(this.pg, 'stage_apps', ['external_id', 'name']);
-    try {
-      await drain('applications', this.client.listApplications({ readAhead: 8 }), (a) => {
-        appIds.push(a.id);
-        return apps.write([a.id, a.label]);
-      });
-      await apps.end();
-    } catch (err) {
-      apps.destroy(err as Error);
-      throw err;
-    }
-
-    const bindings = new CopyStage(this.pg, 'stage_bindings', ['app_external_id', 'group_external_id']);
-    try {
-      await this.forEachConcurrently(appIds, this.opts.groupConcurrency ?? 8, (appId) =>
-        drain(`groups bound to application ${appId}`, this.client.listApplicationGroups(appId), (b) =>
-          bindings.write([appId, b.groupId]),
-        ),
+    if (baseline) {
+      // A connection's first memberships (its baseline) are all new: they are copied straight into the
+      // directory inside the run's transaction, opened here, so writing them overlaps the listing
+      // instead of following it. Nothing is visible until the run commits; a failed listing rolls it
+      // all back. Their users must be listed first: every one of them is new.
+      await this.copy('stage_accounts', ACCOUNT_COLS, (stage) => listAccounts((v) => stage.write(v)));
+      this.lap('stage.accounts');
+      await this.qr.startTransaction();
+      const lineEnd = `\t${this.opts.connectionId}\n`;
+      this.baselineMemberships = await this.copy(
+        'directory_memberships',
+        ['group_id', 'account_id', 'connection_id'],
+        (stage) =>
+          listMembers((groupId, userExternalId) => {
+            const accountId = users.get(userExternalId);
+            if (accountId === undefined) {
+              this.unresolvedMembers++;
+              return Promise.resolve();
+            }
+            // Ids are uuids: the COPY line is written as is, without per-value escaping.
+            return stage.writeLine(`${groupId}\t${accountId}${lineEnd}`);
+          }),
       );
-      await bindings.end();
-      this.lap('stage.applications');
-    } catch (err) {
-      bindings.destroy(err as Error);
-      throw err;
+      this.lap('stage.memberships');
+    } else {
+      // Users are listed while the members are: a member is resolved through the users listed so far
+      // or the ids already known; the rest wait for the user listing to finish. Account rows are held
+      // in memory meanwhile (a session copies one table at a time) and copied afterwards.
+      const accountLines: string[] = [];
+      const pending: [string, string][] = [];
+      const viaKnown = new Set<string>();
+      let accountsListed = false;
+      // The first listing to fail stops the other at its next entry; both have stopped before the COPY ends.
+      const abort: { reason: Error | null } = { reason: null };
+      const stopOnFailure = (p: Promise<unknown>): Promise<unknown> =>
+        p.catch((err: unknown) => {
+          abort.reason ??= err instanceof Error ? err : new Error(String(err));
+        });
+      await this.copy('stage_pairs', ['group_id', 'account_id'], async (stage) => {
+        await Promise.all([
+          stopOnFailure(
+            listAccounts((v) => {
+              if (abort.reason !== null) return Promise.reject(abort.reason);
+              accountLines.push(copyLine(v));
+              return Promise.resolve();
+            }).then(() => {
+              accountsListed = true;
+              this.lap('stage.accounts');
+            }),
+          ),
+          stopOnFailure(
+            listMembers((groupId, userExternalId) => {
+              if (abort.reason !== null) return Promise.reject(abort.reason);
+              let accountId = users.get(userExternalId);
+              if (accountId === undefined && !accountsListed) {
+                accountId = known.get(`user:${userExternalId}`);
+                if (accountId === undefined) {
+                  pending.push([groupId, userExternalId]);
+                  return Promise.resolve();
+                }
+                viaKnown.add(userExternalId);
+              }
+              if (accountId === undefined) {
+                this.unresolvedMembers++;
+                return Promise.resolve();
+              }
+              return stage.writeLine(`${groupId}\t${accountId}\n`);
+            }),
+          ),
+        ]);
+        if (abort.reason !== null) throw abort.reason;
+      });
+      await this.copy('stage_accounts', ACCOUNT_COLS, async (stage) => {
+        for (const line of accountLines.splice(0)) await stage.writeLine(line);
+      });
+      await this.copy('stage_pairs', ['group_id', 'account_id'], async (stage) => {
+        for (const [groupId, userExternalId] of pending.splice(0)) {
+          const accountId = users.get(userExternalId);
+          if (accountId === undefined) this.unresolvedMembers++;
+          else await stage.writeLine(`${groupId}\t${accountId}\n`);
+        }
+      });
+      // Members resolved through a known id whose user this listing did not return after all.
+      const unlisted = [...viaKnown].filter((e) => !users.has(e)).map((e) => known.get(`user:${e}`));
+      if (unlisted.length > 0) {
+        this.unresolvedMembers += await this.count(
+          `DELETE FROM stage_pairs WHERE account_id = ANY($1::uuid[])`,
+          [unlisted],
+        );
+      }
+      this.lap('stage.memberships');
     }
-    await this.q(`ANALYZE stage_accounts, stage_groups, stage_pairs, stage_apps, stage_bindings`);
+    known.clear();
+
+    const appIds = new Set<string>();
+    await this.copy('stage_apps', ['external_id', 'name'], (stage) =>
+      drain('applications', this.client.listApplications({ readAhead: 8 }), (a) => {
+        if (appIds.has(a.id)) return Promise.resolve();
+        appIds.add(a.id);
+        return stage.write([a.id, a.label]);
+      }),
+    );
+    await this.copy('stage_bindings', ['app_external_id', 'group_external_id'], (stage) =>
+      this.forEachConcurrently([...appIds], this.opts.groupConcurrency ?? 8, (appId) =>
+        drain(`groups bound to application ${appId}`, this.client.listApplicationGroups(appId), (b) =>
+          stage.write([appId, b.groupId]),
+        ),
+      ),
+    );
+    this.lap('stage.applications');
+    // stage_pairs (a million rows) is left out: the planner sizes it from its pages, enough for the diff's hash join.
+    await this.q(`ANALYZE stage_accounts, stage_groups, stage_apps, stage_bindings`);
     this.lap('stage.analyze');
   }
 
@@ -537,12 +607,8 @@ export class DirectorySyncEngine {
     withId?: boolean;
   }): Promise<{ added: number; updated: number; goneWhere: string }> {
     const c = this.opts.connectionId;
-    const u = `${spec.stage}_u`;
-    await this.q(
-      `CREATE TEMP TABLE ${u} AS SELECT DISTINCT ON (${spec.keys.join(', ')}) * FROM ${spec.stage}`,
-    );
-    // Without statistics the planner takes the new table for empty and loops over it per row.
-    await this.q(`ANALYZE ${u}`);
+    // Staging wrote each key once (see `stage`), and analysed the stage.
+    const u = spec.stage;
     const match = spec.keys.map((k) => `a.${k} = s.${k}`).join(' AND ');
     const set = spec.values.map((v) => `${v} = s.${v}`).join(', ');
     const revived = affected(
