@@ -136,6 +136,8 @@ export class DirectorySyncEngine {
   /** Whether this run copies the connection's first memberships (see `stage`). */
   private baseline = false;
   private baselineMemberships = 0;
+  /** Accounts of a new connection, copied straight into the directory (see `stage`); null otherwise. */
+  private accountsCopied: number | null = null;
   private mark = Date.now();
 
   private q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
@@ -268,9 +270,20 @@ export class DirectorySyncEngine {
       // directory inside the run's transaction, opened here, so writing them overlaps the listing
       // instead of following it. Nothing is visible until the run commits; a failed listing rolls it
       // all back. Their users must be listed first: every one of them is new.
-      await this.copy('stage_accounts', ACCOUNT_COLS, (stage) => listAccounts((v) => stage.write(v)));
-      this.lap('stage.accounts');
       await this.qr.startTransaction();
+      if ([...known.keys()].every((k) => k.startsWith('group:'))) {
+        // A new connection: its accounts go straight into the directory too (nothing to compare with).
+        const c = this.opts.connectionId;
+        this.accountsCopied = await this.copy(
+          'directory_accounts',
+          [...ACCOUNT_COLS, 'connection_id'],
+          (stage) => listAccounts((v) => stage.write([...v, c])),
+        );
+        await this.q(`ANALYZE directory_accounts`);
+      } else {
+        await this.copy('stage_accounts', ACCOUNT_COLS, (stage) => listAccounts((v) => stage.write(v)));
+      }
+      this.lap('stage.accounts');
       const lineEnd = `\t${this.opts.connectionId}\n`;
       this.baselineMemberships = await this.copy(
         'directory_memberships',
@@ -420,36 +433,39 @@ export class DirectorySyncEngine {
     );
 
     // ---- accounts (users and administrators), then groups: changed rows only, removals maybe held
-    const accounts = await this.mergeEntities({
-      table: 'directory_accounts',
-      stage: 'stage_accounts',
-      withId: true,
-      keys: ['kind', 'external_id'],
-      values: [
-        'email',
-        'username',
-        'display_name',
-        'state',
-        'manager_external_id',
-        'department',
-        'job_title',
-        'admin_roles',
-      ],
-    });
-    added += accounts.added;
-    updated += accounts.updated;
-    const accountRemoval = await this.decideRemoval(
-      'accounts',
-      `SELECT a.id FROM directory_accounts a ${accounts.goneWhere}`,
-      [c],
-      before.accounts,
-    );
-    if (accountRemoval.apply) {
-      removed += await this.sweep('directory_accounts', accounts.goneWhere);
-    } else if (accountRemoval.held) {
-      held.accounts = accountRemoval.held;
+    if (this.accountsCopied !== null) {
+      added += this.accountsCopied;
+    } else {
+      const accounts = await this.mergeEntities({
+        table: 'directory_accounts',
+        stage: 'stage_accounts',
+        withId: true,
+        keys: ['kind', 'external_id'],
+        values: [
+          'email',
+          'username',
+          'display_name',
+          'state',
+          'manager_external_id',
+          'department',
+          'job_title',
+          'admin_roles',
+        ],
+      });
+      added += accounts.added;
+      updated += accounts.updated;
+      const accountRemoval = await this.decideRemoval(
+        'accounts',
+        `SELECT a.id FROM directory_accounts a ${accounts.goneWhere}`,
+        [c],
+        before.accounts,
+      );
+      if (accountRemoval.apply) {
+        removed += await this.sweep('directory_accounts', accounts.goneWhere);
+      } else if (accountRemoval.held) {
+        held.accounts = accountRemoval.held;
+      }
     }
-
     this.lap('merge.accounts');
     const groups = await this.mergeEntities({
       table: 'directory_groups',
