@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
-import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
+import { DEFAULT_LIMIT, type JsonText, ListQueryDto, type Page } from '../platform/http/pagination';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
 import { CampaignsService } from './campaigns.service';
 import {
@@ -81,7 +81,11 @@ export class CampaignsController {
 
   @Get('reviews')
   @Authenticated()
-  reviews(@CurrentActor() actor: Actor, @Query() q: ReviewsQueryDto): Promise<Page<ReviewItemResponse>> {
+  @Header('content-type', 'application/json; charset=utf-8')
+  reviews(
+    @CurrentActor() actor: Actor,
+    @Query() q: ReviewsQueryDto,
+  ): Promise<JsonText<Page<ReviewItemResponse>>> {
     return this.campaigns.myReviews(actor, q.status, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 

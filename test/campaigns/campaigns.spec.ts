@@ -225,8 +225,8 @@ describe('access review campaigns against the emulator', () => {
     expect(all.items.some((i) => i.account.isAdministrator)).toBe(true);
 
     // Pages of 50 (oldest first) give every item once, and the reviewer sees the same set at /reviews.
-    const paged: string[] = [];
-    const reviews: string[] = [];
+    const paged: Item[] = [];
+    const reviews: Item[] = [];
     for (const [path, token, out] of [
       [`/api/v1/campaigns/${all.id}/items?limit=50`, auditor.token, paged],
       ['/api/v1/reviews?status=pending&limit=50', reviewer.token, reviews],
@@ -235,12 +235,14 @@ describe('access review campaigns against the emulator', () => {
       do {
         const res = await t.request('GET', `${path}${cursor ? `&cursor=${cursor}` : ''}`, { token });
         expect(res.status).toBe(200);
-        out.push(...(res.body.items as Item[]).map((i) => i.id));
+        out.push(...(res.body.items as Item[]));
         cursor = res.body.nextCursor as string | null;
       } while (cursor);
     }
-    expect(paged).toEqual(all.items.map((i) => i.id));
-    expect(reviews).toEqual(all.items.map((i) => i.id));
+    expect(paged.map((i) => i.id)).toEqual(all.items.map((i) => i.id));
+    expect(reviews.map((i) => i.id)).toEqual(all.items.map((i) => i.id));
+    // Field for field too (managers, administrators, applications, recommendations).
+    expect(reviews).toEqual(paged);
 
     const app = s().apps.find((a) => a.groups.some((slot) => s().groups[slot].size > 0))!;
     const appId = await idOf('directory_applications', app.id);
@@ -479,6 +481,21 @@ describe('access review campaigns against the emulator', () => {
     });
     expect(ov.status).toBe(200);
     expect(ov.body).toMatchObject({ override: true, decidedBy: admin.id });
+
+    // Postgres writes /reviews' JSON itself: each item, pending or decided (quotes in a justification,
+    // an override, a reassignment), reads exactly as the campaign's item list gives it.
+    for (const r of [r1, r2]) {
+      const res = await t.request('GET', '/api/v1/reviews?limit=500', { token: r.token });
+      expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
+      expect(res.body).toEqual({ items: await itemsOf(id, `&reviewerId=${r.id}`), nextCursor: null });
+    }
+    const decided = (await t.request('GET', '/api/v1/reviews?status=decided', { token: r1.token })).body;
+    expect(decided.items.map((i: Item) => [i.id, i.decision, i.override])).toEqual(
+      expect.arrayContaining([
+        [a1.id, 'revoke', false],
+        [overridden.id, 'revoke', true],
+      ]),
+    );
 
     // Every decision audited, one event each (a1 was decided twice).
     const audit = await t.request('GET', `/api/v1/audit-events?targetId=${a1.id}&limit=500`, {

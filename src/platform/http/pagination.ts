@@ -70,6 +70,27 @@ export function toPage<R, T>(
 
 export const DEFAULT_LIMIT = 50;
 
+/**
+ * JSON text of a T, written straight from the rows: the route sends it as it is, with a JSON content
+ * type, instead of building objects (Dates and all) only to stringify them (the busiest part of a hot
+ * list route in a CPU profile).
+ */
+export type JsonText<T> = string & { readonly __jsonOf?: T };
+
+/** toPage written straight to JSON text: `write` gives one item's JSON. */
+export function toJsonPage<R, T>(
+  rows: R[],
+  limit: number,
+  key: (row: R) => CursorPosition,
+  write: (row: R) => string,
+): JsonText<Page<T>> {
+  const n = Math.min(rows.length, limit);
+  let items = '';
+  for (let i = 0; i < n; i++) items += i === 0 ? write(rows[i]) : ',' + write(rows[i]);
+  const nextCursor = rows.length > limit && n > 0 ? encodeCursor(key(rows[n - 1])) : null;
+  return `{"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}` as JsonText<Page<T>>;
+}
+
 /** SQL for a timestamptz as a microsecond-precise UTC string, the sort key of a cursor. */
 export function cursorKey(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
