@@ -1,22 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import {
+  cpuProfileArgs,
   dropDatabase,
   flag,
   freePort,
   freshDatabase,
   randomToken,
-  ROOT,
   servicesEnv,
+  spawnServer,
   startEmulatorProcess,
   waitForHttp,
   writeResult,
 } from './lib';
 
 /**
- * `npm run bench:expiry [-- --grants 10000]`
+ * `npm run bench:expiry [-- --grants 10000 --cpu-prof DIR]`
  * Grants of one minute for `grants` accounts, all activated within the same minute, expire through the
  * real server (APP_ROLE=all: delayed `grant-expiry` jobs, the sweep, the outbox, the worker).
  *
@@ -64,23 +64,16 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: databaseUrl });
   let server: ChildProcess | null = null;
   const startServer = async (limitOff: boolean) => {
-    server = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        DATABASE_URL: databaseUrl,
-        // Its own Redis database: the sync and campaign benchmarks use 15 and 14, and queues must not be shared.
-        REDIS_URL: `${redisUrl.replace(/\/\d+$/, '')}/13`,
-        ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
-        BOOTSTRAP_ADMIN_TOKEN: token,
-        PORT: String(port),
-        SYNC_INTERVAL_MINUTES: '0',
-        JUMPCLOUD_API_URL: emu.apiUrl,
-        JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
-        ...(limitOff ? { JUMPCLOUD_REQUESTS_PER_SECOND: '10000', JUMPCLOUD_MAX_CONCURRENT: '16' } : {}),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    // Its own Redis database: the sync and campaign benchmarks use 15 and 14, and queues must not be shared.
+    server = spawnServer({
+      databaseUrl,
+      redisUrl,
+      redisDb: 13,
+      port,
+      token,
+      emu,
+      clientLimitOff: limitOff,
+      nodeArgs: cpuProfileArgs(),
     });
     await waitForHttp(`http://127.0.0.1:${port}/health`);
   };
@@ -216,6 +209,22 @@ async function main(): Promise<void> {
       );
       const r = rows[0];
       console.log(`  expiries spread over ${Math.round(r.spread / 1000)} s`);
+      // Where the lateness goes: expiry → remove operation written (the expiry job or sweep), → picked up
+      // by the provisioning worker, → JumpCloud call done and the operation settled, → grant ended.
+      const { rows: stages } = await db.query<{ stage: string; p50: number; p99: number; max: number }>(
+        `SELECT stage, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)) AS p50,
+                round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)) AS p99, round(max(ms)) AS max
+         FROM access_grants g
+         JOIN provisioning_operations o ON o.source_id = g.id AND o.action = 'remove_member',
+         LATERAL (VALUES ('1 expiry → operation written', o.created_at - g.expires_at),
+                         ('2 → worker started', o.started_at - o.created_at),
+                         ('3 → call done, settled', o.completed_at - o.started_at),
+                         ('4 → grant ended', g.updated_at - o.completed_at)) AS s(stage, d),
+         LATERAL (SELECT extract(epoch FROM d) * 1000 AS ms) x
+         WHERE g.group_id = $1 GROUP BY stage ORDER BY stage`,
+        [groupId],
+      );
+      for (const s of stages) console.log(`  ${s.stage}: p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms`);
       return {
         grants,
         p50Ms: Math.round(r.p50),
