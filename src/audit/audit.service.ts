@@ -151,22 +151,30 @@ export class AuditService {
       throw new Error('AuditService.record must run inside the transaction of the action it records');
     }
     if (inputs.length === 0) return [];
+    // Everything that does not depend on the head is prepared before the lock, and the head and the
+    // sequence numbers come in one statement: the lock is held for as few round trips as possible,
+    // since every append in the cluster waits for it.
+    const prepared = inputs.map((input) => ({
+      action: input.action,
+      target_type: input.targetType ?? null,
+      target_id: input.targetId ?? null,
+      data: JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>,
+    }));
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
-    const head = await manager.query<{ hash: string; at: Date }[]>(
-      `SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1`,
+    // A statement of its own after the lock: its snapshot must see the head the previous holder committed.
+    const [{ head_hash, head_at, seqs: seqTexts }] = await manager.query<
+      { head_hash: string | null; head_at: Date | null; seqs: string[] }[]
+    >(
+      `SELECT h.hash AS head_hash, h.at AS head_at,
+              ARRAY(SELECT nextval('audit_events_seq')::text FROM generate_series(1, $1)) AS seqs
+       FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT hash, at FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
+      [inputs.length],
     );
-    const seqs = (
-      await manager.query<{ seq: string }[]>(
-        `SELECT nextval('audit_events_seq')::text AS seq FROM generate_series(1, $1)`,
-        [inputs.length],
-      )
-    )
-      .map((r) => BigInt(r.seq))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const seqs = seqTexts.map((t) => BigInt(t)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     // Times never go backwards along the chain, so ids (built from time and seq) sort like the chain.
-    const atMs = Math.max(Date.now(), head[0]?.at.getTime() ?? 0);
-    let prevHash = head[0]?.hash ?? null;
-    const rows: Row[] = inputs.map((input, i) => {
+    const atMs = Math.max(Date.now(), head_at?.getTime() ?? 0);
+    let prevHash = head_hash;
+    const rows: Row[] = prepared.map((input, i) => {
       const row: Row = {
         seq: seqs[i].toString(),
         id: sequentialUuid(atMs, seqs[i]),
@@ -174,10 +182,7 @@ export class AuditService {
         actor_type: actor.type,
         actor_id: actor.id,
         actor_email: actor.type === 'principal' ? actor.email : null,
-        action: input.action,
-        target_type: input.targetType ?? null,
-        target_id: input.targetId ?? null,
-        data: JSON.parse(JSON.stringify(withoutSecrets(input.data ?? {}))) as Record<string, unknown>,
+        ...input,
         key_id: this.key.id,
         prev_hash: prevHash,
         hash: '',
