@@ -21,8 +21,9 @@ import { QUEUES } from '../platform/queue/queues';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
 import {
-  PROVISIONING_OPERATION_SETTLED,
+  PROVISIONING_OPERATIONS_SETTLED,
   type ProvisioningOperationSettledEvent,
+  type ProvisioningOperationsSettledEvent,
 } from '../provisioning/provisioning.events';
 import {
   type AccessRequestResponse,
@@ -113,6 +114,8 @@ interface GrantRow {
 }
 
 /** Work to do once a transaction has committed: outbox dispatch and delayed-job changes. */
+type GrantOutcome = 'activated' | 'failed' | 'ended' | 'revoke_failed';
+
 interface AfterCommit {
   operationIds: string[];
   schedule: GrantRow[];
@@ -937,14 +940,17 @@ export class AccessService implements OnModuleInit {
             expired.map((g) => this.intent(g, 'remove_member', 'grant expired')),
           )),
         );
-        for (const g of expired) {
-          await this.audit.record(m, EXPIRY_ACTOR, {
+        // Last, so the cluster-wide audit lock is held only from here to the commit.
+        await this.audit.recordMany(
+          m,
+          EXPIRY_ACTOR,
+          expired.map((g) => ({
             action: 'access.grant.expired',
             targetType: 'grant',
             targetId: g.id,
             data: { accountId: g.account_id, groupId: g.group_id, expiresAt: iso(g.expires_at) },
-          });
-        }
+          })),
+        );
         return expired;
       });
       await this.afterCommit(after);
@@ -954,11 +960,14 @@ export class AccessService implements OnModuleInit {
   }
 
   /**
-   * The delayed job of one grant. A job that fires a moment before Postgres's clock reaches the
-   * expiry (the delay is computed in this process) is retried shortly rather than left to the sweep.
+   * The delayed job of one grant revokes every grant due by now, not only its own: grants that expire
+   * together (a burst of approvals a while ago) are revoked in a few set-wise transactions by the
+   * first jobs to fire, and the jobs after them find theirs done. A job that fires a moment before
+   * Postgres's clock reaches the expiry (the delay is computed in this process) is retried shortly
+   * rather than left to the sweep.
    */
   async expireByJob(grantId: string): Promise<void> {
-    if ((await this.expireDueGrants([grantId])) > 0) return;
+    await this.expireDueGrants();
     const [early] = await this.dataSource.query<unknown[]>(
       `SELECT 1 FROM access_grants WHERE id = $1 AND status = 'active'
          AND expires_at > now() AND expires_at < now() + interval '10 seconds'`,
@@ -969,67 +978,83 @@ export class AccessService implements OnModuleInit {
 
   // ---------------------------------------------------------------- events
 
-  /** The outcome of a grant's operation: `active` once JumpCloud has the member, `ended` once removed. */
-  @OnEvent(PROVISIONING_OPERATION_SETTLED, { async: true, promisify: true })
-  async onOperationSettled(e: ProvisioningOperationSettledEvent): Promise<void> {
-    if (e.sourceType !== 'grant') return;
+  /**
+   * The outcome of grants' operations, set-wise for all that settled together: `active` once JumpCloud
+   * has the member (expiry counts from then), `failed` if the add was refused, `ended` once removed,
+   * and still `revoking` with why if the removal was refused (for an admin to retry).
+   */
+  @OnEvent(PROVISIONING_OPERATIONS_SETTLED, { async: true, promisify: true })
+  async onOperationsSettled(e: ProvisioningOperationsSettledEvent): Promise<void> {
+    const ops = e.operations.filter((o) => o.sourceType === 'grant');
+    if (ops.length === 0) return;
+    const outcome = (o: ProvisioningOperationSettledEvent): GrantOutcome =>
+      o.action === 'add_member'
+        ? o.status === 'succeeded'
+          ? 'activated'
+          : 'failed'
+        : o.status === 'succeeded'
+          ? 'ended'
+          : 'revoke_failed';
+    // A grant appears at most once per statement, so its operations apply in the order they settled.
+    const rounds: ProvisioningOperationSettledEvent[][] = [[]];
+    for (const o of ops) {
+      if (rounds[rounds.length - 1].some((p) => p.sourceId === o.sourceId)) rounds.push([]);
+      rounds[rounds.length - 1].push(o);
+    }
     const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
     await this.dataSource.transaction(async (m) => {
-      let g: GrantRow | undefined;
-      let action: string;
-      if (e.action === 'add_member' && e.status === 'succeeded') {
-        // expiresAt counts from the moment JumpCloud confirmed the membership.
-        [g] = returned<GrantRow>(
+      const changed: { g: GrantRow; o: ProvisioningOperationSettledEvent; outcome: GrantOutcome }[] = [];
+      for (const round of rounds) {
+        const rows = returned<GrantRow & { op_id: string }>(
           await m.query(
-            `UPDATE access_grants SET status = 'active', starts_at = $2::timestamptz,
-               expires_at = $2::timestamptz + make_interval(mins => duration_minutes), updated_at = now()
-             WHERE id = $1 AND status = 'provisioning' RETURNING *`,
-            [e.sourceId, e.completedAt],
+            `UPDATE access_grants g SET
+               status = CASE s.outcome WHEN 'activated' THEN 'active' WHEN 'failed' THEN 'failed'
+                                       WHEN 'ended' THEN 'ended' ELSE g.status END,
+               starts_at = CASE WHEN s.outcome = 'activated' THEN s.at ELSE g.starts_at END,
+               expires_at = CASE WHEN s.outcome = 'activated' THEN s.at + make_interval(mins => g.duration_minutes)
+                                 ELSE g.expires_at END,
+               ended_at = CASE s.outcome WHEN 'failed' THEN now() WHEN 'ended' THEN s.at ELSE g.ended_at END,
+               failure_reason = CASE s.outcome WHEN 'activated' THEN g.failure_reason WHEN 'ended' THEN NULL
+                                               ELSE s.reason END,
+               updated_at = now()
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
+                  AS s(grant_id, op_id, outcome, at, reason)
+             WHERE g.id = s.grant_id
+               AND g.status = CASE WHEN s.outcome IN ('activated', 'failed') THEN 'provisioning' ELSE 'revoking' END
+             RETURNING g.*, s.op_id`,
+            [
+              round.map((o) => o.sourceId),
+              round.map((o) => o.operationId),
+              round.map(outcome),
+              round.map((o) => o.completedAt),
+              round.map((o) => `${o.status}: ${o.error ?? 'JumpCloud refused the change'}`),
+            ],
           ),
         );
-        action = 'access.grant.activated';
-        if (g) after.schedule.push(g);
-      } else if (e.action === 'add_member') {
-        [g] = returned<GrantRow>(
-          await m.query(
-            `UPDATE access_grants SET status = 'failed', failure_reason = $2, ended_at = now(), updated_at = now()
-             WHERE id = $1 AND status = 'provisioning' RETURNING *`,
-            [e.sourceId, `${e.status}: ${e.error ?? 'JumpCloud refused the change'}`],
-          ),
-        );
-        action = 'access.grant.failed';
-      } else if (e.status === 'succeeded') {
-        [g] = returned<GrantRow>(
-          await m.query(
-            `UPDATE access_grants SET status = 'ended', ended_at = $2::timestamptz, failure_reason = NULL, updated_at = now()
-             WHERE id = $1 AND status = 'revoking' RETURNING *`,
-            [e.sourceId, e.completedAt],
-          ),
-        );
-        action = 'access.grant.ended';
-      } else {
-        // The member is still in the group: the grant stays `revoking`, with why, for an admin to retry.
-        [g] = returned<GrantRow>(
-          await m.query(
-            `UPDATE access_grants SET failure_reason = $2, updated_at = now() WHERE id = $1 AND status = 'revoking' RETURNING *`,
-            [e.sourceId, `${e.status}: ${e.error ?? 'JumpCloud refused the change'}`],
-          ),
-        );
-        action = 'access.grant.revoke_failed';
+        const byOp = new Map(rows.map((r) => [r.op_id, r]));
+        for (const o of round) {
+          const g = byOp.get(o.operationId);
+          if (g) changed.push({ g, o, outcome: outcome(o) });
+        }
       }
-      if (!g) return;
-      await this.audit.record(m, PROVISIONING_ACTOR, {
-        action,
-        targetType: 'grant',
-        targetId: g.id,
-        data: {
-          operationId: e.operationId,
-          status: g.status,
-          expiresAt: iso(g.expires_at),
-          endReason: g.end_reason,
-          error: e.error,
-        },
-      });
+      after.schedule.push(...changed.filter((c) => c.outcome === 'activated').map((c) => c.g));
+      // Last, so the cluster-wide audit lock is held only from here to the commit.
+      await this.audit.recordMany(
+        m,
+        PROVISIONING_ACTOR,
+        changed.map(({ g, o, outcome }) => ({
+          action: `access.grant.${outcome}`,
+          targetType: 'grant',
+          targetId: g.id,
+          data: {
+            operationId: o.operationId,
+            status: g.status,
+            expiresAt: iso(g.expires_at),
+            endReason: g.end_reason,
+            error: o.error,
+          },
+        })),
+      );
     });
     await this.afterCommit(after);
   }
@@ -1070,8 +1095,9 @@ export class AccessService implements OnModuleInit {
 
   private async afterCommit(after: AfterCommit): Promise<void> {
     await this.provisioning.dispatch(after.operationIds);
-    for (const id of after.unschedule) await this.unschedule(id);
-    for (const g of after.schedule) await this.scheduleExpiry(g);
+    // Concurrently: ioredis pipelines the commands, so hundreds of grants cost a few round trips.
+    await Promise.all(after.unschedule.map((id) => this.unschedule(id)));
+    await Promise.all(after.schedule.map((g) => this.scheduleExpiry(g)));
   }
 
   /** One delayed job per grant at its expiry; an extension moves it. The sweep covers any loss. */

@@ -1,6 +1,6 @@
 /**
- * Published when an operation settles. Provisioning knows none of its callers: campaigns and access
- * subscribe and match on `sourceType` / `sourceId`.
+ * Published when an operation settles, once per operation. Provisioning knows none of its callers:
+ * campaigns and access subscribe and match on `sourceType` / `sourceId`.
  */
 export const PROVISIONING_OPERATION_SETTLED = 'provisioning.operation.settled';
 
@@ -15,4 +15,15 @@ export interface ProvisioningOperationSettledEvent {
   status: 'succeeded' | 'failed' | 'manual';
   error: string | null;
   completedAt: string;
+}
+
+/**
+ * The same outcomes, published first and once per settling transaction (operations that settle
+ * together are written together), for a subscriber that handles them set-wise. A subscriber listens
+ * to one of the two, never both.
+ */
+export const PROVISIONING_OPERATIONS_SETTLED = 'provisioning.operations.settled';
+
+export interface ProvisioningOperationsSettledEvent {
+  operations: ProvisioningOperationSettledEvent[];
 }

@@ -20,7 +20,9 @@ import { ClusterTickService } from '../platform/scheduling/cluster-tick.service'
 import { type OperationResponse, type OperationStatus } from './dto/provisioning.dto';
 import {
   PROVISIONING_OPERATION_SETTLED,
+  PROVISIONING_OPERATIONS_SETTLED,
   type ProvisioningOperationSettledEvent,
+  type ProvisioningOperationsSettledEvent,
 } from './provisioning.events';
 
 export interface OperationIntent {
@@ -44,6 +46,17 @@ const ACTOR = systemActor('provisioning');
 const OPERATION_LOCK_NAMESPACE = 727_100_020;
 
 export const operationJobId = (id: string): string => `op.${id}`;
+// Operations settled in one transaction at most: 13 bind parameters an audit event, and a short lock.
+const SETTLE_BATCH = 500;
+
+interface PendingSettle {
+  op: OperationRow;
+  status: 'succeeded' | 'failed' | 'manual';
+  error: string | null;
+  calls: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 interface OperationRow {
   id: string;
@@ -99,6 +112,8 @@ export class OperationDeferredError extends Error {
 @Injectable()
 export class ProvisioningService implements OnModuleInit {
   private readonly logger = new Logger(ProvisioningService.name);
+  private readonly settling: PendingSettle[] = [];
+  private flushing = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -286,24 +301,71 @@ export class ProvisioningService implements OnModuleInit {
     }
   }
 
-  /** Ends an operation: its row, the directory (on success), the audit event, then the outcome event. */
-  private async settle(
+  /**
+   * Ends an operation: its row, the directory (on success), the audit event, then the outcome events.
+   * Operations that finish while a settling transaction is running wait for it and then settle together
+   * in the next one (group commit): one audit append and one transaction for many operations instead
+   * of one each, since every audit append in the cluster waits for the same lock. Resolves once this
+   * operation's row is written and its outcome published.
+   */
+  private settle(
     op: OperationRow,
     status: 'succeeded' | 'failed' | 'manual',
     error: string | null,
     calls: number,
   ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.settling.push({ op, status, error, calls, resolve, reject });
+      if (this.flushing) return;
+      this.flushing = true;
+      void this.flushSettles();
+    });
+  }
+
+  private async flushSettles(): Promise<void> {
+    try {
+      while (this.settling.length > 0) {
+        const batch = this.settling.splice(0, SETTLE_BATCH);
+        try {
+          await this.settleTogether(batch);
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0].reject(err);
+            continue;
+          }
+          // One bad operation must not fail the others: each alone, so only the bad one is retried.
+          for (const s of batch) await this.settleTogether([s]).catch((e: unknown) => s.reject(e));
+        }
+      }
+    } finally {
+      // Synchronously after the last emptiness check, so a settle arriving now starts a new flush.
+      this.flushing = false;
+    }
+  }
+
+  private async settleTogether(batch: PendingSettle[]): Promise<void> {
     const settled = await this.dataSource.transaction(async (m) => {
       const rows = returned<OperationRow>(
         await m.query(
-          `UPDATE provisioning_operations SET status = $2, last_error = $3, attempts = attempts + $4, completed_at = now()
-           WHERE id = $1 AND status IN ('pending', 'running') RETURNING *`,
-          [op.id, status, error, calls],
+          `UPDATE provisioning_operations o
+           SET status = s.status, last_error = s.error, attempts = o.attempts + s.calls, completed_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS s(id, status, error, calls)
+           WHERE o.id = s.id AND o.status IN ('pending', 'running') RETURNING o.*`,
+          [
+            batch.map((s) => s.op.id),
+            batch.map((s) => s.status),
+            batch.map((s) => s.error),
+            batch.map((s) => s.calls),
+          ],
         ),
       );
-      const row = rows[0];
-      if (!row) return null;
-      if (status === 'succeeded') {
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const done = batch.flatMap((s) => {
+        const row = byId.get(s.op.id);
+        return row ? [{ ...s, row }] : [];
+      });
+      for (const { op, status } of done) {
+        if (status !== 'succeeded') continue;
         await this.directory.recordProvisionedChange(m, {
           connectionId: op.connection_id,
           groupId: op.group_id,
@@ -312,24 +374,28 @@ export class ProvisioningService implements OnModuleInit {
           operationId: op.id,
         });
       }
-      await this.audit.record(m, ACTOR, {
-        action: `provisioning.operation.${status}`,
-        targetType: 'provisioning_operation',
-        targetId: op.id,
-        data: {
-          operation: op.action,
-          accountId: op.account_id,
-          groupId: op.group_id,
-          sourceType: op.source_type,
-          sourceId: op.source_id,
-          attempts: row.attempts,
-          error,
-        },
-      });
-      return row;
+      // Last, so the cluster-wide audit lock is held only from here to the commit.
+      await this.audit.recordMany(
+        m,
+        ACTOR,
+        done.map(({ op, status, error, row }) => ({
+          action: `provisioning.operation.${status}`,
+          targetType: 'provisioning_operation',
+          targetId: op.id,
+          data: {
+            operation: op.action,
+            accountId: op.account_id,
+            groupId: op.group_id,
+            sourceType: op.source_type,
+            sourceId: op.source_id,
+            attempts: row.attempts,
+            error,
+          },
+        })),
+      );
+      return done;
     });
-    if (!settled) return;
-    const event: ProvisioningOperationSettledEvent = {
+    const events: ProvisioningOperationSettledEvent[] = settled.map(({ op, status, error, row }) => ({
       operationId: op.id,
       connectionId: op.connection_id,
       action: op.action,
@@ -339,9 +405,19 @@ export class ProvisioningService implements OnModuleInit {
       sourceId: op.source_id,
       status,
       error,
-      completedAt: (settled.completed_at ?? new Date()).toISOString(),
-    };
-    await this.events.emitAsync(PROVISIONING_OPERATION_SETTLED, event);
+      completedAt: (row.completed_at ?? new Date()).toISOString(),
+    }));
+    // The rows are committed: a subscriber's failure is its own (logged), never a reason to apply again.
+    try {
+      if (events.length > 0) {
+        const together: ProvisioningOperationsSettledEvent = { operations: events };
+        await this.events.emitAsync(PROVISIONING_OPERATIONS_SETTLED, together);
+      }
+      for (const e of events) await this.events.emitAsync(PROVISIONING_OPERATION_SETTLED, e);
+    } catch (err) {
+      this.logger.error({ err, operations: events.length }, 'a subscriber to settled operations failed');
+    }
+    for (const s of batch) s.resolve();
   }
 
   // ---------------------------------------------------------------- verification (next sync)
