@@ -32,6 +32,25 @@ describe('HTTP basics (defaults: docs on, CORS off)', () => {
     expect(res.headers.get('strict-transport-security')).toBeTruthy();
   });
 
+  it('sends the same security headers on API routes and their errors, with the docs CSP', async () => {
+    const health = await t.request('GET', '/health');
+    const denied = await t.request('GET', '/api/v1/reviews');
+    expect(denied.status).toBe(401);
+    for (const name of [
+      'content-security-policy',
+      'strict-transport-security',
+      'x-frame-options',
+      'x-content-type-options',
+      'referrer-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+    ]) {
+      expect([name, health.headers.get(name)]).toEqual([name, expect.any(String)]);
+      expect(denied.headers.get(name)).toBe(health.headers.get(name));
+    }
+    expect(health.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-inline'");
+  });
+
   it('rejects a JSON body over 1 MiB with 413 in the API error shape', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
     const res = await t.request('POST', BODY_ROUTE, {
