@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -28,7 +29,9 @@ import {
  * `GET /api/v1/reviews` and then single decisions (`POST /api/v1/review-items/{id}/decision`, `keep`,
  * cycling through the reviewer's items) at `connections` connections for `duration` seconds each.
  * In the same run the HTTP ceiling (`bench/ceilings/http.ts`: a bare NestJS + Fastify route doing one
- * `SELECT 1`) takes the same load; GET /reviews is reported as a share of its requests/s.
+ * `SELECT 1`) takes the same load; GET /reviews is reported as a share of its requests/s. Each load
+ * also gives the serving process's CPU per request (from /proc), which other work on the machine
+ * disturbs far less than requests/s.
  */
 interface Load {
   label: string;
@@ -38,6 +41,22 @@ interface Load {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU (user + system) of the serving process per request: steadier than req/s on a shared machine. */
+  serverCpuUsPerRequest: number | null;
+}
+
+let clockTicks: number | null = null;
+
+/** CPU time a process has used so far, in microseconds (from /proc; null where there is none). */
+function cpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return null;
+  }
 }
 
 async function load(
@@ -45,8 +64,11 @@ async function load(
   opts: autocannon.Options,
   connections: number,
   duration: number,
+  serverPid?: number,
 ): Promise<Load> {
+  const cpuBefore = cpuMicros(serverPid);
   const r = await autocannon({ ...opts, connections, duration });
+  const cpuAfter = cpuMicros(serverPid);
   return {
     label,
     requestsPerSecond: Math.round(r.requests.average),
@@ -55,6 +77,10 @@ async function load(
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
+    serverCpuUsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
+        ? Math.round((cpuAfter - cpuBefore) / r.requests.total)
+        : null,
   };
 }
 
@@ -139,6 +165,7 @@ async function main(): Promise<void> {
       { url: `${api}/api/v1/reviews`, headers },
       connections,
       duration,
+      server.pid,
     );
     let next = 0;
     const decisions = await load(
@@ -159,6 +186,7 @@ async function main(): Promise<void> {
       },
       connections,
       duration,
+      server.pid,
     );
     const serverRssMiB = peakRssMiB(server.pid!);
 
@@ -191,6 +219,7 @@ async function main(): Promise<void> {
       { url: ceilingUrl },
       connections,
       duration,
+      ceiling.pid,
     );
 
     const ratios = {
@@ -209,11 +238,11 @@ async function main(): Promise<void> {
       peakServerRssMiB: serverRssMiB,
     };
     const md = [
-      `| load (${connections} connections, ${duration} s) | req/s | p50 ms | p99 ms | non-2xx | errors |`,
-      `|---|---|---|---|---|---|`,
+      `| load (${connections} connections, ${duration} s) | req/s | p50 ms | p99 ms | non-2xx | errors | server CPU µs/req |`,
+      `|---|---|---|---|---|---|---|`,
       ...[reviews, decisions, http].map(
         (r) =>
-          `| ${r.label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} |`,
+          `| ${r.label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.serverCpuUsPerRequest ?? 'n/a'} |`,
       ),
       ``,
       `| ratio | measured | target |`,
