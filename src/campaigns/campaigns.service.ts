@@ -3,7 +3,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { type Queue } from 'bullmq';
 import { stringify } from 'csv-stringify/sync';
-import { type Pool, type QueryResultRow } from 'pg';
+import { type Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
@@ -225,16 +225,109 @@ const REVIEW_ITEM_TEXT_COLUMNS = [
   ),
 ].join(', ');
 
-type ItemTextRow = Omit<
-  ItemRow,
-  'applications' | 'membership_since' | 'decided_at' | 'remediated_at' | 'created_at'
-> & {
-  applications: string;
-  membership_since: string;
-  decided_at: string | null;
-  remediated_at: string | null;
-  created_at: string;
-};
+/** A row of REVIEW_ITEM_TEXT_COLUMNS, in their order: the query returns arrays (rowMode 'array'). */
+type ItemTextTuple = [
+  id: string,
+  campaign_id: string,
+  account_id: string,
+  account_email: string | null,
+  account_display_name: string | null,
+  account_kind: string,
+  account_state: string,
+  department: string | null,
+  job_title: string | null,
+  manager_account_id: string | null,
+  manager_display_name: string | null,
+  is_administrator: boolean,
+  group_id: string,
+  group_name: string,
+  membership_method: string,
+  applications: string,
+  grant_id: string | null,
+  reviewer_id: string | null,
+  status: ItemStatus,
+  decision: Decision | null,
+  justification: string | null,
+  decided_by: string | null,
+  override: boolean,
+  remediation: Remediation,
+  recommendation: string | null,
+  recommendation_reason: string | null,
+  membership_since: string,
+  decided_at: string | null,
+  remediated_at: string | null,
+  created_at: string,
+];
+
+// Named from the tuple, with one shape for every row (pg's own objects are built key by key).
+function itemTextRow(a: ItemTextTuple) {
+  const [
+    id,
+    campaign_id,
+    account_id,
+    account_email,
+    account_display_name,
+    account_kind,
+    account_state,
+    department,
+    job_title,
+    manager_account_id,
+    manager_display_name,
+    is_administrator,
+    group_id,
+    group_name,
+    membership_method,
+    applications,
+    grant_id,
+    reviewer_id,
+    status,
+    decision,
+    justification,
+    decided_by,
+    override,
+    remediation,
+    recommendation,
+    recommendation_reason,
+    membership_since,
+    decided_at,
+    remediated_at,
+    created_at,
+  ] = a;
+  return {
+    id,
+    campaign_id,
+    account_id,
+    account_email,
+    account_display_name,
+    account_kind,
+    account_state,
+    department,
+    job_title,
+    manager_account_id,
+    manager_display_name,
+    is_administrator,
+    group_id,
+    group_name,
+    membership_method,
+    applications,
+    grant_id,
+    reviewer_id,
+    status,
+    decision,
+    justification,
+    decided_by,
+    override,
+    remediation,
+    recommendation,
+    recommendation_reason,
+    membership_since,
+    decided_at,
+    remediated_at,
+    created_at,
+  };
+}
+
+type ItemTextRow = ReturnType<typeof itemTextRow>;
 
 /** `2026-01-02 03:04:05.123456` (UTC) as toISOString() writes it: `2026-01-02T03:04:05.123Z`. */
 function isoFromUtcText(t: string): string {
@@ -870,7 +963,7 @@ export class CampaignsService implements OnModuleInit {
     // Named statements, one per shape, so that each pooled connection plans them once: planning cost
     // more than running them. Without an `IS NULL OR` the cursor is an index condition in either plan.
     // Qualified columns: in ORDER BY a bare created_at would be the text column (and a full sort).
-    const rows = await this.preparedQuery<ItemTextRow>(
+    const rows = await this.preparedRows<ItemTextTuple>(
       after ? 'campaigns.reviews.after' : 'campaigns.reviews.first',
       `SELECT ${REVIEW_ITEM_TEXT_COLUMNS} FROM review_items i
        WHERE i.reviewer_id = $1 AND ($2::text IS NULL OR i.status = $2)
@@ -882,7 +975,7 @@ export class CampaignsService implements OnModuleInit {
         : [actor.id, status ?? null, limit + 1],
     );
     return toJsonPage(
-      rows,
+      rows.map(itemTextRow),
       limit,
       // created_at to the microsecond, in UTC: what cursorKey gives the other lists.
       (r) => ({ k: `${r.created_at.replace(' ', 'T')}Z`, id: r.id }),
@@ -891,16 +984,16 @@ export class CampaignsService implements OnModuleInit {
   }
 
   /**
-   * A named (prepared) statement on TypeORM's own pool: Postgres parses and plans it once per
-   * connection instead of on every call, as dataSource.query (unnamed statements) does.
+   * A named (prepared) statement on TypeORM's own pool, rows as arrays: Postgres parses and plans it
+   * once per connection instead of on every call, as dataSource.query (unnamed statements) does.
    */
-  private async preparedQuery<R extends QueryResultRow>(
+  private async preparedRows<R extends unknown[]>(
     name: string,
     text: string,
     values: unknown[],
   ): Promise<R[]> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    return (await pool.query<R>({ name, text, values })).rows;
+    return (await pool.query<R>({ name, text, values, rowMode: 'array' })).rows;
   }
 
   /** Only the assigned reviewer, or an admin as an override; never about one's own account. */
