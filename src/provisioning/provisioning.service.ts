@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { type Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -18,6 +18,7 @@ import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pag
 import { QUEUES } from '../platform/queue/queues';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { type OperationResponse, type OperationStatus } from './dto/provisioning.dto';
+import { OperationLocks } from './operation-locks';
 import {
   PROVISIONING_OPERATION_SETTLED,
   PROVISIONING_OPERATIONS_SETTLED,
@@ -42,8 +43,6 @@ export interface ProvisioningJobData {
 export const PROVISIONING_JOB_NAME = 'apply';
 export const PROVISIONING_JOB_ATTEMPTS = 8;
 const ACTOR = systemActor('provisioning');
-// Advisory-lock namespace: one worker applies a given operation at a time, across processes.
-const OPERATION_LOCK_NAMESPACE = 727_100_020;
 
 export const operationJobId = (id: string): string => `op.${id}`;
 // Operations settled in one transaction at most: 13 bind parameters an audit event, and a short lock.
@@ -110,10 +109,11 @@ export class OperationDeferredError extends Error {
  * membership; the cluster tick re-enqueues what Redis lost; the next sync verifies the outcome.
  */
 @Injectable()
-export class ProvisioningService implements OnModuleInit {
+export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProvisioningService.name);
   private readonly settling: PendingSettle[] = [];
   private flushing = false;
+  private readonly locks: OperationLocks;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -125,7 +125,9 @@ export class ProvisioningService implements OnModuleInit {
     private readonly tick: ClusterTickService,
     @InjectQueue(QUEUES.provisioning) private readonly queue: Queue<ProvisioningJobData>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.locks = new OperationLocks(dataSource);
+  }
 
   onModuleInit(): void {
     this.tick.register({
@@ -133,6 +135,10 @@ export class ProvisioningService implements OnModuleInit {
       periodMs: () => 10_000,
       run: async () => void (await this.relay()),
     });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.locks.close();
   }
 
   // ---------------------------------------------------------------- enqueueing (callers)
@@ -224,26 +230,18 @@ export class ProvisioningService implements OnModuleInit {
   // ---------------------------------------------------------------- applying (worker)
 
   async apply(operationId: string, attempt: number, maxAttempts: number): Promise<void> {
-    const qr = this.dataSource.createQueryRunner();
-    await qr.connect();
-    let locked = false;
+    if (!(await this.locks.tryLock(operationId))) return; // another worker is applying it right now
     try {
-      const [{ ok }] = (await qr.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok`, [
-        OPERATION_LOCK_NAMESPACE,
-        operationId,
-      ])) as { ok: boolean }[];
-      if (!ok) return; // another worker is applying it right now
-      locked = true;
-      const [op] = (await qr.query(`SELECT * FROM provisioning_operations WHERE id = $1`, [
-        operationId,
-      ])) as OperationRow[];
+      // The operation and whether an older one of the same membership is still open, in one read.
+      const [op] = await this.dataSource.query<(OperationRow & { older_id: string | null })[]>(
+        `SELECT o.*, (SELECT p.id FROM provisioning_operations p
+                      WHERE p.group_id = o.group_id AND p.account_id = o.account_id AND p.status IN ('pending', 'running')
+                        AND (p.created_at, p.id) < (o.created_at, o.id) LIMIT 1) AS older_id
+         FROM provisioning_operations o WHERE o.id = $1`,
+        [operationId],
+      );
       if (!op || (op.status !== 'pending' && op.status !== 'running')) return;
-      const [older] = (await qr.query(
-        `SELECT id FROM provisioning_operations
-         WHERE group_id = $1 AND account_id = $2 AND status IN ('pending', 'running') AND (created_at, id) < ($3, $4)
-         LIMIT 1`,
-        [op.group_id, op.account_id, op.created_at, op.id],
-      )) as { id: string }[];
+      const older = op.older_id === null ? null : { id: op.older_id };
       if (older) throw new OperationDeferredError(`waits for operation ${older.id} on the same membership`);
 
       const target = await this.directory.membershipTarget(op.group_id, op.account_id);
@@ -260,7 +258,7 @@ export class ProvisioningService implements OnModuleInit {
       if (target.accountKind !== 'user') {
         return void (await this.settle(op, 'manual', 'Administrators are not group members in JumpCloud', 0));
       }
-      await qr.query(
+      await this.dataSource.query(
         `UPDATE provisioning_operations SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`,
         [op.id],
       );
@@ -280,7 +278,7 @@ export class ProvisioningService implements OnModuleInit {
           await this.connections.recordWriteAccess(op.connection_id, 'denied');
         }
         if (transient && attempt < maxAttempts) {
-          await qr.query(
+          await this.dataSource.query(
             `UPDATE provisioning_operations SET attempts = attempts + $2, last_error = $3 WHERE id = $1`,
             [op.id, calls, message],
           );
@@ -289,15 +287,9 @@ export class ProvisioningService implements OnModuleInit {
         await this.settle(op, 'failed', message, calls);
         return;
       }
-      await this.connections.recordWriteAccess(op.connection_id, 'verified');
       await this.settle(op, 'succeeded', null, calls);
     } finally {
-      if (locked) {
-        await qr
-          .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [OPERATION_LOCK_NAMESPACE, operationId])
-          .catch(() => undefined);
-      }
-      await qr.release();
+      await this.locks.unlock(operationId);
     }
   }
 
@@ -306,7 +298,7 @@ export class ProvisioningService implements OnModuleInit {
    * Operations that finish while a settling transaction is running wait for it and then settle together
    * in the next one (group commit): one audit append and one transaction for many operations instead
    * of one each, since every audit append in the cluster waits for the same lock. Resolves once this
-   * operation's row is written and its outcome published.
+   * operation's row is committed; its outcome is published right after, before the next transaction.
    */
   private settle(
     op: OperationRow,
@@ -344,6 +336,9 @@ export class ProvisioningService implements OnModuleInit {
   }
 
   private async settleTogether(batch: PendingSettle[]): Promise<void> {
+    // JumpCloud accepted a write: once per connection of the batch, not once per operation.
+    const wrote = new Set(batch.filter((s) => s.status === 'succeeded').map((s) => s.op.connection_id));
+    for (const connectionId of wrote) await this.connections.recordWriteAccess(connectionId, 'verified');
     const settled = await this.dataSource.transaction(async (m) => {
       const rows = returned<OperationRow>(
         await m.query(
@@ -407,7 +402,10 @@ export class ProvisioningService implements OnModuleInit {
       error,
       completedAt: (row.completed_at ?? new Date()).toISOString(),
     }));
-    // The rows are committed: a subscriber's failure is its own (logged), never a reason to apply again.
+    // The rows are committed: the jobs may end (and release their locks) while the outcomes are
+    // published, and the operations settling meanwhile gather for the next transaction.
+    for (const s of batch) s.resolve();
+    // A subscriber's failure is its own (logged), never a reason to apply an operation again.
     try {
       if (events.length > 0) {
         const together: ProvisioningOperationsSettledEvent = { operations: events };
@@ -417,7 +415,6 @@ export class ProvisioningService implements OnModuleInit {
     } catch (err) {
       this.logger.error({ err, operations: events.length }, 'a subscriber to settled operations failed');
     }
-    for (const s of batch) s.resolve();
   }
 
   // ---------------------------------------------------------------- verification (next sync)

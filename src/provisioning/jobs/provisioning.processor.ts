@@ -7,8 +7,10 @@ import {
   ProvisioningService,
 } from '../provisioning.service';
 
-// A short lock, so a job whose worker was killed is handed to another worker within seconds.
-@Processor(QUEUES.provisioning, { concurrency: 8, lockDuration: 10_000, stalledInterval: 5_000 })
+// A short lock, so a job whose worker was killed is handed to another worker within seconds. Jobs
+// hold no connection of their own (OperationLocks), and the JumpCloud client's per-connection limits
+// bound the calls in flight, so more jobs at once only fill the settling transactions better.
+@Processor(QUEUES.provisioning, { concurrency: 16, lockDuration: 10_000, stalledInterval: 5_000 })
 export class ProvisioningProcessor extends WorkerHost {
   constructor(private readonly provisioning: ProvisioningService) {
     super();
