@@ -593,7 +593,7 @@ describe('access review campaigns against the emulator', () => {
     expect((await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: r1.token })).status).toBe(
       403,
     );
-  });
+  }, 150_000); // launch, decisions, close, remediation and a sync: about 2 s alone, up to 48 s measured on a loaded machine
 
   it('revoking a membership a jumpgate grant created ends that grant (revoked) with a single removal', async () => {
     const [g] = await freshGroups(1);
