@@ -47,6 +47,9 @@ export const grantExpiryJobId = (grantId: string): string => `grant-expiry.${gra
 /** A request nobody decides within this time ends `expired` (API.md). */
 export const REQUEST_TTL_HOURS = 72;
 const REQUEST_EXPIRY_PERIOD_MS = 60_000;
+// A grant waiting this long on an operation that has settled missed the settled event (see reconcileSettledGrants).
+const GRANT_RECONCILE_AFTER_MS = 60_000;
+const GRANT_RECONCILE_PERIOD_MS = 30_000;
 // Grants revoked per transaction by the sweep: each costs one outbox row and one audit event.
 const EXPIRY_BATCH = 500;
 const LIVE_GRANT_STATUSES = ['provisioning', 'active', 'revoking'];
@@ -207,6 +210,11 @@ export class AccessService implements OnModuleInit {
       name: 'access.grant-expiry-sweep',
       periodMs: () => this.config.expirySweepSeconds * 1000,
       run: async () => void (await this.expireDueGrants()),
+    });
+    this.tick.register({
+      name: 'access.grant-reconcile',
+      periodMs: () => GRANT_RECONCILE_PERIOD_MS,
+      run: async () => void (await this.reconcileSettledGrants()),
     });
     this.tick.register({
       name: 'access.request-expiry',
@@ -1062,6 +1070,42 @@ export class AccessService implements OnModuleInit {
       );
     });
     await this.afterCommit(after);
+  }
+
+  /**
+   * Grants still waiting on an operation that settled a while ago: the settled event was lost (the
+   * process stopped between the operation's commit and its publication), so its outcome is applied
+   * here. Only outcomes that move a grant on: an added member, a refused add, a removed member (a
+   * refused removal stays `revoking` for an admin, and is audited once, when it happened).
+   * Returns the number of grants it moved on.
+   */
+  async reconcileSettledGrants(): Promise<number> {
+    const stuck = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM access_grants WHERE status IN ('provisioning', 'revoking')
+         AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT 500`,
+      [GRANT_RECONCILE_AFTER_MS / 1000],
+    );
+    if (stuck.length === 0) return 0;
+    const ops = (
+      await this.provisioning.settledOperationsOf(
+        'grant',
+        stuck.map((g) => g.id),
+      )
+    ).filter((o) => o.action === 'add_member' || o.status === 'succeeded');
+    if (ops.length === 0) return 0;
+    const before = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM access_grants WHERE id = ANY($1::uuid[]) AND status IN ('provisioning', 'revoking')`,
+      [stuck.map((g) => g.id)],
+    );
+    // The handler's own status guard makes this a no-op for outcomes already applied.
+    await this.onOperationsSettled({ operations: ops });
+    const after = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM access_grants WHERE id = ANY($1::uuid[]) AND status IN ('provisioning', 'revoking')`,
+      [stuck.map((g) => g.id)],
+    );
+    const moved = before[0].n - after[0].n;
+    if (moved > 0) this.logger.warn({ grants: moved }, 'applied operation outcomes whose events were lost');
+    return moved;
   }
 
   /** A sync saw the membership of an active grant gone: it was removed outside jumpgate. */

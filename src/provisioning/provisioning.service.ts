@@ -417,6 +417,35 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * Settled operations of these sources, oldest first, shaped as their settled events: for a
+   * subscriber that missed an event (the process stopped between the commit and the publication).
+   */
+  async settledOperationsOf(
+    sourceType: ProvisioningOperationSettledEvent['sourceType'],
+    sourceIds: string[],
+  ): Promise<ProvisioningOperationSettledEvent[]> {
+    if (sourceIds.length === 0) return [];
+    const rows = await this.dataSource.query<OperationRow[]>(
+      `SELECT * FROM provisioning_operations
+       WHERE source_type = $1 AND source_id = ANY($2::uuid[]) AND status IN ('succeeded', 'failed', 'manual')
+       ORDER BY completed_at, created_at, id`,
+      [sourceType, sourceIds],
+    );
+    return rows.map((r) => ({
+      operationId: r.id,
+      connectionId: r.connection_id,
+      action: r.action,
+      accountId: r.account_id,
+      groupId: r.group_id,
+      sourceType: r.source_type,
+      sourceId: r.source_id,
+      status: r.status as ProvisioningOperationSettledEvent['status'],
+      error: r.last_error,
+      completedAt: (r.completed_at ?? r.created_at).toISOString(),
+    }));
+  }
+
   // ---------------------------------------------------------------- verification (next sync)
 
   /** The next sync confirms what JumpCloud shows, or says it contradicts what we did. */

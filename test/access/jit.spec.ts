@@ -480,6 +480,40 @@ describe('just-in-time access against the emulator', () => {
     expect(again.status).toBe(409);
   });
 
+  it('applies operation outcomes whose settled events were lost (a stop between commit and publication)', async () => {
+    const g = await freshGroup();
+    const user = await g.outsider();
+    expect((await putPolicy(g.id, {})).status).toBe(200);
+    const { grant } = await activeGrant(g.id, user.principal);
+    const access = t.app.get(AccessService);
+    // As if the process stopped right after the add_member operation committed: the grant never heard.
+    await db.query(
+      `UPDATE access_grants SET status = 'provisioning', updated_at = now() - interval '2 minutes' WHERE id = $1`,
+      [grant.id],
+    );
+    const removalsBefore = removals();
+    expect(await access.reconcileSettledGrants()).toBe(1);
+    expect((await waitForGrant(grant.id, 'active')).expiresAt).toBe(grant.expiresAt);
+    // Nothing to do the second time, and a recent grant is left to its event.
+    expect(await access.reconcileSettledGrants()).toBe(0);
+
+    const res = await t.request('POST', `/api/v1/grants/${grant.id}/revoke`, {
+      token: user.principal.token,
+      body: { reason: 'done' },
+    });
+    expect(res.status).toBe(200);
+    await waitForGrant(grant.id, 'ended');
+    // The same after the remove_member operation: the grant ends, without another JumpCloud call.
+    await db.query(
+      `UPDATE access_grants SET status = 'revoking', ended_at = NULL, updated_at = now() - interval '2 minutes' WHERE id = $1`,
+      [grant.id],
+    );
+    expect(await access.reconcileSettledGrants()).toBe(1);
+    expect((await waitForGrant(grant.id, 'ended')).endReason).toBe('revoked');
+    expect(removals() - removalsBefore).toBe(1);
+    expect(isMember(g.ext, user.ext)).toBe(false);
+  });
+
   it('revokes a grant past expiry by the sweep after a Redis flush lost its delayed job', async () => {
     const g = await freshGroup();
     const user = await g.outsider();
