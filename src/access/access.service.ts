@@ -1086,12 +1086,16 @@ export class AccessService implements OnModuleInit {
       [GRANT_RECONCILE_AFTER_MS / 1000],
     );
     if (stuck.length === 0) return 0;
-    const ops = (
-      await this.provisioning.settledOperationsOf(
-        'grant',
-        stuck.map((g) => g.id),
-      )
-    ).filter((o) => o.action === 'add_member' || o.status === 'succeeded');
+    // An operation settled moments ago has its event on the way: only older outcomes count as lost.
+    const settledBefore = Date.now() - GRANT_RECONCILE_AFTER_MS / 2;
+    const settled = await this.provisioning.settledOperationsOf(
+      'grant',
+      stuck.map((g) => g.id),
+    );
+    const ops = settled.filter(
+      (o) =>
+        (o.action === 'add_member' || o.status === 'succeeded') && Date.parse(o.completedAt) < settledBefore,
+    );
     if (ops.length === 0) return 0;
     const before = await this.dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM access_grants WHERE id = ANY($1::uuid[]) AND status IN ('provisioning', 'revoking')`,
