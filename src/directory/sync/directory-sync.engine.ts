@@ -441,16 +441,8 @@ export class DirectorySyncEngine {
         stage: 'stage_accounts',
         withId: true,
         keys: ['kind', 'external_id'],
-        values: [
-          'email',
-          'username',
-          'display_name',
-          'state',
-          'manager_external_id',
-          'department',
-          'job_title',
-          'admin_roles',
-        ],
+        // Everything after the id and the key.
+        values: ACCOUNT_COLS.slice(3),
       });
       added += accounts.added;
       updated += accounts.updated;
