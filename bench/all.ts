@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { flag, ROOT, writeResult } from './lib';
+import { flag, ROOT, run, writeResult } from './lib';
 
 /**
  * `npm run bench [-- --scale 1] [--users N --groups N --memberships-per-user N --decisions N --grants N]`
@@ -177,7 +177,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

@@ -5,7 +5,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  dropDatabase,
   flag,
   freePort,
   freshDatabase,
@@ -20,6 +19,10 @@ import {
   spawnServer,
   cpuProfileArgs,
   apiClient,
+  createBenchConnection,
+  syncOnce,
+  cleanUp,
+  run,
 } from './lib';
 
 /**
@@ -119,21 +122,11 @@ async function main(): Promise<void> {
     const api = `http://127.0.0.1:${port}`;
     await waitForHttp(`${api}/health`);
     await db.connect();
-    const { call, poll } = apiClient(port, token);
+    const client = apiClient(port, token);
+    const { call, poll } = client;
 
-    const conn = await call('POST', '/api/v1/connections', {
-      name: 'bench',
-      orgId: emu.credentials.orgId,
-      clientId: emu.credentials.clientId,
-      clientSecret: emu.credentials.clientSecret,
-    });
-    const connectionId = conn.id as string;
-    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
-    const synced = await poll(
-      `/api/v1/syncs/${run.id as string}`,
-      (r) => r.status !== 'queued' && r.status !== 'running',
-    );
-    if (synced.status !== 'succeeded') throw new Error(`sync failed: ${String(synced.error)}`);
+    const connectionId = await createBenchConnection(call, emu);
+    await syncOnce(client, connectionId);
     const p = await call('POST', '/api/v1/principals', { email: 'bench-reviewer@example.com' });
     const t = await call('POST', `/api/v1/principals/${p.id as string}/tokens`, { name: 'bench' });
     const reviewerToken = t.token as string;
@@ -258,17 +251,13 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end().catch(() => undefined);
-    ceiling?.kill('SIGTERM');
-    server?.kill('SIGTERM');
-    emu.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
     // --keep-db leaves the database for EXPLAIN and friends (its URL is printed).
-    if (process.argv.includes('--keep-db')) console.log(`kept database: ${databaseUrl}`);
-    else await dropDatabase(databaseUrl);
+    await cleanUp({
+      processes: [ceiling, server, emu.child],
+      databaseUrl,
+      keepDatabase: process.argv.includes('--keep-db'),
+    });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

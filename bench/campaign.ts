@@ -2,7 +2,6 @@ import { type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { Client } from 'pg';
 import {
-  dropDatabase,
   flag,
   freePort,
   freshDatabase,
@@ -14,6 +13,10 @@ import {
   startOrgEmulator,
   spawnServer,
   apiClient,
+  createBenchConnection,
+  syncOnce,
+  cleanUp,
+  run,
 } from './lib';
 
 /**
@@ -50,22 +53,12 @@ async function main(): Promise<void> {
     server = spawnServer({ databaseUrl, redisUrl, redisDb: 14, port, token, emu });
     await waitForHttp(`http://127.0.0.1:${port}/health`);
     await db.connect();
-    const { call, poll } = apiClient(port, token);
+    const client = apiClient(port, token);
+    const { call, poll } = client;
 
-    const conn = await call('POST', '/api/v1/connections', {
-      name: 'bench',
-      orgId: emu.credentials.orgId,
-      clientId: emu.credentials.clientId,
-      clientSecret: emu.credentials.clientSecret,
-    });
-    const connectionId = conn.id as string;
+    const connectionId = await createBenchConnection(call, emu);
     let started = Date.now();
-    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
-    const synced = await poll(
-      `/api/v1/syncs/${run.id as string}`,
-      (r) => r.status !== 'queued' && r.status !== 'running',
-    );
-    if (synced.status !== 'succeeded') throw new Error(`sync failed: ${String(synced.error)}`);
+    await syncOnce(client, connectionId);
     const syncMs = Date.now() - started;
 
     const reviewers: { id: string; token: string }[] = [];
@@ -176,14 +169,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end().catch(() => undefined);
-    server?.kill('SIGTERM');
-    emu.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await dropDatabase(databaseUrl);
+    await cleanUp({ processes: [server, emu.child], databaseUrl });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

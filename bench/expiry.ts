@@ -3,7 +3,6 @@ import { cpus } from 'node:os';
 import { Client } from 'pg';
 import {
   cpuProfileArgs,
-  dropDatabase,
   flag,
   freePort,
   freshDatabase,
@@ -13,6 +12,11 @@ import {
   startEmulatorProcess,
   waitForHttp,
   writeResult,
+  apiClient,
+  createBenchConnection,
+  syncOnce,
+  cleanUp,
+  run,
 } from './lib';
 
 /**
@@ -84,18 +88,8 @@ async function main(): Promise<void> {
     s.kill('SIGTERM');
     await exited;
   };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const client = apiClient(port, token);
+  const { call } = client;
   const stats = async () => {
     const res = await fetch(`${emu.url}/__emulator/stats`);
     return ((await res.json()) as { membership: { calls: number; added: number; removed: number } })
@@ -114,20 +108,8 @@ async function main(): Promise<void> {
   try {
     await startServer(true);
     await db.connect();
-    const conn = await call('POST', '/api/v1/connections', {
-      name: 'bench',
-      orgId: emu.credentials.orgId,
-      clientId: emu.credentials.clientId,
-      clientSecret: emu.credentials.clientSecret,
-    });
-    const connectionId = conn.id as string;
-    const run = await call('POST', `/api/v1/connections/${connectionId}/syncs`);
-    await waitFor(
-      'sync',
-      `SELECT status IN ('succeeded', 'failed') AS done, status AS detail FROM directory_sync_runs WHERE id = $1`,
-      [run.id],
-      300_000,
-    );
+    const connectionId = await createBenchConnection(call, emu);
+    await syncOnce(client, connectionId);
     const { rows: groups } = await db.query<{ id: string }>(
       `SELECT g.id FROM directory_groups g WHERE g.connection_id = $1 AND g.membership_method <> 'DYNAMIC_AUTOMATED'
        ORDER BY (SELECT count(*) FROM directory_memberships m WHERE m.group_id = g.id AND m.removed_at IS NULL), g.id
@@ -271,13 +253,8 @@ async function main(): Promise<void> {
   } finally {
     await stopServer().catch(() => undefined);
     await db.end().catch(() => undefined);
-    emu.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await dropDatabase(databaseUrl);
+    await cleanUp({ processes: [emu.child], databaseUrl });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);

@@ -259,3 +259,47 @@ export function apiClient(
   };
   return { call, poll };
 }
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** The benchmark's connection to the emulated organisation (its service account); returns its id. */
+export async function createBenchConnection(call: ApiCall, emu: EmulatorProcess): Promise<string> {
+  const conn = await call('POST', '/api/v1/connections', {
+    name: 'bench',
+    orgId: emu.credentials.orgId,
+    clientId: emu.credentials.clientId,
+    clientSecret: emu.credentials.clientSecret,
+  });
+  return conn.id as string;
+}
+
+/** One sync of the connection through the API, waited for: the finished run, or an error if it failed. */
+export async function syncOnce(client: ApiClient, connectionId: string): Promise<Record<string, unknown>> {
+  const run = await client.call('POST', `/api/v1/connections/${connectionId}/syncs`);
+  const done = await client.poll(
+    `/api/v1/syncs/${run.id as string}`,
+    (r) => r.status !== 'queued' && r.status !== 'running',
+  );
+  if (done.status !== 'succeeded') throw new Error(`sync failed: ${String(done.error)}`);
+  return done;
+}
+
+/** Stops a benchmark's processes and drops its database (unless kept). */
+export async function cleanUp(o: {
+  processes: (ChildProcess | null)[];
+  databaseUrl: string;
+  keepDatabase?: boolean;
+}): Promise<void> {
+  for (const p of o.processes) p?.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  if (o.keepDatabase) console.log(`kept database: ${o.databaseUrl}`);
+  else await dropDatabase(o.databaseUrl);
+}
+
+/** Runs a benchmark's main, exiting 1 with the error when it throws. */
+export function run(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

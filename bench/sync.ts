@@ -2,7 +2,6 @@ import { type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { cpus } from 'node:os';
 import {
-  dropDatabase,
   flag,
   freePort,
   freshDatabase,
@@ -17,6 +16,10 @@ import {
   spawnServer,
   cpuProfileArgs,
   apiClient,
+  createBenchConnection,
+  syncOnce,
+  cleanUp,
+  run,
 } from './lib';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
@@ -57,44 +60,34 @@ async function main(): Promise<void> {
       nodeArgs: cpuProfileArgs(),
     });
     await waitForHttp(`http://127.0.0.1:${port}/health`);
-    const { call } = apiClient(port, token);
-    const conn = await call('POST', '/api/v1/connections', {
-      name: 'bench',
-      orgId: emu.credentials.orgId,
-      clientId: emu.credentials.clientId,
-      clientSecret: emu.credentials.clientSecret,
-    });
+    const client = apiClient(port, token);
+    const connectionId = await createBenchConnection(client.call, emu);
     const sync = async (label: string) => {
       const started = Date.now();
-      const run = await call('POST', `/api/v1/connections/${conn.id as string}/syncs`);
-      for (;;) {
-        const r = await call('GET', `/api/v1/syncs/${run.id as string}`);
-        if (r.status === 'succeeded' || r.status === 'failed') {
-          const wallMs = Date.now() - started;
-          if (r.status === 'failed') throw new Error(`${label} failed: ${String(r.error)}`);
-          const stats = r.stats as SyncStats;
-          // Phase timings the server keeps with the run (not part of the API's run shape).
-          const db = new Client({ connectionString: databaseUrl });
-          await db.connect();
-          const [{ timings }] = (
-            await db.query<{ timings: Record<string, number> }>(
-              `SELECT stats->'timingsMs' AS timings FROM directory_sync_runs WHERE id = $1`,
-              [run.id],
-            )
-          ).rows;
-          await db.end();
-          const rows = stats.users + stats.admins + stats.groups + stats.memberships + stats.applications;
-          return {
-            label,
-            wallMs,
-            rowsPerSecond: Math.round((rows / wallMs) * 1000),
-            stats,
-            timingsMs: timings,
-            peakRssMiB: peakRssMiB(server!.pid!),
-          };
-        }
-        await new Promise((res) => setTimeout(res, 200));
-      }
+      const r = await syncOnce(client, connectionId).catch((err: Error) => {
+        throw new Error(`${label}: ${err.message}`);
+      });
+      const wallMs = Date.now() - started;
+      const stats = r.stats as SyncStats;
+      // Phase timings the server keeps with the run (not part of the API's run shape).
+      const db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+      const [{ timings }] = (
+        await db.query<{ timings: Record<string, number> }>(
+          `SELECT stats->'timingsMs' AS timings FROM directory_sync_runs WHERE id = $1`,
+          [r.id],
+        )
+      ).rows;
+      await db.end();
+      const rows = stats.users + stats.admins + stats.groups + stats.memberships + stats.applications;
+      return {
+        label,
+        wallMs,
+        rowsPerSecond: Math.round((rows / wallMs) * 1000),
+        stats,
+        timingsMs: timings,
+        peakRssMiB: peakRssMiB(server!.pid!),
+      };
     };
     const full = await sync('full sync');
     const fullRows =
@@ -202,14 +195,8 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    server?.kill('SIGTERM');
-    emu.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await dropDatabase(databaseUrl);
+    await cleanUp({ processes: [server, emu.child], databaseUrl });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+run(main);
