@@ -994,12 +994,13 @@ export class AccessService implements OnModuleInit {
   /**
    * The outcome of grants' operations, set-wise for all that settled together: `active` once JumpCloud
    * has the member (expiry counts from then), `failed` if the add was refused, `ended` once removed,
-   * and still `revoking` with why if the removal was refused (for an admin to retry).
+   * and still `revoking` with why if the removal was refused (for an admin to retry). Returns how
+   * many grants it moved on.
    */
   @OnEvent(PROVISIONING_OPERATIONS_SETTLED, { async: true, promisify: true })
-  async onOperationsSettled(e: ProvisioningOperationsSettledEvent): Promise<void> {
+  async onOperationsSettled(e: ProvisioningOperationsSettledEvent): Promise<number> {
     const ops = e.operations.filter((o) => o.sourceType === 'grant');
-    if (ops.length === 0) return;
+    if (ops.length === 0) return 0;
     const outcome = (o: ProvisioningOperationSettledEvent): GrantOutcome =>
       o.action === 'add_member'
         ? o.status === 'succeeded'
@@ -1015,7 +1016,7 @@ export class AccessService implements OnModuleInit {
       rounds[rounds.length - 1].push(o);
     }
     const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
-    await this.dataSource.transaction(async (m) => {
+    const moved = await this.dataSource.transaction(async (m) => {
       const changed: { g: GrantRow; o: ProvisioningOperationSettledEvent; outcome: GrantOutcome }[] = [];
       for (const round of rounds) {
         const rows = returned<GrantRow & { op_id: string }>(
@@ -1068,8 +1069,10 @@ export class AccessService implements OnModuleInit {
           },
         })),
       );
+      return changed.length;
     });
     await this.afterCommit(after);
+    return moved;
   }
 
   /**
@@ -1097,17 +1100,8 @@ export class AccessService implements OnModuleInit {
         (o.action === 'add_member' || o.status === 'succeeded') && Date.parse(o.completedAt) < settledBefore,
     );
     if (ops.length === 0) return 0;
-    const before = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM access_grants WHERE id = ANY($1::uuid[]) AND status IN ('provisioning', 'revoking')`,
-      [stuck.map((g) => g.id)],
-    );
     // The handler's own status guard makes this a no-op for outcomes already applied.
-    await this.onOperationsSettled({ operations: ops });
-    const after = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM access_grants WHERE id = ANY($1::uuid[]) AND status IN ('provisioning', 'revoking')`,
-      [stuck.map((g) => g.id)],
-    );
-    const moved = before[0].n - after[0].n;
+    const moved = await this.onOperationsSettled({ operations: ops });
     if (moved > 0) this.logger.warn({ grants: moved }, 'applied operation outcomes whose events were lost');
     return moved;
   }

@@ -133,9 +133,8 @@ export class DirectorySyncEngine {
   readonly timings: Record<string, number> = {};
   /** Member entries naming a user the user listing did not return. */
   private unresolvedMembers = 0;
-  /** Whether this run copies the connection's first memberships (see `stage`). */
-  private baseline = false;
-  private baselineMemberships = 0;
+  /** Memberships this run copied as the connection's first (see `stage`); null when not a baseline. */
+  private baselineMemberships: number | null = null;
   /** Accounts of a new connection, copied straight into the directory (see `stage`); null otherwise. */
   private accountsCopied: number | null = null;
   private mark = Date.now();
@@ -245,7 +244,6 @@ export class DirectorySyncEngine {
       `SELECT NOT EXISTS (SELECT 1 FROM directory_memberships WHERE connection_id = $1) AS baseline`,
       [this.opts.connectionId],
     );
-    this.baseline = baseline;
     // Every group's member listing, each pair once (a repeated entry, e.g. from a shifted page, is skipped).
     const listMembers = (onMember: (groupId: string, userExternalId: string) => Promise<void>) =>
       this.forEachConcurrently(
@@ -476,7 +474,7 @@ export class DirectorySyncEngine {
     await this.q(`SET LOCAL work_mem = '64MB'`);
     let membershipsAdded: number;
     let membershipsRemoved = 0;
-    if (this.baseline) {
+    if (this.baselineMemberships !== null) {
       // Copied while listing (see `stage`). No history row each: nothing changed, jumpgate started
       // looking, and `since` says when. History records every change after the baseline.
       membershipsAdded = this.baselineMemberships;
