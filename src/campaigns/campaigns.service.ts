@@ -213,162 +213,40 @@ export function toReviewItemResponse(i: ItemRow): ReviewItemResponse {
   };
 }
 
-/** The columns of a review item that reviewItemJson writes, times as UTC text, applications as JSON text. */
-const REVIEW_ITEM_TEXT_COLUMNS = [
-  'id, campaign_id, account_id, account_email, account_display_name, account_kind, account_state',
-  'department, job_title, manager_account_id, manager_display_name, is_administrator, group_id, group_name',
-  'membership_method, applications::text AS applications, grant_id, reviewer_id, status, decision',
-  'justification, decided_by, override, remediation, recommendation, recommendation_reason',
-  ...['membership_since', 'decided_at', 'remediated_at', 'created_at'].map(
-    // timestamp (no zone) text: `2026-01-02 03:04:05.123456`, whatever the session's TimeZone.
-    (c) => `(${c} AT TIME ZONE 'UTC')::text AS ${c}`,
-  ),
-].join(', ');
-
-/** A row of REVIEW_ITEM_TEXT_COLUMNS, in their order: the query returns arrays (rowMode 'array'). */
-type ItemTextTuple = [
-  id: string,
-  campaign_id: string,
-  account_id: string,
-  account_email: string | null,
-  account_display_name: string | null,
-  account_kind: string,
-  account_state: string,
-  department: string | null,
-  job_title: string | null,
-  manager_account_id: string | null,
-  manager_display_name: string | null,
-  is_administrator: boolean,
-  group_id: string,
-  group_name: string,
-  membership_method: string,
-  applications: string,
-  grant_id: string | null,
-  reviewer_id: string | null,
-  status: ItemStatus,
-  decision: Decision | null,
-  justification: string | null,
-  decided_by: string | null,
-  override: boolean,
-  remediation: Remediation,
-  recommendation: string | null,
-  recommendation_reason: string | null,
-  membership_since: string,
-  decided_at: string | null,
-  remediated_at: string | null,
-  created_at: string,
-];
-
-// Named from the tuple, with one shape for every row (pg's own objects are built key by key).
-function itemTextRow(a: ItemTextTuple) {
-  const [
-    id,
-    campaign_id,
-    account_id,
-    account_email,
-    account_display_name,
-    account_kind,
-    account_state,
-    department,
-    job_title,
-    manager_account_id,
-    manager_display_name,
-    is_administrator,
-    group_id,
-    group_name,
-    membership_method,
-    applications,
-    grant_id,
-    reviewer_id,
-    status,
-    decision,
-    justification,
-    decided_by,
-    override,
-    remediation,
-    recommendation,
-    recommendation_reason,
-    membership_since,
-    decided_at,
-    remediated_at,
-    created_at,
-  ] = a;
-  return {
-    id,
-    campaign_id,
-    account_id,
-    account_email,
-    account_display_name,
-    account_kind,
-    account_state,
-    department,
-    job_title,
-    manager_account_id,
-    manager_display_name,
-    is_administrator,
-    group_id,
-    group_name,
-    membership_method,
-    applications,
-    grant_id,
-    reviewer_id,
-    status,
-    decision,
-    justification,
-    decided_by,
-    override,
-    remediation,
-    recommendation,
-    recommendation_reason,
-    membership_since,
-    decided_at,
-    remediated_at,
-    created_at,
-  };
-}
-
-type ItemTextRow = ReturnType<typeof itemTextRow>;
-
-/** `2026-01-02 03:04:05.123456` (UTC) as toISOString() writes it: `2026-01-02T03:04:05.123Z`. */
-function isoFromUtcText(t: string): string {
-  if (t.length >= 19 && t.length <= 26 && t[10] === ' ' && t[4] === '-') {
-    return `${t.slice(0, 10)}T${t.slice(11, 19)}.${t.length > 20 ? t.slice(20, 23).padEnd(3, '0') : '000'}Z`;
-  }
-  return new Date(`${t.replace(' ', 'T')}Z`).toISOString();
-}
-
-const jsonString = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
-const jsonTime = (t: string | null): string => (t === null ? 'null' : `"${isoFromUtcText(t)}"`);
+// SQL for one JSON value of a review item column: strings escaped by Postgres, NULL as `null`.
+const jsonOf = (col: string): string => `coalesce(to_json(i.${col})::text, 'null')`;
+// A timestamptz as toISOString() writes it (to_char's MS truncates, as Date does).
+const jsonTimeOf = (col: string): string =>
+  `coalesce('"' || to_char(i.${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
 
 /**
- * toReviewItemResponse written straight to JSON text, the same fields in the same order, for the hot
- * /reviews route (a spec checks that both give equal items). Ids are UUIDs and need no escaping.
+ * toReviewItemResponse as one SQL expression giving the item's JSON text, the same fields in the same
+ * order, for the hot /reviews route: Postgres writes it, so the server reads one column per row instead
+ * of thirty and builds no strings of its own (a spec checks that both give equal items). Ids are UUIDs
+ * and need no escaping.
  */
-function reviewItemJson(i: ItemTextRow): string {
-  const manager = i.manager_account_id
-    ? `{"id":"${i.manager_account_id}","displayName":${jsonString(i.manager_display_name)}}`
-    : 'null';
-  const recommendation =
-    i.recommendation && i.recommendation_reason
-      ? `{"value":${jsonString(i.recommendation)},"reason":${jsonString(i.recommendation_reason)}}`
-      : 'null';
-  return (
-    `{"id":"${i.id}","campaignId":"${i.campaign_id}",` +
-    `"account":{"id":"${i.account_id}","email":${jsonString(i.account_email)},` +
-    `"displayName":${jsonString(i.account_display_name)},"kind":${jsonString(i.account_kind)},` +
-    `"state":${jsonString(i.account_state)},"department":${jsonString(i.department)},` +
-    `"jobTitle":${jsonString(i.job_title)},"manager":${manager},"isAdministrator":${i.is_administrator}},` +
-    `"group":{"id":"${i.group_id}","name":${jsonString(i.group_name)},` +
-    `"membershipMethod":${jsonString(i.membership_method)},"applications":${i.applications}},` +
-    `"membershipSince":${jsonTime(i.membership_since)},"grantId":${jsonString(i.grant_id)},` +
-    `"reviewerId":${jsonString(i.reviewer_id)},"status":${jsonString(i.status)},` +
-    `"decision":${jsonString(i.decision)},"justification":${jsonString(i.justification)},` +
-    `"decidedBy":${jsonString(i.decided_by)},"decidedAt":${jsonTime(i.decided_at)},` +
-    `"override":${i.override},"remediation":${jsonString(i.remediation)},` +
-    `"remediatedAt":${jsonTime(i.remediated_at)},"recommendation":${recommendation},` +
-    `"createdAt":${jsonTime(i.created_at)}}`
-  );
-}
+const REVIEW_ITEM_JSON = [
+  `'{"id":"' || i.id || '","campaignId":"' || i.campaign_id || '"'`,
+  `',"account":{"id":"' || i.account_id || '","email":' || ${jsonOf('account_email')}`,
+  `',"displayName":' || ${jsonOf('account_display_name')} || ',"kind":' || ${jsonOf('account_kind')}`,
+  `',"state":' || ${jsonOf('account_state')} || ',"department":' || ${jsonOf('department')}`,
+  `',"jobTitle":' || ${jsonOf('job_title')} || ',"manager":' || CASE WHEN i.manager_account_id IS NULL
+     THEN 'null' ELSE '{"id":"' || i.manager_account_id || '","displayName":' ||
+     ${jsonOf('manager_display_name')} || '}' END`,
+  `',"isAdministrator":' || i.is_administrator::text || '}'`,
+  `',"group":{"id":"' || i.group_id || '","name":' || ${jsonOf('group_name')}`,
+  `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || i.applications::text || '}'`,
+  `',"membershipSince":' || ${jsonTimeOf('membership_since')} || ',"grantId":' || ${jsonOf('grant_id')}`,
+  `',"reviewerId":' || ${jsonOf('reviewer_id')} || ',"status":' || ${jsonOf('status')}`,
+  `',"decision":' || ${jsonOf('decision')} || ',"justification":' || ${jsonOf('justification')}`,
+  `',"decidedBy":' || ${jsonOf('decided_by')} || ',"decidedAt":' || ${jsonTimeOf('decided_at')}`,
+  `',"override":' || i.override::text || ',"remediation":' || ${jsonOf('remediation')}`,
+  `',"remediatedAt":' || ${jsonTimeOf('remediated_at')} || ',"recommendation":' || CASE
+     WHEN coalesce(i.recommendation, '') = '' OR coalesce(i.recommendation_reason, '') = '' THEN 'null'
+     ELSE '{"value":' || to_json(i.recommendation)::text || ',"reason":' ||
+     to_json(i.recommendation_reason)::text || '}' END`,
+  `',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
+].join(' || ');
 
 /** Why one decision may not be applied: a rejection reason of the bulk route, or an error of the single one. */
 type DecisionCheck = { ok: true; override: boolean } | { ok: false; error: AppError; reason: string };
@@ -953,19 +831,14 @@ export class CampaignsService implements OnModuleInit {
     cursor?: string,
   ): Promise<JsonText<Page<ReviewItemResponse>>> {
     if (actor.type !== 'principal')
-      return toJsonPage<ItemTextRow, ReviewItemResponse>(
-        [],
-        limit,
-        () => ({ k: '', id: '' }),
-        reviewItemJson,
-      );
+      return toJsonPage<string[], ReviewItemResponse>([], limit, () => ({ k: '', id: '' }), String);
     const after = decodeCursor(cursor);
     // Named statements, one per shape, so that each pooled connection plans them once: planning cost
     // more than running them. Without an `IS NULL OR` the cursor is an index condition in either plan.
     // Qualified columns: in ORDER BY a bare created_at would be the text column (and a full sort).
-    const rows = await this.preparedRows<ItemTextTuple>(
+    const rows = await this.preparedRows<[json: string, id: string, ck: string]>(
       after ? 'campaigns.reviews.after' : 'campaigns.reviews.first',
-      `SELECT ${REVIEW_ITEM_TEXT_COLUMNS} FROM review_items i
+      `SELECT ${REVIEW_ITEM_JSON}, i.id, ${cursorKey('i.created_at')} FROM review_items i
        WHERE i.reviewer_id = $1 AND ($2::text IS NULL OR i.status = $2)
          AND i.campaign_id IN (SELECT id FROM campaigns WHERE status IN ('active', 'closing', 'closed'))
          ${after ? 'AND (i.created_at, i.id) > ($4::timestamptz, $5::uuid)' : ''}
@@ -975,11 +848,10 @@ export class CampaignsService implements OnModuleInit {
         : [actor.id, status ?? null, limit + 1],
     );
     return toJsonPage(
-      rows.map(itemTextRow),
+      rows,
       limit,
-      // created_at to the microsecond, in UTC: what cursorKey gives the other lists.
-      (r) => ({ k: `${r.created_at.replace(' ', 'T')}Z`, id: r.id }),
-      reviewItemJson,
+      (r) => ({ k: r[2], id: r[1] }),
+      (r) => r[0],
     );
   }
 

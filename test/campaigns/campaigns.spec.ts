@@ -450,7 +450,8 @@ describe('access review campaigns against the emulator', () => {
       token: r2.token,
       body: {
         decisions: [
-          { itemId: b1.id, decision: 'revoke', justification: 'left the team' },
+          // Escaping in Postgres-written JSON: quotes, a backslash, a tab, a control character, non-ASCII.
+          { itemId: b1.id, decision: 'revoke', justification: 'left "the" team\\ \t\u0001 — Zoë 😀' },
           { itemId: b2.id, decision: 'keep' },
           { itemId: b3.id, decision: 'revoke' },
           { itemId: a2.id, decision: 'revoke', justification: 'not mine' },
