@@ -4,10 +4,10 @@ import { Agent, request } from 'undici';
 /**
  * Fetch ceiling — bare, no jumpgate code: `node dist/bench/ceilings/fetch.js --api-url URL --api-key KEY
  * --org-id ID [--concurrency 8] [--page-size 100]`. Pages through the endpoints a directory sync reads
- * (v1 `/systemusers`, `/users`, `/applications` sorted by `_id`; v2 `/usergroups`, each group's
- * `/members`, each application's `/associations?targets=user_group`) with the same page size and at most
+ * (v1 `/systemusers` with the sync's `fields`, `/users`, `/applications` sorted by `_id`; v2 `/usergroups`,
+ * each group's `/members`, each application's `/associations?targets=user_group`) with the same page size and at most
  * `concurrency` requests in flight, discarding the bodies (only the group and application listings are
- * parsed, for their ids). Prints one JSON line: parameters, wall time, calls, bytes.
+ * parsed, for their ids). Prints one JSON line: parameters, wall time and each listing's, calls, bytes.
  */
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -15,6 +15,10 @@ function arg(name: string, fallback?: string): string {
   if (v === undefined) throw new Error(`--${name} is required`);
   return v;
 }
+
+// The projection a sync asks for (jumpgate's SYSTEM_USER_FIELDS, copied: this script imports nothing of jumpgate).
+const USER_FIELDS =
+  '_id email username firstname lastname displayname state activated suspended account_locked manager department jobTitle employeeIdentifier created admin';
 
 async function main(): Promise<void> {
   const apiUrl = arg('api-url').replace(/\/$/, '');
@@ -58,8 +62,8 @@ async function main(): Promise<void> {
     });
 
   /** v1 listing: first page for the total, then the rest at their offsets. */
-  const v1 = async (path: string, parse: boolean): Promise<unknown[]> => {
-    const q = (skip: number) => ({ limit: String(limit), skip: String(skip), sort: '_id' });
+  const v1 = async (path: string, parse: boolean, extra: Record<string, string> = {}): Promise<unknown[]> => {
+    const q = (skip: number) => ({ ...extra, limit: String(limit), skip: String(skip), sort: '_id' });
     const first = await get(path, q(0), true);
     const b = first.body as { totalCount: number; results: unknown[] };
     const rest: Promise<{ body: unknown }>[] = [];
@@ -100,25 +104,46 @@ async function main(): Promise<void> {
   };
 
   const started = performance.now();
-  await v1('/systemusers', false);
-  await v1('/users', false);
-  const groups = (await v2('/v2/usergroups', {}, true)) as { id: string }[];
-  await each(groups, (g) => v2(`/v2/usergroups/${g.id}/members`, {}, false));
-  const apps = (await v1('/applications', true)) as { _id?: string; id?: string }[];
-  await each(apps, (a) =>
-    v2(`/v2/applications/${a._id ?? a.id}/associations`, { targets: 'user_group' }, false),
+  // Wall time of each listing, to set beside the sync's own phases.
+  const phasesMs: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      phasesMs[name] = Math.round(performance.now() - t0);
+    }
+  };
+  await timed('users', () => v1('/systemusers', false, { fields: USER_FIELDS }));
+  await timed('administrators', () => v1('/users', false));
+  const groups = (await timed('groups', () => v2('/v2/usergroups', {}, true))) as { id: string }[];
+  await timed('members', () => each(groups, (g) => v2(`/v2/usergroups/${g.id}/members`, {}, false)));
+  const apps = (await timed('applications', () => v1('/applications', true))) as {
+    _id?: string;
+    id?: string;
+  }[];
+  await timed('bindings', () =>
+    each(apps, (a) => v2(`/v2/applications/${a._id ?? a.id}/associations`, { targets: 'user_group' }, false)),
   );
   const wallMs = Math.round(performance.now() - started);
   await dispatcher.close();
   process.stdout.write(
     JSON.stringify({
       ceiling: 'fetch',
-      parameters: { apiUrl, concurrency, pageSize: limit, auth: 'x-api-key + x-org-id', client: 'undici' },
+      parameters: {
+        apiUrl,
+        concurrency,
+        pageSize: limit,
+        auth: 'x-api-key + x-org-id',
+        client: 'undici',
+        systemUserFields: USER_FIELDS,
+      },
       groups: groups.length,
       applications: apps.length,
       calls,
       bytes,
       wallMs,
+      phasesMs,
     }) + '\n',
   );
 }

@@ -33,6 +33,7 @@ import {
   parseGraphTarget,
   parseOrganization,
   parseSystemUser,
+  SYSTEM_USER_FIELDS,
   parseUserGroup,
   parseV1List,
   parseV2List,
@@ -138,11 +139,12 @@ export class JumpCloudClient {
 
   // ------------------------------------------------------------------ listings
 
-  /** System users in every state (v1 `/systemusers`, sorted by `_id`). */
+  /** System users in every state (v1 `/systemusers`, sorted by `_id`), only the fields jumpgate reads. */
   listSystemUsers(opts: ListOptions = {}): AsyncGenerator<JumpCloudPage<JumpCloudSystemUser>> {
     return this.pages({
       version: 1,
       path: '/systemusers',
+      query: { fields: SYSTEM_USER_FIELDS },
       orgScoped: true,
       area: 'users',
       what: 'system users',

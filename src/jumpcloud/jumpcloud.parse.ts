@@ -45,6 +45,29 @@ function stateOf(r: Rec): SystemUserState {
   return 'ACTIVATED';
 }
 
+/**
+ * The system user fields parseSystemUser reads, for v1 `fields` (space-separated projection, spec
+ * `trait:fields`): a full record carries dozens more (devices, LDAP, SSH keys), several times the bytes.
+ */
+export const SYSTEM_USER_FIELDS = [
+  '_id',
+  'email',
+  'username',
+  'firstname',
+  'lastname',
+  'displayname',
+  'state',
+  'activated',
+  'suspended',
+  'account_locked',
+  'manager',
+  'department',
+  'jobTitle',
+  'employeeIdentifier',
+  'created',
+  'admin',
+].join(' ');
+
 export function parseSystemUser(raw: unknown): JumpCloudSystemUser {
   if (!isRec(raw)) throw malformed('system user');
   const admin = isRec(raw.admin) ? raw.admin : null;

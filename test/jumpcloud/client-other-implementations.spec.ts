@@ -28,6 +28,37 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
+  if (url.pathname === '/api/systemusers' && mode.v1 === 'full-records') {
+    // Every field a system user can carry; `fields` honoured as the spec says (a space-separated
+    // projection), or ignored when mode.fields is 'ignored'.
+    const wanted = (url.searchParams.get('fields') ?? '').split(' ').filter((f) => f !== '');
+    const page = USERS.slice(skip, skip + limit).map((id, i) => {
+      const full: Record<string, unknown> = {
+        _id: id,
+        email: `${id}@x`,
+        username: `u${i}`,
+        firstname: 'Ada',
+        lastname: 'Lovelace',
+        displayname: 'Ada L.',
+        state: 'SUSPENDED',
+        activated: true,
+        suspended: true,
+        account_locked: true,
+        manager: USERS[0],
+        department: 'R&D',
+        jobTitle: 'Analyst',
+        employeeIdentifier: `E${i}`,
+        created: '2024-01-02T03:04:05.000Z',
+        admin: { id: 'ad'.padEnd(24, '0'), roleName: 'Administrator', roleNames: ['Administrator'] },
+        ssh_keys: [{ name: 'k', public_key: 'ssh-ed25519 AAAA' }],
+        addresses: [{ type: 'work', streetAddress: '1 Main St' }],
+        description: 'x'.repeat(200),
+      };
+      if (mode.fields === 'ignored' || wanted.length === 0) return full;
+      return Object.fromEntries(Object.entries(full).filter(([k]) => wanted.includes(k)));
+    });
+    return send({ totalCount: USERS.length, results: page });
+  }
   if (url.pathname === '/api/systemusers') {
     // This server never returns more than 5 per page, whatever the limit.
     const page = USERS.slice(skip, skip + Math.min(limit, 5)).map((id) => ({
@@ -73,6 +104,23 @@ function client(opts: { pageSize?: number; readAhead?: number } = {}) {
     ...opts,
   });
 }
+
+it('v1 system users: only the fields the client reads are asked for, and an honoured projection loses none of them', async () => {
+  mode = { v1: 'full-records', fields: 'ignored' };
+  const full = (await collect(client().listSystemUsers())).items;
+  mode = { v1: 'full-records' };
+  const projected = (await collect(client().listSystemUsers())).items;
+  expect(projected).toEqual(full);
+  expect(full[1]).toMatchObject({
+    state: 'SUSPENDED',
+    managerId: USERS[0],
+    department: 'R&D',
+    adminId: 'ad'.padEnd(24, '0'),
+  });
+  const fields = new URL(`http://x${seen[seen.length - 1]}`).searchParams.get('fields')?.split(' ');
+  expect(fields).toEqual(expect.arrayContaining(['_id', 'email', 'state', 'manager', 'admin']));
+  expect(fields).not.toContain('ssh_keys');
+});
 
 it('v1: pages shorter than asked are followed by skip += length until totalCount', async () => {
   const { items } = await collect(client().listSystemUsers());
