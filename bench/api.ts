@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -19,6 +18,9 @@ import {
   spawnServer,
   cpuProfileArgs,
   apiClient,
+  cpuMicros,
+  postgresCpuMicros,
+  postgresCpuSince,
   createBenchConnection,
   syncOnce,
   cleanUp,
@@ -29,12 +31,13 @@ import {
  * `npm run bench:api [-- --users 2000 --groups 200 --memberships-per-user 5 --connections 50 --duration 10 --cpu-prof DIR --keep-db]`
  * The reviewer API under load, through the real server (one process, APP_ROLE=all): after a sync and a
  * campaign launched over every membership (one reviewer, so every item is theirs), autocannon drives
- * `GET /api/v1/reviews` and then single decisions (`POST /api/v1/review-items/{id}/decision`, `keep`,
- * cycling through the reviewer's items) at `connections` connections for `duration` seconds each.
+ * `GET /api/v1/reviews`, `GET /api/v1/me` (a small route through the same pipeline) and then single
+ * decisions (`POST /api/v1/review-items/{id}/decision`, `keep`, cycling through the reviewer's items) at
+ * `connections` connections for `duration` seconds each.
  * In the same run the HTTP ceiling (`bench/ceilings/http.ts`: a bare NestJS + Fastify route doing one
  * `SELECT 1`) takes the same load; GET /reviews is reported as a share of its requests/s. Each load
- * also gives the serving process's CPU per request (from /proc), which other work on the machine
- * disturbs far less than requests/s.
+ * also gives the serving process's and Postgres's CPU per request (from /proc), which other work on the
+ * machine disturbs far less than requests/s.
  */
 interface Load {
   label: string;
@@ -46,20 +49,8 @@ interface Load {
   errors: number;
   /** CPU (user + system) of the serving process per request: steadier than req/s on a shared machine. */
   serverCpuUsPerRequest: number | null;
-}
-
-let clockTicks: number | null = null;
-
-/** CPU time a process has used so far, in microseconds (from /proc; null where there is none). */
-function cpuMicros(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
-  } catch {
-    return null;
-  }
+  /** CPU of Postgres per request: with the server's, what two cores must pay for each request. */
+  postgresCpuUsPerRequest: number | null;
 }
 
 async function load(
@@ -70,8 +61,10 @@ async function load(
   serverPid?: number,
 ): Promise<Load> {
   const cpuBefore = cpuMicros(serverPid);
+  const pgBefore = postgresCpuMicros();
   const r = await autocannon({ ...opts, connections, duration });
   const cpuAfter = cpuMicros(serverPid);
+  const pgUs = postgresCpuSince(pgBefore);
   return {
     label,
     requestsPerSecond: Math.round(r.requests.average),
@@ -84,6 +77,7 @@ async function load(
       cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
         ? Math.round((cpuAfter - cpuBefore) / r.requests.total)
         : null,
+    postgresCpuUsPerRequest: r.requests.total > 0 ? Math.round(pgUs / r.requests.total) : null,
   };
 }
 
@@ -160,6 +154,14 @@ async function main(): Promise<void> {
       duration,
       server.pid,
     );
+    // The same pipeline (auth, guards, validation, logging) on a small route: what any request costs here.
+    const me = await load(
+      'GET /api/v1/me (small route, same pipeline)',
+      { url: `${api}/api/v1/me`, headers },
+      connections,
+      duration,
+      server.pid,
+    );
     let next = 0;
     const decisions = await load(
       'POST /api/v1/review-items/{id}/decision',
@@ -218,34 +220,36 @@ async function main(): Promise<void> {
     const ratios = {
       reviewsToHttpCeiling: ratio(reviews.requestsPerSecond, http.requestsPerSecond),
       decisionsToHttpCeiling: ratio(decisions.requestsPerSecond, http.requestsPerSecond),
+      meToHttpCeiling: ratio(me.requestsPerSecond, http.requestsPerSecond),
     };
     const result = {
       benchmark: 'api',
       scale: { users, groups, membershipsPerUser: perUser, reviewItems: items, reviewers: 1 },
       load: { tool: 'autocannon', connections, durationSeconds: duration },
       machine: { cpus: cpus().length, node: process.version },
-      runs: [reviews, decisions, http],
+      runs: [reviews, me, decisions, http],
       ceilings: { http: { ...ceilingInfo, result: http } },
       ratios,
       targets: { reviewsToHttpCeiling: 0.5, reviewsP99Ms: 50 },
       peakServerRssMiB: serverRssMiB,
     };
     const md = [
-      `| load (${connections} connections, ${duration} s) | req/s | p50 ms | p99 ms | non-2xx | errors | server CPU µs/req |`,
-      `|---|---|---|---|---|---|---|`,
-      ...[reviews, decisions, http].map(
+      `| load (${connections} connections, ${duration} s) | req/s | p50 ms | p99 ms | non-2xx | errors | server CPU µs/req | Postgres CPU µs/req |`,
+      `|---|---|---|---|---|---|---|---|`,
+      ...[reviews, me, decisions, http].map(
         (r) =>
-          `| ${r.label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.serverCpuUsPerRequest ?? 'n/a'} |`,
+          `| ${r.label} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.non2xx} | ${r.errors} | ${r.serverCpuUsPerRequest ?? 'n/a'} | ${r.postgresCpuUsPerRequest ?? 'n/a'} |`,
       ),
       ``,
       `| ratio | measured | target |`,
       `|---|---|---|`,
       `| GET /reviews / HTTP ceiling (req/s) | ${ratios.reviewsToHttpCeiling} | ≥ 0.5 (p99 < 50 ms) |`,
       `| single decision / HTTP ceiling (req/s) | ${ratios.decisionsToHttpCeiling} | |`,
+      `| GET /me / HTTP ceiling (req/s) | ${ratios.meToHttpCeiling} | |`,
     ].join('\n');
     console.log(`\napi benchmark: ${items} review items, one reviewer\n\n${md}\n`);
     console.log(`result: ${writeResult('api', result, md)}`);
-    if (reviews.non2xx + decisions.non2xx + reviews.errors + decisions.errors > 0) {
+    if ([reviews, me, decisions].some((r) => r.non2xx + r.errors > 0)) {
       console.error('FAILED: some requests were refused or failed');
       process.exitCode = 1;
     }

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -86,6 +86,47 @@ export async function startEmulatorProcess(args: string[]): Promise<EmulatorProc
     child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
   });
   return { child, ...(JSON.parse(line) as Omit<EmulatorProcess, 'child'>) };
+}
+
+let clockTicks: number | null = null;
+
+/** CPU time (user + system) a process has used so far, in microseconds (from /proc; null where there is none). */
+export function cpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time used so far by each live `postgres` process (the private cluster's), in microseconds by pid. */
+export function postgresCpuMicros(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+    } catch {
+      continue;
+    }
+    const us = cpuMicros(Number(pid));
+    if (us !== null) out.set(Number(pid), us);
+  }
+  return out;
+}
+
+/**
+ * Postgres CPU used since `before`, in microseconds: by the processes alive now (a backend that
+ * started in between counts in full). One that exited in between takes its share with it; the pooled
+ * sessions that do the work live on.
+ */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, us] of postgresCpuMicros()) total += us - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Peak resident set size of a process so far, from /proc (VmHWM), in MiB. */

@@ -15,6 +15,9 @@ import {
   startOrgEmulator,
   spawnServer,
   cpuProfileArgs,
+  cpuMicros,
+  postgresCpuMicros,
+  postgresCpuSince,
   apiClient,
   createBenchConnection,
   syncOnce,
@@ -62,12 +65,29 @@ async function main(): Promise<void> {
     await waitForHttp(`http://127.0.0.1:${port}/health`);
     const client = apiClient(port, token);
     const connectionId = await createBenchConnection(client.call, emu);
+    // CPU seconds each side used over a stretch: on two cores the emulator, the server and Postgres
+    // share the machine, so a run cannot be shorter than their sum over two.
+    const cpuOf = () => ({
+      server: cpuMicros(server!.pid) ?? 0,
+      emulator: cpuMicros(emu.child.pid) ?? 0,
+      postgres: postgresCpuMicros(),
+    });
+    const cpuSince = (before: ReturnType<typeof cpuOf>) => {
+      const sec = (us: number) => Number((us / 1e6).toFixed(2));
+      return {
+        server: sec((cpuMicros(server!.pid) ?? 0) - before.server),
+        emulator: sec((cpuMicros(emu.child.pid) ?? 0) - before.emulator),
+        postgres: sec(postgresCpuSince(before.postgres)),
+      };
+    };
     const sync = async (label: string) => {
       const started = Date.now();
+      const cpuBefore = cpuOf();
       const r = await syncOnce(client, connectionId).catch((err: Error) => {
         throw new Error(`${label}: ${err.message}`);
       });
       const wallMs = Date.now() - started;
+      const cpuSeconds = cpuSince(cpuBefore);
       const stats = r.stats as SyncStats;
       // Phase timings the server keeps with the run (not part of the API's run shape).
       const db = new Client({ connectionString: databaseUrl });
@@ -86,6 +106,7 @@ async function main(): Promise<void> {
         rowsPerSecond: Math.round((rows / wallMs) * 1000),
         stats,
         timingsMs: timings,
+        cpuSeconds,
         peakRssMiB: peakRssMiB(server!.pid!),
       };
     };
@@ -97,7 +118,8 @@ async function main(): Promise<void> {
       full.stats.memberships +
       full.stats.applications;
     // The ceilings, bare scripts in processes of their own, on the same emulated data while the server idles.
-    const fetchCeiling = await runCeiling<{ wallMs: number; calls: number }>('fetch', [
+    const emulatorCpuBefore = cpuMicros(emu.child.pid) ?? 0;
+    const fetchCeiling = await runCeiling<{ wallMs: number; calls: number; cpuSeconds: number }>('fetch', [
       '--api-url',
       emu.apiUrl,
       '--api-key',
@@ -109,6 +131,10 @@ async function main(): Promise<void> {
       '--page-size',
       '100',
     ]);
+    const fetchCeilingCpu = {
+      fetcher: fetchCeiling.cpuSeconds,
+      emulator: Number((((cpuMicros(emu.child.pid) ?? 0) - emulatorCpuBefore) / 1e6).toFixed(2)),
+    };
     const ingestCeiling = await runCeiling<{ wallMs: number }>('ingest', [
       '--database-url',
       databaseUrl,
@@ -146,7 +172,7 @@ async function main(): Promise<void> {
       machine: { cpus: cpus().length, node: process.version },
       emulatorStartedInMs: emu.startedInMs,
       runs,
-      ceilings: { fetch: fetchCeiling, ingest: ingestCeiling },
+      ceilings: { fetch: { ...fetchCeiling, cpuSeconds: fetchCeilingCpu }, ingest: ingestCeiling },
       churn: { requested: Math.round((full.stats.memberships * churnPercent) / 100), netChanges },
       ratios,
       targets: { fullSyncToFetchPlusIngest: 1.5, changedResyncToFetch: 1.2 },
@@ -167,6 +193,14 @@ async function main(): Promise<void> {
       `| full sync / (fetch + ingest) | ${ratios.fullSyncToFetchPlusIngest} | ≤ 1.5 |`,
       `| ${churnPercent}% re-sync / fetch (wrote ${changed.stats.added + changed.stats.removed + changed.stats.updated} rows for ${netChanges} changed memberships) | ${ratios.changedResyncToFetch} | ≤ 1.2 |`,
       `| unchanged re-sync / fetch | ${ratios.unchangedResyncToFetch} | |`,
+      ``,
+      `| CPU seconds (2 cores: a run takes at least their sum / 2) | server or fetcher | emulator | Postgres | sum / 2 |`,
+      `|---|---|---|---|---|`,
+      ...runs.map(
+        (r) =>
+          `| ${r.label} | ${r.cpuSeconds.server} | ${r.cpuSeconds.emulator} | ${r.cpuSeconds.postgres} | ${((r.cpuSeconds.server + r.cpuSeconds.emulator + r.cpuSeconds.postgres) / 2).toFixed(2)} |`,
+      ),
+      `| ceiling: bare fetch | ${fetchCeilingCpu.fetcher} | ${fetchCeilingCpu.emulator} | | ${((fetchCeilingCpu.fetcher + fetchCeilingCpu.emulator) / 2).toFixed(2)} |`,
       ``,
       `| phase (ms) | ${runs.map((r) => r.label).join(' | ')} |`,
       `|---|${runs.map(() => '---').join('|')}|`,
