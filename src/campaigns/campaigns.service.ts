@@ -57,6 +57,11 @@ export const campaignJobId = (name: CampaignJob['name'], campaignId: string): st
 
 // Campaigns found past dueAt, and launches/closes Redis lost, are (re-)enqueued at this period.
 const DUE_PERIOD_MS = 5_000;
+// A removal that settled this long ago without its item hearing of it lost its settled event (the
+// process stopped between the commit and the publication): the reconcile tick applies it.
+const REMEDIATION_RECONCILE_AFTER_MS = 30_000;
+const REMEDIATION_RECONCILE_PERIOD_MS = 30_000;
+const RECONCILE_BATCH = 1_000;
 // Revokes turned into provisioning operations per statement, well under 65,535 bind parameters.
 const REMEDIATION_BATCH = 5_000;
 // Items confirmed against the directory per statement after a sync.
@@ -278,6 +283,11 @@ export class CampaignsService implements OnModuleInit {
       name: 'campaigns.due',
       periodMs: () => DUE_PERIOD_MS,
       run: () => this.enqueueDueWork(),
+    });
+    this.tick.register({
+      name: 'campaigns.remediation-reconcile',
+      periodMs: () => REMEDIATION_RECONCILE_PERIOD_MS,
+      run: async () => void (await this.reconcileSettledRemediations()),
     });
     this.connections.registerUsageCheck(async (connectionId) => {
       const [{ n }] = await this.dataSource.query<{ n: number }[]>(
@@ -1064,29 +1074,70 @@ export class CampaignsService implements OnModuleInit {
 
   // ---------------------------------------------------------------- remediation
 
-  /** The removal's outcome: failed and manual settle the item; success waits for a confirming sync. */
+  /**
+   * The removal's outcome: failed and manual settle the item; success waits for a confirming sync.
+   * Returns whether the item took it (false when it already had).
+   */
   @OnEvent(PROVISIONING_OPERATION_SETTLED, { async: true, promisify: true })
-  async onOperationSettled(e: ProvisioningOperationSettledEvent): Promise<void> {
-    if (e.sourceType !== 'review_item') return;
-    await this.dataSource.transaction(async (m) => {
+  async onOperationSettled(e: ProvisioningOperationSettledEvent): Promise<boolean> {
+    if (e.sourceType !== 'review_item') return false;
+    return this.dataSource.transaction(async (m) => {
+      // removal_applied_at IS NULL: an outcome is applied once (the reconcile tick may offer it again).
       const [item] = returned<ItemRow>(
         await m.query(
           `UPDATE review_items SET
              remediation = CASE WHEN $2 = 'succeeded' THEN remediation ELSE $2 END,
              removal_applied_at = CASE WHEN $2 = 'succeeded' THEN $3::timestamptz ELSE NULL END,
              remediated_at = CASE WHEN $2 = 'succeeded' THEN NULL ELSE $3::timestamptz END
-           WHERE id = $1 AND remediation = 'pending' RETURNING *`,
-          [e.sourceId, e.status, e.completedAt],
+           WHERE id = $1 AND operation_id = $4 AND remediation = 'pending' AND removal_applied_at IS NULL
+           RETURNING *`,
+          [e.sourceId, e.status, e.completedAt, e.operationId],
         ),
       );
-      if (!item || e.status === 'succeeded') return;
-      await this.audit.record(m, PROVISIONING_ACTOR, {
-        action: `campaign.item.remediation_${e.status}`,
-        targetType: 'review_item',
-        targetId: item.id,
-        data: { campaignId: item.campaign_id, operationId: e.operationId, error: e.error },
-      });
+      if (!item) return false;
+      if (e.status !== 'succeeded') {
+        await this.audit.record(m, PROVISIONING_ACTOR, {
+          action: `campaign.item.remediation_${e.status}`,
+          targetType: 'review_item',
+          targetId: item.id,
+          data: { campaignId: item.campaign_id, operationId: e.operationId, error: e.error },
+        });
+      }
+      return true;
     });
+  }
+
+  /**
+   * Items whose removal settled over REMEDIATION_RECONCILE_AFTER_MS ago but which still wait for its
+   * outcome missed the settled event: it is applied here, without another JumpCloud call. Without
+   * this such an item would stay `pending` for good (a confirming sync only looks at applied removals).
+   * Returns the number of items it moved on.
+   */
+  async reconcileSettledRemediations(): Promise<number> {
+    const settledBefore = Date.now() - REMEDIATION_RECONCILE_AFTER_MS;
+    let afterId = '00000000-0000-0000-0000-000000000000';
+    let moved = 0;
+    for (;;) {
+      const items = await this.dataSource.query<{ id: string; operation_id: string }[]>(
+        `SELECT id, operation_id FROM review_items
+         WHERE remediation = 'pending' AND removal_applied_at IS NULL AND operation_id IS NOT NULL AND id > $1
+         ORDER BY id LIMIT $2`,
+        [afterId, RECONCILE_BATCH],
+      );
+      if (items.length === 0) break;
+      afterId = items[items.length - 1].id;
+      const current = new Map(items.map((i) => [i.id, i.operation_id]));
+      const settled = await this.provisioning.settledOperationsOf(
+        'review_item',
+        items.map((i) => i.id),
+      );
+      for (const e of settled) {
+        if (current.get(e.sourceId) !== e.operationId || Date.parse(e.completedAt) >= settledBefore) continue;
+        if (await this.onOperationSettled(e)) moved++;
+      }
+    }
+    if (moved > 0) this.logger.warn({ items: moved }, 'applied removal outcomes whose events were lost');
+    return moved;
   }
 
   /**

@@ -5,6 +5,7 @@ import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
+import { CampaignsService } from '../../src/campaigns/campaigns.service';
 
 interface Item {
   id: string;
@@ -661,6 +662,95 @@ describe('access review campaigns against the emulator', () => {
       token: auditor.token,
     });
     expect(grantOps.body.items.map((o: { action: string }) => o.action)).toEqual(['add_member']);
+  });
+
+  it('applies removal outcomes whose settled events were lost (a stop between commit and publication)', async () => {
+    const [g] = await freshGroups(1);
+    const { id, items } = await launched({
+      scope: { groupIds: [g.id] },
+      reviewerIds: [admin.id],
+      defaultDecision: 'revoke',
+    });
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
+      202,
+    );
+    await waitForStatus(id, 'closed');
+    const itemIds = items.map((i) => i.id);
+    const opIds = (
+      await db.query<{ id: string }>(
+        `SELECT id FROM provisioning_operations WHERE source_id = ANY($1::uuid[])`,
+        [itemIds],
+      )
+    ).rows.map((r) => r.id);
+    expect(opIds).toHaveLength(items.length);
+    await waitForOps(t, opIds);
+    const applied = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM review_items WHERE id = ANY($1::uuid[]) AND removal_applied_at IS NOT NULL`,
+          [itemIds],
+        )
+      ).rows[0].n;
+    for (let i = 0; i < 200 && (await applied()) < items.length; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await applied()).toBe(items.length);
+
+    // As if the process stopped after the removals committed: no item heard of its outcome.
+    await db.query(`UPDATE review_items SET removal_applied_at = NULL WHERE id = ANY($1::uuid[])`, [itemIds]);
+    const campaigns = t.app.get(CampaignsService);
+    // An outcome settled moments ago is left to its event, which may still be on the way.
+    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
+    await db.query(
+      `UPDATE provisioning_operations SET completed_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`,
+      [opIds],
+    );
+    const removedBefore = emu.emulator.stats().membership.removed;
+    expect(await campaigns.reconcileSettledRemediations()).toBe(items.length);
+    expect(await applied()).toBe(items.length);
+    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
+    expect(emu.emulator.stats().membership.removed).toBe(removedBefore);
+    // The next sync confirms them, as after an event that arrived.
+    await syncNow(t, connectionId);
+    expect((await itemsOf(id)).map((i) => i.remediation)).toEqual(items.map(() => 'done'));
+
+    // A refused removal whose event was lost: the item ends `failed`, audited once.
+    const [g2] = await freshGroups(1);
+    const second = await launched({
+      scope: { groupIds: [g2.id] },
+      reviewerIds: [admin.id],
+      defaultDecision: 'revoke',
+    });
+    await t.request('POST', `/api/v1/campaigns/${second.id}/close`, { token: admin.token });
+    await waitForStatus(second.id, 'closed');
+    const victim = second.items[0];
+    const [op] = (
+      await db.query<{ id: string }>(`SELECT id FROM provisioning_operations WHERE source_id = $1`, [
+        victim.id,
+      ])
+    ).rows;
+    await waitForOps(t, [op.id]);
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await db.query(`SELECT removal_applied_at FROM review_items WHERE id = $1`, [
+        victim.id,
+      ]);
+      if (rows[0].removal_applied_at !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await db.query(`UPDATE review_items SET removal_applied_at = NULL WHERE id = $1`, [victim.id]);
+    await db.query(
+      `UPDATE provisioning_operations SET status = 'failed', last_error = 'forbidden: refused',
+         completed_at = now() - interval '2 minutes' WHERE id = $1`,
+      [op.id],
+    );
+    expect(await campaigns.reconcileSettledRemediations()).toBe(1);
+    const failed = (await itemsOf(second.id)).find((i) => i.id === victim.id)!;
+    expect(failed.remediation).toBe('failed');
+    const audit = await db.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'campaign.item.remediation_failed' AND target_id = $1`,
+      [victim.id],
+    );
+    expect(audit.rows[0].n).toBe(1);
+    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
   });
 
   it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {
