@@ -20,6 +20,7 @@ interface SyncRun {
   wallMs: number;
   rowsPerSecond: number;
   peakRssMiB: number;
+  cpuSeconds: { server: number; emulator: number; postgres: number };
   stats: { memberships: number; apiCalls: number; added: number; removed: number; updated: number };
 }
 interface SyncResult extends Ran {
@@ -48,14 +49,17 @@ interface ExpiryResult extends Ran {
   defaultLimit: Lateness & { requestsPerSecond: number; maxConcurrent: number };
 }
 interface LoadRun {
+  label: string;
   requestsPerSecond: number;
+  serverCpuUsPerRequest: number | null;
+  postgresCpuUsPerRequest: number | null;
   p50Ms: number;
   p99Ms: number;
 }
 interface ApiResult extends Ran {
   load: { connections: number; durationSeconds: number };
   runs: LoadRun[];
-  ratios: { reviewsToHttpCeiling: number; decisionsToHttpCeiling: number };
+  ratios: { reviewsToHttpCeiling: number; decisionsToHttpCeiling: number; meToHttpCeiling: number };
 }
 
 function runScript<T extends Ran>(name: string, args: string[]): Promise<T | null> {
@@ -125,10 +129,13 @@ async function main(): Promise<void> {
     const [full, changed, unchanged] = sync.runs;
     const fetchMs = sync.ceilings.fetch.wallMs;
     const ingestMs = sync.ceilings.ingest.wallMs;
+    // What the run needs from two cores (server + emulator + Postgres CPU, over 2): no run is shorter.
+    const floor = (r: SyncRun) =>
+      `; CPU floor ${((r.cpuSeconds.server + r.cpuSeconds.emulator + r.cpuSeconds.postgres) / 2).toFixed(1)} s`;
     rows.push(
-      `| full sync (${full.stats.memberships} memberships) | ${s(full.wallMs)}, ${full.rowsPerSecond} rows/s, ${full.stats.apiCalls} API calls, peak RSS ${full.peakRssMiB} MiB | fetch ${s(fetchMs)} + COPY ${s(ingestMs)} | ${sync.ratios.fullSyncToFetchPlusIngest} | ≤ 1.5; RSS < 512 MiB | ${ok(sync.ratios.fullSyncToFetchPlusIngest <= 1.5 && full.peakRssMiB < 512)} |`,
-      `| re-sync, ${sync.scale.churnPercent}% changed | ${s(changed.wallMs)}, ${changed.stats.added + changed.stats.removed + changed.stats.updated} rows written for ${sync.churn.netChanges} changed memberships | fetch ${s(fetchMs)} | ${sync.ratios.changedResyncToFetch} | ≤ 1.2; only the changed rows | ${ok(sync.ratios.changedResyncToFetch <= 1.2 && changed.stats.added + changed.stats.removed + changed.stats.updated === sync.churn.netChanges)} |`,
-      `| re-sync, nothing changed | ${s(unchanged.wallMs)}, ${unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated} rows written | fetch ${s(fetchMs)} | ${sync.ratios.unchangedResyncToFetch} | 0 rows | ${ok(unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated === 0)} |`,
+      `| full sync (${full.stats.memberships} memberships) | ${s(full.wallMs)}, ${full.rowsPerSecond} rows/s, ${full.stats.apiCalls} API calls, peak RSS ${full.peakRssMiB} MiB${floor(full)} | fetch ${s(fetchMs)} + COPY ${s(ingestMs)} | ${sync.ratios.fullSyncToFetchPlusIngest} | ≤ 1.5; RSS < 512 MiB | ${ok(sync.ratios.fullSyncToFetchPlusIngest <= 1.5 && full.peakRssMiB < 512)} |`,
+      `| re-sync, ${sync.scale.churnPercent}% changed | ${s(changed.wallMs)}, ${changed.stats.added + changed.stats.removed + changed.stats.updated} rows written for ${sync.churn.netChanges} changed memberships${floor(changed)} | fetch ${s(fetchMs)} | ${sync.ratios.changedResyncToFetch} | ≤ 1.2; only the changed rows | ${ok(sync.ratios.changedResyncToFetch <= 1.2 && changed.stats.added + changed.stats.removed + changed.stats.updated === sync.churn.netChanges)} |`,
+      `| re-sync, nothing changed | ${s(unchanged.wallMs)}, ${unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated} rows written${floor(unchanged)} | fetch ${s(fetchMs)} | ${sync.ratios.unchangedResyncToFetch} | 0 rows | ${ok(unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated === 0)} |`,
     );
   }
   if (campaign) {
@@ -146,10 +153,18 @@ async function main(): Promise<void> {
     );
   }
   if (api) {
-    const [reviews, decide, http] = api.runs;
+    // By label: the loads are not always in the same order or number.
+    const byLabel = (prefix: string) => api.runs.find((r) => r.label.startsWith(prefix)) as LoadRun;
+    const reviews = byLabel('GET /api/v1/reviews');
+    const me = byLabel('GET /api/v1/me');
+    const decide = byLabel('POST ');
+    const http = byLabel('ceiling');
+    const cpu = (r: LoadRun) =>
+      `; CPU per request: server ${r.serverCpuUsPerRequest ?? 'n/a'} µs, Postgres ${r.postgresCpuUsPerRequest ?? 'n/a'} µs`;
     rows.push(
-      `| GET /api/v1/reviews (${api.load.connections} conn, ${api.load.durationSeconds} s) | ${reviews.requestsPerSecond} req/s, p50 ${reviews.p50Ms} ms, p99 ${reviews.p99Ms} ms | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.reviewsToHttpCeiling} | ≥ 0.5; p99 < 50 ms | ${ok(api.ratios.reviewsToHttpCeiling >= 0.5 && reviews.p99Ms < 50)} |`,
-      `| single decisions | ${decide.requestsPerSecond} req/s, p50 ${decide.p50Ms} ms, p99 ${decide.p99Ms} ms | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.decisionsToHttpCeiling} | — | — |`,
+      `| GET /api/v1/reviews (${api.load.connections} conn, ${api.load.durationSeconds} s) | ${reviews.requestsPerSecond} req/s, p50 ${reviews.p50Ms} ms, p99 ${reviews.p99Ms} ms${cpu(reviews)} | HTTP ${http.requestsPerSecond} req/s${cpu(http)} | ${api.ratios.reviewsToHttpCeiling} | ≥ 0.5; p99 < 50 ms | ${ok(api.ratios.reviewsToHttpCeiling >= 0.5 && reviews.p99Ms < 50)} |`,
+      `| GET /api/v1/me (small route, same pipeline) | ${me.requestsPerSecond} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms${cpu(me)} | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.meToHttpCeiling} | — | — |`,
+      `| single decisions | ${decide.requestsPerSecond} req/s, p50 ${decide.p50Ms} ms, p99 ${decide.p99Ms} ms${cpu(decide)} | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.decisionsToHttpCeiling} | — | — |`,
     );
   }
   const md = [

@@ -566,6 +566,9 @@ export class CampaignsService implements OnModuleInit {
     await this.dataSource.transaction(async (m) => {
       const locked = await this.campaignRow(campaignId, m, true);
       if (locked.status !== 'launching') return;
+      // No ON CONFLICT: the view gives each membership once (its primary key) and this transaction, under
+      // the campaign's row lock, is the only launch. A speculative insert per row made a launch of
+      // 1,000,000 items 13.4 s instead of 10.3 s (bench:campaign, one pair of runs).
       const inserted = await m.query<{ n: number }[]>(
         `WITH admins AS (
            SELECT DISTINCT lower(email) AS email FROM campaign_account_view
@@ -601,7 +604,6 @@ export class CampaignsService implements OnModuleInit {
            LEFT JOIN unnest($3::uuid[], $4::uuid[], $5::text[]) AS r(key, principal_id, email)
              ON r.key = CASE WHEN $9 = 'manager' THEN v.manager_account_id ELSE v.group_id END
            WHERE v.connection_id = $2 AND ($10::uuid[] IS NULL OR v.group_id = ANY($10::uuid[]))
-           ON CONFLICT (campaign_id, group_id, account_id) DO NOTHING
            RETURNING 1)
          SELECT count(*)::int AS n FROM ins`,
         [
