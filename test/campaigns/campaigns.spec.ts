@@ -709,9 +709,15 @@ describe('access review campaigns against the emulator', () => {
     expect(await applied()).toBe(items.length);
     expect(await campaigns.reconcileSettledRemediations()).toBe(0);
     expect(emu.emulator.stats().membership.removed).toBe(removedBefore);
-    // The next sync confirms them, as after an event that arrived.
+    // The next sync confirms them, as after an event that arrived (its handler runs after the sync ends).
     await syncNow(t, connectionId);
-    expect((await itemsOf(id)).map((i) => i.remediation)).toEqual(items.map(() => 'done'));
+    let confirmed: Item[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      confirmed = await itemsOf(id);
+      if (confirmed.every((i) => i.remediation === 'done')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(confirmed.map((i) => i.remediation)).toEqual(items.map(() => 'done'));
 
     // A refused removal whose event was lost: the item ends `failed`, audited once.
     const [g2] = await freshGroups(1);
