@@ -1,7 +1,15 @@
 import { type DataSource, type QueryRunner } from 'typeorm';
+import { GroupCommit } from '../platform/batching/group-commit';
 
 // Advisory-lock namespace: one worker applies a given operation at a time, across processes.
 const OPERATION_LOCK_NAMESPACE = 727_100_020;
+
+interface LockRequest {
+  kind: 'lock' | 'unlock';
+  operationId: string;
+  resolve: (r: { ok: boolean; generation: number }) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * "One worker applies an operation at a time", for every operation of this process on ONE Postgres
@@ -15,13 +23,9 @@ export class OperationLocks {
   private session: Promise<QueryRunner> | null = null;
   private generation = 0;
   private readonly held = new Map<string, number>();
-  private readonly pending: {
-    kind: 'lock' | 'unlock';
-    operationId: string;
-    resolve: (r: { ok: boolean; generation: number }) => void;
-    reject: (err: unknown) => void;
-  }[] = [];
-  private running = false;
+  // Requests that arrive while a statement runs go together in the next one: the session runs one
+  // statement at a time, and a round trip per lock and per unlock would cost more than the locks.
+  private readonly requests = new GroupCommit<LockRequest>(1000, (batch) => this.run(batch));
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -57,41 +61,21 @@ export class OperationLocks {
     if (session) await (await session.catch(() => null))?.release();
   }
 
-  /**
-   * Requests that arrive while a statement runs go together in the next one: the session runs one
-   * statement at a time, and a round trip per lock and per unlock would cost more than the locks.
-   */
   private request(
     kind: 'lock' | 'unlock',
     operationId: string,
   ): Promise<{ ok: boolean; generation: number }> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ kind, operationId, resolve, reject });
-      if (this.running) return;
-      this.running = true;
-      void this.drain();
-    });
+    return new Promise((resolve, reject) => this.requests.add({ kind, operationId, resolve, reject }));
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, 1000);
-        try {
-          const { rows, generation } = await this.query(
-            `SELECT CASE WHEN r.kind = 'lock' THEN pg_try_advisory_lock($1, hashtext(r.id))
-                         ELSE pg_advisory_unlock($1, hashtext(r.id)) END AS ok
-             FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(kind, id, n) ORDER BY r.n`,
-            [OPERATION_LOCK_NAMESPACE, batch.map((b) => b.kind), batch.map((b) => b.operationId)],
-          );
-          batch.forEach((b, i) => b.resolve({ ok: rows[i].ok, generation }));
-        } catch (err) {
-          for (const b of batch) b.reject(err);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
+  private async run(batch: LockRequest[]): Promise<void> {
+    const { rows, generation } = await this.query(
+      `SELECT CASE WHEN r.kind = 'lock' THEN pg_try_advisory_lock($1, hashtext(r.id))
+                   ELSE pg_advisory_unlock($1, hashtext(r.id)) END AS ok
+       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS r(kind, id, n) ORDER BY r.n`,
+      [OPERATION_LOCK_NAMESPACE, batch.map((b) => b.kind), batch.map((b) => b.operationId)],
+    );
+    batch.forEach((b, i) => b.resolve({ ok: rows[i].ok, generation }));
   }
 
   private async query(

@@ -18,6 +18,7 @@ import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pag
 import { QUEUES } from '../platform/queue/queues';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { type OperationResponse, type OperationStatus } from './dto/provisioning.dto';
+import { GroupCommit } from '../platform/batching/group-commit';
 import { OperationLocks } from './operation-locks';
 import {
   PROVISIONING_OPERATION_SETTLED,
@@ -111,8 +112,10 @@ export class OperationDeferredError extends Error {
 @Injectable()
 export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProvisioningService.name);
-  private readonly settling: PendingSettle[] = [];
-  private flushing = false;
+  // Operations that finish while a settling transaction runs settle together in the next one.
+  private readonly settling = new GroupCommit<PendingSettle>(SETTLE_BATCH, (batch) =>
+    this.settleBatch(batch),
+  );
   private readonly locks: OperationLocks;
 
   constructor(
@@ -306,32 +309,16 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     error: string | null,
     calls: number,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.settling.push({ op, status, error, calls, resolve, reject });
-      if (this.flushing) return;
-      this.flushing = true;
-      void this.flushSettles();
-    });
+    return new Promise((resolve, reject) => this.settling.add({ op, status, error, calls, resolve, reject }));
   }
 
-  private async flushSettles(): Promise<void> {
+  private async settleBatch(batch: PendingSettle[]): Promise<void> {
     try {
-      while (this.settling.length > 0) {
-        const batch = this.settling.splice(0, SETTLE_BATCH);
-        try {
-          await this.settleTogether(batch);
-        } catch (err) {
-          if (batch.length === 1) {
-            batch[0].reject(err);
-            continue;
-          }
-          // One bad operation must not fail the others: each alone, so only the bad one is retried.
-          for (const s of batch) await this.settleTogether([s]).catch((e: unknown) => s.reject(e));
-        }
-      }
-    } finally {
-      // Synchronously after the last emptiness check, so a settle arriving now starts a new flush.
-      this.flushing = false;
+      await this.settleTogether(batch);
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      // One bad operation must not fail the others: each alone, so only the bad one is retried.
+      for (const s of batch) await this.settleTogether([s]).catch((e: unknown) => s.reject(e));
     }
   }
 
