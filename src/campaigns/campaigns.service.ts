@@ -253,6 +253,8 @@ const REVIEW_ITEM_JSON = [
   `',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
 ].join(' || ');
 
+const EMPTY_JSON_PAGE: JsonText<Page<ReviewItemResponse>> = '{"items":[],"nextCursor":null}';
+
 /** Why one decision may not be applied: a rejection reason of the bulk route, or an error of the single one. */
 type DecisionCheck = { ok: true; override: boolean } | { ok: false; error: AppError; reason: string };
 
@@ -834,7 +836,7 @@ export class CampaignsService implements OnModuleInit {
 
   /**
    * The caller's assigned items across launched campaigns, as JSON text: the reviewer's hot route, so
-   * rows are written straight to JSON (reviewItemJson) without Dates or response objects on the way.
+   * Postgres writes each item's JSON (REVIEW_ITEM_JSON) and the server only joins them into a page.
    */
   async myReviews(
     actor: Actor,
@@ -842,12 +844,10 @@ export class CampaignsService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<JsonText<Page<ReviewItemResponse>>> {
-    if (actor.type !== 'principal')
-      return toJsonPage<string[], ReviewItemResponse>([], limit, () => ({ k: '', id: '' }), String);
+    if (actor.type !== 'principal') return EMPTY_JSON_PAGE;
     const after = decodeCursor(cursor);
     // Named statements, one per shape, so that each pooled connection plans them once: planning cost
     // more than running them. Without an `IS NULL OR` the cursor is an index condition in either plan.
-    // Qualified columns: in ORDER BY a bare created_at would be the text column (and a full sort).
     const rows = await this.preparedRows<[json: string, id: string, ck: string]>(
       after ? 'campaigns.reviews.after' : 'campaigns.reviews.first',
       `SELECT ${REVIEW_ITEM_JSON}, i.id, ${cursorKey('i.created_at')} FROM review_items i

@@ -77,18 +77,16 @@ export const DEFAULT_LIMIT = 50;
  */
 export type JsonText<T> = string & { readonly __jsonOf?: T };
 
-/** toPage written straight to JSON text: `write` gives one item's JSON. */
+/** toPage as JSON text: `write` gives one item's JSON. */
 export function toJsonPage<R, T>(
   rows: R[],
   limit: number,
   key: (row: R) => CursorPosition,
   write: (row: R) => string,
 ): JsonText<Page<T>> {
-  const n = Math.min(rows.length, limit);
-  let items = '';
-  for (let i = 0; i < n; i++) items += i === 0 ? write(rows[i]) : ',' + write(rows[i]);
-  const nextCursor = rows.length > limit && n > 0 ? encodeCursor(key(rows[n - 1])) : null;
-  return `{"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}` as JsonText<Page<T>>;
+  const page = toPage(rows, limit, key, write);
+  const json = `{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
+  return json;
 }
 
 /** SQL for a timestamptz as a microsecond-precise UTC string, the sort key of a cursor. */
