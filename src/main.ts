@@ -4,7 +4,7 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { runMigrations } from './platform/database/migrate';
+import { migrationUrl, runMigrations } from './platform/database/migrate';
 import { configureApp, createFastifyAdapter } from './platform/http/configure-app';
 
 function loadConfigOrExit(): AppConfig {
@@ -44,7 +44,7 @@ function closeOnSignals(close: () => Promise<void>): void {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   if (config.migrationsRun) {
-    await runMigrations(config.databaseUrl);
+    await runMigrations(migrationUrl(config));
   }
   const module = AppModule.forRoot(config);
   if (config.appRole === 'worker') {

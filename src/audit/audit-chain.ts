@@ -12,6 +12,11 @@ export interface ChainedFields {
   targetType: string | null;
   targetId: string | null;
   data: unknown;
+  /**
+   * How the actor authenticated. Absent (not null) for events written before it was recorded:
+   * canonicalJson leaves undefined out, so their hashes stay what they were.
+   */
+  actorAuth?: unknown;
   prevHash: string | null;
 }
 
@@ -59,4 +64,36 @@ export function sequentialUuid(atMs: number, seq: bigint): string {
   const lo = (0x2n << 62n) | randB;
   const hex = hi.toString(16).padStart(16, '0') + lo.toString(16).padStart(16, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export type BrokenReason = 'hash_mismatch' | 'chain_link' | 'unknown_key' | 'key_went_back';
+
+/**
+ * Walks the chain in order and says why an event does not hold. `keys` are newest first (ENCRYPTION_KEY,
+ * then ENCRYPTION_KEY_PREVIOUS in order): an event keyed with a previous key verifies, but one keyed with
+ * an older key than an event before it is flagged, since jumpgate only ever moves to a newer key; a
+ * chain that goes back was written (or rewritten) by someone holding a retired key.
+ */
+export class ChainWalk {
+  private readonly rank = new Map<string, { key: Buffer; rank: number }>();
+  private newestRankSeen = Number.POSITIVE_INFINITY;
+  private prevHash: string | null = null;
+
+  constructor(keys: readonly ChainKey[]) {
+    keys.forEach((k, i) => {
+      if (!this.rank.has(k.id)) this.rank.set(k.id, { key: k.key, rank: i });
+    });
+  }
+
+  step(fields: ChainedFields, keyId: string, hash: string): BrokenReason | null {
+    const known = this.rank.get(keyId);
+    let reason: BrokenReason | null = null;
+    if (fields.prevHash !== this.prevHash) reason = 'chain_link';
+    else if (!known) reason = 'unknown_key';
+    else if (!hashesEqual(hash, chainHash(known.key, fields))) reason = 'hash_mismatch';
+    else if (known.rank > this.newestRankSeen) reason = 'key_went_back';
+    if (known) this.newestRankSeen = Math.min(this.newestRankSeen, known.rank);
+    this.prevHash = hash;
+    return reason;
+  }
 }

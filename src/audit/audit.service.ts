@@ -2,20 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { type Actor } from '../platform/actor';
+import { type Actor, type ActorVia, viaOf } from '../platform/actor';
 import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
-import {
-  type ChainedFields,
-  type ChainKey,
-  chainHash,
-  deriveChainKey,
-  hashesEqual,
-  sequentialUuid,
-} from './audit-chain';
+import { type ChainedFields, type ChainKey, chainHash, deriveChainKey, sequentialUuid } from './audit-chain';
 
 // Serialises appends so the chain never forks; held until the appending transaction ends.
 export const AUDIT_APPEND_LOCK_KEY = 727_100_003;
-const VERIFY_BATCH = 5000;
 
 export interface AuditEventInput {
   action: string;
@@ -25,10 +17,17 @@ export interface AuditEventInput {
   data?: Record<string, unknown>;
 }
 
+/** API.md: `actor: {type, id, email, via, tokenId?, sessionId?, channelId?}`. */
+export type AuditActorView = {
+  type: 'principal' | 'system';
+  id: string | null;
+  email: string | null;
+} & ActorVia;
+
 export interface AuditEventView {
   id: string;
   at: string;
-  actor: { type: 'principal' | 'system'; id: string | null; email: string | null };
+  actor: AuditActorView;
   action: string;
   targetType: string | null;
   targetId: string | null;
@@ -44,14 +43,7 @@ export interface AuditFilter {
   cursor?: string;
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  headId: string | null;
-  firstBrokenId: string | null;
-}
-
-interface Row {
+export interface Row {
   seq: string;
   id: string;
   at: Date;
@@ -62,6 +54,7 @@ interface Row {
   target_type: string | null;
   target_id: string | null;
   data: Record<string, unknown>;
+  actor_auth: ActorVia | null;
   key_id: string;
   prev_hash: string | null;
   hash: string;
@@ -81,7 +74,7 @@ function withoutSecrets(value: unknown): unknown {
   return out;
 }
 
-function fieldsOf(row: Row): ChainedFields {
+export function fieldsOf(row: Row): ChainedFields {
   return {
     seq: String(row.seq),
     id: row.id,
@@ -93,6 +86,8 @@ function fieldsOf(row: Row): ChainedFields {
     targetType: row.target_type,
     targetId: row.target_id,
     data: row.data,
+    // Events from before actor_auth existed hash without it (undefined is left out of the hash).
+    actorAuth: row.actor_auth ?? undefined,
     prevHash: row.prev_hash,
   };
 }
@@ -101,7 +96,13 @@ function toView(row: Row): AuditEventView {
   return {
     id: row.id,
     at: row.at.toISOString(),
-    actor: { type: row.actor_type as 'principal' | 'system', id: row.actor_id, email: row.actor_email },
+    actor: {
+      type: row.actor_type as 'principal' | 'system',
+      id: row.actor_id,
+      email: row.actor_email,
+      // Before actor_auth was recorded, bearer tokens were the only way a principal authenticated.
+      ...(row.actor_auth ?? (row.actor_type === 'system' ? { via: 'system' } : { via: 'token' })),
+    },
     action: row.action,
     targetType: row.target_type,
     targetId: row.target_id,
@@ -116,19 +117,12 @@ function toView(row: Row): AuditEventView {
 @Injectable()
 export class AuditService {
   private readonly key: ChainKey;
-  private readonly keys = new Map<string, Buffer>();
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.key = deriveChainKey(config.encryptionKey);
-    this.keys.set(this.key.id, this.key.key);
-    if (config.encryptionKeyPrevious) {
-      // Events written before a key rotation still verify, under the key they were written with.
-      const previous = deriveChainKey(config.encryptionKeyPrevious);
-      this.keys.set(previous.id, previous.key);
-    }
   }
 
   /** Appends one event inside the caller's transaction. */
@@ -183,6 +177,7 @@ export class AuditService {
         actor_id: actor.id,
         actor_email: actor.type === 'principal' ? actor.email : null,
         ...input,
+        actor_auth: viaOf(actor),
         key_id: this.key.id,
         prev_hash: prevHash,
         hash: '',
@@ -191,7 +186,7 @@ export class AuditService {
       prevHash = row.hash;
       return row;
     });
-    // 13 parameters a row: 2,000 rows stay well under Postgres's 65,535 bind parameters.
+    // 14 parameters a row: 2,000 rows stay well under Postgres's 65,535 bind parameters.
     for (let i = 0; i < rows.length; i += 2000) {
       const chunk = rows.slice(i, i + 2000);
       const params: unknown[] = [];
@@ -208,15 +203,16 @@ export class AuditService {
           row.target_type,
           row.target_id,
           JSON.stringify(row.data),
+          JSON.stringify(row.actor_auth),
           row.key_id,
           row.prev_hash,
           row.hash,
         );
-        return `(${Array.from({ length: 13 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
+        return `(${Array.from({ length: 14 }, (_, k) => `$${base + k + 1}`).join(', ')})`;
       });
       await manager.query(
         `INSERT INTO audit_events (seq, id, at, actor_type, actor_id, actor_email, action, target_type, target_id,
-           data, key_id, prev_hash, hash)
+           data, actor_auth, key_id, prev_hash, hash)
          VALUES ${values.join(', ')}`,
         params,
       );
@@ -249,34 +245,5 @@ export class AuditService {
       params,
     );
     return toPage(rows, filter.limit, (r) => ({ k: String(r.seq), id: r.id }), toView);
-  }
-
-  /** Recomputes the whole chain in batches and names the first event that does not match. */
-  async verify(_actor: Actor): Promise<VerifyResult> {
-    let checked = 0;
-    let headId: string | null = null;
-    let prevHash: string | null = null;
-    let lastSeq = '0';
-    let firstBrokenId: string | null = null;
-    for (;;) {
-      const rows = await this.dataSource.query<Row[]>(
-        `SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
-        [lastSeq, VERIFY_BATCH],
-      );
-      for (const row of rows) {
-        checked++;
-        const key = this.keys.get(row.key_id);
-        const intact =
-          key !== undefined &&
-          row.prev_hash === prevHash &&
-          hashesEqual(row.hash, chainHash(key, fieldsOf(row)));
-        if (!intact && firstBrokenId === null) firstBrokenId = row.id;
-        prevHash = row.hash;
-        headId = row.id;
-      }
-      if (rows.length < VERIFY_BATCH) break;
-      lastSeq = String(rows[rows.length - 1].seq);
-    }
-    return { ok: firstBrokenId === null, checked, headId, firstBrokenId };
   }
 }

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { type Actor, isAdmin, type Role } from '../platform/actor';
+import { type Actor, type ActorAuth, isAdmin, type Role } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
 import { type AccountLinkResolver, type LinkedAccount } from './account-links';
@@ -45,8 +45,8 @@ function toTokenResponse(t: TokenRow): TokenResponse {
   };
 }
 
-export function actorOf(p: PrincipalRow): Actor {
-  return { type: 'principal', id: p.id, email: p.email, roles: p.roles, isBootstrap: p.is_bootstrap };
+export function actorOf(p: PrincipalRow, auth: ActorAuth): Actor {
+  return { type: 'principal', id: p.id, email: p.email, roles: p.roles, isBootstrap: p.is_bootstrap, auth };
 }
 
 export type AuthOutcome =
@@ -109,7 +109,8 @@ export class AuthService implements OnApplicationBootstrap {
         isBootstrap: true,
       });
       if (created) {
-        await this.audit.record(m, actorOf(created), {
+        // Created at start-up from BOOTSTRAP_ADMIN_TOKEN: the token the principal will authenticate with.
+        await this.audit.record(m, actorOf(created, { via: 'token' }), {
           action: 'principal.created',
           targetType: 'principal',
           targetId: created.id,
@@ -167,7 +168,8 @@ export class AuthService implements OnApplicationBootstrap {
     const p = this.bootstrap ? await this.repo.getById(this.bootstrap.id) : null;
     if (!p) return { ok: false, reason: 'unknown' };
     if (p.disabled) return { ok: false, reason: 'disabled' };
-    return { ok: true, actor: actorOf(p), expiresAt: Number.POSITIVE_INFINITY };
+    // The bootstrap token has no token row, hence no tokenId.
+    return { ok: true, actor: actorOf(p, { via: 'token' }), expiresAt: Number.POSITIVE_INFINITY };
   }
 
   private async authenticateToken(hash: Buffer): Promise<Resolved> {
@@ -181,7 +183,11 @@ export class AuthService implements OnApplicationBootstrap {
         .touchToken(row.id)
         .catch((err: unknown) => this.logger.warn({ err }, 'lastUsedAt not written'));
     }
-    return { ok: true, actor: actorOf(row.principal), expiresAt: row.expires_at.getTime() };
+    return {
+      ok: true,
+      actor: actorOf(row.principal, { via: 'token', tokenId: row.id }),
+      expiresAt: row.expires_at.getTime(),
+    };
   }
 
   async createPrincipal(

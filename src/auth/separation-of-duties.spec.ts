@@ -7,6 +7,7 @@ const admin: Actor = {
   email: 'Ada@Example.com',
   roles: ['admin'],
   isBootstrap: false,
+  auth: { via: 'token', tokenId: 't1' },
 };
 
 describe('separationOfDutiesViolation', () => {

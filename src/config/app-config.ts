@@ -7,12 +7,15 @@ export type AppRole = 'all' | 'api' | 'worker';
 export interface AppConfig {
   nodeEnv: NodeEnv;
   databaseUrl: string;
+  /** The schema owner that runs migrations; null: DATABASE_URL owns the schema and migrates too. */
+  databaseOwnerUrl: string | null;
   redisUrl: string;
   port: number;
   appRole: AppRole;
   migrationsRun: boolean;
   encryptionKey: Buffer;
-  encryptionKeyPrevious: Buffer | null;
+  /** Keys rotated away from, newest first: they still open old secrets and verify old audit events. */
+  encryptionKeyPrevious: Buffer[];
   bootstrapAdminToken: string | null;
   jumpcloudApiUrl: string | null;
   jumpcloudOauthTokenUrl: string | null;
@@ -106,6 +109,16 @@ function parseKey(env: Env, name: string): Buffer | undefined {
   return key;
 }
 
+function parseKeyList(env: Env, name: string): Buffer[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => parseKey({ [name]: part }, name) as Buffer);
+}
+
 function parseOverride(env: Env, name: string, production: boolean): string | null {
   const raw = present(env, name);
   if (raw === undefined) return null;
@@ -140,6 +153,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ['postgres:', 'postgresql:'],
       production ? null : LOCAL_DATABASE_URL,
     ),
+    databaseOwnerUrl: present(env, 'DATABASE_OWNER_URL')
+      ? parseUrl(env, 'DATABASE_OWNER_URL', ['postgres:', 'postgresql:'], null)
+      : null,
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], production ? null : LOCAL_REDIS_URL),
     port: parseInteger(env, 'PORT', 3000, 0, 65535),
     appRole: role,
@@ -147,7 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // Outside production a random key per process keeps development free of setup; stored secrets
     // then do not survive a restart, which is why production requires the variable.
     encryptionKey: encryptionKey ?? randomBytes(32),
-    encryptionKeyPrevious: parseKey(env, 'ENCRYPTION_KEY_PREVIOUS') ?? null,
+    encryptionKeyPrevious: parseKeyList(env, 'ENCRYPTION_KEY_PREVIOUS'),
     bootstrapAdminToken: bootstrap,
     jumpcloudApiUrl: parseOverride(env, 'JUMPCLOUD_API_URL', production),
     jumpcloudOauthTokenUrl: parseOverride(env, 'JUMPCLOUD_OAUTH_TOKEN_URL', production),
@@ -180,9 +196,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
 /** Values the logger must never print, whatever field they turn up in. */
 export function sensitiveValues(config: AppConfig): string[] {
   const out: string[] = [config.encryptionKey.toString('base64'), config.encryptionKey.toString('base64url')];
-  if (config.encryptionKeyPrevious) out.push(config.encryptionKeyPrevious.toString('base64'));
+  for (const key of config.encryptionKeyPrevious) out.push(key.toString('base64'), key.toString('base64url'));
   if (config.bootstrapAdminToken) out.push(config.bootstrapAdminToken);
-  for (const raw of [config.databaseUrl, config.redisUrl]) {
+  for (const raw of [config.databaseUrl, config.databaseOwnerUrl ?? config.databaseUrl, config.redisUrl]) {
     const pw = new URL(raw).password;
     if (pw) out.push(pw, decodeURIComponent(pw));
   }

@@ -20,15 +20,16 @@ function deriveKey(encryptionKey: Buffer): SealingKey {
 
 /**
  * AES-256-GCM with the owner's id as associated data, so a sealed secret copied onto another row
- * does not open. The sealed form names its key, so ENCRYPTION_KEY_PREVIOUS can still open old rows.
+ * does not open. The sealed form names its key, so every key of ENCRYPTION_KEY_PREVIOUS can still open
+ * old rows until `npm run reseal` has sealed them all again under ENCRYPTION_KEY.
  */
 export class SecretBox {
   private readonly current: SealingKey;
-  private readonly previous: SealingKey | null;
+  private readonly previous: SealingKey[];
 
-  constructor(encryptionKey: Buffer, previousKey: Buffer | null) {
+  constructor(encryptionKey: Buffer, previousKeys: readonly Buffer[] = []) {
     this.current = deriveKey(encryptionKey);
-    this.previous = previousKey ? deriveKey(previousKey) : null;
+    this.previous = previousKeys.map(deriveKey);
   }
 
   seal(plaintext: string, boundTo: string): Buffer {
@@ -39,13 +40,13 @@ export class SecretBox {
     return Buffer.concat([Buffer.from([VERSION]), this.current.id, iv, cipher.getAuthTag(), body]);
   }
 
-  /** Opens a sealed secret; `stale` says it was sealed under the previous key and should be resealed. */
+  /** Opens a sealed secret; `stale` says it was sealed under a previous key and should be resealed. */
   open(sealed: Buffer, boundTo: string): { plaintext: string; stale: boolean } {
     if (sealed.length < 1 + KEY_ID_BYTES + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
       throw new Error('sealed secret has an unknown format');
     }
     const keyId = sealed.subarray(1, 1 + KEY_ID_BYTES);
-    const key = [this.current, this.previous].find((k) => k?.id.equals(keyId));
+    const key = [this.current, ...this.previous].find((k) => k.id.equals(keyId));
     if (!key) throw new Error('sealed secret was made with a key that is not configured');
     const iv = sealed.subarray(1 + KEY_ID_BYTES, 1 + KEY_ID_BYTES + IV_BYTES);
     const tag = sealed.subarray(1 + KEY_ID_BYTES + IV_BYTES, 1 + KEY_ID_BYTES + IV_BYTES + TAG_BYTES);

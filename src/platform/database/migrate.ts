@@ -6,7 +6,8 @@ export const MIGRATION_LOCK_KEY = 727_100_001;
 
 /**
  * Applies pending migrations under a Postgres advisory lock, so several processes starting at once
- * apply them exactly once; the others wait and then find nothing pending.
+ * apply them exactly once; the others wait and then find nothing pending. `databaseUrl` is the
+ * owner's (DATABASE_OWNER_URL when set, see `migrationUrl`).
  */
 export async function runMigrations(
   databaseUrl: string,
@@ -23,10 +24,20 @@ export async function runMigrations(
       return [];
     }
     const applied = await ds.runMigrations({ transaction: 'each' });
+    // Again after every run, not only in the migration that defines it: a runtime group role created
+    // after that migration gets its rights at the next run (see migration 1764000009100).
+    await lock.query(
+      `SELECT jumpgate_grant_app_role() WHERE to_regprocedure('jumpgate_grant_app_role()') IS NOT NULL`,
+    );
     return applied.map((m) => m.name);
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.release();
     await ds.destroy();
   }
+}
+
+/** Migrations run as the schema's owner: DATABASE_OWNER_URL when set, else DATABASE_URL (API.md). */
+export function migrationUrl(config: { databaseUrl: string; databaseOwnerUrl: string | null }): string {
+  return config.databaseOwnerUrl ?? config.databaseUrl;
 }

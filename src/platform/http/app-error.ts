@@ -30,6 +30,8 @@ export const ERROR_STATUS = {
   dynamic_group: HttpStatus.BAD_REQUEST,
   already_member: HttpStatus.CONFLICT,
   request_pending: HttpStatus.CONFLICT,
+  // audit (API.md): one verify at a time per process
+  verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
