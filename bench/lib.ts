@@ -23,7 +23,9 @@ export function servicesEnv(): { databaseUrl: string; redisUrl: string } {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1], m[2]]),
   );
-  return { databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL };
+  // Benchmarks create a database per run and let the server migrate it at start: the owner role does
+  // both (the restricted server role may create nothing); what they measure does not depend on the role.
+  return { databaseUrl: env.DATABASE_OWNER_URL ?? env.DATABASE_URL, redisUrl: env.REDIS_URL };
 }
 
 /** A fresh database for one benchmark run, owned by the application role. */

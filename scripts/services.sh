@@ -11,9 +11,14 @@ REDIS_PORT="${JUMPGATE_REDIS_PORT:-63799}"
 STATE="${JUMPGATE_SERVICES_DIR:-/tmp/jumpgate-services}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# A password no log line would contain by chance: the logger redacts it wherever it appears.
+# Two roles, as in production (docs/operations.md): `jumpgate` owns the schema and runs migrations
+# (DATABASE_OWNER_URL); the server connects as `jumpgate_server` (DATABASE_URL), a member of the group
+# `jumpgate_app` that migrations grant the server's rights to, which owns nothing and cannot cut the
+# audit log. Passwords no log line would contain by chance: the logger redacts them wherever they appear.
 APP_PASSWORD="jg-local-dev-5f1c"
-APP_URL="postgres://jumpgate:${APP_PASSWORD}@127.0.0.1:${PG_PORT}/jumpgate"
+SERVER_PASSWORD="jg-local-srv-8d2e"
+OWNER_URL="postgres://jumpgate:${APP_PASSWORD}@127.0.0.1:${PG_PORT}/jumpgate"
+APP_URL="postgres://jumpgate_server:${SERVER_PASSWORD}@127.0.0.1:${PG_PORT}/jumpgate"
 ADMIN_URL="postgres://postgres:postgres@127.0.0.1:${PG_PORT}/postgres"
 REDIS_URL_LOCAL="redis://127.0.0.1:${REDIS_PORT}"
 
@@ -85,11 +90,16 @@ wait_for() {
 }
 
 pg_ensure_roles() {
-  # The application connects as an ordinary role that owns its database, never as a superuser.
+  # Neither role is a superuser. The owner may create databases (the tests copy a migrated template).
   PGPASSWORD=postgres "$(pg_bindir)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT 'CREATE ROLE jumpgate LOGIN CREATEDB'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate') \gexec
 ALTER ROLE jumpgate PASSWORD '${APP_PASSWORD}';
+SELECT 'CREATE ROLE jumpgate_app NOLOGIN'
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_app') \gexec
+SELECT 'CREATE ROLE jumpgate_server LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE jumpgate_app'
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_server') \gexec
+ALTER ROLE jumpgate_server PASSWORD '${SERVER_PASSWORD}';
 SELECT 'CREATE DATABASE jumpgate OWNER jumpgate'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'jumpgate') \gexec
 SQL
@@ -178,6 +188,7 @@ compose() { docker compose -f "$ROOT/docker-compose.yml" "$@"; }
 
 print_env() {
   echo "DATABASE_URL=$APP_URL"
+  echo "DATABASE_OWNER_URL=$OWNER_URL"
   echo "DATABASE_ADMIN_URL=$ADMIN_URL"
   echo "REDIS_URL=$REDIS_URL_LOCAL"
 }

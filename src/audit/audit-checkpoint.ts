@@ -67,7 +67,10 @@ export function checkpointMessage(cp: Omit<Checkpoint, 'signature'>): Buffer {
 
 export function signCheckpoint(key: CheckpointKey, cp: Omit<Checkpoint, 'keyId' | 'signature'>): Checkpoint {
   const unsigned = { ...cp, keyId: key.id };
-  return { ...unsigned, signature: sign(null, checkpointMessage(unsigned), key.privateKey).toString('base64') };
+  return {
+    ...unsigned,
+    signature: sign(null, checkpointMessage(unsigned), key.privateKey).toString('base64'),
+  };
 }
 
 /** True when the signature is the given key's over the checkpoint's fields as given. */

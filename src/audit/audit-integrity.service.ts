@@ -28,11 +28,7 @@ export interface VerifyResult {
 }
 
 export type CheckpointFailureReason =
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'missing'
-  | 'hash_mismatch'
-  | 'count_mismatch';
+  'unknown_key' | 'bad_signature' | 'missing' | 'hash_mismatch' | 'count_mismatch';
 
 export interface CheckpointVerifyResult extends VerifyResult {
   truncated: boolean;
@@ -94,7 +90,8 @@ export class AuditIntegrityService {
     for (const cp of checkpoints) {
       const key = this.checkpointKeys.find((k) => k.id === cp.keyId);
       if (!key) failures.push({ seq: cp.seq, reason: 'unknown_key' });
-      else if (!checkpointSignatureValid(key.publicKey, cp)) failures.push({ seq: cp.seq, reason: 'bad_signature' });
+      else if (!checkpointSignatureValid(key.publicKey, cp))
+        failures.push({ seq: cp.seq, reason: 'bad_signature' });
       else if (cp.seq === 0) {
         // Taken of an empty log: nothing it names can be missing.
       } else pending.set(String(cp.seq), [...(pending.get(String(cp.seq)) ?? []), cp]);

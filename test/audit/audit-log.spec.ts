@@ -31,12 +31,22 @@ describe('audit log', () => {
     return res.body as { ok: boolean; checked: number; headId: string | null; firstBrokenId: string | null };
   };
 
-  it('refuses UPDATE, DELETE and TRUNCATE through the application role', async () => {
+  it('refuses UPDATE, DELETE and TRUNCATE through the application role, and its triggers the owner', async () => {
     const { rows } = await app.query('SELECT count(*)::int AS n FROM audit_events');
     expect(rows[0].n).toBeGreaterThan(0);
-    await expect(app.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(app.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
-    await expect(app.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    // The server's role lacks the privileges; the owner has them, and the triggers refuse it.
+    await expect(app.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/permission denied/);
+    await expect(app.query(`DELETE FROM audit_events`)).rejects.toThrow(/permission denied/);
+    await expect(app.query(`TRUNCATE audit_events`)).rejects.toThrow(/permission denied/);
+    const owner = new Client({ connectionString: t.ownerDatabaseUrl });
+    await owner.connect();
+    try {
+      await expect(owner.query(`UPDATE audit_events SET action = 'x'`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    } finally {
+      await owner.end();
+    }
     const after = await app.query('SELECT count(*)::int AS n FROM audit_events');
     expect(after.rows[0].n).toBe(rows[0].n);
   });

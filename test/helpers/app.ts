@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import { type AppConfig, loadConfig } from '../../src/config/app-config';
 import { configureApp, createFastifyAdapter } from '../../src/platform/http/configure-app';
-import { createTestDatabase } from './database';
+import { createTestDatabase, databaseUrlFor, ownerBaseUrl } from './database';
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 42).toString('base64');
 
@@ -20,7 +20,10 @@ export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
   url: string;
+  /** The app's own connection: the restricted server role when DATABASE_OWNER_URL is set. */
   databaseUrl: string;
+  /** The same database as the role that owns its schema (what migrations run as). */
+  ownerDatabaseUrl: string;
   databaseName: string;
   redisUrl: string;
   /** Every log line the application wrote. */
@@ -67,6 +70,7 @@ export async function startApp(
     ? {
         url: options.databaseUrl,
         name: new URL(options.databaseUrl).pathname.slice(1),
+        ownerUrl: databaseUrlFor(new URL(options.databaseUrl).pathname.slice(1), ownerBaseUrl()),
         drop: async () => undefined,
       }
     : await createTestDatabase();
@@ -104,6 +108,7 @@ export async function startApp(
     config,
     url,
     databaseUrl: db.url,
+    ownerDatabaseUrl: db.ownerUrl,
     databaseName: db.name,
     redisUrl,
     logs,

@@ -1,9 +1,10 @@
 import { Client } from 'pg';
+import { ownerBaseUrl } from '../helpers/database';
 
 export default async function globalTeardown(): Promise<void> {
   const runId = process.env.JUMPGATE_TEST_RUN_ID;
   if (!runId || process.env.JUMPGATE_KEEP_TEST_DBS) return;
-  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  const client = new Client({ connectionString: ownerBaseUrl() });
   await client.connect();
   try {
     const dbs = await client.query<{ datname: string }>(

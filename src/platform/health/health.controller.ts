@@ -11,7 +11,7 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiOkResponse({ description: '{"status":"ok","db":"up","redis":"up"}' })
+  @ApiOkResponse({ description: '{"status":"ok","db":"up","redis":"up","auditProtected":boolean}' })
   @ApiServiceUnavailableResponse({ description: '{"status":"error","db":"up"|"down","redis":"up"|"down"}' })
   async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
     const report = await this.health.check();

@@ -6,11 +6,37 @@ import { APP_CONFIG } from '../../config/config.module';
 import { redisOptionsFromUrl } from '../redis/redis-options';
 
 export type PartState = 'up' | 'down';
-export interface HealthReport {
-  status: 'ok' | 'error';
-  db: PartState;
-  redis: PartState;
-}
+export type HealthReport =
+  | { status: 'ok'; db: 'up'; redis: 'up'; auditProtected: boolean }
+  | { status: 'error'; db: PartState; redis: PartState };
+
+/**
+ * Whether the server's own database role could cut or rewrite the audit log, asked of the catalogs
+ * rather than taken from configuration (API.md "Health"): the role is no superuser, cannot act as
+ * the owner of audit_events, has no UPDATE, DELETE or TRUNCATE on it, and owns nothing in this
+ * database (the database itself included). Temporary tables the sync stages its data in are the
+ * session's own and do not count.
+ */
+export const AUDIT_PROTECTED_SQL = `
+  SELECT to_regclass('public.audit_events') IS NOT NULL
+     AND NOT r.rolsuper
+     AND NOT pg_has_role(r.oid, (SELECT relowner FROM pg_class WHERE oid = to_regclass('public.audit_events')), 'MEMBER')
+     AND NOT has_table_privilege(r.oid, to_regclass('public.audit_events'), 'UPDATE')
+     AND NOT has_table_privilege(r.oid, to_regclass('public.audit_events'), 'DELETE')
+     AND NOT has_table_privilege(r.oid, to_regclass('public.audit_events'), 'TRUNCATE')
+     AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = current_database() AND d.datdba = r.oid)
+     AND NOT EXISTS (
+       SELECT 1 FROM pg_shdepend s
+       WHERE s.refclassid = 'pg_authid'::regclass AND s.refobjid = r.oid AND s.deptype = 'o'
+         AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE s.classid = 'pg_class'::regclass AND c.oid = s.objid
+                           AND n.nspname ~ '^pg_(toast_)?temp_')
+         AND NOT EXISTS (SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                         WHERE s.classid = 'pg_type'::regclass AND t.oid = s.objid
+                           AND n.nspname ~ '^pg_(toast_)?temp_')
+     ) AS protected
+  FROM pg_roles r WHERE r.rolname = current_user`;
 
 // Budget per check, so the whole answer comes well within API.md's 2 seconds even when a part hangs.
 const CHECK_TIMEOUT_MS = 1200;
@@ -31,8 +57,11 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 export class HealthService implements OnModuleDestroy {
   private readonly pool: Pool;
   private readonly redis: Redis;
+  private readonly ownerUrlInEnvironment: boolean;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    // An owner URL in the server's environment gives whoever reads that environment the owner's power.
+    this.ownerUrlInEnvironment = config.databaseOwnerUrl !== null;
     this.pool = new Pool({
       connectionString: config.databaseUrl,
       max: 2,
@@ -58,13 +87,25 @@ export class HealthService implements OnModuleDestroy {
 
   async check(): Promise<HealthReport> {
     const [db, redis] = await Promise.all([this.checkDb(), this.checkRedis()]);
-    return { status: db === 'up' && redis === 'up' ? 'ok' : 'error', db, redis };
+    if (db === 'down' || redis === 'down') {
+      return { status: 'error', db: db === 'down' ? 'down' : 'up', redis };
+    }
+    return {
+      status: 'ok',
+      db: 'up',
+      redis,
+      auditProtected: !this.ownerUrlInEnvironment && db.auditProtected,
+    };
   }
 
-  private async checkDb(): Promise<PartState> {
+  /** The database check is the catalog question itself: one round trip answers both. */
+  private async checkDb(): Promise<{ auditProtected: boolean } | 'down'> {
     try {
-      await within(this.pool.query('SELECT 1'), CHECK_TIMEOUT_MS);
-      return 'up';
+      const res = await within(
+        this.pool.query<{ protected: boolean }>(AUDIT_PROTECTED_SQL),
+        CHECK_TIMEOUT_MS,
+      );
+      return { auditProtected: res.rows[0]?.protected === true };
     } catch {
       return 'down';
     }
