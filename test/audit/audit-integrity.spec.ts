@@ -162,9 +162,8 @@ describe('audit log against its own database role, with signed checkpoints', () 
     // An event from before the checkpoint deleted: its head is intact, but it counted one more.
     await record(1);
     const later = await checkpoint();
-    const victim = await runtime.query<{ seq: string; next: string }>(
-      `SELECT seq, (SELECT id FROM audit_events WHERE seq > e.seq ORDER BY seq LIMIT 1) AS next
-       FROM audit_events e WHERE seq < $1 ORDER BY seq DESC LIMIT 1`,
+    const victim = await runtime.query<{ seq: string }>(
+      `SELECT seq FROM audit_events WHERE seq < $1 ORDER BY seq DESC LIMIT 1`,
       [later.seq],
     );
     await asOwnerWithoutTriggers(`DELETE FROM audit_events WHERE seq = $1`, [victim.rows[0].seq]);
