@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, loadMigrationUrl, sensitiveValues } from './app-config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const prod = {
@@ -82,5 +82,37 @@ describe('loadConfig', () => {
   it('accepts plain http JumpCloud overrides outside production', () => {
     const c = loadConfig({ NODE_ENV: 'test', JUMPCLOUD_API_URL: 'http://127.0.0.1:4010/api/' });
     expect(c.jumpcloudApiUrl).toBe('http://127.0.0.1:4010/api');
+  });
+
+  it('reads DATABASE_OWNER_URL, and several previous keys newest first', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64url');
+    const c = loadConfig({
+      ...prod,
+      DATABASE_OWNER_URL: 'postgres://owner:0wnerpw@db.internal:5432/jumpgate',
+      ENCRYPTION_KEY_PREVIOUS: ` ${k2} , ${k1}`,
+    });
+    expect(c.databaseOwnerUrl).toBe('postgres://owner:0wnerpw@db.internal:5432/jumpgate');
+    expect(c.encryptionKeyPrevious.map((k) => k[0])).toEqual([2, 1]);
+    expect(loadConfig(prod).databaseOwnerUrl).toBeNull();
+    expect(loadConfig(prod).encryptionKeyPrevious).toEqual([]);
+    // The logger redacts the owner's password and every previous key.
+    const secrets = sensitiveValues(c);
+    expect(secrets).toEqual(
+      expect.arrayContaining(['0wnerpw', 's3cretpw', k1, Buffer.alloc(32, 2).toString('base64')]),
+    );
+    const bad = errorOf({ ...prod, ENCRYPTION_KEY_PREVIOUS: `${k1},c2hvcnQ=` });
+    expect(bad.variable).toBe('ENCRYPTION_KEY_PREVIOUS');
+    expect(bad.message).not.toContain(k1);
+    expect(errorOf({ ...prod, DATABASE_OWNER_URL: 'mysql://o:0wnerpw@db/x' }).message).not.toContain(
+      '0wnerpw',
+    );
+  });
+
+  it('migrates as DATABASE_OWNER_URL when set, else DATABASE_URL, needing nothing else', () => {
+    expect(loadMigrationUrl({ DATABASE_OWNER_URL: 'postgres://o:p@db/x' })).toBe('postgres://o:p@db/x');
+    expect(loadMigrationUrl({ DATABASE_URL: 'postgres://a:p@db/x' })).toBe('postgres://a:p@db/x');
+    expect(() => loadMigrationUrl({})).toThrow(/DATABASE_URL is required in production/);
+    expect(loadMigrationUrl({ NODE_ENV: 'test' })).toContain('127.0.0.1:54329');
   });
 });

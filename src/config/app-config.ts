@@ -193,6 +193,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
 }
 
+/**
+ * What `npm run migration:run` needs and nothing more: the owner's URL (DATABASE_OWNER_URL, else
+ * DATABASE_URL), so an operator can migrate with the owner's credentials alone, without the server's
+ * DATABASE_URL, REDIS_URL or ENCRYPTION_KEY at hand.
+ */
+export function loadMigrationUrl(env: Env = process.env): string {
+  const rawEnv = present(env, 'NODE_ENV');
+  const production = rawEnv !== 'development' && rawEnv !== 'test';
+  if (present(env, 'DATABASE_OWNER_URL')) {
+    return parseUrl(env, 'DATABASE_OWNER_URL', ['postgres:', 'postgresql:'], null);
+  }
+  return parseUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], production ? null : LOCAL_DATABASE_URL);
+}
+
 /** Values the logger must never print, whatever field they turn up in. */
 export function sensitiveValues(config: AppConfig): string[] {
   const out: string[] = [config.encryptionKey.toString('base64'), config.encryptionKey.toString('base64url')];

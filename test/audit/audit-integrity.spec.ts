@@ -83,6 +83,18 @@ describe('audit log against its own database role, with signed checkpoints', () 
     ).rejects.toThrow(/permission denied/);
     await expect(runtime.query('DROP TABLE audit_events')).rejects.toThrow(/must be owner/);
     await expect(runtime.query('CREATE TABLE mine (x int)')).rejects.toThrow(/permission denied/);
+    // ANALYZE needs ownership (skipped with a warning otherwise): the server asks the owner's function,
+    // which analyses jumpgate's tables and nothing else.
+    await runtime.query(`SELECT jumpgate_analyze('principals', 'api_tokens')`);
+    const analysed = await runtime.query(
+      `SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('principals', 'api_tokens')
+         AND last_analyze IS NOT NULL`,
+    );
+    expect(analysed.rows[0].n).toBe(2);
+    await expect(runtime.query(`SELECT jumpgate_analyze('pg_catalog.pg_class')`)).rejects.toThrow(
+      /not a table of jumpgate/,
+    );
+    await expect(runtime.query(`SELECT jumpgate_grant_app_role()`)).rejects.toThrow(/permission denied/);
     // It still does its job: reads, inserts and updates the other tables.
     expect((await runtime.query('SELECT count(*)::int AS n FROM principals')).rows[0].n).toBeGreaterThan(0);
   });

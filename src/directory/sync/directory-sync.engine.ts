@@ -277,7 +277,8 @@ export class DirectorySyncEngine {
           [...ACCOUNT_COLS, 'connection_id'],
           (stage) => listAccounts((v) => stage.write([...v, c])),
         );
-        await this.q(`ANALYZE directory_accounts`);
+        // Through the owner's function: the server's role may not ANALYZE (migration 1764000009100).
+        await this.q(`SELECT jumpgate_analyze('directory_accounts')`);
       } else {
         await this.copy('stage_accounts', ACCOUNT_COLS, (stage) => listAccounts((v) => stage.write(v)));
       }
@@ -385,6 +386,7 @@ export class DirectorySyncEngine {
     );
     this.lap('stage.applications');
     // stage_pairs (a million rows) is left out: the planner sizes it from its pages, enough for the diff's hash join.
+    // The session's own temporary tables: any role may ANALYZE those directly.
     await this.q(`ANALYZE stage_accounts, stage_groups, stage_apps, stage_bindings`);
     this.lap('stage.analyze');
   }
@@ -571,7 +573,9 @@ export class DirectorySyncEngine {
     this.lap('merge.applications');
     if (added + removed + updated > 10_000) {
       // Fresh statistics for the queries that follow on tables that just changed a lot.
-      await this.q(`ANALYZE directory_accounts, directory_groups, directory_memberships`);
+      await this.q(
+        `SELECT jumpgate_analyze('directory_accounts', 'directory_groups', 'directory_memberships')`,
+      );
     }
     this.lap('merge.analyze');
     const [counts] = await this.q<
@@ -641,7 +645,7 @@ export class DirectorySyncEngine {
     );
     if (inserted > 1000) {
       // The queries that follow plan with this table's row count: not the one from before the insert.
-      await this.q(`ANALYZE ${spec.table}`);
+      await this.q(`SELECT jumpgate_analyze($1::regclass)`, [spec.table]);
     }
     const goneWhere = `WHERE a.connection_id = $1 AND a.removed_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM ${u} s WHERE ${match})`;

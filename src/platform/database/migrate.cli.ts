@@ -1,11 +1,11 @@
-import { ConfigError, loadConfig } from '../../config/app-config';
-import { migrationUrl, runMigrations } from './migrate';
+import { ConfigError, loadMigrationUrl } from '../../config/app-config';
+import { runMigrations } from './migrate';
 
 // `npm run migration:run` / `migration:revert`: the same locked runner the server uses at start-up.
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const url = loadMigrationUrl();
   const direction = process.argv[2] === 'revert' ? 'revert' : 'up';
-  const applied = await runMigrations(migrationUrl(config), direction);
+  const applied = await runMigrations(url, direction);
   console.log(
     direction === 'revert' ? 'Reverted the last migration' : `Applied ${applied.length} migration(s)`,
   );
