@@ -4,7 +4,7 @@
 // with a demo organisation, runs the compiled server in development mode against it, creates a
 // connection with the emulator's service account, runs a first sync, and prints an admin token and
 // example curl lines. Ctrl-C stops the server and the emulator; the local services keep running.
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,6 +15,7 @@ const port = Number(process.env.PORT || 3000);
 const stateDir = process.env.JUMPGATE_SERVICES_DIR || '/tmp/jumpgate-services';
 const serverEntry = path.join(root, 'dist', 'src', 'main.js');
 const emulatorEntry = path.join(root, 'dist', 'src', 'emulator', 'main.js');
+const migrateEntry = path.join(root, 'dist', 'src', 'platform', 'database', 'migrate.cli.js');
 const serverLog = path.join(stateDir, 'demo-server.log');
 const emulatorLog = path.join(stateDir, 'demo-emulator.log');
 
@@ -268,6 +269,7 @@ function printWelcome({ baseUrl, token, organisation, emulator }) {
   say(`  curl ${auth} ${baseUrl}/api/v1/syncs/${run.id}`);
   say(`  curl ${auth} '${baseUrl}/api/v1/audit-events?limit=5'`);
   say(`  curl ${auth} ${baseUrl}/api/v1/audit-events/verify`);
+  say(`  curl ${auth} ${baseUrl}/api/v1/audit-events/checkpoint   (keep it outside jumpgate)`);
   say(`  open ${baseUrl}/api/docs   (OpenAPI document: ${baseUrl}/api/docs-json)`);
   say('');
   say('See drift: change 20 memberships in the emulator behind jumpgate’s back, then sync again:');
@@ -335,15 +337,30 @@ async function main() {
   const emulator = await startEmulator();
   track('emulator', emulator.child);
 
+  // As in production (docs/operations.md): migrations as the owner role, then the server as its own
+  // restricted role, without the owner's URL, so GET /health says auditProtected: true.
+  const ownerUrl = services.DATABASE_OWNER_URL;
+  if (ownerUrl) {
+    say('[demo] applying migrations as the owner role…');
+    const migrated = spawnSync(process.execPath, [migrateEntry], {
+      cwd: root,
+      env: { PATH: process.env.PATH, NODE_ENV: 'development', DATABASE_OWNER_URL: ownerUrl },
+      encoding: 'utf8',
+    });
+    if (migrated.status !== 0) {
+      await fail(['[demo] migrations failed:', ...`${migrated.stdout}${migrated.stderr}`.split('\n')]);
+    }
+  }
+  const { DATABASE_OWNER_URL: _owner, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     NODE_ENV: 'development',
     PORT: String(port),
     DATABASE_URL: services.DATABASE_URL,
     REDIS_URL: services.REDIS_URL,
     ENCRYPTION_KEY: demoEncryptionKey(),
     BOOTSTRAP_ADMIN_TOKEN: token,
-    MIGRATIONS_RUN: 'true',
+    MIGRATIONS_RUN: ownerUrl ? 'false' : 'true',
     // Development mode accepts plain-http overrides; production insists on https.
     JUMPCLOUD_API_URL: emulator.info.apiUrl,
     JUMPCLOUD_OAUTH_TOKEN_URL: emulator.info.tokenUrl,
