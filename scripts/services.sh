@@ -100,6 +100,9 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_app') \gexec
 SELECT 'CREATE ROLE jumpgate_server LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE jumpgate_app'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_server') \gexec
 ALTER ROLE jumpgate_server PASSWORD '${SERVER_PASSWORD}';
+-- The owner may end the server role's sessions (DROP DATABASE … WITH (FORCE) of a test database);
+-- never the other way round: the server's role must not act as the owner.
+GRANT jumpgate_server TO jumpgate;
 SELECT 'CREATE DATABASE jumpgate OWNER jumpgate'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'jumpgate') \gexec
 SQL
