@@ -58,7 +58,10 @@ export class AuditIntegrityService {
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    const keys = [config.encryptionKey, ...config.encryptionKeyPrevious];
+    // A key listed twice (the current one left in ENCRYPTION_KEY_PREVIOUS) counts once, at its newest place.
+    const keys = [config.encryptionKey, ...config.encryptionKeyPrevious].filter(
+      (k, i, all) => all.findIndex((other) => other.equals(k)) === i,
+    );
     this.chainKeys = keys.map(deriveChainKey);
     this.checkpointKeys = keys.map(deriveCheckpointKey);
   }

@@ -49,10 +49,12 @@ describe('principals and API tokens', () => {
       },
     );
     expect(events.body.items).toHaveLength(1);
+    // The bootstrap token has no token row: `via` without a tokenId.
     expect(events.body.items[0].actor).toEqual({
       type: 'principal',
       id: me.body.id,
       email: 'bootstrap-admin',
+      via: 'token',
     });
   });
 
