@@ -56,8 +56,9 @@ export class RuntimeRoleAndActorAuth1764000009100 implements MigrationInterface 
         -- Append-only for the server: the triggers refuse these to everyone, and the server's role
         -- cannot disable triggers because it owns nothing.
         REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM jumpgate_app;
-        -- The server reads nothing of the migration bookkeeping and never writes it.
-        REVOKE ALL ON typeorm_migrations FROM jumpgate_app;
+        -- The server never writes the migration bookkeeping; it may read it, so that a server started
+        -- with MIGRATIONS_RUN=true (the default) finds nothing pending and starts.
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON typeorm_migrations FROM jumpgate_app;
         GRANT EXECUTE ON FUNCTION jumpgate_analyze(regclass[]) TO jumpgate_app;
         EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public
                         GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO jumpgate_app', current_user);
@@ -84,6 +85,7 @@ export class RuntimeRoleAndActorAuth1764000009100 implements MigrationInterface 
       END $$`);
     await q.query(`DROP FUNCTION jumpgate_grant_app_role()`);
     await q.query(`DROP FUNCTION jumpgate_analyze(regclass[])`);
+    // Events written since this migration hashed their actor_auth: after this they no longer verify.
     await q.query(`ALTER TABLE audit_events DROP COLUMN actor_auth`);
   }
 }

@@ -44,7 +44,13 @@ function closeOnSignals(close: () => Promise<void>): void {
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   if (config.migrationsRun) {
-    await runMigrations(migrationUrl(config));
+    await runMigrations(migrationUrl(config)).catch((err: unknown) => {
+      // A restricted server role can start with nothing pending, but cannot apply a migration.
+      const hint = config.databaseOwnerUrl
+        ? ''
+        : '; if DATABASE_URL is the server’s restricted role, apply them as the owner (DATABASE_OWNER_URL, npm run migration:run)';
+      throw new Error(`migrations failed: ${err instanceof Error ? err.message : String(err)}${hint}`);
+    });
   }
   const module = AppModule.forRoot(config);
   if (config.appRole === 'worker') {

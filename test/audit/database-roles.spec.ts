@@ -27,7 +27,7 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
  */
 describe('the owner migrates, the server runs as its own role', () => {
   const suffix = randomBytes(4).toString('hex');
-  const databases = ['cli', 'start'].map((x) => `jg_roles_${suffix}_${x}`);
+  const databases = ['cli', 'start', 'bare'].map((x) => `jg_roles_${suffix}_${x}`);
   const children: ChildProcess[] = [];
   const ownerUrl = (db: string) => databaseUrlFor(db, ownerBaseUrl());
   const serverUrl = (db: string) => databaseUrlFor(db);
@@ -107,7 +107,7 @@ describe('the owner migrates, the server runs as its own role', () => {
       del: false,
       own: false,
     });
-    expect(byName.get('typeorm_migrations')).toMatchObject({ sel: false, ins: false, upd: false });
+    expect(byName.get('typeorm_migrations')).toMatchObject({ sel: true, ins: false, upd: false, del: false });
     for (const name of [
       'principals',
       'api_tokens',
@@ -133,6 +133,10 @@ describe('the owner migrates, the server runs as its own role', () => {
     // Production: the server without the owner's URL and without migrating at start.
     const server = await startServer({ DATABASE_URL: serverUrl(db), MIGRATIONS_RUN: 'false' });
     expect((await health(server.port)).auditProtected).toBe(true);
+    // Left at MIGRATIONS_RUN=true (the default), it finds nothing pending and starts all the same.
+    const defaults = await startServer({ DATABASE_URL: serverUrl(db) });
+    expect((await health(defaults.port)).auditProtected).toBe(true);
+    expect(defaults.output()).not.toContain('failed to start');
   });
 
   it('the server migrates at start as DATABASE_OWNER_URL while MIGRATIONS_RUN=true', async () => {
@@ -154,5 +158,26 @@ describe('the owner migrates, the server runs as its own role', () => {
     // The owner's URL is in its environment: not protected, and said so.
     expect((await health(server.port)).auditProtected).toBe(false);
     expect(server.output()).not.toContain(new URL(ownerBaseUrl()).password);
+  });
+
+  it('a server role left to migrate an empty database exits saying to migrate as the owner', async () => {
+    const child = spawnTs('src/main.ts', {
+      NODE_ENV: 'production',
+      DATABASE_URL: serverUrl(databases[2]),
+      REDIS_URL: testRedisUrl(),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      PORT: String(await freePort()),
+    });
+    children.push(child);
+    const exited = await waitForExit(child, 90_000);
+    expect(exited.code).toBe(1);
+    expect(exited.output).toContain('migrations failed');
+    expect(exited.output).toContain('DATABASE_OWNER_URL');
+    expect(exited.output).not.toContain(new URL(serverUrl(databases[2])).password);
+    // Nothing was created by it.
+    const tables = await withClient(ownerUrl(databases[2]), (c) =>
+      c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`),
+    );
+    expect(tables.rows[0].n).toBe(0);
   });
 });

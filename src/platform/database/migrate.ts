@@ -26,9 +26,12 @@ export async function runMigrations(
     const applied = await ds.runMigrations({ transaction: 'each' });
     // Again after every run, not only in the migration that defines it: a runtime group role created
     // after that migration gets its rights at the next run (see migration 1764000009100).
-    await lock.query(
-      `SELECT jumpgate_grant_app_role() WHERE to_regprocedure('jumpgate_grant_app_role()') IS NOT NULL`,
-    );
+    // Only the owner may run it (Postgres checks EXECUTE before any row, hence two statements): a server
+    // role started with MIGRATIONS_RUN=true that found nothing pending skips it.
+    const [{ may }] = (await lock.query(
+      `SELECT coalesce(has_function_privilege(to_regprocedure('jumpgate_grant_app_role()'), 'EXECUTE'), false) AS may`,
+    )) as { may: boolean }[];
+    if (may) await lock.query(`SELECT jumpgate_grant_app_role()`);
     return applied.map((m) => m.name);
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
