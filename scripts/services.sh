@@ -89,23 +89,29 @@ wait_for() {
   exit 1
 }
 
-pg_ensure_roles() {
+roles_sql() {
   # Neither role is a superuser. The owner may create databases (the tests copy a migrated template).
-  PGPASSWORD=postgres "$(pg_bindir)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL
+  cat <<SQL
 SELECT 'CREATE ROLE jumpgate LOGIN CREATEDB'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate') \gexec
 ALTER ROLE jumpgate PASSWORD '${APP_PASSWORD}';
 SELECT 'CREATE ROLE jumpgate_app NOLOGIN'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_app') \gexec
-SELECT 'CREATE ROLE jumpgate_server LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE jumpgate_app'
+SELECT 'CREATE ROLE jumpgate_server LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'jumpgate_server') \gexec
 ALTER ROLE jumpgate_server PASSWORD '${SERVER_PASSWORD}';
+SET client_min_messages = warning;
+GRANT jumpgate_app TO jumpgate_server;
 -- The owner may end the server role's sessions (DROP DATABASE … WITH (FORCE) of a test database);
 -- never the other way round: the server's role must not act as the owner.
 GRANT jumpgate_server TO jumpgate;
 SELECT 'CREATE DATABASE jumpgate OWNER jumpgate'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'jumpgate') \gexec
 SQL
+}
+
+pg_ensure_roles() {
+  roles_sql | PGPASSWORD=postgres "$(pg_bindir)/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null
 }
 
 pg_up() {
@@ -206,6 +212,8 @@ case "$cmd" in
   up)
     if $use_docker; then
       compose up -d --wait postgres redis >&2
+      # A volume made before the server's role existed skipped today's init script: same roles here.
+      roles_sql | compose exec -T postgres psql -q -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null
     else
       pg_up
       redis_up
