@@ -201,11 +201,6 @@ describe('principals and API tokens', () => {
     await t.request('GET', '/api/v1/me', { token: p.token });
     const first = await db.query('SELECT last_used_at FROM api_tokens WHERE id = $1', [p.tokenId]);
     expect(first.rows[0].last_used_at).not.toBeNull();
-    const stats = async () =>
-      Number(
-        (await db.query(`SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'api_tokens'`)).rows[0]
-          .n_tup_upd,
-      );
     for (let i = 0; i < 5; i++) await t.request('GET', '/api/v1/me', { token: p.token });
     const again = await db.query('SELECT last_used_at FROM api_tokens WHERE id = $1', [p.tokenId]);
     expect(again.rows[0].last_used_at).toEqual(first.rows[0].last_used_at);
@@ -213,13 +208,11 @@ describe('principals and API tokens', () => {
     await db.query(`UPDATE api_tokens SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, [
       p.tokenId,
     ]);
-    const before = await stats();
     // A request within AUTH_CACHE_MS of the last lookup is answered from memory, without the database.
     await new Promise((r) => setTimeout(r, AUTH_CACHE_MS + 100));
     await t.request('GET', '/api/v1/me', { token: p.token });
     const later = await db.query('SELECT last_used_at FROM api_tokens WHERE id = $1', [p.tokenId]);
     expect(Date.now() - later.rows[0].last_used_at.getTime()).toBeLessThan(60_000);
-    expect(before).toBeGreaterThanOrEqual(0);
   });
 
   it('audits a token an admin minted for someone else as such', async () => {

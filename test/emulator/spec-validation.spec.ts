@@ -197,6 +197,7 @@ describe('v1 responses', () => {
     const body = r.body as { totalCount: number; results: unknown[] };
     expect(Object.keys(body).sort()).toEqual(['results', 'totalCount']);
     expect(body.totalCount).toBe(8);
+    expect(body.results).toHaveLength(8);
     for (const a of body.results) expectValid('v1#/definitions/userreturn', a);
   });
 
@@ -230,6 +231,7 @@ describe('v2 responses', () => {
     expect(members.length).toBe(g.size);
     for (const m of members) expectValid('v2#/definitions/GraphConnection', m);
     const membership = (await get(`/v2/usergroups/${g.id}/membership?limit=100`)).body as unknown[];
+    expect(membership.length).toBe(g.size);
     for (const m of membership) expectValid('v2#/definitions/GraphObjectWithPaths', m);
     const user = emu.emulator.store.users[g.members[0]];
     const memberOf = (await get(`/v2/users/${user.id}/memberof`)).body as unknown[];
@@ -238,10 +240,13 @@ describe('v2 responses', () => {
   });
 
   it('application associations and usergroups are GraphConnection / GraphObjectWithPaths', async () => {
-    const app = emu.emulator.store.apps[0];
-    for (const targets of ['user_group', 'user']) {
+    // An application bound to users as well as groups, so both kinds of edge are validated.
+    const app = emu.emulator.store.apps.find((a) => a.users.length > 0 && a.groups.length > 0)!;
+    expect(app).toBeDefined();
+    for (const targets of ['user_group', 'user'] as const) {
       const list = (await get(`/v2/applications/${app.id}/associations?targets=${targets}`))
         .body as unknown[];
+      expect(list.length).toBe(targets === 'user' ? app.users.length : app.groups.length);
       for (const m of list) expectValid('v2#/definitions/GraphConnection', m);
     }
     const groups = (await get(`/v2/applications/${app.id}/usergroups`)).body as unknown[];
