@@ -206,6 +206,7 @@ export class AccessService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.directory.registerAccountReadGrant((actor) => this.beneficiariesToApprove(actor));
     this.tick.register({
       name: 'access.grant-expiry-sweep',
       periodMs: () => this.config.expirySweepSeconds * 1000,
@@ -234,6 +235,20 @@ export class AccessService implements OnModuleInit {
 
   private async myAccounts(actor: Actor): Promise<LinkedAccount[]> {
     return actor.type === 'principal' ? this.directory.accountsForEmail(actor.email) : [];
+  }
+
+  /**
+   * Accounts that pending requests this actor may approve would benefit: an approver may read their
+   * access and membership history before deciding (API.md "Who may call what").
+   */
+  private async beneficiariesToApprove(actor: Actor): Promise<string[]> {
+    if (actor.type !== 'principal') return [];
+    const rows = await this.dataSource.query<{ account_id: string }[]>(
+      `SELECT DISTINCT r.account_id FROM access_requests r JOIN access_group_policies p ON p.group_id = r.group_id
+       WHERE r.status = 'pending' AND $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))`,
+      [actor.id],
+    );
+    return rows.map((r) => r.account_id);
   }
 
   private async policyRow(groupId: string, m?: EntityManager): Promise<PolicyRow | null> {

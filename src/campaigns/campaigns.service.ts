@@ -494,7 +494,7 @@ export class CampaignsService implements OnModuleInit {
       }
       const [updated] = returned<CampaignRow>(
         await m.query(
-          `UPDATE campaigns SET status = $2, closed_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE closed_at END
+          `UPDATE campaigns SET status = $2, closed_at = CASE WHEN $2 = 'cancelled' THEN clock_timestamp() ELSE closed_at END
            WHERE id = $1 RETURNING *`,
           [id, to],
         ),
@@ -593,10 +593,10 @@ export class CampaignsService implements OnModuleInit {
                 WHERE lower(f.email) IS DISTINCT FROM lower(v.email) ORDER BY f.ord LIMIT 1)),
              CASE WHEN v.state = 'SUSPENDED' THEN 'revoke'
                   WHEN adm.email IS NOT NULL THEN 'review'
-                  WHEN v.since > now() - make_interval(days => $8) THEN 'review' END,
+                  WHEN NOT v.seen_at_baseline AND v.since > now() - make_interval(days => $8) THEN 'review' END,
              CASE WHEN v.state = 'SUSPENDED' THEN 'The account is suspended'
                   WHEN adm.email IS NOT NULL THEN 'The member is also a JumpCloud administrator'
-                  WHEN v.since > now() - make_interval(days => $8)
+                  WHEN NOT v.seen_at_baseline AND v.since > now() - make_interval(days => $8)
                     THEN 'The member joined the group in the last ' || $8 || ' days' END
            FROM directory_membership_view v
            LEFT JOIN campaign_account_view mgr ON mgr.id = v.manager_account_id
@@ -629,7 +629,8 @@ export class CampaignsService implements OnModuleInit {
         // Through the owner's function: the server's role may not ANALYZE (migration 1764000009100).
         await m.query(`SELECT jumpgate_analyze('review_items')`);
       }
-      await m.query(`UPDATE campaigns SET status = 'active', launched_at = now() WHERE id = $1`, [
+      // clock_timestamp(): the launch is the end of this transaction, not its start (before the insert).
+      await m.query(`UPDATE campaigns SET status = 'active', launched_at = clock_timestamp() WHERE id = $1`, [
         campaignId,
       ]);
       const [stats] = await m.query<{ reviewers: number; unassigned: number; groups: number }[]>(
@@ -733,7 +734,7 @@ export class CampaignsService implements OnModuleInit {
              status = CASE WHEN $2 = 'none' THEN 'expired' ELSE 'decided' END,
              decision = CASE WHEN $2 = 'none' THEN NULL ELSE $2 END,
              justification = CASE WHEN $2 = 'none' THEN NULL ELSE 'Default decision at close' END,
-             decided_at = CASE WHEN $2 = 'none' THEN NULL ELSE now() END
+             decided_at = CASE WHEN $2 = 'none' THEN NULL ELSE statement_timestamp() END
            WHERE campaign_id = $1 AND status = 'pending'`,
           [campaignId, c.default_decision],
         ),
@@ -779,7 +780,9 @@ export class CampaignsService implements OnModuleInit {
           [campaignId],
         );
       }
-      await m.query(`UPDATE campaigns SET status = 'closed', closed_at = now() WHERE id = $1`, [campaignId]);
+      await m.query(`UPDATE campaigns SET status = 'closed', closed_at = clock_timestamp() WHERE id = $1`, [
+        campaignId,
+      ]);
       const progress = (await this.progressOf([campaignId], m)).get(campaignId) ?? EMPTY_PROGRESS;
       await this.audit.record(m, CLOSE_ACTOR, {
         action: 'campaign.closed',

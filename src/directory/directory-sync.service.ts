@@ -258,10 +258,12 @@ export class DirectorySyncService implements OnModuleInit {
         throw new SyncBusyError();
       }
       locked = true;
-      await qr.query(
-        `UPDATE directory_sync_runs SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`,
+      // A statement of its own (no transaction is open yet): now() is this moment.
+      const [{ started_at: startedAt }] = (await qr.query(
+        `UPDATE directory_sync_runs SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1
+         RETURNING started_at`,
         [runId],
-      );
+      )) as [{ started_at: Date }];
       const connection = await this.connections.getRow(connectionId);
       if (!connection) {
         await this.finishFailed(runId, 'the connection was deleted');
@@ -281,6 +283,7 @@ export class DirectorySyncService implements OnModuleInit {
         runId,
         holdPercent: this.config.syncRemovalHoldPercent,
         previouslyHeld: previous?.held ?? null,
+        startedAt,
       });
       await engine.stage();
 
@@ -291,13 +294,16 @@ export class DirectorySyncService implements OnModuleInit {
         outcome = await engine.merge();
         const stats: SyncStats = { ...outcome.stats, apiCalls };
         await qr.query(
-          `UPDATE directory_sync_runs SET status = 'succeeded', finished_at = now(), stats = $2, held = $3, error = NULL
+          // clock_timestamp(): now() is the start of this transaction, which a first sync opens before
+          // it lists (a 345 s run read as 2 s).
+          `UPDATE directory_sync_runs SET status = 'succeeded', finished_at = clock_timestamp(), stats = $2, held = $3, error = NULL
            WHERE id = $1`,
           [
             runId,
             JSON.stringify({
               ...stats,
               unresolvedMembers: outcome.unresolvedMembers,
+              membershipsDeferred: outcome.membershipsDeferred,
               timingsMs: engine.timings,
             }),
             JSON.stringify(outcome.held),
@@ -363,7 +369,7 @@ export class DirectorySyncService implements OnModuleInit {
     await this.dataSource.transaction(async (m) => {
       const rows = returned<RunRow>(
         await m.query(
-          `UPDATE directory_sync_runs SET status = 'failed', finished_at = now(), error = $2
+          `UPDATE directory_sync_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2
            WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
           [runId, error],
         ),
@@ -386,10 +392,11 @@ export class DirectorySyncService implements OnModuleInit {
     // Only principals' emails matter, and there are few of them next to a directory's accounts.
     const emails = await this.auth.enabledPrincipalEmails();
     if (emails.length === 0) return;
-    // now() is this transaction's start: the merge stamped every account it changed with it.
+    // now() is this transaction's start: every account the run changed was stamped inside it, later.
+    // (Runs of one connection never overlap, and an earlier run committed before this one began.)
     const rows = await m.query<{ email: string }[]>(
       `SELECT DISTINCT lower(a.email) AS email FROM directory_accounts a
-       WHERE a.connection_id = $1 AND lower(a.email) = ANY($2::text[]) AND a.updated_at = now()
+       WHERE a.connection_id = $1 AND lower(a.email) = ANY($2::text[]) AND a.updated_at >= now()
          AND (a.removed_at IS NOT NULL OR a.state = 'SUSPENDED')
          AND NOT EXISTS (SELECT 1 FROM directory_accounts b JOIN connections c ON c.id = b.connection_id AND c.deleted_at IS NULL
                          WHERE lower(b.email) = lower(a.email) AND b.removed_at IS NULL AND b.state <> 'SUSPENDED')`,

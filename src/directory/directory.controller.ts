@@ -11,12 +11,16 @@ import {
   type GroupResponse,
 } from './directory.service';
 import { AccountsQueryDto, ApplicationsQueryDto, GroupsQueryDto } from './dto/directory-query.dto';
+import { type MembershipHistoryItem, MembershipHistoryService } from './membership-history.service';
 
 @ApiTags('directory')
 @ApiBearerAuth()
 @Controller('api/v1')
 export class DirectoryController {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly directory: DirectoryService,
+    private readonly history: MembershipHistoryService,
+  ) {}
 
   @Get('accounts')
   @Authenticated()
@@ -28,6 +32,16 @@ export class DirectoryController {
   @Authenticated()
   account(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<AccountResponse> {
     return this.directory.getAccount(actor, id);
+  }
+
+  @Get('accounts/:id/history')
+  @Authenticated()
+  accountHistory(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: ListQueryDto,
+  ): Promise<Page<MembershipHistoryItem>> {
+    return this.history.forAccount(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('groups')
@@ -50,6 +64,16 @@ export class DirectoryController {
     @Query() q: ListQueryDto,
   ): Promise<Page<AccountResponse & { since: string }>> {
     return this.directory.listGroupMembers(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
+  }
+
+  @Get('groups/:id/history')
+  @Authenticated()
+  groupHistory(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: ListQueryDto,
+  ): Promise<Page<MembershipHistoryItem>> {
+    return this.history.forGroup(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('applications')

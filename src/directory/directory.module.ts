@@ -8,6 +8,7 @@ import { DirectoryController, SyncsController } from './directory.controller';
 import { DirectorySyncService } from './directory-sync.service';
 import { DirectoryService } from './directory.service';
 import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
+import { MembershipHistoryService } from './membership-history.service';
 
 @Module({
   imports: [
@@ -17,7 +18,7 @@ import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
     BullModule.registerQueue({ name: QUEUES.directorySync }),
   ],
   controllers: [DirectoryController, SyncsController],
-  providers: [DirectoryService, DirectorySyncService],
+  providers: [DirectoryService, DirectorySyncService, MembershipHistoryService],
   exports: [DirectoryService, DirectorySyncService],
 })
 export class DirectoryModule {}

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type LinkedAccount } from '../auth/account-links';
 import { AuthService } from '../auth/auth.service';
-import { type Actor } from '../platform/actor';
+import { type Actor, hasRole } from '../platform/actor';
 import { returned } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
 import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
@@ -141,13 +141,37 @@ class Where {
   }
 }
 
+/**
+ * Accounts a principal may read besides its own (API.md "Who may call what": the beneficiary of a
+ * request they may approve). `access` owns requests and registers this; directory knows no consumer.
+ */
+export type AccountReadGrant = (actor: Actor) => Promise<string[]>;
+
 /** Reads of the directory copy (API.md "Directory"), and the account links behind `/me`. */
 @Injectable()
 export class DirectoryService implements OnModuleInit {
+  private readonly accountReadGrants: AccountReadGrant[] = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly auth: AuthService,
   ) {}
+
+  registerAccountReadGrant(grant: AccountReadGrant): void {
+    this.accountReadGrants.push(grant);
+  }
+
+  /**
+   * The accounts whose access, history and activity this actor may read: null for every account
+   * (admins and auditors), else its own accounts and those other modules grant it.
+   */
+  async readableAccountIds(actor: Actor): Promise<string[] | null> {
+    if (hasRole(actor, 'admin', 'auditor')) return null;
+    if (actor.type !== 'principal') return [];
+    const own = (await this.accountsForEmail(actor.email)).map((a) => a.id);
+    const granted = await Promise.all(this.accountReadGrants.map((g) => g(actor)));
+    return [...new Set([...own, ...granted.flat()])];
+  }
 
   onModuleInit(): void {
     this.auth.registerAccountLinks({ accountsForEmail: (email) => this.accountsForEmail(email) });
@@ -227,35 +251,37 @@ export class DirectoryService implements OnModuleInit {
       operationId: string;
     },
   ): Promise<boolean> {
-    const rows =
-      change.action === 'add'
-        ? await m.query<unknown[]>(
-            `INSERT INTO directory_memberships (group_id, account_id, connection_id) VALUES ($1, $2, $3)
-             ON CONFLICT (group_id, account_id) DO UPDATE SET removed_at = NULL, since = now()
-               WHERE directory_memberships.removed_at IS NOT NULL
-             RETURNING 1`,
-            [change.groupId, change.accountId, change.connectionId],
-          )
-        : returned<unknown>(
-            await m.query(
-              `UPDATE directory_memberships SET removed_at = now()
-               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL RETURNING 1`,
-              [change.groupId, change.accountId],
-            ),
-          );
-    if (rows.length === 0) return false;
-    await m.query(
-      `INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change)
-       VALUES ($1, NULL, $2, $3, $4, $5)`,
-      [
-        change.connectionId,
-        change.operationId,
-        change.groupId,
-        change.accountId,
-        change.action === 'add' ? 'added' : 'removed',
-      ],
+    // One statement writes the membership and its history row with the same moment: clock_timestamp(),
+    // since now() would be the start of the settling transaction, which may have waited for locks.
+    const params = [
+      change.groupId,
+      change.accountId,
+      change.connectionId,
+      change.operationId,
+      change.action === 'add' ? 'added' : 'removed',
+    ];
+    const written = returned<unknown>(
+      await m.query(
+        change.action === 'add'
+          ? `WITH w AS (
+               INSERT INTO directory_memberships (group_id, account_id, connection_id, since)
+               VALUES ($1, $2, $3, clock_timestamp())
+               ON CONFLICT (group_id, account_id) DO UPDATE
+                 SET removed_at = NULL, since = EXCLUDED.since, seen_at_baseline = false
+                 WHERE directory_memberships.removed_at IS NOT NULL
+               RETURNING since AS at)
+             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
+             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`
+          : `WITH w AS (
+               UPDATE directory_memberships SET removed_at = clock_timestamp()
+               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL
+               RETURNING removed_at AS at)
+             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
+             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`,
+        params,
+      ),
     );
-    return true;
+    return written.length > 0;
   }
 
   /** Whether these memberships are currently present in the directory copy (set-wise). */

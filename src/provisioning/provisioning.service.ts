@@ -330,7 +330,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
       const rows = returned<OperationRow>(
         await m.query(
           `UPDATE provisioning_operations o
-           SET status = s.status, last_error = s.error, attempts = o.attempts + s.calls, completed_at = now()
+           SET status = s.status, last_error = s.error, attempts = o.attempts + s.calls, completed_at = clock_timestamp()
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS s(id, status, error, calls)
            WHERE o.id = s.id AND o.status IN ('pending', 'running') RETURNING o.*`,
           [

@@ -55,6 +55,8 @@ let NEXT_PAIR: () => { groupId: string; accountId: string } = () => ({ groupId: 
 let CAMPAIGN_BODY: () => Record<string, unknown> = () => ({});
 let BULK_ITEM_ID = '';
 let REASSIGN_TO = '';
+// A JumpCloud administrator's account: never the beneficiary of an access request.
+let ADMIN_ACCOUNT_ID = '';
 
 const ROUTES: RouteCase[] = [
   {
@@ -194,6 +196,20 @@ const ROUTES: RouteCase[] = [
     name: 'GET /accounts/{id}',
     method: 'GET',
     path: (f) => `/api/v1/accounts/${f.accountId}`,
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    // Not the plain caller's own account, nor one whose request it may approve (requests are for users).
+    name: "GET /accounts/{id}/history (another's account)",
+    method: 'GET',
+    path: () => `/api/v1/accounts/${ADMIN_ACCOUNT_ID}/history`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    // Any principal; a plain one sees only the rows about accounts it may read.
+    name: 'GET /groups/{id}/history',
+    method: 'GET',
+    path: (f) => `/api/v1/groups/${f.groupId}/history`,
     expect: { plain: 200, auditor: 200, admin: 200 },
   },
   {
@@ -438,6 +454,12 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       [connectionId],
     );
     const [policyGroup, ...requestable] = staticGroups;
+    ADMIN_ACCOUNT_ID = (
+      await db.query<{ id: string }>(
+        `SELECT id FROM directory_accounts WHERE connection_id = $1 AND kind = 'admin' ORDER BY id LIMIT 1`,
+        [connectionId],
+      )
+    ).rows[0].id;
     for (const g of requestable) {
       const res = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
         token: BOOTSTRAP_TOKEN,

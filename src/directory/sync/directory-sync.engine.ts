@@ -35,6 +35,8 @@ export interface SyncOutcome {
   membershipsRemoved: number;
   /** Member entries naming a user the user listing did not return (changed while listing). */
   unresolvedMembers: number;
+  /** Membership changes left to the next run: jumpgate changed the pair after this run began listing. */
+  membershipsDeferred: number;
 }
 
 /** A listing that did not come back whole: the run must not remove anything on its account. */
@@ -54,6 +56,11 @@ export interface EngineOptions {
   previouslyHeld: HeldRemovals | null;
   /** Group member listings in flight at once (the client's per-connection limiter caps requests). */
   groupConcurrency?: number;
+  /**
+   * When this run began (before its first listing). A membership jumpgate changed in JumpCloud after
+   * this moment may be missing from, or stale in, the listing: the merge leaves it to the next run.
+   */
+  startedAt: Date;
 }
 
 const ACCOUNT_COLS = [
@@ -135,10 +142,14 @@ export class DirectorySyncEngine {
   readonly timings: Record<string, number> = {};
   /** Member entries naming a user the user listing did not return. */
   private unresolvedMembers = 0;
+  /** See SyncOutcome.membershipsDeferred. */
+  private membershipsDeferred = 0;
   /** Memberships this run copied as the connection's first (see `stage`); null when not a baseline. */
   private baselineMemberships: number | null = null;
   /** Accounts of a new connection, copied straight into the directory (see `stage`); null otherwise. */
   private accountsCopied: number | null = null;
+  /** The moment the merge records its changes (set when it begins). */
+  private at = '';
   private mark = Date.now();
 
   private q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
@@ -283,10 +294,12 @@ export class DirectorySyncEngine {
         await this.copy('stage_accounts', ACCOUNT_COLS, (stage) => listAccounts((v) => stage.write(v)));
       }
       this.lap('stage.accounts');
-      const lineEnd = `\t${this.opts.connectionId}\n`;
+      // `since` takes its default, the moment each row is written; seen_at_baseline says it is not a
+      // join date (campaigns do not call these members recent).
+      const lineEnd = `\t${this.opts.connectionId}\tt\n`;
       this.baselineMemberships = await this.copy(
         'directory_memberships',
-        ['group_id', 'account_id', 'connection_id'],
+        ['group_id', 'account_id', 'connection_id', 'seen_at_baseline'],
         (stage) =>
           listMembers((groupId, userExternalId) => {
             const accountId = users.get(userExternalId);
@@ -421,6 +434,10 @@ export class DirectorySyncEngine {
     this.mark = Date.now();
     const c = this.opts.connectionId;
     const run = this.opts.runId;
+    // The moment this run records its changes: now() would be the start of the run's transaction,
+    // which a first sync opens before it lists (minutes earlier). As text, to keep microseconds.
+    const [{ at }] = await this.q<{ at: string }[]>(`SELECT clock_timestamp()::text AS at`);
+    this.at = at;
     let added = 0;
     let removed = 0;
     let updated = 0;
@@ -493,20 +510,31 @@ export class DirectorySyncEngine {
             OR (p.group_id IS NOT NULL AND m.removed_at IS NOT NULL)`,
         [c],
       );
+      // A membership jumpgate itself changed after this run began listing may have been listed before
+      // the change: the directory copy (written when the operation succeeded) is newer than the
+      // listing. Reverting it would record jumpgate's own change as one made outside; the next run,
+      // whose listing starts after the change, compares it instead.
+      this.membershipsDeferred = await this.count(
+        `DELETE FROM pair_changes x USING directory_membership_history h
+         WHERE h.connection_id = $1 AND h.operation_id IS NOT NULL AND h.at >= $2
+           AND h.group_id = x.group_id AND h.account_id = x.account_id`,
+        [c, this.opts.startedAt],
+      );
       this.lap('merge.memberships.diff');
       const revived = await this.count(
-        `UPDATE directory_memberships m SET removed_at = NULL, since = now() FROM pair_changes x
+        `UPDATE directory_memberships m SET removed_at = NULL, since = $1, seen_at_baseline = false FROM pair_changes x
          WHERE x.change = 'revive' AND m.group_id = x.group_id AND m.account_id = x.account_id AND m.removed_at IS NOT NULL`,
+        [at],
       );
       const inserted = await this.count(
-        `INSERT INTO directory_memberships (group_id, account_id, connection_id)
-         SELECT group_id, account_id, $1 FROM pair_changes WHERE change = 'add' ORDER BY group_id, account_id`,
-        [c],
+        `INSERT INTO directory_memberships (group_id, account_id, connection_id, since)
+         SELECT group_id, account_id, $1, $2::timestamptz FROM pair_changes WHERE change = 'add' ORDER BY group_id, account_id`,
+        [c, at],
       );
       await this.count(
-        `INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
-         SELECT $1, $2, group_id, account_id, 'added' FROM pair_changes WHERE change IN ('add', 'revive')`,
-        [c, run],
+        `INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change, at)
+         SELECT $1, $2, group_id, account_id, 'added', $3::timestamptz FROM pair_changes WHERE change IN ('add', 'revive')`,
+        [c, run, at],
       );
       membershipsAdded = revived + inserted;
       this.lap('merge.memberships.add');
@@ -519,12 +547,12 @@ export class DirectorySyncEngine {
       if (memberRemoval.apply) {
         membershipsRemoved = await this.count(
           `WITH d AS (
-             UPDATE directory_memberships m SET removed_at = now() FROM pair_changes x
+             UPDATE directory_memberships m SET removed_at = $3 FROM pair_changes x
              WHERE x.change = 'remove' AND m.group_id = x.group_id AND m.account_id = x.account_id AND m.removed_at IS NULL
              RETURNING m.group_id, m.account_id)
-           INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change)
-           SELECT $1, $2, group_id, account_id, 'removed' FROM d`,
-          [c, run],
+           INSERT INTO directory_membership_history (connection_id, run_id, group_id, account_id, change, at)
+           SELECT $1, $2, group_id, account_id, 'removed', $3::timestamptz FROM d`,
+          [c, run, at],
         );
       } else if (memberRemoval.held) {
         held.memberships = memberRemoval.held;
@@ -599,6 +627,7 @@ export class DirectorySyncEngine {
       held,
       membershipsAdded,
       membershipsRemoved,
+      membershipsDeferred: this.membershipsDeferred,
       unresolvedMembers: this.unresolvedMembers,
     };
   }
@@ -623,25 +652,25 @@ export class DirectorySyncEngine {
     const set = spec.values.map((v) => `${v} = s.${v}`).join(', ');
     const revived = affected(
       await this.q(
-        `UPDATE ${spec.table} a SET ${set}, removed_at = NULL, updated_at = now() FROM ${u} s
+        `UPDATE ${spec.table} a SET ${set}, removed_at = NULL, updated_at = $2 FROM ${u} s
          WHERE a.connection_id = $1 AND ${match} AND a.removed_at IS NOT NULL`,
-        [c],
+        [c, this.at],
       ),
     );
     const updated = affected(
       await this.q(
-        `UPDATE ${spec.table} a SET ${set}, updated_at = now() FROM ${u} s
+        `UPDATE ${spec.table} a SET ${set}, updated_at = $2 FROM ${u} s
          WHERE a.connection_id = $1 AND ${match} AND a.removed_at IS NULL
            AND (${spec.values.map((v) => `a.${v}`).join(', ')}) IS DISTINCT FROM (${spec.values.map((v) => `s.${v}`).join(', ')})`,
-        [c],
+        [c, this.at],
       ),
     );
     const cols = [...(spec.withId ? ['id'] : []), ...spec.keys, ...spec.values];
     const inserted = await this.count(
-      `INSERT INTO ${spec.table} (connection_id, ${cols.join(', ')})
-       SELECT $1, ${cols.map((k) => `s.${k}`).join(', ')} FROM ${u} s
+      `INSERT INTO ${spec.table} (connection_id, created_at, updated_at, ${cols.join(', ')})
+       SELECT $1, $2::timestamptz, $2::timestamptz, ${cols.map((k) => `s.${k}`).join(', ')} FROM ${u} s
        WHERE NOT EXISTS (SELECT 1 FROM ${spec.table} a WHERE a.connection_id = $1 AND ${match})`,
-      [c],
+      [c, this.at],
     );
     if (inserted > 1000) {
       // The queries that follow plan with this table's row count: not the one from before the insert.
@@ -654,8 +683,9 @@ export class DirectorySyncEngine {
 
   /** Marks removed the live rows a completed listing lacked (mark and sweep). */
   private async sweep(table: string, goneWhere: string): Promise<number> {
-    return this.count(`UPDATE ${table} a SET removed_at = now(), updated_at = now() ${goneWhere}`, [
+    return this.count(`UPDATE ${table} a SET removed_at = $2, updated_at = $2 ${goneWhere}`, [
       this.opts.connectionId,
+      this.at,
     ]);
   }
 
