@@ -259,11 +259,13 @@ export class DirectorySyncService implements OnModuleInit {
       }
       locked = true;
       // A statement of its own (no transaction is open yet): now() is this moment.
-      const [{ started_at: startedAt }] = (await qr.query(
-        `UPDATE directory_sync_runs SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1
-         RETURNING started_at`,
-        [runId],
-      )) as [{ started_at: Date }];
+      const [{ started_at: startedAt }] = returned<{ started_at: Date }>(
+        await qr.query(
+          `UPDATE directory_sync_runs SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1
+           RETURNING started_at`,
+          [runId],
+        ),
+      );
       const connection = await this.connections.getRow(connectionId);
       if (!connection) {
         await this.finishFailed(runId, 'the connection was deleted');
