@@ -249,6 +249,8 @@ export class DirectoryService implements OnModuleInit {
       accountId: string;
       action: 'add' | 'remove';
       operationId: string;
+      /** When the operation's first JumpCloud call began: none of its writes landed before. */
+      startedAt: Date | null;
     },
   ): Promise<boolean> {
     // One statement writes the membership and its history row with the same moment: clock_timestamp(),
@@ -281,7 +283,21 @@ export class DirectoryService implements OnModuleInit {
         params,
       ),
     );
-    return written.length > 0;
+    if (written.length > 0) return true;
+    // Already so in the copy. If a sync saw it happen after this operation's first call began, it
+    // recorded jumpgate's own change as one made outside (its listing fell between the write and this
+    // moment): the row is the operation's. The sync's row is committed by now: writing the membership
+    // above waited for the sync's transaction, which held that row.
+    if (change.startedAt !== null) {
+      await m.query(
+        `UPDATE directory_membership_history h SET operation_id = $3, run_id = NULL
+         WHERE h.id = (SELECT id FROM directory_membership_history
+                       WHERE group_id = $1 AND account_id = $2 ORDER BY at DESC, id DESC LIMIT 1)
+           AND h.operation_id IS NULL AND h.change = $4 AND h.at >= $5`,
+        [change.groupId, change.accountId, change.operationId, params[4], change.startedAt],
+      );
+    }
+    return false;
   }
 
   /** Whether these memberships are currently present in the directory copy (set-wise). */

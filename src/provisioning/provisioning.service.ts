@@ -346,7 +346,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         const row = byId.get(s.op.id);
         return row ? [{ ...s, row }] : [];
       });
-      for (const { op, status } of done) {
+      for (const { op, status, row } of done) {
         if (status !== 'succeeded') continue;
         await this.directory.recordProvisionedChange(m, {
           connectionId: op.connection_id,
@@ -354,6 +354,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
           accountId: op.account_id,
           action: op.action === 'add_member' ? 'add' : 'remove',
           operationId: op.id,
+          startedAt: row.started_at,
         });
       }
       // Last, so the cluster-wide audit lock is held only from here to the commit.

@@ -282,6 +282,50 @@ describe('membership history', () => {
     expect(await history(`groups/${groupId}`)).toHaveLength(2);
   });
 
+  it("a sync that saw jumpgate's write land before the operation settled gives the change back to the operation", async () => {
+    const g = freshGroup();
+    const groupId = await idOf('directory_groups', g.ext);
+    const added = await idOf('directory_accounts', g.outsiders[0]);
+    // Settling starts by noting that the connection's writes work: with the connection's row locked,
+    // the operation waits there, after JumpCloud applied its write and before it is recorded. (NO KEY
+    // UPDATE: inserts referring to the connection still go through.)
+    await db.query(`UPDATE connections SET write_access = 'unverified' WHERE id = $1`, [connectionId]);
+    const lock = new Client({ connectionString: t.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query(`SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connectionId]);
+      const [op] = await enqueueOps(t, [{ connectionId, action: 'add_member', accountId: added, groupId }]);
+      for (let i = 0; !membersOf(g.ext).includes(g.outsiders[0]); i++) {
+        if (i > 500) throw new Error('the add never reached JumpCloud');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // A sync lists the group now: the member is there, and jumpgate has not recorded it yet.
+      const trigger = await t.request('POST', `/api/v1/connections/${connectionId}/syncs`, {
+        token: BOOTSTRAP_TOKEN,
+      });
+      expect((await waitForRun(t, trigger.body.id as string)).status).toBe('succeeded');
+      expect((await history(`groups/${groupId}`)).map((i) => [i.source.type, i.outside])).toEqual([
+        ['sync', true],
+      ]);
+      await lock.query('ROLLBACK');
+      expect((await waitForOps(t, [op]))[0].status).toBe('succeeded');
+      const items = await history(`groups/${groupId}`);
+      expect(items.map(({ at: _at, ...rest }) => rest)).toEqual([
+        {
+          accountId: added,
+          groupId,
+          action: 'added',
+          source: { type: 'operation', id: op },
+          outside: false,
+          changedBy: { type: 'jumpgate' },
+        },
+      ]);
+    } finally {
+      await lock.end();
+    }
+  });
+
   it('who may read it: own accounts, beneficiaries of requests one may approve, everything for auditors; 400, 403, 404', async () => {
     const g = freshGroup();
     const groupId = await idOf('directory_groups', g.ext);
