@@ -237,7 +237,8 @@ describe('audit log against its own database role, with signed checkpoints', () 
       for (let i = 0; ; i++) {
         const waiting = await superuser.query(
           `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-             AND query LIKE '%FROM audit_events WHERE seq >%'`,
+             AND query LIKE '%FROM audit_events%' AND usename = $1`,
+          [new URL(t.databaseUrl).username],
         );
         if (waiting.rowCount) break;
         if (i > 200) throw new Error('the first verify never reached the database');
