@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type Actor } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
-import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { cursorKey, type Page, toPage } from '../platform/http/pagination';
 import { DirectoryService } from './directory.service';
 
 /** One membership change (API.md "Provisioning and audit", `.../history`). */
@@ -36,9 +36,36 @@ interface HistoryRow {
   operation_id: string | null;
 }
 
-// The cursor's key is cursorKey's output and its id the row's bigserial: anything else is forged.
+// The cursor (encodeCursor's `{k, id}`, base64url JSON) has cursorKey's output as its key and the row's
+// bigserial as its id, where other lists have a uuid: it is read here, and anything else is forged.
+const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,512}$/;
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const CURSOR_ID = /^[1-9]\d{0,17}$/;
+
+function decodeHistoryCursor(cursor: string | undefined): { k: string; id: string } | null {
+  if (cursor === undefined) return null;
+  let v: unknown = null;
+  if (typeof cursor === 'string' && CURSOR_TEXT.test(cursor)) {
+    try {
+      v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      v = null;
+    }
+  }
+  const { k, id } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  // A real moment too (Postgres refuses 30 February where Date.parse rolls it over).
+  if (
+    typeof k === 'string' &&
+    typeof id === 'string' &&
+    CURSOR_TIME.test(k) &&
+    CURSOR_ID.test(id) &&
+    !Number.isNaN(Date.parse(k)) &&
+    new Date(Date.parse(k)).toISOString().slice(0, 19) === k.slice(0, 19)
+  ) {
+    return { k, id };
+  }
+  throw new AppError('invalid_cursor', 'cursor is not valid');
+}
 
 function toItem(r: HistoryRow): MembershipHistoryItem {
   // A row with an operation is a change jumpgate made (written when the operation succeeded); the
@@ -98,11 +125,7 @@ export class MembershipHistoryService {
   }
 
   private position(cursor: string | undefined): { k: string; id: string } | null {
-    const after = decodeCursor(cursor);
-    if (after && !(CURSOR_TIME.test(after.k) && CURSOR_ID.test(after.id))) {
-      throw new AppError('invalid_cursor', 'cursor is not valid');
-    }
-    return after;
+    return decodeHistoryCursor(cursor);
   }
 
   private async exists(table: 'directory_accounts' | 'directory_groups', id: string): Promise<boolean> {

@@ -90,7 +90,8 @@ describe('membership history', () => {
       seed: 23,
       sizes: { users: 40, groups: 10, membershipsPerUser: 3, admins: 3, apps: 3 },
     });
-    t = await startApp(emulatorEnv(emu));
+    // Latency faults here stay below the client's timeout: a slow answer, not a retried one.
+    t = await startApp(emulatorEnv(emu, { JUMPCLOUD_TIMEOUT_MS: '10000' }));
     db = new Client({ connectionString: t.databaseUrl });
     await db.connect();
     connectionId = (await createConnection(t, emu)).id;
@@ -237,7 +238,7 @@ describe('membership history', () => {
     const added = await idOf('directory_accounts', g.outsiders[0]);
     const removed = await idOf('directory_accounts', g.members[0]);
     // Applications are listed after every group's members: a window between the listing and the merge.
-    emu.emulator.addFault({ kind: 'latency', path: '/applications$', count: 1, latencyMs: 3000 });
+    emu.emulator.addFault({ kind: 'latency', path: '/applications$', count: 1, latencyMs: 5000 });
     const since = emu.emulator.lastSeq;
     const trigger = await t.request('POST', `/api/v1/connections/${connectionId}/syncs`, {
       token: BOOTSTRAP_TOKEN,
@@ -247,7 +248,7 @@ describe('membership history', () => {
       emu.emulator.requests({ since, path: `/usergroups/${g.ext}/members$` }).some((e) => e.status === 200);
     const appsAsked = () => emu.emulator.requests({ since, path: '/applications$' }).length > 0;
     for (let i = 0; !(membersListed() && appsAsked()); i++) {
-      if (i > 400) throw new Error('the sync never reached its application listing');
+      if (i > 3000) throw new Error('the sync never reached its application listing');
       await new Promise((r) => setTimeout(r, 10));
     }
     // The group was listed without these changes; jumpgate makes them now, before the merge.
@@ -259,7 +260,7 @@ describe('membership history', () => {
     const first = await waitForRun(t, trigger.body.id as string);
     expect(first.status).toBe('succeeded');
     // Both settled before the application listing answered, so before the merge compared anything.
-    const appsAnswered = emu.emulator.requests({ since, path: '/applications$' })[0].at + 3000;
+    const appsAnswered = emu.emulator.requests({ since, path: '/applications$' })[0].at + 5000;
     for (const id of ops) {
       const op = await t.request('GET', `/api/v1/provisioning-operations/${id}`, { token: BOOTSTRAP_TOKEN });
       expect(ms(op.body.completedAt as string)).toBeLessThan(appsAnswered);
@@ -297,7 +298,7 @@ describe('membership history', () => {
       await lock.query(`SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [connectionId]);
       const [op] = await enqueueOps(t, [{ connectionId, action: 'add_member', accountId: added, groupId }]);
       for (let i = 0; !membersOf(g.ext).includes(g.outsiders[0]); i++) {
-        if (i > 500) throw new Error('the add never reached JumpCloud');
+        if (i > 3000) throw new Error('the add never reached JumpCloud');
         await new Promise((r) => setTimeout(r, 10));
       }
       // A sync lists the group now: the member is there, and jumpgate has not recorded it yet.
@@ -392,12 +393,15 @@ describe('membership history', () => {
       );
       expect((await get(`${path}/not-a-uuid/history`, auditor.token)).status).toBe(400);
       const id = path === 'accounts' ? mine : groupId;
+      const forged = (k: string, cursorId: string) =>
+        Buffer.from(JSON.stringify({ k, id: cursorId })).toString('base64url');
       for (const cursor of [
         'not-a-cursor',
-        Buffer.from(JSON.stringify({ k: 'yesterday', id: '1' })).toString('base64url'),
-        Buffer.from(JSON.stringify({ k: '2026-01-01T00:00:00.000000Z', id: 'x; DROP' })).toString(
-          'base64url',
-        ),
+        forged('yesterday', '1'),
+        forged('2026-01-01T00:00:00.000000Z', 'x; DROP'),
+        forged('2026-02-30T00:00:00.000000Z', '1'),
+        // Another list's shape (a uuid id): history rows are numbered.
+        forged('2026-01-01T00:00:00.000000Z', mine),
       ]) {
         const bad = await get(`${path}/${id}/history?cursor=${cursor}`, auditor.token);
         expect([bad.status, bad.body.code]).toEqual([400, 'invalid_cursor']);
