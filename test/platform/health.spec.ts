@@ -74,7 +74,13 @@ describe('GET /health auditProtected', () => {
   });
 
   const protectedNow = async (app: TestApp = t): Promise<boolean> => {
-    const res = await app.request('GET', '/health');
+    // What is tested here is the measurement, not the 2-second budget (above): on a loaded machine a
+    // fresh app's first check can run out of its budget and answer 503, so a 503 is asked again.
+    let res = await app.request('GET', '/health');
+    for (let i = 0; i < 5 && res.status === 503; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      res = await app.request('GET', '/health');
+    }
     expect(res.status).toBe(200);
     return (res.body as { auditProtected: boolean }).auditProtected;
   };
