@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type LinkedAccount } from '../auth/account-links';
 import { AuthService } from '../auth/auth.service';
-import { separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { assertNotBootstrap, separationOfDutiesViolation } from '../auth/separation-of-duties';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ConnectionsService } from '../connections/connections.service';
@@ -632,6 +632,7 @@ export class AccessService implements OnModuleInit {
 
   /** Locks a request and checks that the actor may decide it (approver, separation of duties). */
   private async lockForDecision(m: EntityManager, actor: Actor, id: string): Promise<RequestRow> {
+    assertNotBootstrap(actor, 'approve or deny requests');
     const [req] = await m.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1 FOR UPDATE`, [id]);
     if (!req) throw notFound('Access request');
     if (!(await this.isApprover(actor, req.group_id, m))) {

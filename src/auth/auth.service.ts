@@ -178,6 +178,9 @@ export class AuthService implements OnApplicationBootstrap {
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     if (row.expires_at.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
     if (row.principal.disabled) return { ok: false, reason: 'disabled' };
+    // No token is minted for the bootstrap principal; one left from before that rule must not keep
+    // it authenticating once BOOTSTRAP_ADMIN_TOKEN is unset.
+    if (row.principal.is_bootstrap) return { ok: false, reason: 'unknown' };
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
       await this.repo
         .touchToken(row.id)
@@ -254,9 +257,9 @@ export class AuthService implements OnApplicationBootstrap {
     const response = await this.dataSource.transaction(async (m) => {
       const before = await this.repo.getById(id, m);
       if (!before) throw notFound('Principal');
-      if (before.is_bootstrap && (dto.roles !== undefined || dto.disabled !== undefined)) {
-        // Its power comes from BOOTSTRAP_ADMIN_TOKEN: unset the variable to retire it.
-        throw new AppError('invalid_state', 'The bootstrap admin is managed by BOOTSTRAP_ADMIN_TOKEN');
+      if (before.is_bootstrap && dto.roles !== undefined) {
+        // Its role comes from BOOTSTRAP_ADMIN_TOKEN; it may be disabled (or the variable unset) instead.
+        throw new AppError('invalid_state', 'The roles of the bootstrap admin cannot change');
       }
       const after = await this.repo.update(m, id, dto);
       if (!after) throw notFound('Principal');
@@ -292,6 +295,10 @@ export class AuthService implements OnApplicationBootstrap {
     return this.dataSource.transaction(async (m) => {
       const owner = await this.repo.getById(principalId, m);
       if (!owner) throw notFound('Principal');
+      // Its only credential is BOOTSTRAP_ADMIN_TOKEN, so that unsetting the variable retires it at once.
+      if (owner.is_bootstrap) {
+        throw new AppError('bootstrap_cannot_act', 'No token is ever minted for the bootstrap admin');
+      }
       const { token, prefix, hash } = generateToken();
       const days = dto.expiresInDays ?? DEFAULT_TOKEN_DAYS;
       const row = await this.repo.insertToken(m, {

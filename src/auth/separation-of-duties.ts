@@ -1,4 +1,5 @@
 import { type Actor } from '../platform/actor';
+import { AppError } from '../platform/http/app-error';
 
 /** Who a decision is about: the beneficiary's account emails and, for requests, who asked. */
 export interface DecisionSubject {
@@ -28,4 +29,15 @@ export function separationOfDutiesViolation(actor: Actor, subject: DecisionSubje
 /** The same rule for a principal who is not the actor (choosing a reviewer). */
 export function isSamePerson(principalEmail: string, accountEmail: string | null | undefined): boolean {
   return !!accountEmail && principalEmail.trim().toLowerCase() === accountEmail.trim().toLowerCase();
+}
+
+/**
+ * The bootstrap principal exists to set up an installation (API.md "Who may call what"): it
+ * administers, but its decisions would stand for nobody, so it never decides a review item, approves,
+ * denies or reassigns. Thrown before anything is looked up, whatever the resource.
+ */
+export function assertNotBootstrap(actor: Actor, what: string): void {
+  if (actor.type === 'principal' && actor.isBootstrap) {
+    throw new AppError('bootstrap_cannot_act', `The bootstrap admin may not ${what}`);
+  }
 }

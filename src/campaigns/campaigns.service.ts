@@ -8,7 +8,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
-import { isSamePerson, separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { assertNotBootstrap, isSamePerson, separationOfDutiesViolation } from '../auth/separation-of-duties';
 import { ConnectionsService } from '../connections/connections.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
@@ -977,6 +977,7 @@ export class CampaignsService implements OnModuleInit {
     decision: Decision,
     justification?: string,
   ): Promise<ReviewItemResponse> {
+    assertNotBootstrap(actor, 'decide review items');
     const row = await this.dataSource.transaction(async (m) => {
       const item = (await this.lockItems(m, [itemId])).get(itemId);
       if (!item) throw notFound('Review item');
@@ -995,6 +996,7 @@ export class CampaignsService implements OnModuleInit {
     actor: Actor,
     decisions: { itemId: string; decision: Decision; justification?: string }[],
   ): Promise<BulkDecisionResult> {
+    assertNotBootstrap(actor, 'decide review items');
     return this.dataSource.transaction(async (m) => {
       const items = await this.lockItems(m, [...new Set(decisions.map((d) => d.itemId))]);
       const rejected: BulkDecisionResult['rejected'] = [];
@@ -1035,6 +1037,7 @@ export class CampaignsService implements OnModuleInit {
     reviewerId: string,
     reason: string,
   ): Promise<ReviewItemResponse> {
+    assertNotBootstrap(actor, 'reassign review items');
     const reviewer = await this.auth.getPrincipalRow(reviewerId);
     const row = await this.dataSource.transaction(async (m) => {
       const item = (await this.lockItems(m, [itemId])).get(itemId);
@@ -1052,6 +1055,10 @@ export class CampaignsService implements OnModuleInit {
       }
       if (!reviewer || reviewer.disabled)
         throw new AppError('validation_failed', 'reviewerId: no such principal');
+      // It could never decide the item (assertNotBootstrap), so the item would wait forever.
+      if (reviewer.is_bootstrap) {
+        throw new AppError('bootstrap_cannot_act', 'reviewerId: the bootstrap admin never reviews');
+      }
       if (isSamePerson(reviewer.email, item.account_email)) {
         throw new AppError('validation_failed', 'reviewerId: a reviewer may not review their own access');
       }

@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   unauthenticated: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   separation_of_duties: HttpStatus.FORBIDDEN,
+  // the bootstrap principal administers but never decides, approves, reassigns or holds a token
+  bootstrap_cannot_act: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   invalid_state: HttpStatus.CONFLICT,
