@@ -2,68 +2,45 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisClient } from '../platform/redis/redis.module';
+import { throttleKey } from './client-address';
 
-const KEY = (address: string): string => `jumpgate:auth-failures:${address}`;
-
-/**
- * How long this process trusts Redis's "not blocked" for an address. A failure counted here forgets
- * it, so failed attempts always see the shared count; only a client presenting valid tokens from an
- * address that another process just blocked may pass for up to this long.
- */
-export const THROTTLE_CLEAR_MS = 1_000;
-// Past this many addresses the memory starts over rather than grow.
-const CLEAR_MAX = 10_000;
+const KEY = (client: string): string => `jumpgate:auth-failures:${client}`;
 
 /**
- * Counts failed authentications per client address in Redis, so every api process agrees; an address
- * over the limit gets 429 until its window ends, and other addresses are not affected.
+ * Counts failed authentications per client (an IPv4 address, an IPv6 /64: throttleKey) in Redis, so
+ * every api process agrees. Only failures are counted and only failures are refused: the guard
+ * authenticates first, so a valid token is never held off because its address also sent bad ones
+ * (a shared NAT, an office proxy, or someone trying to lock a real client out).
  */
 @Injectable()
 export class AuthThrottleService {
   private readonly logger = new Logger(AuthThrottleService.name);
-  /** Address → until when it is known not to be blocked. */
-  private readonly clear = new Map<string, number>();
-  // Failures counted by this process: a "not blocked" read before one of them is not remembered.
-  private failures = 0;
 
   constructor(
     private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Seconds to wait when the address is blocked, else null. Fails open when Redis is away. */
-  async blockedFor(address: string): Promise<number | null> {
-    const until = this.clear.get(address);
-    if (until !== undefined && until > Date.now()) return null;
-    const failures = this.failures;
+  /**
+   * Counts one failure of this client; the seconds it must wait when it is now over the limit, else
+   * null. One round trip (count, start the window once, read what is left of it). Fails open when
+   * Redis is away: a missed count is better than refusing everyone.
+   */
+  async recordFailure(address: string | undefined): Promise<number | null> {
+    const key = KEY(throttleKey(address));
     try {
-      const [count, ttl] = (await this.redis.redis.multi().get(KEY(address)).ttl(KEY(address)).exec()) ?? [];
-      const n = Number(count?.[1] ?? 0);
-      if (n < this.config.authFailureLimit) {
-        if (failures !== this.failures) return null;
-        if (this.clear.size >= CLEAR_MAX) this.clear.clear();
-        this.clear.set(address, Date.now() + THROTTLE_CLEAR_MS);
-        return null;
-      }
-      this.clear.delete(address);
+      const [count, , ttl] =
+        (await this.redis.redis
+          .multi()
+          .incr(key)
+          .expire(key, this.config.authFailureWindowSeconds, 'NX')
+          .ttl(key)
+          .exec()) ?? [];
+      if (Number(count?.[1] ?? 0) <= this.config.authFailureLimit) return null;
       return Math.max(1, Number(ttl?.[1] ?? this.config.authFailureWindowSeconds));
     } catch (err) {
-      this.logger.warn({ err }, 'auth throttle unavailable (Redis); not blocking');
-      return null;
-    }
-  }
-
-  async recordFailure(address: string): Promise<void> {
-    this.failures++;
-    this.clear.delete(address);
-    try {
-      await this.redis.redis
-        .multi()
-        .incr(KEY(address))
-        .expire(KEY(address), this.config.authFailureWindowSeconds, 'NX')
-        .exec();
-    } catch (err) {
       this.logger.warn({ err }, 'auth failure not counted (Redis)');
+      return null;
     }
   }
 }

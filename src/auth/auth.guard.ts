@@ -32,17 +32,17 @@ export class AuthGuard implements CanActivate {
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new AppError('unauthenticated', 'Missing bearer token');
 
-    // req.ip honours TRUST_PROXY (Fastify's trustProxy), so X-Forwarded-For counts only when trusted.
-    const address = req.ip;
-    const wait = await this.throttle.blockedFor(address);
-    if (wait !== null) {
-      throw new AppError('too_many_attempts', 'Too many failed authentication attempts', {
-        retryAfterSeconds: wait,
-      });
-    }
+    // Authenticate first: a valid token is never refused because its address had failures.
     const outcome = await this.auth.authenticate(match[1]);
     if (!outcome.ok) {
-      if (outcome.reason !== 'disabled') await this.throttle.recordFailure(address);
+      // A disabled principal's own token is no guess; everything else counts against the client.
+      // req.ip honours TRUST_PROXY (Fastify's trustProxy), so X-Forwarded-For counts only when trusted.
+      const wait = outcome.reason === 'disabled' ? null : await this.throttle.recordFailure(req.ip);
+      if (wait !== null) {
+        throw new AppError('too_many_attempts', 'Too many failed authentication attempts', {
+          retryAfterSeconds: wait,
+        });
+      }
       throw new AppError('unauthenticated', 'Invalid, expired or revoked token');
     }
     req.actor = outcome.actor;

@@ -115,4 +115,36 @@ describe('loadConfig', () => {
     expect(() => loadMigrationUrl({})).toThrow(/DATABASE_URL is required in production/);
     expect(loadMigrationUrl({ NODE_ENV: 'test' })).toContain('127.0.0.1:54329');
   });
+
+  it('takes TRUST_PROXY as true, false, a hop count or a list of CIDRs', () => {
+    const trust = (v: string) => loadConfig({ ...prod, TRUST_PROXY: v }).trustProxy;
+    expect(loadConfig(prod).trustProxy).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('FALSE')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust('0')).toBe(false);
+    expect(trust('10.0.0.0/8, 192.168.1.7,fd00::/8 ,::1')).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      '::1',
+    ]);
+    expect(trust('loopback,172.16.0.0/12')).toEqual(['loopback', '172.16.0.0/12']);
+  });
+
+  it.each([
+    'yes',
+    '10.0.0.0/33',
+    'fd00::/129',
+    '10.0.0/8',
+    '10.0.0.0/8,',
+    'proxy.internal',
+    '-1',
+    '101',
+    '10.0.0.0/255.0.0.0',
+  ])('refuses TRUST_PROXY=%s at boot with a message naming the variable', (value) => {
+    const err = errorOf({ ...prod, TRUST_PROXY: value });
+    expect(err.variable).toBe('TRUST_PROXY');
+    expect(err.message).toMatch(/TRUST_PROXY (must be true, false, a hop count|as a hop count)/);
+  });
 });

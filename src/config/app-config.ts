@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export type NodeEnv = 'production' | 'development' | 'test';
 export type AppRole = 'all' | 'api' | 'worker';
@@ -22,7 +23,11 @@ export interface AppConfig {
   syncIntervalMinutes: number;
   expirySweepSeconds: number;
   maxGrantMinutes: number;
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For entries to trust, in the forms Fastify's `trustProxy` (proxy-addr) takes:
+   * false (none), true (every hop), a hop count, or the trusted proxies' addresses and CIDRs.
+   */
+  trustProxy: TrustProxy;
   docsEnabled: boolean;
   corsOrigins: string[];
   logLevel: string;
@@ -42,6 +47,8 @@ export interface AppConfig {
     retryBaseMs: number;
   };
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jg-local-dev-5f1c@127.0.0.1:54329/jumpgate';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:63799';
@@ -98,6 +105,50 @@ function parseBool(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(name, 'must be true or false');
+}
+
+// Names proxy-addr understands for the private ranges, besides addresses and CIDRs.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One trusted proxy: an address, an address/prefix (CIDR) or one of proxy-addr's range names. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const slash = entry.indexOf('/');
+  const address = slash < 0 ? entry : entry.slice(0, slash);
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (slash < 0) return true;
+  const prefix = entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY (API.md): `false`, `true`, a hop count, or a comma-separated list of trusted proxy
+ * CIDRs. Checked here rather than left to proxy-addr, which would fail on the first request instead
+ * of at boot, and with a message that quotes the value.
+ */
+export function parseTrustProxy(env: Env): TrustProxy {
+  const raw = present(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  const v = raw.toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 100) throw new ConfigError('TRUST_PROXY', 'as a hop count must be between 0 and 100');
+    // 0 hops trusts nothing: the same as false, which Fastify understands without a function.
+    return hops === 0 ? false : hops;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isProxyEntry(e));
+  if (entries.length === 0 || bad.length > 0) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be true, false, a hop count, or a comma-separated list of CIDRs (such as 10.0.0.0/8, fd00::/8); ${bad.length} entr${bad.length === 1 ? 'y is' : 'ies are'} not`,
+    );
+  }
+  return entries;
 }
 
 function parseKey(env: Env, name: string): Buffer | undefined {
@@ -170,7 +221,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     syncIntervalMinutes: parseInteger(env, 'SYNC_INTERVAL_MINUTES', 60, 0, 525600),
     expirySweepSeconds: parseInteger(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 86400),
     maxGrantMinutes: parseInteger(env, 'MAX_GRANT_MINUTES', 10080, 1, 525600),
-    trustProxy: parseBool(env, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env),
     docsEnabled: parseBool(env, 'DOCS_ENABLED', true),
     corsOrigins: cors
       ? cors
