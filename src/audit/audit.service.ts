@@ -236,7 +236,7 @@ export class AuditService {
     if (filter.action) add('action = ?', filter.action);
     if (filter.actorId) add('actor_id = ?', filter.actorId);
     if (filter.targetId) add('target_id = ?', filter.targetId);
-    const cursor = decodeCursor(filter.cursor);
+    const cursor = decodeCursor(filter.cursor, 'seq');
     if (cursor) add('seq > ?', cursor.k);
     params.push(filter.limit + 1);
     const rows = await this.dataSource.query<Row[]>(

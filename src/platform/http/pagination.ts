@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { AppError } from './app-error';
 
 /** `?limit=` (1–500, default 50) and `?cursor=` of every list (API.md). */
@@ -15,8 +15,10 @@ export class ListQueryDto {
 
   @ApiPropertyOptional({ description: 'opaque cursor from a previous nextCursor' })
   @IsOptional()
+  // Every cursor jumpgate did not issue is answered by decodeCursor with 400 `invalid_cursor` (API.md),
+  // a repeated ?cursor= (an array here) too: it becomes a value decodeCursor refuses.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value : ''))
   @IsString()
-  @MaxLength(512)
   cursor?: string;
 }
 
@@ -35,20 +37,53 @@ export function encodeCursor(pos: CursorPosition): string {
   return Buffer.from(JSON.stringify(pos)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+/** What a cursor's sort key is: a timestamptz (cursorKey) or a bigint sequence number. */
+export type CursorKind = 'time' | 'seq';
+
+// Longer than any cursor encodeCursor makes (about 110 characters).
+const MAX_CURSOR_LENGTH = 512;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?Z$/;
+const SEQ = /^\d{1,18}$/;
+
+/**
+ * A timestamp Postgres takes as it is: the shape cursorKey writes (or toISOString), a real date and
+ * time (Date.parse would roll 30 February over to March; Postgres refuses it), year 1 or later.
+ */
+function isCursorTime(k: string): boolean {
+  const m = TIME.exec(k);
+  if (!m) return false;
+  const ms = Date.parse(k);
+  if (Number.isNaN(ms) || Number(m[1]) < 1) return false;
+  return new Date(ms).toISOString().slice(0, 19) === k.slice(0, 19);
+}
+
+/**
+ * The position a cursor names, or 400 `invalid_cursor` for anything encodeCursor would not have made
+ * for this kind of list (API.md: a malformed or forged cursor). Checking the values, not only the
+ * JSON, is what keeps a forged `{k, id}` from reaching SQL as a cast error (a 500).
+ */
+export function decodeCursor(cursor: string | undefined, kind: CursorKind = 'time'): CursorPosition | null {
   if (cursor === undefined) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      typeof v === 'object' &&
-      v !== null &&
-      typeof (v as CursorPosition).k === 'string' &&
-      typeof (v as CursorPosition).id === 'string'
-    ) {
-      return v as CursorPosition;
+  if (typeof cursor === 'string' && cursor.length <= MAX_CURSOR_LENGTH && BASE64URL.test(cursor)) {
+    let v: unknown;
+    try {
+      v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      v = null;
     }
-  } catch {
-    // fall through
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 2) {
+      const { k, id } = v as Partial<Record<string, unknown>>;
+      if (
+        typeof k === 'string' &&
+        typeof id === 'string' &&
+        UUID.test(id) &&
+        (kind === 'seq' ? SEQ.test(k) : isCursorTime(k))
+      ) {
+        return { k, id };
+      }
+    }
   }
   throw new AppError('invalid_cursor', 'cursor is not valid');
 }

@@ -1,0 +1,269 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { startApp, type TestApp } from '../helpers/app';
+import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
+
+const SRC = join(__dirname, '..', '..', 'src');
+
+/** Every *.controller.ts under src (the emulator is not the server), as route-policies.spec.ts finds them. */
+function controllerFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'emulator' ? [] : controllerFiles(path);
+    return name.endsWith('.controller.ts') ? [path] : [];
+  });
+}
+
+const joinPath = (...parts: string[]) =>
+  '/' +
+  parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/');
+
+/** Every GET route the server declares, as a path template such as /api/v1/campaigns/:id/items. */
+function getRoutes(): string[] {
+  const out = new Set<string>();
+  for (const file of controllerFiles(SRC)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads every controller file found on disk
+    const mod = require(file) as Record<string, unknown>;
+    for (const exported of Object.values(mod)) {
+      if (typeof exported !== 'function') continue;
+      const base: unknown = Reflect.getMetadata(PATH_METADATA, exported);
+      if (base === undefined) continue;
+      const proto = (exported as { prototype: Record<string, unknown> }).prototype;
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        const handler = proto[key];
+        if (key === 'constructor' || typeof handler !== 'function') continue;
+        if (Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.GET) continue;
+        const bases = ([] as string[]).concat(base as string | string[]);
+        const paths = ([] as string[]).concat(
+          (Reflect.getMetadata(PATH_METADATA, handler) as string[]) ?? '/',
+        );
+        for (const b of bases) for (const p of paths) out.add(joinPath(b, p));
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const ZERO = '00000000-0000-0000-0000-000000000000';
+const TIME_POSITION = b64({ k: '2000-01-01T00:00:00.000000Z', id: ZERO });
+const SEQ_POSITION = b64({ k: '0', id: ZERO });
+
+/** Cursors jumpgate never issues: malformed, or well-formed JSON with forged values. */
+const BAD_CURSORS: [string, string][] = [
+  ['not base64url', 'not%20a%20cursor!'],
+  ['base64url of no JSON', 'bm90IGpzb24'],
+  ['empty', ''],
+  ['longer than any cursor', 'A'.repeat(600)],
+  ['forged values', b64({ k: 'x', id: 'y' })],
+  ['forged id', b64({ k: '2026-01-01T00:00:00.000000Z', id: 'not-a-uuid' })],
+  ['a day that does not exist', b64({ k: '2026-02-30T00:00:00.000000Z', id: ZERO })],
+  ['SQL in the key', b64({ k: "2026-01-01T00:00:00Z'); DELETE FROM principals; --", id: ZERO })],
+  ['a number where a string goes', b64({ k: 1, id: ZERO })],
+  ['an extra field', b64({ k: '2026-01-01T00:00:00.000000Z', id: ZERO, limit: 100000 })],
+];
+
+/**
+ * API.md "Lists": every list answers a malformed or forged cursor with 400 `invalid_cursor`. The routes
+ * are found from the controllers, and a route is a list when it answers `{items, nextCursor}`: a list
+ * route added later is walked here without editing this file (a route with an id of a kind this file
+ * cannot fill in fails the test, so it cannot slip by either).
+ */
+describe('every list route refuses a cursor it did not issue', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  let admin: TestPrincipal;
+  /** The id put in place of `:id` after each path segment. */
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({
+      seed: 1402,
+      sizes: { users: 30, groups: 6, membershipsPerUser: 3, admins: 2, apps: 2 },
+    });
+    t = await startApp(emulatorEnv(emu));
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    const connectionId = (await createConnection(t, emu)).id;
+    const run = await syncNow(t, connectionId);
+    admin = await createPrincipal(t, { roles: ['admin'] });
+    const approver = await createPrincipal(t);
+
+    const s = emu.emulator.store;
+    const group = s.groups.find(
+      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
+    )!;
+    const members = new Set(Array.from(group.members.subarray(0, group.size)));
+    const outsider = s.users.find((u, slot) => !u.deleted && u.state === 'ACTIVATED' && !members.has(slot))!;
+    const idOf = async (table: string, ext: string) =>
+      (
+        await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
+          connectionId,
+          ext,
+        ])
+      ).rows[0].id as string;
+    const groupId = await idOf('directory_groups', group.id);
+    const accountId = await idOf('directory_accounts', outsider.id);
+    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
+      token: admin.token,
+      body: {
+        ownerIds: [approver.id],
+        requestable: true,
+        maxDurationMinutes: 60,
+        requireJustification: false,
+      },
+    });
+    expect(policy.status).toBe(200);
+    const requester = await createPrincipal(t, { email: outsider.email });
+    const request = await t.request('POST', '/api/v1/access-requests', {
+      token: requester.token,
+      body: { groupId, durationMinutes: 30 },
+    });
+    expect(request.status).toBe(201);
+    const approved = await t.request('POST', `/api/v1/access-requests/${request.body.id}/approve`, {
+      token: approver.token,
+      body: {},
+    });
+    expect(approved.status).toBe(200);
+
+    const campaign = await t.request('POST', '/api/v1/campaigns', {
+      token: admin.token,
+      body: {
+        connectionId,
+        name: 'cursor walk',
+        scope: { groupIds: [groupId] },
+        reviewerStrategy: 'named',
+        reviewerIds: [admin.id],
+        fallbackReviewerIds: [admin.id],
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        defaultDecision: 'none',
+        autoRemediate: false,
+      },
+    });
+    expect(campaign.status).toBe(201);
+
+    const op = await db.query(`SELECT id FROM provisioning_operations ORDER BY created_at LIMIT 1`);
+    Object.assign(ids, {
+      principals: admin.id,
+      tokens: admin.tokenId,
+      connections: connectionId,
+      syncs: run.id,
+      accounts: accountId,
+      groups: groupId,
+      'access-requests': request.body.id as string,
+      grants: approved.body.grantId as string,
+      campaigns: campaign.body.id as string,
+      'provisioning-operations': op.rows[0].id as string,
+    });
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await t?.close();
+    await emu?.close();
+  });
+
+  /** The concrete path of a route template, each `:param` filled with the id of the segment before it. */
+  function concrete(route: string): string {
+    const parts = route.split('/');
+    return parts
+      .map((part, i) => {
+        if (!part.startsWith(':')) return part;
+        const id = ids[parts[i - 1]];
+        if (!id) throw new Error(`${route}: no ${parts[i - 1]} id to put in place of ${part}; add one above`);
+        return id;
+      })
+      .join('/');
+  }
+
+  const withQuery = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
+
+  it('walks every list route', async () => {
+    const routes = getRoutes();
+    const lists: string[] = [];
+    for (const route of routes) {
+      const path = concrete(route);
+      const res = await t.request('GET', path, { token: admin.token });
+      expect({ route, status: res.status }).toEqual({ route, status: 200 });
+      const body = res.body as { items?: unknown; nextCursor?: unknown } | string;
+      if (typeof body === 'object' && body !== null && Array.isArray(body.items) && 'nextCursor' in body) {
+        lists.push(route);
+      }
+    }
+    // The lists of API.md that exist today are found (the walk is not empty by mistake).
+    expect(lists).toEqual(
+      expect.arrayContaining([
+        '/api/v1/principals',
+        '/api/v1/principals/:id/tokens',
+        '/api/v1/connections',
+        '/api/v1/connections/:id/syncs',
+        '/api/v1/accounts',
+        '/api/v1/groups',
+        '/api/v1/groups/:id/members',
+        '/api/v1/applications',
+        '/api/v1/campaigns',
+        '/api/v1/campaigns/:id/items',
+        '/api/v1/reviews',
+        '/api/v1/catalog',
+        '/api/v1/access-requests',
+        '/api/v1/grants',
+        '/api/v1/audit-events',
+        '/api/v1/provisioning-operations',
+      ]),
+    );
+
+    const wrong: string[] = [];
+    for (const route of lists) {
+      const path = concrete(route);
+      for (const [label, cursor] of BAD_CURSORS) {
+        const res = await t.request('GET', withQuery(path, `cursor=${cursor}`), { token: admin.token });
+        if (res.status !== 400 || res.body?.code !== 'invalid_cursor') {
+          wrong.push(`${route} with ${label}: ${res.status} ${res.text.slice(0, 120)}`);
+        }
+      }
+      const repeated = await t.request(
+        'GET',
+        withQuery(path, `cursor=${TIME_POSITION}&cursor=${SEQ_POSITION}`),
+        {
+          token: admin.token,
+        },
+      );
+      if (repeated.status !== 400 || repeated.body?.code !== 'invalid_cursor') {
+        wrong.push(`${route} with a repeated cursor: ${repeated.status}`);
+      }
+      // A well-formed position of the list's own kind passes; the other kind is forged for it.
+      const time = await t.request('GET', withQuery(path, `cursor=${TIME_POSITION}`), { token: admin.token });
+      const seq = await t.request('GET', withQuery(path, `cursor=${SEQ_POSITION}`), { token: admin.token });
+      const statuses = [time.status, seq.status].sort().join(',');
+      if (statuses !== '200,400')
+        wrong.push(`${route}: a valid position gives ${time.status} and ${seq.status}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('follows its own nextCursor', async () => {
+    // Principals: the bootstrap, the admin, the approver and the requester.
+    const first = await t.request('GET', '/api/v1/principals?limit=1', { token: BOOTSTRAP_TOKEN });
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const next = await t.request('GET', `/api/v1/principals?limit=1&cursor=${first.body.nextCursor}`, {
+      token: BOOTSTRAP_TOKEN,
+    });
+    expect(next.status).toBe(200);
+    expect(next.body.items[0].id).not.toBe(first.body.items[0].id);
+    const audit = await t.request('GET', '/api/v1/audit-events?limit=1', { token: admin.token });
+    const more = await t.request('GET', `/api/v1/audit-events?limit=1&cursor=${audit.body.nextCursor}`, {
+      token: admin.token,
+    });
+    expect(more.status).toBe(200);
+    expect(more.body.items).toHaveLength(1);
+  });
+});
