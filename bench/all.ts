@@ -6,7 +6,7 @@ import { flag, ROOT, run, writeResult } from './lib';
 
 /**
  * `npm run bench [-- --scale 1] [--users N --groups N --memberships-per-user N --decisions N --grants N]`
- * bench:sync, bench:campaign, bench:expiry and bench:api in sequence, each in a process of its own,
+ * bench:sync, bench:campaign, bench:expiry, bench:api and bench:logger in sequence, each in a process of its own,
  * then one summary (JSON + Markdown, in bench/results/ and on stdout) of every figure with its ratio to
  * the ceiling measured in the same run. `--scale` multiplies the defaults (100,000 users, 10,000 groups,
  * 10 memberships a user = 1,000,000 memberships, 100,000 decisions, 10,000 grants); the size flags
@@ -56,6 +56,12 @@ interface LoadRun {
   p50Ms: number;
   p99Ms: number;
 }
+interface LoggerResult extends Ran {
+  targetMs: number;
+  worstCpuMsPerLine: number;
+  worstP99Ms: number;
+  rows: { shape: string; p99Ms: number; previousMs: number }[];
+}
 interface ApiResult extends Ran {
   load: { connections: number; durationSeconds: number };
   runs: LoadRun[];
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
   const decisions = flag('decisions', Math.round(100_000 * scale));
   const grants = flag('grants', Math.max(10, Math.round(10_000 * scale)));
   const i = process.argv.indexOf('--only');
-  const only = i >= 0 ? process.argv[i + 1].split(',') : ['sync', 'campaign', 'expiry', 'api'];
+  const only = i >= 0 ? process.argv[i + 1].split(',') : ['sync', 'campaign', 'expiry', 'api', 'logger'];
   const size = [
     '--users',
     String(users),
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
     campaign?: CampaignResult | null;
     expiry?: ExpiryResult | null;
     api?: ApiResult | null;
+    logger?: LoggerResult | null;
   } = {};
   if (only.includes('sync')) results.sync = await runScript<SyncResult>('sync', size);
   if (only.includes('campaign'))
@@ -122,9 +129,10 @@ async function main(): Promise<void> {
   if (only.includes('expiry'))
     results.expiry = await runScript<ExpiryResult>('expiry', ['--grants', String(grants)]);
   if (only.includes('api')) results.api = await runScript<ApiResult>('api', []);
+  if (only.includes('logger')) results.logger = await runScript<LoggerResult>('logger', []);
 
   const rows: string[] = [];
-  const { sync, campaign, expiry, api } = results;
+  const { sync, campaign, expiry, api, logger } = results;
   if (sync) {
     const [full, changed, unchanged] = sync.runs;
     const fetchMs = sync.ceilings.fetch.wallMs;
@@ -165,6 +173,12 @@ async function main(): Promise<void> {
       `| GET /api/v1/reviews (${api.load.connections} conn, ${api.load.durationSeconds} s) | ${reviews.requestsPerSecond} req/s, p50 ${reviews.p50Ms} ms, p99 ${reviews.p99Ms} ms${cpu(reviews)} | HTTP ${http.requestsPerSecond} req/s${cpu(http)} | ${api.ratios.reviewsToHttpCeiling} | ≥ 0.5; p99 < 50 ms | ${ok(api.ratios.reviewsToHttpCeiling >= 0.5 && reviews.p99Ms < 50)} |`,
       `| GET /api/v1/me (small route, same pipeline) | ${me.requestsPerSecond} req/s, p50 ${me.p50Ms} ms, p99 ${me.p99Ms} ms${cpu(me)} | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.meToHttpCeiling} | — | — |`,
       `| single decisions | ${decide.requestsPerSecond} req/s, p50 ${decide.p50Ms} ms, p99 ${decide.p99Ms} ms${cpu(decide)} | HTTP ${http.requestsPerSecond} req/s | ${api.ratios.decisionsToHttpCeiling} | — | — |`,
+    );
+  }
+  if (logger) {
+    const worst = Math.max(...logger.rows.map((r) => r.previousMs));
+    rows.push(
+      `| logger, one request line with a 64 KB hostile URL | ${logger.worstCpuMsPerLine} ms CPU a line, wall p99 ${logger.worstP99Ms} ms (worst of ${logger.rows.length} shapes) | — (the previous regexes: up to ${worst} ms) | — | < ${logger.targetMs} ms CPU | ${ok(logger.worstCpuMsPerLine < logger.targetMs)} |`,
     );
   }
   const md = [
