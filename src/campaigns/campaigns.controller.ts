@@ -1,8 +1,20 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, type JsonText, ListQueryDto, type Page } from '../platform/http/pagination';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
+import { CampaignReportService } from './campaign-report.service';
 import { CampaignsService } from './campaigns.service';
 import {
   type BulkDecisionResult,
@@ -20,7 +32,10 @@ import {
 @ApiBearerAuth()
 @Controller('api/v1')
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignsService) {}
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly reports: CampaignReportService,
+  ) {}
 
   @Post('campaigns')
   @AdminOnly()
@@ -73,10 +88,14 @@ export class CampaignsController {
 
   @Get('campaigns/:id/report.csv')
   @AdminOrAuditor()
-  @Header('content-type', 'text/csv; charset=utf-8')
   @ApiProduces('text/csv')
-  report(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.campaigns.reportCsv(actor, id);
+  async report(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<StreamableFile> {
+    // The type goes with the stream, not an @Header: that header would be set before the handler runs
+    // and would then also label a JSON error (a 404) as CSV.
+    return new StreamableFile(await this.reports.reportCsv(actor, id), { type: 'text/csv; charset=utf-8' });
   }
 
   @Get('reviews')

@@ -8,6 +8,7 @@ import { DirectoryModule } from '../directory/directory.module';
 import { QUEUES } from '../platform/queue/queues';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { CampaignsController } from './campaigns.controller';
+import { CampaignReportService } from './campaign-report.service';
 import { CampaignsService } from './campaigns.service';
 import { CampaignProcessor } from './jobs/campaign.processor';
 
@@ -22,7 +23,7 @@ import { CampaignProcessor } from './jobs/campaign.processor';
     BullModule.registerQueue({ name: QUEUES.campaigns }),
   ],
   controllers: [CampaignsController],
-  providers: [CampaignsService],
+  providers: [CampaignsService, CampaignReportService],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

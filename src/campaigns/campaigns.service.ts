@@ -2,7 +2,6 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { type Queue } from 'bullmq';
-import { stringify } from 'csv-stringify/sync';
 import { type Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service';
@@ -44,7 +43,6 @@ import {
   type ReviewerStrategy,
   type ReviewItemResponse,
 } from './dto/campaign.dto';
-import { csvCell } from './csv';
 
 /** The two jobs of the `campaigns` queue; payloads carry ids only. */
 export type CampaignJob =
@@ -1192,70 +1190,5 @@ export class CampaignsService implements OnModuleInit {
         );
       }
     }
-  }
-
-  // ---------------------------------------------------------------- evidence
-
-  /** One row per item: who reviewed what, when, why, and what was done about it (API.md). */
-  async reportCsv(_actor: Actor, campaignId: string): Promise<string> {
-    const c = await this.campaignRow(campaignId);
-    const header = [
-      'campaign',
-      'account_email',
-      'account_name',
-      'group',
-      'applications',
-      'reviewer',
-      'status',
-      'decision',
-      'justification',
-      'decided_by',
-      'decided_at',
-      'override',
-      'remediation',
-      'remediated_at',
-    ];
-    const chunks: string[] = [stringify([header])];
-    const emails = new Map<string, string>();
-    const emailOf = async (id: string | null): Promise<string> => {
-      if (!id) return '';
-      if (!emails.has(id)) emails.set(id, (await this.auth.getPrincipalRow(id))?.email ?? id);
-      return emails.get(id) as string;
-    };
-    let after = { k: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
-    for (;;) {
-      const rows = await this.dataSource.query<ItemRow[]>(
-        `SELECT *, ${cursorKey('created_at')} AS ck FROM review_items
-         WHERE campaign_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
-         ORDER BY created_at, id LIMIT 5000`,
-        [campaignId, after.k, after.id],
-      );
-      if (rows.length === 0) break;
-      const records: string[][] = [];
-      for (const i of rows) {
-        records.push(
-          [
-            c.name,
-            i.account_email ?? '',
-            i.account_display_name ?? '',
-            i.group_name,
-            i.applications.map((a) => a.name).join('; '),
-            await emailOf(i.reviewer_id),
-            i.status,
-            i.decision ?? '',
-            i.justification ?? '',
-            await emailOf(i.decided_by),
-            iso(i.decided_at) ?? '',
-            String(i.override),
-            i.remediation,
-            iso(i.remediated_at) ?? '',
-          ].map(csvCell),
-        );
-      }
-      chunks.push(stringify(records));
-      const last = rows[rows.length - 1];
-      after = { k: last.ck ?? last.created_at.toISOString(), id: last.id };
-    }
-    return chunks.join('');
   }
 }
