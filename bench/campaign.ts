@@ -6,6 +6,7 @@ import {
   freePort,
   freshDatabase,
   peakRssMiB,
+  rssMiB,
   randomToken,
   servicesEnv,
   waitForHttp,
@@ -26,6 +27,7 @@ import {
  * applied through the bulk endpoint (1,000 a request, by the items' own reviewers). In the same run,
  * a bare `INSERT … SELECT` of the same rows from `directory_membership_view` into a copy of the
  * review_items table (same indexes and defaults, no assignment, no joins) gives the floor to compare.
+ * Last, report.csv is downloaded whole, with the server's RSS sampled before, during and after.
  */
 const BULK = 1000;
 
@@ -136,6 +138,41 @@ async function main(): Promise<void> {
     }
     const decideMs = Date.now() - started;
 
+    // report.csv: the server's memory before, during and after downloading every item's row. The
+    // report streams, so the peak during the download should stay near the RSS before it (API.md).
+    const pid = server.pid!;
+    const report = {
+      rssBeforeMiB: rssMiB(pid),
+      peakBeforeMiB: peakRssMiB(pid),
+      rssPeakDuringMiB: 0,
+      rssAfterMiB: 0,
+      peakAfterMiB: 0,
+      bytes: 0,
+      rows: 0,
+      wallMs: 0,
+    };
+    started = Date.now();
+    const sampler = setInterval(() => {
+      report.rssPeakDuringMiB = Math.max(report.rssPeakDuringMiB, rssMiB(pid));
+    }, 50);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/campaigns/${campaignId}/report.csv`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (res.status !== 200 || !res.body) throw new Error(`report.csv: ${res.status}`);
+      // Read as a client would, without keeping it: bytes and newlines counted chunk by chunk.
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        report.bytes += chunk.length;
+        for (const b of chunk) if (b === 10) report.rows++;
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    report.wallMs = Date.now() - started;
+    report.rssPeakDuringMiB = Math.max(report.rssPeakDuringMiB, rssMiB(pid));
+    report.rssAfterMiB = rssMiB(pid);
+    report.peakAfterMiB = peakRssMiB(pid);
+
     const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
     const result = {
       benchmark: 'campaign',
@@ -150,6 +187,7 @@ async function main(): Promise<void> {
       },
       launchToBareRatio: Number((launchMs / bareMs).toFixed(2)),
       decisions: { applied, requests, wallMs: decideMs, decisionsPerSecond: perSecond(applied, decideMs) },
+      report,
       peakRssMiB: peakRssMiB(server.pid!),
     };
     const md = [
@@ -158,11 +196,17 @@ async function main(): Promise<void> {
       `| campaign launch (POST launch → active) | ${items} | ${(launchMs / 1000).toFixed(1)} | ${result.launch.itemsPerSecond} |`,
       `| bare INSERT … SELECT of the same rows | ${bare.rowCount} | ${(bareMs / 1000).toFixed(1)} | ${result.bareInsertSelect.rowsPerSecond} |`,
       `| bulk decisions (${requests} requests of ≤ ${BULK}) | ${applied} | ${(decideMs / 1000).toFixed(1)} | ${result.decisions.decisionsPerSecond} |`,
+      `| report.csv download (${report.rows - 1} items, ${(report.bytes / 1048576).toFixed(1)} MiB) | ${report.rows} | ${(report.wallMs / 1000).toFixed(1)} | ${perSecond(report.rows, report.wallMs)} |`,
       ``,
+      `report.csv server RSS: ${report.rssBeforeMiB} MiB before, ${report.rssPeakDuringMiB} MiB at most during, ${report.rssAfterMiB} MiB after; peak RSS (VmHWM) ${report.peakBeforeMiB} MiB before, ${report.peakAfterMiB} MiB after`,
       `launch / bare ratio: ${result.launchToBareRatio}; peak server RSS ${result.peakRssMiB} MiB; sync ${(syncMs / 1000).toFixed(1)} s`,
     ].join('\n');
     console.log(`\ncampaign benchmark: ${items} review items\n\n${md}\n`);
     console.log(`result: ${writeResult('campaign', result, md)}`);
+    if (report.rows !== items + 1) {
+      console.error(`FAILED: report.csv has ${report.rows} lines for ${items} items`);
+      process.exitCode = 1;
+    }
     if (applied !== rows.length) {
       console.error(`FAILED: ${rows.length - applied} decisions were rejected`);
       process.exitCode = 1;
