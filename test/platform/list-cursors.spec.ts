@@ -193,7 +193,9 @@ describe('every list route refuses a cursor it did not issue', () => {
     for (const route of routes) {
       const path = concrete(route);
       const res = await t.request('GET', path, { token: admin.token });
-      expect({ route, status: res.status }).toEqual({ route, status: 200 });
+      // A list answers an admin 200; another route may refuse the state of what it reads (409, such as
+      // evidence of a campaign still open). Anything else means this walk filled the route in wrongly.
+      expect({ route, ok: res.status === 200 || res.status === 409 }).toEqual({ route, ok: true });
       const body = res.body as { items?: unknown; nextCursor?: unknown } | string;
       if (typeof body === 'object' && body !== null && Array.isArray(body.items) && 'nextCursor' in body) {
         lists.push(route);
