@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { pipeline, Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
@@ -56,6 +56,8 @@ const iso = (d: Date | null): string => d?.toISOString() ?? '';
  */
 @Injectable()
 export class CampaignReportService {
+  private readonly logger = new Logger(CampaignReportService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly auth: AuthService,
@@ -69,8 +71,13 @@ export class CampaignReportService {
     );
     if (!campaign) throw notFound('Campaign');
     // pipeline: an error on either side (a failed query, a client gone) destroys both, and the
-    // generator's pending read stops there.
-    return pipeline(Readable.from(this.records(campaign.name, campaignId)), stringify(), () => undefined);
+    // generator's pending read stops there. The response has begun by then: the client sees a cut
+    // transfer, and the log says why (a client that left is no error of ours).
+    return pipeline(Readable.from(this.records(campaign.name, campaignId)), stringify(), (err) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.logger.warn({ err, campaignId }, 'report.csv stopped before its end');
+      }
+    });
   }
 
   private async *records(campaignName: string, campaignId: string): AsyncGenerator<string[]> {
