@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JumpCloudEmulator, Permission, RequestLogEntry } from './emulator';
-import { BadRequest, listPage, pageParams, type Query } from './listing';
+import { BadRequest, GRAPH_FILTER_FIELDS, listPage, pageParams, type Query } from './listing';
 import {
   adminJson,
   applicationJson,
@@ -27,6 +27,8 @@ export interface RouteAuth {
 type Req = FastifyRequest<{ Querystring: Query; Params: Record<string, string>; Body: unknown }>;
 
 export const logEntries = new WeakMap<FastifyRequest, RequestLogEntry>();
+/** Membership writes that "someone else" makes first (fault `concurrent_write`). */
+const racedWrites = new WeakSet<FastifyRequest>();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -83,6 +85,9 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
           await sleep(f.hangMs);
           break;
         case 'latency':
+          break;
+        case 'concurrent_write':
+          racedWrites.add(req);
           break;
       }
     }
@@ -273,8 +278,12 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
     const { g } = found;
     const from = { id: g.id, type: 'user_group' };
     const ids = Array.from(g.members.subarray(0, g.size), (slot) => (s.users[slot] as { id: string }).id);
-    const { total, page } = listPage(req.query, 2, ids, (id) =>
-      graphObjectWithPathsJson({ id, type: 'user' }, from),
+    const { total, page } = listPage(
+      req.query,
+      2,
+      ids,
+      (id) => graphObjectWithPathsJson({ id, type: 'user' }, from),
+      { filterFields: GRAPH_FILTER_FIELDS },
     );
     return reply.header('x-total-count', String(total)).send(page);
   });
@@ -301,6 +310,11 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
       // Unknown in the real API (API-NOTES E9); the emulator refuses manual changes to rule-managed groups.
       return fail(reply, 400, 'members of a DYNAMIC_AUTOMATED group are managed by its rule');
     }
+    if (racedWrites.has(req)) {
+      // Someone else made the same change an instant before this request arrived.
+      if (op === 'add') emu.externalAddMember(found.g.id, id);
+      else if (op === 'remove') emu.externalRemoveMember(found.g.id, id);
+    }
     if (op === 'add') {
       if (!s.addMember(found.slot, userSlot)) return fail(reply, 409, 'Already Exists');
       emu.membership.added++;
@@ -319,8 +333,12 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
     if (slot === undefined) return fail(reply, 404, 'Not Found');
     const u = s.users[slot] as { id: string };
     const from = { id: u.id, type: 'user' };
-    const { total, page } = listPage(req.query, 2, s.groupsOf(slot), (gs) =>
-      graphObjectWithPathsJson({ id: s.groups[gs].id, type: 'user_group' }, from),
+    const { total, page } = listPage(
+      req.query,
+      2,
+      s.groupsOf(slot),
+      (gs) => graphObjectWithPathsJson({ id: s.groups[gs].id, type: 'user_group' }, from),
+      { filterFields: GRAPH_FILTER_FIELDS },
     );
     return reply.header('x-total-count', String(total)).send(page);
   });

@@ -26,8 +26,12 @@ export interface EmulatorCredentials {
 export type CredentialKind = 'api_key' | 'service_account';
 
 export interface FaultSpec {
-  /** rate_limit → 429; server_error → 5xx; latency → delay then answer; hang → no answer (or late). */
-  kind: 'rate_limit' | 'server_error' | 'latency' | 'hang';
+  /**
+   * rate_limit → 429; server_error → 5xx; latency → delay then answer; hang → no answer (or late);
+   * concurrent_write → someone else makes the same membership change (add or remove) just before
+   * this membership write is handled, which then answers as JumpCloud would (409 / 404): a race.
+   */
+  kind: 'rate_limit' | 'server_error' | 'latency' | 'hang' | 'concurrent_write';
   /** Applies to the next `count` matching requests. */
   count?: number;
   /** Applies to this share (0..1) of matching requests, drawn from a seeded generator. */
@@ -218,8 +222,8 @@ export class JumpCloudEmulator {
   // ------------------------------------------------------------------ faults
 
   addFault(spec: FaultSpec): FaultRule {
-    if (!['rate_limit', 'server_error', 'latency', 'hang'].includes(spec.kind)) {
-      throw new RangeError('fault kind must be rate_limit, server_error, latency or hang');
+    if (!['rate_limit', 'server_error', 'latency', 'hang', 'concurrent_write'].includes(spec.kind)) {
+      throw new RangeError('fault kind must be rate_limit, server_error, latency, hang or concurrent_write');
     }
     if (spec.fraction !== undefined && !(spec.fraction >= 0 && spec.fraction <= 1)) {
       throw new RangeError('fraction must be within 0..1');

@@ -62,7 +62,21 @@ const V1_OPS: Record<string, string> = {
 };
 const V2_OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'search', 'in']);
 
-function parseFilters(q: Query, dialect: Dialect): Filter[] {
+/**
+ * Graph listings (`/usergroups/{id}/membership`, `/users/{id}/memberof`) name their filter fields
+ * `object_id` and `type` (the spec's "Valid filter fields"); `object_id` is the listed object's `id`.
+ */
+export interface FilterFields {
+  allowed: readonly string[];
+  aliases?: Record<string, string>;
+}
+
+export const GRAPH_FILTER_FIELDS: FilterFields = {
+  allowed: ['object_id', 'type'],
+  aliases: { object_id: 'id' },
+};
+
+function parseFilters(q: Query, dialect: Dialect, fields?: FilterFields): Filter[] {
   return all(q, 'filter').map((raw) => {
     const a = raw.indexOf(':');
     const b = a < 0 ? -1 : raw.indexOf(':', a + 1);
@@ -72,7 +86,13 @@ function parseFilters(q: Query, dialect: Dialect): Filter[] {
     const value = raw.slice(b + 1);
     const op = dialect === 1 ? V1_OPS[rawOp] : V2_OPS.has(rawOp) ? rawOp : undefined;
     if (op === undefined) throw new BadRequest(`invalid filter operator ${JSON.stringify(rawOp)}`);
-    return { field, op, value };
+    if (fields === undefined) return { field, op, value };
+    if (!fields.allowed.includes(field)) {
+      throw new BadRequest(
+        `filter field ${JSON.stringify(field)} is not one of ${fields.allowed.join(', ')}`,
+      );
+    }
+    return { field: fields.aliases?.[field] ?? field, op, value };
   });
 }
 
@@ -145,11 +165,11 @@ export function listPage<T>(
   dialect: Dialect,
   items: readonly T[],
   serialise: (item: T) => Json,
-  opts: { defaultSort?: string } = {},
+  opts: { defaultSort?: string; filterFields?: FilterFields } = {},
 ): { total: number; page: Json[] } {
   const { limit, skip } = pageParams(q);
   const idKey = dialect === 1 ? '_id' : 'id';
-  const filters = parseFilters(q, dialect);
+  const filters = parseFilters(q, dialect, opts.filterFields);
   const keys = sortKeys(q, dialect, opts.defaultSort ?? '');
   const fieldsRaw = one(q, 'fields') ?? '';
   const fields = fieldsRaw.split(dialect === 1 ? /[\s,]+/ : /[,\s]+/).filter((s) => s !== '');

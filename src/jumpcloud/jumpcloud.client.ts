@@ -30,6 +30,7 @@ import {
 import {
   parseAdministrator,
   parseApplication,
+  parseGraphObject,
   parseGraphTarget,
   parseOrganization,
   parseSystemUser,
@@ -62,6 +63,8 @@ interface CallSpec {
   area: JumpCloudPermissionArea;
   /** Statuses handed back to the caller instead of being turned into an error. */
   accept?: readonly number[];
+  /** Set when an attempt ended in a way JumpCloud may have acted on (timeout, lost connection, 5xx). */
+  track?: { mayHaveLanded: boolean };
 }
 
 interface ListSpec<T> {
@@ -86,6 +89,8 @@ interface RawPage {
 }
 
 const HEX24 = /^[0-9a-f]{24}$/i;
+// Transport error codes of requests that certainly never reached JumpCloud.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * The only code in jumpgate that speaks HTTP to JumpCloud (ARCHITECTURE.md). Every failure leaves
@@ -307,42 +312,90 @@ export class JumpCloudClient {
     };
   }
 
+  // ------------------------------------------------------------------ membership read
+
+  /**
+   * Whether the system user is a member of the user group, asked of JumpCloud itself (not the
+   * synced copy): `GET /v2/users/{user_id}/memberof?filter=object_id:eq:<group_id>` (E10). Of the
+   * spec's exact questions this one needs the same permission area as the write (`groups`; the
+   * group's `/membership` needs `users`), and its filter fields are `object_id` and `type`, so one
+   * call answers with zero or one group. The answer is still matched by id and type, and pages are
+   * followed, so a server that ignores the filter is answered exactly too (a user has few groups).
+   */
+  async isGroupMember(groupId: string, userId: string): Promise<boolean> {
+    for await (const page of this.pages({
+      version: 2,
+      path: `/v2/users/${this.id(userId)}/memberof`,
+      query: { filter: `object_id:eq:${groupId}` },
+      orgScoped: true,
+      area: 'groups',
+      what: 'groups of a user',
+      parse: (raw) => parseGraphObject(raw, 'group of a user'),
+      readAhead: 1,
+    })) {
+      if (page.items.some((g) => g.id === groupId && (g.type === null || g.type === 'user_group')))
+        return true;
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------------ membership writes
 
-  /** Adds a system user to a user group. An existing membership (409) is success. */
+  /**
+   * Adds a system user to a user group. JumpCloud answers 409 for an existing member (API-NOTES
+   * E9). A 409 on the first attempt is someone else's membership (`already_member`); a 409 after an
+   * attempt that may have reached JumpCloud (timeout, lost connection, 5xx) is our own add that
+   * landed (`added`). A failure after such an attempt says so (`mayHaveLanded`).
+   */
   async addUserToGroup(groupId: string, userId: string): Promise<MembershipWriteOutcome> {
-    const res = await this.call({
+    const track = { mayHaveLanded: false };
+    const res = await this.write(track, {
       method: 'POST',
       path: `/v2/usergroups/${this.id(groupId)}/members`,
       body: { op: 'add', type: 'user', id: userId },
       orgScoped: true,
       area: 'groups',
       accept: [409],
+      track,
     });
-    return res.status === 409 ? 'already_member' : 'added';
+    if (res.status !== 409) return 'added';
+    return track.mayHaveLanded ? 'added' : 'already_member';
   }
 
   /**
    * Removes a system user from a user group. JumpCloud answers 404 both for "not a member" and for
-   * an unknown group (API-NOTES E9), so on 404 the group is read: if it exists the user is simply
-   * not a member (success); if not, `not_found`.
+   * an unknown group (API-NOTES E9), so on 404 the group is read: if it exists the user is not a
+   * member (success: `not_member`, or `removed` when an earlier attempt may have done it); if not,
+   * `not_found`.
    */
   async removeUserFromGroup(groupId: string, userId: string): Promise<MembershipWriteOutcome> {
-    const path = `/v2/usergroups/${this.id(groupId)}/members`;
-    const res = await this.call({
+    const track = { mayHaveLanded: false };
+    const res = await this.write(track, {
       method: 'POST',
-      path,
+      path: `/v2/usergroups/${this.id(groupId)}/members`,
       body: { op: 'remove', type: 'user', id: userId },
       orgScoped: true,
       area: 'groups',
       accept: [404],
+      track,
     });
     if (res.status !== 404) return 'removed';
     await this.getUserGroup(groupId);
-    return 'not_member';
+    return track.mayHaveLanded ? 'removed' : 'not_member';
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** A membership write: its failure carries whether an earlier attempt may have been applied. */
+  private async write(track: { mayHaveLanded: boolean }, spec: CallSpec): Promise<HttpResponse> {
+    try {
+      return await this.call(spec);
+    } catch (e) {
+      throw e instanceof JumpCloudError && track.mayHaveLanded && !e.mayHaveLanded
+        ? e.withMayHaveLanded()
+        : e;
+    }
+  }
 
   private id(value: string): string {
     // Ids are 24 hex characters (API-NOTES §3); anything else is still encoded, never interpolated raw.
@@ -477,6 +530,8 @@ export class JumpCloudClient {
         if (!(e instanceof TransportError)) throw e;
         lastReason = 'unavailable';
         lastDetail = e.message;
+        // A refused connection or an unknown host never reached JumpCloud; a timeout or a reset may have.
+        if (spec.track && !NEVER_SENT.has(e.message)) spec.track.mayHaveLanded = true;
         if (attempt >= this.maxAttempts) break;
         const delayMs = backoffMs(attempt, this.baseMs, this.maxMs);
         this.emit({ type: 'retry', request: what, reason: e.kind, attempt, delayMs });
@@ -512,6 +567,8 @@ export class JumpCloudClient {
         throw new JumpCloudError('not_found', `not found (404 on ${what})`, { status: s, request: what });
       }
       if (s === 429 || s >= 500) {
+        // A 5xx may come after the change was made; a 429 is refused before any work.
+        if (spec.track && s >= 500) spec.track.mayHaveLanded = true;
         lastReason = s === 429 ? 'rate_limited' : 'unavailable';
         lastDetail = `${s}${detail ? `: ${detail}` : ''}`;
         if (attempt >= this.maxAttempts) break;

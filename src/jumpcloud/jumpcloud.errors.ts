@@ -26,6 +26,11 @@ export interface JumpCloudErrorInit {
   request?: string;
   area?: JumpCloudPermissionArea;
   attempts?: number;
+  /**
+   * A write whose outcome is unknown: one of its attempts timed out, lost its connection or got a
+   * 5xx, any of which JumpCloud may have applied before answering.
+   */
+  mayHaveLanded?: boolean;
   cause?: unknown;
 }
 
@@ -35,6 +40,7 @@ export class JumpCloudError extends Error {
   readonly request: string | undefined;
   readonly area: JumpCloudPermissionArea | undefined;
   readonly attempts: number | undefined;
+  readonly mayHaveLanded: boolean;
 
   constructor(
     readonly code: JumpCloudErrorCode,
@@ -46,6 +52,19 @@ export class JumpCloudError extends Error {
     this.request = init.request;
     this.area = init.area;
     this.attempts = init.attempts;
+    this.mayHaveLanded = init.mayHaveLanded ?? false;
+  }
+
+  /** The same failure, saying that an earlier attempt of the write may have been applied. */
+  withMayHaveLanded(): JumpCloudError {
+    return new JumpCloudError(this.code, this.message, {
+      status: this.status,
+      request: this.request,
+      area: this.area,
+      attempts: this.attempts,
+      mayHaveLanded: true,
+      cause: this.cause,
+    });
   }
 
   /** Errors a caller may retry later (a job's backoff), as opposed to configuration problems. */

@@ -138,6 +138,14 @@ export function parseGraphTarget(raw: unknown, what: string): JumpCloudGroupMemb
   return { id, type: str(to.type) ?? 'user' };
 }
 
+/** A `GraphObjectWithPaths` (`{id, type, paths}`): the object reached, whatever the path. */
+export function parseGraphObject(raw: unknown, what: string): { id: string; type: string | null } {
+  if (!isRec(raw)) throw malformed(what);
+  const id = str(raw.id);
+  if (id === null) throw malformed(what);
+  return { id, type: str(raw.type) };
+}
+
 export function parseApplication(raw: unknown): JumpCloudApplication {
   if (!isRec(raw)) throw malformed('application');
   const id = idOf(raw, 'application');

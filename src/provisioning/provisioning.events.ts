@@ -14,6 +14,14 @@ export interface ProvisioningOperationSettledEvent {
   sourceId: string;
   status: 'succeeded' | 'failed' | 'manual';
   error: string | null;
+  /**
+   * What JumpCloud showed, on success: `added` / `removed` (jumpgate changed it), `already_member`
+   * (an add found the member there already, from someone else: nothing was written and nothing is
+   * jumpgate's to remove), `not_member` (a removal found it gone). Null on failure.
+   */
+  result: 'added' | 'already_member' | 'removed' | 'not_member' | null;
+  /** An attempt timed out or got a 5xx, so a failed write may still have landed in JumpCloud. */
+  writeUncertain: boolean;
   completedAt: string;
 }
 

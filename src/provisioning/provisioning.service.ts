@@ -10,14 +10,14 @@ import { ConnectionsService } from '../connections/connections.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
 import { DirectorySyncService } from '../directory/directory-sync.service';
-import { JumpCloudError } from '../jumpcloud';
+import { type JumpCloudClient, JumpCloudError } from '../jumpcloud';
 import { type Actor, systemActor } from '../platform/actor';
 import { returned } from '../platform/database/sql';
 import { AppError, notFound } from '../platform/http/app-error';
 import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
 import { QUEUES } from '../platform/queue/queues';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
-import { type OperationResponse, type OperationStatus } from './dto/provisioning.dto';
+import { type OperationResponse, type OperationResult, type OperationStatus } from './dto/provisioning.dto';
 import { GroupCommit } from '../platform/batching/group-commit';
 import { OperationLocks } from './operation-locks';
 import {
@@ -34,6 +34,26 @@ export interface OperationIntent {
   groupId: string;
   reason: string;
   sourceType: 'review_item' | 'grant';
+  sourceId: string;
+  /**
+   * Tells apart a second intent of the same source, action and membership (the idempotency key is
+   * source, action, account and group): e.g. undoing an add that landed after its source stopped
+   * waiting. The same key again is still one operation.
+   */
+  key?: string;
+}
+
+/**
+ * A caller's say on an admin's retry of one of its operations, inside the retry's transaction:
+ * throws a domain error to refuse it (the operation then stays as it was).
+ */
+export type RetryCheck = (m: EntityManager, op: RetryCandidate) => Promise<void>;
+
+export interface RetryCandidate {
+  id: string;
+  action: 'add_member' | 'remove_member';
+  accountId: string;
+  groupId: string;
   sourceId: string;
 }
 
@@ -54,6 +74,8 @@ interface PendingSettle {
   status: 'succeeded' | 'failed' | 'manual';
   error: string | null;
   calls: number;
+  result: OperationResult | null;
+  uncertain: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -71,6 +93,8 @@ interface OperationRow {
   attempts: number;
   last_error: string | null;
   verification: 'pending' | 'confirmed' | 'contradicted';
+  result: OperationResult | null;
+  write_uncertain: boolean;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
@@ -91,8 +115,26 @@ function toResponse(r: OperationRow): OperationResponse {
     attempts: r.attempts,
     lastError: r.last_error,
     verification: r.verification,
+    result: r.result,
     createdAt: r.created_at.toISOString(),
     completedAt: r.completed_at?.toISOString() ?? null,
+  };
+}
+
+function toSettledEvent(r: OperationRow): ProvisioningOperationSettledEvent {
+  return {
+    operationId: r.id,
+    connectionId: r.connection_id,
+    action: r.action,
+    accountId: r.account_id,
+    groupId: r.group_id,
+    sourceType: r.source_type,
+    sourceId: r.source_id,
+    status: r.status as ProvisioningOperationSettledEvent['status'],
+    error: r.last_error,
+    result: r.result,
+    writeUncertain: r.write_uncertain,
+    completedAt: (r.completed_at ?? r.created_at).toISOString(),
   };
 }
 
@@ -117,6 +159,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     this.settleBatch(batch),
   );
   private readonly locks: OperationLocks;
+  private readonly retryChecks = new Map<OperationIntent['sourceType'], RetryCheck>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -144,6 +187,11 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     await this.locks.close();
   }
 
+  /** A caller says, per source type, whether an admin may retry one of its failed operations. */
+  registerRetryCheck(sourceType: OperationIntent['sourceType'], check: RetryCheck): void {
+    this.retryChecks.set(sourceType, check);
+  }
+
   // ---------------------------------------------------------------- enqueueing (callers)
 
   /**
@@ -158,7 +206,10 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
       );
     }
     if (intents.length === 0) return [];
-    const keys = intents.map((i) => `${i.sourceType}.${i.sourceId}.${i.action}.${i.accountId}.${i.groupId}`);
+    const keys = intents.map(
+      (i) =>
+        `${i.sourceType}.${i.sourceId}.${i.action}.${i.accountId}.${i.groupId}${i.key === undefined ? '' : `.${i.key}`}`,
+    );
     const col = <K extends keyof OperationIntent>(k: K) => intents.map((i) => i[k]);
     await m.query(
       `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
@@ -267,33 +318,66 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
       );
       let calls = 0;
       const client = await this.connections.clientFor(op.connection_id, (e) => {
-        if (e.type === 'request') calls++;
+        // `attempts` counts write calls only (API.md): not the membership read before an add, nor
+        // the group read that tells "not a member" from "no such group" after a removal's 404.
+        if (e.type === 'request' && e.request.startsWith('POST ')) calls++;
       });
+      let result: OperationResult;
       try {
-        if (op.action === 'add_member')
-          await client.addUserToGroup(target.groupExternalId, target.accountExternalId);
-        else await client.removeUserFromGroup(target.groupExternalId, target.accountExternalId);
+        result =
+          op.action === 'add_member'
+            ? await this.addMember(client, op, target.groupExternalId, target.accountExternalId)
+            : await client.removeUserFromGroup(target.groupExternalId, target.accountExternalId);
+        if (result === 'not_member' && op.write_uncertain) result = 'removed';
       } catch (err) {
         const message =
           err instanceof JumpCloudError ? `${err.code}: ${err.message}` : (err as Error).message;
         const transient = !(err instanceof JumpCloudError) || err.transient;
-        if (err instanceof JumpCloudError && err.code === 'missing_permission') {
+        // Only a write can land; an error that is not JumpCloud's (say, a malformed answer) after a
+        // write was sent cannot tell, so it counts as one that may have.
+        const uncertain = err instanceof JumpCloudError ? err.mayHaveLanded : calls > 0;
+        if (
+          err instanceof JumpCloudError &&
+          err.code === 'missing_permission' &&
+          err.request?.startsWith('POST ') === true
+        ) {
           await this.connections.recordWriteAccess(op.connection_id, 'denied');
         }
         if (transient && attempt < maxAttempts) {
           await this.dataSource.query(
-            `UPDATE provisioning_operations SET attempts = attempts + $2, last_error = $3 WHERE id = $1`,
-            [op.id, calls, message],
+            `UPDATE provisioning_operations SET attempts = attempts + $2, last_error = $3,
+               write_uncertain = write_uncertain OR $4 WHERE id = $1`,
+            [op.id, calls, message, uncertain],
           );
           throw err;
         }
-        await this.settle(op, 'failed', message, calls);
+        await this.settle(op, 'failed', message, calls, null, uncertain);
         return;
       }
-      await this.settle(op, 'succeeded', null, calls);
+      await this.settle(op, 'succeeded', null, calls, result, false);
     } finally {
       await this.locks.unlock(operationId);
     }
+  }
+
+  /**
+   * An add never overlays standing access (ARCHITECTURE.md rule 3): right before it, the membership
+   * is read in JumpCloud itself (the synced copy may be hours old). A member found there, or a 409
+   * on the first write attempt (someone else's add won a race), is `already_member`: nothing is
+   * written and nothing of ours is there to remove later. After an earlier attempt that may have
+   * landed (timeout, 5xx), a member found or a 409 is our own add. Without faults: one read, one write.
+   */
+  private async addMember(
+    client: JumpCloudClient,
+    op: OperationRow,
+    groupExternalId: string,
+    accountExternalId: string,
+  ): Promise<OperationResult> {
+    if (await client.isGroupMember(groupExternalId, accountExternalId)) {
+      return op.write_uncertain ? 'added' : 'already_member';
+    }
+    const outcome = await client.addUserToGroup(groupExternalId, accountExternalId);
+    return outcome === 'already_member' && op.write_uncertain ? 'added' : outcome;
   }
 
   /**
@@ -308,8 +392,12 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     status: 'succeeded' | 'failed' | 'manual',
     error: string | null,
     calls: number,
+    result: OperationResult | null = null,
+    uncertain = false,
   ): Promise<void> {
-    return new Promise((resolve, reject) => this.settling.add({ op, status, error, calls, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.settling.add({ op, status, error, calls, result, uncertain, resolve, reject }),
+    );
   }
 
   private async settleBatch(batch: PendingSettle[]): Promise<void> {
@@ -330,14 +418,18 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
       const rows = returned<OperationRow>(
         await m.query(
           `UPDATE provisioning_operations o
-           SET status = s.status, last_error = s.error, attempts = o.attempts + s.calls, completed_at = clock_timestamp()
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS s(id, status, error, calls)
+           SET status = s.status, last_error = s.error, attempts = o.attempts + s.calls,
+             completed_at = clock_timestamp(), result = s.result, write_uncertain = o.write_uncertain OR s.uncertain
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::boolean[])
+             AS s(id, status, error, calls, result, uncertain)
            WHERE o.id = s.id AND o.status IN ('pending', 'running') RETURNING o.*`,
           [
             batch.map((s) => s.op.id),
             batch.map((s) => s.status),
             batch.map((s) => s.error),
             batch.map((s) => s.calls),
+            batch.map((s) => s.result),
+            batch.map((s) => s.uncertain),
           ],
         ),
       );
@@ -346,8 +438,9 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         const row = byId.get(s.op.id);
         return row ? [{ ...s, row }] : [];
       });
-      for (const { op, status, row } of done) {
-        if (status !== 'succeeded') continue;
+      for (const { op, status, row, result } of done) {
+        // A member found already was not added by jumpgate: the next sync records it as found.
+        if (status !== 'succeeded' || result === 'already_member') continue;
         await this.directory.recordProvisionedChange(m, {
           connectionId: op.connection_id,
           groupId: op.group_id,
@@ -373,23 +466,14 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
             sourceId: op.source_id,
             attempts: row.attempts,
             error,
+            result: row.result,
+            writeUncertain: row.write_uncertain,
           },
         })),
       );
       return done;
     });
-    const events: ProvisioningOperationSettledEvent[] = settled.map(({ op, status, error, row }) => ({
-      operationId: op.id,
-      connectionId: op.connection_id,
-      action: op.action,
-      accountId: op.account_id,
-      groupId: op.group_id,
-      sourceType: op.source_type,
-      sourceId: op.source_id,
-      status,
-      error,
-      completedAt: (row.completed_at ?? new Date()).toISOString(),
-    }));
+    const events: ProvisioningOperationSettledEvent[] = settled.map(({ row }) => toSettledEvent(row));
     // The rows are committed: the jobs may end (and release their locks) while the outcomes are
     // published, and the operations settling meanwhile gather for the next transaction.
     for (const s of batch) s.resolve();
@@ -420,18 +504,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
        ORDER BY completed_at, created_at, id`,
       [sourceType, sourceIds],
     );
-    return rows.map((r) => ({
-      operationId: r.id,
-      connectionId: r.connection_id,
-      action: r.action,
-      accountId: r.account_id,
-      groupId: r.group_id,
-      sourceType: r.source_type,
-      sourceId: r.source_id,
-      status: r.status as ProvisioningOperationSettledEvent['status'],
-      error: r.last_error,
-      completedAt: (r.completed_at ?? r.created_at).toISOString(),
-    }));
+    return rows.map(toSettledEvent);
   }
 
   // ---------------------------------------------------------------- verification (next sync)
@@ -520,10 +593,18 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
           `Only a failed operation can be retried; this one is ${current.status}`,
         );
       }
+      // Its source decides: a grant that no longer waits for its add must not get one (rule 3).
+      await this.retryChecks.get(current.source_type)?.(m, {
+        id: current.id,
+        action: current.action,
+        accountId: current.account_id,
+        groupId: current.group_id,
+        sourceId: current.source_id,
+      });
       const [updated] = returned<OperationRow>(
         await m.query(
-          `UPDATE provisioning_operations SET status = 'pending', completed_at = NULL, verification = 'pending'
-           WHERE id = $1 RETURNING *`,
+          `UPDATE provisioning_operations SET status = 'pending', completed_at = NULL, verification = 'pending',
+             result = NULL WHERE id = $1 RETURNING *`,
           [id],
         ),
       );

@@ -4,6 +4,8 @@ import { ListQueryDto } from '../../platform/http/pagination';
 
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'manual'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+/** What JumpCloud showed when the operation succeeded (see ProvisioningOperationSettledEvent). */
+export type OperationResult = 'added' | 'already_member' | 'removed' | 'not_member';
 
 export class OperationsQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ enum: OPERATION_STATUSES })
@@ -32,6 +34,8 @@ export interface OperationResponse {
   attempts: number;
   lastError: string | null;
   verification: 'pending' | 'confirmed' | 'contradicted';
+  /** Beyond API.md: `already_member` says an add found the member there already and wrote nothing. */
+  result: OperationResult | null;
   createdAt: string;
   completedAt: string | null;
 }
