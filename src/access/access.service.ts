@@ -19,7 +19,11 @@ import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
 import { QUEUES } from '../platform/queue/queues';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
-import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
+import {
+  type OperationIntent,
+  ProvisioningService,
+  type RetryCandidate,
+} from '../provisioning/provisioning.service';
 import {
   PROVISIONING_OPERATIONS_SETTLED,
   type ProvisioningOperationSettledEvent,
@@ -116,8 +120,15 @@ interface GrantRow {
   ck?: string;
 }
 
+/**
+ * What a settled operation does to its grant: `activated` (the add landed while the grant waited),
+ * `already_member` (the add found standing access: the grant ends and nothing is ever removed for
+ * it), `failed` (the add was refused), `ended` (the removal succeeded, or a revoked grant's add never
+ * landed), `revoke_failed` (the removal was refused: the grant stays `revoking` for an admin).
+ */
+type GrantOutcome = 'activated' | 'already_member' | 'failed' | 'ended' | 'revoke_failed';
+
 /** Work to do once a transaction has committed: outbox dispatch and delayed-job changes. */
-type GrantOutcome = 'activated' | 'failed' | 'ended' | 'revoke_failed';
 
 interface AfterCommit {
   operationIds: string[];
@@ -159,7 +170,11 @@ function toGrant(g: GrantRow): GrantResponse {
   };
 }
 
-function toRequest(r: RequestRow, approvals: ApprovalRow[]): AccessRequestResponse {
+function toRequest(
+  r: RequestRow,
+  approvals: ApprovalRow[],
+  grant: GrantRow | undefined,
+): AccessRequestResponse {
   return {
     id: r.id,
     connectionId: r.connection_id,
@@ -176,6 +191,13 @@ function toRequest(r: RequestRow, approvals: ApprovalRow[]): AccessRequestRespon
       at: a.at.toISOString(),
     })),
     grantId: r.grant_id,
+    grant: grant
+      ? {
+          status: grant.status,
+          endReason: grant.status === 'ended' ? grant.end_reason : null,
+          expiresAt: iso(grant.expires_at),
+        }
+      : null,
     createdAt: r.created_at.toISOString(),
     decidedAt: iso(r.decided_at),
   };
@@ -229,6 +251,31 @@ export class AccessService implements OnModuleInit {
       );
       return n > 0 ? `The connection has ${n} active grant(s); revoke them first` : null;
     });
+    this.provisioning.registerRetryCheck('grant', (m, op) => this.checkRetry(m, op));
+  }
+
+  /**
+   * An admin's retry of a grant's failed operation (API.md): an add only while the grant still waits
+   * for it (`provisioning`), else the person would get a membership no grant ends. A removal is
+   * always still awaited, since something jumpgate added may remain, except for a grant that found
+   * standing access (it has nothing of jumpgate's to remove).
+   */
+  private async checkRetry(m: EntityManager, op: RetryCandidate): Promise<void> {
+    const [g] = await m.query<GrantRow[]>(`SELECT * FROM access_grants WHERE id = $1 FOR UPDATE`, [
+      op.sourceId,
+    ]);
+    const waits =
+      g !== undefined &&
+      (op.action === 'add_member' ? g.status === 'provisioning' : g.end_reason !== 'already_member');
+    if (!waits) {
+      throw new AppError(
+        'grant_not_waiting',
+        g === undefined
+          ? 'The grant of this operation does not exist'
+          : `The grant of this operation is ${g.status}${g.end_reason ? ` (${g.end_reason})` : ''} and no longer waits for it; request access again instead`,
+        { grantId: op.sourceId },
+      );
+    }
   }
 
   // ---------------------------------------------------------------- who may see what
@@ -618,6 +665,7 @@ export class AccessService implements OnModuleInit {
     g: Pick<GrantRow, 'id' | 'connection_id' | 'account_id' | 'group_id'>,
     action: 'add_member' | 'remove_member',
     reason: string,
+    key?: string,
   ): OperationIntent {
     return {
       connectionId: g.connection_id,
@@ -627,6 +675,7 @@ export class AccessService implements OnModuleInit {
       reason,
       sourceType: 'grant',
       sourceId: g.id,
+      ...(key === undefined ? {} : { key }),
     };
   }
 
@@ -825,10 +874,19 @@ export class AccessService implements OnModuleInit {
       `SELECT * FROM access_request_approvals WHERE request_id = ANY($1::uuid[]) ORDER BY at, approver_id`,
       [rows.map((r) => r.id)],
     );
+    const grantIds = rows.flatMap((r) => (r.grant_id ? [r.grant_id] : []));
+    const grants =
+      grantIds.length === 0
+        ? []
+        : await this.dataSource.query<GrantRow[]>(`SELECT * FROM access_grants WHERE id = ANY($1::uuid[])`, [
+            grantIds,
+          ]);
+    const grantById = new Map(grants.map((g) => [g.id, g]));
     return rows.map((r) =>
       toRequest(
         r,
         approvals.filter((a) => a.request_id === r.id),
+        r.grant_id ? grantById.get(r.grant_id) : undefined,
       ),
     );
   }
@@ -885,11 +943,15 @@ export class AccessService implements OnModuleInit {
           [id],
         ),
       );
-      after.operationIds.push(
-        ...(await this.provisioning.enqueue(m, [
-          this.intent(g, 'remove_member', `grant revoked: ${reason}`),
-        ])),
-      );
+      // A grant whose add has not settled yet: its outcome decides (a landed add is removed then, a
+      // standing member found is left alone), so no removal can overtake a standing membership.
+      if (g.status === 'active') {
+        after.operationIds.push(
+          ...(await this.provisioning.enqueue(m, [
+            this.intent(g, 'remove_member', `grant revoked: ${reason}`),
+          ])),
+        );
+      }
       await this.audit.record(m, actor, {
         action: 'access.grant.revoked',
         targetType: 'grant',
@@ -903,9 +965,10 @@ export class AccessService implements OnModuleInit {
   }
 
   /**
-   * Grants whose membership an access review revoked end `revoked`, inside the caller's (the campaign
-   * close's) transaction. The review's own `remove_member` operation takes the member out, so no second
-   * operation is made for the grant (one JumpCloud call per change).
+   * Grants whose membership an access review's removal took out end `revoked`, inside the caller's
+   * transaction (campaigns applies the removal's success). The review's own `remove_member` operation
+   * took the member out, so no second operation is made for the grant (one JumpCloud call per change);
+   * a grant already revoking or ended is left to its own outcome.
    */
   async endGrantsRevokedByReview(
     m: EntityManager,
@@ -1008,23 +1071,48 @@ export class AccessService implements OnModuleInit {
   // ---------------------------------------------------------------- events
 
   /**
+   * What one settled operation does to its grant (read under its row lock), and whether an add of
+   * ours must be undone: an add that landed, or may have landed (a failure after a timeout or 5xx),
+   * for a grant that no longer waits for it (revoked before it settled, ended, failed) is taken out
+   * again through the outbox (ARCHITECTURE.md rule 3). An add already applied (the grant started) is
+   * not applied twice (the reconcile tick may offer it again).
+   */
+  private settledOutcome(
+    g: GrantRow,
+    o: ProvisioningOperationSettledEvent,
+  ): { outcome: GrantOutcome | null; undo: boolean } {
+    const ok = o.status === 'succeeded';
+    if (o.action === 'remove_member') {
+      if (g.status !== 'revoking') return { outcome: null, undo: false };
+      return { outcome: ok ? 'ended' : 'revoke_failed', undo: false };
+    }
+    if (g.starts_at !== null) return { outcome: null, undo: false };
+    const standing = ok && o.result === 'already_member';
+    const landed = ok ? !standing : o.writeUncertain;
+    switch (g.status) {
+      case 'provisioning':
+        if (ok) return { outcome: standing ? 'already_member' : 'activated', undo: false };
+        return { outcome: 'failed', undo: landed };
+      case 'revoking':
+        // Revoked before its add settled: ends now unless a removal of what landed must go first.
+        if (standing) return { outcome: 'already_member', undo: false };
+        return { outcome: landed ? null : 'ended', undo: landed };
+      default:
+        return { outcome: null, undo: landed };
+    }
+  }
+
+  /**
    * The outcome of grants' operations, set-wise for all that settled together: `active` once JumpCloud
-   * has the member (expiry counts from then), `failed` if the add was refused, `ended` once removed,
-   * and still `revoking` with why if the removal was refused (for an admin to retry). Returns how
-   * many grants it moved on.
+   * has the member (expiry counts from then), `ended` with `already_member` when JumpCloud already
+   * had it from someone else, `failed` if the add was refused, `ended` once removed, and still
+   * `revoking` with why if the removal was refused (for an admin to retry). Returns how many grants
+   * it moved on.
    */
   @OnEvent(PROVISIONING_OPERATIONS_SETTLED, { async: true, promisify: true })
   async onOperationsSettled(e: ProvisioningOperationsSettledEvent): Promise<number> {
     const ops = e.operations.filter((o) => o.sourceType === 'grant');
     if (ops.length === 0) return 0;
-    const outcome = (o: ProvisioningOperationSettledEvent): GrantOutcome =>
-      o.action === 'add_member'
-        ? o.status === 'succeeded'
-          ? 'activated'
-          : 'failed'
-        : o.status === 'succeeded'
-          ? 'ended'
-          : 'revoke_failed';
     // A grant appears at most once per statement, so its operations apply in the order they settled.
     const rounds: ProvisioningOperationSettledEvent[][] = [[]];
     for (const o of ops) {
@@ -1034,45 +1122,77 @@ export class AccessService implements OnModuleInit {
     const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
     const moved = await this.dataSource.transaction(async (m) => {
       const changed: { g: GrantRow; o: ProvisioningOperationSettledEvent; outcome: GrantOutcome }[] = [];
+      const undone: { g: GrantRow; o: ProvisioningOperationSettledEvent; removalId: string }[] = [];
       for (const round of rounds) {
+        const locked = await m.query<GrantRow[]>(
+          `SELECT * FROM access_grants WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+          [round.map((o) => o.sourceId)],
+        );
+        const byId = new Map(locked.map((g) => [g.id, g]));
+        const moves: { o: ProvisioningOperationSettledEvent; outcome: GrantOutcome }[] = [];
+        const undo: { g: GrantRow; o: ProvisioningOperationSettledEvent }[] = [];
+        for (const o of round) {
+          const g = byId.get(o.sourceId);
+          if (!g) continue;
+          const d = this.settledOutcome(g, o);
+          if (d.outcome) moves.push({ o, outcome: d.outcome });
+          if (d.undo) undo.push({ g, o });
+        }
+        if (undo.length > 0) {
+          // Keyed by the add's settlement, so offering the same outcome again enqueues nothing more.
+          const ids = await this.provisioning.enqueue(
+            m,
+            undo.map(({ g, o }) =>
+              this.intent(
+                g,
+                'remove_member',
+                `undo an add that landed after grant ${g.id} stopped waiting for it`,
+                `undo.${o.operationId}.${o.completedAt}`,
+              ),
+            ),
+          );
+          after.operationIds.push(...ids);
+          undo.forEach((u, k) => undone.push({ ...u, removalId: ids[k] }));
+        }
+        if (moves.length === 0) continue;
         const rows = returned<GrantRow & { op_id: string }>(
           await m.query(
             `UPDATE access_grants g SET
                status = CASE s.outcome WHEN 'activated' THEN 'active' WHEN 'failed' THEN 'failed'
-                                       WHEN 'ended' THEN 'ended' ELSE g.status END,
+                                       WHEN 'revoke_failed' THEN g.status ELSE 'ended' END,
+               end_reason = CASE WHEN s.outcome = 'already_member' THEN 'already_member' ELSE g.end_reason END,
                starts_at = CASE WHEN s.outcome = 'activated' THEN s.at ELSE g.starts_at END,
                expires_at = CASE WHEN s.outcome = 'activated' THEN s.at + make_interval(mins => g.duration_minutes)
                                  ELSE g.expires_at END,
-               ended_at = CASE s.outcome WHEN 'failed' THEN now() WHEN 'ended' THEN s.at ELSE g.ended_at END,
-               failure_reason = CASE s.outcome WHEN 'activated' THEN g.failure_reason WHEN 'ended' THEN NULL
-                                               ELSE s.reason END,
+               ended_at = CASE s.outcome WHEN 'failed' THEN now() WHEN 'activated' THEN g.ended_at
+                                         WHEN 'revoke_failed' THEN g.ended_at ELSE s.at END,
+               failure_reason = CASE s.outcome WHEN 'activated' THEN g.failure_reason
+                                               WHEN 'failed' THEN s.reason WHEN 'revoke_failed' THEN s.reason
+                                               ELSE NULL END,
                updated_at = now()
              FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[])
                   AS s(grant_id, op_id, outcome, at, reason)
              WHERE g.id = s.grant_id
-               AND g.status = CASE WHEN s.outcome IN ('activated', 'failed') THEN 'provisioning' ELSE 'revoking' END
              RETURNING g.*, s.op_id`,
             [
-              round.map((o) => o.sourceId),
-              round.map((o) => o.operationId),
-              round.map(outcome),
-              round.map((o) => o.completedAt),
-              round.map((o) => `${o.status}: ${o.error ?? 'JumpCloud refused the change'}`),
+              moves.map((x) => x.o.sourceId),
+              moves.map((x) => x.o.operationId),
+              moves.map((x) => x.outcome),
+              moves.map((x) => x.o.completedAt),
+              moves.map((x) => `${x.o.status}: ${x.o.error ?? 'JumpCloud refused the change'}`),
             ],
           ),
         );
         const byOp = new Map(rows.map((r) => [r.op_id, r]));
-        for (const o of round) {
+        for (const { o, outcome } of moves) {
           const g = byOp.get(o.operationId);
-          if (g) changed.push({ g, o, outcome: outcome(o) });
+          if (g) changed.push({ g, o, outcome });
         }
       }
       after.schedule.push(...changed.filter((c) => c.outcome === 'activated').map((c) => c.g));
       // Last, so the cluster-wide audit lock is held only from here to the commit.
-      await this.audit.recordMany(
-        m,
-        PROVISIONING_ACTOR,
-        changed.map(({ g, o, outcome }) => ({
+      await this.audit.recordMany(m, PROVISIONING_ACTOR, [
+        ...changed.map(({ g, o, outcome }) => ({
           action: `access.grant.${outcome}`,
           targetType: 'grant',
           targetId: g.id,
@@ -1084,7 +1204,18 @@ export class AccessService implements OnModuleInit {
             error: o.error,
           },
         })),
-      );
+        ...undone.map(({ g, o, removalId }) => ({
+          action: 'access.grant.add_undone',
+          targetType: 'grant',
+          targetId: g.id,
+          data: {
+            operationId: o.operationId,
+            removalOperationId: removalId,
+            status: g.status,
+            landed: o.status === 'succeeded' ? 'yes' : 'maybe',
+          },
+        })),
+      ]);
       return changed.length;
     });
     await this.afterCommit(after);

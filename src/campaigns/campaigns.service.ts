@@ -722,7 +722,7 @@ export class CampaignsService implements OnModuleInit {
    */
   async runClose(campaignId: string, requestedBy: string | null): Promise<void> {
     const operationIds: string[] = [];
-    let grantsEnded = 0;
+    let grantMemberships = 0;
     await this.dataSource.transaction(async (m) => {
       const c = await this.campaignRow(campaignId, m, true);
       if (c.status !== 'closing') return;
@@ -759,12 +759,9 @@ export class CampaignsService implements OnModuleInit {
           }));
           const ids = await this.provisioning.enqueue(m, intents);
           operationIds.push(...ids);
-          // A membership a jumpgate grant created: the grant ends `revoked`; this removal takes it out.
-          grantsEnded += await this.access.endGrantsRevokedByReview(
-            m,
-            CLOSE_ACTOR,
-            batch.flatMap((i) => (i.grant_id ? [{ grantId: i.grant_id, reviewItemId: i.id }] : [])),
-          );
+          // A membership a jumpgate grant created: its grant ends `revoked` once this removal succeeds
+          // (onOperationSettled); until then, and for good if it fails, the grant stays live.
+          grantMemberships += batch.filter((i) => i.grant_id !== null).length;
           await m.query(
             `UPDATE review_items i SET remediation = 'pending', operation_id = u.op
              FROM unnest($1::uuid[], $2::uuid[]) AS u(id, op) WHERE i.id = u.id`,
@@ -791,7 +788,7 @@ export class CampaignsService implements OnModuleInit {
           defaulted,
           defaultDecision: c.default_decision,
           operations: operationIds.length,
-          grantsEnded,
+          grantMemberships,
           ...progress,
         },
       });
@@ -1106,6 +1103,13 @@ export class CampaignsService implements OnModuleInit {
         ),
       );
       if (!item) return false;
+      // The removal took out a membership a grant created: only now does that grant end (`revoked`).
+      // A failed removal leaves the grant live, to expire as usual, and the item `failed`.
+      if (e.status === 'succeeded' && item.grant_id !== null) {
+        await this.access.endGrantsRevokedByReview(m, PROVISIONING_ACTOR, [
+          { grantId: item.grant_id, reviewItemId: item.id },
+        ]);
+      }
       if (e.status !== 'succeeded') {
         await this.audit.record(m, PROVISIONING_ACTOR, {
           action: `campaign.item.remediation_${e.status}`,

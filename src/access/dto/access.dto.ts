@@ -18,7 +18,7 @@ export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', '
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const GRANT_STATUSES = ['provisioning', 'active', 'revoking', 'ended', 'failed'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
-export type GrantEndReason = 'expired' | 'revoked' | 'removed_outside';
+export type GrantEndReason = 'expired' | 'revoked' | 'removed_outside' | 'already_member';
 
 export class PutPolicyDto {
   @ApiProperty({ type: [String], description: 'principals who own the group' })
@@ -151,6 +151,11 @@ export interface AccessRequestResponse {
   status: RequestStatus;
   approvals: { approverId: string; decision: 'approve' | 'deny'; comment: string | null; at: string }[];
   grantId: string | null;
+  /**
+   * Beyond API.md: what became of the request's grant, so the requester reads here too that, say,
+   * the account already was a member (`endReason: "already_member"`: nothing was added or removed).
+   */
+  grant: { status: GrantStatus; endReason: GrantEndReason | null; expiresAt: string | null } | null;
   createdAt: string;
   decidedAt: string | null;
 }

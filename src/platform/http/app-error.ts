@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   request_pending: HttpStatus.CONFLICT,
   // audit (API.md): one verify at a time per process
   verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
+  // provisioning (API.md): a grant's operation is retried only while its grant waits for it
+  grant_not_waiting: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
