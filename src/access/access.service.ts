@@ -1097,7 +1097,9 @@ export class AccessService implements OnModuleInit {
         // Revoked before its add settled: ends now unless a removal of what landed must go first.
         if (standing) return { outcome: 'already_member', undo: false };
         return { outcome: landed ? null : 'ended', undo: landed };
-      default:
+      case 'active':
+      case 'ended':
+      case 'failed':
         return { outcome: null, undo: landed };
     }
   }
