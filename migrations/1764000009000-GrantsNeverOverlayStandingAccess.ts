@@ -15,6 +15,9 @@ export class GrantsNeverOverlayStandingAccess1764000009000 implements MigrationI
       ADD COLUMN result text CONSTRAINT provisioning_operations_result_check
         CHECK (result IN ('added', 'already_member', 'removed', 'not_member')),
       ADD COLUMN write_uncertain boolean NOT NULL DEFAULT false`);
+    // The next sync checks whether such a failed add landed after all.
+    await q.query(`CREATE INDEX provisioning_operations_uncertain_idx ON provisioning_operations (connection_id, completed_at)
+      WHERE status = 'failed' AND write_uncertain AND verification = 'pending'`);
     await q.query(`ALTER TABLE access_grants
       DROP CONSTRAINT access_grants_end_reason_check,
       ADD CONSTRAINT access_grants_end_reason_check
@@ -28,6 +31,7 @@ export class GrantsNeverOverlayStandingAccess1764000009000 implements MigrationI
       DROP CONSTRAINT access_grants_end_reason_check,
       ADD CONSTRAINT access_grants_end_reason_check
         CHECK (end_reason IN ('expired', 'revoked', 'removed_outside'))`);
+    await q.query(`DROP INDEX provisioning_operations_uncertain_idx`);
     await q.query(`ALTER TABLE provisioning_operations DROP COLUMN write_uncertain, DROP COLUMN result`);
   }
 }

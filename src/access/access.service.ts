@@ -26,8 +26,10 @@ import {
 } from '../provisioning/provisioning.service';
 import {
   PROVISIONING_OPERATIONS_SETTLED,
+  PROVISIONING_UNCERTAIN_ADDS_LANDED,
   type ProvisioningOperationSettledEvent,
   type ProvisioningOperationsSettledEvent,
+  type ProvisioningUncertainAddsLandedEvent,
 } from '../provisioning/provisioning.events';
 import {
   type AccessRequestResponse,
@@ -1253,6 +1255,66 @@ export class AccessService implements OnModuleInit {
     const moved = await this.onOperationsSettled({ operations: ops });
     if (moved > 0) this.logger.warn({ grants: moved }, 'applied operation outcomes whose events were lost');
     return moved;
+  }
+
+  /**
+   * A grant's add failed after an attempt that may have landed, and a later sync lists the member:
+   * JumpCloud applied it after jumpgate gave up (possibly after this grant's undo found nothing to
+   * remove). Unless a live grant of the same account and group now holds that membership, it is
+   * taken out through the outbox (ARCHITECTURE.md rule 3: an add that lands for a grant no longer
+   * waiting for it is undone).
+   */
+  @OnEvent(PROVISIONING_UNCERTAIN_ADDS_LANDED, { async: true, promisify: true })
+  async onUncertainAddsLanded(e: ProvisioningUncertainAddsLandedEvent): Promise<number> {
+    const ops = e.operations.filter((o) => o.sourceType === 'grant' && o.action === 'add_member');
+    if (ops.length === 0) return 0;
+    const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
+    const undone = await this.dataSource.transaction(async (m) => {
+      const grants = await m.query<(GrantRow & { live_other: boolean })[]>(
+        `SELECT g.*, EXISTS (SELECT 1 FROM access_grants o WHERE o.group_id = g.group_id AND o.account_id = g.account_id
+                               AND o.id <> g.id AND o.status = ANY($2::text[])) AS live_other
+         FROM access_grants g WHERE g.id = ANY($1::uuid[]) ORDER BY g.id FOR UPDATE OF g`,
+        [ops.map((o) => o.sourceId), LIVE_GRANT_STATUSES],
+      );
+      const targets = grants.filter(
+        (g) =>
+          (g.status === 'failed' || g.status === 'ended') &&
+          g.end_reason !== 'already_member' &&
+          !g.live_other,
+      );
+      if (targets.length === 0) return 0;
+      const ids = await this.provisioning.enqueue(
+        m,
+        targets.map((g) =>
+          this.intent(
+            g,
+            'remove_member',
+            `undo an add that landed late for grant ${g.id}`,
+            `late.${e.runId}`,
+          ),
+        ),
+      );
+      after.operationIds.push(...ids);
+      await this.audit.recordMany(
+        m,
+        SYNC_ACTOR,
+        targets.map((g, k) => ({
+          action: 'access.grant.add_undone',
+          targetType: 'grant',
+          targetId: g.id,
+          data: {
+            operationId: ops.find((o) => o.sourceId === g.id)?.operationId ?? null,
+            removalOperationId: ids[k],
+            status: g.status,
+            landed: 'late',
+            runId: e.runId,
+          },
+        })),
+      );
+      return targets.length;
+    });
+    await this.afterCommit(after);
+    return undone;
   }
 
   /** A sync saw the membership of an active grant gone: it was removed outside jumpgate. */

@@ -35,3 +35,15 @@ export const PROVISIONING_OPERATIONS_SETTLED = 'provisioning.operations.settled'
 export interface ProvisioningOperationsSettledEvent {
   operations: ProvisioningOperationSettledEvent[];
 }
+
+/**
+ * Published after a sync (once per operation: its verification is set then) for failed adds whose
+ * write may have landed (a timeout or 5xx) and whose membership the sync lists: JumpCloud applied
+ * the add after jumpgate gave up on it. The source decides whether to take the membership out.
+ */
+export const PROVISIONING_UNCERTAIN_ADDS_LANDED = 'provisioning.uncertain-adds.landed';
+
+export interface ProvisioningUncertainAddsLandedEvent {
+  runId: string;
+  operations: ProvisioningOperationSettledEvent[];
+}

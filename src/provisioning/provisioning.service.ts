@@ -23,8 +23,10 @@ import { OperationLocks } from './operation-locks';
 import {
   PROVISIONING_OPERATION_SETTLED,
   PROVISIONING_OPERATIONS_SETTLED,
+  PROVISIONING_UNCERTAIN_ADDS_LANDED,
   type ProvisioningOperationSettledEvent,
   type ProvisioningOperationsSettledEvent,
+  type ProvisioningUncertainAddsLandedEvent,
 } from './provisioning.events';
 
 export interface OperationIntent {
@@ -509,14 +511,23 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
 
   // ---------------------------------------------------------------- verification (next sync)
 
-  /** The next sync confirms what JumpCloud shows, or says it contradicts what we did. */
+  /**
+   * The next sync confirms what JumpCloud shows, or says it contradicts what we did. A failed add
+   * whose write may have landed (a timeout or 5xx) is checked too: a membership the sync lists
+   * means it landed after all, after its source stopped waiting for it, and the source is told
+   * (PROVISIONING_UNCERTAIN_ADDS_LANDED) so that it can take the membership out again.
+   */
   @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
   async verifyAfterSync(event: DirectorySyncCompletedEvent): Promise<void> {
     const run = await this.syncs.getRun(ACTOR, event.runId);
     if (!run.startedAt) return;
     const ops = await this.dataSource.query<OperationRow[]>(
+      // Two selects, each matching its own partial index.
       `SELECT * FROM provisioning_operations WHERE connection_id = $1 AND status = 'succeeded'
-       AND verification = 'pending' AND completed_at < $2`,
+         AND verification = 'pending' AND completed_at < $2
+       UNION ALL
+       SELECT * FROM provisioning_operations WHERE connection_id = $1 AND status = 'failed' AND write_uncertain
+         AND verification = 'pending' AND completed_at < $2 AND action = 'add_member'`,
       [event.connectionId, run.startedAt],
     );
     if (ops.length === 0) return;
@@ -525,8 +536,15 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     );
     const confirmed: string[] = [];
     const contradicted: string[] = [];
+    const landed: OperationRow[] = [];
     for (const o of ops) {
       const isMember = present.has(`${o.group_id}:${o.account_id}`);
+      if (o.status === 'failed') {
+        // A failed add: JumpCloud confirms it when the member is absent.
+        (isMember ? contradicted : confirmed).push(o.id);
+        if (isMember) landed.push(o);
+        continue;
+      }
       ((o.action === 'add_member') === isMember ? confirmed : contradicted).push(o.id);
     }
     await this.dataSource.query(
@@ -539,6 +557,16 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         { runId: event.runId, contradicted: contradicted.length },
         'JumpCloud contradicts applied operations',
       );
+    }
+    if (landed.length === 0) return;
+    const e: ProvisioningUncertainAddsLandedEvent = {
+      runId: event.runId,
+      operations: landed.map(toSettledEvent),
+    };
+    try {
+      await this.events.emitAsync(PROVISIONING_UNCERTAIN_ADDS_LANDED, e);
+    } catch (err) {
+      this.logger.error({ err, operations: landed.length }, 'a subscriber to late-landing adds failed');
     }
   }
 

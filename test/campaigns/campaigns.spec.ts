@@ -667,13 +667,16 @@ describe('access review campaigns against the emulator', () => {
       202,
     );
     await waitForStatus(id, 'closed');
-    expect(await grantOf()).toMatchObject({ status: 'ended', endReason: 'revoked' });
     const ops = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${item.id}`, {
       token: auditor.token,
     });
     expect(ops.body.items).toHaveLength(1);
     await waitForOps(t, [ops.body.items[0].id]);
     expect(isMember(g.rec.id, requesterUser.id)).toBe(false);
+    // The grant ends once the removal succeeded (applied by the removal's outcome handler).
+    for (let i = 0; i < 200 && (await grantOf()).status !== 'ended'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await grantOf()).toMatchObject({ status: 'ended', endReason: 'revoked' });
     expect(emu.emulator.stats().membership.removed - removedBefore).toBe(1);
     const grantOps = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${grantId}`, {
       token: auditor.token,

@@ -4,7 +4,11 @@ import { type OperationIntent, ProvisioningService } from '../../src/provisionin
 import { type TestApp } from './app';
 import { BOOTSTRAP_TOKEN } from './principals';
 
-/** Enqueues operations the way a caller does: inside its own transaction, then dispatch. */
+/**
+ * Enqueues operations the way a caller does: inside its own transaction, then dispatch. Their
+ * source is a review item that does not exist: no caller's rules (a grant's retry check, its outcome
+ * handler) apply to them, only the outbox's own.
+ */
 export async function enqueueOps(
   t: TestApp,
   intents: Omit<OperationIntent, 'sourceId' | 'sourceType' | 'reason'>[],
@@ -13,7 +17,12 @@ export async function enqueueOps(
   const ids = await t.app.get(DataSource).transaction((m) =>
     svc.enqueue(
       m,
-      intents.map((i) => ({ ...i, reason: 'test', sourceType: 'grant' as const, sourceId: randomUUID() })),
+      intents.map((i) => ({
+        ...i,
+        reason: 'test',
+        sourceType: 'review_item' as const,
+        sourceId: randomUUID(),
+      })),
     ),
   );
   await svc.dispatch(ids);
@@ -26,6 +35,7 @@ export interface Operation {
   attempts: number;
   lastError: string | null;
   verification: string;
+  result: string | null;
 }
 
 export async function waitForOps(t: TestApp, ids: string[], timeoutMs = 60_000): Promise<Operation[]> {

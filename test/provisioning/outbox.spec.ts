@@ -69,12 +69,28 @@ describe('provisioning outbox against the emulator', () => {
   it('applies an add with exactly one JumpCloud call, updates the directory, audits, and the next sync confirms', async () => {
     const p = await pick(0);
     const before = writes();
+    const seq = emu.emulator.lastSeq;
     const [id] = await enqueueOps(t, [
       { connectionId, action: 'add_member', accountId: p.outsider.id, groupId: p.groupId },
     ]);
     const [op] = await waitForOps(t, [id]);
-    expect(op).toMatchObject({ status: 'succeeded', attempts: 1, lastError: null, verification: 'pending' });
+    expect(op).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      lastError: null,
+      verification: 'pending',
+      result: 'added',
+    });
     expect(writes()).toEqual({ calls: before.calls + 1, added: before.added + 1, removed: before.removed });
+    // One membership read in JumpCloud itself (not counted in attempts), then the one write.
+    const calls = emu.emulator
+      .requests({ since: seq })
+      .filter((r) => r.route !== '/oauth2/token')
+      .map((r) => `${r.method} ${r.route} ${decodeURIComponent(r.query)}`);
+    expect(calls).toEqual([
+      `GET /api/v2/users/:user_id/memberof filter=object_id:eq:${p.groupExt}&limit=100&skip=0`,
+      'POST /api/v2/usergroups/:group_id/members ',
+    ]);
     expect(isMember(p.groupExt, p.outsider.ext)).toBe(true);
     const m = await db.query(
       `SELECT removed_at FROM directory_memberships WHERE group_id = $1 AND account_id = $2`,
@@ -167,12 +183,17 @@ describe('provisioning outbox against the emulator', () => {
       { connectionId, action: 'remove_member', accountId: p.outsider.id, groupId: p.groupId },
     ]);
     const ops = await waitForOps(t, ids);
-    expect(ops.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
+    expect(ops.map((o) => [o.status, o.result, o.attempts])).toEqual([
+      // The add read the membership in JumpCloud first and wrote nothing; the removal's 404 is success.
+      ['succeeded', 'already_member', 0],
+      ['succeeded', 'not_member', 1],
+    ]);
     const after = writes();
-    expect({ added: after.added - before.added, removed: after.removed - before.removed }).toEqual({
-      added: 0,
-      removed: 0,
-    });
+    expect({
+      calls: after.calls - before.calls,
+      added: after.added - before.added,
+      removed: after.removed - before.removed,
+    }).toEqual({ calls: 1, added: 0, removed: 0 });
   });
 
   it('applies operations on one membership oldest first: an add then a remove never race', async () => {
@@ -332,6 +353,7 @@ describe('provisioning outbox against the emulator', () => {
         'attempts',
         'lastError',
         'verification',
+        'result',
         'createdAt',
         'completedAt',
       ].sort(),
