@@ -29,6 +29,12 @@ type Req = FastifyRequest<{ Querystring: Query; Params: Record<string, string>; 
 export const logEntries = new WeakMap<FastifyRequest, RequestLogEntry>();
 /** Membership writes that "someone else" makes first (fault `concurrent_write`). */
 const racedWrites = new WeakSet<FastifyRequest>();
+/**
+ * Delays (latency, a hang that answers late) served after the body is read, before the handler: a
+ * request JumpCloud received is applied even when the client gave up waiting for the answer, which
+ * is what makes a timed-out write uncertain.
+ */
+const delays = new WeakMap<FastifyRequest, number>();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -64,17 +70,19 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
     logEntries.set(req, entry);
 
     const d = emu.decideFaults(req.method, path);
-    if (d.latencyMs > 0) await sleep(d.latencyMs);
+    let delayMs = d.latencyMs;
     const f = d.terminal;
     if (f !== null) {
       entry.fault = f.kind;
       switch (f.kind) {
         case 'rate_limit': {
+          if (delayMs > 0) await sleep(delayMs);
           const ra = f.retryAfterSeconds === undefined ? 1 : f.retryAfterSeconds;
           if (ra !== null) reply.header('retry-after', String(ra));
           return fail(reply, 429, 'rate limit exceeded');
         }
         case 'server_error':
+          if (delayMs > 0) await sleep(delayMs);
           return fail(reply, f.status ?? 500, 'injected fault');
         case 'hang':
           if (f.hangMs === undefined) {
@@ -82,7 +90,7 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
             reply.hijack();
             return reply;
           }
-          await sleep(f.hangMs);
+          delayMs += f.hangMs;
           break;
         case 'latency':
           break;
@@ -91,6 +99,7 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
           break;
       }
     }
+    if (delayMs > 0) delays.set(req, delayMs);
 
     const cfg = (req.routeOptions.config ?? {}) as RouteAuth;
     if (cfg.token) return;
@@ -118,6 +127,11 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
     if (cfg.perm !== undefined && emu.denied[kind].has(cfg.perm)) {
       return fail(reply, 403, 'insufficient permissions');
     }
+  });
+
+  app.addHook('preHandler', async (req) => {
+    const ms = delays.get(req);
+    if (ms !== undefined) await sleep(ms);
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -33,7 +33,7 @@ describe('grants against standing access and retries', () => {
   let usedGroups = 0;
   const usedUsers = new Set<string>();
   // Short enough that a hung request times out quickly; the retries wait long enough to see it land.
-  const TIMEOUT_MS = 400;
+  const TIMEOUT_MS = 1500;
 
   const s = () => emu.emulator.store;
   const idOf = async (table: string, ext: string) =>
@@ -272,8 +272,9 @@ describe('grants against standing access and retries', () => {
     const { grantId } = await requestAndApprove(x);
     const active = await waitForGrant(grantId, 'active');
     expect(active.expiresAt).not.toBeNull();
-    // The first (hung) write's answer went to a client that had left.
-    expect(writesFor(x, seq).slice(1)).toEqual(['add 429', 'add 409']);
+    // The first (hung) write's answer went to a client that had left; the 429 was refused before
+    // its body was read.
+    expect(writesFor(x, seq).slice(1)).toEqual(['? 429', 'add 409']);
     expect(emu.emulator.requests({ since: seq }).filter((r) => r.fault === 'hang')).toHaveLength(1);
     const [add] = await opsOf(grantId);
     expect(add).toMatchObject({ status: 'succeeded', result: 'added', attempts: 3 });
@@ -282,7 +283,7 @@ describe('grants against standing access and retries', () => {
     await expireNow(grantId);
     expect(await waitForGrant(grantId, 'ended')).toMatchObject({ endReason: 'expired' });
     expect(isMember(x.groupExt, x.userExt)).toBe(false);
-    expect(writesFor(x, seq).slice(1)).toEqual(['add 429', 'add 409', 'remove 204']);
+    expect(writesFor(x, seq).slice(1)).toEqual(['? 429', 'add 409', 'remove 204']);
   });
 
   it('a job attempt after one whose write may have landed reads the member as ours', async () => {
@@ -356,11 +357,18 @@ describe('grants against standing access and retries', () => {
 
   it('an add that lands after its grant was revoked is undone through the outbox', async () => {
     const x = await setup();
-    // The add is slow to arrive: the requester revokes while the grant is still provisioning.
-    emu.emulator.addFault({ kind: 'latency', count: 1, latencyMs: 1500, method: 'POST', path: '/members$' });
+    // The add is slow to be applied (within the client's timeout): the requester revokes meanwhile.
+    emu.emulator.addFault({
+      kind: 'latency',
+      count: 1,
+      latencyMs: TIMEOUT_MS - 400,
+      method: 'POST',
+      path: '/members$',
+    });
     const seq = emu.emulator.lastSeq;
     const { grantId } = await requestAndApprove(x);
     for (let i = 0; i < 200 && writesFor(x, seq).length === 0; i++) await sleep(10);
+    expect((await grant(grantId)).status).toBe('provisioning');
     const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
       token: x.principal.token,
       body: { reason: 'not needed after all' },
