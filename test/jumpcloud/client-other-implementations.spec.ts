@@ -13,6 +13,7 @@ const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}${i.toString(16).padStart(24 - prefix.length, '0')}`);
 const USERS = ids('aa', 23);
 const MEMBERS = ids('bb', 10);
+const GROUPS_OF_USER = ids('ee', 12);
 
 let server: Server;
 let base = '';
@@ -68,6 +69,19 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     }));
     if (mode.v1 === 'no-total') return send({ results: page });
     return send({ totalCount: USERS.length, results: page });
+  }
+  if (/^\/api\/v2\/users\/[0-9a-f]{24}\/memberof$/.test(url.pathname)) {
+    // GraphObjectWithPaths; the spec's filter is `object_id:eq:<id>`. mode.filter 'ignored': every
+    // group of the user, paged by limit and skip; 'honoured': only the matching one.
+    const userId = url.pathname.split('/')[4];
+    const wanted = /^object_id:eq:(.+)$/.exec(url.searchParams.get('filter') ?? '')?.[1];
+    const all = GROUPS_OF_USER.map((id) => ({
+      id,
+      type: 'user_group',
+      paths: [[{ from: { id: userId, type: 'user' }, to: { id, type: 'user_group' }, attributes: null }]],
+    }));
+    const list = mode.filter === 'honoured' ? all.filter((g) => g.id === wanted) : all;
+    return send(list.slice(skip, skip + limit));
   }
   if (url.pathname.endsWith('/members')) {
     const page = MEMBERS.slice(skip, skip + limit).map((id) => ({
@@ -158,5 +172,28 @@ it.each(['bare', 'header', 'envelope'])(
     expect(items.map((x) => x.id)).toEqual(MEMBERS);
     expect(pages.map((p) => p.items.length)).toEqual([5, 5, 0]);
     expect(pages[0]?.total).toBe(m === 'bare' ? null : 10);
+  },
+);
+
+it.each(['ignored', 'honoured'])(
+  'membership read: exact whether the server filters (%s), following short pages',
+  async (m) => {
+    mode.filter = m;
+    const user = 'cd'.padEnd(24, '0');
+    const c = client({ pageSize: 5 });
+    expect(await c.isGroupMember(GROUPS_OF_USER[11], user)).toBe(true);
+    expect(await c.isGroupMember(GROUPS_OF_USER[0], user)).toBe(true);
+    expect(await c.isGroupMember('ef'.padEnd(24, '0'), user)).toBe(false);
+    const filters = seen.map((q) => new URLSearchParams(q.split('?')[1]).get('filter'));
+    expect(new Set(filters)).toEqual(
+      new Set([
+        `object_id:eq:${GROUPS_OF_USER[11]}`,
+        `object_id:eq:${GROUPS_OF_USER[0]}`,
+        `object_id:eq:${'ef'.padEnd(24, '0')}`,
+      ]),
+    );
+    // A server that filters answers each question with one call.
+    if (m === 'honoured') expect(seen).toHaveLength(3);
+    else expect(seen.length).toBeGreaterThan(3);
   },
 );

@@ -99,17 +99,81 @@ describe.each<AuthMode>(['api_key', 'service_account'])('membership writes with 
     expect(members(group).filter((m) => m === user)).toHaveLength(1);
   });
 
-  it('a write whose answer is lost (timeout) is retried and the 409 counts as done', async () => {
+  it('a write whose answer is lost (timeout) is retried, and a 409 then is our own add landing', async () => {
     const client = clientFor(emu, mode, { timeoutMs: 200 });
     const group = staticGroup();
     const user = nonMember(group);
-    // The emulator applies the change after 400 ms, when the client has already given up.
+    // The emulator applies the change after 400 ms, when the client has already given up; the retry
+    // is held back by a 429 (refused before any work) until then, so it meets the landed member.
     emu.emulator.addFault({ kind: 'hang', count: 1, hangMs: 400, method: 'POST', path: '/members$' });
-    const outcome = await client.addUserToGroup(group, user);
-    expect(['added', 'already_member']).toContain(outcome);
-    await new Promise((r) => setTimeout(r, 300));
+    emu.emulator.addFault({
+      kind: 'rate_limit',
+      count: 1,
+      retryAfterSeconds: 1,
+      method: 'POST',
+      path: '/members$',
+    });
+    expect(await client.addUserToGroup(group, user)).toBe('added');
+    const posts = emu.emulator.requests().filter((e) => e.method === 'POST' && e.path.endsWith('/members'));
+    expect(posts.map((e) => e.status).slice(1)).toEqual([429, 409]);
     expect(members(group).filter((m) => m === user)).toHaveLength(1);
     expect(emu.emulator.membership.added).toBe(1);
+  });
+
+  it("a 409 on the first attempt is someone else's membership (already_member), also in a race", async () => {
+    const client = clientFor(emu, mode);
+    const group = staticGroup();
+    const user = nonMember(group);
+    emu.emulator.addFault({ kind: 'concurrent_write', count: 1, method: 'POST', path: '/members$' });
+    expect(await client.isGroupMember(group, user)).toBe(false);
+    expect(await client.addUserToGroup(group, user)).toBe('already_member');
+    expect(emu.emulator.membership).toEqual({ calls: 1, added: 0, removed: 0 });
+    expect(emu.emulator.stats().external.added).toBe(1);
+    // A 429 first changes nothing: it was refused before any work.
+    const other = nonMember(group);
+    emu.emulator.externalAddMember(group, other);
+    emu.emulator.addFault({
+      kind: 'rate_limit',
+      count: 1,
+      retryAfterSeconds: 0,
+      method: 'POST',
+      path: '/members$',
+    });
+    expect(await client.addUserToGroup(group, other)).toBe('already_member');
+  });
+
+  it('a write that fails after an attempt that may have landed says so; one refused outright does not', async () => {
+    const client = clientFor(emu, mode, { maxAttempts: 2 });
+    const group = staticGroup();
+    emu.emulator.addFault({ kind: 'server_error', method: 'POST', path: '/members$' });
+    const e = await failure(client.addUserToGroup(group, nonMember(group)));
+    expect([e.code, e.mayHaveLanded]).toEqual(['unavailable', true]);
+    emu.emulator.clearFaults();
+    emu.emulator.addFault({ kind: 'rate_limit', retryAfterSeconds: 0, method: 'POST', path: '/members$' });
+    const limited = await failure(client.addUserToGroup(group, nonMember(group)));
+    expect([limited.code, limited.mayHaveLanded]).toEqual(['rate_limited', false]);
+    emu.emulator.clearFaults();
+    emu.emulator.setDenied('all', ['groups.write']);
+    const denied = await failure(client.addUserToGroup(group, nonMember(group)));
+    expect([denied.code, denied.mayHaveLanded]).toEqual(['missing_permission', false]);
+  });
+
+  it('reads one membership in JumpCloud with one filtered call (users/{id}/memberof)', async () => {
+    const client = clientFor(emu, mode);
+    const group = staticGroup();
+    const member = members(group)[0];
+    const outsider = nonMember(group);
+    const seq = emu.emulator.lastSeq;
+    expect(await client.isGroupMember(group, member)).toBe(true);
+    expect(await client.isGroupMember(group, outsider)).toBe(false);
+    const reads = emu.emulator.requests({ since: seq }).filter((r) => r.route !== '/oauth2/token');
+    expect(
+      reads.map((r) => [r.method, r.path, new URLSearchParams(r.query).get('filter'), r.status]),
+    ).toEqual([
+      ['GET', `/api/v2/users/${member}/memberof`, `object_id:eq:${group}`, 200],
+      ['GET', `/api/v2/users/${outsider}/memberof`, `object_id:eq:${group}`, 200],
+    ]);
+    expect((await failure(client.isGroupMember(group, 'ffffffffffffffffffffffff'))).code).toBe('not_found');
   });
 
   it('a persistent 5xx on a write ends as unavailable', async () => {
