@@ -1088,9 +1088,10 @@ export class AccessService implements OnModuleInit {
       if (g.status !== 'revoking') return { outcome: null, undo: false };
       return { outcome: ok ? 'ended' : 'revoke_failed', undo: false };
     }
-    if (g.starts_at !== null) return { outcome: null, undo: false };
     const standing = ok && o.result === 'already_member';
     const landed = ok ? !standing : o.writeUncertain;
+    // A grant that started had its add applied already (the reconcile tick may offer it again).
+    if (g.status !== 'provisioning' && g.starts_at !== null) return { outcome: null, undo: false };
     switch (g.status) {
       case 'provisioning':
         if (ok) return { outcome: standing ? 'already_member' : 'activated', undo: false };
