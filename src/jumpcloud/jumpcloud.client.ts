@@ -345,10 +345,14 @@ export class JumpCloudClient {
    * Adds a system user to a user group. JumpCloud answers 409 for an existing member (API-NOTES
    * E9). A 409 on the first attempt is someone else's membership (`already_member`); a 409 after an
    * attempt that may have reached JumpCloud (timeout, lost connection, 5xx) is our own add that
-   * landed (`added`). A failure after such an attempt says so (`mayHaveLanded`).
+   * landed (`added`). A failure after such an attempt says so (`mayHaveLanded`), and so does
+   * `track` when given, also on success: an attempt that timed out may still be applied later.
    */
-  async addUserToGroup(groupId: string, userId: string): Promise<MembershipWriteOutcome> {
-    const track = { mayHaveLanded: false };
+  async addUserToGroup(
+    groupId: string,
+    userId: string,
+    track: { mayHaveLanded: boolean } = { mayHaveLanded: false },
+  ): Promise<MembershipWriteOutcome> {
     const res = await this.write(track, {
       method: 'POST',
       path: `/v2/usergroups/${this.id(groupId)}/members`,

@@ -37,9 +37,10 @@ export interface ProvisioningOperationsSettledEvent {
 }
 
 /**
- * Published after a sync (once per operation: its verification is set then) for failed adds whose
- * write may have landed (a timeout or 5xx) and whose membership the sync lists: JumpCloud applied
- * the add after jumpgate gave up on it. The source decides whether to take the membership out.
+ * Published after a sync (once per operation: its verification is set then) for adds with an
+ * attempt that may have landed (a timeout or 5xx) whose membership the sync lists: a failed add that
+ * JumpCloud applied after jumpgate gave up, or a timed-out attempt of a succeeded one that may have
+ * been applied again after a removal. The source decides whether the membership is still its own.
  */
 export const PROVISIONING_UNCERTAIN_ADDS_LANDED = 'provisioning.uncertain-adds.landed';
 

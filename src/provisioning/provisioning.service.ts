@@ -325,10 +325,13 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         if (e.type === 'request' && e.request.startsWith('POST ')) calls++;
       });
       let result: OperationResult;
+      // An add attempt that timed out or got a 5xx before the one that succeeded may still be applied
+      // later: kept on the operation, so the next sync can tell (verifyAfterSync).
+      const track = { mayHaveLanded: false };
       try {
         result =
           op.action === 'add_member'
-            ? await this.addMember(client, op, target.groupExternalId, target.accountExternalId)
+            ? await this.addMember(client, op, target.groupExternalId, target.accountExternalId, track)
             : await client.removeUserFromGroup(target.groupExternalId, target.accountExternalId);
         if (result === 'not_member' && op.write_uncertain) result = 'removed';
       } catch (err) {
@@ -356,7 +359,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         await this.settle(op, 'failed', message, calls, null, uncertain);
         return;
       }
-      await this.settle(op, 'succeeded', null, calls, result, false);
+      await this.settle(op, 'succeeded', null, calls, result, track.mayHaveLanded);
     } finally {
       await this.locks.unlock(operationId);
     }
@@ -374,11 +377,12 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     op: OperationRow,
     groupExternalId: string,
     accountExternalId: string,
+    track: { mayHaveLanded: boolean },
   ): Promise<OperationResult> {
     if (await client.isGroupMember(groupExternalId, accountExternalId)) {
       return op.write_uncertain ? 'added' : 'already_member';
     }
-    const outcome = await client.addUserToGroup(groupExternalId, accountExternalId);
+    const outcome = await client.addUserToGroup(groupExternalId, accountExternalId, track);
     return outcome === 'already_member' && op.write_uncertain ? 'added' : outcome;
   }
 
@@ -514,8 +518,9 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
   /**
    * The next sync confirms what JumpCloud shows, or says it contradicts what we did. A failed add
    * whose write may have landed (a timeout or 5xx) is checked too: a membership the sync lists
-   * means it landed after all, after its source stopped waiting for it, and the source is told
-   * (PROVISIONING_UNCERTAIN_ADDS_LANDED) so that it can take the membership out again.
+   * means it landed after all. For such adds, and for succeeded ones with an attempt that may have
+   * landed late, a listed membership is told to the source (PROVISIONING_UNCERTAIN_ADDS_LANDED), which
+   * takes it out again if it no longer holds it.
    */
   @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
   async verifyAfterSync(event: DirectorySyncCompletedEvent): Promise<void> {
@@ -546,6 +551,9 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       ((o.action === 'add_member') === isMember ? confirmed : contradicted).push(o.id);
+      // A succeeded add with an earlier attempt that may have landed late: its source checks that
+      // the member still present is one it holds (a grant ended since would have it taken out).
+      if (o.action === 'add_member' && o.write_uncertain && isMember) landed.push(o);
     }
     await this.dataSource.query(
       `UPDATE provisioning_operations SET verification = CASE WHEN id = ANY($1::uuid[]) THEN 'confirmed' ELSE 'contradicted' END

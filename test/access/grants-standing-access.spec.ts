@@ -444,6 +444,48 @@ describe('grants against standing access and retries', () => {
     ]);
   }, 120_000);
 
+  it('a timed-out attempt of a succeeded add that lands after the grant ended is undone after the next sync', async () => {
+    const x = await setup();
+    // Attempt 1 hangs and is applied ~2.5 s after the client gave up; attempt 2 adds the member.
+    emu.emulator.addFault({
+      kind: 'hang',
+      count: 1,
+      hangMs: TIMEOUT_MS + 2500,
+      method: 'POST',
+      path: '/members$',
+    });
+    const seq = emu.emulator.lastSeq;
+    const before = membership();
+    const { grantId } = await requestAndApprove(x);
+    await waitForGrant(grantId, 'active');
+    const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
+      token: x.principal.token,
+      body: { reason: 'done' },
+    });
+    expect(revoked.status).toBe(200);
+    await waitForGrant(grantId, 'ended');
+    // The grant's removal ran before the hung attempt was applied: the member comes back.
+    for (let i = 0; i < 200 && !isMember(x.groupExt, x.userExt); i++) await sleep(50);
+    expect(isMember(x.groupExt, x.userExt)).toBe(true);
+    expect(membership().added - before.added).toBe(2);
+
+    await syncNow(t, connectionId);
+    const removals = async () => (await opsOf(grantId)).filter((o) => o.action === 'remove_member');
+    for (let i = 0; i < 600 && (await removals()).length < 2; i++) await sleep(50);
+    await waitForOps(
+      t,
+      (await removals()).map((o) => o.id),
+    );
+    expect(isMember(x.groupExt, x.userExt)).toBe(false);
+    expect((await removals()).map((o) => [o.status, o.result])).toEqual([
+      ['succeeded', 'removed'],
+      ['succeeded', 'removed'],
+    ]);
+    // The hung attempt was applied, but its answer went to a client that had left.
+    expect(writesFor(x, seq)).toEqual(['add unanswered', 'add 204', 'remove 204', 'remove 204']);
+    expect(await grant(grantId)).toMatchObject({ status: 'ended', endReason: 'revoked' });
+  }, 60_000);
+
   describe('a review revoke of a membership a grant created', () => {
     async function reviewRevoke(x: Setup, grantId: string) {
       const reviewer = await createPrincipal(t);
