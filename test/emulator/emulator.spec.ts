@@ -243,6 +243,66 @@ describe('JumpCloud API behaviour', () => {
     expect(stats.membership).toEqual({ calls: 8, added: 1, removed: 1 });
   });
 
+  it('graph reads (users/{id}/memberof, usergroups/{id}/membership) filter on object_id and type only', async () => {
+    const s = emu.emulator.store;
+    const g = s.groups.find((x) => x.membershipMethod === 'STATIC' && x.size > 0)!;
+    const member = s.users[g.members[0]];
+    const outsider = s.users.find((_, slot) => !s.isMember(s.groupSlot(g.id)!, slot))!;
+    const memberOf = async (userId: string, filter: string) =>
+      api(`/v2/users/${userId}/memberof?filter=${encodeURIComponent(filter)}`);
+    const hit = await memberOf(member.id, `object_id:eq:${g.id}`);
+    expect(hit.status).toBe(200);
+    expect(hit.body).toEqual([
+      {
+        id: g.id,
+        type: 'user_group',
+        compiledAttributes: {},
+        paths: [
+          [{ attributes: {}, from: { id: member.id, type: 'user' }, to: { id: g.id, type: 'user_group' } }],
+        ],
+      },
+    ]);
+    expect(hit.headers.get('x-total-count')).toBe('1');
+    expect((await memberOf(outsider.id, `object_id:eq:${g.id}`)).body).toEqual([]);
+    expect(((await memberOf(member.id, 'type:eq:user_group')).body as unknown[]).length).toBe(
+      s.groupsOf(s.userSlot(member.id)!).length,
+    );
+    expect((await memberOf(member.id, `name:eq:${g.name}`)).status).toBe(400);
+    const membership = await api(
+      `/v2/usergroups/${g.id}/membership?filter=${encodeURIComponent(`object_id:eq:${member.id}`)}`,
+    );
+    expect((membership.body as { id: string }[]).map((m) => m.id)).toEqual([member.id]);
+    expect((await memberOf('eeeeeeeeeeeeeeeeeeeeeeee', `object_id:eq:${g.id}`)).status).toBe(404);
+  });
+
+  it('a membership write the client gave up on is still applied; concurrent_write makes the change first', async () => {
+    const s = emu.emulator.store;
+    const g = s.groups.find((x) => x.membershipMethod === 'STATIC')!;
+    const [u1, u2] = s.users.filter((_, slot) => !s.isMember(s.groupSlot(g.id)!, slot));
+    const post = (id: string, signal?: AbortSignal) =>
+      fetch(`${emu.apiUrl}/v2/usergroups/${g.id}/members`, {
+        method: 'POST',
+        headers: { 'x-api-key': emu.credentials.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ op: 'add', type: 'user', id }),
+        signal,
+      }).then(
+        (r) => r.status,
+        (e: Error) => e.name,
+      );
+    await ctl('POST', '/faults', { kind: 'hang', count: 1, hangMs: 300, path: '/members$' });
+    expect(await post(u1.id, AbortSignal.timeout(100))).toBe('TimeoutError');
+    expect(membersOf(g.id)).not.toContain(u1.id);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(membersOf(g.id)).toContain(u1.id);
+
+    await ctl('POST', '/faults', { kind: 'concurrent_write', count: 1, method: 'POST', path: '/members$' });
+    expect(await post(u2.id)).toBe(409);
+    expect(membersOf(g.id)).toContain(u2.id);
+    const stats = (await ctl<{ membership: { added: number }; external: { added: number } }>('GET', '/stats'))
+      .body;
+    expect([stats.membership.added, stats.external.added]).toEqual([1, 1]);
+  });
+
   it('permissions can be taken away per credential kind', async () => {
     await ctl('PUT', '/permissions', { credential: 'api_key', deny: ['users.read', 'groups.write'] });
     expect((await api('/systemusers')).status).toBe(403);
