@@ -1259,11 +1259,13 @@ export class AccessService implements OnModuleInit {
   }
 
   /**
-   * A grant's add failed after an attempt that may have landed, and a later sync lists the member:
-   * JumpCloud applied it after jumpgate gave up (possibly after this grant's undo found nothing to
-   * remove). Unless a live grant of the same account and group now holds that membership, it is
-   * taken out through the outbox (ARCHITECTURE.md rule 3: an add that lands for a grant no longer
-   * waiting for it is undone).
+   * A grant's add had an attempt that may have landed late (it timed out or got a 5xx; the add then
+   * failed, or a retry succeeded), and the next sync lists the member while the grant has ended or
+   * failed: JumpCloud applied that attempt after jumpgate moved on (after the grant's removal, or
+   * its undo, found nothing to remove). Unless a live grant of the same account and group now holds
+   * the membership, it is taken out through the outbox (ARCHITECTURE.md rule 3: an add that lands
+   * for a grant no longer waiting for it is undone). A membership someone else granted in that same
+   * window cannot be told apart from it.
    */
   @OnEvent(PROVISIONING_UNCERTAIN_ADDS_LANDED, { async: true, promisify: true })
   async onUncertainAddsLanded(e: ProvisioningUncertainAddsLandedEvent): Promise<number> {

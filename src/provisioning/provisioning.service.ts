@@ -418,7 +418,10 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
 
   private async settleTogether(batch: PendingSettle[]): Promise<void> {
     // JumpCloud accepted a write: once per connection of the batch, not once per operation.
-    const wrote = new Set(batch.filter((s) => s.status === 'succeeded').map((s) => s.op.connection_id));
+    // (An add that found the member already and wrote nothing says nothing about write access.)
+    const wrote = new Set(
+      batch.filter((s) => s.status === 'succeeded' && s.calls > 0).map((s) => s.op.connection_id),
+    );
     for (const connectionId of wrote) await this.connections.recordWriteAccess(connectionId, 'verified');
     const settled = await this.dataSource.transaction(async (m) => {
       const rows = returned<OperationRow>(
