@@ -589,8 +589,7 @@ describe('grants against standing access and retries', () => {
     }, 120_000);
   });
 
-  it('stops a retried operation of a grant that no longer exists (404 is not a grant)', async () => {
-    // A failed operation of a grant source whose grant row is gone cannot be retried either.
+  it('refuses a retry of a grant operation whose grant does not exist (409 grant_not_waiting)', async () => {
     const bogus = await db.query<{ id: string }>(
       `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
          idempotency_key, status)

@@ -548,11 +548,12 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       campaign,
       reviewCampaignId,
       reviewItem,
+      // A review item's (no such item): only the route's own rules apply, not a grant's retry rule.
       failedOperation: async () => {
         const { rows } = await db.query(
           `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
              idempotency_key, status, attempts, last_error)
-           SELECT $1, 'add_member', a.id, g.id, 'matrix', 'grant', gen_random_uuid(), gen_random_uuid()::text, 'failed', 8,
+           SELECT $1, 'add_member', a.id, g.id, 'matrix', 'review_item', gen_random_uuid(), gen_random_uuid()::text, 'failed', 8,
                   'unavailable: test'
            FROM directory_accounts a, directory_groups g
            WHERE a.connection_id = $1 AND g.connection_id = $1 AND a.kind = 'user' LIMIT 1 RETURNING id`,

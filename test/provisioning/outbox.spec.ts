@@ -107,7 +107,12 @@ describe('provisioning outbox against the emulator', () => {
     expect(conn.body.writeAccess).toBe('verified');
 
     await syncNow(t, connectionId);
-    const [verified] = await waitForOps(t, [id]);
+    // The verifying handler runs after the sync ends (a loaded machine may take a moment).
+    let [verified] = await waitForOps(t, [id]);
+    for (let i = 0; i < 100 && verified.verification === 'pending'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      [verified] = await waitForOps(t, [id]);
+    }
     expect(verified.verification).toBe('confirmed');
   });
 
