@@ -6,7 +6,8 @@ import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Actor, type ActorAuth, isAdmin, type Role } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
 import { type AccountLinkResolver, type LinkedAccount } from './account-links';
 import {
   type CreatedTokenResponse,
@@ -238,13 +239,8 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async listPrincipals(_actor: Actor, limit: number, cursor?: string): Promise<Page<PrincipalResponse>> {
-    const rows = await this.repo.list(limit, decodeCursor(cursor));
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      toPrincipalResponse,
-    );
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.repo.list(ks), toPrincipalResponse);
   }
 
   async getPrincipal(_actor: Actor, id: string): Promise<PrincipalResponse> {
@@ -332,8 +328,8 @@ export class AuthService implements OnApplicationBootstrap {
     cursor?: string,
   ): Promise<Page<TokenResponse>> {
     if (!(await this.repo.getById(principalId))) throw notFound('Principal');
-    const rows = await this.repo.listTokens(principalId, limit, decodeCursor(cursor));
-    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toTokenResponse);
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.repo.listTokens(principalId, ks), toTokenResponse);
   }
 
   /** A principal revokes its own tokens; admins revoke anyone's. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type Role } from '../platform/actor';
 import { returned } from '../platform/database/sql';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 
 export interface PrincipalRow {
   id: string;
@@ -97,12 +97,12 @@ export class PrincipalsRepository {
     return rows[0] ?? null;
   }
 
-  async list(limit: number, after: CursorPosition | null): Promise<PrincipalRow[]> {
+  async list(ks: Keyset): Promise<PrincipalRow[]> {
     return await this.dataSource.query<PrincipalRow[]>(
       `SELECT ${PRINCIPAL_COLS}, ${cursorKey('created_at')} AS ck FROM principals
-       WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+       WHERE ${ks.after(1)}
        ORDER BY created_at, id LIMIT $3`,
-      [after?.k ?? null, after?.id ?? null, limit + 1],
+      ks.params,
     );
   }
 
@@ -148,12 +148,12 @@ export class PrincipalsRepository {
     return rows[0] ?? null;
   }
 
-  async listTokens(principalId: string, limit: number, after: CursorPosition | null): Promise<TokenRow[]> {
+  async listTokens(principalId: string, ks: Keyset): Promise<TokenRow[]> {
     return await this.dataSource.query<TokenRow[]>(
       `SELECT ${TOKEN_COLS}, ${cursorKey('created_at')} AS ck FROM api_tokens
-       WHERE principal_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+       WHERE principal_id = $1 AND ${ks.after(2)}
        ORDER BY created_at, id LIMIT $4`,
-      [principalId, after?.k ?? null, after?.id ?? null, limit + 1],
+      [principalId, ...ks.params],
     );
   }
 

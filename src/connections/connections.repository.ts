@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 
 export interface ConnectionRow {
   id: string;
@@ -36,12 +36,12 @@ export class ConnectionsRepository {
     return rows[0] ?? null;
   }
 
-  async list(limit: number, after: CursorPosition | null): Promise<ConnectionRow[]> {
+  async list(ks: Keyset): Promise<ConnectionRow[]> {
     return this.dataSource.query<ConnectionRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM connections
-       WHERE deleted_at IS NULL AND ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+       WHERE deleted_at IS NULL AND ${ks.after(1)}
        ORDER BY created_at, id LIMIT $3`,
-      [after?.k ?? null, after?.id ?? null, limit + 1],
+      ks.params,
     );
   }
 

@@ -13,7 +13,8 @@ import {
 } from '../jumpcloud';
 import { type Actor } from '../platform/actor';
 import { AppError, notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
 import { type ConnectionRow, ConnectionsRepository } from './connections.repository';
 import {
   type ConnectionResponse,
@@ -214,13 +215,8 @@ export class ConnectionsService {
   }
 
   async list(_actor: Actor, limit: number, cursor?: string): Promise<Page<ConnectionResponse>> {
-    const rows = await this.repo.list(limit, decodeCursor(cursor));
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      (r) => this.toResponse(r),
-    );
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.repo.list(ks), (r) => this.toResponse(r));
   }
 
   async get(_actor: Actor, id: string): Promise<ConnectionResponse> {

@@ -1,7 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { type Queue } from 'bullmq';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
@@ -12,10 +10,11 @@ import { DirectoryService } from '../directory/directory.service';
 import { DirectorySyncService } from '../directory/directory-sync.service';
 import { type JumpCloudClient, JumpCloudError } from '../jumpcloud';
 import { type Actor, systemActor } from '../platform/actor';
-import { returned } from '../platform/database/sql';
+import { iso, returned } from '../platform/database/sql';
 import { AppError, notFound } from '../platform/http/app-error';
-import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
-import { QUEUES } from '../platform/queue/queues';
+import { cursorKey, Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
+import { JobQueue } from '../platform/queue/job-queue';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { type OperationResponse, type OperationResult, type OperationStatus } from './dto/provisioning.dto';
 import { GroupCommit } from '../platform/batching/group-commit';
@@ -59,15 +58,8 @@ export interface RetryCandidate {
   sourceId: string;
 }
 
-export interface ProvisioningJobData {
-  operationId: string;
-}
-
-export const PROVISIONING_JOB_NAME = 'apply';
-export const PROVISIONING_JOB_ATTEMPTS = 8;
 const ACTOR = systemActor('provisioning');
 
-export const operationJobId = (id: string): string => `op.${id}`;
 // Operations settled in one transaction at most: 13 bind parameters an audit event, and a short lock.
 const SETTLE_BATCH = 500;
 
@@ -119,7 +111,7 @@ function toResponse(r: OperationRow): OperationResponse {
     verification: r.verification,
     result: r.result,
     createdAt: r.created_at.toISOString(),
-    completedAt: r.completed_at?.toISOString() ?? null,
+    completedAt: iso(r.completed_at),
   };
 }
 
@@ -171,7 +163,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     private readonly audit: AuditService,
     private readonly events: EventEmitter2,
     private readonly tick: ClusterTickService,
-    @InjectQueue(QUEUES.provisioning) private readonly queue: Queue<ProvisioningJobData>,
+    private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.locks = new OperationLocks(dataSource);
@@ -239,27 +231,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
 
   /** Hands operations to the queue; failures are left to the relay (Postgres is the truth). */
   async dispatch(operationIds: string[]): Promise<void> {
-    if (operationIds.length === 0) return;
-    try {
-      await this.queue.addBulk(
-        operationIds.map((id) => ({
-          name: PROVISIONING_JOB_NAME,
-          data: { operationId: id },
-          opts: {
-            jobId: operationJobId(id),
-            attempts: PROVISIONING_JOB_ATTEMPTS,
-            backoff: { type: 'exponential', delay: this.config.syncRetryBaseMs, jitter: 0.5 },
-            removeOnComplete: true,
-            removeOnFail: 1000,
-          },
-        })),
-      );
-    } catch (err) {
-      this.logger.warn(
-        { err, count: operationIds.length },
-        'operations not enqueued yet (Redis); the relay will',
-      );
-    }
+    await this.jobs.enqueue(operationIds.map((operationId) => ({ name: 'apply', data: { operationId } })));
   }
 
   /** Open operations Postgres holds but Redis does not (a flush, a crash between commit and enqueue). */
@@ -270,7 +242,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     );
     const missing: string[] = [];
     for (const op of open) {
-      const job = await this.queue.getJob(operationJobId(op.id));
+      const job = await this.jobs.find({ name: 'apply', data: { operationId: op.id } });
       if (!job) {
         missing.push(op.id);
       } else if (await job.isFailed()) {
@@ -589,24 +561,16 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
     limit: number,
     cursor?: string,
   ): Promise<Page<OperationResponse>> {
-    const after = decodeCursor(cursor);
+    const ks = Keyset.from(cursor, limit);
     const rows = await this.dataSource.query<OperationRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM provisioning_operations
        WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR connection_id = $2)
          AND ($3::text IS NULL OR source_type = $3) AND ($4::uuid IS NULL OR source_id = $4)
-         AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+         AND ${ks.after(5)}
        ORDER BY created_at, id LIMIT $7`,
-      [
-        f.status ?? null,
-        f.connectionId ?? null,
-        f.sourceType ?? null,
-        f.sourceId ?? null,
-        after?.k ?? null,
-        after?.id ?? null,
-        limit + 1,
-      ],
+      [f.status ?? null, f.connectionId ?? null, f.sourceType ?? null, f.sourceId ?? null, ...ks.params],
     );
-    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toResponse);
+    return ks.page(rows, toResponse);
   }
 
   async get(_actor: Actor, id: string): Promise<OperationResponse> {
@@ -655,7 +619,7 @@ export class ProvisioningService implements OnModuleInit, OnModuleDestroy {
       });
       return updated;
     });
-    const stale = await this.queue.getJob(operationJobId(id));
+    const stale = await this.jobs.find({ name: 'apply', data: { operationId: id } });
     if (stale) await stale.remove().catch(() => undefined);
     await this.dispatch([id]);
     return toResponse(row);

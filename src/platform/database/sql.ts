@@ -18,3 +18,8 @@ export function returned<T>(result: unknown): T[] {
 export function affected(result: unknown): number {
   return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
 }
+
+/** A timestamptz column as API.md writes times (ISO 8601, UTC), null kept. */
+export function iso(d: Date | null): string | null {
+  return d?.toISOString() ?? null;
+}

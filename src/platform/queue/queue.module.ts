@@ -2,6 +2,11 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { type AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { JobQueue } from './job-queue';
+import { QUEUES } from './queues';
+
+// Every queue is registered here once, for JobQueue; processors stay in their domains' worker modules.
+const queues = BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name })));
 
 @Global()
 @Module({
@@ -13,7 +18,9 @@ import { APP_CONFIG } from '../../config/config.module';
         defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000 },
       }),
     }),
+    queues,
   ],
-  exports: [BullModule],
+  providers: [JobQueue],
+  exports: [BullModule, queues, JobQueue],
 })
 export class QueueModule {}

@@ -1,11 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job } from 'bullmq';
 import { QUEUES } from '../../platform/queue/queues';
-import {
-  PROVISIONING_JOB_ATTEMPTS,
-  type ProvisioningJobData,
-  ProvisioningService,
-} from '../provisioning.service';
+import { type JobData, jobAttempts } from '../../platform/queue/jobs';
+import { ProvisioningService } from '../provisioning.service';
 
 // A short lock, so a job whose worker was killed is handed to another worker within seconds. Jobs
 // hold no connection of their own (OperationLocks), and the JumpCloud client's per-connection limits
@@ -17,11 +14,11 @@ export class ProvisioningProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<ProvisioningJobData>): Promise<void> {
+  async process(job: Job<JobData<'apply'>>): Promise<void> {
     await this.provisioning.apply(
       job.data.operationId,
       job.attemptsMade + 1,
-      job.opts.attempts ?? PROVISIONING_JOB_ATTEMPTS,
+      job.opts.attempts ?? jobAttempts('apply'),
     );
   }
 }

@@ -1,0 +1,116 @@
+import { type JobsOptions } from 'bullmq';
+import { type AppConfig } from '../../config/app-config';
+import { QUEUES, type QueueName } from './queues';
+
+/**
+ * Every job of every queue, as `{ name, data }`. Payloads carry ids, never entities. Job names are
+ * unique across queues, so a name alone picks the queue, the job id and the options (JOBS below).
+ */
+export type AppJob =
+  | { name: 'sync'; data: { runId: string } }
+  | { name: 'apply'; data: { operationId: string } }
+  | { name: 'expire'; data: { grantId: string } }
+  | { name: 'launch'; data: { campaignId: string; requestedBy: string | null } }
+  | { name: 'close'; data: { campaignId: string; requestedBy: string | null } };
+
+export type JobName = AppJob['name'];
+export type JobData<N extends JobName> = Extract<AppJob, { name: N }>['data'];
+
+/** What job options may depend on: retry delays are configurable for tests and operators. */
+export type JobConfig = Pick<AppConfig, 'syncRetryBaseMs'>;
+
+export interface JobSpec<N extends JobName> {
+  queue: QueueName;
+  /** BullMQ's job id: the same subject twice is one job while it waits (`.`/`-` only, never `:`). */
+  id: (data: JobData<N>) => string;
+  /** Attempts before BullMQ gives up; a processor passes it on so the last attempt can settle for good. */
+  attempts: number;
+  /** Backoff and retention; completed jobs are removed so an id can recur. */
+  options: (config: JobConfig) => Omit<JobsOptions, 'jobId' | 'attempts' | 'delay'>;
+}
+
+/** Each job name's queue, id, retries, backoff and retention, declared once. */
+export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
+  sync: {
+    queue: QUEUES.directorySync,
+    id: (d) => `sync.${d.runId}`,
+    attempts: 4,
+    options: (c) => ({
+      backoff: { type: 'exponential', delay: c.syncRetryBaseMs },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
+  },
+  apply: {
+    queue: QUEUES.provisioning,
+    id: (d) => `op.${d.operationId}`,
+    attempts: 8,
+    options: (c) => ({
+      backoff: { type: 'exponential', delay: c.syncRetryBaseMs, jitter: 0.5 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
+  },
+  expire: {
+    queue: QUEUES.grantExpiry,
+    id: (d) => `grant-expiry.${d.grantId}`,
+    attempts: 5,
+    options: () => ({
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
+  },
+  launch: {
+    queue: QUEUES.campaigns,
+    id: (d) => `campaign-launch.${d.campaignId}`,
+    attempts: 3,
+    // A failed job must not block its id: the tick enqueues the campaign again.
+    options: () => ({
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    }),
+  },
+  close: {
+    queue: QUEUES.campaigns,
+    id: (d) => `campaign-close.${d.campaignId}`,
+    attempts: 3,
+    options: () => ({
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    }),
+  },
+};
+
+// One job name's spec typed for any job of the union (JOBS[name] alone is a union of specs).
+function spec<N extends JobName>(name: N): JobSpec<N> {
+  return JOBS[name];
+}
+
+/** The job id of a job (e.g. to find or remove a waiting one). */
+export function jobId(job: AppJob): string {
+  return spec(job.name).id(job.data);
+}
+
+/** The queue a job goes to. */
+export function jobQueue(name: JobName): QueueName {
+  return JOBS[name].queue;
+}
+
+/** Attempts declared for a job name (a processor's fallback when the job carries none). */
+export function jobAttempts(name: JobName): number {
+  return JOBS[name].attempts;
+}
+
+/** The full BullMQ options of one job: its id, attempts, backoff, retention and an optional delay. */
+export function jobOptions(job: AppJob, config: JobConfig, delayMs?: number): JobsOptions {
+  const s = spec(job.name);
+  return {
+    jobId: jobId(job),
+    ...(delayMs === undefined ? {} : { delay: delayMs }),
+    attempts: s.attempts,
+    ...s.options(config),
+  };
+}
