@@ -16,6 +16,7 @@ import { DEFAULT_LIMIT, type JsonText, ListQueryDto, type Page } from '../platfo
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignsService } from './campaigns.service';
+import { ReviewDecisionsService } from './review-decisions.service';
 import {
   type BulkDecisionResult,
   BulkDecisionsDto,
@@ -34,6 +35,7 @@ import {
 export class CampaignsController {
   constructor(
     private readonly campaigns: CampaignsService,
+    private readonly decisions: ReviewDecisionsService,
     private readonly reports: CampaignReportService,
   ) {}
 
@@ -105,7 +107,7 @@ export class CampaignsController {
     @CurrentActor() actor: Actor,
     @Query() q: ReviewsQueryDto,
   ): Promise<JsonText<Page<ReviewItemResponse>>> {
-    return this.campaigns.myReviews(actor, q.status, q.limit ?? DEFAULT_LIMIT, q.cursor);
+    return this.decisions.myReviews(actor, q.status, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Post('review-items/:id/decision')
@@ -116,14 +118,14 @@ export class CampaignsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: DecisionDto,
   ): Promise<ReviewItemResponse> {
-    return this.campaigns.decide(actor, id, dto.decision, dto.justification);
+    return this.decisions.decide(actor, id, dto.decision, dto.justification);
   }
 
   @Post('reviews/decisions')
   @Authenticated()
   @HttpCode(200)
   decideMany(@CurrentActor() actor: Actor, @Body() dto: BulkDecisionsDto): Promise<BulkDecisionResult> {
-    return this.campaigns.decideMany(actor, dto.decisions);
+    return this.decisions.decideMany(actor, dto.decisions);
   }
 
   @Post('review-items/:id/reassign')
@@ -134,6 +136,6 @@ export class CampaignsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: ReassignDto,
   ): Promise<ReviewItemResponse> {
-    return this.campaigns.reassign(actor, id, dto.reviewerId, dto.reason);
+    return this.decisions.reassign(actor, id, dto.reviewerId, dto.reason);
   }
 }

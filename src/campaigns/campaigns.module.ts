@@ -8,9 +8,15 @@ import { DirectoryModule } from '../directory/directory.module';
 import { QUEUES } from '../platform/queue/queues';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { CampaignsController } from './campaigns.controller';
+import { CampaignCloseService } from './campaign-close.service';
+import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignReportService } from './campaign-report.service';
+import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
 import { CampaignProcessor } from './jobs/campaign.processor';
+import { RemediationService } from './remediation.service';
+import { ReviewDecisionsService } from './review-decisions.service';
+import { ReviewItemsRepository } from './review-items.repository';
 
 @Module({
   imports: [
@@ -23,7 +29,16 @@ import { CampaignProcessor } from './jobs/campaign.processor';
     BullModule.registerQueue({ name: QUEUES.campaigns }),
   ],
   controllers: [CampaignsController],
-  providers: [CampaignsService, CampaignReportService],
+  providers: [
+    CampaignsRepository,
+    ReviewItemsRepository,
+    CampaignsService,
+    CampaignLaunchService,
+    CampaignCloseService,
+    ReviewDecisionsService,
+    RemediationService,
+    CampaignReportService,
+  ],
   exports: [CampaignsService],
 })
 export class CampaignsModule {}

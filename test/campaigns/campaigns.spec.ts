@@ -5,7 +5,7 @@ import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
-import { CampaignsService } from '../../src/campaigns/campaigns.service';
+import { RemediationService } from '../../src/campaigns/remediation.service';
 
 interface Item {
   id: string;
@@ -717,17 +717,17 @@ describe('access review campaigns against the emulator', () => {
 
     // As if the process stopped after the removals committed: no item heard of its outcome.
     await db.query(`UPDATE review_items SET removal_applied_at = NULL WHERE id = ANY($1::uuid[])`, [itemIds]);
-    const campaigns = t.app.get(CampaignsService);
+    const remediation = t.app.get(RemediationService);
     // An outcome settled moments ago is left to its event, which may still be on the way.
-    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
+    expect(await remediation.reconcileSettledRemediations()).toBe(0);
     await db.query(
       `UPDATE provisioning_operations SET completed_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`,
       [opIds],
     );
     const removedBefore = emu.emulator.stats().membership.removed;
-    expect(await campaigns.reconcileSettledRemediations()).toBe(items.length);
+    expect(await remediation.reconcileSettledRemediations()).toBe(items.length);
     expect(await applied()).toBe(items.length);
-    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
+    expect(await remediation.reconcileSettledRemediations()).toBe(0);
     expect(emu.emulator.stats().membership.removed).toBe(removedBefore);
     // The next sync confirms them, as after an event that arrived (its handler runs after the sync ends).
     await syncNow(t, connectionId);
@@ -768,7 +768,7 @@ describe('access review campaigns against the emulator', () => {
          completed_at = now() - interval '2 minutes' WHERE id = $1`,
       [op.id],
     );
-    expect(await campaigns.reconcileSettledRemediations()).toBe(1);
+    expect(await remediation.reconcileSettledRemediations()).toBe(1);
     const failed = (await itemsOf(second.id)).find((i) => i.id === victim.id)!;
     expect(failed.remediation).toBe('failed');
     const audit = await db.query(
@@ -776,7 +776,7 @@ describe('access review campaigns against the emulator', () => {
       [victim.id],
     );
     expect(audit.rows[0].n).toBe(1);
-    expect(await campaigns.reconcileSettledRemediations()).toBe(0);
+    expect(await remediation.reconcileSettledRemediations()).toBe(0);
   });
 
   it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {

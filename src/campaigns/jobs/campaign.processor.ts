@@ -1,12 +1,17 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job } from 'bullmq';
 import { QUEUES } from '../../platform/queue/queues';
-import { type CampaignJob, type CampaignJobData, CampaignsService } from '../campaigns.service';
+import { CampaignCloseService } from '../campaign-close.service';
+import { CampaignLaunchService } from '../campaign-launch.service';
+import { type CampaignJob, type CampaignJobData } from './campaign.jobs';
 
-/** Launch or close of one campaign; the service does the set-wise work. */
+/** Launch or close of one campaign; the services do the set-wise work. */
 @Processor(QUEUES.campaigns, { concurrency: 2, lockDuration: 60_000 })
 export class CampaignProcessor extends WorkerHost {
-  constructor(private readonly campaigns: CampaignsService) {
+  constructor(
+    private readonly launches: CampaignLaunchService,
+    private readonly closes: CampaignCloseService,
+  ) {
     super();
   }
 
@@ -14,9 +19,9 @@ export class CampaignProcessor extends WorkerHost {
     const name = job.name as CampaignJob['name'];
     switch (name) {
       case 'launch':
-        return this.campaigns.runLaunch(job.data.campaignId, job.data.requestedBy);
+        return this.launches.runLaunch(job.data.campaignId, job.data.requestedBy);
       case 'close':
-        return this.campaigns.runClose(job.data.campaignId, job.data.requestedBy);
+        return this.closes.runClose(job.data.campaignId, job.data.requestedBy);
     }
   }
 }

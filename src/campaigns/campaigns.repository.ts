@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { returned } from '../platform/database/sql';
+import { notFound } from '../platform/http/app-error';
+import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { type CampaignProgress, type CampaignStatus, type CreateCampaignDto } from './dto/campaign.dto';
+import { type CampaignRow } from './dto/campaign.mapper';
+
+/** The values of a new campaign, deduplicated and checked by the service. */
+export interface NewCampaign {
+  dto: CreateCampaignDto;
+  groupIds: string[];
+  applicationIds: string[];
+  reviewerIds: string[];
+  fallbackIds: string[];
+  dueAt: Date;
+  createdBy: string | null;
+}
+
+/** The SQL of the `campaigns` table, and the directory views a launch reads to choose reviewers. */
+@Injectable()
+export class CampaignsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private db(m?: EntityManager): EntityManager {
+    return m ?? this.dataSource.manager;
+  }
+
+  async countOpenForConnection(connectionId: string, open: CampaignStatus[]): Promise<number> {
+    const [{ n }] = await this.db().query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM campaigns WHERE connection_id = $1 AND status = ANY($2::text[])`,
+      [connectionId, open],
+    );
+    return n;
+  }
+
+  async insert(m: EntityManager, c: NewCampaign): Promise<CampaignRow> {
+    const [row] = await m.query<CampaignRow[]>(
+      `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
+         reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by)
+       VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12) RETURNING *`,
+      [
+        c.dto.connectionId,
+        c.dto.name,
+        c.dto.description ?? null,
+        c.groupIds,
+        c.applicationIds,
+        c.dto.reviewerStrategy,
+        c.reviewerIds,
+        c.fallbackIds,
+        c.dueAt.toISOString(),
+        c.dto.defaultDecision,
+        c.dto.autoRemediate,
+        c.createdBy,
+      ],
+    );
+    return row;
+  }
+
+  /** One page (limit + 1 rows) in creation order, each with its cursor key `ck`. */
+  async list(limit: number, after: CursorPosition | null): Promise<CampaignRow[]> {
+    return this.db().query<CampaignRow[]>(
+      `SELECT *, ${cursorKey('created_at')} AS ck FROM campaigns
+       WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+       ORDER BY created_at, id LIMIT $3`,
+      [after?.k ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  /** The campaign (locked FOR UPDATE with `lock`, inside `m`'s transaction); not_found when there is none. */
+  async getById(id: string, m?: EntityManager, lock = false): Promise<CampaignRow> {
+    const [c] = await this.db(m).query<CampaignRow[]>(
+      `SELECT * FROM campaigns WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    if (!c) throw notFound('Campaign');
+    return c;
+  }
+
+  async progressOf(ids: string[], m?: EntityManager): Promise<Map<string, CampaignProgress>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db(m).query<(CampaignProgress & { campaign_id: string })[]>(
+      `SELECT campaign_id, count(*)::int AS total,
+         count(*) FILTER (WHERE status = 'pending')::int AS pending,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'keep')::int AS kept,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'revoke')::int AS revoked,
+         count(*) FILTER (WHERE status = 'expired')::int AS expired,
+         count(*) FILTER (WHERE remediation = 'done')::int AS remediated,
+         count(*) FILTER (WHERE remediation = 'failed')::int AS "remediationFailed",
+         count(*) FILTER (WHERE remediation = 'manual')::int AS manual
+       FROM review_items WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id`,
+      [ids],
+    );
+    return new Map(
+      rows.map(({ campaign_id, ...p }) => [
+        campaign_id,
+        {
+          total: p.total,
+          pending: p.pending,
+          kept: p.kept,
+          revoked: p.revoked,
+          expired: p.expired,
+          remediated: p.remediated,
+          remediationFailed: p.remediationFailed,
+          manual: p.manual,
+        },
+      ]),
+    );
+  }
+
+  /** A state change asked for by a person; a cancel also closes the campaign. */
+  async setStatus(m: EntityManager, id: string, to: CampaignStatus): Promise<CampaignRow> {
+    const [updated] = returned<CampaignRow>(
+      await m.query(
+        `UPDATE campaigns SET status = $2, closed_at = CASE WHEN $2 = 'cancelled' THEN clock_timestamp() ELSE closed_at END
+         WHERE id = $1 RETURNING *`,
+        [id, to],
+      ),
+    );
+    return updated;
+  }
+
+  /** Active campaigns past dueAt start closing; SKIP LOCKED leaves those a person is changing now. */
+  async startClosingDue(m: EntityManager): Promise<CampaignRow[]> {
+    return returned<CampaignRow>(
+      await m.query(
+        `UPDATE campaigns SET status = 'closing' WHERE id IN
+           (SELECT id FROM campaigns WHERE status = 'active' AND due_at <= now() FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+      ),
+    );
+  }
+
+  /** Campaigns whose launch or close job should be queued or running. */
+  async listLaunchingOrClosing(): Promise<{ id: string; status: CampaignStatus }[]> {
+    return this.db().query<{ id: string; status: CampaignStatus }[]>(
+      `SELECT id, status FROM campaigns WHERE status IN ('launching', 'closing')`,
+    );
+  }
+
+  // clock_timestamp(): a launch or close is the end of its transaction, not its start (before the work).
+  async markActive(m: EntityManager, id: string): Promise<void> {
+    await m.query(`UPDATE campaigns SET status = 'active', launched_at = clock_timestamp() WHERE id = $1`, [
+      id,
+    ]);
+  }
+
+  async markClosed(m: EntityManager, id: string): Promise<void> {
+    await m.query(`UPDATE campaigns SET status = 'closed', closed_at = clock_timestamp() WHERE id = $1`, [
+      id,
+    ]);
+  }
+
+  // ---------------------------------------------------------------- directory views read by a launch
+
+  /** Groups of the given applications (campaign_group_application_view). */
+  async groupIdsOfApplications(connectionId: string, applicationIds: string[]): Promise<string[]> {
+    const rows = await this.db().query<{ group_id: string }[]>(
+      `SELECT DISTINCT group_id FROM campaign_group_application_view
+       WHERE connection_id = $1 AND application_id = ANY($2::uuid[])`,
+      [connectionId, applicationIds],
+    );
+    return rows.map((r) => r.group_id);
+  }
+
+  /** Managers (with an email) of members of the groups in scope (null: every group). */
+  async managersInScope(
+    connectionId: string,
+    scope: string[] | null,
+  ): Promise<{ id: string; email: string; display_name: string | null }[]> {
+    return this.db().query<{ id: string; email: string; display_name: string | null }[]>(
+      `SELECT a.id, a.email, a.display_name FROM campaign_account_view a
+       WHERE a.email IS NOT NULL AND a.id IN (
+         SELECT DISTINCT manager_account_id FROM directory_membership_view v
+         WHERE v.connection_id = $1 AND v.manager_account_id IS NOT NULL
+           AND ($2::uuid[] IS NULL OR v.group_id = ANY($2::uuid[])))`,
+      [connectionId, scope],
+    );
+  }
+
+  /** Groups in scope (null: every group) that have members, by name. */
+  async groupIdsInScope(connectionId: string, scope: string[] | null): Promise<string[]> {
+    const rows = await this.db().query<{ group_id: string }[]>(
+      `SELECT group_id FROM (SELECT DISTINCT group_id, group_name FROM directory_membership_view v
+         WHERE v.connection_id = $1 AND ($2::uuid[] IS NULL OR v.group_id = ANY($2::uuid[]))) g
+       ORDER BY group_name, group_id`,
+      [connectionId, scope],
+    );
+    return rows.map((r) => r.group_id);
+  }
+}

@@ -1,0 +1,148 @@
+import {
+  type CampaignProgress,
+  type CampaignResponse,
+  type CampaignStatus,
+  type Decision,
+  type DefaultDecision,
+  type ItemStatus,
+  type Remediation,
+  type ReviewerStrategy,
+  type ReviewItemResponse,
+} from './campaign.dto';
+
+/** Rows of `campaigns` and `review_items` as the repositories read them, and their response mappers. */
+export interface CampaignRow {
+  id: string;
+  connection_id: string;
+  name: string;
+  description: string | null;
+  status: CampaignStatus;
+  scope_group_ids: string[];
+  scope_application_ids: string[];
+  reviewer_strategy: ReviewerStrategy;
+  reviewer_ids: string[];
+  fallback_reviewer_ids: string[];
+  due_at: Date;
+  default_decision: DefaultDecision;
+  auto_remediate: boolean;
+  created_by: string | null;
+  created_at: Date;
+  launched_at: Date | null;
+  closed_at: Date | null;
+  ck?: string;
+}
+
+export interface ItemRow {
+  id: string;
+  campaign_id: string;
+  connection_id: string;
+  account_id: string;
+  group_id: string;
+  account_email: string | null;
+  account_display_name: string | null;
+  account_kind: string;
+  account_state: string;
+  department: string | null;
+  job_title: string | null;
+  manager_account_id: string | null;
+  manager_display_name: string | null;
+  is_administrator: boolean;
+  group_name: string;
+  membership_method: string;
+  applications: { id: string; name: string }[];
+  membership_since: Date;
+  grant_id: string | null;
+  reviewer_id: string | null;
+  status: ItemStatus;
+  decision: Decision | null;
+  justification: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  override: boolean;
+  remediation: Remediation;
+  operation_id: string | null;
+  removal_applied_at: Date | null;
+  remediated_at: Date | null;
+  recommendation: 'keep' | 'revoke' | 'review' | null;
+  recommendation_reason: string | null;
+  created_at: Date;
+  ck?: string;
+  campaign_status?: CampaignStatus;
+}
+
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+export const EMPTY_PROGRESS: CampaignProgress = {
+  total: 0,
+  pending: 0,
+  kept: 0,
+  revoked: 0,
+  expired: 0,
+  remediated: 0,
+  remediationFailed: 0,
+  manual: 0,
+};
+
+export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): CampaignResponse {
+  return {
+    id: c.id,
+    connectionId: c.connection_id,
+    name: c.name,
+    description: c.description,
+    status: c.status,
+    scope: { groupIds: c.scope_group_ids, applicationIds: c.scope_application_ids },
+    reviewerStrategy: c.reviewer_strategy,
+    reviewerIds: c.reviewer_ids,
+    fallbackReviewerIds: c.fallback_reviewer_ids,
+    dueAt: c.due_at.toISOString(),
+    defaultDecision: c.default_decision,
+    autoRemediate: c.auto_remediate,
+    createdBy: c.created_by,
+    createdAt: c.created_at.toISOString(),
+    launchedAt: iso(c.launched_at),
+    closedAt: iso(c.closed_at),
+    progress,
+  };
+}
+
+export function toReviewItemResponse(i: ItemRow): ReviewItemResponse {
+  return {
+    id: i.id,
+    campaignId: i.campaign_id,
+    account: {
+      id: i.account_id,
+      email: i.account_email,
+      displayName: i.account_display_name,
+      kind: i.account_kind,
+      state: i.account_state,
+      department: i.department,
+      jobTitle: i.job_title,
+      manager: i.manager_account_id
+        ? { id: i.manager_account_id, displayName: i.manager_display_name }
+        : null,
+      isAdministrator: i.is_administrator,
+    },
+    group: {
+      id: i.group_id,
+      name: i.group_name,
+      membershipMethod: i.membership_method,
+      applications: i.applications,
+    },
+    membershipSince: i.membership_since.toISOString(),
+    grantId: i.grant_id,
+    reviewerId: i.reviewer_id,
+    status: i.status,
+    decision: i.decision,
+    justification: i.justification,
+    decidedBy: i.decided_by,
+    decidedAt: iso(i.decided_at),
+    override: i.override,
+    remediation: i.remediation,
+    remediatedAt: iso(i.remediated_at),
+    recommendation:
+      i.recommendation && i.recommendation_reason
+        ? { value: i.recommendation, reason: i.recommendation_reason }
+        : null,
+    createdAt: i.created_at.toISOString(),
+  };
+}

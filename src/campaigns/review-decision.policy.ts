@@ -1,0 +1,85 @@
+import { isSamePerson, separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { type Actor, isAdmin } from '../platform/actor';
+import { AppError, forbidden } from '../platform/http/app-error';
+import { type CampaignStatus, type Decision } from './dto/campaign.dto';
+
+/** What the policy needs to know of a review item (a locked row with its campaign's status). */
+export interface ReviewItemSubject {
+  reviewer_id: string | null;
+  account_email: string | null;
+  campaign_status?: CampaignStatus;
+}
+
+/** Why an action on an item is refused: a rejection reason of the bulk route, or the error of a single one. */
+export type ReviewCheck = { ok: true; override: boolean } | { ok: false; error: AppError; reason: string };
+
+type ReviewAction = 'decide' | 'reassign';
+
+const refuse = (reason: string, error: AppError): ReviewCheck => ({ ok: false, reason, error });
+
+/**
+ * The one permission check for deciding (single and bulk) and reassigning a review item: only the
+ * assigned reviewer, or an admin as an override; never about one's own account (ARCHITECTURE.md rule
+ * 4); only while the campaign is active. `override` is whether an admin acts on another's item.
+ */
+export function checkReviewItemAction(
+  actor: Actor,
+  item: ReviewItemSubject,
+  action: ReviewAction,
+): ReviewCheck {
+  const mine = actor.type === 'principal' && item.reviewer_id === actor.id;
+  if (!mine && !isAdmin(actor)) {
+    return refuse('forbidden', forbidden(`Only the assigned reviewer or an admin may ${action} this item`));
+  }
+  const sod = separationOfDutiesViolation(actor, { accountEmails: [item.account_email] });
+  if (sod) return refuse('separation_of_duties', new AppError('separation_of_duties', sod));
+  if (item.campaign_status !== 'active') {
+    const closed = action === 'decide' ? 'decisions are closed' : 'items cannot be reassigned';
+    return refuse(
+      'campaign_not_active',
+      new AppError('invalid_state', `The campaign is ${item.campaign_status}; ${closed}`),
+    );
+  }
+  return { ok: true, override: !mine };
+}
+
+/** checkReviewItemAction for a decision, which also needs a justification to revoke. */
+export function checkDecision(
+  actor: Actor,
+  item: ReviewItemSubject,
+  decision: Decision,
+  justification?: string,
+): ReviewCheck {
+  const check = checkReviewItemAction(actor, item, 'decide');
+  if (check.ok && decision === 'revoke' && !justification?.trim()) {
+    return refuse(
+      'justification_required',
+      new AppError('justification_required', 'A justification is required to revoke'),
+    );
+  }
+  return check;
+}
+
+/** The principal an item is handed to, as the policy needs it (null when there is no such principal). */
+export interface ReassignTarget {
+  email: string;
+  disabled: boolean;
+  is_bootstrap: boolean;
+}
+
+/** Whether `reviewer` may take the item: an enabled principal, not the bootstrap admin, not the member. */
+export function reassignTargetError(
+  reviewer: ReassignTarget | null,
+  item: ReviewItemSubject,
+): AppError | null {
+  if (!reviewer || reviewer.disabled)
+    return new AppError('validation_failed', 'reviewerId: no such principal');
+  // It could never decide the item (assertNotBootstrap), so the item would wait forever.
+  if (reviewer.is_bootstrap) {
+    return new AppError('bootstrap_cannot_act', 'reviewerId: the bootstrap admin never reviews');
+  }
+  if (isSamePerson(reviewer.email, item.account_email)) {
+    return new AppError('validation_failed', 'reviewerId: a reviewer may not review their own access');
+  }
+  return null;
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AuthService } from '../auth/auth.service';
+import { assertNotBootstrap } from '../auth/separation-of-duties';
+import { type Actor } from '../platform/actor';
+import { notFound } from '../platform/http/app-error';
+import { decodeCursor, type JsonText, type Page, toJsonPage } from '../platform/http/pagination';
+import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from './dto/campaign.dto';
+import { type ItemRow, toReviewItemResponse } from './dto/campaign.mapper';
+import { checkDecision, checkReviewItemAction, reassignTargetError } from './review-decision.policy';
+import { type DecisionWrite, ReviewItemsRepository } from './review-items.repository';
+
+const EMPTY_JSON_PAGE: JsonText<Page<ReviewItemResponse>> = '{"items":[],"nextCursor":null}';
+
+/**
+ * What a reviewer does: reads their queue, decides (one item or up to 1,000), hands an item on. Who
+ * may do it is review-decision.policy.ts, asked once per item.
+ */
+@Injectable()
+export class ReviewDecisionsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly items: ReviewItemsRepository,
+    private readonly auth: AuthService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * The caller's assigned items across launched campaigns, as JSON text: the reviewer's hot route, so
+   * Postgres writes each item's JSON (REVIEW_ITEM_JSON) and the server only joins them into a page.
+   */
+  async myReviews(
+    actor: Actor,
+    status: 'pending' | 'decided' | undefined,
+    limit: number,
+    cursor?: string,
+  ): Promise<JsonText<Page<ReviewItemResponse>>> {
+    if (actor.type !== 'principal') return EMPTY_JSON_PAGE;
+    const after = decodeCursor(cursor);
+    const rows = await this.items.openItemsForReviewerAsJson(actor.id, status ?? null, limit, after);
+    return toJsonPage(
+      rows,
+      limit,
+      (r) => ({ k: r[2], id: r[1] }),
+      (r) => r[0],
+    );
+  }
+
+  async decide(
+    actor: Actor,
+    itemId: string,
+    decision: Decision,
+    justification?: string,
+  ): Promise<ReviewItemResponse> {
+    assertNotBootstrap(actor, 'decide review items');
+    const row = await this.dataSource.transaction(async (m) => {
+      const item = (await this.items.lockWithCampaign(m, [itemId])).get(itemId);
+      if (!item) throw notFound('Review item');
+      const check = checkDecision(actor, item, decision, justification);
+      if (!check.ok) throw check.error;
+      const [updated] = await this.applyDecisions(m, actor, [
+        { item, decision, justification: justification?.trim() || null, override: check.override },
+      ]);
+      return updated;
+    });
+    return toReviewItemResponse(row);
+  }
+
+  /** Up to 1,000 decisions, each checked as a single one; those that pass commit together. */
+  async decideMany(
+    actor: Actor,
+    decisions: { itemId: string; decision: Decision; justification?: string }[],
+  ): Promise<BulkDecisionResult> {
+    assertNotBootstrap(actor, 'decide review items');
+    return this.dataSource.transaction(async (m) => {
+      const items = await this.items.lockWithCampaign(m, [...new Set(decisions.map((d) => d.itemId))]);
+      const rejected: BulkDecisionResult['rejected'] = [];
+      const seen = new Set<string>();
+      const apply: DecisionWrite[] = [];
+      for (const d of decisions) {
+        const item = items.get(d.itemId);
+        if (!item) {
+          rejected.push({ itemId: d.itemId, reason: 'not_found' });
+          continue;
+        }
+        if (seen.has(d.itemId)) {
+          rejected.push({ itemId: d.itemId, reason: 'duplicate' });
+          continue;
+        }
+        seen.add(d.itemId);
+        const check = checkDecision(actor, item, d.decision, d.justification);
+        if (!check.ok) {
+          rejected.push({ itemId: d.itemId, reason: check.reason });
+          continue;
+        }
+        apply.push({
+          item,
+          decision: d.decision,
+          justification: d.justification?.trim() || null,
+          override: check.override,
+        });
+      }
+      const updated = await this.applyDecisions(m, actor, apply);
+      return { applied: updated.length, rejected };
+    });
+  }
+
+  /** The assigned reviewer or an admin hands the item to another principal (never the member). */
+  async reassign(
+    actor: Actor,
+    itemId: string,
+    reviewerId: string,
+    reason: string,
+  ): Promise<ReviewItemResponse> {
+    assertNotBootstrap(actor, 'reassign review items');
+    const reviewer = await this.auth.getPrincipalRow(reviewerId);
+    const row = await this.dataSource.transaction(async (m) => {
+      const item = (await this.items.lockWithCampaign(m, [itemId])).get(itemId);
+      if (!item) throw notFound('Review item');
+      const check = checkReviewItemAction(actor, item, 'reassign');
+      if (!check.ok) throw check.error;
+      const refused = reassignTargetError(reviewer, item);
+      if (refused) throw refused;
+      const updated = await this.items.setReviewer(m, itemId, reviewerId);
+      await this.audit.record(m, actor, {
+        action: 'campaign.item.reassigned',
+        targetType: 'review_item',
+        targetId: itemId,
+        data: {
+          campaignId: item.campaign_id,
+          from: item.reviewer_id,
+          to: reviewerId,
+          reason,
+          override: check.override,
+        },
+      });
+      return updated;
+    });
+    return toReviewItemResponse(row);
+  }
+
+  private async applyDecisions(
+    m: EntityManager,
+    actor: Actor,
+    decisions: DecisionWrite[],
+  ): Promise<ItemRow[]> {
+    if (decisions.length === 0) return [];
+    const updated = await this.items.applyDecisions(
+      m,
+      actor.type === 'principal' ? actor.id : null,
+      decisions,
+    );
+    // One event per decision, appended set-wise.
+    await this.audit.recordMany(
+      m,
+      actor,
+      decisions.map((d) => ({
+        action: 'campaign.item.decided',
+        targetType: 'review_item',
+        targetId: d.item.id,
+        data: {
+          campaignId: d.item.campaign_id,
+          accountId: d.item.account_id,
+          groupId: d.item.group_id,
+          decision: d.decision,
+          justification: d.justification,
+          override: d.override,
+          previous: d.item.decision,
+        },
+      })),
+    );
+    return updated;
+  }
+}
