@@ -39,7 +39,8 @@ import { ReviewItemsRepository } from './review-items.repository';
     RemediationService,
     CampaignReportService,
   ],
-  exports: [CampaignsService],
+  // The launch and close services only for CampaignsWorkersModule below (its processor).
+  exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],
 })
 export class CampaignsModule {}
 
