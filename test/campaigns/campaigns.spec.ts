@@ -365,254 +365,297 @@ describe('access review campaigns against the emulator', () => {
     expect(after).toBe(before);
   });
 
-  it('two reviewers decide, close removes exactly the revoked memberships, the next sync confirms, the CSV lists it all', async () => {
-    const [ga, gb] = await freshGroups(2, 4);
-    // A member of group A who is also an admin of jumpgate: never assigned, and may not decide their own item.
-    const memberAdmin = await memberPrincipal(membersOf(ga.rec), ['admin']);
-    const r1 = await createPrincipal(t);
-    const r2 = await createPrincipal(t);
-    const byName = [ga, gb].sort((a, b) => a.rec.name.localeCompare(b.rec.name) || a.id.localeCompare(b.id));
-    const { id, items } = await launched({
-      scope: { groupIds: [ga.id, gb.id] },
-      reviewerIds: [r1.id, r2.id],
-      fallbackReviewerIds: [r1.id],
-    });
-    expect(items.some((i) => i.reviewerId === memberAdmin.id)).toBe(false);
-    const [gr1, gr2] = byName;
+  /**
+   * The walk-through of one campaign, in named steps that share its state and run in order: two
+   * reviewers decide, close removes exactly the revoked memberships, the next sync confirms, the CSV
+   * lists it all. A step that fails leaves the later ones failing too; read the first failure.
+   */
+  describe('two reviewers decide, close removes exactly the revoked memberships, the next sync confirms, the CSV lists it all', () => {
+    type Group = { rec: GroupRec; id: string };
+    let ga: Group, gb: Group;
+    let memberAdmin: TestPrincipal, r1: TestPrincipal, r2: TestPrincipal;
+    let id: string;
+    let items: Item[];
+    let a1: Item, a2: Item, a3: Item, restA: Item[];
+    let mine2: Item[];
+    let b1: Item, b2: Item;
+    let overridden: Item;
+    let revoked: Item[], kept: Item[];
+    let removedBefore: number;
+    let total: number;
 
-    const mine1 = (await t.request('GET', '/api/v1/reviews?status=pending&limit=500', { token: r1.token }))
-      .body.items as Item[];
-    expect(mine1.map((i) => i.id).sort()).toEqual(
-      items
-        .filter((i) => i.reviewerId === r1.id)
-        .map((i) => i.id)
-        .sort(),
-    );
-    expect(mine1.every((i) => i.group.id === gr1.id)).toBe(true);
-    const mine2 = items.filter((i) => i.reviewerId === r2.id);
-    expect(mine2.every((i) => i.group.id === gr2.id)).toBe(true);
+    it('launch: named reviewers get whole groups; each reviewer’s queue lists exactly their items', async () => {
+      [ga, gb] = await freshGroups(2, 4);
+      // A member of group A who is also an admin of jumpgate: never assigned, and may not decide their own item.
+      memberAdmin = await memberPrincipal(membersOf(ga.rec), ['admin']);
+      r1 = await createPrincipal(t);
+      r2 = await createPrincipal(t);
+      const byName = [ga, gb].sort(
+        (a, b) => a.rec.name.localeCompare(b.rec.name) || a.id.localeCompare(b.id),
+      );
+      ({ id, items } = await launched({
+        scope: { groupIds: [ga.id, gb.id] },
+        reviewerIds: [r1.id, r2.id],
+        fallbackReviewerIds: [r1.id],
+      }));
+      expect(items.some((i) => i.reviewerId === memberAdmin.id)).toBe(false);
+      const [gr1, gr2] = byName;
 
-    // Another reviewer's item: 403, and nothing changes.
-    const [a1, a2, a3, ...restA] = mine1;
-    expect(
-      (
-        await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
-          token: r2.token,
-          body: { decision: 'keep' },
-        })
-      ).status,
-    ).toBe(403);
-    // Revoke without a justification: 400, and nothing changes.
-    const noJust = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
-      token: r1.token,
-      body: { decision: 'revoke' },
-    });
-    expect(noJust.status).toBe(400);
-    expect(noJust.body.code).toBe('justification_required');
-    expect((await itemsOf(id)).find((i) => i.id === a1.id)).toMatchObject({
-      status: 'pending',
-      decision: null,
-    });
-    // Unknown fields: 400.
-    expect(
-      (
-        await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
-          token: r1.token,
-          body: { decision: 'keep', extra: 1 },
-        })
-      ).status,
-    ).toBe(400);
-
-    // Single decisions, changeable until close; a formula-looking justification for the CSV.
-    const keepFirst = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
-      token: r1.token,
-      body: { decision: 'keep' },
-    });
-    expect(keepFirst.status).toBe(200);
-    const revokeA1 = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
-      token: r1.token,
-      body: { decision: 'revoke', justification: '=HYPERLINK("http://evil")' },
-    });
-    expect(revokeA1.status).toBe(200);
-    expect(revokeA1.body).toMatchObject({
-      status: 'decided',
-      decision: 'revoke',
-      decidedBy: r1.id,
-      override: false,
-    });
-    const keepA2 = await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
-      token: r1.token,
-      body: { decision: 'keep' },
-    });
-    expect(keepA2.status).toBe(200);
-
-    // The member-admin may not decide their own membership, even as an override.
-    const ownItem = items.find((i) => i.account.email?.toLowerCase() === memberAdmin.email.toLowerCase())!;
-    const own = await t.request('POST', `/api/v1/review-items/${ownItem.id}/decision`, {
-      token: memberAdmin.token,
-      body: { decision: 'keep' },
-    });
-    expect([own.status, own.body.code]).toEqual([403, 'separation_of_duties']);
-
-    // Reassign one of r1's items to r2.
-    const reassigned = await t.request('POST', `/api/v1/review-items/${a3.id}/reassign`, {
-      token: r1.token,
-      body: { reviewerId: r2.id, reason: 'r2 knows this team' },
-    });
-    expect(reassigned.status).toBe(200);
-    expect(reassigned.body.reviewerId).toBe(r2.id);
-
-    // Bulk by r2: two applied, three rejected, in one transaction.
-    const [b1, b2, b3] = mine2;
-    const bulk = await t.request('POST', '/api/v1/reviews/decisions', {
-      token: r2.token,
-      body: {
-        decisions: [
-          // Escaping in Postgres-written JSON: quotes, a backslash, a tab, a control character, non-ASCII.
-          { itemId: b1.id, decision: 'revoke', justification: 'left "the" team\\ \t\u0001 — Zoë 😀' },
-          { itemId: b2.id, decision: 'keep' },
-          { itemId: b3.id, decision: 'revoke' },
-          { itemId: a2.id, decision: 'revoke', justification: 'not mine' },
-          { itemId: '00000000-0000-4000-8000-00000000abcd', decision: 'keep' },
-          { itemId: a3.id, decision: 'keep' },
-        ],
-      },
-    });
-    expect(bulk.status).toBe(200);
-    expect(bulk.body.applied).toBe(3);
-    expect(bulk.body.rejected).toEqual([
-      { itemId: b3.id, reason: 'justification_required' },
-      { itemId: a2.id, reason: 'forbidden' },
-      { itemId: '00000000-0000-4000-8000-00000000abcd', reason: 'not_found' },
-    ]);
-    // More than 1,000: 400.
-    const tooMany = await t.request('POST', '/api/v1/reviews/decisions', {
-      token: r2.token,
-      body: { decisions: Array.from({ length: 1001 }, () => ({ itemId: b2.id, decision: 'keep' })) },
-    });
-    expect(tooMany.status).toBe(400);
-
-    // Admin override on one of r1's remaining items.
-    const overridden = restA.find((i) => i.account.email?.toLowerCase() !== admin.email.toLowerCase())!;
-    const ov = await t.request('POST', `/api/v1/review-items/${overridden.id}/decision`, {
-      token: admin.token,
-      body: { decision: 'revoke', justification: 'admin override' },
-    });
-    expect(ov.status).toBe(200);
-    expect(ov.body).toMatchObject({ override: true, decidedBy: admin.id });
-
-    // Postgres writes /reviews' JSON itself: each item, pending or decided (quotes in a justification,
-    // an override, a reassignment), reads exactly as the campaign's item list gives it.
-    for (const r of [r1, r2]) {
-      const res = await t.request('GET', '/api/v1/reviews?limit=500', { token: r.token });
-      expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
-      expect(res.body).toEqual({ items: await itemsOf(id, `&reviewerId=${r.id}`), nextCursor: null });
-    }
-    const decided = (await t.request('GET', '/api/v1/reviews?status=decided', { token: r1.token })).body;
-    expect(decided.items.map((i: Item) => [i.id, i.decision, i.override])).toEqual(
-      expect.arrayContaining([
-        [a1.id, 'revoke', false],
-        [overridden.id, 'revoke', true],
-      ]),
-    );
-
-    // Every decision audited, one event each (a1 was decided twice).
-    const audit = await t.request('GET', `/api/v1/audit-events?targetId=${a1.id}&limit=500`, {
-      token: auditor.token,
-    });
-    expect(
-      audit.body.items.filter((e: { action: string }) => e.action === 'campaign.item.decided'),
-    ).toHaveLength(2);
-
-    const verify = await t.request('GET', '/api/v1/audit-events/verify', { token: auditor.token });
-    expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
-
-    const revoked = [a1, b1, overridden];
-    const kept = [a2, b2, a3];
-    const removedBefore = emu.emulator.stats().membership.removed;
-
-    const close = await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token });
-    expect(close.status).toBe(202);
-    expect(close.body.status).toBe('closing');
-    const closed = await waitForStatus(id, 'closed');
-    const total = items.length;
-    expect(closed.progress).toMatchObject({
-      total,
-      pending: 0,
-      kept: kept.length,
-      revoked: revoked.length,
-      expired: total - kept.length - revoked.length,
+      const mine1 = (await t.request('GET', '/api/v1/reviews?status=pending&limit=500', { token: r1.token }))
+        .body.items as Item[];
+      expect(mine1.map((i) => i.id).sort()).toEqual(
+        items
+          .filter((i) => i.reviewerId === r1.id)
+          .map((i) => i.id)
+          .sort(),
+      );
+      expect(mine1.every((i) => i.group.id === gr1.id)).toBe(true);
+      mine2 = items.filter((i) => i.reviewerId === r2.id);
+      expect(mine2.every((i) => i.group.id === gr2.id)).toBe(true);
+      [a1, a2, a3, ...restA] = mine1;
     });
 
-    // Decisions after close: 409.
-    expect(
-      (
-        await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
-          token: r1.token,
-          body: { decision: 'keep' },
-        })
-      ).status,
-    ).toBe(409);
-    expect((await t.request('POST', `/api/v1/campaigns/${id}/cancel`, { token: admin.token })).status).toBe(
-      409,
-    );
-
-    const ops = await t.request('GET', '/api/v1/provisioning-operations?sourceType=review_item&limit=500', {
-      token: auditor.token,
+    it('refuses another reviewer’s item (403), a revoke without justification and unknown fields (400)', async () => {
+      // Another reviewer's item: 403, and nothing changes.
+      expect(
+        (
+          await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+            token: r2.token,
+            body: { decision: 'keep' },
+          })
+        ).status,
+      ).toBe(403);
+      // Revoke without a justification: 400, and nothing changes.
+      const noJust = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+        token: r1.token,
+        body: { decision: 'revoke' },
+      });
+      expect(noJust.status).toBe(400);
+      expect(noJust.body.code).toBe('justification_required');
+      expect((await itemsOf(id)).find((i) => i.id === a1.id)).toMatchObject({
+        status: 'pending',
+        decision: null,
+      });
+      // Unknown fields: 400.
+      expect(
+        (
+          await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+            token: r1.token,
+            body: { decision: 'keep', extra: 1 },
+          })
+        ).status,
+      ).toBe(400);
     });
-    const opIds = (ops.body.items as { id: string; sourceId: string }[])
-      .filter((o) => revoked.some((r) => r.id === o.sourceId))
-      .map((o) => o.id);
-    expect(opIds).toHaveLength(revoked.length);
-    const settled = await waitForOps(t, opIds);
-    expect(settled.every((o) => o.status === 'succeeded' && o.attempts === 1)).toBe(true);
 
-    // JumpCloud: exactly the revoked memberships removed, once each; every other one in place.
-    expect(emu.emulator.stats().membership.removed - removedBefore).toBe(revoked.length);
-    const extOf = async (accountId: string) =>
-      (await db.query(`SELECT external_id FROM directory_accounts WHERE id = $1`, [accountId])).rows[0]
-        .external_id as string;
-    const groupExt = (groupId: string) => [ga, gb].find((g) => g.id === groupId)!.rec.id;
-    for (const i of items) {
-      const removed = revoked.some((r) => r.id === i.id);
-      expect([i.id, isMember(groupExt(i.group.id), await extOf(i.account.id))]).toEqual([i.id, !removed]);
-    }
+    it('single decisions change until close; nobody decides their own membership, even as an override', async () => {
+      // Single decisions, changeable until close; a formula-looking justification for the CSV.
+      const keepFirst = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+        token: r1.token,
+        body: { decision: 'keep' },
+      });
+      expect(keepFirst.status).toBe(200);
+      const revokeA1 = await t.request('POST', `/api/v1/review-items/${a1.id}/decision`, {
+        token: r1.token,
+        body: { decision: 'revoke', justification: '=HYPERLINK("http://evil")' },
+      });
+      expect(revokeA1.status).toBe(200);
+      expect(revokeA1.body).toMatchObject({
+        status: 'decided',
+        decision: 'revoke',
+        decidedBy: r1.id,
+        override: false,
+      });
+      const keepA2 = await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
+        token: r1.token,
+        body: { decision: 'keep' },
+      });
+      expect(keepA2.status).toBe(200);
 
-    // Remediation waits for the sync that confirms it.
-    const pending = await itemsOf(id, '&decision=revoke');
-    expect(pending.map((i) => i.remediation)).toEqual(revoked.map(() => 'pending'));
-    await syncNow(t, connectionId);
-    const deadline = Date.now() + 10_000;
-    let done: Item[] = [];
-    while (Date.now() < deadline) {
-      done = await itemsOf(id, '&decision=revoke');
-      if (done.every((i) => i.remediation === 'done')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(done.map((i) => i.remediation)).toEqual(revoked.map(() => 'done'));
-    expect((await waitForStatus(id, 'closed')).progress.remediated).toBe(revoked.length);
+      // The member-admin may not decide their own membership, even as an override.
+      const ownItem = items.find((i) => i.account.email?.toLowerCase() === memberAdmin.email.toLowerCase())!;
+      const own = await t.request('POST', `/api/v1/review-items/${ownItem.id}/decision`, {
+        token: memberAdmin.token,
+        body: { decision: 'keep' },
+      });
+      expect([own.status, own.body.code]).toEqual([403, 'separation_of_duties']);
+    });
 
-    // The evidence report.
-    const csv = await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: auditor.token });
-    expect(csv.status).toBe(200);
-    expect(csv.headers.get('content-type')).toContain('text/csv');
-    const lines = csv.text.trim().split('\n');
-    expect(lines).toHaveLength(total + 1);
-    expect(lines[0]).toBe(
-      'campaign,account_email,account_name,group,applications,reviewer,status,decision,justification,decided_by,decided_at,override,remediation,remediated_at',
-    );
-    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
-    expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);
-    const a1Line = lines.find((l) => l.includes('HYPERLINK'))!;
-    expect(a1Line).toContain(r1.email);
-    expect(a1Line).toContain(',revoke,');
-    expect(a1Line).toContain(',done,');
-    expect(lines.find((l) => l.includes('admin override'))).toContain(',true,done,');
-    // A plain principal may not read it.
-    expect((await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: r1.token })).status).toBe(
-      403,
-    );
-  }, 150_000); // launch, decisions, close, remediation and a sync: about 2 s alone, up to 48 s measured on a loaded machine
+    it('reassign hands one of r1’s items to r2', async () => {
+      const reassigned = await t.request('POST', `/api/v1/review-items/${a3.id}/reassign`, {
+        token: r1.token,
+        body: { reviewerId: r2.id, reason: 'r2 knows this team' },
+      });
+      expect(reassigned.status).toBe(200);
+      expect(reassigned.body.reviewerId).toBe(r2.id);
+    });
+
+    it('bulk: those that pass apply in one transaction, the others are rejected with a reason; over 1,000 is 400', async () => {
+      // Bulk by r2: two applied, three rejected, in one transaction.
+      let b3: Item;
+      [b1, b2, b3] = mine2;
+      const bulk = await t.request('POST', '/api/v1/reviews/decisions', {
+        token: r2.token,
+        body: {
+          decisions: [
+            // Escaping in Postgres-written JSON: quotes, a backslash, a tab, a control character, non-ASCII.
+            { itemId: b1.id, decision: 'revoke', justification: 'left "the" team\\ \t\u0001 — Zoë 😀' },
+            { itemId: b2.id, decision: 'keep' },
+            { itemId: b3.id, decision: 'revoke' },
+            { itemId: a2.id, decision: 'revoke', justification: 'not mine' },
+            { itemId: '00000000-0000-4000-8000-00000000abcd', decision: 'keep' },
+            { itemId: a3.id, decision: 'keep' },
+          ],
+        },
+      });
+      expect(bulk.status).toBe(200);
+      expect(bulk.body.applied).toBe(3);
+      expect(bulk.body.rejected).toEqual([
+        { itemId: b3.id, reason: 'justification_required' },
+        { itemId: a2.id, reason: 'forbidden' },
+        { itemId: '00000000-0000-4000-8000-00000000abcd', reason: 'not_found' },
+      ]);
+      // More than 1,000: 400.
+      const tooMany = await t.request('POST', '/api/v1/reviews/decisions', {
+        token: r2.token,
+        body: { decisions: Array.from({ length: 1001 }, () => ({ itemId: b2.id, decision: 'keep' })) },
+      });
+      expect(tooMany.status).toBe(400);
+    });
+
+    it('an admin overrides; /reviews (JSON written by Postgres) reads exactly as the item list', async () => {
+      // Admin override on one of r1's remaining items.
+      overridden = restA.find((i) => i.account.email?.toLowerCase() !== admin.email.toLowerCase())!;
+      const ov = await t.request('POST', `/api/v1/review-items/${overridden.id}/decision`, {
+        token: admin.token,
+        body: { decision: 'revoke', justification: 'admin override' },
+      });
+      expect(ov.status).toBe(200);
+      expect(ov.body).toMatchObject({ override: true, decidedBy: admin.id });
+
+      // Postgres writes /reviews' JSON itself: each item, pending or decided (quotes in a justification,
+      // an override, a reassignment), reads exactly as the campaign's item list gives it.
+      for (const r of [r1, r2]) {
+        const res = await t.request('GET', '/api/v1/reviews?limit=500', { token: r.token });
+        expect([res.status, res.headers.get('content-type')]).toEqual([
+          200,
+          'application/json; charset=utf-8',
+        ]);
+        expect(res.body).toEqual({ items: await itemsOf(id, `&reviewerId=${r.id}`), nextCursor: null });
+      }
+      const decided = (await t.request('GET', '/api/v1/reviews?status=decided', { token: r1.token })).body;
+      expect(decided.items.map((i: Item) => [i.id, i.decision, i.override])).toEqual(
+        expect.arrayContaining([
+          [a1.id, 'revoke', false],
+          [overridden.id, 'revoke', true],
+        ]),
+      );
+    });
+
+    it('every decision is audited, one event each, and the chain verifies', async () => {
+      // Every decision audited, one event each (a1 was decided twice).
+      const audit = await t.request('GET', `/api/v1/audit-events?targetId=${a1.id}&limit=500`, {
+        token: auditor.token,
+      });
+      expect(
+        audit.body.items.filter((e: { action: string }) => e.action === 'campaign.item.decided'),
+      ).toHaveLength(2);
+
+      const verify = await t.request('GET', '/api/v1/audit-events/verify', { token: auditor.token });
+      expect(verify.body).toMatchObject({ ok: true, firstBrokenId: null });
+    });
+
+    it('close expires the undecided items; decisions and cancel after close are 409', async () => {
+      revoked = [a1, b1, overridden];
+      kept = [a2, b2, a3];
+      removedBefore = emu.emulator.stats().membership.removed;
+
+      const close = await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token });
+      expect(close.status).toBe(202);
+      expect(close.body.status).toBe('closing');
+      const closed = await waitForStatus(id, 'closed');
+      total = items.length;
+      expect(closed.progress).toMatchObject({
+        total,
+        pending: 0,
+        kept: kept.length,
+        revoked: revoked.length,
+        expired: total - kept.length - revoked.length,
+      });
+
+      // Decisions after close: 409.
+      expect(
+        (
+          await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
+            token: r1.token,
+            body: { decision: 'keep' },
+          })
+        ).status,
+      ).toBe(409);
+      expect((await t.request('POST', `/api/v1/campaigns/${id}/cancel`, { token: admin.token })).status).toBe(
+        409,
+      );
+    });
+
+    it('close removes exactly the revoked memberships in JumpCloud, once each', async () => {
+      const ops = await t.request('GET', '/api/v1/provisioning-operations?sourceType=review_item&limit=500', {
+        token: auditor.token,
+      });
+      const opIds = (ops.body.items as { id: string; sourceId: string }[])
+        .filter((o) => revoked.some((r) => r.id === o.sourceId))
+        .map((o) => o.id);
+      expect(opIds).toHaveLength(revoked.length);
+      const settled = await waitForOps(t, opIds);
+      expect(settled.every((o) => o.status === 'succeeded' && o.attempts === 1)).toBe(true);
+
+      // JumpCloud: exactly the revoked memberships removed, once each; every other one in place.
+      expect(emu.emulator.stats().membership.removed - removedBefore).toBe(revoked.length);
+      const extOf = async (accountId: string) =>
+        (await db.query(`SELECT external_id FROM directory_accounts WHERE id = $1`, [accountId])).rows[0]
+          .external_id as string;
+      const groupExt = (groupId: string) => [ga, gb].find((g) => g.id === groupId)!.rec.id;
+      for (const i of items) {
+        const removed = revoked.some((r) => r.id === i.id);
+        expect([i.id, isMember(groupExt(i.group.id), await extOf(i.account.id))]).toEqual([i.id, !removed]);
+      }
+    }, 150_000); // waits for the removals: up to tens of seconds on a loaded machine
+
+    it('remediation waits for the sync that confirms it', async () => {
+      const pending = await itemsOf(id, '&decision=revoke');
+      expect(pending.map((i) => i.remediation)).toEqual(revoked.map(() => 'pending'));
+      await syncNow(t, connectionId);
+      const deadline = Date.now() + 10_000;
+      let done: Item[] = [];
+      while (Date.now() < deadline) {
+        done = await itemsOf(id, '&decision=revoke');
+        if (done.every((i) => i.remediation === 'done')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(done.map((i) => i.remediation)).toEqual(revoked.map(() => 'done'));
+      expect((await waitForStatus(id, 'closed')).progress.remediated).toBe(revoked.length);
+    });
+
+    it('the evidence report lists every item, formula-safe; a plain principal may not read it', async () => {
+      const csv = await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: auditor.token });
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get('content-type')).toContain('text/csv');
+      const lines = csv.text.trim().split('\n');
+      expect(lines).toHaveLength(total + 1);
+      expect(lines[0]).toBe(
+        'campaign,account_email,account_name,group,applications,reviewer,status,decision,justification,decided_by,decided_at,override,remediation,remediated_at',
+      );
+      expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
+      expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);
+      const a1Line = lines.find((l) => l.includes('HYPERLINK'))!;
+      expect(a1Line).toContain(r1.email);
+      expect(a1Line).toContain(',revoke,');
+      expect(a1Line).toContain(',done,');
+      expect(lines.find((l) => l.includes('admin override'))).toContain(',true,done,');
+      // A plain principal may not read it.
+      expect((await t.request('GET', `/api/v1/campaigns/${id}/report.csv`, { token: r1.token })).status).toBe(
+        403,
+      );
+    });
+  });
 
   it('revoking a membership a jumpgate grant created ends that grant (revoked) with a single removal', async () => {
     const [g] = await freshGroups(1);
