@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { pipeline, Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import { type Actor } from '../platform/actor';
+import { iso } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
-import { cursorKey } from '../platform/http/pagination';
+import { CampaignsRepository } from './campaigns.repository';
 import { csvCell } from './csv';
+import { ReviewItemsRepository } from './review-items.repository';
 
 /** Items read per query: a batch is the most the report holds in memory at once, whatever the campaign. */
 export const REPORT_BATCH = 2000;
@@ -28,27 +29,6 @@ const HEADER = [
   'remediated_at',
 ];
 
-/** The columns of review_items the report reads, as the report needs them. */
-interface ReportRow {
-  id: string;
-  ck: string;
-  account_email: string | null;
-  account_display_name: string | null;
-  group_name: string;
-  applications: { id: string; name: string }[];
-  reviewer_id: string | null;
-  status: string;
-  decision: string | null;
-  justification: string | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-  override: boolean;
-  remediation: string;
-  remediated_at: Date | null;
-}
-
-const iso = (d: Date | null): string => d?.toISOString() ?? '';
-
 /**
  * `GET /campaigns/{id}/report.csv` (API.md): one row per item, streamed. Items are read in keyset
  * batches and each batch is written through csv-stringify only as fast as the client reads (stream
@@ -59,16 +39,14 @@ export class CampaignReportService {
   private readonly logger = new Logger(CampaignReportService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly campaigns: CampaignsRepository,
+    private readonly items: ReviewItemsRepository,
     private readonly auth: AuthService,
   ) {}
 
   /** The report as a stream of CSV text; 404 (before any byte is sent) when there is no such campaign. */
   async reportCsv(_actor: Actor, campaignId: string): Promise<Readable> {
-    const [campaign] = await this.dataSource.query<{ name: string }[]>(
-      `SELECT name FROM campaigns WHERE id = $1`,
-      [campaignId],
-    );
+    const campaign = await this.campaigns.nameOf(campaignId);
     if (!campaign) throw notFound('Campaign');
     // pipeline: an error on either side (a failed query, a client gone) destroys both, and the
     // generator's pending read stops there. The response has begun by then: the client sees a cut
@@ -95,15 +73,7 @@ export class CampaignReportService {
     };
     let after = { k: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
     for (;;) {
-      const rows = await this.dataSource.query<ReportRow[]>(
-        `SELECT id, ${cursorKey('created_at')} AS ck, account_email, account_display_name, group_name,
-                applications, reviewer_id, status, decision, justification, decided_by, decided_at, override,
-                remediation, remediated_at
-         FROM review_items
-         WHERE campaign_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
-         ORDER BY created_at, id LIMIT ${REPORT_BATCH}`,
-        [campaignId, after.k, after.id],
-      );
+      const rows = await this.items.reportBatch(campaignId, after, REPORT_BATCH);
       for (const i of rows) {
         yield [
           campaignName,
@@ -116,10 +86,10 @@ export class CampaignReportService {
           i.decision ?? '',
           i.justification ?? '',
           await emailOf(i.decided_by),
-          iso(i.decided_at),
+          iso(i.decided_at) ?? '',
           String(i.override),
           i.remediation,
-          iso(i.remediated_at),
+          iso(i.remediated_at) ?? '',
         ].map(csvCell);
       }
       if (rows.length < REPORT_BATCH) return;

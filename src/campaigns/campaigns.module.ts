@@ -1,11 +1,9 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../access/access.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
-import { QUEUES } from '../platform/queue/queues';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignCloseService } from './campaign-close.service';
@@ -19,15 +17,7 @@ import { ReviewDecisionsService } from './review-decisions.service';
 import { ReviewItemsRepository } from './review-items.repository';
 
 @Module({
-  imports: [
-    AccessModule,
-    AuditModule,
-    AuthModule,
-    ConnectionsModule,
-    DirectoryModule,
-    ProvisioningModule,
-    BullModule.registerQueue({ name: QUEUES.campaigns }),
-  ],
+  imports: [AccessModule, AuditModule, AuthModule, ConnectionsModule, DirectoryModule, ProvisioningModule],
   controllers: [CampaignsController],
   providers: [
     CampaignsRepository,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type CampaignProgress, type CampaignStatus, type CreateCampaignDto } from './dto/campaign.dto';
 import { type CampaignRow } from './dto/campaign.mapper';
 
@@ -57,13 +57,21 @@ export class CampaignsRepository {
     return row;
   }
 
+  /** The campaign's name, or null when there is no such campaign. */
+  async nameOf(id: string): Promise<{ name: string } | null> {
+    const [campaign] = await this.db().query<{ name: string }[]>(`SELECT name FROM campaigns WHERE id = $1`, [
+      id,
+    ]);
+    return campaign ?? null;
+  }
+
   /** One page (limit + 1 rows) in creation order, each with its cursor key `ck`. */
-  async list(limit: number, after: CursorPosition | null): Promise<CampaignRow[]> {
+  async list(ks: Keyset): Promise<CampaignRow[]> {
     return this.db().query<CampaignRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM campaigns
-       WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+       WHERE ${ks.after(1)}
        ORDER BY created_at, id LIMIT $3`,
-      [after?.k ?? null, after?.id ?? null, limit + 1],
+      ks.params,
     );
   }
 

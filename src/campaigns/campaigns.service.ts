@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
@@ -8,10 +6,12 @@ import { ConnectionsService } from '../connections/connections.service';
 import { DirectoryService } from '../directory/directory.service';
 import { type Actor, systemActor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
-import { QUEUES } from '../platform/queue/queues';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
+import { JobQueue } from '../platform/queue/job-queue';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { CampaignsRepository } from './campaigns.repository';
+import { CAMPAIGNS_DUE_TICK } from './campaigns.schedule';
 import {
   type CampaignResponse,
   type CampaignStatus,
@@ -26,11 +26,8 @@ import {
   toCampaignResponse,
   toReviewItemResponse,
 } from './dto/campaign.mapper';
-import { type CampaignJob, type CampaignJobData, campaignJobId } from './jobs/campaign.jobs';
 import { ReviewItemsRepository } from './review-items.repository';
 
-// Campaigns found past dueAt, and launches/closes Redis lost, are (re-)enqueued at this period.
-const DUE_PERIOD_MS = 5_000;
 const OPEN_STATUSES: CampaignStatus[] = ['launching', 'active', 'closing'];
 
 const LAUNCH_ACTOR = systemActor('campaign-launch');
@@ -53,13 +50,13 @@ export class CampaignsService implements OnModuleInit {
     private readonly directory: DirectoryService,
     private readonly connections: ConnectionsService,
     private readonly tick: ClusterTickService,
-    @InjectQueue(QUEUES.campaigns) private readonly queue: Queue<CampaignJobData>,
+    private readonly jobs: JobQueue,
   ) {}
 
   onModuleInit(): void {
     this.tick.register({
-      name: 'campaigns.due',
-      periodMs: () => DUE_PERIOD_MS,
+      name: CAMPAIGNS_DUE_TICK.name,
+      periodMs: () => CAMPAIGNS_DUE_TICK.periodMs,
       run: () => this.enqueueDueWork(),
     });
     this.connections.registerUsageCheck(async (connectionId) => {
@@ -146,13 +143,8 @@ export class CampaignsService implements OnModuleInit {
   }
 
   async list(_actor: Actor, limit: number, cursor?: string): Promise<Page<CampaignResponse>> {
-    const rows = await this.campaigns.list(limit, decodeCursor(cursor));
-    const page = toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      (r) => r,
-    );
+    const ks = Keyset.from(cursor, limit);
+    const page = ks.page(await this.campaigns.list(ks), (r) => r);
     const progress = await this.campaigns.progressOf(page.items.map((c) => c.id));
     return {
       items: page.items.map((c) => toCampaignResponse(c, progress.get(c.id) ?? EMPTY_PROGRESS)),
@@ -174,13 +166,8 @@ export class CampaignsService implements OnModuleInit {
     cursor?: string,
   ): Promise<Page<ReviewItemResponse>> {
     await this.campaigns.getById(campaignId);
-    const rows = await this.items.listForCampaign(campaignId, f, limit, decodeCursor(cursor));
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      toReviewItemResponse,
-    );
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.items.listForCampaign(campaignId, f, ks), toReviewItemResponse);
   }
 
   // ---------------------------------------------------------------- state changes
@@ -236,23 +223,12 @@ export class CampaignsService implements OnModuleInit {
     });
   }
 
-  private async enqueue(name: CampaignJob['name'], campaignId: string, actor: Actor | null): Promise<void> {
-    try {
-      await this.queue.add(
-        name,
-        { campaignId, requestedBy: actor?.type === 'principal' ? actor.id : null },
-        {
-          jobId: campaignJobId(name, campaignId),
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: true,
-          // A failed job must not block its id: the tick enqueues the campaign again.
-          removeOnFail: true,
-        },
-      );
-    } catch (err) {
-      this.logger.warn({ err, campaignId, name }, 'campaign job not enqueued (Redis); the tick will');
-    }
+  /** A launch or close job; when Redis refuses it, the due tick (enqueueDueWork) enqueues it again. */
+  private async enqueue(name: 'launch' | 'close', campaignId: string, actor: Actor | null): Promise<void> {
+    await this.jobs.enqueue({
+      name,
+      data: { campaignId, requestedBy: actor?.type === 'principal' ? actor.id : null },
+    });
   }
 
   /** Cluster tick: active campaigns past dueAt start closing; launches and closes Redis lost run again. */

@@ -13,12 +13,12 @@ import {
   type ProvisioningOperationSettledEvent,
 } from '../provisioning/provisioning.events';
 import { ProvisioningService } from '../provisioning/provisioning.service';
+import { REMEDIATION_RECONCILE_TICK } from './campaigns.schedule';
 import { ReviewItemsRepository } from './review-items.repository';
 
 // A removal that settled this long ago without its item hearing of it lost its settled event (the
 // process stopped between the commit and the publication): the reconcile tick applies it.
 const REMEDIATION_RECONCILE_AFTER_MS = 30_000;
-const REMEDIATION_RECONCILE_PERIOD_MS = 30_000;
 const RECONCILE_BATCH = 1_000;
 // Items confirmed against the directory per statement after a sync.
 const CONFIRM_BATCH = 5_000;
@@ -48,8 +48,8 @@ export class RemediationService implements OnModuleInit {
 
   onModuleInit(): void {
     this.tick.register({
-      name: 'campaigns.remediation-reconcile',
-      periodMs: () => REMEDIATION_RECONCILE_PERIOD_MS,
+      name: REMEDIATION_RECONCILE_TICK.name,
+      periodMs: () => REMEDIATION_RECONCILE_TICK.periodMs,
       run: async () => void (await this.reconcileSettledRemediations()),
     });
   }

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { type Pool } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { affected, returned } from '../platform/database/sql';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
+import { type CursorPosition } from '../platform/http/pagination';
 import { type Decision, type DefaultDecision, type ItemStatus } from './dto/campaign.dto';
-import { type ItemRow } from './dto/campaign.mapper';
+import { type ItemRow, type ReportRow } from './dto/campaign.mapper';
 
 // SQL for one JSON value of a review item column: strings escaped by Postgres, NULL as `null`.
 const jsonOf = (col: string): string => `coalesce(to_json(i.${col})::text, 'null')`;
@@ -182,24 +183,15 @@ export class ReviewItemsRepository {
   async listForCampaign(
     campaignId: string,
     f: { status?: ItemStatus; reviewerId?: string; decision?: Decision },
-    limit: number,
-    after: CursorPosition | null,
+    ks: Keyset,
   ): Promise<ItemRow[]> {
     return this.db().query<ItemRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM review_items
        WHERE campaign_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR reviewer_id = $3)
          AND ($4::text IS NULL OR decision = $4)
-         AND ($5::timestamptz IS NULL OR (created_at, id) > ($5::timestamptz, $6::uuid))
+         AND ${ks.after(5)}
        ORDER BY created_at, id LIMIT $7`,
-      [
-        campaignId,
-        f.status ?? null,
-        f.reviewerId ?? null,
-        f.decision ?? null,
-        after?.k ?? null,
-        after?.id ?? null,
-        limit + 1,
-      ],
+      [campaignId, f.status ?? null, f.reviewerId ?? null, f.decision ?? null, ...ks.params],
     );
   }
 
@@ -237,6 +229,19 @@ export class ReviewItemsRepository {
   ): Promise<R[]> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     return (await pool.query<R>({ name, text, values, rowMode: 'array' })).rows;
+  }
+
+  /** The report's next batch of a campaign's items in creation order, after `after` (no `limit + 1`). */
+  async reportBatch(campaignId: string, after: CursorPosition, limit: number): Promise<ReportRow[]> {
+    return this.db().query<ReportRow[]>(
+      `SELECT id, ${cursorKey('created_at')} AS ck, account_email, account_display_name, group_name,
+              applications, reviewer_id, status, decision, justification, decided_by, decided_at, override,
+              remediation, remediated_at
+       FROM review_items
+       WHERE campaign_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
+       ORDER BY created_at, id LIMIT ${limit}`,
+      [campaignId, after.k, after.id],
+    );
   }
 
   // ---------------------------------------------------------------- decisions

@@ -1,3 +1,4 @@
+import { iso } from '../../platform/database/sql';
 import {
   type CampaignProgress,
   type CampaignResponse,
@@ -69,8 +70,6 @@ export interface ItemRow {
   ck?: string;
   campaign_status?: CampaignStatus;
 }
-
-const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 export const EMPTY_PROGRESS: CampaignProgress = {
   total: 0,
@@ -145,4 +144,23 @@ export function toReviewItemResponse(i: ItemRow): ReviewItemResponse {
         : null,
     createdAt: i.created_at.toISOString(),
   };
+}
+
+/** The columns of review_items the report reads, as the report needs them. */
+export interface ReportRow {
+  id: string;
+  ck: string;
+  account_email: string | null;
+  account_display_name: string | null;
+  group_name: string;
+  applications: { id: string; name: string }[];
+  reviewer_id: string | null;
+  status: string;
+  decision: string | null;
+  justification: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  override: boolean;
+  remediation: string;
+  remediated_at: Date | null;
 }
