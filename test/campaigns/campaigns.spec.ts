@@ -5,32 +5,11 @@ import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
+import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { RemediationService } from '../../src/campaigns/remediation.service';
 
-interface Item {
-  id: string;
-  campaignId: string;
-  account: {
-    id: string;
-    email: string | null;
-    displayName: string | null;
-    kind: string;
-    state: string;
-    manager: { id: string; displayName: string | null } | null;
-    isAdministrator: boolean;
-  };
-  group: { id: string; name: string; membershipMethod: string; applications: { id: string; name: string }[] };
-  membershipSince: string;
-  grantId: string | null;
-  reviewerId: string | null;
-  status: string;
-  decision: string | null;
-  justification: string | null;
-  decidedBy: string | null;
-  override: boolean;
-  remediation: string;
-  recommendation: { value: string; reason: string } | null;
-}
+// The item as the API gives it (API.md), typed by the server's own response type.
+type Item = ReviewItemResponse;
 
 /**
  * Access review campaigns end to end (API.md "Access review campaigns"): the server with its
