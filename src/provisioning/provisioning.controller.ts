@@ -4,13 +4,13 @@ import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, type Page } from '../platform/http/pagination';
 import { AdminOnly, AdminOrAuditor, CurrentActor } from '../platform/http/policy';
 import { type OperationResponse, OperationsQueryDto } from './dto/provisioning.dto';
-import { ProvisioningService } from './provisioning.service';
+import { ProvisioningOperationsService } from './provisioning-operations.service';
 
 @ApiTags('provisioning')
 @ApiBearerAuth()
 @Controller('api/v1/provisioning-operations')
 export class ProvisioningController {
-  constructor(private readonly provisioning: ProvisioningService) {}
+  constructor(private readonly provisioning: ProvisioningOperationsService) {}
 
   @Get()
   @AdminOrAuditor()

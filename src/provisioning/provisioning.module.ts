@@ -3,14 +3,29 @@ import { AuditModule } from '../audit/audit.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
 import { ProvisioningProcessor } from './jobs/provisioning.processor';
+import { OperationApplyService } from './operation-apply.service';
+import { OperationSettlementService } from './operation-settlement.service';
+import { OperationVerificationService } from './operation-verification.service';
 import { ProvisioningController } from './provisioning.controller';
+import { ProvisioningSchedule } from './provisioning.schedule';
 import { ProvisioningService } from './provisioning.service';
+import { ProvisioningOperationsRepository } from './provisioning-operations.repository';
+import { ProvisioningOperationsService } from './provisioning-operations.service';
 
 @Module({
   imports: [AuditModule, ConnectionsModule, DirectoryModule],
   controllers: [ProvisioningController],
-  providers: [ProvisioningService],
-  exports: [ProvisioningService],
+  providers: [
+    ProvisioningOperationsRepository,
+    ProvisioningService,
+    ProvisioningOperationsService,
+    OperationApplyService,
+    OperationSettlementService,
+    OperationVerificationService,
+    ProvisioningSchedule,
+  ],
+  // Other domains call ProvisioningService only; the apply path is for this domain's worker module.
+  exports: [ProvisioningService, OperationApplyService],
 })
 export class ProvisioningModule {}
 

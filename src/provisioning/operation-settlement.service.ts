@@ -1,0 +1,150 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ConnectionsService } from '../connections/connections.service';
+import { DirectoryService } from '../directory/directory.service';
+import { systemActor } from '../platform/actor';
+import { GroupCommit } from '../platform/batching/group-commit';
+import { toSettledEvent } from './dto/operation.mapper';
+import { type OperationResult } from './dto/provisioning.dto';
+import {
+  PROVISIONING_OPERATION_SETTLED,
+  PROVISIONING_OPERATIONS_SETTLED,
+  type ProvisioningOperationSettledEvent,
+  type ProvisioningOperationsSettledEvent,
+} from './provisioning.events';
+import {
+  type OperationEnd,
+  type OperationRow,
+  ProvisioningOperationsRepository,
+} from './provisioning-operations.repository';
+
+/** Who settles and verifies operations in the audit log. */
+export const PROVISIONING_ACTOR = systemActor('provisioning');
+
+// Operations settled in one transaction at most: 13 bind parameters an audit event, and a short lock.
+const SETTLE_BATCH = 500;
+
+interface PendingSettle extends OperationEnd {
+  op: OperationRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Ends operations: their rows, the directory (on success), the audit events, then the outcome events,
+ * many operations to one transaction (group commit).
+ */
+@Injectable()
+export class OperationSettlementService {
+  private readonly logger = new Logger(OperationSettlementService.name);
+  // Operations that finish while a settling transaction runs settle together in the next one.
+  private readonly settling = new GroupCommit<PendingSettle>(SETTLE_BATCH, (batch) =>
+    this.settleBatch(batch),
+  );
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly operations: ProvisioningOperationsRepository,
+    private readonly connections: ConnectionsService,
+    private readonly directory: DirectoryService,
+    private readonly audit: AuditService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /**
+   * Ends an operation: its row, the directory (on success), the audit event, then the outcome events.
+   * Operations that finish while a settling transaction is running wait for it and then settle together
+   * in the next one (group commit): one audit append and one transaction for many operations instead
+   * of one each, since every audit append in the cluster waits for the same lock. Resolves once this
+   * operation's row is committed; its outcome is published right after, before the next transaction.
+   */
+  settle(
+    op: OperationRow,
+    status: 'succeeded' | 'failed' | 'manual',
+    error: string | null,
+    calls: number,
+    result: OperationResult | null = null,
+    uncertain = false,
+  ): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.settling.add({ id: op.id, op, status, error, calls, result, uncertain, resolve, reject }),
+    );
+  }
+
+  private async settleBatch(batch: PendingSettle[]): Promise<void> {
+    try {
+      await this.settleTogether(batch);
+    } catch (err) {
+      if (batch.length === 1) throw err;
+      // One bad operation must not fail the others: each alone, so only the bad one is retried.
+      for (const s of batch) await this.settleTogether([s]).catch((e: unknown) => s.reject(e));
+    }
+  }
+
+  private async settleTogether(batch: PendingSettle[]): Promise<void> {
+    // JumpCloud accepted a write: once per connection of the batch, not once per operation.
+    // (An add that found the member already and wrote nothing says nothing about write access.)
+    const wrote = new Set(
+      batch.filter((s) => s.status === 'succeeded' && s.calls > 0).map((s) => s.op.connection_id),
+    );
+    for (const connectionId of wrote) await this.connections.recordWriteAccess(connectionId, 'verified');
+    const settled = await this.dataSource.transaction(async (m) => {
+      const rows = await this.operations.settleAll(m, batch);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const done = batch.flatMap((s) => {
+        const row = byId.get(s.op.id);
+        return row ? [{ ...s, row }] : [];
+      });
+      for (const { op, status, row, result } of done) {
+        // A member found already was not added by jumpgate: the next sync records it as found.
+        if (status !== 'succeeded' || result === 'already_member') continue;
+        await this.directory.recordProvisionedChange(m, {
+          connectionId: op.connection_id,
+          groupId: op.group_id,
+          accountId: op.account_id,
+          action: op.action === 'add_member' ? 'add' : 'remove',
+          operationId: op.id,
+          startedAt: row.started_at,
+        });
+      }
+      // Last, so the cluster-wide audit lock is held only from here to the commit.
+      await this.audit.recordMany(
+        m,
+        PROVISIONING_ACTOR,
+        done.map(({ op, status, error, row }) => ({
+          action: `provisioning.operation.${status}`,
+          targetType: 'provisioning_operation',
+          targetId: op.id,
+          data: {
+            operation: op.action,
+            accountId: op.account_id,
+            groupId: op.group_id,
+            sourceType: op.source_type,
+            sourceId: op.source_id,
+            attempts: row.attempts,
+            error,
+            result: row.result,
+            writeUncertain: row.write_uncertain,
+          },
+        })),
+      );
+      return done;
+    });
+    const events: ProvisioningOperationSettledEvent[] = settled.map(({ row }) => toSettledEvent(row));
+    // The rows are committed: the jobs may end (and release their locks) while the outcomes are
+    // published, and the operations settling meanwhile gather for the next transaction.
+    for (const s of batch) s.resolve();
+    // A subscriber's failure is its own (logged), never a reason to apply an operation again.
+    try {
+      if (events.length > 0) {
+        const together: ProvisioningOperationsSettledEvent = { operations: events };
+        await this.events.emitAsync(PROVISIONING_OPERATIONS_SETTLED, together);
+      }
+      for (const e of events) await this.events.emitAsync(PROVISIONING_OPERATION_SETTLED, e);
+    } catch (err) {
+      this.logger.error({ err, operations: events.length }, 'a subscriber to settled operations failed');
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
+import { DirectoryService } from '../directory/directory.service';
+import { DirectorySyncService } from '../directory/directory-sync.service';
+import { toSettledEvent } from './dto/operation.mapper';
+import { PROVISIONING_ACTOR } from './operation-settlement.service';
+import {
+  PROVISIONING_UNCERTAIN_ADDS_LANDED,
+  type ProvisioningUncertainAddsLandedEvent,
+} from './provisioning.events';
+import { type OperationRow, ProvisioningOperationsRepository } from './provisioning-operations.repository';
+
+/** Verification by the next sync: the one place that decides whether an applied change held. */
+@Injectable()
+export class OperationVerificationService {
+  private readonly logger = new Logger(OperationVerificationService.name);
+
+  constructor(
+    private readonly operations: ProvisioningOperationsRepository,
+    private readonly directory: DirectoryService,
+    private readonly syncs: DirectorySyncService,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  /**
+   * The next sync confirms what JumpCloud shows, or says it contradicts what we did. A failed add
+   * whose write may have landed (a timeout or 5xx) is checked too: a membership the sync lists
+   * means it landed after all. For such adds, and for succeeded ones with an attempt that may have
+   * landed late, a listed membership is told to the source (PROVISIONING_UNCERTAIN_ADDS_LANDED), which
+   * takes it out again if it no longer holds it.
+   */
+  @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
+  async verifyAfterSync(event: DirectorySyncCompletedEvent): Promise<void> {
+    const run = await this.syncs.getRun(PROVISIONING_ACTOR, event.runId);
+    if (!run.startedAt) return;
+    const ops = await this.operations.getAwaitingVerification(event.connectionId, run.startedAt);
+    if (ops.length === 0) return;
+    const present = await this.directory.presentMemberships(
+      ops.map((o) => ({ groupId: o.group_id, accountId: o.account_id })),
+    );
+    const confirmed: string[] = [];
+    const contradicted: string[] = [];
+    const landed: OperationRow[] = [];
+    for (const o of ops) {
+      const isMember = present.has(`${o.group_id}:${o.account_id}`);
+      if (o.status === 'failed') {
+        // A failed add: JumpCloud confirms it when the member is absent.
+        (isMember ? contradicted : confirmed).push(o.id);
+        if (isMember) landed.push(o);
+        continue;
+      }
+      ((o.action === 'add_member') === isMember ? confirmed : contradicted).push(o.id);
+      // A succeeded add with an earlier attempt that may have landed late: its source checks that
+      // the member still present is one it holds (a grant ended since would have it taken out).
+      if (o.action === 'add_member' && o.write_uncertain && isMember) landed.push(o);
+    }
+    await this.operations.setVerification(confirmed, contradicted);
+    if (contradicted.length > 0) {
+      this.logger.warn(
+        { runId: event.runId, contradicted: contradicted.length },
+        'JumpCloud contradicts applied operations',
+      );
+    }
+    if (landed.length === 0) return;
+    const e: ProvisioningUncertainAddsLandedEvent = {
+      runId: event.runId,
+      operations: landed.map(toSettledEvent),
+    };
+    try {
+      await this.events.emitAsync(PROVISIONING_UNCERTAIN_ADDS_LANDED, e);
+    } catch (err) {
+      this.logger.error({ err, operations: landed.length }, 'a subscriber to late-landing adds failed');
+    }
+  }
+}
