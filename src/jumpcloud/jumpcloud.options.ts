@@ -80,3 +80,23 @@ export const DEFAULTS = {
   limits: { maxConcurrent: 8, requestsPerSecond: 50 },
   readAhead: 1,
 } as const;
+
+/** Timeouts and retries of one client, resolved once from its options (calls and token fetches share them). */
+export interface RetryPolicy {
+  timeoutMs: number;
+  /** Attempts per call, including the first (at least 1). */
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+  maxRetryAfterMs: number;
+}
+
+export function retryPolicyOf(options: JumpCloudClientOptions): RetryPolicy {
+  return {
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts),
+    baseMs: options.backoff?.baseMs ?? DEFAULTS.backoff.baseMs,
+    maxMs: options.backoff?.maxMs ?? DEFAULTS.backoff.maxMs,
+    maxRetryAfterMs: options.backoff?.maxRetryAfterMs ?? DEFAULTS.backoff.maxRetryAfterMs,
+  };
+}
