@@ -3,7 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Actor, type ActorVia, viaOf } from '../platform/actor';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
 import { type ChainedFields, type ChainKey, chainHash, deriveChainKey, sequentialUuid } from './audit-chain';
 
 // Serialises appends so the chain never forks; held until the appending transaction ends.
@@ -236,14 +237,15 @@ export class AuditService {
     if (filter.action) add('action = ?', filter.action);
     if (filter.actorId) add('actor_id = ?', filter.actorId);
     if (filter.targetId) add('target_id = ?', filter.targetId);
-    const cursor = decodeCursor(filter.cursor, 'seq');
-    if (cursor) add('seq > ?', cursor.k);
+    // Keyed by seq, the chain's order (a bigint), not by created_at.
+    const ks = Keyset.from(filter.cursor, filter.limit, 'seq');
+    if (ks.position) add('seq > ?', ks.position.k);
     params.push(filter.limit + 1);
     const rows = await this.dataSource.query<Row[]>(
       `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY seq LIMIT $${params.length}`,
       params,
     );
-    return toPage(rows, filter.limit, (r) => ({ k: String(r.seq), id: r.id }), toView);
+    return ks.page(rows, toView, (r) => ({ k: String(r.seq), id: r.id }));
   }
 }

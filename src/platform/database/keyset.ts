@@ -48,9 +48,19 @@ export class Keyset {
     return `($${n}::timestamptz IS NULL OR (${key}, ${id}) ${opts.desc ? '<' : '>'} ($${n}::timestamptz, $${n + 1}::uuid))`;
   }
 
-  /** The page of rows fetched with `params`' limit + 1, mapped, with the next cursor if there is more. */
-  page<R extends KeysetRow, T>(rows: R[], map: (row: R) => T): Page<T> {
-    return toPage(rows, this.limit, keysetPosition, map);
+  /**
+   * The page of rows fetched with `params`' limit + 1, mapped, with the next cursor if there is more.
+   * `position` gives a row's cursor (default: its ck or created_at, and id).
+   */
+  page<R extends KeysetRow, T>(rows: R[], map: (row: R) => T): Page<T>;
+  page<R, T>(rows: R[], map: (row: R) => T, position: (row: R) => CursorPosition): Page<T>;
+  page<R, T>(rows: R[], map: (row: R) => T, position?: (row: R) => CursorPosition): Page<T> {
+    return toPage(
+      rows,
+      this.limit,
+      position ?? (keysetPosition as unknown as (row: R) => CursorPosition),
+      map,
+    );
   }
 }
 
