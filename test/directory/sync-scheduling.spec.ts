@@ -70,10 +70,17 @@ describe('scheduled syncs, the relay, and what a sync does to principals', () =>
     const conn = await createConnection(t, emu);
     const seen: unknown[] = [];
     const events = t.app.get(EventEmitter2);
-    const listener = (e: unknown) => seen.push(e);
+    // The event follows the run's commit: the run reads as succeeded a moment before it is published.
+    let published!: () => void;
+    const firstEvent = new Promise<void>((resolve) => (published = resolve));
+    const listener = (e: unknown) => {
+      seen.push(e);
+      published();
+    };
     events.on(DIRECTORY_SYNC_COMPLETED, listener);
     try {
       const run = await syncNow(t, conn.id);
+      await firstEvent;
       expect(seen).toEqual([
         {
           connectionId: conn.id,

@@ -21,14 +21,21 @@ const DIRECTORY_TABLES = [
   'directory_application_groups',
 ];
 
-async function tableWrites(db: Client): Promise<Record<string, number>> {
-  // Statistics reach the shared counters when a backend goes idle, at most about a second later.
-  await new Promise((r) => setTimeout(r, 1500));
-  const { rows } = await db.query<{ relname: string; n: string }>(
-    `SELECT relname, (n_tup_ins + n_tup_upd + n_tup_del)::text AS n FROM pg_stat_user_tables WHERE relname = ANY($1)`,
-    [DIRECTORY_TABLES],
-  );
-  return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
+/**
+ * Every row version of the directory tables, by table: a row inserted, updated or deleted changes its
+ * table's entry (an update writes a new version with a new ctid and xmin). Read from the rows
+ * themselves, so it is exact at once (pg_stat_user_tables reached the counters up to seconds later).
+ */
+async function tableWrites(db: Client): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of DIRECTORY_TABLES) {
+    const { rows } = await db.query<{ v: string }>(
+      `SELECT count(*)::text || ':' || coalesce(md5(string_agg(ctid::text || '/' || xmin::text, ',' ORDER BY ctid)), '')
+         AS v FROM ${table}`,
+    );
+    out[table] = rows[0].v;
+  }
+  return out;
 }
 
 describe('directory sync against the emulator', () => {

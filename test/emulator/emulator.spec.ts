@@ -94,8 +94,8 @@ describe('seeded organisations', () => {
     expect(Math.max(...sizes)).toBeGreaterThan(3 * (3000 / 40));
   });
 
-  it('generate 100,000 users, 10,000 groups and 1,000,000 memberships in seconds', () => {
-    const t0 = Date.now();
+  // How long generating takes is a benchmark's figure (bench:sync's emulatorStartedInMs), not a test's.
+  it('generate 100,000 users, 10,000 groups and 1,000,000 memberships', () => {
     const s = generateOrganization(1, {
       users: 100_000,
       groups: 10_000,
@@ -103,10 +103,8 @@ describe('seeded organisations', () => {
       admins: 50,
       apps: 40,
     });
-    const ms = Date.now() - t0;
     expect(s.membershipCount()).toBe(1_000_000);
     expect(s.userSlots()).toHaveLength(100_000);
-    expect(ms).toBeLessThan(5_000);
     // Memberships are typed arrays: 4 bytes each, not objects.
     const bytes = s.groups.reduce((n, g) => n + g.members.byteLength, 0);
     expect(bytes).toBeLessThan(8_000_000);
