@@ -1,0 +1,60 @@
+import { type PoolClient } from 'pg';
+import { type QueryRunner } from 'typeorm';
+import { CopyStage } from './copy-stage';
+
+/**
+ * The one database session a sync run stages and merges on (its temporary tables are session-local),
+ * with the timings of its phases.
+ */
+export class SyncSession {
+  readonly pg: PoolClient;
+  /** Milliseconds spent per phase of this run, kept with the run's stats for operators and benchmarks. */
+  readonly timings: Record<string, number> = {};
+  private mark = Date.now();
+
+  constructor(readonly qr: QueryRunner) {
+    this.pg = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection;
+  }
+
+  q<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
+    return this.qr.query(sql, params) as Promise<T>;
+  }
+
+  /** Runs `fill` against a COPY into `table`, ending it on success and abandoning it on failure. */
+  async copy(
+    table: string,
+    columns: string[],
+    fill: (stage: CopyStage) => Promise<unknown>,
+  ): Promise<number> {
+    const stage = new CopyStage(this.pg, table, columns);
+    try {
+      await fill(stage);
+      await stage.end();
+      return stage.rows;
+    } catch (err) {
+      stage.destroy(err as Error);
+      throw err;
+    }
+  }
+
+  /** Rows a statement wrote, without shipping them back (RETURNING a million rows costs seconds). */
+  async count(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.pg.query(sql, params)).rowCount ?? 0;
+  }
+
+  /** Starts timing a new stretch (the start of staging, of merging). */
+  restartClock(): void {
+    this.mark = Date.now();
+  }
+
+  /** Attributes the time since the previous lap to `phase`. */
+  lap(phase: string): void {
+    const now = Date.now();
+    this.timings[phase] = (this.timings[phase] ?? 0) + (now - this.mark);
+    this.mark = now;
+  }
+}
+
+/** Every staging table a run uses: dropped before staging and after merging (the session is pooled). */
+export const DROP_STAGE_TABLES = `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_pairs, pair_changes,
+         stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`;
