@@ -12,7 +12,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { ConnectionsService } from '../connections/connections.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
-import { DirectorySyncService } from '../directory/directory-sync.service';
 import { type Actor, hasRole, isAdmin, systemActor } from '../platform/actor';
 import { returned } from '../platform/database/sql';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
@@ -221,7 +220,6 @@ export class AccessService implements OnModuleInit {
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
-    private readonly syncs: DirectorySyncService,
     private readonly provisioning: ProvisioningService,
     private readonly connections: ConnectionsService,
     private readonly tick: ClusterTickService,
@@ -1325,7 +1323,6 @@ export class AccessService implements OnModuleInit {
   async onSyncCompleted(e: DirectorySyncCompletedEvent): Promise<void> {
     const pairs = await this.directory.removedMembershipsForRun(e.runId);
     if (pairs.length === 0) return;
-    const run = await this.syncs.getRun(SYNC_ACTOR, e.runId);
     const after: AfterCommit = { operationIds: [], schedule: [], unschedule: [] };
     await this.dataSource.transaction(async (m) => {
       // Only grants active before the sync started: a later add is simply not in its listing.
@@ -1336,7 +1333,7 @@ export class AccessService implements OnModuleInit {
            WHERE g.group_id = p.group_id AND g.account_id = p.account_id AND g.status = 'active'
              AND g.starts_at < COALESCE($3::timestamptz, now())
            RETURNING g.*`,
-          [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId), run.startedAt],
+          [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId), e.startedAt],
         ),
       );
       for (const g of ended) {

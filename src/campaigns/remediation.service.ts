@@ -5,7 +5,6 @@ import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
-import { DirectorySyncService } from '../directory/directory-sync.service';
 import { systemActor } from '../platform/actor';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import {
@@ -40,7 +39,6 @@ export class RemediationService implements OnModuleInit {
     private readonly items: ReviewItemsRepository,
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
-    private readonly syncs: DirectorySyncService,
     private readonly access: AccessService,
     private readonly provisioning: ProvisioningService,
     private readonly tick: ClusterTickService,
@@ -117,13 +115,11 @@ export class RemediationService implements OnModuleInit {
    */
   @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
   async onSyncCompleted(e: DirectorySyncCompletedEvent): Promise<void> {
-    const run = await this.syncs.getRun(LAUNCH_ACTOR, e.runId);
-    if (!run.startedAt) return;
     let afterId = FIRST_ID;
     for (;;) {
       const items = await this.items.removalsAppliedBefore(
         e.connectionId,
-        run.startedAt,
+        e.startedAt,
         afterId,
         CONFIRM_BATCH,
       );

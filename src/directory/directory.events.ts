@@ -12,4 +12,9 @@ export interface DirectorySyncCompletedEvent {
   membershipsRemoved: number;
   /** Memberships that were held back (too many to remove at once) are not in the history. */
   membershipRemovalsHeld: boolean;
+  /**
+   * When the run began, before its first listing (ISO 8601): a change made after it may be missing
+   * from the run's listing. Carried here so no subscriber has to read the run back.
+   */
+  startedAt: string;
 }

@@ -5,10 +5,13 @@ import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { QUEUES } from '../platform/queue/queues';
 import { DirectoryController, SyncsController } from './directory.controller';
+import { DirectorySyncRunService } from './directory-sync-run.service';
 import { DirectorySyncService } from './directory-sync.service';
+import { DirectorySchedule } from './directory.schedule';
 import { DirectoryService } from './directory.service';
 import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
 import { MembershipHistoryService } from './membership-history.service';
+import { SyncRunsRepository } from './sync-runs.repository';
 
 @Module({
   imports: [
@@ -18,7 +21,14 @@ import { MembershipHistoryService } from './membership-history.service';
     BullModule.registerQueue({ name: QUEUES.directorySync }),
   ],
   controllers: [DirectoryController, SyncsController],
-  providers: [DirectoryService, DirectorySyncService, MembershipHistoryService],
+  providers: [
+    DirectoryService,
+    DirectorySyncService,
+    DirectorySyncRunService,
+    DirectorySchedule,
+    SyncRunsRepository,
+    MembershipHistoryService,
+  ],
   exports: [DirectoryService, DirectorySyncService],
 })
 export class DirectoryModule {}

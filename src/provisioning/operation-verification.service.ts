@@ -2,9 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
-import { DirectorySyncService } from '../directory/directory-sync.service';
 import { toSettledEvent } from './dto/operation.mapper';
-import { PROVISIONING_ACTOR } from './operation-settlement.service';
 import {
   PROVISIONING_UNCERTAIN_ADDS_LANDED,
   type ProvisioningUncertainAddsLandedEvent,
@@ -19,7 +17,6 @@ export class OperationVerificationService {
   constructor(
     private readonly operations: ProvisioningOperationsRepository,
     private readonly directory: DirectoryService,
-    private readonly syncs: DirectorySyncService,
     private readonly events: EventEmitter2,
   ) {}
 
@@ -32,9 +29,7 @@ export class OperationVerificationService {
    */
   @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
   async verifyAfterSync(event: DirectorySyncCompletedEvent): Promise<void> {
-    const run = await this.syncs.getRun(PROVISIONING_ACTOR, event.runId);
-    if (!run.startedAt) return;
-    const ops = await this.operations.getAwaitingVerification(event.connectionId, run.startedAt);
+    const ops = await this.operations.getAwaitingVerification(event.connectionId, event.startedAt);
     if (ops.length === 0) return;
     const present = await this.directory.presentMemberships(
       ops.map((o) => ({ groupId: o.group_id, accountId: o.account_id })),

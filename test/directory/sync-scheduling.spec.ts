@@ -88,6 +88,7 @@ describe('scheduled syncs, the relay, and what a sync does to principals', () =>
           membershipsAdded: run.stats.memberships,
           membershipsRemoved: 0,
           membershipRemovalsHeld: false,
+          startedAt: run.startedAt,
         },
       ]);
     } finally {

@@ -1,12 +1,13 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job } from 'bullmq';
 import { QUEUES } from '../../platform/queue/queues';
-import { DirectorySyncService, SYNC_JOB_ATTEMPTS, type SyncJobData } from '../directory-sync.service';
+import { DirectorySyncRunService } from '../directory-sync-run.service';
+import { SYNC_JOB_ATTEMPTS, type SyncJobData } from './directory-sync.job';
 
 /** Thin: unpack the run id, let the service work. Two runs of different connections may overlap. */
 @Processor(QUEUES.directorySync, { concurrency: 2 })
 export class DirectorySyncProcessor extends WorkerHost {
-  constructor(private readonly syncs: DirectorySyncService) {
+  constructor(private readonly syncs: DirectorySyncRunService) {
     super();
   }
 

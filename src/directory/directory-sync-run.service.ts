@@ -1,0 +1,199 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AuthService } from '../auth/auth.service';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ConnectionsService } from '../connections/connections.service';
+import { JumpCloudError } from '../jumpcloud';
+import { systemActor } from '../platform/actor';
+import { AppError } from '../platform/http/app-error';
+import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from './directory.events';
+import { SyncRunsRepository } from './sync-runs.repository';
+import { DirectorySyncEngine, IncompleteListingError, type SyncStats } from './sync/directory-sync.engine';
+
+const SYNC_ACTOR = systemActor('directory-sync');
+
+/** Errors worth another attempt later: JumpCloud hiccups, a listing that changed under us, a busy lock. */
+function isTransient(err: unknown): boolean {
+  if (err instanceof JumpCloudError) return err.transient;
+  if (err instanceof IncompleteListingError) return true;
+  // Connection errors to Postgres and the like: retried too.
+  return !(err instanceof AppError);
+}
+
+class SyncBusyError extends Error {
+  constructor() {
+    super('another sync of this connection is running');
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof JumpCloudError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return 'unknown error';
+}
+
+/** Running one sync run (the worker's job): lock, stage, merge, settle, publish. */
+@Injectable()
+export class DirectorySyncRunService {
+  private readonly logger = new Logger(DirectorySyncRunService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly runs: SyncRunsRepository,
+    private readonly connections: ConnectionsService,
+    private readonly audit: AuditService,
+    private readonly auth: AuthService,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The job handler's work; throws to let BullMQ retry a transient failure with backoff. */
+  async runJob(runId: string, attempt: number, maxAttempts: number): Promise<void> {
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    let locked = false;
+    let connectionId: string | null = null;
+    try {
+      const run = await this.runs.get(runId, qr);
+      if (!run || (run.status !== 'queued' && run.status !== 'running')) return;
+      connectionId = run.connection_id;
+      if (!(await this.runs.tryLockConnection(qr, connectionId))) {
+        // Another delivery of this run (a redelivered job) or the previous run still holds the lock.
+        const now = await this.runs.get(runId, qr);
+        if (now?.status !== 'queued') return;
+        throw new SyncBusyError();
+      }
+      locked = true;
+      const startedAt = await this.runs.markRunning(qr, runId);
+      const connection = await this.connections.getRow(connectionId);
+      if (!connection) {
+        await this.finishFailed(runId, 'the connection was deleted');
+        return;
+      }
+      const previouslyHeld = await this.runs.lastSucceededHeld(qr, connectionId);
+      let apiCalls = 0;
+      const client = await this.connections.clientFor(connectionId, (e) => {
+        if (e.type === 'request') apiCalls++;
+      });
+      const engine = new DirectorySyncEngine(qr, client, {
+        connectionId,
+        runId,
+        holdPercent: this.config.syncRemovalHoldPercent,
+        previouslyHeld,
+        startedAt,
+      });
+      await engine.stage();
+
+      // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
+      if (!qr.isTransactionActive) await qr.startTransaction();
+      let outcome;
+      try {
+        outcome = await engine.merge();
+        const stats: SyncStats = { ...outcome.stats, apiCalls };
+        await this.runs.markSucceeded(
+          qr,
+          runId,
+          {
+            ...stats,
+            unresolvedMembers: outcome.unresolvedMembers,
+            membershipsDeferred: outcome.membershipsDeferred,
+            timingsMs: engine.timings,
+          },
+          outcome.held,
+        );
+        await this.disablePrincipalsOfInactiveAccounts(qr.manager, connectionId);
+        await this.audit.record(qr.manager, SYNC_ACTOR, {
+          action: 'directory.sync.succeeded',
+          targetType: 'connection',
+          targetId: connectionId,
+          data: { runId, trigger: run.trigger, requestedBy: run.requested_by, stats, held: outcome.held },
+        });
+        const finishing = Date.now();
+        await qr.commitTransaction();
+        this.logger.log(
+          { runId, timingsMs: { ...engine.timings, commit: Date.now() - finishing } },
+          'sync run committed',
+        );
+      } catch (err) {
+        await qr.rollbackTransaction();
+        throw err;
+      }
+      await this.connections.recordSyncOutcome(connectionId, true, null, new Date());
+      const event: DirectorySyncCompletedEvent = {
+        connectionId,
+        runId,
+        membershipsAdded: outcome.membershipsAdded,
+        membershipsRemoved: outcome.membershipsRemoved,
+        membershipRemovalsHeld: outcome.held.memberships !== undefined,
+        startedAt: startedAt.toISOString(),
+      };
+      await this.events.emitAsync(DIRECTORY_SYNC_COMPLETED, event);
+    } catch (err) {
+      // A listing that failed while a baseline's transaction was open: nothing of it is kept.
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      // Busy is not a failure of the run: BullMQ retries later, and the relay re-enqueues if attempts run out.
+      if (err instanceof SyncBusyError) throw err;
+      const message = describe(err);
+      if (isTransient(err) && attempt < maxAttempts) {
+        this.logger.warn({ runId, attempt, error: message }, 'sync attempt failed; retrying with backoff');
+        await this.runs
+          .noteAttemptError(runId, `attempt ${attempt} failed: ${message}`)
+          .catch(() => undefined);
+        throw err;
+      }
+      this.logger.error({ runId, error: message }, 'sync failed');
+      await this.finishFailed(runId, message);
+      if (connectionId) await this.connections.recordSyncOutcome(connectionId, false, message);
+    } finally {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      if (locked) {
+        await this.runs.unlockConnection(qr, connectionId).catch(() => undefined);
+      }
+      await qr.release();
+    }
+  }
+
+  /** Marks an open run failed, with its audit event (also the relay's, for a job whose attempts ran out). */
+  async finishFailed(runId: string, error: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const row = await this.runs.markFailed(m, runId, error);
+      if (!row) return;
+      await this.audit.record(m, SYNC_ACTOR, {
+        action: 'directory.sync.failed',
+        targetType: 'connection',
+        targetId: row.connection_id,
+        data: { runId, trigger: row.trigger, requestedBy: row.requested_by, error },
+      });
+    });
+  }
+
+  /**
+   * A principal whose every linked account (any connection) is suspended or removed is disabled
+   * (API.md), when this run touched one of those accounts; one with no linked account is left alone.
+   */
+  private async disablePrincipalsOfInactiveAccounts(m: EntityManager, connectionId: string): Promise<void> {
+    // Only principals' emails matter, and there are few of them next to a directory's accounts.
+    const emails = await this.auth.enabledPrincipalEmails();
+    if (emails.length === 0) return;
+    // now() is this transaction's start: every account the run changed was stamped inside it, later.
+    // (Runs of one connection never overlap, and an earlier run committed before this one began.)
+    const rows = await m.query<{ email: string }[]>(
+      `SELECT DISTINCT lower(a.email) AS email FROM directory_accounts a
+       WHERE a.connection_id = $1 AND lower(a.email) = ANY($2::text[]) AND a.updated_at >= now()
+         AND (a.removed_at IS NOT NULL OR a.state = 'SUSPENDED')
+         AND NOT EXISTS (SELECT 1 FROM directory_accounts b JOIN connections c ON c.id = b.connection_id AND c.deleted_at IS NULL
+                         WHERE lower(b.email) = lower(a.email) AND b.removed_at IS NULL AND b.state <> 'SUSPENDED')`,
+      [connectionId, emails],
+    );
+    if (rows.length === 0) return;
+    await this.auth.disablePrincipalsByEmail(
+      m,
+      SYNC_ACTOR,
+      rows.map((r) => r.email),
+      'every linked account is suspended or removed',
+    );
+  }
+}
