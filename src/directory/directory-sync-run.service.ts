@@ -10,6 +10,7 @@ import { JumpCloudError } from '../jumpcloud';
 import { systemActor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from './directory.events';
+import { DirectoryRepository } from './directory.repository';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { DirectorySyncEngine, IncompleteListingError, type SyncStats } from './sync/directory-sync.engine';
 
@@ -43,6 +44,7 @@ export class DirectorySyncRunService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly runs: SyncRunsRepository,
+    private readonly accounts: DirectoryRepository,
     private readonly connections: ConnectionsService,
     private readonly audit: AuditService,
     private readonly auth: AuthService,
@@ -178,21 +180,13 @@ export class DirectorySyncRunService {
     // Only principals' emails matter, and there are few of them next to a directory's accounts.
     const emails = await this.auth.enabledPrincipalEmails();
     if (emails.length === 0) return;
-    // now() is this transaction's start: every account the run changed was stamped inside it, later.
-    // (Runs of one connection never overlap, and an earlier run committed before this one began.)
-    const rows = await m.query<{ email: string }[]>(
-      `SELECT DISTINCT lower(a.email) AS email FROM directory_accounts a
-       WHERE a.connection_id = $1 AND lower(a.email) = ANY($2::text[]) AND a.updated_at >= now()
-         AND (a.removed_at IS NOT NULL OR a.state = 'SUSPENDED')
-         AND NOT EXISTS (SELECT 1 FROM directory_accounts b JOIN connections c ON c.id = b.connection_id AND c.deleted_at IS NULL
-                         WHERE lower(b.email) = lower(a.email) AND b.removed_at IS NULL AND b.state <> 'SUSPENDED')`,
-      [connectionId, emails],
-    );
-    if (rows.length === 0) return;
+    const live = (await this.connections.listLive()).map((c) => c.id);
+    const inactive = await this.accounts.getEmailsNowInactiveEverywhere(m, connectionId, emails, live);
+    if (inactive.length === 0) return;
     await this.auth.disablePrincipalsByEmail(
       m,
       SYNC_ACTOR,
-      rows.map((r) => r.email),
+      inactive,
       'every linked account is suspended or removed',
     );
   }

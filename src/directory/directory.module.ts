@@ -5,6 +5,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { QUEUES } from '../platform/queue/queues';
 import { DirectoryController, SyncsController } from './directory.controller';
+import { DirectoryRepository } from './directory.repository';
 import { DirectorySyncRunService } from './directory-sync-run.service';
 import { DirectorySyncService } from './directory-sync.service';
 import { DirectorySchedule } from './directory.schedule';
@@ -23,13 +24,15 @@ import { SyncRunsRepository } from './sync-runs.repository';
   controllers: [DirectoryController, SyncsController],
   providers: [
     DirectoryService,
+    DirectoryRepository,
     DirectorySyncService,
     DirectorySyncRunService,
     DirectorySchedule,
     SyncRunsRepository,
     MembershipHistoryService,
   ],
-  exports: [DirectoryService, DirectorySyncService],
+  // The runner only for the worker module below.
+  exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService],
 })
 export class DirectoryModule {}
 

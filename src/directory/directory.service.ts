@@ -1,145 +1,22 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { type EntityManager } from 'typeorm';
 import { type LinkedAccount } from '../auth/account-links';
 import { AuthService } from '../auth/auth.service';
+import { ConnectionsService } from '../connections/connections.service';
 import { type Actor, hasRole } from '../platform/actor';
-import { returned } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
-import { cursorKey, decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import {
+  type AccountResponse,
+  type ApplicationResponse,
+  type GroupResponse,
+  toAccount,
+  toApplication,
+  toGroup,
+} from './dto/directory.dto';
+import { DirectoryRepository, type MembershipTarget, type ProvisionedChange } from './directory.repository';
 
-export interface AccountResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  kind: 'user' | 'admin';
-  email: string | null;
-  username: string | null;
-  displayName: string | null;
-  state: string;
-  managerAccountId: string | null;
-  department: string | null;
-  jobTitle: string | null;
-  adminRoles: string[];
-  createdAt: string;
-  updatedAt: string;
-  removedAt: string | null;
-}
-
-export interface GroupResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  name: string;
-  description: string | null;
-  membershipMethod: string;
-  memberCount: number;
-  applications: { id: string; name: string }[];
-  removedAt: string | null;
-}
-
-export interface ApplicationResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  name: string;
-  groups: { id: string; name: string }[];
-}
-
-interface AccountRow {
-  id: string;
-  connection_id: string;
-  external_id: string;
-  kind: 'user' | 'admin';
-  email: string | null;
-  username: string | null;
-  display_name: string | null;
-  state: string;
-  manager_account_id: string | null;
-  department: string | null;
-  job_title: string | null;
-  admin_roles: string[];
-  created_at: Date;
-  updated_at: Date;
-  removed_at: Date | null;
-  since?: Date;
-  ck: string;
-}
-
-interface GroupRow {
-  id: string;
-  connection_id: string;
-  external_id: string;
-  name: string;
-  description: string | null;
-  membership_method: string;
-  member_count: number;
-  applications: { id: string; name: string }[];
-  removed_at: Date | null;
-  ck: string;
-}
-
-const ACCOUNT_SELECT = `SELECT a.id, a.connection_id, a.external_id, a.kind, a.email, a.username, a.display_name, a.state,
-    mgr.id AS manager_account_id, a.department, a.job_title, a.admin_roles, a.created_at, a.updated_at, a.removed_at,
-    ${cursorKey('a.created_at')} AS ck
-  FROM directory_accounts a
-  JOIN connections c ON c.id = a.connection_id AND c.deleted_at IS NULL
-  LEFT JOIN directory_accounts mgr ON mgr.connection_id = a.connection_id AND mgr.kind = 'user'
-       AND mgr.external_id = a.manager_external_id AND mgr.removed_at IS NULL`;
-
-function toAccount(r: AccountRow): AccountResponse {
-  return {
-    id: r.id,
-    connectionId: r.connection_id,
-    externalId: r.external_id,
-    kind: r.kind,
-    email: r.email,
-    username: r.username,
-    displayName: r.display_name,
-    state: r.state,
-    managerAccountId: r.manager_account_id,
-    department: r.department,
-    jobTitle: r.job_title,
-    adminRoles: r.admin_roles,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    removedAt: r.removed_at?.toISOString() ?? null,
-  };
-}
-
-function toGroup(r: GroupRow): GroupResponse {
-  return {
-    id: r.id,
-    connectionId: r.connection_id,
-    externalId: r.external_id,
-    name: r.name,
-    description: r.description,
-    membershipMethod: r.membership_method,
-    memberCount: r.member_count,
-    applications: r.applications,
-    removedAt: r.removed_at?.toISOString() ?? null,
-  };
-}
-
-/** Filters as SQL with numbered parameters. */
-class Where {
-  readonly parts: string[] = [];
-  readonly params: unknown[] = [];
-  add(sql: string, ...values: unknown[]): void {
-    let out = sql;
-    for (const v of values) {
-      this.params.push(v);
-      out = out.replace('?', `$${this.params.length}`);
-    }
-    this.parts.push(out);
-  }
-  param(v: unknown): string {
-    this.params.push(v);
-    return `$${this.params.length}`;
-  }
-  toString(): string {
-    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
-  }
-}
+export { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
 
 /**
  * Accounts a principal may read besides its own (API.md "Who may call what": the beneficiary of a
@@ -147,14 +24,18 @@ class Where {
  */
 export type AccountReadGrant = (actor: Actor) => Promise<string[]>;
 
-/** Reads of the directory copy (API.md "Directory"), and the account links behind `/me`. */
+/**
+ * The directory's service for everyone else: reads of the directory copy (API.md "Directory"), the
+ * account links behind `/me`, and the membership facts provisioning and access ask for.
+ */
 @Injectable()
 export class DirectoryService implements OnModuleInit {
   private readonly accountReadGrants: AccountReadGrant[] = [];
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly repo: DirectoryRepository,
     private readonly auth: AuthService,
+    private readonly connections: ConnectionsService,
   ) {}
 
   registerAccountReadGrant(grant: AccountReadGrant): void {
@@ -177,159 +58,42 @@ export class DirectoryService implements OnModuleInit {
     this.auth.registerAccountLinks({ accountsForEmail: (email) => this.accountsForEmail(email) });
   }
 
+  /** The connections whose directory copy is shown (a deleted connection's is kept but hidden). */
+  async liveConnectionIds(): Promise<string[]> {
+    return (await this.connections.listLive()).map((c) => c.id);
+  }
+
   async accountsForEmail(email: string): Promise<LinkedAccount[]> {
-    const rows = await this.dataSource.query<
-      {
-        id: string;
-        connection_id: string;
-        kind: 'user' | 'admin';
-        email: string;
-        display_name: string | null;
-      }[]
-    >(
-      `SELECT a.id, a.connection_id, a.kind, a.email, a.display_name FROM directory_accounts a
-       JOIN connections c ON c.id = a.connection_id AND c.deleted_at IS NULL
-       WHERE lower(a.email) = lower($1) AND a.removed_at IS NULL ORDER BY a.created_at, a.id`,
-      [email],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      connectionId: r.connection_id,
-      kind: r.kind,
-      email: r.email,
-      displayName: r.display_name,
-    }));
+    return this.repo.getAccountsForEmail(email, await this.liveConnectionIds());
   }
 
   /** What provisioning needs to apply an operation: the JumpCloud ids and the group's membership method. */
-  async membershipTarget(
-    groupId: string,
-    accountId: string,
-  ): Promise<{
-    connectionId: string;
-    groupExternalId: string;
-    accountExternalId: string;
-    accountKind: 'user' | 'admin';
-    membershipMethod: string;
-  } | null> {
-    const [row] = await this.dataSource.query<
-      {
-        connection_id: string;
-        group_external_id: string;
-        account_external_id: string;
-        kind: 'user' | 'admin';
-        membership_method: string;
-      }[]
-    >(
-      `SELECT g.connection_id, g.external_id AS group_external_id, a.external_id AS account_external_id, a.kind,
-              g.membership_method
-       FROM directory_groups g JOIN directory_accounts a ON a.id = $2 AND a.connection_id = g.connection_id
-       WHERE g.id = $1`,
-      [groupId, accountId],
-    );
-    if (!row) return null;
-    return {
-      connectionId: row.connection_id,
-      groupExternalId: row.group_external_id,
-      accountExternalId: row.account_external_id,
-      accountKind: row.kind,
-      membershipMethod: row.membership_method,
-    };
+  async membershipTarget(groupId: string, accountId: string): Promise<MembershipTarget | null> {
+    return this.repo.getMembershipTarget(groupId, accountId);
   }
 
   /**
    * Records a membership change jumpgate itself made in JumpCloud, at once and inside the caller's
    * transaction, with its history row; the next sync confirms or contradicts it.
    */
-  async recordProvisionedChange(
-    m: EntityManager,
-    change: {
-      connectionId: string;
-      groupId: string;
-      accountId: string;
-      action: 'add' | 'remove';
-      operationId: string;
-      /** When the operation's first JumpCloud call began: none of its writes landed before. */
-      startedAt: Date | null;
-    },
-  ): Promise<boolean> {
-    // One statement writes the membership and its history row with the same moment: clock_timestamp(),
-    // since now() would be the start of the settling transaction, which may have waited for locks.
-    const params = [
-      change.groupId,
-      change.accountId,
-      change.connectionId,
-      change.operationId,
-      change.action === 'add' ? 'added' : 'removed',
-    ];
-    const written = returned<unknown>(
-      await m.query(
-        change.action === 'add'
-          ? `WITH w AS (
-               INSERT INTO directory_memberships (group_id, account_id, connection_id, since)
-               VALUES ($1, $2, $3, clock_timestamp())
-               ON CONFLICT (group_id, account_id) DO UPDATE
-                 SET removed_at = NULL, since = EXCLUDED.since, seen_at_baseline = false
-                 WHERE directory_memberships.removed_at IS NOT NULL
-               RETURNING since AS at)
-             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
-             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`
-          : `WITH w AS (
-               UPDATE directory_memberships SET removed_at = clock_timestamp()
-               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL
-               RETURNING removed_at AS at)
-             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
-             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`,
-        params,
-      ),
-    );
-    if (written.length > 0) return true;
-    // Already so in the copy. If a sync saw it happen after this operation's first call began, it
-    // recorded jumpgate's own change as one made outside (its listing fell between the write and this
-    // moment): the row is the operation's. The sync's row is committed by now: writing the membership
-    // above waited for the sync's transaction, which held that row.
-    if (change.startedAt !== null) {
-      await m.query(
-        `UPDATE directory_membership_history h SET operation_id = $3, run_id = NULL
-         WHERE h.id = (SELECT id FROM directory_membership_history
-                       WHERE group_id = $1 AND account_id = $2 ORDER BY at DESC, id DESC LIMIT 1)
-           AND h.operation_id IS NULL AND h.change = $4 AND h.at >= $5`,
-        [change.groupId, change.accountId, change.operationId, params[4], change.startedAt],
-      );
-    }
-    return false;
+  async recordProvisionedChange(m: EntityManager, change: ProvisionedChange): Promise<boolean> {
+    return this.repo.recordProvisionedChange(m, change);
   }
 
   /** Whether these memberships are currently present in the directory copy (set-wise). */
   async presentMemberships(pairs: { groupId: string; accountId: string }[]): Promise<Set<string>> {
-    if (pairs.length === 0) return new Set();
-    const rows = await this.dataSource.query<{ k: string }[]>(
-      `SELECT m.group_id::text || ':' || m.account_id::text AS k FROM directory_memberships m
-       JOIN unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
-         ON p.group_id = m.group_id AND p.account_id = m.account_id
-       WHERE m.removed_at IS NULL`,
-      [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
-    );
-    return new Set(rows.map((r) => r.k));
+    return this.repo.getPresentMemberships(pairs);
   }
 
   /** Memberships a sync run marked removed (for grants that ended outside jumpgate), set-wise. */
   async removedMembershipsForRun(runId: string): Promise<{ groupId: string; accountId: string }[]> {
-    const rows = await this.dataSource.query<{ group_id: string; account_id: string }[]>(
-      `SELECT DISTINCT group_id, account_id FROM directory_membership_history WHERE run_id = $1 AND change = 'removed'`,
-      [runId],
-    );
-    return rows.map((r) => ({ groupId: r.group_id, accountId: r.account_id }));
+    return this.repo.getMembershipsRemovedByRun(runId);
   }
 
   /** Groups by id, set-wise (removed groups included; callers check `removedAt`). */
   async groupsByIds(ids: string[]): Promise<GroupResponse[]> {
     if (ids.length === 0) return [];
-    const rows = await this.dataSource.query<GroupRow[]>(
-      `${this.groupSelect()} WHERE g.id = ANY($1::uuid[])`,
-      [ids],
-    );
-    return rows.map(toGroup);
+    return (await this.repo.getGroupsByIds(ids, await this.liveConnectionIds())).map(toGroup);
   }
 
   async listAccounts(
@@ -344,26 +108,8 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<AccountResponse>> {
-    const w = new Where();
-    if (!f.includeRemoved) w.add('a.removed_at IS NULL');
-    if (f.connectionId) w.add('a.connection_id = ?', f.connectionId);
-    if (f.kind) w.add('a.kind = ?', f.kind);
-    if (f.q) {
-      const p = w.param(`%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-      w.parts.push(`(a.email ILIKE ${p} OR a.username ILIKE ${p} OR a.display_name ILIKE ${p})`);
-    }
-    if (f.groupId) {
-      w.add(
-        'EXISTS (SELECT 1 FROM directory_memberships m WHERE m.account_id = a.id AND m.group_id = ? AND m.removed_at IS NULL)',
-        f.groupId,
-      );
-    }
     const after = decodeCursor(cursor);
-    if (after) w.add('(a.created_at, a.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
-    const rows = await this.dataSource.query<AccountRow[]>(
-      `${ACCOUNT_SELECT} ${w.toString()} ORDER BY a.created_at, a.id LIMIT ${w.param(limit + 1)}`,
-      w.params,
-    );
+    const rows = await this.repo.listAccounts(f, after, limit + 1, await this.liveConnectionIds());
     return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toAccount);
   }
 
@@ -371,28 +117,13 @@ export class DirectoryService implements OnModuleInit {
     _actor: Actor,
     id: string,
   ): Promise<AccountResponse & { groups: { groupId: string; name: string; since: string }[] }> {
-    const [row] = await this.dataSource.query<AccountRow[]>(`${ACCOUNT_SELECT} WHERE a.id = $1`, [id]);
+    const row = await this.repo.getAccount(id, await this.liveConnectionIds());
     if (!row) throw notFound('Account');
-    const groups = await this.dataSource.query<{ group_id: string; name: string; since: Date }[]>(
-      `SELECT m.group_id, g.name, m.since FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
-       WHERE m.account_id = $1 AND m.removed_at IS NULL AND g.removed_at IS NULL ORDER BY g.name, g.id`,
-      [id],
-    );
+    const groups = await this.repo.getAccountGroups(id);
     return {
       ...toAccount(row),
       groups: groups.map((g) => ({ groupId: g.group_id, name: g.name, since: g.since.toISOString() })),
     };
-  }
-
-  private groupSelect(): string {
-    return `SELECT g.id, g.connection_id, g.external_id, g.name, g.description, g.membership_method, g.removed_at,
-        ${cursorKey('g.created_at')} AS ck,
-        (SELECT count(*) FROM directory_memberships m JOIN directory_accounts a ON a.id = m.account_id AND a.removed_at IS NULL
-         WHERE m.group_id = g.id AND m.removed_at IS NULL)::int AS member_count,
-        COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name) ORDER BY d.name, d.id)
-                  FROM directory_application_groups x JOIN directory_applications d ON d.id = x.application_id
-                  WHERE x.group_id = g.id AND d.removed_at IS NULL), '[]'::json) AS applications
-      FROM directory_groups g JOIN connections c ON c.id = g.connection_id AND c.deleted_at IS NULL`;
   }
 
   async listGroups(
@@ -401,21 +132,13 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<GroupResponse>> {
-    const w = new Where();
-    if (!f.includeRemoved) w.add('g.removed_at IS NULL');
-    if (f.connectionId) w.add('g.connection_id = ?', f.connectionId);
-    if (f.q) w.add('g.name ILIKE ?', `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
     const after = decodeCursor(cursor);
-    if (after) w.add('(g.created_at, g.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
-    const rows = await this.dataSource.query<GroupRow[]>(
-      `${this.groupSelect()} ${w.toString()} ORDER BY g.created_at, g.id LIMIT ${w.param(limit + 1)}`,
-      w.params,
-    );
+    const rows = await this.repo.listGroups(f, after, limit + 1, await this.liveConnectionIds());
     return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toGroup);
   }
 
   async getGroup(_actor: Actor, id: string): Promise<GroupResponse> {
-    const [row] = await this.dataSource.query<GroupRow[]>(`${this.groupSelect()} WHERE g.id = $1`, [id]);
+    const row = await this.repo.getGroup(id, await this.liveConnectionIds());
     if (!row) throw notFound('Group');
     return toGroup(row);
   }
@@ -428,13 +151,7 @@ export class DirectoryService implements OnModuleInit {
   ): Promise<Page<AccountResponse & { since: string }>> {
     await this.getGroup(actor, groupId);
     const after = decodeCursor(cursor);
-    const rows = await this.dataSource.query<AccountRow[]>(
-      `${ACCOUNT_SELECT.replace(`${cursorKey('a.created_at')} AS ck`, `m.since, ${cursorKey('a.created_at')} AS ck`)}
-       JOIN directory_memberships m ON m.account_id = a.id AND m.group_id = $1 AND m.removed_at IS NULL
-       WHERE a.removed_at IS NULL AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))
-       ORDER BY a.created_at, a.id LIMIT $4`,
-      [groupId, after?.k ?? null, after?.id ?? null, limit + 1],
-    );
+    const rows = await this.repo.listGroupMembers(groupId, after, limit + 1, await this.liveConnectionIds());
     return toPage(
       rows,
       limit,
@@ -449,40 +166,8 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<ApplicationResponse>> {
-    const w = new Where();
-    w.add('d.removed_at IS NULL');
-    if (f.connectionId) w.add('d.connection_id = ?', f.connectionId);
     const after = decodeCursor(cursor);
-    if (after) w.add('(d.created_at, d.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
-    const rows = await this.dataSource.query<
-      {
-        id: string;
-        connection_id: string;
-        external_id: string;
-        name: string;
-        groups: { id: string; name: string }[];
-        ck: string;
-      }[]
-    >(
-      `SELECT d.id, d.connection_id, d.external_id, d.name, ${cursorKey('d.created_at')} AS ck,
-         COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name, g.id)
-                   FROM directory_application_groups x JOIN directory_groups g ON g.id = x.group_id
-                   WHERE x.application_id = d.id AND g.removed_at IS NULL), '[]'::json) AS groups
-       FROM directory_applications d JOIN connections c ON c.id = d.connection_id AND c.deleted_at IS NULL
-       ${w.toString()} ORDER BY d.created_at, d.id LIMIT ${w.param(limit + 1)}`,
-      w.params,
-    );
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck, id: r.id }),
-      (r) => ({
-        id: r.id,
-        connectionId: r.connection_id,
-        externalId: r.external_id,
-        name: r.name,
-        groups: r.groups,
-      }),
-    );
+    const rows = await this.repo.listApplications(f, after, limit + 1, await this.liveConnectionIds());
+    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toApplication);
   }
 }

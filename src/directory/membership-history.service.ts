@@ -131,8 +131,8 @@ export class MembershipHistoryService {
   private async exists(table: 'directory_accounts' | 'directory_groups', id: string): Promise<boolean> {
     // Removed accounts and groups keep their history; those of a deleted connection are gone.
     const rows = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM ${table} x JOIN connections c ON c.id = x.connection_id AND c.deleted_at IS NULL WHERE x.id = $1`,
-      [id],
+      `SELECT 1 FROM ${table} x WHERE x.id = $1 AND x.connection_id = ANY($2::uuid[])`,
+      [id, await this.directory.liveConnectionIds()],
     );
     return rows.length > 0;
   }

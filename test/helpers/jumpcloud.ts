@@ -46,6 +46,7 @@ export async function createConnection(
 export interface SyncRun {
   id: string;
   status: string;
+  startedAt: string | null;
   stats: Record<string, number>;
   held: Record<string, unknown>;
   error: string | null;
