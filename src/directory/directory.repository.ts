@@ -48,6 +48,22 @@ class Where {
 /** LIKE's wildcards and escape character taken literally. */
 const contains = (q: string): string => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
+/** Filters of the accounts list (API.md "Directory"). */
+export interface AccountFilter {
+  connectionId?: string;
+  kind?: 'user' | 'admin';
+  q?: string;
+  /** Only current members of this group. */
+  groupId?: string;
+  includeRemoved?: boolean;
+}
+
+export interface GroupFilter {
+  connectionId?: string;
+  q?: string;
+  includeRemoved?: boolean;
+}
+
 /** What provisioning needs to apply an operation: the JumpCloud ids and the group's membership method. */
 export interface MembershipTarget {
   connectionId: string;
@@ -205,13 +221,7 @@ export class DirectoryRepository {
   }
 
   async listAccounts(
-    f: {
-      connectionId?: string;
-      kind?: 'user' | 'admin';
-      q?: string;
-      groupId?: string;
-      includeRemoved?: boolean;
-    },
+    f: AccountFilter,
     after: CursorPosition | null,
     limit: number,
     liveConnectionIds: string[],
@@ -256,7 +266,7 @@ export class DirectoryRepository {
   }
 
   async listGroups(
-    f: { connectionId?: string; q?: string; includeRemoved?: boolean },
+    f: GroupFilter,
     after: CursorPosition | null,
     limit: number,
     liveConnectionIds: string[],

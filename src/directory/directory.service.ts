@@ -14,7 +14,13 @@ import {
   toApplication,
   toGroup,
 } from './dto/directory.dto';
-import { DirectoryRepository, type MembershipTarget, type ProvisionedChange } from './directory.repository';
+import {
+  type AccountFilter,
+  DirectoryRepository,
+  type GroupFilter,
+  type MembershipTarget,
+  type ProvisionedChange,
+} from './directory.repository';
 
 export { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
 
@@ -98,13 +104,7 @@ export class DirectoryService implements OnModuleInit {
 
   async listAccounts(
     _actor: Actor,
-    f: {
-      connectionId?: string;
-      kind?: 'user' | 'admin';
-      q?: string;
-      groupId?: string;
-      includeRemoved?: boolean;
-    },
+    f: AccountFilter,
     limit: number,
     cursor?: string,
   ): Promise<Page<AccountResponse>> {
@@ -128,7 +128,7 @@ export class DirectoryService implements OnModuleInit {
 
   async listGroups(
     _actor: Actor,
-    f: { connectionId?: string; q?: string; includeRemoved?: boolean },
+    f: GroupFilter,
     limit: number,
     cursor?: string,
   ): Promise<Page<GroupResponse>> {
