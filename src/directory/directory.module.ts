@@ -11,6 +11,7 @@ import { DirectorySyncService } from './directory-sync.service';
 import { DirectorySchedule } from './directory.schedule';
 import { DirectoryService } from './directory.service';
 import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
+import { MembershipHistoryRepository } from './membership-history.repository';
 import { MembershipHistoryService } from './membership-history.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 
@@ -30,6 +31,7 @@ import { SyncRunsRepository } from './sync-runs.repository';
     DirectorySchedule,
     SyncRunsRepository,
     MembershipHistoryService,
+    MembershipHistoryRepository,
   ],
   // The runner only for the worker module below.
   exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService],

@@ -1,0 +1,49 @@
+/** Membership history items (API.md "Provisioning and audit", `.../history`) and their row mapper. */
+
+/** One membership change. */
+export interface MembershipHistoryItem {
+  at: string;
+  accountId: string;
+  groupId: string;
+  action: 'added' | 'removed';
+  source: { type: 'sync' | 'operation'; id: string };
+  /** The change was not made by jumpgate: a sync saw it happen in JumpCloud. */
+  outside: boolean;
+  /**
+   * Who made the change. jumpgate's own changes are jumpgate's; who made the others will come from
+   * JumpCloud's Directory Insights, which jumpgate does not read yet: null until then.
+   */
+  changedBy: {
+    type: 'admin' | 'api_key' | 'scim' | 'jumpgate' | 'unknown';
+    email?: string;
+    name?: string;
+  } | null;
+}
+
+export interface HistoryRow {
+  id: string;
+  at: Date;
+  ck: string;
+  account_id: string;
+  group_id: string;
+  change: 'added' | 'removed';
+  run_id: string | null;
+  operation_id: string | null;
+}
+
+export function toHistoryItem(r: HistoryRow): MembershipHistoryItem {
+  // A row with an operation is a change jumpgate made (written when the operation succeeded); the
+  // others were seen by a sync, and a sync never records a change jumpgate made (see the merge).
+  const byJumpgate = r.operation_id !== null;
+  return {
+    at: r.at.toISOString(),
+    accountId: r.account_id,
+    groupId: r.group_id,
+    action: r.change,
+    source: byJumpgate
+      ? { type: 'operation', id: r.operation_id as string }
+      : { type: 'sync', id: r.run_id as string },
+    outside: !byJumpgate,
+    changedBy: byJumpgate ? { type: 'jumpgate' } : null,
+  };
+}
