@@ -1,32 +1,24 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Queue } from 'bullmq';
-import { type AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { Injectable } from '@nestjs/common';
 import { ConnectionsService } from '../connections/connections.service';
 import { type Actor } from '../platform/actor';
 import { notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
-import { QUEUES } from '../platform/queue/queues';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
+import { JobQueue } from '../platform/queue/job-queue';
 import { type SyncRunResponse, toSyncRunResponse } from './dto/sync-run.dto';
 import { DirectorySyncRunService } from './directory-sync-run.service';
-import { SYNC_JOB_ATTEMPTS, SYNC_JOB_NAME, type SyncJobData, syncJobId } from './jobs/directory-sync.job';
 import { SyncRunsRepository } from './sync-runs.repository';
 
 export { type SyncRunResponse } from './dto/sync-run.dto';
-export { SYNC_JOB_ATTEMPTS, SYNC_JOB_NAME, type SyncJobData, syncJobId } from './jobs/directory-sync.job';
 
 /** Asking for sync runs (on demand, on schedule, again after Redis lost them) and reading them. */
 @Injectable()
 export class DirectorySyncService {
-  private readonly logger = new Logger(DirectorySyncService.name);
-
   constructor(
     private readonly runs: SyncRunsRepository,
     private readonly runner: DirectorySyncRunService,
     private readonly connections: ConnectionsService,
-    @InjectQueue(QUEUES.directorySync) private readonly queue: Queue<SyncJobData>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly jobs: JobQueue,
   ) {}
 
   // ---------------------------------------------------------------- triggering
@@ -52,23 +44,9 @@ export class DirectorySyncService {
     return toSyncRunResponse(open);
   }
 
+  /** Postgres holds the run; if Redis refuses the job, the relay in the cluster tick enqueues it later. */
   private async enqueue(runId: string): Promise<void> {
-    try {
-      await this.queue.add(
-        SYNC_JOB_NAME,
-        { runId },
-        {
-          jobId: syncJobId(runId),
-          attempts: SYNC_JOB_ATTEMPTS,
-          backoff: { type: 'exponential', delay: this.config.syncRetryBaseMs },
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      );
-    } catch (err) {
-      // Postgres holds the run; the relay in the cluster tick enqueues it once Redis answers.
-      this.logger.warn({ err, runId }, 'sync run not enqueued yet (Redis)');
-    }
+    await this.jobs.enqueue({ name: 'sync', data: { runId } });
   }
 
   /** Scheduled runs: every connection whose last run is older than its interval (cluster tick). */
@@ -87,7 +65,7 @@ export class DirectorySyncService {
     const open = await this.runs.getOpenOlderThanFiveSeconds();
     let requeued = 0;
     for (const run of open) {
-      const job = await this.queue.getJob(syncJobId(run.id));
+      const job = await this.jobs.find({ name: 'sync', data: { runId: run.id } });
       if (!job) {
         await this.enqueue(run.id);
         requeued++;
@@ -116,13 +94,8 @@ export class DirectorySyncService {
     cursor?: string,
   ): Promise<Page<SyncRunResponse>> {
     if (!(await this.connections.getRow(connectionId))) throw notFound('Connection');
-    const rows = await this.runs.listForConnection(connectionId, decodeCursor(cursor), limit + 1);
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      toSyncRunResponse,
-    );
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.runs.listForConnection(connectionId, ks), toSyncRunResponse);
   }
 
   async getRun(_actor: Actor, runId: string): Promise<SyncRunResponse> {

@@ -1,9 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
-import { QUEUES } from '../platform/queue/queues';
 import { DirectoryController, SyncsController } from './directory.controller';
 import { DirectoryRepository } from './directory.repository';
 import { DirectorySyncRunService } from './directory-sync-run.service';
@@ -16,12 +14,7 @@ import { MembershipHistoryService } from './membership-history.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 
 @Module({
-  imports: [
-    AuditModule,
-    AuthModule,
-    ConnectionsModule,
-    BullModule.registerQueue({ name: QUEUES.directorySync }),
-  ],
+  imports: [AuditModule, AuthModule, ConnectionsModule],
   controllers: [DirectoryController, SyncsController],
   providers: [
     DirectoryService,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type LinkedAccount } from '../auth/account-links';
 import { returned } from '../platform/database/sql';
-import { cursorKey, type CursorPosition } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type AccountRow, type ApplicationRow, type GroupRow } from './dto/directory.dto';
 
 // Every read below takes the ids of the live connections (from ConnectionsService): the directory copy
@@ -39,6 +39,13 @@ class Where {
   param(v: unknown): string {
     this.params.push(v);
     return `$${this.params.length}`;
+  }
+  /** The keyset condition "after the cursor" on `alias`'s (created_at, id); returns the LIMIT's parameter. */
+  keyset(ks: Keyset, alias: string): string {
+    const [k, id, limit] = ks.params;
+    this.parts.push(ks.after(this.params.length + 1, { key: `${alias}.created_at`, id: `${alias}.id` }));
+    this.params.push(k, id);
+    return this.param(limit);
   }
   toString(): string {
     return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
@@ -220,12 +227,7 @@ export class DirectoryRepository {
     );
   }
 
-  async listAccounts(
-    f: AccountFilter,
-    after: CursorPosition | null,
-    limit: number,
-    liveConnectionIds: string[],
-  ): Promise<AccountRow[]> {
+  async listAccounts(f: AccountFilter, ks: Keyset, liveConnectionIds: string[]): Promise<AccountRow[]> {
     const w = new Where();
     w.add('a.connection_id = ANY(?::uuid[])', liveConnectionIds);
     if (!f.includeRemoved) w.add('a.removed_at IS NULL');
@@ -241,9 +243,9 @@ export class DirectoryRepository {
         f.groupId,
       );
     }
-    if (after) w.add('(a.created_at, a.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const limit = w.keyset(ks, 'a');
     return this.dataSource.query<AccountRow[]>(
-      `${ACCOUNT_SELECT} ${w.toString()} ORDER BY a.created_at, a.id LIMIT ${w.param(limit)}`,
+      `${ACCOUNT_SELECT} ${w.toString()} ORDER BY a.created_at, a.id LIMIT ${limit}`,
       w.params,
     );
   }
@@ -265,20 +267,15 @@ export class DirectoryRepository {
     );
   }
 
-  async listGroups(
-    f: GroupFilter,
-    after: CursorPosition | null,
-    limit: number,
-    liveConnectionIds: string[],
-  ): Promise<GroupRow[]> {
+  async listGroups(f: GroupFilter, ks: Keyset, liveConnectionIds: string[]): Promise<GroupRow[]> {
     const w = new Where();
     w.add('g.connection_id = ANY(?::uuid[])', liveConnectionIds);
     if (!f.includeRemoved) w.add('g.removed_at IS NULL');
     if (f.connectionId) w.add('g.connection_id = ?', f.connectionId);
     if (f.q) w.add('g.name ILIKE ?', contains(f.q));
-    if (after) w.add('(g.created_at, g.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const limit = w.keyset(ks, 'g');
     return this.dataSource.query<GroupRow[]>(
-      `${GROUP_SELECT} ${w.toString()} ORDER BY g.created_at, g.id LIMIT ${w.param(limit)}`,
+      `${GROUP_SELECT} ${w.toString()} ORDER BY g.created_at, g.id LIMIT ${limit}`,
       w.params,
     );
   }
@@ -292,40 +289,34 @@ export class DirectoryRepository {
   }
 
   /** Current members of a group, with the time each joined (`since`). */
-  async listGroupMembers(
-    groupId: string,
-    after: CursorPosition | null,
-    limit: number,
-    liveConnectionIds: string[],
-  ): Promise<AccountRow[]> {
+  async listGroupMembers(groupId: string, ks: Keyset, liveConnectionIds: string[]): Promise<AccountRow[]> {
     return this.dataSource.query<AccountRow[]>(
       `${ACCOUNT_SELECT.replace(`${cursorKey('a.created_at')} AS ck`, `m.since, ${cursorKey('a.created_at')} AS ck`)}
        JOIN directory_memberships m ON m.account_id = a.id AND m.group_id = $1 AND m.removed_at IS NULL
-       WHERE a.removed_at IS NULL AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))
+       WHERE a.removed_at IS NULL AND ${ks.after(2, { key: 'a.created_at', id: 'a.id' })}
          AND a.connection_id = ANY($5::uuid[])
        ORDER BY a.created_at, a.id LIMIT $4`,
-      [groupId, after?.k ?? null, after?.id ?? null, limit, liveConnectionIds],
+      [groupId, ...ks.params, liveConnectionIds],
     );
   }
 
   async listApplications(
     f: { connectionId?: string },
-    after: CursorPosition | null,
-    limit: number,
+    ks: Keyset,
     liveConnectionIds: string[],
   ): Promise<ApplicationRow[]> {
     const w = new Where();
     w.add('d.connection_id = ANY(?::uuid[])', liveConnectionIds);
     w.add('d.removed_at IS NULL');
     if (f.connectionId) w.add('d.connection_id = ?', f.connectionId);
-    if (after) w.add('(d.created_at, d.id) > (?::timestamptz, ?::uuid)', after.k, after.id);
+    const limit = w.keyset(ks, 'd');
     return this.dataSource.query<ApplicationRow[]>(
       `SELECT d.id, d.connection_id, d.external_id, d.name, ${cursorKey('d.created_at')} AS ck,
          COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name, g.id)
                    FROM directory_application_groups x JOIN directory_groups g ON g.id = x.group_id
                    WHERE x.application_id = d.id AND g.removed_at IS NULL), '[]'::json) AS groups
        FROM directory_applications d
-       ${w.toString()} ORDER BY d.created_at, d.id LIMIT ${w.param(limit)}`,
+       ${w.toString()} ORDER BY d.created_at, d.id LIMIT ${limit}`,
       w.params,
     );
   }

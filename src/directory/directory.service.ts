@@ -5,7 +5,8 @@ import { AuthService } from '../auth/auth.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { type Actor, hasRole } from '../platform/actor';
 import { notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page, toPage } from '../platform/http/pagination';
 import {
   type AccountResponse,
   type ApplicationResponse,
@@ -108,9 +109,8 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<AccountResponse>> {
-    const after = decodeCursor(cursor);
-    const rows = await this.repo.listAccounts(f, after, limit + 1, await this.liveConnectionIds());
-    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toAccount);
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.repo.listAccounts(f, ks, await this.liveConnectionIds()), toAccount);
   }
 
   async getAccount(
@@ -132,8 +132,9 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<GroupResponse>> {
-    const after = decodeCursor(cursor);
-    const rows = await this.repo.listGroups(f, after, limit + 1, await this.liveConnectionIds());
+    const ks = Keyset.from(cursor, limit);
+    const rows = await this.repo.listGroups(f, ks, await this.liveConnectionIds());
+    // These rows select their cursor key (ck) but not created_at, which Keyset.page falls back on.
     return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toGroup);
   }
 
@@ -150,14 +151,9 @@ export class DirectoryService implements OnModuleInit {
     cursor?: string,
   ): Promise<Page<AccountResponse & { since: string }>> {
     await this.getGroup(actor, groupId);
-    const after = decodeCursor(cursor);
-    const rows = await this.repo.listGroupMembers(groupId, after, limit + 1, await this.liveConnectionIds());
-    return toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck, id: r.id }),
-      (r) => ({ ...toAccount(r), since: (r.since ?? r.created_at).toISOString() }),
-    );
+    const ks = Keyset.from(cursor, limit);
+    const rows = await this.repo.listGroupMembers(groupId, ks, await this.liveConnectionIds());
+    return ks.page(rows, (r) => ({ ...toAccount(r), since: (r.since ?? r.created_at).toISOString() }));
   }
 
   async listApplications(
@@ -166,8 +162,9 @@ export class DirectoryService implements OnModuleInit {
     limit: number,
     cursor?: string,
   ): Promise<Page<ApplicationResponse>> {
-    const after = decodeCursor(cursor);
-    const rows = await this.repo.listApplications(f, after, limit + 1, await this.liveConnectionIds());
+    const ks = Keyset.from(cursor, limit);
+    const rows = await this.repo.listApplications(f, ks, await this.liveConnectionIds());
+    // These rows select their cursor key (ck) but not created_at, which Keyset.page falls back on.
     return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toApplication);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { returned } from '../platform/database/sql';
-import { cursorKey, type CursorPosition } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type HeldRemovals } from './sync/removal-hold.policy';
 import { type SyncStats } from './sync/directory-sync.engine';
 
@@ -88,16 +88,12 @@ export class SyncRunsRepository {
   }
 
   /** Newest first, keyset-paged on (created_at, id). */
-  async listForConnection(
-    connectionId: string,
-    after: CursorPosition | null,
-    limit: number,
-  ): Promise<SyncRunRow[]> {
+  async listForConnection(connectionId: string, ks: Keyset): Promise<SyncRunRow[]> {
     return this.dataSource.query<SyncRunRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM directory_sync_runs
-       WHERE connection_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+       WHERE connection_id = $1 AND ${ks.after(2, { desc: true })}
        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [connectionId, after?.k ?? null, after?.id ?? null, limit],
+      [connectionId, ...ks.params],
     );
   }
 

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job } from 'bullmq';
 import { QUEUES } from '../../platform/queue/queues';
 import { DirectorySyncRunService } from '../directory-sync-run.service';
-import { SYNC_JOB_ATTEMPTS, type SyncJobData } from './directory-sync.job';
+import { type JobData, jobAttempts } from '../../platform/queue/jobs';
 
 /** Thin: unpack the run id, let the service work. Two runs of different connections may overlap. */
 @Processor(QUEUES.directorySync, { concurrency: 2 })
@@ -11,7 +11,7 @@ export class DirectorySyncProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<SyncJobData>): Promise<void> {
-    await this.syncs.runJob(job.data.runId, job.attemptsMade + 1, job.opts.attempts ?? SYNC_JOB_ATTEMPTS);
+  async process(job: Job<JobData<'sync'>>): Promise<void> {
+    await this.syncs.runJob(job.data.runId, job.attemptsMade + 1, job.opts.attempts ?? jobAttempts('sync'));
   }
 }
