@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { type MembershipHistoryItem } from '../../src/directory/dto/membership-history.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
 import {
@@ -12,15 +13,7 @@ import {
 import { BOOTSTRAP_TOKEN, createPrincipal } from '../helpers/principals';
 import { enqueueOps, waitForOps } from '../helpers/provisioning';
 
-interface HistoryItem {
-  at: string;
-  accountId: string;
-  groupId: string;
-  action: 'added' | 'removed';
-  source: { type: 'sync' | 'operation'; id: string };
-  outside: boolean;
-  changedBy: { type: string } | null;
-}
+type HistoryItem = MembershipHistoryItem;
 
 interface Run extends SyncRun {
   startedAt: string;
