@@ -23,7 +23,6 @@ const RECONCILE_BATCH = 1_000;
 const CONFIRM_BATCH = 5_000;
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
-const LAUNCH_ACTOR = systemActor('campaign-launch');
 const PROVISIONING_ACTOR = systemActor('provisioning');
 
 /**
