@@ -6,7 +6,7 @@ import { ConnectionsService } from '../connections/connections.service';
 import { type Actor, hasRole } from '../platform/actor';
 import { notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
-import { type Page, toPage } from '../platform/http/pagination';
+import { type Page } from '../platform/http/pagination';
 import {
   type AccountResponse,
   type ApplicationResponse,
@@ -134,8 +134,8 @@ export class DirectoryService implements OnModuleInit {
   ): Promise<Page<GroupResponse>> {
     const ks = Keyset.from(cursor, limit);
     const rows = await this.repo.listGroups(f, ks, await this.liveConnectionIds());
-    // These rows select their cursor key (ck) but not created_at, which Keyset.page falls back on.
-    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toGroup);
+    // These rows select their cursor key (ck) but not created_at: their position is given.
+    return ks.page(rows, toGroup, (r) => ({ k: r.ck, id: r.id }));
   }
 
   async getGroup(_actor: Actor, id: string): Promise<GroupResponse> {
@@ -164,7 +164,7 @@ export class DirectoryService implements OnModuleInit {
   ): Promise<Page<ApplicationResponse>> {
     const ks = Keyset.from(cursor, limit);
     const rows = await this.repo.listApplications(f, ks, await this.liveConnectionIds());
-    // These rows select their cursor key (ck) but not created_at, which Keyset.page falls back on.
-    return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toApplication);
+    // These rows select their cursor key (ck) but not created_at: their position is given.
+    return ks.page(rows, toApplication, (r) => ({ k: r.ck, id: r.id }));
   }
 }
