@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { type Queue } from 'bullmq';
 import { type AppConfig } from '../../config/app-config';
 import { JobQueue } from './job-queue';
@@ -69,6 +70,9 @@ describe('JobQueue', () => {
 
   it('leaves a Redis failure to the relay: false, never a throw', async () => {
     const { queues } = fakeQueues(true);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     await expect(make(queues).enqueue({ name: 'sync', data: { runId: 'r1' } })).resolves.toBe(false);
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
   });
 });

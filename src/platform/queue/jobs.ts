@@ -29,6 +29,10 @@ export interface JobSpec<N extends JobName> {
   options: (config: JobConfig) => Omit<JobsOptions, 'jobId' | 'attempts' | 'delay'>;
 }
 
+// A campaign's launch or close: a failed job must not block its id, the tick enqueues the campaign again.
+const campaignJobOptions = () =>
+  ({ backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: true }) as const;
+
 /** Each job name's queue, id, retries, backoff and retention, declared once. */
 export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
   sync: {
@@ -65,22 +69,13 @@ export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
     queue: QUEUES.campaigns,
     id: (d) => `campaign-launch.${d.campaignId}`,
     attempts: 3,
-    // A failed job must not block its id: the tick enqueues the campaign again.
-    options: () => ({
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: true,
-    }),
+    options: campaignJobOptions,
   },
   close: {
     queue: QUEUES.campaigns,
     id: (d) => `campaign-close.${d.campaignId}`,
     attempts: 3,
-    options: () => ({
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: true,
-    }),
+    options: campaignJobOptions,
   },
 };
 
