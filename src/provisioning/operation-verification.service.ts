@@ -7,7 +7,8 @@ import {
   PROVISIONING_UNCERTAIN_ADDS_LANDED,
   type ProvisioningUncertainAddsLandedEvent,
 } from './provisioning.events';
-import { type OperationRow, ProvisioningOperationsRepository } from './provisioning-operations.repository';
+import { verifyOperations } from './operation-verification.policy';
+import { ProvisioningOperationsRepository } from './provisioning-operations.repository';
 
 /** Verification by the next sync: the one place that decides whether an applied change held. */
 @Injectable()
@@ -34,22 +35,7 @@ export class OperationVerificationService {
     const present = await this.directory.presentMemberships(
       ops.map((o) => ({ groupId: o.group_id, accountId: o.account_id })),
     );
-    const confirmed: string[] = [];
-    const contradicted: string[] = [];
-    const landed: OperationRow[] = [];
-    for (const o of ops) {
-      const isMember = present.has(`${o.group_id}:${o.account_id}`);
-      if (o.status === 'failed') {
-        // A failed add: JumpCloud confirms it when the member is absent.
-        (isMember ? contradicted : confirmed).push(o.id);
-        if (isMember) landed.push(o);
-        continue;
-      }
-      ((o.action === 'add_member') === isMember ? confirmed : contradicted).push(o.id);
-      // A succeeded add with an earlier attempt that may have landed late: its source checks that
-      // the member still present is one it holds (a grant ended since would have it taken out).
-      if (o.action === 'add_member' && o.write_uncertain && isMember) landed.push(o);
-    }
+    const { confirmed, contradicted, landed } = verifyOperations(ops, present);
     await this.operations.setVerification(confirmed, contradicted);
     if (contradicted.length > 0) {
       this.logger.warn(
