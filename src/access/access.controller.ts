@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
 import { AdminOnly, Authenticated, CurrentActor } from '../platform/http/policy';
-import { AccessService } from './access.service';
+import { AccessRequestsService } from './access-requests.service';
 import {
   type AccessRequestResponse,
   ApproveDto,
@@ -17,12 +17,18 @@ import {
   RequestsQueryDto,
   RevokeGrantDto,
 } from './dto/access.dto';
+import { GrantsService } from './grants.service';
+import { GroupPoliciesService } from './group-policies.service';
 
 @ApiTags('access')
 @ApiBearerAuth()
 @Controller('api/v1')
 export class AccessController {
-  constructor(private readonly access: AccessService) {}
+  constructor(
+    private readonly policies: GroupPoliciesService,
+    private readonly requests: AccessRequestsService,
+    private readonly grants: GrantsService,
+  ) {}
 
   @Put('groups/:id/policy')
   @AdminOnly()
@@ -31,25 +37,25 @@ export class AccessController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: PutPolicyDto,
   ): Promise<PolicyResponse> {
-    return this.access.putPolicy(actor, id, dto);
+    return this.policies.putPolicy(actor, id, dto);
   }
 
   @Get('groups/:id/policy')
   @Authenticated()
   getPolicy(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<PolicyResponse> {
-    return this.access.getPolicy(actor, id);
+    return this.policies.getPolicy(actor, id);
   }
 
   @Get('catalog')
   @Authenticated()
   catalog(@CurrentActor() actor: Actor, @Query() q: ListQueryDto): Promise<Page<CatalogEntry>> {
-    return this.access.catalog(actor, q.limit ?? DEFAULT_LIMIT, q.cursor);
+    return this.policies.catalog(actor, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Post('access-requests')
   @Authenticated()
   createRequest(@CurrentActor() actor: Actor, @Body() dto: CreateRequestDto): Promise<AccessRequestResponse> {
-    return this.access.createRequest(actor, dto);
+    return this.requests.createRequest(actor, dto);
   }
 
   @Get('access-requests')
@@ -58,7 +64,7 @@ export class AccessController {
     @CurrentActor() actor: Actor,
     @Query() q: RequestsQueryDto,
   ): Promise<Page<AccessRequestResponse>> {
-    return this.access.listRequests(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
+    return this.requests.listRequests(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('access-requests/:id')
@@ -67,7 +73,7 @@ export class AccessController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<AccessRequestResponse> {
-    return this.access.getRequest(actor, id);
+    return this.requests.getRequest(actor, id);
   }
 
   @Post('access-requests/:id/approve')
@@ -78,7 +84,7 @@ export class AccessController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: ApproveDto,
   ): Promise<AccessRequestResponse> {
-    return this.access.approve(actor, id, dto.comment);
+    return this.requests.approve(actor, id, dto.comment);
   }
 
   @Post('access-requests/:id/deny')
@@ -89,7 +95,7 @@ export class AccessController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: DenyDto,
   ): Promise<AccessRequestResponse> {
-    return this.access.deny(actor, id, dto.comment);
+    return this.requests.deny(actor, id, dto.comment);
   }
 
   @Post('access-requests/:id/cancel')
@@ -99,13 +105,13 @@ export class AccessController {
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<AccessRequestResponse> {
-    return this.access.cancel(actor, id);
+    return this.requests.cancel(actor, id);
   }
 
   @Get('grants')
   @Authenticated()
   listGrants(@CurrentActor() actor: Actor, @Query() q: GrantsQueryDto): Promise<Page<GrantResponse>> {
-    return this.access.listGrants(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
+    return this.grants.listGrants(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Post('grants/:id/revoke')
@@ -116,6 +122,6 @@ export class AccessController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: RevokeGrantDto,
   ): Promise<GrantResponse> {
-    return this.access.revokeGrant(actor, id, dto.reason);
+    return this.grants.revokeGrant(actor, id, dto.reason);
   }
 }

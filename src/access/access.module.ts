@@ -7,7 +7,18 @@ import { DirectoryModule } from '../directory/directory.module';
 import { QUEUES } from '../platform/queue/queues';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { AccessController } from './access.controller';
+import { AccessSchedule } from './access.schedule';
 import { AccessService } from './access.service';
+import { AccessRequestsRepository } from './access-requests.repository';
+import { AccessRequestsService } from './access-requests.service';
+import { AccessVisibility } from './access-visibility';
+import { GrantEffects } from './grant-effects';
+import { GrantExpiryService } from './grant-expiry.service';
+import { GrantOutcomesService } from './grant-outcomes.service';
+import { GrantsRepository } from './grants.repository';
+import { GrantsService } from './grants.service';
+import { GroupPoliciesRepository } from './group-policies.repository';
+import { GroupPoliciesService } from './group-policies.service';
 import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
 
 @Module({
@@ -20,8 +31,22 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     BullModule.registerQueue({ name: QUEUES.grantExpiry }),
   ],
   controllers: [AccessController],
-  providers: [AccessService],
-  exports: [AccessService],
+  providers: [
+    AccessService,
+    AccessSchedule,
+    AccessVisibility,
+    GroupPoliciesRepository,
+    AccessRequestsRepository,
+    GrantsRepository,
+    GrantEffects,
+    GroupPoliciesService,
+    AccessRequestsService,
+    GrantsService,
+    GrantExpiryService,
+    GrantOutcomesService,
+  ],
+  // GrantExpiryService for the worker module below only.
+  exports: [AccessService, GrantExpiryService],
 })
 export class AccessModule {}
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { AccessService } from '../../src/access/access.service';
+import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
@@ -125,7 +125,7 @@ describe('grants against standing access and retries', () => {
     await db.query(`UPDATE access_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [
       grantId,
     ]);
-    await t.app.get(AccessService).expireDueGrants();
+    await t.app.get(GrantExpiryService).expireDueGrants();
   }
 
   /** Membership writes for this user and group seen by the emulator since `seq`, with their status. */
@@ -211,8 +211,8 @@ describe('grants against standing access and retries', () => {
     await db.query(`UPDATE access_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [
       grantId,
     ]);
-    await t.app.get(AccessService).expireDueGrants();
-    await t.app.get(AccessService).expireDueGrants([grantId]);
+    await t.app.get(GrantExpiryService).expireDueGrants();
+    await t.app.get(GrantExpiryService).expireDueGrants([grantId]);
     await sleep(500);
     expect(isMember(x.groupExt, x.userExt)).toBe(true);
     expect(membership().calls - before.calls).toBe(0);

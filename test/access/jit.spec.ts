@@ -1,7 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
 import { Client } from 'pg';
-import { AccessService, grantExpiryJobId } from '../../src/access/access.service';
+import { AccessRequestsService } from '../../src/access/access-requests.service';
+import { GrantExpiryService } from '../../src/access/grant-expiry.service';
+import { GrantOutcomesService } from '../../src/access/grant-outcomes.service';
+import { grantExpiryJobId } from '../../src/access/jobs/grant-expiry.job';
 import { type RunningEmulator } from '../../src/emulator';
 import { QUEUES } from '../../src/platform/queue/queues';
 import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
@@ -167,8 +170,8 @@ describe('just-in-time access against the emulator', () => {
     expect(ended.endReason).toBe('expired');
 
     // A sweep and a late duplicate of the job change nothing: one remove call in all.
-    await t.app.get(AccessService).expireDueGrants();
-    await t.app.get(AccessService).expireDueGrants([grant.id]);
+    await t.app.get(GrantExpiryService).expireDueGrants();
+    await t.app.get(GrantExpiryService).expireDueGrants([grant.id]);
     await new Promise((r) => setTimeout(r, 500));
     expect(removals() - before).toBe(1);
     const { rows } = await db.query(
@@ -485,7 +488,7 @@ describe('just-in-time access against the emulator', () => {
     const user = await g.outsider();
     expect((await putPolicy(g.id, {})).status).toBe(200);
     const { grant } = await activeGrant(g.id, user.principal);
-    const access = t.app.get(AccessService);
+    const access = t.app.get(GrantOutcomesService);
     // As if the process stopped right after the add_member operation committed: the grant never heard.
     await db.query(
       `UPDATE access_grants SET status = 'provisioning', updated_at = now() - interval '2 minutes' WHERE id = $1`,
@@ -538,7 +541,7 @@ describe('just-in-time access against the emulator', () => {
       grant.id,
     ]);
     const before = removals();
-    expect(await t.app.get(AccessService).expireDueGrants()).toBeGreaterThanOrEqual(1);
+    expect(await t.app.get(GrantExpiryService).expireDueGrants()).toBeGreaterThanOrEqual(1);
     const ended = await waitForGrant(grant.id, 'ended');
     expect(ended.endReason).toBe('expired');
     expect(isMember(g.ext, user.ext)).toBe(false);
@@ -559,7 +562,7 @@ describe('just-in-time access against the emulator', () => {
     await db.query(`UPDATE access_grants SET expires_at = now() - interval '1 second' WHERE id = $1`, [
       grant.id,
     ]);
-    await t.app.get(AccessService).expireDueGrants();
+    await t.app.get(GrantExpiryService).expireDueGrants();
     expect(removals()).toBe(before);
   });
 
@@ -605,7 +608,7 @@ describe('just-in-time access against the emulator', () => {
       `UPDATE access_requests SET created_at = now() - interval '71 hours 59 minutes' WHERE id = $1`,
       [b],
     );
-    expect(await t.app.get(AccessService).expireStaleRequests()).toBeGreaterThanOrEqual(1);
+    expect(await t.app.get(AccessRequestsService).expireStaleRequests()).toBeGreaterThanOrEqual(1);
     const status = async (id: string) =>
       (await t.request('GET', `/api/v1/access-requests/${id}`, { token: BOOTSTRAP_TOKEN })).body
         .status as string;

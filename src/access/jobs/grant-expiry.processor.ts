@@ -1,16 +1,17 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type Job } from 'bullmq';
 import { QUEUES } from '../../platform/queue/queues';
-import { AccessService, type GrantExpiryJobData } from '../access.service';
+import { GrantExpiryService } from '../grant-expiry.service';
+import { type GrantExpiryJobData } from './grant-expiry.job';
 
 /** A grant's delayed expiry job: revoke it if it is still active and due (an extension may have moved it). */
 @Processor(QUEUES.grantExpiry, { concurrency: 8, lockDuration: 10_000, stalledInterval: 5_000 })
 export class GrantExpiryProcessor extends WorkerHost {
-  constructor(private readonly access: AccessService) {
+  constructor(private readonly expiry: GrantExpiryService) {
     super();
   }
 
   async process(job: Job<GrantExpiryJobData>): Promise<void> {
-    await this.access.expireByJob(job.data.grantId);
+    await this.expiry.expireByJob(job.data.grantId);
   }
 }

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { returned } from '../platform/database/sql';
+import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { type ReadScope } from './access-visibility';
+import { type RequestStatus } from './dto/access.dto';
+import { type ApprovalRow, type RequestRow } from './dto/access.rows';
+
+export type RequestListScope = 'mine' | 'to_approve' | 'all';
+
+/** The SQL of `access_requests` and `access_request_approvals`. */
+@Injectable()
+export class AccessRequestsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async get(id: string): Promise<RequestRow | undefined> {
+    const [row] = await this.dataSource.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1`, [
+      id,
+    ]);
+    return row;
+  }
+
+  async lock(m: EntityManager, id: string): Promise<RequestRow | undefined> {
+    const [req] = await m.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1 FOR UPDATE`, [id]);
+    return req;
+  }
+
+  /** Throws Postgres's unique violation when a request of the account and group is already pending. */
+  async insert(
+    m: EntityManager,
+    r: Pick<
+      RequestRow,
+      'connection_id' | 'group_id' | 'account_id' | 'requester_id' | 'duration_minutes' | 'justification'
+    >,
+  ): Promise<RequestRow> {
+    const [created] = await m.query<RequestRow[]>(
+      `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [r.connection_id, r.group_id, r.account_id, r.requester_id, r.duration_minutes, r.justification],
+    );
+    return created;
+  }
+
+  async hasDecided(m: EntityManager, id: string, approverId: string): Promise<boolean> {
+    const [already] = await m.query<unknown[]>(
+      `SELECT 1 FROM access_request_approvals WHERE request_id = $1 AND approver_id = $2`,
+      [id, approverId],
+    );
+    return !!already;
+  }
+
+  async recordApproval(
+    m: EntityManager,
+    id: string,
+    approverId: string,
+    comment: string | null,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'approve', $3)`,
+      [id, approverId, comment],
+    );
+  }
+
+  async recordDenial(m: EntityManager, id: string, approverId: string, comment: string): Promise<void> {
+    await m.query(
+      `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'deny', $3)`,
+      [id, approverId, comment],
+    );
+  }
+
+  async countApprovals(m: EntityManager, id: string): Promise<number> {
+    const [{ n }] = await m.query<{ n: number }[]>(
+      `SELECT count(DISTINCT approver_id)::int AS n FROM access_request_approvals WHERE request_id = $1 AND decision = 'approve'`,
+      [id],
+    );
+    return n;
+  }
+
+  async markApproved(m: EntityManager, id: string, grantId: string): Promise<RequestRow> {
+    const [approved] = returned<RequestRow>(
+      await m.query(
+        `UPDATE access_requests SET status = 'approved', decided_at = now(), grant_id = $2 WHERE id = $1 RETURNING *`,
+        [id, grantId],
+      ),
+    );
+    return approved;
+  }
+
+  /** Ends a pending request without a grant (`denied` by an approver, `cancelled` by its requester). */
+  async markClosed(m: EntityManager, id: string, status: 'denied' | 'cancelled'): Promise<RequestRow> {
+    const [closed] = returned<RequestRow>(
+      await m.query(`UPDATE access_requests SET status = $2, decided_at = now() WHERE id = $1 RETURNING *`, [
+        id,
+        status,
+      ]),
+    );
+    return closed;
+  }
+
+  /** Pending requests older than the TTL end `expired`, up to 1000 per call, skipping rows in use. */
+  async expireStale(m: EntityManager, ttlHours: number): Promise<RequestRow[]> {
+    return returned<RequestRow>(
+      await m.query(
+        `UPDATE access_requests SET status = 'expired', decided_at = now()
+         WHERE id IN (SELECT id FROM access_requests WHERE status = 'pending'
+                      AND created_at < now() - make_interval(hours => $1) ORDER BY created_at LIMIT 1000
+                      FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [ttlHours],
+      ),
+    );
+  }
+
+  /** One keyset page (limit + 1 rows) of the requests the scope lets the reader see. */
+  async list(
+    v: ReadScope,
+    f: { scope?: RequestListScope; status?: RequestStatus },
+    limit: number,
+    after: CursorPosition | null,
+  ): Promise<RequestRow[]> {
+    const mine = `(r.requester_id = $1::uuid OR r.account_id = ANY($2::uuid[]))`;
+    const approver = `r.group_id IN (SELECT group_id FROM access_group_policies p
+                        WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids)))`;
+    // v.all is a boolean of ours, never input.
+    const scope =
+      f.scope === 'mine'
+        ? mine
+        : f.scope === 'to_approve'
+          ? `(${approver} AND NOT ${mine})`
+          : `(${v.all} OR ${mine} OR ${approver})`;
+    return this.dataSource.query<RequestRow[]>(
+      `SELECT r.*, ${cursorKey('r.created_at')} AS ck FROM access_requests r
+       WHERE ${scope} AND ($3::text IS NULL OR r.status = $3)
+         AND ($4::timestamptz IS NULL OR (r.created_at, r.id) > ($4::timestamptz, $5::uuid))
+       ORDER BY r.created_at, r.id LIMIT $6`,
+      [v.me, v.accounts, f.status ?? null, after?.k ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  async getApprovalsOf(requestIds: string[]): Promise<ApprovalRow[]> {
+    return this.dataSource.query<ApprovalRow[]>(
+      `SELECT * FROM access_request_approvals WHERE request_id = ANY($1::uuid[]) ORDER BY at, approver_id`,
+      [requestIds],
+    );
+  }
+
+  /** Accounts that pending requests this principal may approve would benefit. */
+  async getBeneficiariesOfPendingApprovableBy(principalId: string): Promise<string[]> {
+    const rows = await this.dataSource.query<{ account_id: string }[]>(
+      `SELECT DISTINCT r.account_id FROM access_requests r JOIN access_group_policies p ON p.group_id = r.group_id
+       WHERE r.status = 'pending' AND $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))`,
+      [principalId],
+    );
+    return rows.map((r) => r.account_id);
+  }
+}

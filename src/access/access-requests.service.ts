@@ -1,0 +1,288 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { assertNotBootstrap, separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { DirectoryService } from '../directory/directory.service';
+import { type Actor, isAdmin } from '../platform/actor';
+import { AppError, forbidden, notFound } from '../platform/http/app-error';
+import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { EXPIRY_ACTOR, POLICY_ACTOR } from './access.actors';
+import { REQUEST_TTL_HOURS, requestTerms } from './access-request.policy';
+import { AccessRequestsRepository, type RequestListScope } from './access-requests.repository';
+import { AccessVisibility } from './access-visibility';
+import { type AccessRequestResponse, type CreateRequestDto, type RequestStatus } from './dto/access.dto';
+import { toRequest } from './dto/access.mappers';
+import { type RequestRow } from './dto/access.rows';
+import { afterCommit, GrantEffects } from './grant-effects';
+import { GrantsRepository } from './grants.repository';
+import { GrantsService } from './grants.service';
+import { GroupPoliciesRepository } from './group-policies.repository';
+
+const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+
+/** Access requests and their approvals (ARCHITECTURE.md rule 4: nobody approves their own request). */
+@Injectable()
+export class AccessRequestsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly requests: AccessRequestsRepository,
+    private readonly policies: GroupPoliciesRepository,
+    private readonly grantRows: GrantsRepository,
+    private readonly grants: GrantsService,
+    private readonly visibility: AccessVisibility,
+    private readonly effects: GrantEffects,
+    private readonly audit: AuditService,
+    private readonly directory: DirectoryService,
+  ) {}
+
+  async createRequest(actor: Actor, dto: CreateRequestDto): Promise<AccessRequestResponse> {
+    if (actor.type !== 'principal') throw forbidden('Only principals request access');
+    const [group] = await this.directory.groupsByIds([dto.groupId]);
+    const policy = group && !group.removedAt ? await this.policies.get(group.id) : null;
+    if (!group || !policy || !policy.requestable || group.membershipMethod === 'DYNAMIC_AUTOMATED') {
+      throw new AppError('not_requestable', 'This group is not requestable');
+    }
+    const mine = await this.visibility.myAccounts(actor);
+    let accountId: string;
+    let self: boolean;
+    if (dto.accountId) {
+      self = mine.some((a) => a.id === dto.accountId);
+      if (!self && !isAdmin(actor) && !policy.owner_ids.includes(actor.id)) {
+        throw forbidden("Only admins and the group's owners may request access for another account");
+      }
+      const account = await this.directory.getAccount(actor, dto.accountId).catch(() => null);
+      if (
+        !account ||
+        account.removedAt ||
+        account.kind !== 'user' ||
+        account.connectionId !== group.connectionId
+      ) {
+        throw new AppError('no_account', "That account is not a user of the group's connection");
+      }
+      accountId = account.id;
+    } else {
+      const own = mine.find((a) => a.kind === 'user' && a.connectionId === group.connectionId);
+      if (!own) {
+        throw new AppError('no_account', "You have no user account in this group's JumpCloud organisation");
+      }
+      accountId = own.id;
+      self = true;
+    }
+    if (policy.eligible_group_ids?.length) {
+      const present = await this.directory.presentMemberships(
+        policy.eligible_group_ids.map((gid) => ({ groupId: gid, accountId })),
+      );
+      if (present.size === 0) {
+        throw new AppError('not_eligible', 'Only members of the eligible groups may request this group');
+      }
+    }
+    const { duration, justification } = requestTerms(policy, dto);
+    const standing = (await this.directory.presentMemberships([{ groupId: group.id, accountId }])).size > 0;
+
+    const after = afterCommit();
+    const row = await this.dataSource.transaction(async (m) => {
+      const live = await this.grantRows.lockLive(m, group.id, accountId);
+      if (standing && !live) {
+        throw new AppError(
+          'already_member',
+          'The account is already a standing member of this group; a grant never overlays standing access',
+        );
+      }
+      if (live?.status === 'revoking') {
+        throw new AppError('invalid_state', 'The current grant of this account is being revoked');
+      }
+      let created: RequestRow;
+      try {
+        created = await this.requests.insert(m, {
+          connection_id: group.connectionId,
+          group_id: group.id,
+          account_id: accountId,
+          requester_id: actor.id,
+          duration_minutes: duration,
+          justification,
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new AppError('request_pending', 'A request for this account and group is already pending');
+        }
+        throw err;
+      }
+      await this.audit.record(m, actor, {
+        action: 'access.request.created',
+        targetType: 'access_request',
+        targetId: created.id,
+        data: {
+          groupId: group.id,
+          accountId,
+          durationMinutes: duration,
+          justification,
+          extension: live ? live.id : null,
+        },
+      });
+      if (policy.auto_approve && self) {
+        return this.grants.grantFor(m, POLICY_ACTOR, created, after, 'access.request.auto_approved');
+      }
+      return created;
+    });
+    await this.effects.afterCommit(after);
+    return this.toResponse(row);
+  }
+
+  private async accountEmail(accountId: string): Promise<string | null> {
+    try {
+      return (await this.directory.getAccount(EXPIRY_ACTOR, accountId)).email;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Locks a request and checks that the actor may decide it (approver, separation of duties). */
+  private async lockForDecision(m: EntityManager, actor: Actor, id: string): Promise<RequestRow> {
+    assertNotBootstrap(actor, 'approve or deny requests');
+    const req = await this.requests.lock(m, id);
+    if (!req) throw notFound('Access request');
+    if (!(await this.visibility.isApprover(actor, req.group_id, m))) {
+      throw forbidden('Only approvers of this group may decide this request');
+    }
+    const violation = separationOfDutiesViolation(actor, {
+      accountEmails: [await this.accountEmail(req.account_id)],
+      principalIds: [req.requester_id],
+    });
+    if (violation) throw new AppError('separation_of_duties', violation);
+    if (req.status !== 'pending') {
+      throw new AppError('invalid_state', `The request is ${req.status}, no longer pending`);
+    }
+    if (await this.requests.hasDecided(m, id, actor.id)) {
+      throw new AppError('invalid_state', 'You have already decided this request');
+    }
+    return req;
+  }
+
+  async approve(actor: Actor, id: string, comment?: string): Promise<AccessRequestResponse> {
+    const after = afterCommit();
+    const row = await this.dataSource.transaction(async (m) => {
+      const req = await this.lockForDecision(m, actor, id);
+      await this.requests.recordApproval(m, id, actor.id, comment ?? null);
+      const policy = await this.policies.get(req.group_id, m);
+      const n = await this.requests.countApprovals(m, id);
+      const required = policy?.approvals_required ?? 1;
+      if (n < required) {
+        await this.audit.record(m, actor, {
+          action: 'access.request.approval_recorded',
+          targetType: 'access_request',
+          targetId: id,
+          data: { approvals: n, approvalsRequired: required, comment: comment ?? null },
+        });
+        return req;
+      }
+      return this.grants.grantFor(m, actor, req, after, 'access.request.approved');
+    });
+    await this.effects.afterCommit(after);
+    return this.toResponse(row);
+  }
+
+  async deny(actor: Actor, id: string, comment: string): Promise<AccessRequestResponse> {
+    const row = await this.dataSource.transaction(async (m) => {
+      await this.lockForDecision(m, actor, id);
+      await this.requests.recordDenial(m, id, actor.id, comment);
+      const denied = await this.requests.markClosed(m, id, 'denied');
+      await this.audit.record(m, actor, {
+        action: 'access.request.denied',
+        targetType: 'access_request',
+        targetId: id,
+        data: { comment },
+      });
+      return denied;
+    });
+    return this.toResponse(row);
+  }
+
+  async cancel(actor: Actor, id: string): Promise<AccessRequestResponse> {
+    const row = await this.dataSource.transaction(async (m) => {
+      const req = await this.requests.lock(m, id);
+      if (!req) throw notFound('Access request');
+      if (req.requester_id !== actor.id) throw forbidden('Only the requester may cancel a request');
+      if (req.status !== 'pending') {
+        throw new AppError('invalid_state', `The request is ${req.status}, no longer pending`);
+      }
+      const cancelled = await this.requests.markClosed(m, id, 'cancelled');
+      await this.audit.record(m, actor, {
+        action: 'access.request.cancelled',
+        targetType: 'access_request',
+        targetId: id,
+        data: {},
+      });
+      return cancelled;
+    });
+    return this.toResponse(row);
+  }
+
+  /** Pending requests older than 72 hours end `expired` (cluster tick). */
+  async expireStaleRequests(): Promise<number> {
+    const rows = await this.dataSource.transaction(async (m) => {
+      const expired = await this.requests.expireStale(m, REQUEST_TTL_HOURS);
+      for (const r of expired) {
+        await this.audit.record(m, EXPIRY_ACTOR, {
+          action: 'access.request.expired',
+          targetType: 'access_request',
+          targetId: r.id,
+          data: { createdAt: r.created_at.toISOString() },
+        });
+      }
+      return expired;
+    });
+    return rows.length;
+  }
+
+  async listRequests(
+    actor: Actor,
+    f: { scope?: RequestListScope; status?: RequestStatus },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AccessRequestResponse>> {
+    const v = await this.visibility.readScope(actor);
+    const rows = await this.requests.list(v, f, limit, decodeCursor(cursor));
+    const page = toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
+      (r) => r,
+    );
+    return { items: await this.toResponses(page.items), nextCursor: page.nextCursor };
+  }
+
+  async getRequest(actor: Actor, id: string): Promise<AccessRequestResponse> {
+    const row = await this.requests.get(id);
+    if (!row) throw notFound('Access request');
+    const v = await this.visibility.readScope(actor);
+    if (
+      !v.all &&
+      row.requester_id !== v.me &&
+      !v.accounts.includes(row.account_id) &&
+      !(await this.visibility.isApprover(actor, row.group_id))
+    ) {
+      throw forbidden('You may read your own requests and those you approve');
+    }
+    return this.toResponse(row);
+  }
+
+  private async toResponse(row: RequestRow): Promise<AccessRequestResponse> {
+    return (await this.toResponses([row]))[0];
+  }
+
+  private async toResponses(rows: RequestRow[]): Promise<AccessRequestResponse[]> {
+    if (rows.length === 0) return [];
+    const approvals = await this.requests.getApprovalsOf(rows.map((r) => r.id));
+    const grantIds = rows.flatMap((r) => (r.grant_id ? [r.grant_id] : []));
+    const grants = grantIds.length === 0 ? [] : await this.grantRows.getByIds(grantIds);
+    const grantById = new Map(grants.map((g) => [g.id, g]));
+    return rows.map((r) =>
+      toRequest(
+        r,
+        approvals.filter((a) => a.request_id === r.id),
+        r.grant_id ? grantById.get(r.grant_id) : undefined,
+      ),
+    );
+  }
+}

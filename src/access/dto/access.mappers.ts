@@ -1,0 +1,71 @@
+import { type AccessRequestResponse, type GrantResponse, type PolicyResponse } from './access.dto';
+import { type ApprovalRow, type GrantRow, type PolicyRow, type RequestRow } from './access.rows';
+
+export const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+/** Who approves a group's requests: its approvers, or its owners when none are named. */
+export const approversOf = (p: PolicyRow): string[] => p.approver_ids ?? p.owner_ids;
+
+export function toPolicy(p: PolicyRow): PolicyResponse {
+  return {
+    groupId: p.group_id,
+    ownerIds: p.owner_ids,
+    requestable: p.requestable,
+    maxDurationMinutes: p.max_duration_minutes,
+    defaultDurationMinutes: p.default_duration_minutes ?? p.max_duration_minutes,
+    approverIds: approversOf(p),
+    approvalsRequired: p.approvals_required,
+    requireJustification: p.require_justification,
+    autoApprove: p.auto_approve,
+    eligibleGroupIds: p.eligible_group_ids,
+    updatedAt: p.updated_at.toISOString(),
+  };
+}
+
+export function toGrant(g: GrantRow): GrantResponse {
+  return {
+    id: g.id,
+    requestId: g.request_id,
+    accountId: g.account_id,
+    groupId: g.group_id,
+    status: g.status,
+    startsAt: iso(g.starts_at),
+    expiresAt: iso(g.expires_at),
+    endedAt: iso(g.ended_at),
+    endReason: g.status === 'ended' ? g.end_reason : null,
+    failureReason: g.failure_reason,
+  };
+}
+
+export function toRequest(
+  r: RequestRow,
+  approvals: ApprovalRow[],
+  grant: GrantRow | undefined,
+): AccessRequestResponse {
+  return {
+    id: r.id,
+    connectionId: r.connection_id,
+    groupId: r.group_id,
+    accountId: r.account_id,
+    requesterId: r.requester_id,
+    durationMinutes: r.duration_minutes,
+    justification: r.justification,
+    status: r.status,
+    approvals: approvals.map((a) => ({
+      approverId: a.approver_id,
+      decision: a.decision,
+      comment: a.comment,
+      at: a.at.toISOString(),
+    })),
+    grantId: r.grant_id,
+    grant: grant
+      ? {
+          status: grant.status,
+          endReason: grant.status === 'ended' ? grant.end_reason : null,
+          expiresAt: iso(grant.expires_at),
+        }
+      : null,
+    createdAt: r.created_at.toISOString(),
+    decidedAt: iso(r.decided_at),
+  };
+}

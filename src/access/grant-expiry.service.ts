@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { EXPIRY_ACTOR } from './access.actors';
+import { iso } from './dto/access.mappers';
+import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
+import { GrantsRepository } from './grants.repository';
+
+// Grants revoked per transaction by the sweep: each costs one outbox row and one audit event.
+const EXPIRY_BATCH = 500;
+
+/** Grant expiry (ARCHITECTURE.md rule 3): revoked once, at or just after expiry, even across restarts. */
+@Injectable()
+export class GrantExpiryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly grants: GrantsRepository,
+    private readonly effects: GrantEffects,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Revokes active grants past their expiry (all of them, or the given ones): set-wise, in batches,
+   * one `remove_member` operation per grant. Called by the delayed `grant-expiry` job and by the sweep
+   * in the cluster tick, so a lost Redis never leaves access in place; a grant already revoking is
+   * skipped, and the operation's idempotency key makes a second enqueue a no-op anyway.
+   */
+  async expireDueGrants(grantIds?: string[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const after = afterCommit();
+      const rows = await this.dataSource.transaction(async (m) => {
+        const expired = await this.grants.startRevokingExpired(m, grantIds ?? null, EXPIRY_BATCH);
+        if (expired.length === 0) return expired;
+        await this.effects.enqueue(
+          m,
+          after,
+          expired.map((g) => grantIntent(g, 'remove_member', 'grant expired')),
+        );
+        // Last, so the cluster-wide audit lock is held only from here to the commit.
+        await this.audit.recordMany(
+          m,
+          EXPIRY_ACTOR,
+          expired.map((g) => ({
+            action: 'access.grant.expired',
+            targetType: 'grant',
+            targetId: g.id,
+            data: { accountId: g.account_id, groupId: g.group_id, expiresAt: iso(g.expires_at) },
+          })),
+        );
+        return expired;
+      });
+      await this.effects.afterCommit(after);
+      total += rows.length;
+      if (rows.length < EXPIRY_BATCH) return total;
+    }
+  }
+
+  /**
+   * The delayed job of one grant revokes every grant due by now, not only its own: grants that expire
+   * together (a burst of approvals a while ago) are revoked in a few set-wise transactions by the
+   * first jobs to fire, and the jobs after them find theirs done. A job that fires a moment before
+   * Postgres's clock reaches the expiry (the delay is computed in this process) is retried shortly
+   * rather than left to the sweep.
+   */
+  async expireByJob(grantId: string): Promise<void> {
+    // One read first: in a burst most jobs find their grant already revoked by an earlier job's batch.
+    const g = await this.grants.getExpiryState(grantId);
+    if (!g) return;
+    if (g.due) {
+      await this.expireDueGrants();
+      return;
+    }
+    if (g.early) throw new Error(`grant ${grantId} is not due yet; the job retries`);
+  }
+}

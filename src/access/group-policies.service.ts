@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AuthService } from '../auth/auth.service';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { DirectoryService } from '../directory/directory.service';
+import { type Actor } from '../platform/actor';
+import { AppError } from '../platform/http/app-error';
+import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { AccessVisibility } from './access-visibility';
+import { type CatalogEntry, type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
+import { toPolicy } from './dto/access.mappers';
+import { GroupPoliciesRepository } from './group-policies.repository';
+import { checkPolicy, noPolicy, principalsOf } from './group-policy.policy';
+
+/** Requestable-group policies (who owns and approves a group, for how long) and the catalog built on them. */
+@Injectable()
+export class GroupPoliciesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly policies: GroupPoliciesRepository,
+    private readonly visibility: AccessVisibility,
+    private readonly auth: AuthService,
+    private readonly audit: AuditService,
+    private readonly directory: DirectoryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async getPolicy(actor: Actor, groupId: string): Promise<PolicyResponse> {
+    await this.directory.getGroup(actor, groupId);
+    const row = await this.policies.get(groupId);
+    return row ? toPolicy(row) : noPolicy(groupId, this.config.maxGrantMinutes);
+  }
+
+  async putPolicy(actor: Actor, groupId: string, dto: PutPolicyDto): Promise<PolicyResponse> {
+    const group = await this.directory.getGroup(actor, groupId);
+    if (group.removedAt) throw new AppError('invalid_state', 'The group was removed from JumpCloud');
+    if (dto.requestable && group.membershipMethod === 'DYNAMIC_AUTOMATED') {
+      throw new AppError(
+        'dynamic_group',
+        'A DYNAMIC_AUTOMATED group cannot be requestable: JumpCloud sets its members by rule',
+      );
+    }
+    const values = checkPolicy(dto, this.config.maxGrantMinutes);
+    const wanted = principalsOf(values);
+    const existing = new Set(await this.auth.existingPrincipalIds(wanted));
+    const missing = wanted.filter((id) => !existing.has(id));
+    if (missing.length > 0) {
+      throw new AppError('validation_failed', `No such principal: ${missing.join(', ')}`);
+    }
+    const eligible = values.eligibleGroupIds;
+    if (eligible && eligible.length > 0) {
+      const found = await this.directory.groupsByIds(eligible);
+      const ok = new Set(
+        found.filter((g) => !g.removedAt && g.connectionId === group.connectionId).map((g) => g.id),
+      );
+      const bad = eligible.filter((id) => !ok.has(id));
+      if (bad.length > 0) {
+        throw new AppError(
+          'validation_failed',
+          `eligibleGroupIds must be groups of the same connection: ${bad.join(', ')}`,
+        );
+      }
+    }
+    const row = await this.dataSource.transaction(async (m) => {
+      const previous = await this.policies.get(groupId, m);
+      const saved = await this.policies.upsert(m, groupId, group.connectionId, values);
+      await this.audit.record(m, actor, {
+        action: 'access.policy.updated',
+        targetType: 'group',
+        targetId: groupId,
+        data: { previous: previous ? toPolicy(previous) : null, policy: toPolicy(saved) },
+      });
+      return saved;
+    });
+    return toPolicy(row);
+  }
+
+  /** Requestable groups the caller has an account for and is eligible to request. */
+  async catalog(actor: Actor, limit: number, cursor?: string): Promise<Page<CatalogEntry>> {
+    const accounts = (await this.visibility.myAccounts(actor)).filter((a) => a.kind === 'user');
+    const rows = await this.policies.getRequestableInConnections(
+      [...new Set(accounts.map((a) => a.connectionId))],
+      limit,
+      decodeCursor(cursor),
+    );
+    const page = toPage(
+      rows,
+      limit,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.group_id }),
+      (r) => r,
+    );
+    const groups = new Map(
+      (await this.directory.groupsByIds(page.items.map((p) => p.group_id))).map((g) => [g.id, g]),
+    );
+    const pairs = page.items.flatMap((p) =>
+      (p.eligible_group_ids ?? []).flatMap((gid) =>
+        accounts
+          .filter((a) => a.connectionId === p.connection_id)
+          .map((a) => ({ groupId: gid, accountId: a.id })),
+      ),
+    );
+    const present = await this.directory.presentMemberships(pairs);
+    const items: CatalogEntry[] = [];
+    for (const p of page.items) {
+      const g = groups.get(p.group_id);
+      if (!g || g.removedAt || g.membershipMethod === 'DYNAMIC_AUTOMATED') continue;
+      const mine = accounts.filter((a) => a.connectionId === p.connection_id);
+      const eligible =
+        !p.eligible_group_ids?.length ||
+        p.eligible_group_ids.some((gid) => mine.some((a) => present.has(`${gid}:${a.id}`)));
+      if (!eligible) continue;
+      items.push({
+        group: { id: g.id, name: g.name, applications: g.applications },
+        maxDurationMinutes: p.max_duration_minutes,
+        defaultDurationMinutes: p.default_duration_minutes ?? p.max_duration_minutes,
+        requireJustification: p.require_justification,
+      });
+    }
+    return { items, nextCursor: page.nextCursor };
+  }
+}

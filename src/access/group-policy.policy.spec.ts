@@ -1,0 +1,57 @@
+import { type PutPolicyDto } from './dto/access.dto';
+import { checkPolicy, noPolicy, principalsOf } from './group-policy.policy';
+
+const base: PutPolicyDto = {
+  ownerIds: ['o1', 'o1', 'o2'],
+  requestable: true,
+  maxDurationMinutes: 60,
+  requireJustification: false,
+};
+
+describe('checkPolicy', () => {
+  it('deduplicates owners, leaves approvers to default to them, and fills defaults', () => {
+    expect(checkPolicy(base, 480)).toEqual({
+      ownerIds: ['o1', 'o2'],
+      requestable: true,
+      maxDurationMinutes: 60,
+      defaultDurationMinutes: null,
+      approverIds: null,
+      approvalsRequired: 1,
+      requireJustification: false,
+      autoApprove: false,
+      eligibleGroupIds: null,
+    });
+  });
+
+  it('refuses durations beyond MAX_GRANT_MINUTES or a default beyond the maximum', () => {
+    expect(() => checkPolicy({ ...base, maxDurationMinutes: 481 }, 480)).toThrow(/MAX_GRANT_MINUTES \(480\)/);
+    expect(() => checkPolicy({ ...base, defaultDurationMinutes: 61 }, 480)).toThrow(/may not exceed/);
+  });
+
+  it('refuses more required approvals than approvers, counting owners when no approvers are named', () => {
+    expect(() => checkPolicy({ ...base, approvalsRequired: 3 }, 480)).toThrow(/approvalsRequired \(3\)/);
+    expect(() => checkPolicy({ ...base, approverIds: ['a1', 'a1'], approvalsRequired: 2 }, 480)).toThrow(
+      /number of approvers \(1\)/,
+    );
+    expect(checkPolicy({ ...base, approvalsRequired: 2 }, 480).approvalsRequired).toBe(2);
+    // A group that is not requestable may have no approvers at all.
+    expect(checkPolicy({ ...base, ownerIds: [], requestable: false }, 480).approvalsRequired).toBe(1);
+  });
+});
+
+describe('principalsOf', () => {
+  it('names owners and effective approvers once each', () => {
+    expect(principalsOf(checkPolicy(base, 480))).toEqual(['o1', 'o2']);
+    expect(principalsOf(checkPolicy({ ...base, approverIds: ['a1', 'o1'] }, 480))).toEqual([
+      'o1',
+      'o2',
+      'a1',
+    ]);
+  });
+});
+
+describe('noPolicy', () => {
+  it('describes a group that is not requestable', () => {
+    expect(noPolicy('g1', 480)).toMatchObject({ groupId: 'g1', requestable: false, maxDurationMinutes: 480 });
+  });
+});

@@ -1,0 +1,62 @@
+import { AppError } from '../platform/http/app-error';
+import { type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
+import { type PolicyValues } from './group-policies.repository';
+
+/**
+ * The checks of a policy that need nothing but the request and MAX_GRANT_MINUTES, and the values it
+ * is saved with: owners and approvers deduplicated, approvers left null when they default to the owners.
+ */
+export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyValues {
+  if (dto.maxDurationMinutes > maxGrantMinutes) {
+    throw new AppError(
+      'validation_failed',
+      `maxDurationMinutes may be at most MAX_GRANT_MINUTES (${maxGrantMinutes})`,
+    );
+  }
+  if (dto.defaultDurationMinutes !== undefined && dto.defaultDurationMinutes > dto.maxDurationMinutes) {
+    throw new AppError('validation_failed', 'defaultDurationMinutes may not exceed maxDurationMinutes');
+  }
+  const owners = [...new Set(dto.ownerIds)];
+  const approvers = dto.approverIds ? [...new Set(dto.approverIds)] : null;
+  const effectiveApprovers = approvers ?? owners;
+  const required = dto.approvalsRequired ?? 1;
+  if ((dto.requestable || dto.approvalsRequired !== undefined) && required > effectiveApprovers.length) {
+    throw new AppError(
+      'validation_failed',
+      `approvalsRequired (${required}) may not exceed the number of approvers (${effectiveApprovers.length})`,
+    );
+  }
+  return {
+    ownerIds: owners,
+    requestable: dto.requestable,
+    maxDurationMinutes: dto.maxDurationMinutes,
+    defaultDurationMinutes: dto.defaultDurationMinutes ?? null,
+    approverIds: approvers,
+    approvalsRequired: required,
+    requireJustification: dto.requireJustification,
+    autoApprove: dto.autoApprove ?? false,
+    eligibleGroupIds: dto.eligibleGroupIds ? [...new Set(dto.eligibleGroupIds)] : null,
+  };
+}
+
+/** Every principal a policy names (owners and effective approvers), once each. */
+export const principalsOf = (v: PolicyValues): string[] => [
+  ...new Set([...v.ownerIds, ...(v.approverIds ?? v.ownerIds)]),
+];
+
+/** A group without a policy yet is simply not requestable. */
+export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyResponse {
+  return {
+    groupId,
+    ownerIds: [],
+    requestable: false,
+    maxDurationMinutes: maxGrantMinutes,
+    defaultDurationMinutes: maxGrantMinutes,
+    approverIds: [],
+    approvalsRequired: 1,
+    requireJustification: false,
+    autoApprove: false,
+    eligibleGroupIds: null,
+    updatedAt: null,
+  };
+}
