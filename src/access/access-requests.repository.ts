@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type ReadScope } from './access-visibility';
 import { type RequestStatus } from './dto/access.dto';
 import { type ApprovalRow, type RequestRow } from './dto/access.rows';
@@ -111,12 +111,11 @@ export class AccessRequestsRepository {
     );
   }
 
-  /** One keyset page (limit + 1 rows) of the requests the scope lets the reader see. */
+  /** One keyset page (limit + 1 rows, oldest first) of the requests the scope lets the reader see. */
   async list(
     v: ReadScope,
     f: { scope?: RequestListScope; status?: RequestStatus },
-    limit: number,
-    after: CursorPosition | null,
+    ks: Keyset,
   ): Promise<RequestRow[]> {
     const mine = `(r.requester_id = $1::uuid OR r.account_id = ANY($2::uuid[]))`;
     const approver = `r.group_id IN (SELECT group_id FROM access_group_policies p
@@ -131,9 +130,9 @@ export class AccessRequestsRepository {
     return this.dataSource.query<RequestRow[]>(
       `SELECT r.*, ${cursorKey('r.created_at')} AS ck FROM access_requests r
        WHERE ${scope} AND ($3::text IS NULL OR r.status = $3)
-         AND ($4::timestamptz IS NULL OR (r.created_at, r.id) > ($4::timestamptz, $5::uuid))
+         AND ${ks.after(4, { key: 'r.created_at', id: 'r.id' })}
        ORDER BY r.created_at, r.id LIMIT $6`,
-      [v.me, v.accounts, f.status ?? null, after?.k ?? null, after?.id ?? null, limit + 1],
+      [v.me, v.accounts, f.status ?? null, ...ks.params],
     );
   }
 

@@ -5,7 +5,8 @@ import { assertNotBootstrap, separationOfDutiesViolation } from '../auth/separat
 import { DirectoryService } from '../directory/directory.service';
 import { type Actor, isAdmin } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
 import { EXPIRY_ACTOR, POLICY_ACTOR } from './access.actors';
 import { REQUEST_TTL_HOURS, requestTerms } from './access-request.policy';
 import { AccessRequestsRepository, type RequestListScope } from './access-requests.repository';
@@ -242,13 +243,8 @@ export class AccessRequestsService {
     cursor?: string,
   ): Promise<Page<AccessRequestResponse>> {
     const v = await this.visibility.readScope(actor);
-    const rows = await this.requests.list(v, f, limit, decodeCursor(cursor));
-    const page = toPage(
-      rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }),
-      (r) => r,
-    );
+    const ks = Keyset.from(cursor, limit);
+    const page = ks.page(await this.requests.list(v, f, ks), (r) => r);
     return { items: await this.toResponses(page.items), nextCursor: page.nextCursor };
   }
 

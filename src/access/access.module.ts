@@ -1,10 +1,8 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
-import { QUEUES } from '../platform/queue/queues';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { AccessController } from './access.controller';
 import { AccessSchedule } from './access.schedule';
@@ -22,14 +20,7 @@ import { GroupPoliciesService } from './group-policies.service';
 import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
 
 @Module({
-  imports: [
-    AuditModule,
-    AuthModule,
-    ConnectionsModule,
-    DirectoryModule,
-    ProvisioningModule,
-    BullModule.registerQueue({ name: QUEUES.grantExpiry }),
-  ],
+  imports: [AuditModule, AuthModule, ConnectionsModule, DirectoryModule, ProvisioningModule],
   controllers: [AccessController],
   providers: [
     AccessService,

@@ -1,11 +1,9 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { type Queue } from 'bullmq';
 import { type EntityManager } from 'typeorm';
-import { QUEUES } from '../platform/queue/queues';
+import { JobQueue } from '../platform/queue/job-queue';
+import { type AppJob } from '../platform/queue/jobs';
 import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
 import { type GrantRow } from './dto/access.rows';
-import { GRANT_EXPIRY_JOB_NAME, type GrantExpiryJobData, grantExpiryJobId } from './jobs/grant-expiry.job';
 
 /** Work to do once a transaction has committed: outbox dispatch and delayed-job changes. */
 export interface AfterCommit {
@@ -39,6 +37,9 @@ export function grantIntent(
   };
 }
 
+/** A grant's delayed expiry job (the catalogue's `expire`: id `grant-expiry.<grantId>`). */
+const expiryJob = (grantId: string): AppJob => ({ name: 'expire', data: { grantId } });
+
 /**
  * The side effects of grant changes: operations written into the outbox inside the caller's
  * transaction, dispatched after it commits, and each grant's delayed expiry job moved to match.
@@ -49,7 +50,7 @@ export class GrantEffects {
 
   constructor(
     private readonly provisioning: ProvisioningService,
-    @InjectQueue(QUEUES.grantExpiry) private readonly queue: Queue<GrantExpiryJobData>,
+    private readonly jobs: JobQueue,
   ) {}
 
   /** Writes the operations in the caller's transaction and remembers them for dispatch; returns their ids. */
@@ -66,32 +67,19 @@ export class GrantEffects {
     await Promise.all(after.schedule.map((g) => this.scheduleExpiry(g)));
   }
 
-  /** One delayed job per grant at its expiry; an extension moves it. The sweep covers any loss. */
+  /**
+   * One delayed job per grant at its expiry; an extension moves it. A job Redis refused is logged by
+   * JobQueue and left to the sweep, which revokes any active grant past expiry.
+   */
   private async scheduleExpiry(g: GrantRow): Promise<void> {
     if (!g.expires_at) return;
-    try {
-      await this.unschedule(g.id);
-      await this.queue.add(
-        GRANT_EXPIRY_JOB_NAME,
-        { grantId: g.id },
-        {
-          jobId: grantExpiryJobId(g.id),
-          delay: Math.max(0, g.expires_at.getTime() - Date.now()),
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: true,
-          removeOnFail: 1000,
-        },
-      );
-    } catch (err) {
-      this.logger.warn({ err, grantId: g.id }, 'expiry job not scheduled (Redis); the sweep will revoke it');
-    }
+    await this.unschedule(g.id);
+    await this.jobs.enqueue(expiryJob(g.id), { delayMs: Math.max(0, g.expires_at.getTime() - Date.now()) });
   }
 
   private async unschedule(grantId: string): Promise<void> {
     try {
-      const job = await this.queue.getJob(grantExpiryJobId(grantId));
-      if (job) await job.remove();
+      await this.jobs.remove(expiryJob(grantId));
     } catch (err) {
       this.logger.warn({ err, grantId }, 'expiry job not removed; it will find nothing to do');
     }

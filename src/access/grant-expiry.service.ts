@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { iso } from '../platform/database/sql';
 import { EXPIRY_ACTOR } from './access.actors';
-import { iso } from './dto/access.mappers';
 import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
 import { DirectoryService } from '../directory/directory.service';
+import { iso } from '../platform/database/sql';
 import { AppError } from '../platform/http/app-error';
 import {
   PROVISIONING_OPERATIONS_SETTLED,
@@ -14,7 +15,6 @@ import {
 } from '../provisioning/provisioning.events';
 import { ProvisioningService, type RetryCandidate } from '../provisioning/provisioning.service';
 import { PROVISIONING_ACTOR, SYNC_ACTOR } from './access.actors';
-import { iso } from './dto/access.mappers';
 import { type GrantRow } from './dto/access.rows';
 import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type ReadScope } from './access-visibility';
 import { type GrantStatus } from './dto/access.dto';
 import { type GrantRow, LIVE_GRANT_STATUSES, type RequestRow } from './dto/access.rows';
@@ -102,8 +102,7 @@ export class GrantsRepository {
   async list(
     v: ReadScope,
     f: { status?: GrantStatus; accountId?: string; groupId?: string },
-    limit: number,
-    after: CursorPosition | null,
+    ks: Keyset,
   ): Promise<GrantRow[]> {
     // v.all is a boolean of ours, never input; $1 and $2 appear in every branch so their types are known.
     const scope = `(${v.all} OR g.account_id = ANY($2::uuid[]) OR g.group_id IN (SELECT group_id FROM access_group_policies p
@@ -112,18 +111,9 @@ export class GrantsRepository {
       `SELECT g.*, ${cursorKey('g.created_at')} AS ck FROM access_grants g
        WHERE ${scope} AND ($3::text IS NULL OR g.status = $3) AND ($4::uuid IS NULL OR g.account_id = $4)
          AND ($5::uuid IS NULL OR g.group_id = $5)
-         AND ($6::timestamptz IS NULL OR (g.created_at, g.id) > ($6::timestamptz, $7::uuid))
+         AND ${ks.after(6, { key: 'g.created_at', id: 'g.id' })}
        ORDER BY g.created_at, g.id LIMIT $8`,
-      [
-        v.me,
-        v.accounts,
-        f.status ?? null,
-        f.accountId ?? null,
-        f.groupId ?? null,
-        after?.k ?? null,
-        after?.id ?? null,
-        limit + 1,
-      ],
+      [v.me, v.accounts, f.status ?? null, f.accountId ?? null, f.groupId ?? null, ...ks.params],
     );
   }
 

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type Actor, isAdmin } from '../platform/actor';
+import { iso } from '../platform/database/sql';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page } from '../platform/http/pagination';
 import { AccessVisibility } from './access-visibility';
 import { type GrantResponse, type GrantStatus } from './dto/access.dto';
-import { iso, toGrant } from './dto/access.mappers';
+import { toGrant } from './dto/access.mappers';
 import { type RequestRow } from './dto/access.rows';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { type AfterCommit, afterCommit, GrantEffects, grantIntent } from './grant-effects';
@@ -89,8 +91,8 @@ export class GrantsService {
     cursor?: string,
   ): Promise<Page<GrantResponse>> {
     const v = await this.visibility.readScope(actor);
-    const rows = await this.grants.list(v, f, limit, decodeCursor(cursor));
-    return toPage(rows, limit, (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.id }), toGrant);
+    const ks = Keyset.from(cursor, limit);
+    return ks.page(await this.grants.list(v, f, ks), toGrant);
   }
 
   /** Early revoke by the beneficiary, an approver of the group or an admin. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type CursorPosition, cursorKey } from '../platform/http/pagination';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type PolicyRow } from './dto/access.rows';
 
 /** The values a policy is saved with (owners and approvers already deduplicated). */
@@ -56,18 +56,14 @@ export class GroupPoliciesRepository {
     return saved;
   }
 
-  /** One keyset page (limit + 1 rows) of the requestable policies of these connections. */
-  async getRequestableInConnections(
-    connectionIds: string[],
-    limit: number,
-    after: CursorPosition | null,
-  ): Promise<PolicyRow[]> {
+  /** One keyset page (limit + 1 rows, by created_at and group_id) of the requestable policies of these connections. */
+  async getRequestableInConnections(connectionIds: string[], ks: Keyset): Promise<PolicyRow[]> {
     return this.dataSource.query<PolicyRow[]>(
       `SELECT *, ${cursorKey('created_at')} AS ck FROM access_group_policies
        WHERE requestable AND connection_id = ANY($1::uuid[])
-         AND ($2::timestamptz IS NULL OR (created_at, group_id) > ($2::timestamptz, $3::uuid))
+         AND ${ks.after(2, { id: 'group_id' })}
        ORDER BY created_at, group_id LIMIT $4`,
-      [connectionIds, after?.k ?? null, after?.id ?? null, limit + 1],
+      [connectionIds, ...ks.params],
     );
   }
 }

@@ -7,7 +7,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { DirectoryService } from '../directory/directory.service';
 import { type Actor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
-import { decodeCursor, type Page, toPage } from '../platform/http/pagination';
+import { Keyset } from '../platform/database/keyset';
+import { type Page, toPage } from '../platform/http/pagination';
 import { AccessVisibility } from './access-visibility';
 import { type CatalogEntry, type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { toPolicy } from './dto/access.mappers';
@@ -80,11 +81,12 @@ export class GroupPoliciesService {
   /** Requestable groups the caller has an account for and is eligible to request. */
   async catalog(actor: Actor, limit: number, cursor?: string): Promise<Page<CatalogEntry>> {
     const accounts = (await this.visibility.myAccounts(actor)).filter((a) => a.kind === 'user');
+    const ks = Keyset.from(cursor, limit);
     const rows = await this.policies.getRequestableInConnections(
       [...new Set(accounts.map((a) => a.connectionId))],
-      limit,
-      decodeCursor(cursor),
+      ks,
     );
+    // Keyed by group_id: a policy has no id of its own.
     const page = toPage(
       rows,
       limit,

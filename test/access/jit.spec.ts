@@ -4,8 +4,8 @@ import { Client } from 'pg';
 import { AccessRequestsService } from '../../src/access/access-requests.service';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { GrantOutcomesService } from '../../src/access/grant-outcomes.service';
-import { grantExpiryJobId } from '../../src/access/jobs/grant-expiry.job';
 import { type RunningEmulator } from '../../src/emulator';
+import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
 import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
@@ -432,7 +432,7 @@ describe('just-in-time access against the emulator', () => {
     const { grant } = await activeGrant(g.id, user.principal, 5);
     const queue = t.app.get<Queue>(getQueueToken(QUEUES.grantExpiry));
     const due = async () => {
-      const job = await queue.getJob(grantExpiryJobId(grant.id));
+      const job = await queue.getJob(jobId({ name: 'expire', data: { grantId: grant.id } }));
       return job ? job.timestamp + (job.opts.delay ?? 0) : null;
     };
     expect(Math.abs((await due())! - Date.parse(grant.expiresAt!))).toBeLessThan(1000);

@@ -1,7 +1,6 @@
+import { iso } from '../../platform/database/sql';
 import { type AccessRequestResponse, type GrantResponse, type PolicyResponse } from './access.dto';
 import { type ApprovalRow, type GrantRow, type PolicyRow, type RequestRow } from './access.rows';
-
-export const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 /** Who approves a group's requests: its approvers, or its owners when none are named. */
 export const approversOf = (p: PolicyRow): string[] => p.approver_ids ?? p.owner_ids;
