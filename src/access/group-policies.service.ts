@@ -8,7 +8,7 @@ import { DirectoryService } from '../directory/directory.service';
 import { type Actor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
-import { type Page, toPage } from '../platform/http/pagination';
+import { type Page } from '../platform/http/pagination';
 import { AccessVisibility } from './access-visibility';
 import { type CatalogEntry, type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { toPolicy } from './dto/access.mappers';
@@ -87,11 +87,10 @@ export class GroupPoliciesService {
       ks,
     );
     // Keyed by group_id: a policy has no id of its own.
-    const page = toPage(
+    const page = ks.page(
       rows,
-      limit,
-      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.group_id }),
       (r) => r,
+      (r) => ({ k: r.ck ?? r.created_at.toISOString(), id: r.group_id }),
     );
     const groups = new Map(
       (await this.directory.groupsByIds(page.items.map((p) => p.group_id))).map((g) => [g.id, g]),
