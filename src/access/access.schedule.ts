@@ -1,21 +1,24 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ClusterTickService, type PeriodicTask } from '../platform/scheduling/cluster-tick.service';
+import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { AccessRequestsService } from './access-requests.service';
 import { GrantExpiryService } from './grant-expiry.service';
 import { GrantOutcomesService } from './grant-outcomes.service';
 
-/** Revokes any active grant past expiry, every EXPIRY_SWEEP_SECONDS: a lost Redis never leaves access in place. */
-export const GRANT_EXPIRY_SWEEP = 'access.grant-expiry-sweep';
-/** Applies outcomes of grants' operations whose settled events were lost. */
-export const GRANT_RECONCILE = 'access.grant-reconcile';
-export const GRANT_RECONCILE_PERIOD_MS = 30_000;
-/** Ends pending requests nobody decided within REQUEST_TTL_HOURS. */
-export const REQUEST_EXPIRY = 'access.request-expiry';
-export const REQUEST_EXPIRY_PERIOD_MS = 60_000;
+/**
+ * Revokes any active grant past expiry, so a lost Redis never leaves access in place. Its period is
+ * EXPIRY_SWEEP_SECONDS (configuration, read at every tick).
+ */
+export const GRANT_EXPIRY_SWEEP_TICK = { name: 'access.grant-expiry-sweep' } as const;
 
-/** Access's periodic tasks, run once per cluster by the tick (ARCHITECTURE.md "Queues and the cluster tick"). */
+/** Applies outcomes of grants' operations whose settled events were lost (GrantOutcomesService). */
+export const GRANT_RECONCILE_TICK = { name: 'access.grant-reconcile', periodMs: 30_000 } as const;
+
+/** Ends pending requests nobody decided within REQUEST_TTL_HOURS. */
+export const REQUEST_EXPIRY_TICK = { name: 'access.request-expiry', periodMs: 60_000 } as const;
+
+/** Access's periodic tasks, registered with the cluster tick (one run per cluster). */
 @Injectable()
 export class AccessSchedule implements OnModuleInit {
   constructor(
@@ -27,23 +30,20 @@ export class AccessSchedule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const tasks: PeriodicTask[] = [
-      {
-        name: GRANT_EXPIRY_SWEEP,
-        periodMs: () => this.config.expirySweepSeconds * 1000,
-        run: async () => void (await this.expiry.expireDueGrants()),
-      },
-      {
-        name: GRANT_RECONCILE,
-        periodMs: () => GRANT_RECONCILE_PERIOD_MS,
-        run: async () => void (await this.outcomes.reconcileSettledGrants()),
-      },
-      {
-        name: REQUEST_EXPIRY,
-        periodMs: () => REQUEST_EXPIRY_PERIOD_MS,
-        run: async () => void (await this.requests.expireStaleRequests()),
-      },
-    ];
-    for (const task of tasks) this.tick.register(task);
+    this.tick.register({
+      name: GRANT_EXPIRY_SWEEP_TICK.name,
+      periodMs: () => this.config.expirySweepSeconds * 1000,
+      run: async () => void (await this.expiry.expireDueGrants()),
+    });
+    this.tick.register({
+      name: GRANT_RECONCILE_TICK.name,
+      periodMs: () => GRANT_RECONCILE_TICK.periodMs,
+      run: async () => void (await this.outcomes.reconcileSettledGrants()),
+    });
+    this.tick.register({
+      name: REQUEST_EXPIRY_TICK.name,
+      periodMs: () => REQUEST_EXPIRY_TICK.periodMs,
+      run: async () => void (await this.requests.expireStaleRequests()),
+    });
   }
 }
