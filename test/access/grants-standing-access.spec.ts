@@ -3,18 +3,15 @@ import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import {
+  emulatorHasMember,
+  findGrant,
+  localId,
+  requestAndApprove as approvedRequest,
+  waitForGrant as waitForGrantAs,
+} from '../helpers/grants';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { type Operation, waitForOps } from '../helpers/provisioning';
-
-interface Grant {
-  id: string;
-  status: string;
-  startsAt: string | null;
-  expiresAt: string | null;
-  endedAt: string | null;
-  endReason: string | null;
-  failureReason: string | null;
-}
 
 /**
  * A grant never removes standing access, and retrying never leaves access nobody tracks (issue 14
@@ -36,17 +33,8 @@ describe('grants against standing access and retries', () => {
   const TIMEOUT_MS = 1500;
 
   const s = () => emu.emulator.store;
-  const idOf = async (table: string, ext: string) =>
-    (
-      await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-        connectionId,
-        ext,
-      ])
-    ).rows[0].id as string;
-  const isMember = (groupExt: string, userExt: string) => {
-    const g = s().groups[s().groupSlotById.get(groupExt)!];
-    return Array.from(g.members.subarray(0, g.size)).includes(s().userSlotById.get(userExt)!);
-  };
+  const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
+  const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const membership = () => emu.emulator.stats().membership;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,34 +72,10 @@ describe('grants against standing access and retries', () => {
 
   type Setup = Awaited<ReturnType<typeof setup>>;
 
-  async function requestAndApprove(x: Setup): Promise<{ requestId: string; grantId: string }> {
-    const req = await t.request('POST', '/api/v1/access-requests', {
-      token: x.principal.token,
-      body: { groupId: x.groupId, durationMinutes: 30 },
-    });
-    expect(req.status).toBe(201);
-    const ok = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
-      token: approver.token,
-      body: {},
-    });
-    expect([ok.status, ok.body.status]).toEqual([200, 'approved']);
-    return { requestId: req.body.id as string, grantId: ok.body.grantId as string };
-  }
-
-  async function grant(id: string): Promise<Grant> {
-    const res = await t.request('GET', `/api/v1/grants?limit=500`, { token: auditor.token });
-    return (res.body.items as Grant[]).find((g) => g.id === id)!;
-  }
-
-  async function waitForGrant(id: string, status: string, timeoutMs = 60_000): Promise<Grant> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const g = await grant(id);
-      if (g.status === status) return g;
-      if (Date.now() > deadline) throw new Error(`grant ${id} is ${JSON.stringify(g)}, not ${status}`);
-      await sleep(50);
-    }
-  }
+  const requestAndApprove = (x: Setup) => approvedRequest(t, x.principal, approver, x.groupId);
+  const grant = (id: string) => findGrant(t, auditor.token, id);
+  const waitForGrant = (id: string, status: string, timeoutMs = 60_000) =>
+    waitForGrantAs(t, auditor.token, id, status, timeoutMs);
 
   async function opsOf(sourceId: string): Promise<(Operation & { action: string })[]> {
     const res = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${sourceId}&limit=500`, {

@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
 import { Client } from 'pg';
 import { AccessRequestsService } from '../../src/access/access-requests.service';
+import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { GrantOutcomesService } from '../../src/access/grant-outcomes.service';
 import { type RunningEmulator } from '../../src/emulator';
@@ -9,19 +10,13 @@ import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
 import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import {
+  emulatorHasMember,
+  localId,
+  requestAndApprove,
+  waitForGrant as waitForGrantAs,
+} from '../helpers/grants';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
-
-interface Grant {
-  id: string;
-  requestId: string;
-  accountId: string;
-  groupId: string;
-  status: string;
-  startsAt: string | null;
-  expiresAt: string | null;
-  endedAt: string | null;
-  endReason: string | null;
-}
 
 /**
  * Just-in-time access end to end (API.md "Just-in-time access"): the server with its workers, and
@@ -40,17 +35,8 @@ describe('just-in-time access against the emulator', () => {
   const usedUsers = new Set<string>();
 
   const s = () => emu.emulator.store;
-  const idOf = async (table: string, ext: string) =>
-    (
-      await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-        connectionId,
-        ext,
-      ])
-    ).rows[0].id as string;
-  const isMember = (groupExt: string, userExt: string) => {
-    const g = s().groups[s().groupSlotById.get(groupExt)!];
-    return Array.from(g.members.subarray(0, g.size)).includes(s().userSlotById.get(userExt)!);
-  };
+  const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
+  const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const removals = () => emu.emulator.stats().membership.removed;
 
   /** A fresh static group, a standing member of it and users outside it (each used once). */
@@ -95,35 +81,17 @@ describe('just-in-time access against the emulator', () => {
     });
   }
 
-  async function waitForGrant(grantId: string, status: string, timeoutMs = 30_000): Promise<Grant> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await t.request('GET', `/api/v1/grants?limit=500`, { token: BOOTSTRAP_TOKEN });
-      const g = (res.body.items as Grant[]).find((x) => x.id === grantId)!;
-      if (g.status === status) return g;
-      if (Date.now() > deadline) throw new Error(`grant ${grantId} is ${g.status}, not ${status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitForGrant = (grantId: string, status: string, timeoutMs = 30_000) =>
+    waitForGrantAs(t, BOOTSTRAP_TOKEN, grantId, status, timeoutMs);
 
   /** Requests as `who` and has `approver` approve: the grant, once active. */
   async function activeGrant(
     groupId: string,
     who: TestPrincipal,
     durationMinutes = 30,
-  ): Promise<{ requestId: string; grant: Grant }> {
-    const req = await t.request('POST', '/api/v1/access-requests', {
-      token: who.token,
-      body: { groupId, durationMinutes },
-    });
-    expect(req.status).toBe(201);
-    const ok = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
-      token: approver.token,
-      body: {},
-    });
-    expect(ok.status).toBe(200);
-    expect(ok.body.status).toBe('approved');
-    return { requestId: req.body.id, grant: await waitForGrant(ok.body.grantId, 'active') };
+  ): Promise<{ requestId: string; grant: GrantResponse }> {
+    const { requestId, grantId } = await requestAndApprove(t, who, approver, groupId, durationMinutes);
+    return { requestId, grant: await waitForGrant(grantId, 'active') };
   }
 
   beforeAll(async () => {

@@ -1,0 +1,72 @@
+import { type Client } from 'pg';
+import { type GrantResponse } from '../../src/access/dto/access.dto';
+import { type RunningEmulator } from '../../src/emulator';
+import { type TestApp } from './app';
+import { type TestPrincipal } from './principals';
+
+/** jumpgate's id of a synced JumpCloud object, by its JumpCloud id. */
+export async function localId(
+  db: Client,
+  connectionId: string,
+  table: string,
+  externalId: string,
+): Promise<string> {
+  return (
+    await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
+      connectionId,
+      externalId,
+    ])
+  ).rows[0].id as string;
+}
+
+/** Whether the emulator holds this user in this group (JumpCloud ids). */
+export function emulatorHasMember(emu: RunningEmulator, groupExt: string, userExt: string): boolean {
+  const s = emu.emulator.store;
+  const g = s.groups[s.groupSlotById.get(groupExt)!];
+  return Array.from(g.members.subarray(0, g.size)).includes(s.userSlotById.get(userExt)!);
+}
+
+/** One grant as `GET /grants` shows it to the holder of `token`. */
+export async function findGrant(t: TestApp, token: string, grantId: string): Promise<GrantResponse> {
+  const res = await t.request('GET', `/api/v1/grants?limit=500`, { token });
+  return (res.body.items as GrantResponse[]).find((g) => g.id === grantId)!;
+}
+
+/** Polls `GET /grants` until the grant has `status`; throws with what it last saw. */
+export async function waitForGrant(
+  t: TestApp,
+  token: string,
+  grantId: string,
+  status: string,
+  timeoutMs = 30_000,
+): Promise<GrantResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const g = await findGrant(t, token, grantId);
+    if (g.status === status) return g;
+    if (Date.now() > deadline) throw new Error(`grant ${grantId} is ${JSON.stringify(g)}, not ${status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `requester` asks for the group and `approver` approves: the request and its grant. */
+export async function requestAndApprove(
+  t: TestApp,
+  requester: TestPrincipal,
+  approver: TestPrincipal,
+  groupId: string,
+  durationMinutes = 30,
+): Promise<{ requestId: string; grantId: string }> {
+  const req = await t.request('POST', '/api/v1/access-requests', {
+    token: requester.token,
+    body: { groupId, durationMinutes },
+  });
+  expect(req.status).toBe(201);
+  const ok = await t.request('POST', `/api/v1/access-requests/${req.body.id}/approve`, {
+    token: approver.token,
+    body: {},
+  });
+  expect(ok.status).toBe(200);
+  expect(ok.body.status).toBe('approved');
+  return { requestId: req.body.id as string, grantId: ok.body.grantId as string };
+}
