@@ -1,15 +1,23 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { campaignBody, launchCampaign, waitForCampaign } from '../helpers/campaigns';
 import {
-  emulatorHasMember,
   findGrant,
-  localId,
+  putRequestablePolicy,
   requestAndApprove as approvedRequest,
   waitForGrant as waitForGrantAs,
 } from '../helpers/grants';
+import { syncNow } from '../helpers/jumpcloud';
+import {
+  emulatorHasMember,
+  localId,
+  outsidersOf,
+  startEmulatedOrg,
+  staticGroups,
+  stopEmulatedOrg,
+} from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { type Operation, waitForOps } from '../helpers/provisioning';
 
@@ -32,7 +40,6 @@ describe('grants against standing access and retries', () => {
   // Short enough that a hung request times out quickly; the retries wait long enough to see it land.
   const TIMEOUT_MS = 1500;
 
-  const s = () => emu.emulator.store;
   const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
   const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const membership = () => emu.emulator.stats().membership;
@@ -40,26 +47,12 @@ describe('grants against standing access and retries', () => {
 
   /** A fresh static group with a policy (approver approves) and an unused outsider with a principal. */
   async function setup() {
-    const groups = s().groups.filter(
-      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
-    );
-    const g = groups[usedGroups++];
+    const g = staticGroups(emu)[usedGroups++];
     if (!g) throw new Error('no fresh group left');
-    const inGroup = new Set(Array.from(g.members.subarray(0, g.size)));
-    const u = s().users.find(
-      (x, slot) => !x.deleted && x.state === 'ACTIVATED' && !inGroup.has(slot) && !usedUsers.has(x.id),
-    )!;
+    const u = outsidersOf(emu, g).find((x) => !usedUsers.has(x.id))!;
     usedUsers.add(u.id);
     const groupId = await idOf('directory_groups', g.id);
-    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const policy = await putRequestablePolicy(t, admin.token, groupId, [approver.id]);
     expect(policy.status).toBe(200);
     return {
       groupExt: g.id,
@@ -102,32 +95,23 @@ describe('grants against standing access and retries', () => {
     emu.emulator.requests({ since: seq }).filter((r) => r.path === `/api/v2/users/${x.userExt}/memberof`);
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 141,
-      sizes: { users: 80, groups: 16, membershipsPerUser: 2, admins: 3, apps: 2 },
-    });
-    t = await startApp(
-      emulatorEnv(emu, {
-        EXPIRY_SWEEP_SECONDS: '3600',
-        JUMPCLOUD_TIMEOUT_MS: String(TIMEOUT_MS),
-        JUMPCLOUD_MAX_ATTEMPTS: '3',
-        SYNC_RETRY_BASE_MS: '20',
-      }),
-    );
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 141, sizes: { users: 80, groups: 16, membershipsPerUser: 2, admins: 3, apps: 2 } },
+      {
+        env: {
+          EXPIRY_SWEEP_SECONDS: '3600',
+          JUMPCLOUD_TIMEOUT_MS: String(TIMEOUT_MS),
+          JUMPCLOUD_MAX_ATTEMPTS: '3',
+          SYNC_RETRY_BASE_MS: '20',
+        },
+      },
+    ));
     admin = await createPrincipal(t, { roles: ['admin'] });
     approver = await createPrincipal(t);
     auditor = await createPrincipal(t, { roles: ['auditor'] });
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   afterEach(() => {
     emu.emulator.clearFaults();
@@ -453,34 +437,16 @@ describe('grants against standing access and retries', () => {
   describe('a review revoke of a membership a grant created', () => {
     async function reviewRevoke(x: Setup, grantId: string) {
       const reviewer = await createPrincipal(t);
-      const created = await t.request('POST', '/api/v1/campaigns', {
-        token: admin.token,
-        body: {
-          connectionId,
+      const { id } = await launchCampaign(
+        t,
+        admin,
+        auditor,
+        campaignBody(connectionId, admin.id, {
           name: 'Grant review',
           scope: { groupIds: [x.groupId] },
-          reviewerStrategy: 'named',
           reviewerIds: [reviewer.id],
-          fallbackReviewerIds: [admin.id],
-          dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-          defaultDecision: 'none',
-          autoRemediate: true,
-        },
-      });
-      expect(created.status).toBe(201);
-      const id = created.body.id as string;
-      expect((await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: admin.token })).status).toBe(
-        202,
+        }),
       );
-      const waitFor = async (status: string) => {
-        for (let i = 0; i < 600; i++) {
-          const c = await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token });
-          if (c.body.status === status) return;
-          await sleep(50);
-        }
-        throw new Error(`campaign ${id} not ${status}`);
-      };
-      await waitFor('active');
       const items = await t.request('GET', `/api/v1/campaigns/${id}/items?limit=500`, {
         token: auditor.token,
       });
@@ -496,7 +462,7 @@ describe('grants against standing access and retries', () => {
       expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
         202,
       );
-      await waitFor('closed');
+      await waitForCampaign(t, auditor.token, id, 'closed');
       const [op] = await opsOf(item.id);
       const [settled] = await waitForOps(t, [op.id], 90_000);
       const remediation = async () => {

@@ -1,7 +1,9 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { flushTestRedis, type TestApp } from '../helpers/app';
+import { putRequestablePolicy } from '../helpers/grants';
+import { syncNow } from '../helpers/jumpcloud';
+import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
 
@@ -80,15 +82,11 @@ describe('grant expiry with worker processes', () => {
   const membership = () => emu.emulator.stats().membership;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 91,
-      sizes: { users: 60, groups: 6, membershipsPerUser: 1, admins: 2, apps: 1 },
-    });
-    // This process serves HTTP only; the children apply operations, expire grants and sweep.
-    t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
+    // This process serves HTTP only; the children sync, apply operations, expire grants and sweep.
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 91, sizes: { users: 60, groups: 6, membershipsPerUser: 1, admins: 2, apps: 1 } },
+      { env: { APP_ROLE: 'api' }, sync: false },
+    ));
     workers.push(await startWorker(t, emu, WORKER_ENV));
     await syncNow(t, connectionId);
     approver = await createPrincipal(t);
@@ -98,23 +96,13 @@ describe('grant expiry with worker processes', () => {
       [connectionId],
     );
     groupId = rows[0].id;
-    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: BOOTSTRAP_TOKEN,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const policy = await putRequestablePolicy(t, BOOTSTRAP_TOKEN, groupId, [approver.id]);
     expect(policy.status).toBe(200);
   });
 
   afterAll(async () => {
     for (const w of workers) await w.kill();
-    await db?.end();
-    await t?.close();
-    await emu?.close();
+    await stopEmulatedOrg({ db, t, emu });
   });
 
   it('revokes each expired grant once with two worker processes, one JumpCloud call each', async () => {

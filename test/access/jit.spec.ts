@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { AccessRequestsService } from '../../src/access/access-requests.service';
 import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
@@ -8,14 +8,18 @@ import { GrantOutcomesService } from '../../src/access/grant-outcomes.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { flushTestRedis, type TestApp } from '../helpers/app';
+import { requestAndApprove, waitForGrant as waitForGrantAs } from '../helpers/grants';
+import { syncNow } from '../helpers/jumpcloud';
 import {
   emulatorHasMember,
+  groupMembers,
   localId,
-  requestAndApprove,
-  waitForGrant as waitForGrantAs,
-} from '../helpers/grants';
+  outsidersOf,
+  startEmulatedOrg,
+  staticGroups,
+  stopEmulatedOrg,
+} from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
 
 /**
@@ -34,24 +38,16 @@ describe('just-in-time access against the emulator', () => {
   let usedGroups = 0;
   const usedUsers = new Set<string>();
 
-  const s = () => emu.emulator.store;
   const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
   const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const removals = () => emu.emulator.stats().membership.removed;
 
   /** A fresh static group, a standing member of it and users outside it (each used once). */
   async function freshGroup() {
-    const groups = s().groups.filter(
-      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
-    );
+    const groups = staticGroups(emu);
     const g = groups[usedGroups++ % groups.length];
-    const inGroup = new Set(Array.from(g.members.subarray(0, g.size)));
-    const outsiders = s().users.filter(
-      (u, slot) => !u.deleted && !inGroup.has(slot) && u.state === 'ACTIVATED' && !usedUsers.has(u.id),
-    );
-    const memberUser = Array.from(g.members.subarray(0, g.size), (slot) => s().users[slot]).find(
-      (u) => !usedUsers.has(u.id),
-    )!;
+    const outsiders = outsidersOf(emu, g).filter((u) => !usedUsers.has(u.id));
+    const memberUser = groupMembers(emu, g).find((u) => !usedUsers.has(u.id))!;
     usedUsers.add(memberUser.id);
     return {
       ext: g.id,
@@ -95,25 +91,16 @@ describe('just-in-time access against the emulator', () => {
   }
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 81,
-      sizes: { users: 80, groups: 12, membershipsPerUser: 2, admins: 3, apps: 2 },
-    });
-    t = await startApp(emulatorEnv(emu, { EXPIRY_SWEEP_SECONDS: '3600', MAX_GRANT_MINUTES: '600' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 81, sizes: { users: 80, groups: 12, membershipsPerUser: 2, admins: 3, apps: 2 } },
+      { env: { EXPIRY_SWEEP_SECONDS: '3600', MAX_GRANT_MINUTES: '600' } },
+    ));
     admin = await createPrincipal(t, { roles: ['admin'] });
     approver = await createPrincipal(t);
     approver2 = await createPrincipal(t);
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('request → approve → member in JumpCloud → a one-minute grant removed at expiry, exactly once', async () => {
     const g = await freshGroup();

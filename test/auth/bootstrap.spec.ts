@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Client } from 'pg';
+import { type Client } from 'pg';
+import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { campaignBody, launchCampaign } from '../helpers/campaigns';
+import { putRequestablePolicy } from '../helpers/grants';
+import { emulatorEnv } from '../helpers/jumpcloud';
+import { localId, outsidersOf, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
 
 /**
@@ -18,33 +22,18 @@ describe('the bootstrap admin', () => {
   let admin: TestPrincipal;
   let bootstrapId: string;
 
-  const idOf = async (table: string, ext: string) =>
-    (
-      await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-        connectionId,
-        ext,
-      ])
-    ).rows[0].id as string;
+  const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
+    ({ emu, t, db, connectionId } = await startEmulatedOrg({
       seed: 1401,
       sizes: { users: 30, groups: 6, membershipsPerUser: 3, admins: 2, apps: 2 },
-    });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    }));
     admin = await createPrincipal(t, { roles: ['admin'] });
     bootstrapId = (await t.request('GET', '/api/v1/me', { token: BOOTSTRAP_TOKEN })).body.id as string;
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('has no token minted for it, by itself or by another admin, but mints for others', async () => {
     const own = await t.request('POST', '/api/v1/me/tokens', { token: BOOTSTRAP_TOKEN, body: { name: 'x' } });
@@ -80,35 +69,19 @@ describe('the bootstrap admin', () => {
   it('never decides or reassigns a review item, even one assigned to it', async () => {
     const group = emu.emulator.store.groups.find((g) => !g.deleted && g.size >= 2)!;
     const groupId = await idOf('directory_groups', group.id);
-    const created = await t.request('POST', '/api/v1/campaigns', {
-      token: admin.token,
-      body: {
-        connectionId,
+    const { id: campaignId } = await launchCampaign(
+      t,
+      admin,
+      admin,
+      campaignBody(connectionId, admin.id, {
         name: 'bootstrap review',
         scope: { groupIds: [groupId] },
-        reviewerStrategy: 'named',
         reviewerIds: [bootstrapId],
-        fallbackReviewerIds: [admin.id],
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        defaultDecision: 'none',
         autoRemediate: false,
-      },
-    });
-    expect(created.status).toBe(201);
-    const campaignId = created.body.id as string;
-    expect(
-      (await t.request('POST', `/api/v1/campaigns/${campaignId}/launch`, { token: admin.token })).status,
-    ).toBe(202);
-    let items: { id: string; reviewerId: string; status: string; decision: string | null }[] = [];
-    const deadline = Date.now() + 30_000;
-    while (items.length === 0) {
-      if (Date.now() > deadline) throw new Error('campaign not active');
-      const c = await t.request('GET', `/api/v1/campaigns/${campaignId}`, { token: admin.token });
-      if (c.body.status === 'active') {
-        items = (await t.request('GET', `/api/v1/campaigns/${campaignId}/items`, { token: admin.token })).body
-          .items;
-      } else await new Promise((r) => setTimeout(r, 50));
-    }
+      }),
+    );
+    const items = (await t.request('GET', `/api/v1/campaigns/${campaignId}/items`, { token: admin.token }))
+      .body.items as ReviewItemResponse[];
     const mine = items.filter((i) => i.reviewerId === bootstrapId);
     expect(mine.length).toBeGreaterThan(0);
     const item = mine[0];
@@ -158,20 +131,9 @@ describe('the bootstrap admin', () => {
       (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
     )!;
     const groupId = await idOf('directory_groups', group.id);
-    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [bootstrapId],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const policy = await putRequestablePolicy(t, admin.token, groupId, [bootstrapId]);
     expect(policy.status).toBe(200);
-    const members = new Set(Array.from(group.members.subarray(0, group.size)));
-    const outsider = emu.emulator.store.users.find(
-      (u, slot) => !u.deleted && u.state === 'ACTIVATED' && !members.has(slot),
-    )!;
+    const outsider = outsidersOf(emu, group)[0];
     const requester = await createPrincipal(t, { email: outsider.email });
     const request = await t.request('POST', '/api/v1/access-requests', {
       token: requester.token,

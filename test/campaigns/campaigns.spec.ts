@@ -1,8 +1,10 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { type GroupRec } from '../../src/emulator/store';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
+import { syncNow } from '../helpers/jumpcloud';
+import { emulatorHasMember, groupMembers, localId, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
@@ -38,18 +40,9 @@ describe('access review campaigns against the emulator', () => {
   };
 
   const s = () => emu.emulator.store;
-  const idOf = async (table: string, ext: string) =>
-    (
-      await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-        connectionId,
-        ext,
-      ])
-    ).rows[0].id as string;
-  const membersOf = (g: GroupRec) => Array.from(g.members.subarray(0, g.size), (slot) => s().users[slot]);
-  const isMember = (groupExt: string, userExt: string) => {
-    const g = s().groups[s().groupSlotById.get(groupExt)!];
-    return Array.from(g.members.subarray(0, g.size)).includes(s().userSlotById.get(userExt)!);
-  };
+  const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
+  const membersOf = (g: GroupRec) => groupMembers(emu, g);
+  const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
 
   /** Fresh static groups with at least `min` members, each used by one test only. */
   async function freshGroups(n: number, min = 3) {
@@ -65,32 +58,14 @@ describe('access review campaigns against the emulator', () => {
     return out;
   }
 
-  async function createCampaign(body: Record<string, unknown>) {
-    return t.request('POST', '/api/v1/campaigns', {
+  const createCampaign = (body: Record<string, unknown>) =>
+    t.request('POST', '/api/v1/campaigns', {
       token: admin.token,
-      body: {
-        connectionId,
-        name: 'Quarterly review',
-        scope: {},
-        reviewerStrategy: 'named',
-        fallbackReviewerIds: [admin.id],
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        defaultDecision: 'none',
-        autoRemediate: true,
-        ...body,
-      },
+      body: campaignBody(connectionId, admin.id, body),
     });
-  }
-
-  async function waitForStatus(id: string, status: string, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const res = await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token });
-      if (res.body.status === status) return res.body;
-      if (Date.now() > deadline) throw new Error(`campaign ${id} is ${res.body.status}, not ${status}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const waitForStatus = (id: string, status: string, timeoutMs?: number) =>
+    waitForCampaign(t, auditor.token, id, status, timeoutMs);
+  const itemsOf = (campaignId: string, query = '') => campaignItems(t, auditor.token, campaignId, query);
 
   async function launched(body: Record<string, unknown>): Promise<{ id: string; items: Item[] }> {
     const created = await createCampaign(body);
@@ -105,36 +80,19 @@ describe('access review campaigns against the emulator', () => {
     return { id: created.body.id, items: await itemsOf(created.body.id) };
   }
 
-  async function itemsOf(campaignId: string, query = ''): Promise<Item[]> {
-    const res = await t.request('GET', `/api/v1/campaigns/${campaignId}/items?limit=500${query}`, {
-      token: auditor.token,
-    });
-    expect(res.status).toBe(200);
-    return res.body.items as Item[];
-  }
-
   const emailOfPrincipal = async (id: string) =>
     (await t.request('GET', `/api/v1/principals/${id}`, { token: BOOTSTRAP_TOKEN })).body.email as string;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
+    ({ emu, t, db, connectionId } = await startEmulatedOrg({
       seed: 97,
       sizes: { users: 80, groups: 20, membershipsPerUser: 3, admins: 4, apps: 3 },
-    });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    }));
     admin = await createPrincipal(t, { roles: ['admin'] });
     auditor = await createPrincipal(t, { roles: ['auditor'] });
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('launch snapshots exactly the memberships in scope; named reviewers get whole groups in turn', async () => {
     const [g1, g2, g3] = await freshGroups(3);

@@ -1,10 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { REPORT_BATCH } from '../../src/campaigns/campaign-report.service';
 import { csvCell } from '../../src/campaigns/csv';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { campaignBody, launchCampaign } from '../helpers/campaigns';
+import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
 
 /**
@@ -72,55 +73,30 @@ describe('GET /campaigns/{id}/report.csv streams', () => {
 
   beforeAll(async () => {
     // More memberships than one batch of the report, so that it reads several.
-    emu = await startTestEmulator({
+    ({ emu, t, db, connectionId } = await startEmulatedOrg({
       seed: 1403,
       sizes: { users: 900, groups: 30, membershipsPerUser: 3, admins: 2, apps: 4 },
-    });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    }));
     admin = await createPrincipal(t, { roles: ['admin'] });
     auditor = await createPrincipal(t, { roles: ['auditor'] });
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('writes, in batches, exactly the bytes the one-string report wrote', async () => {
     const reviewers = [await createPrincipal(t), await createPrincipal(t)];
-    const created = await t.request('POST', '/api/v1/campaigns', {
-      token: admin.token,
-      body: {
-        connectionId,
+    const campaign = await launchCampaign(
+      t,
+      admin,
+      admin,
+      campaignBody(connectionId, admin.id, {
         name: 'Report, "streamed" =1+1',
-        scope: {},
-        reviewerStrategy: 'named',
         reviewerIds: reviewers.map((r) => r.id),
-        fallbackReviewerIds: [admin.id],
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        defaultDecision: 'none',
         autoRemediate: false,
-      },
-    });
-    expect(created.status).toBe(201);
-    const id = created.body.id as string;
-    expect((await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: admin.token })).status).toBe(
-      202,
+      }),
     );
-    let total = 0;
-    for (let i = 0; i < 600; i++) {
-      const c = await t.request('GET', `/api/v1/campaigns/${id}`, { token: admin.token });
-      if (c.body.status === 'active') {
-        total = c.body.progress.total as number;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { id } = campaign;
+    const total = campaign.progress.total;
     expect(total).toBeGreaterThan(REPORT_BATCH);
 
     // Decisions with text a CSV must quote or defuse, by each reviewer.

@@ -1,15 +1,9 @@
 import { Client } from 'pg';
 import { type MembershipHistoryItem } from '../../src/directory/dto/membership-history.dto';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import {
-  createConnection,
-  emulatorEnv,
-  startTestEmulator,
-  syncNow,
-  type SyncRun,
-  waitForRun,
-} from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { createConnection, syncNow, type SyncRun, waitForRun } from '../helpers/jumpcloud';
+import { groupMembers, localId, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal } from '../helpers/principals';
 import { enqueueOps, waitForOps } from '../helpers/provisioning';
 
@@ -42,21 +36,10 @@ describe('membership history', () => {
       })
     ).status;
   const s = () => emu.emulator.store;
-  const idOf = async (
-    table: 'directory_accounts' | 'directory_groups',
-    externalId: string,
-    c = connectionId,
-  ) =>
-    (
-      await db.query<{ id: string }>(
-        `SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`,
-        [c, externalId],
-      )
-    ).rows[0].id;
-  const membersOf = (groupExt: string): string[] => {
-    const g = s().groups[s().groupSlot(groupExt)!];
-    return Array.from(g.members.subarray(0, g.size), (slot) => s().users[slot].id);
-  };
+  const idOf = (table: 'directory_accounts' | 'directory_groups', externalId: string, c = connectionId) =>
+    localId(db, c, table, externalId);
+  const membersOf = (groupExt: string): string[] =>
+    groupMembers(emu, s().groups[s().groupSlot(groupExt)!]).map((u) => u.id);
   /** Static groups, each used by one test only, and users of them (members or not). */
   let nextGroup = 0;
   const freshGroup = () => {
@@ -79,23 +62,15 @@ describe('membership history', () => {
     (await t.request('GET', `/api/v1/syncs/${id}`, { token: BOOTSTRAP_TOKEN })).body as Run;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 23,
-      sizes: { users: 40, groups: 10, membershipsPerUser: 3, admins: 3, apps: 3 },
-    });
     // Latency faults here stay below the client's timeout: a slow answer, not a retried one.
-    t = await startApp(emulatorEnv(emu, { JUMPCLOUD_TIMEOUT_MS: '10000' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 23, sizes: { users: 40, groups: 10, membershipsPerUser: 3, admins: 3, apps: 3 } },
+      { env: { JUMPCLOUD_TIMEOUT_MS: '10000' }, sync: false },
+    ));
     expect((await syncNow(t, connectionId)).status).toBe('succeeded');
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   afterEach(() => emu.emulator.clearFaults());
 

@@ -1,30 +1,6 @@
-import { type Client } from 'pg';
 import { type GrantResponse } from '../../src/access/dto/access.dto';
-import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from './app';
 import { type TestPrincipal } from './principals';
-
-/** jumpgate's id of a synced JumpCloud object, by its JumpCloud id. */
-export async function localId(
-  db: Client,
-  connectionId: string,
-  table: string,
-  externalId: string,
-): Promise<string> {
-  return (
-    await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-      connectionId,
-      externalId,
-    ])
-  ).rows[0].id as string;
-}
-
-/** Whether the emulator holds this user in this group (JumpCloud ids). */
-export function emulatorHasMember(emu: RunningEmulator, groupExt: string, userExt: string): boolean {
-  const s = emu.emulator.store;
-  const g = s.groups[s.groupSlotById.get(groupExt)!];
-  return Array.from(g.members.subarray(0, g.size)).includes(s.userSlotById.get(userExt)!);
-}
 
 /** One grant as `GET /grants` shows it to the holder of `token`. */
 export async function findGrant(t: TestApp, token: string, grantId: string): Promise<GrantResponse> {
@@ -69,4 +45,12 @@ export async function requestAndApprove(
   expect(ok.status).toBe(200);
   expect(ok.body.status).toBe('approved');
   return { requestId: req.body.id as string, grantId: ok.body.grantId as string };
+}
+
+/** `PUT /groups/{id}/policy`: requestable for up to an hour, no justification, approved by `ownerIds`. */
+export function putRequestablePolicy(t: TestApp, token: string, groupId: string, ownerIds: string[]) {
+  return t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
+    token,
+    body: { ownerIds, requestable: true, maxDurationMinutes: 60, requireJustification: false },
+  });
 }

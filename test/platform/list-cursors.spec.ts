@@ -2,10 +2,12 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { campaignBody } from '../helpers/campaigns';
+import { putRequestablePolicy } from '../helpers/grants';
+import { localId, outsidersOf, startEmulatedOrg, staticGroups, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 
 const SRC = join(__dirname, '..', '..', 'src');
@@ -93,42 +95,21 @@ describe('every list route refuses a cursor it did not issue', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
+    const org = await startEmulatedOrg({
       seed: 1402,
       sizes: { users: 30, groups: 6, membershipsPerUser: 3, admins: 2, apps: 2 },
     });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    const connectionId = (await createConnection(t, emu)).id;
-    const run = await syncNow(t, connectionId);
+    ({ emu, t, db } = org);
+    const { connectionId, run } = org;
     admin = await createPrincipal(t, { roles: ['admin'] });
     const approver = await createPrincipal(t);
 
-    const s = emu.emulator.store;
-    const group = s.groups.find(
-      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
-    )!;
-    const members = new Set(Array.from(group.members.subarray(0, group.size)));
-    const outsider = s.users.find((u, slot) => !u.deleted && u.state === 'ACTIVATED' && !members.has(slot))!;
-    const idOf = async (table: string, ext: string) =>
-      (
-        await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-          connectionId,
-          ext,
-        ])
-      ).rows[0].id as string;
+    const group = staticGroups(emu)[0];
+    const outsider = outsidersOf(emu, group)[0];
+    const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
     const groupId = await idOf('directory_groups', group.id);
     const accountId = await idOf('directory_accounts', outsider.id);
-    const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const policy = await putRequestablePolicy(t, admin.token, groupId, [approver.id]);
     expect(policy.status).toBe(200);
     const requester = await createPrincipal(t, { email: outsider.email });
     const request = await t.request('POST', '/api/v1/access-requests', {
@@ -144,17 +125,12 @@ describe('every list route refuses a cursor it did not issue', () => {
 
     const campaign = await t.request('POST', '/api/v1/campaigns', {
       token: admin.token,
-      body: {
-        connectionId,
+      body: campaignBody(connectionId, admin.id, {
         name: 'cursor walk',
         scope: { groupIds: [groupId] },
-        reviewerStrategy: 'named',
         reviewerIds: [admin.id],
-        fallbackReviewerIds: [admin.id],
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        defaultDecision: 'none',
         autoRemediate: false,
-      },
+      }),
     });
     expect(campaign.status).toBe(201);
 
@@ -163,7 +139,7 @@ describe('every list route refuses a cursor it did not issue', () => {
       principals: admin.id,
       tokens: admin.tokenId,
       connections: connectionId,
-      syncs: run.id,
+      syncs: run!.id,
       accounts: accountId,
       groups: groupId,
       'access-requests': request.body.id as string,
@@ -173,11 +149,7 @@ describe('every list route refuses a cursor it did not issue', () => {
     });
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   /** The concrete path of a route template, each `:param` filled with the id of the segment before it. */
   function concrete(route: string): string {

@@ -1,7 +1,8 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { syncNow } from '../helpers/jumpcloud';
+import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { enqueueOps, waitForOps } from '../helpers/provisioning';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
 
@@ -29,24 +30,18 @@ describe('provisioning with worker processes', () => {
   }
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 61,
-      sizes: { users: 50, groups: 8, membershipsPerUser: 2, admins: 2, apps: 1 },
-    });
-    // This process serves HTTP and enqueues; only the children apply operations.
-    t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
+    // This process serves HTTP and enqueues; only the children apply operations (and sync, once started).
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 61, sizes: { users: 50, groups: 8, membershipsPerUser: 2, admins: 2, apps: 1 } },
+      { env: { APP_ROLE: 'api' }, sync: false },
+    ));
     workers.push(await startWorker(t, emu));
     await syncNow(t, connectionId);
   });
 
   afterAll(async () => {
     for (const w of workers) await w.kill();
-    await db?.end();
-    await t?.close();
-    await emu?.close();
+    await stopEmulatedOrg({ db, t, emu });
   });
 
   it('applies every operation once with two workers on one queue, one JumpCloud call each', async () => {

@@ -1,10 +1,19 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { flushTestRedis, type TestApp } from '../helpers/app';
+import { syncNow } from '../helpers/jumpcloud';
+import {
+  emulatorHasMember,
+  groupMembers,
+  localId,
+  memberSlots,
+  startEmulatedOrg,
+  staticGroups,
+  stopEmulatedOrg,
+} from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal } from '../helpers/principals';
 import { enqueueOps, waitForOps } from '../helpers/provisioning';
 import { ProvisioningService } from '../../src/provisioning/provisioning.service';
@@ -17,21 +26,12 @@ describe('provisioning outbox against the emulator', () => {
 
   /** jumpgate ids of a static group and of users in it / not in it. */
   async function pick(nth = 0) {
-    const s = emu.emulator.store;
-    const groups = s.groups.filter(
-      (g) => !g.deleted && g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.size > 0,
-    );
+    const groups = staticGroups(emu);
     const g = groups[nth % groups.length];
-    const inGroup = new Set(Array.from(g.members.subarray(0, g.size)));
-    const outsiders = s.users.filter((u, slot) => !u.deleted && !inGroup.has(slot));
-    const members = Array.from(g.members.subarray(0, g.size), (slot) => s.users[slot]);
-    const id = async (table: string, ext: string) =>
-      (
-        await db.query(`SELECT id FROM ${table} WHERE connection_id = $1 AND external_id = $2`, [
-          connectionId,
-          ext,
-        ])
-      ).rows[0].id as string;
+    const inGroup = new Set(memberSlots(g));
+    const outsiders = emu.emulator.store.users.filter((u, slot) => !u.deleted && !inGroup.has(slot));
+    const members = groupMembers(emu, g);
+    const id = (table: string, ext: string) => localId(db, connectionId, table, ext);
     return {
       groupExt: g.id,
       groupId: await id('directory_groups', g.id),
@@ -39,30 +39,17 @@ describe('provisioning outbox against the emulator', () => {
       member: { ext: members[0].id, id: await id('directory_accounts', members[0].id) },
     };
   }
-  const isMember = (groupExt: string, userExt: string) => {
-    const s = emu.emulator.store;
-    const g = s.groups[s.groupSlotById.get(groupExt)!];
-    return Array.from(g.members.subarray(0, g.size)).includes(s.userSlotById.get(userExt)!);
-  };
+  const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const writes = () => emu.emulator.stats().membership;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 51,
-      sizes: { users: 60, groups: 10, membershipsPerUser: 2, admins: 3, apps: 2 },
-    });
-    t = await startApp(emulatorEnv(emu, { JUMPCLOUD_TIMEOUT_MS: '500' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
-    await syncNow(t, connectionId);
+    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+      { seed: 51, sizes: { users: 60, groups: 10, membershipsPerUser: 2, admins: 3, apps: 2 } },
+      { env: { JUMPCLOUD_TIMEOUT_MS: '500' } },
+    ));
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   afterEach(() => emu.emulator.clearFaults());
 
