@@ -14,6 +14,20 @@ async function connect(url: string): Promise<Client> {
   return c;
 }
 
+/** What a tamperer holding the owner's credentials does: triggers off, rows gone, triggers on. */
+async function ownerWithoutTriggers(t: TestApp, sql: string, params: unknown[]): Promise<void> {
+  const owner = await connect(t.ownerDatabaseUrl);
+  try {
+    await owner.query('BEGIN');
+    await owner.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    await owner.query(sql, params);
+    await owner.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
+    await owner.query('COMMIT');
+  } finally {
+    await owner.end();
+  }
+}
+
 describe('audit log against its own database role, with signed checkpoints', () => {
   let t: TestApp;
   let runtime: Client;
@@ -51,19 +65,8 @@ describe('audit log against its own database role, with signed checkpoints', () 
   };
   const postVerify = (checkpoints: unknown[]) =>
     t.request('POST', '/api/v1/audit-events/verify', { token: auditor.token, body: { checkpoints } });
-  /** What a tamperer holding the owner's credentials does: triggers off, rows gone, triggers on. */
-  const asOwnerWithoutTriggers = async (sql: string, params: unknown[] = []) => {
-    const owner = await connect(t.ownerDatabaseUrl);
-    try {
-      await owner.query('BEGIN');
-      await owner.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-      await owner.query(sql, params);
-      await owner.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
-      await owner.query('COMMIT');
-    } finally {
-      await owner.end();
-    }
-  };
+  const asOwnerWithoutTriggers = (sql: string, params: unknown[] = []) =>
+    ownerWithoutTriggers(t, sql, params);
 
   it('runs as a role that cannot disable the triggers, bypass them or own anything', async () => {
     const who = await runtime.query<{ user: string; owner: string; super: boolean }>(
@@ -287,18 +290,8 @@ describe('audit actor: how the caller authenticated', () => {
     await t?.close();
   });
 
-  const asOwnerWithoutTriggers = async (sql: string, params: unknown[] = []) => {
-    const owner = await connect(t.ownerDatabaseUrl);
-    try {
-      await owner.query('BEGIN');
-      await owner.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
-      await owner.query(sql, params);
-      await owner.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
-      await owner.query('COMMIT');
-    } finally {
-      await owner.end();
-    }
-  };
+  const asOwnerWithoutTriggers = (sql: string, params: unknown[] = []) =>
+    ownerWithoutTriggers(t, sql, params);
 
   it('records how each actor authenticated, inside the hashed event', async () => {
     const created = await t.request('POST', '/api/v1/principals', {

@@ -3,6 +3,7 @@ import { type RunningEmulator } from '../../src/emulator';
 import { startApp, TEST_ENCRYPTION_KEY, type TestApp } from '../helpers/app';
 import { createTestDatabase } from '../helpers/database';
 import { emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { startEmulatedApp, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
 
 const OTHER_ORG = 'abcdefabcdefabcdefabcdef';
@@ -29,17 +30,10 @@ describe('connections', () => {
     Number((await db.query('SELECT count(*) FROM connections')).rows[0].count);
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ seed: 21 });
-    t = await startApp(emulatorEnv(emu, { LOG_LEVEL: 'debug' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    ({ emu, t, db } = await startEmulatedApp({ seed: 21 }, { LOG_LEVEL: 'debug' }));
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('tests credentials without saving them, for both ways of connecting', async () => {
     const ok = await call('POST', '/api/v1/connections/test', sa());

@@ -1,12 +1,13 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { DirectorySyncService } from '../../src/directory/directory-sync.service';
 import { DIRECTORY_SYNC_COMPLETED } from '../../src/directory/directory.events';
 import { type RunningEmulator } from '../../src/emulator';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { flushTestRedis, startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow, waitForRun } from '../helpers/jumpcloud';
+import { flushTestRedis, type TestApp } from '../helpers/app';
+import { createConnection, syncNow, waitForRun } from '../helpers/jumpcloud';
+import { startEmulatedApp, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal } from '../helpers/principals';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 
@@ -17,18 +18,11 @@ describe('scheduled syncs, the relay, and what a sync does to principals', () =>
   let syncs: DirectorySyncService;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ seed: 31 });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    ({ emu, t, db } = await startEmulatedApp({ seed: 31 }));
     syncs = t.app.get(DirectorySyncService);
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('schedules a run per due connection, once, and none for connections with syncing off', async () => {
     const due = await createConnection(t, emu);

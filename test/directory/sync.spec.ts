@@ -1,15 +1,14 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
+import { type TestApp } from '../helpers/app';
 import {
   createConnection,
   databaseSnapshot,
-  emulatorEnv,
   emulatorSnapshot,
-  startTestEmulator,
   syncNow,
   waitForRun,
 } from '../helpers/jumpcloud';
+import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
 
 const DIRECTORY_TABLES = [
@@ -45,18 +44,10 @@ describe('directory sync against the emulator', () => {
   let connectionId: string;
 
   beforeAll(async () => {
-    emu = await startTestEmulator({ seed: 11 });
-    t = await startApp(emulatorEnv(emu));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    connectionId = (await createConnection(t, emu)).id;
+    ({ emu, t, db, connectionId } = await startEmulatedOrg({ seed: 11 }, { sync: false }));
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it('copies every account, group, membership, application and binding exactly', async () => {
     const run = await syncNow(t, connectionId);

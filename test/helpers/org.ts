@@ -22,15 +22,29 @@ export async function startEmulatedOrg(
   emulator: StartEmulatorOptions,
   opts: { env?: Record<string, string>; sync?: boolean } = {},
 ): Promise<EmulatedOrg> {
+  const started = await startEmulatedApp(emulator, opts.env);
+  try {
+    const connectionId = (await createConnection(started.t, started.emu)).id;
+    const run = opts.sync === false ? undefined : await syncNow(started.t, connectionId);
+    return { ...started, connectionId, run };
+  } catch (err) {
+    await stopEmulatedOrg(started);
+    throw err;
+  }
+}
+
+/** Emulator, app and database client, without a connection (for specs that create their own). */
+export async function startEmulatedApp(
+  emulator: StartEmulatorOptions,
+  env: Record<string, string> = {},
+): Promise<Pick<EmulatedOrg, 'emu' | 't' | 'db'>> {
   const started: Partial<EmulatedOrg> = {};
   try {
     const emu = (started.emu = await startTestEmulator(emulator));
-    const t = (started.t = await startApp(emulatorEnv(emu, opts.env)));
+    const t = (started.t = await startApp(emulatorEnv(emu, env)));
     const db = (started.db = new Client({ connectionString: t.databaseUrl }));
     await db.connect();
-    const connectionId = (await createConnection(t, emu)).id;
-    const run = opts.sync === false ? undefined : await syncNow(t, connectionId);
-    return { emu, t, db, connectionId, run };
+    return { emu, t, db };
   } catch (err) {
     await stopEmulatedOrg(started);
     throw err;
