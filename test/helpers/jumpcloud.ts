@@ -1,4 +1,5 @@
 import { type Client } from 'pg';
+import { type SyncRunResponse } from '../../src/directory/dto/sync-run.dto';
 import { type RunningEmulator, startEmulator, type StartEmulatorOptions } from '../../src/emulator';
 import { type TestApp } from './app';
 import { BOOTSTRAP_TOKEN } from './principals';
@@ -43,14 +44,8 @@ export async function createConnection(
   return res.body as { id: string };
 }
 
-export interface SyncRun {
-  id: string;
-  status: string;
-  startedAt: string | null;
-  stats: Record<string, number>;
-  held: Record<string, unknown>;
-  error: string | null;
-}
+/** A sync run as `GET /syncs/{id}` gives it: the server's own response type. */
+export type SyncRun = SyncRunResponse;
 
 export async function waitForRun(t: TestApp, runId: string, timeoutMs = 60_000): Promise<SyncRun> {
   const deadline = Date.now() + timeoutMs;
