@@ -1,4 +1,5 @@
 import { type Client } from 'pg';
+import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
@@ -450,9 +451,7 @@ describe('grants against standing access and retries', () => {
       const items = await t.request('GET', `/api/v1/campaigns/${id}/items?limit=500`, {
         token: auditor.token,
       });
-      const item = (items.body.items as { id: string; grantId: string | null }[]).find(
-        (i) => i.grantId === grantId,
-      )!;
+      const item = (items.body.items as ReviewItemResponse[]).find((i) => i.grantId === grantId)!;
       expect(item).toBeDefined();
       const decided = await t.request('POST', `/api/v1/review-items/${item.id}/decision`, {
         token: reviewer.token,
@@ -469,8 +468,7 @@ describe('grants against standing access and retries', () => {
         const res = await t.request('GET', `/api/v1/campaigns/${id}/items?limit=500`, {
           token: auditor.token,
         });
-        return (res.body.items as { id: string; remediation: string }[]).find((i) => i.id === item.id)!
-          .remediation;
+        return (res.body.items as ReviewItemResponse[]).find((i) => i.id === item.id)!.remediation;
       };
       return { op: settled, remediation };
     }

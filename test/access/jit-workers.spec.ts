@@ -1,4 +1,5 @@
 import { type Client } from 'pg';
+import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { flushTestRedis, type TestApp } from '../helpers/app';
 import { putRequestablePolicy } from '../helpers/grants';
@@ -38,15 +39,11 @@ describe('grant expiry with worker processes', () => {
     return out;
   }
 
-  async function grantsOf(
-    ids: string[],
-  ): Promise<{ id: string; status: string; endReason: string | null }[]> {
+  async function grantsOf(ids: string[]): Promise<GrantResponse[]> {
     const res = await t.request('GET', `/api/v1/grants?groupId=${groupId}&limit=500`, {
       token: BOOTSTRAP_TOKEN,
     });
-    return (res.body.items as { id: string; status: string; endReason: string | null }[]).filter((g) =>
-      ids.includes(g.id),
-    );
+    return (res.body.items as GrantResponse[]).filter((g) => ids.includes(g.id));
   }
 
   async function waitAll(ids: string[], status: string, timeoutMs = 30_000): Promise<void> {

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { type VerifyResult } from '../../src/audit/audit-integrity.service';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../src/audit/audit.service';
 import { systemActor } from '../../src/platform/actor';
@@ -28,7 +29,7 @@ describe('audit log', () => {
   const verify = async () => {
     const res = await t.request('GET', '/api/v1/audit-events/verify', { token: auditor.token });
     expect(res.status).toBe(200);
-    return res.body as { ok: boolean; checked: number; headId: string | null; firstBrokenId: string | null };
+    return res.body as VerifyResult;
   };
 
   it('refuses UPDATE, DELETE and TRUNCATE through the application role, and its triggers the owner', async () => {

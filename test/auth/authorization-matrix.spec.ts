@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { type CreatedTokenResponse } from '../../src/auth/dto/principal.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { startApp, type TestApp } from '../helpers/app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
@@ -494,10 +495,8 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       return res.body.id as string;
     };
     const mint = async (p: TestPrincipal) =>
-      (await t.request('POST', '/api/v1/me/tokens', { token: p.token, body: { name: 'extra' } })).body as {
-        id: string;
-        token: string;
-      };
+      (await t.request('POST', '/api/v1/me/tokens', { token: p.token, body: { name: 'extra' } }))
+        .body as CreatedTokenResponse;
     // Review campaigns: whole groups dealt to the three callers and `target`, none of them a member.
     const { rows: memberGroups } = await db.query<{ id: string }>(
       `SELECT DISTINCT group_id AS id FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL

@@ -1,4 +1,5 @@
 import { type Client } from 'pg';
+import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { type GroupRec } from '../../src/emulator/store';
 import { type TestApp } from '../helpers/app';
@@ -626,7 +627,7 @@ describe('access review campaigns against the emulator', () => {
     const grantOf = async () =>
       (
         (await t.request('GET', `/api/v1/grants?groupId=${g.id}&limit=500`, { token: auditor.token })).body
-          .items as { id: string; status: string; endReason: string | null }[]
+          .items as GrantResponse[]
       ).find((x) => x.id === grantId)!;
     for (let i = 0; i < 600 && (await grantOf()).status !== 'active'; i++)
       await new Promise((r) => setTimeout(r, 50));
