@@ -5,7 +5,14 @@ import { type GroupRec } from '../../src/emulator/store';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
 import { syncNow } from '../helpers/jumpcloud';
-import { emulatorHasMember, groupMembers, localId, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import {
+  emulatorHasMember,
+  groupMembers,
+  localId,
+  outsidersOf,
+  startEmulatedOrg,
+  stopEmulatedOrg,
+} from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
@@ -597,8 +604,7 @@ describe('access review campaigns against the emulator', () => {
 
   it('revoking a membership a jumpgate grant created ends that grant (revoked) with a single removal', async () => {
     const [g] = await freshGroups(1);
-    const inGroup = new Set(membersOf(g.rec).map((u) => u.id));
-    const outsiders = s().users.filter((u) => !u.deleted && u.state === 'ACTIVATED' && !inGroup.has(u.id));
+    const outsiders = outsidersOf(emu, g.rec);
     const requester = await memberPrincipal(outsiders);
     const requesterUser = outsiders.find((u) => u.email === requester.email)!;
     const approver = await createPrincipal(t);
