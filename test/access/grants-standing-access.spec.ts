@@ -20,6 +20,7 @@ import {
   stopEmulatedOrg,
 } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
+import { sleep } from '../helpers/poll';
 import { type Operation, waitForOps } from '../helpers/provisioning';
 
 /**
@@ -44,7 +45,6 @@ describe('grants against standing access and retries', () => {
   const idOf = (table: string, ext: string) => localId(db, connectionId, table, ext);
   const isMember = (groupExt: string, userExt: string) => emulatorHasMember(emu, groupExt, userExt);
   const membership = () => emu.emulator.stats().membership;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   /** A fresh static group with a policy (approver approves) and an unused outsider with a principal. */
   async function setup() {

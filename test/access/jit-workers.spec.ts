@@ -7,6 +7,7 @@ import { syncNow } from '../helpers/jumpcloud';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
+import { pollUntil } from '../helpers/poll';
 
 /**
  * Grant expiry with real worker processes (ARCHITECTURE.md rule 3): two workers revoke each grant once,
@@ -47,13 +48,12 @@ describe('grant expiry with worker processes', () => {
   }
 
   async function waitAll(ids: string[], status: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const grants = await grantsOf(ids);
-      if (grants.length === ids.length && grants.every((g) => g.status === status)) return;
-      if (Date.now() > deadline) throw new Error(`grants not ${status}: ${JSON.stringify(grants)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await pollUntil(
+      () => grantsOf(ids),
+      (grants) => grants.length === ids.length && grants.every((g) => g.status === status),
+      (grants) => `grants not ${status}: ${JSON.stringify(grants)}`,
+      { timeoutMs, intervalMs: 100 },
+    );
   }
 
   /** Active grants for `count` fresh accounts. */

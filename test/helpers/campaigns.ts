@@ -1,5 +1,6 @@
 import { type CampaignResponse, type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type TestApp } from './app';
+import { pollUntil } from './poll';
 
 /** `POST /campaigns` body: a named-reviewer campaign due in a day, with `body` on top. */
 export function campaignBody(
@@ -28,13 +29,12 @@ export async function waitForCampaign(
   status: string,
   timeoutMs = 30_000,
 ): Promise<CampaignResponse> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.request<CampaignResponse>('GET', `/api/v1/campaigns/${id}`, { token });
-    if (res.body.status === status) return res.body;
-    if (Date.now() > deadline) throw new Error(`campaign ${id} is ${res.body.status}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollUntil(
+    async () => (await t.request<CampaignResponse>('GET', `/api/v1/campaigns/${id}`, { token })).body,
+    (c) => c.status === status,
+    (c) => `campaign ${id} is ${c.status}, not ${status}`,
+    { timeoutMs },
+  );
 }
 
 /** Up to 500 items of a campaign, as `GET /campaigns/{id}/items` gives them. */

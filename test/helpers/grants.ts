@@ -1,6 +1,7 @@
 import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { type TestApp } from './app';
 import { type TestPrincipal } from './principals';
+import { pollUntil } from './poll';
 
 /** One grant as `GET /grants` shows it to the holder of `token`. */
 export async function findGrant(t: TestApp, token: string, grantId: string): Promise<GrantResponse> {
@@ -16,13 +17,12 @@ export async function waitForGrant(
   status: string,
   timeoutMs = 30_000,
 ): Promise<GrantResponse> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const g = await findGrant(t, token, grantId);
-    if (g.status === status) return g;
-    if (Date.now() > deadline) throw new Error(`grant ${grantId} is ${JSON.stringify(g)}, not ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollUntil(
+    () => findGrant(t, token, grantId),
+    (g) => g.status === status,
+    (g) => `grant ${grantId} is ${JSON.stringify(g)}, not ${status}`,
+    { timeoutMs },
+  );
 }
 
 /** `requester` asks for the group and `approver` approves: the request and its grant. */

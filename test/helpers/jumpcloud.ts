@@ -3,6 +3,7 @@ import { type SyncRunResponse } from '../../src/directory/dto/sync-run.dto';
 import { type RunningEmulator, startEmulator, type StartEmulatorOptions } from '../../src/emulator';
 import { type TestApp } from './app';
 import { BOOTSTRAP_TOKEN } from './principals';
+import { pollUntil } from './poll';
 
 /** Environment pointing the app at an emulator, with retries fast enough for tests. */
 export function emulatorEnv(
@@ -48,14 +49,13 @@ export async function createConnection(
 export type SyncRun = SyncRunResponse;
 
 export async function waitForRun(t: TestApp, runId: string, timeoutMs = 60_000): Promise<SyncRun> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.request('GET', `/api/v1/syncs/${runId}`, { token: BOOTSTRAP_TOKEN });
-    const run = res.body as SyncRun;
-    if (run.status === 'succeeded' || run.status === 'failed') return run;
-    if (Date.now() > deadline) throw new Error(`sync ${runId} still ${run.status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollUntil(
+    async () =>
+      (await t.request('GET', `/api/v1/syncs/${runId}`, { token: BOOTSTRAP_TOKEN })).body as SyncRun,
+    (run) => run.status === 'succeeded' || run.status === 'failed',
+    (run) => `sync ${runId} still ${run.status}`,
+    { timeoutMs },
+  );
 }
 
 export async function syncNow(t: TestApp, connectionId: string): Promise<SyncRun> {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { type OperationIntent, ProvisioningService } from '../../src/provisioning/provisioning.service';
 import { type TestApp } from './app';
 import { BOOTSTRAP_TOKEN } from './principals';
+import { pollUntil } from './poll';
 
 /**
  * Enqueues operations the way a caller does: inside its own transaction, then dispatch. Their
@@ -39,17 +40,17 @@ export interface Operation {
 }
 
 export async function waitForOps(t: TestApp, ids: string[], timeoutMs = 60_000): Promise<Operation[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ops = await Promise.all(
-      ids.map(
-        async (id) =>
-          (await t.request('GET', `/api/v1/provisioning-operations/${id}`, { token: BOOTSTRAP_TOKEN }))
-            .body as Operation,
+  return pollUntil(
+    () =>
+      Promise.all(
+        ids.map(
+          async (id) =>
+            (await t.request('GET', `/api/v1/provisioning-operations/${id}`, { token: BOOTSTRAP_TOKEN }))
+              .body as Operation,
+        ),
       ),
-    );
-    if (ops.every((o) => ['succeeded', 'failed', 'manual'].includes(o.status))) return ops;
-    if (Date.now() > deadline) throw new Error(`operations still open: ${JSON.stringify(ops)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    (ops) => ops.every((o) => ['succeeded', 'failed', 'manual'].includes(o.status)),
+    (ops) => `operations still open: ${JSON.stringify(ops)}`,
+    { timeoutMs },
+  );
 }
