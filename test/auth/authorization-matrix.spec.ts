@@ -1,8 +1,11 @@
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type CreatedTokenResponse } from '../../src/auth/dto/principal.dto';
 import { type RunningEmulator } from '../../src/emulator';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, syncNow } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { waitForCampaign } from '../helpers/campaigns';
+import { putRequestablePolicy } from '../helpers/grants';
+import { createConnection } from '../helpers/jumpcloud';
+import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
 
 /**
@@ -423,25 +426,22 @@ describe('authorization matrix (API.md "Who may call what")', () => {
   const bad: Record<string, string> = {};
 
   beforeAll(async () => {
-    emu = await startTestEmulator();
     // The matrix makes many failed attempts from one address on purpose.
-    t = await startApp(emulatorEnv(emu, { AUTH_FAILURE_LIMIT: '100000' }));
+    const org = await startEmulatedOrg({}, { env: { AUTH_FAILURE_LIMIT: '100000' } });
+    ({ emu, t, db } = org);
+    const { connectionId, run } = org;
     CONNECTION_BODY = () => ({
       name: 'matrix',
       orgId: emu.credentials.orgId,
       clientId: emu.credentials.clientId,
       clientSecret: emu.credentials.clientSecret,
     });
-    const connectionId = (await createConnection(t, emu)).id;
-    const run = await syncNow(t, connectionId);
     const account = await t.request('GET', `/api/v1/accounts?connectionId=${connectionId}&limit=1`, {
       token: BOOTSTRAP_TOKEN,
     });
     const group = await t.request('GET', `/api/v1/groups?connectionId=${connectionId}&limit=1`, {
       token: BOOTSTRAP_TOKEN,
     });
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
     const caller = {
       plain: await createPrincipal(t),
       auditor: await createPrincipal(t, { roles: ['auditor'] }),
@@ -462,15 +462,11 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       )
     ).rows[0].id;
     for (const g of requestable) {
-      const res = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
-        token: BOOTSTRAP_TOKEN,
-        body: {
-          ownerIds: [caller.plain.id, caller.auditor.id, caller.admin.id],
-          requestable: true,
-          maxDurationMinutes: 60,
-          requireJustification: false,
-        },
-      });
+      const res = await putRequestablePolicy(t, BOOTSTRAP_TOKEN, g.id, [
+        caller.plain.id,
+        caller.auditor.id,
+        caller.admin.id,
+      ]);
       if (res.status !== 200) throw new Error(`policy: ${res.status} ${res.text}`);
     }
     const { rows: pairs } = await db.query<{ groupId: string; accountId: string }>(
@@ -523,12 +519,8 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       const id = res.body.id as string;
       if (status === 'draft') return id;
       await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: BOOTSTRAP_TOKEN });
-      for (let i = 0; i < 600; i++) {
-        const got = await t.request('GET', `/api/v1/campaigns/${id}`, { token: BOOTSTRAP_TOKEN });
-        if (got.body.status === 'active') return id;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`campaign ${id} never became active`);
+      await waitForCampaign(t, BOOTSTRAP_TOKEN, id, 'active');
+      return id;
     };
     const reviewCampaignId = await campaign('active');
     const reviewItem = async (who: Caller | 'target') => {
@@ -562,7 +554,7 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       },
       connectionId,
       newConnection: async () => (await createConnection(t, emu)).id,
-      runId: run.id,
+      runId: run!.id,
       accountId: account.body.items[0].id,
       groupId: group.body.items[0].id,
       policyGroupId: policyGroup.id,
@@ -597,11 +589,7 @@ describe('authorization matrix (API.md "Who may call what")', () => {
     bad.disabled = disabled.token;
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-    await emu?.close();
-  });
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
 
   it.each(['/health', '/api/docs-json'])('serves %s without a token', async (path) => {
     expect((await t.request('GET', path)).status).toBe(200);

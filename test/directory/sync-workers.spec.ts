@@ -1,10 +1,11 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { startApp, type TestApp } from '../helpers/app';
-import { createConnection, emulatorEnv, startTestEmulator, waitForRun } from '../helpers/jumpcloud';
+import { type TestApp } from '../helpers/app';
+import { createConnection, waitForRun } from '../helpers/jumpcloud';
+import { startEmulatedApp, stopEmulatedOrg } from '../helpers/org';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
 
@@ -16,22 +17,17 @@ describe('directory sync with two worker processes', () => {
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    emu = await startTestEmulator({
-      seed: 41,
-      sizes: { users: 120, groups: 12, membershipsPerUser: 2, admins: 3, apps: 2 },
-    });
     // This process serves HTTP only; the syncs run in the two children.
-    t = await startApp(emulatorEnv(emu, { APP_ROLE: 'api' }));
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    ({ emu, t, db } = await startEmulatedApp(
+      { seed: 41, sizes: { users: 120, groups: 12, membershipsPerUser: 2, admins: 3, apps: 2 } },
+      { APP_ROLE: 'api' },
+    ));
     for (let i = 0; i < 2; i++) workers.push(await startWorker(t, emu));
   });
 
   afterAll(async () => {
     for (const w of workers) await w.kill();
-    await db?.end();
-    await t?.close();
-    await emu?.close();
+    await stopEmulatedOrg({ db, t, emu });
   });
 
   it('lets only one of two deliveries of a run list the organisation', async () => {
