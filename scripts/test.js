@@ -4,6 +4,18 @@
 const { execFileSync, spawnSync } = require('node:child_process');
 const path = require('node:path');
 
+// NestJS 12 and several of its companions ship as ES modules only; the tests are CommonJS (ts-jest) and
+// load them with require(). Jest does that only from 30.4 on, on Node >= 24.9, and only when Node runs
+// with --experimental-vm-modules (jest needs vm.SourceTextModule#hasAsyncGraph, which that flag exposes).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 24 || (major === 24 && minor < 9)) {
+  console.error(
+    `[test] Node ${process.versions.node} cannot run the tests: Node >= 24.9 is required ` +
+      '(`export PATH="$(bash scripts/node24.sh):$PATH"` gets one; see the README).',
+  );
+  process.exit(1);
+}
+
 const root = path.resolve(__dirname, '..');
 const env = { ...process.env, NODE_ENV: 'test' };
 if (!env.DATABASE_URL || !env.REDIS_URL) {
@@ -53,5 +65,9 @@ function claimRedisBlock() {
 env.JUMPGATE_TEST_REDIS_DB_BASE = String(claimRedisBlock());
 env.JUMPGATE_TEST_REDIS_DBS = String(BLOCK);
 const jest = require.resolve('jest/bin/jest');
-const r = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...process.argv.slice(2)], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);
