@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 
 /**
  * HTTP ceiling — bare, no jumpgate code: `node dist/bench/ceilings/http.js --database-url URL --port N
- * [--pool 20]`. A NestJS 11 app on Fastify with one module and one route, `GET /ping`, which runs
+ * [--pool 20]`. A NestJS 12 app on Fastify with one module and one route, `GET /ping`, which runs
  * `SELECT 1` on a `pg` pool (the same size as jumpgate's) and answers `{ ok: 1 }`. No logging, no
  * guards, no validation: what a route costs when it does one round trip to Postgres. Prints one JSON
  * line with its parameters once it listens.
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     JSON.stringify({
       ceiling: 'http',
-      parameters: { framework: 'NestJS 11 + Fastify', route: 'GET /ping → SELECT 1 (pg)', poolSize, port },
+      parameters: { framework: 'NestJS 12 + Fastify', route: 'GET /ping → SELECT 1 (pg)', poolSize, port },
       url: `http://127.0.0.1:${port}/ping`,
     }) + '\n',
   );
