@@ -1,5 +1,7 @@
 // Unit specs live beside the code (src/**/*.spec.ts); integration and e2e specs in test/.
 // Type checking is `npm run check`; here ts-jest only transpiles, which keeps test start-up fast.
+// Run through `npm test` (scripts/test.js): it starts Node with --experimental-vm-modules, without which
+// jest cannot require() the ES-module-only NestJS 12 packages (README, "Versions, and why").
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] };
 
 module.exports = {
