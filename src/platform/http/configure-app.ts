@@ -8,11 +8,24 @@ import { type AppConfig } from '../../config/app-config';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * TRUST_PROXY in the form Fastify takes. A hop count becomes the function proxy-addr (and Fastify before
+ * 5.12) made of it, "the first N hops are proxies": since 5.12 Fastify reads a bare number as "trust
+ * none", which would silently turn `TRUST_PROXY=2` into `false`. Trusting hops by count alone lets a
+ * client that reaches the server directly choose its address; API.md leaves that choice to the operator.
+ */
+export function fastifyTrustProxy(
+  trust: AppConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // Only with TRUST_PROXY is the client address taken from X-Forwarded-For.
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     logger: false,
   });
 }
