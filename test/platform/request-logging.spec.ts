@@ -31,4 +31,15 @@ describe('request log lines', () => {
     expect(line).not.toContain('TTTTTTTTTTTTTTTT');
     expect(line).not.toContain(BOOTSTRAP_TOKEN);
   });
+
+  it('log every request, a 404 too, but the health probe', async () => {
+    const marker = `h${Date.now()}`;
+    expect((await t.request('GET', `/health?${marker}=probe`)).status).toBe(200);
+    expect((await t.request('GET', `/api/v1/no-such-route?${marker}=404`)).status).toBe(404);
+    expect((await t.request('GET', `/api/v1/me?${marker}=me`, { token: BOOTSTRAP_TOKEN })).status).toBe(200);
+    const lines = () => t.logs.filter((l) => l.includes(marker) && l.includes('"req"'));
+    for (let i = 0; i < 50 && lines().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const urls = lines().map((l) => (JSON.parse(l) as { req: { url: string } }).req.url);
+    expect(urls.sort()).toEqual([`/api/v1/me?${marker}=me`, `/api/v1/no-such-route?${marker}=404`]);
+  });
 });

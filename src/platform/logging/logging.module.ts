@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { type DestinationStream, type LoggerOptions } from 'pino';
 import { LoggerModule } from 'nestjs-pino';
 import { type IncomingMessage } from 'node:http';
@@ -42,10 +42,19 @@ export class LoggingModule {
           useFactory: (config: AppConfig) => {
             const options = {
               ...pinoOptions(config),
-              // Health probes would drown everything else.
-              autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+              // Health probes would drown everything else. The middleware mount strips the matched
+              // path from req.url, so the request's own path is in originalUrl.
+              autoLogging: {
+                ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+                  (req.originalUrl ?? req.url)?.split('?')[0] === '/health',
+              },
             };
-            return { pinoHttp: stream ? [options, stream] : options };
+            return {
+              pinoHttp: stream ? [options, stream] : options,
+              // Every route, spelled out: nestjs-pino 5's default route ('{/*splat}') matches no request
+              // on @nestjs/platform-fastify 12.6, so no request would be logged at all.
+              forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+            };
           },
         }),
       ],
