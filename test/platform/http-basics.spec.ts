@@ -95,6 +95,11 @@ describe('HTTP basics (defaults: docs on, CORS off)', () => {
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toContain('text/html');
     expect(html.text).toContain('swagger');
+    // The UI's own files come from @fastify/static.
+    const bundle = await t.request('GET', '/api/docs/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect(bundle.text.length).toBeGreaterThan(100_000);
   });
 
   it('sends no CORS headers when CORS_ORIGINS is not set', async () => {
