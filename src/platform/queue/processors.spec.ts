@@ -1,8 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROCESSOR_METADATA } from '@nestjs/bullmq/dist/bull.constants';
+import { Processor } from '@nestjs/bullmq';
 import { JOBS, type JobName } from './jobs';
 import { QUEUES } from './queues';
+
+/**
+ * The metadata key @Processor writes, read off a probe class: @nestjs/bullmq 12 exports only its
+ * package root, so its constants file cannot be imported.
+ */
+@Processor('processors-spec-probe')
+class Probe {}
+const PROCESSOR_METADATA: unknown = Reflect.getMetadataKeys(Probe).find(
+  (key) =>
+    (Reflect.getMetadata(key, Probe) as { name?: string } | undefined)?.name === 'processors-spec-probe',
+);
 
 const SRC = join(__dirname, '../..');
 
