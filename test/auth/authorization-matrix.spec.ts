@@ -540,15 +540,17 @@ describe('authorization matrix (API.md "Who may call what")', () => {
       reviewCampaignId,
       reviewItem,
       // A review item's (no such item): only the route's own rules apply, not a grant's retry rule.
+      // In the policy group, which no access request uses: the admin's retry really adds the member,
+      // and in a requestable group that could be a pair a later request takes (409 already_member).
       failedOperation: async () => {
         const { rows } = await db.query(
           `INSERT INTO provisioning_operations (connection_id, action, account_id, group_id, reason, source_type, source_id,
              idempotency_key, status, attempts, last_error)
-           SELECT $1, 'add_member', a.id, g.id, 'matrix', 'review_item', gen_random_uuid(), gen_random_uuid()::text, 'failed', 8,
+           SELECT $1, 'add_member', a.id, $2, 'matrix', 'review_item', gen_random_uuid(), gen_random_uuid()::text, 'failed', 8,
                   'unavailable: test'
-           FROM directory_accounts a, directory_groups g
-           WHERE a.connection_id = $1 AND g.connection_id = $1 AND a.kind = 'user' LIMIT 1 RETURNING id`,
-          [connectionId],
+           FROM directory_accounts a
+           WHERE a.connection_id = $1 AND a.kind = 'user' ORDER BY a.id LIMIT 1 RETURNING id`,
+          [connectionId, policyGroup.id],
         );
         return rows[0].id as string;
       },
