@@ -40,7 +40,9 @@ export function waitForExit(
       child.kill('SIGKILL');
       reject(new Error(`process did not exit within ${timeoutMs} ms; output: ${output}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last of stdout/stderr has been read, and a
+    // loaded machine then hands back an empty output for a process that did print.
+    child.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, output });
     });
