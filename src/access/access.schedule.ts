@@ -4,16 +4,12 @@ import { APP_CONFIG } from '../config/config.module';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { AccessRequestsService } from './access-requests.service';
 import { GrantExpiryService } from './grant-expiry.service';
-import { GrantOutcomesService } from './grant-outcomes.service';
 
 /**
  * Revokes any active grant past expiry, so a lost Redis never leaves access in place. Its period is
  * EXPIRY_SWEEP_SECONDS (configuration, read at every tick).
  */
 export const GRANT_EXPIRY_SWEEP_TICK = { name: 'access.grant-expiry-sweep' } as const;
-
-/** Applies outcomes of grants' operations whose settled events were lost (GrantOutcomesService). */
-export const GRANT_RECONCILE_TICK = { name: 'access.grant-reconcile', periodMs: 30_000 } as const;
 
 /** Ends pending requests nobody decided within REQUEST_TTL_HOURS. */
 export const REQUEST_EXPIRY_TICK = { name: 'access.request-expiry', periodMs: 60_000 } as const;
@@ -24,7 +20,6 @@ export class AccessSchedule implements OnModuleInit {
   constructor(
     private readonly tick: ClusterTickService,
     private readonly expiry: GrantExpiryService,
-    private readonly outcomes: GrantOutcomesService,
     private readonly requests: AccessRequestsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -34,11 +29,6 @@ export class AccessSchedule implements OnModuleInit {
       name: GRANT_EXPIRY_SWEEP_TICK.name,
       periodMs: () => this.config.expirySweepSeconds * 1000,
       run: async () => void (await this.expiry.expireDueGrants()),
-    });
-    this.tick.register({
-      name: GRANT_RECONCILE_TICK.name,
-      periodMs: () => GRANT_RECONCILE_TICK.periodMs,
-      run: async () => void (await this.outcomes.reconcileSettledGrants()),
     });
     this.tick.register({
       name: REQUEST_EXPIRY_TICK.name,

@@ -38,6 +38,7 @@ export class AccessService implements OnModuleInit {
       return n > 0 ? `The connection has ${n} active grant(s); revoke them first` : null;
     });
     this.provisioning.registerRetryCheck('grant', (m, op) => this.outcomes.checkRetry(m, op));
+    this.provisioning.registerOutcomeHandler('grant', (m, ops) => this.outcomes.onSettled(m, ops));
   }
 
   /** A group's policy (campaigns reads its owners). */

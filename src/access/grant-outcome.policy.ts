@@ -16,7 +16,7 @@ type Settled = Pick<ProvisioningOperationSettledEvent, 'action' | 'status' | 're
  * ours must be undone: an add that landed, or may have landed (a failure after a timeout or 5xx),
  * for a grant that no longer waits for it (revoked before it settled, ended, failed) is taken out
  * again through the outbox (ARCHITECTURE.md rule 3). An add already applied (the grant started) is
- * not applied twice (the reconcile tick may offer it again).
+ * not applied twice (a retried settlement may offer it again).
  */
 export function settledOutcome(
   g: Pick<GrantRow, 'status' | 'starts_at'>,
@@ -29,7 +29,7 @@ export function settledOutcome(
   }
   const standing = ok && o.result === 'already_member';
   const landed = ok ? !standing : o.writeUncertain;
-  // A grant that started had its add applied already (the reconcile tick may offer it again).
+  // A grant that started had its add applied already (a retried settlement may offer it again).
   if (g.status !== 'provisioning' && g.starts_at !== null) return { outcome: null, undo: false };
   switch (g.status) {
     case 'provisioning':

@@ -7,16 +7,14 @@ import { DirectoryService } from '../directory/directory.service';
 import { iso } from '../platform/database/sql';
 import { AppError } from '../platform/http/app-error';
 import {
-  PROVISIONING_OPERATIONS_SETTLED,
   PROVISIONING_UNCERTAIN_ADDS_LANDED,
   type ProvisioningOperationSettledEvent,
-  type ProvisioningOperationsSettledEvent,
   type ProvisioningUncertainAddsLandedEvent,
 } from '../provisioning/provisioning.events';
-import { ProvisioningService, type RetryCandidate } from '../provisioning/provisioning.service';
+import { type RetryCandidate } from '../provisioning/provisioning.service';
 import { PROVISIONING_ACTOR, SYNC_ACTOR } from './access.actors';
 import { type GrantRow } from './dto/access.rows';
-import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
+import { type AfterCommit, afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import {
   type GrantOutcome,
   grantWaitsFor,
@@ -25,9 +23,6 @@ import {
   settlementRounds,
 } from './grant-outcome.policy';
 import { GrantsRepository, type OutcomeWrite } from './grants.repository';
-
-// A grant waiting this long on an operation that has settled missed the settled event (see reconcileSettledGrants).
-export const GRANT_RECONCILE_AFTER_MS = 60_000;
 
 type Settled = ProvisioningOperationSettledEvent;
 
@@ -46,7 +41,6 @@ export class GrantOutcomesService {
     private readonly effects: GrantEffects,
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
-    private readonly provisioning: ProvisioningService,
   ) {}
 
   /**
@@ -69,125 +63,105 @@ export class GrantOutcomesService {
   }
 
   /**
-   * The outcome of grants' operations, set-wise for all that settled together: `active` once JumpCloud
-   * has the member (expiry counts from then), `ended` with `already_member` when JumpCloud already
-   * had it from someone else, `failed` if the add was refused, `ended` once removed, and still
-   * `revoking` with why if the removal was refused (for an admin to retry). Returns how many grants
-   * it moved on.
+   * The `grant` outcome handler (registered with provisioning by AccessService): applySettled inside
+   * the settling transaction, then dispatches and schedules what it changed once that commits.
    */
-  @OnEvent(PROVISIONING_OPERATIONS_SETTLED, { async: true, promisify: true })
-  async onOperationsSettled(e: ProvisioningOperationsSettledEvent): Promise<number> {
-    const ops = e.operations.filter((o) => o.sourceType === 'grant');
-    if (ops.length === 0) return 0;
-    // A grant appears at most once per statement, so its operations apply in the order they settled.
-    const rounds = settlementRounds(ops);
+  async onSettled(m: EntityManager, ops: Settled[]): Promise<() => Promise<void>> {
     const after = afterCommit();
-    const moved = await this.dataSource.transaction(async (m) => {
-      const changed: { g: GrantRow; o: Settled; outcome: GrantOutcome }[] = [];
-      const undone: { g: GrantRow; o: Settled; removalId: string }[] = [];
-      for (const round of rounds) {
-        const locked = await this.grants.lockMany(
-          m,
-          round.map((o) => o.sourceId),
-        );
-        const byId = new Map(locked.map((g) => [g.id, g]));
-        const moves: { o: Settled; outcome: GrantOutcome }[] = [];
-        const undo: { g: GrantRow; o: Settled }[] = [];
-        for (const o of round) {
-          const g = byId.get(o.sourceId);
-          if (!g) continue;
-          const d = settledOutcome(g, o);
-          if (d.outcome) moves.push({ o, outcome: d.outcome });
-          if (d.undo) undo.push({ g, o });
-        }
-        if (undo.length > 0) {
-          // Keyed by the add's settlement, so offering the same outcome again enqueues nothing more.
-          const ids = await this.effects.enqueue(
-            m,
-            after,
-            undo.map(({ g, o }) =>
-              grantIntent(
-                g,
-                'remove_member',
-                `undo an add that landed after grant ${g.id} stopped waiting for it`,
-                `undo.${o.operationId}.${o.completedAt}`,
-              ),
-            ),
-          );
-          undo.forEach((u, k) => undone.push({ ...u, removalId: ids[k] }));
-        }
-        if (moves.length === 0) continue;
-        const rows = await this.grants.applyOutcomes(
-          m,
-          moves.map((x): OutcomeWrite => ({
-            grantId: x.o.sourceId,
-            operationId: x.o.operationId,
-            outcome: x.outcome,
-            at: x.o.completedAt,
-            reason: `${x.o.status}: ${x.o.error ?? 'JumpCloud refused the change'}`,
-          })),
-        );
-        const byOp = new Map(rows.map((r) => [r.op_id, r]));
-        for (const { o, outcome } of moves) {
-          const g = byOp.get(o.operationId);
-          if (g) changed.push({ g, o, outcome });
-        }
-      }
-      after.schedule.push(...changed.filter((c) => c.outcome === 'activated').map((c) => c.g));
-      // Last, so the cluster-wide audit lock is held only from here to the commit.
-      await this.audit.recordMany(m, PROVISIONING_ACTOR, [
-        ...changed.map(({ g, o, outcome }) => ({
-          action: `access.grant.${outcome}`,
-          targetType: 'grant',
-          targetId: g.id,
-          data: {
-            operationId: o.operationId,
-            status: g.status,
-            expiresAt: iso(g.expires_at),
-            endReason: g.end_reason,
-            error: o.error,
-          },
-        })),
-        ...undone.map(({ g, o, removalId }) => ({
-          action: 'access.grant.add_undone',
-          targetType: 'grant',
-          targetId: g.id,
-          data: {
-            operationId: o.operationId,
-            removalOperationId: removalId,
-            status: g.status,
-            landed: o.status === 'succeeded' ? 'yes' : 'maybe',
-          },
-        })),
-      ]);
-      return changed.length;
-    });
-    await this.effects.afterCommit(after);
-    return moved;
+    await this.applySettled(m, ops, after);
+    return () => this.effects.afterCommit(after);
   }
 
   /**
-   * Grants still waiting on an operation that settled a while ago: the settled event was lost (the
-   * process stopped between the operation's commit and its publication), so its outcome is applied
-   * here. Only outcomes that move a grant on: an added member, a refused add, a removed member (a
-   * refused removal stays `revoking` for an admin, and is audited once, when it happened).
-   * Returns the number of grants it moved on.
+   * The outcome of grants' operations, set-wise for all that settled together: `active` once JumpCloud
+   * has the member (expiry counts from then), `ended` with `already_member` when JumpCloud already
+   * had it from someone else, `failed` if the add was refused, `ended` once removed, and still
+   * `revoking` with why if the removal was refused (for an admin to retry). Runs inside provisioning's
+   * settling transaction (registered as the `grant` outcome handler); what it enqueued or scheduled
+   * is in `after`, for once the transaction commits. Returns how many grants it moved on.
    */
-  async reconcileSettledGrants(): Promise<number> {
-    const stuck = await this.grants.getWaitingSince(GRANT_RECONCILE_AFTER_MS / 1000);
-    if (stuck.length === 0) return 0;
-    // An operation settled moments ago has its event on the way: only older outcomes count as lost.
-    const settledBefore = Date.now() - GRANT_RECONCILE_AFTER_MS / 2;
-    const settled = await this.provisioning.settledOperationsOf('grant', stuck);
-    const ops = settled.filter(
-      (o) =>
-        (o.action === 'add_member' || o.status === 'succeeded') && Date.parse(o.completedAt) < settledBefore,
-    );
+  async applySettled(m: EntityManager, ops: Settled[], after: AfterCommit): Promise<number> {
     if (ops.length === 0) return 0;
-    // The handler's own status guard makes this a no-op for outcomes already applied.
-    const moved = await this.onOperationsSettled({ operations: ops });
-    if (moved > 0) this.logger.warn({ grants: moved }, 'applied operation outcomes whose events were lost');
-    return moved;
+    // A grant appears at most once per statement, so its operations apply in the order they settled.
+    const rounds = settlementRounds(ops);
+    const changed: { g: GrantRow; o: Settled; outcome: GrantOutcome }[] = [];
+    const undone: { g: GrantRow; o: Settled; removalId: string }[] = [];
+    for (const round of rounds) {
+      const locked = await this.grants.lockMany(
+        m,
+        round.map((o) => o.sourceId),
+      );
+      const byId = new Map(locked.map((g) => [g.id, g]));
+      const moves: { o: Settled; outcome: GrantOutcome }[] = [];
+      const undo: { g: GrantRow; o: Settled }[] = [];
+      for (const o of round) {
+        const g = byId.get(o.sourceId);
+        if (!g) continue;
+        const d = settledOutcome(g, o);
+        if (d.outcome) moves.push({ o, outcome: d.outcome });
+        if (d.undo) undo.push({ g, o });
+      }
+      if (undo.length > 0) {
+        // Keyed by the add's settlement, so offering the same outcome again enqueues nothing more.
+        const ids = await this.effects.enqueue(
+          m,
+          after,
+          undo.map(({ g, o }) =>
+            grantIntent(
+              g,
+              'remove_member',
+              `undo an add that landed after grant ${g.id} stopped waiting for it`,
+              `undo.${o.operationId}.${o.completedAt}`,
+            ),
+          ),
+        );
+        undo.forEach((u, k) => undone.push({ ...u, removalId: ids[k] }));
+      }
+      if (moves.length === 0) continue;
+      const rows = await this.grants.applyOutcomes(
+        m,
+        moves.map((x): OutcomeWrite => ({
+          grantId: x.o.sourceId,
+          operationId: x.o.operationId,
+          outcome: x.outcome,
+          at: x.o.completedAt,
+          reason: `${x.o.status}: ${x.o.error ?? 'JumpCloud refused the change'}`,
+        })),
+      );
+      const byOp = new Map(rows.map((r) => [r.op_id, r]));
+      for (const { o, outcome } of moves) {
+        const g = byOp.get(o.operationId);
+        if (g) changed.push({ g, o, outcome });
+      }
+    }
+    after.schedule.push(...changed.filter((c) => c.outcome === 'activated').map((c) => c.g));
+    // Last, so the cluster-wide audit lock is held only from here to the commit.
+    await this.audit.recordMany(m, PROVISIONING_ACTOR, [
+      ...changed.map(({ g, o, outcome }) => ({
+        action: `access.grant.${outcome}`,
+        targetType: 'grant',
+        targetId: g.id,
+        data: {
+          operationId: o.operationId,
+          status: g.status,
+          expiresAt: iso(g.expires_at),
+          endReason: g.end_reason,
+          error: o.error,
+        },
+      })),
+      ...undone.map(({ g, o, removalId }) => ({
+        action: 'access.grant.add_undone',
+        targetType: 'grant',
+        targetId: g.id,
+        data: {
+          operationId: o.operationId,
+          removalOperationId: removalId,
+          status: g.status,
+          landed: o.status === 'succeeded' ? 'yes' : 'maybe',
+        },
+      })),
+    ]);
+    return changed.length;
   }
 
   /**

@@ -207,14 +207,4 @@ export class GrantsRepository {
       ),
     );
   }
-
-  /** Up to 500 grants waiting on an operation, untouched for longer than `seconds`, oldest first. */
-  async getWaitingSince(seconds: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM access_grants WHERE status IN ('provisioning', 'revoking')
-         AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT 500`,
-      [seconds],
-    );
-    return rows.map((r) => r.id);
-  }
 }

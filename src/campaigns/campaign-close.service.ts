@@ -53,7 +53,7 @@ export class CampaignCloseService {
           const ids = await this.provisioning.enqueue(m, intents);
           operationIds.push(...ids);
           // A membership a jumpgate grant created: its grant ends `revoked` once this removal succeeds
-          // (RemediationService.onOperationSettled); until then, and for good if it fails, the grant stays live.
+          // (RemediationService.applyRemovalOutcomes); until then, and for good if it fails, the grant stays live.
           grantMemberships += batch.filter((i) => i.grant_id !== null).length;
           await this.items.setRemediationPending(
             m,

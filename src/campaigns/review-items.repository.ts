@@ -347,7 +347,7 @@ export class ReviewItemsRepository {
    * removal applied and waits for a confirming sync. Returns the item, or nothing when it already had it.
    */
   async applyRemovalOutcome(m: EntityManager, e: RemovalOutcome): Promise<ItemRow | undefined> {
-    // removal_applied_at IS NULL: an outcome is applied once (the reconcile tick may offer it again).
+    // removal_applied_at IS NULL: an outcome is applied once (a retried settlement may offer it again).
     const [item] = returned<ItemRow>(
       await m.query(
         `UPDATE review_items SET
@@ -360,19 +360,6 @@ export class ReviewItemsRepository {
       ),
     );
     return item;
-  }
-
-  /** A batch, in id order after `afterId`, of items with a removal whose outcome they have not heard. */
-  async removalsAwaitingOutcome(
-    afterId: string,
-    limit: number,
-  ): Promise<{ id: string; operation_id: string }[]> {
-    return this.db().query<{ id: string; operation_id: string }[]>(
-      `SELECT id, operation_id FROM review_items
-       WHERE remediation = 'pending' AND removal_applied_at IS NULL AND operation_id IS NOT NULL AND id > $1
-       ORDER BY id LIMIT $2`,
-      [afterId, limit],
-    );
   }
 
   /** A batch, in id order after `afterId`, of the connection's removals applied before `before`. */

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { DirectoryService } from '../directory/directory.service';
@@ -8,12 +7,8 @@ import { systemActor } from '../platform/actor';
 import { GroupCommit } from '../platform/batching/group-commit';
 import { toSettledEvent } from './dto/operation.mapper';
 import { type OperationResult } from './dto/provisioning.dto';
-import {
-  PROVISIONING_OPERATION_SETTLED,
-  PROVISIONING_OPERATIONS_SETTLED,
-  type ProvisioningOperationSettledEvent,
-  type ProvisioningOperationsSettledEvent,
-} from './provisioning.events';
+import { type ProvisioningOperationSettledEvent } from './provisioning.events';
+import { ProvisioningService } from './provisioning.service';
 import {
   type OperationEnd,
   type OperationRow,
@@ -33,8 +28,8 @@ interface PendingSettle extends OperationEnd {
 }
 
 /**
- * Ends operations: their rows, the directory (on success), the audit events, then the outcome events,
- * many operations to one transaction (group commit).
+ * Ends operations: their rows, the directory (on success), their sources' outcome handlers and the
+ * audit events, many operations to one transaction (group commit).
  */
 @Injectable()
 export class OperationSettlementService {
@@ -50,15 +45,15 @@ export class OperationSettlementService {
     private readonly connections: ConnectionsService,
     private readonly directory: DirectoryService,
     private readonly audit: AuditService,
-    private readonly events: EventEmitter2,
+    private readonly provisioning: ProvisioningService,
   ) {}
 
   /**
-   * Ends an operation: its row, the directory (on success), the audit event, then the outcome events.
+   * Ends an operation: its row, the directory (on success), its source's outcome, the audit event.
    * Operations that finish while a settling transaction is running wait for it and then settle together
    * in the next one (group commit): one audit append and one transaction for many operations instead
    * of one each, since every audit append in the cluster waits for the same lock. Resolves once this
-   * operation's row is committed; its outcome is published right after, before the next transaction.
+   * operation's row and its outcome are committed; rejects (nothing committed) if either fails.
    */
   settle(
     op: OperationRow,
@@ -90,7 +85,7 @@ export class OperationSettlementService {
       batch.filter((s) => s.status === 'succeeded' && s.calls > 0).map((s) => s.op.connection_id),
     );
     for (const connectionId of wrote) await this.connections.recordWriteAccess(connectionId, 'verified');
-    const settled = await this.dataSource.transaction(async (m) => {
+    const afterCommit = await this.dataSource.transaction(async (m) => {
       const rows = await this.operations.settleAll(m, batch);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const done = batch.flatMap((s) => {
@@ -109,6 +104,10 @@ export class OperationSettlementService {
           startedAt: row.started_at,
         });
       }
+      const after = await this.applyOutcomes(
+        m,
+        done.map(({ row }) => toSettledEvent(row)),
+      );
       // Last, so the cluster-wide audit lock is held only from here to the commit.
       await this.audit.recordMany(
         m,
@@ -130,21 +129,39 @@ export class OperationSettlementService {
           },
         })),
       );
-      return done;
+      return after;
     });
-    const events: ProvisioningOperationSettledEvent[] = settled.map(({ row }) => toSettledEvent(row));
-    // The rows are committed: the jobs may end (and release their locks) while the outcomes are
-    // published, and the operations settling meanwhile gather for the next transaction.
+    // The rows and outcomes are committed: the jobs may end (and release their locks) while the
+    // handlers' after-commit work runs, and the operations settling meanwhile gather for the next one.
     for (const s of batch) s.resolve();
-    // A subscriber's failure is its own (logged), never a reason to apply an operation again.
-    try {
-      if (events.length > 0) {
-        const together: ProvisioningOperationsSettledEvent = { operations: events };
-        await this.events.emitAsync(PROVISIONING_OPERATIONS_SETTLED, together);
-      }
-      for (const e of events) await this.events.emitAsync(PROVISIONING_OPERATION_SETTLED, e);
-    } catch (err) {
-      this.logger.error({ err, operations: events.length }, 'a subscriber to settled operations failed');
+    // Dispatching what a handler enqueued is left to the relays when it fails, never a reason to apply
+    // an operation again.
+    for (const work of afterCommit) {
+      await work().catch((err: unknown) =>
+        this.logger.error({ err, operations: batch.length }, 'after-commit work of an outcome failed'),
+      );
     }
+  }
+
+  /**
+   * Each source type's outcome handler with all of its operations of this batch, in settling order,
+   * inside the settling transaction. Returns the handlers' after-commit work.
+   */
+  private async applyOutcomes(
+    m: EntityManager,
+    settled: ProvisioningOperationSettledEvent[],
+  ): Promise<(() => Promise<void>)[]> {
+    const bySource = new Map<
+      ProvisioningOperationSettledEvent['sourceType'],
+      ProvisioningOperationSettledEvent[]
+    >();
+    for (const o of settled) bySource.set(o.sourceType, [...(bySource.get(o.sourceType) ?? []), o]);
+    const after: (() => Promise<void>)[] = [];
+    for (const [sourceType, ops] of bySource) {
+      const handler = this.provisioning.outcomeHandlerFor(sourceType);
+      const work = handler ? await handler(m, ops) : undefined;
+      if (work) after.push(work);
+    }
+    return after;
   }
 }

@@ -140,16 +140,6 @@ export class ProvisioningOperationsRepository {
     );
   }
 
-  /** Settled operations of these sources, oldest first. */
-  async getSettledOf(sourceType: string, sourceIds: string[]): Promise<OperationRow[]> {
-    return this.dataSource.query<OperationRow[]>(
-      `SELECT * FROM provisioning_operations
-       WHERE source_type = $1 AND source_id = ANY($2::uuid[]) AND status IN ('succeeded', 'failed', 'manual')
-       ORDER BY completed_at, created_at, id`,
-      [sourceType, sourceIds],
-    );
-  }
-
   /**
    * Operations of a connection that a sync started at `before` can verify: succeeded ones, and failed
    * adds whose write may have landed, completed before the sync started.

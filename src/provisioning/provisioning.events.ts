@@ -1,9 +1,8 @@
 /**
- * Published when an operation settles, once per operation. Provisioning knows none of its callers:
- * campaigns and access subscribe and match on `sourceType` / `sourceId`.
+ * A settled operation as its source's outcome handler sees it (ProvisioningService.registerOutcomeHandler),
+ * and as late-landing adds are told. Provisioning knows none of its callers: they match on
+ * `sourceType` / `sourceId`.
  */
-export const PROVISIONING_OPERATION_SETTLED = 'provisioning.operation.settled';
-
 export interface ProvisioningOperationSettledEvent {
   operationId: string;
   connectionId: string;
@@ -23,17 +22,6 @@ export interface ProvisioningOperationSettledEvent {
   /** An attempt timed out or got a 5xx, so a failed write may still have landed in JumpCloud. */
   writeUncertain: boolean;
   completedAt: string;
-}
-
-/**
- * The same outcomes, published first and once per settling transaction (operations that settle
- * together are written together), for a subscriber that handles them set-wise. A subscriber listens
- * to one of the two, never both.
- */
-export const PROVISIONING_OPERATIONS_SETTLED = 'provisioning.operations.settled';
-
-export interface ProvisioningOperationsSettledEvent {
-  operations: ProvisioningOperationSettledEvent[];
 }
 
 /**

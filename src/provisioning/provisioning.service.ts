@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { JobQueue } from '../platform/queue/job-queue';
-import { toSettledEvent } from './dto/operation.mapper';
 import { type ProvisioningOperationSettledEvent } from './provisioning.events';
 import { ProvisioningOperationsRepository } from './provisioning-operations.repository';
 
@@ -27,6 +26,17 @@ export interface OperationIntent {
  */
 export type RetryCheck = (m: EntityManager, op: RetryCandidate) => Promise<void>;
 
+/**
+ * What a caller makes of its operations that settled, run inside the transaction that settles them
+ * (all of one source type that settle together, in the order they settled), so an outcome is never
+ * lost between a commit and an event: a throw rolls the settlement back. It may return work for
+ * after the commit (dispatching what it enqueued); that work's failure is logged, not retried.
+ */
+export type OutcomeHandler = (
+  m: EntityManager,
+  operations: ProvisioningOperationSettledEvent[],
+) => Promise<(() => Promise<void>) | void>;
+
 export interface RetryCandidate {
   id: string;
   action: 'add_member' | 'remove_member';
@@ -44,6 +54,7 @@ export interface RetryCandidate {
 @Injectable()
 export class ProvisioningService {
   private readonly retryChecks = new Map<OperationIntent['sourceType'], RetryCheck>();
+  private readonly outcomeHandlers = new Map<OperationIntent['sourceType'], OutcomeHandler>();
 
   constructor(
     private readonly operations: ProvisioningOperationsRepository,
@@ -58,6 +69,16 @@ export class ProvisioningService {
   /** The retry check its source type registered, if any. */
   retryCheckFor(sourceType: OperationIntent['sourceType']): RetryCheck | undefined {
     return this.retryChecks.get(sourceType);
+  }
+
+  /** A caller hands in, per source type at module init, what its operations' outcomes do (OutcomeHandler). */
+  registerOutcomeHandler(sourceType: OperationIntent['sourceType'], handler: OutcomeHandler): void {
+    this.outcomeHandlers.set(sourceType, handler);
+  }
+
+  /** The outcome handler its source type registered, if any. */
+  outcomeHandlerFor(sourceType: OperationIntent['sourceType']): OutcomeHandler | undefined {
+    return this.outcomeHandlers.get(sourceType);
   }
 
   /**
@@ -101,17 +122,5 @@ export class ProvisioningService {
     }
     await this.dispatch(missing);
     return missing.length;
-  }
-
-  /**
-   * Settled operations of these sources, oldest first, shaped as their settled events: for a
-   * subscriber that missed an event (the process stopped between the commit and the publication).
-   */
-  async settledOperationsOf(
-    sourceType: ProvisioningOperationSettledEvent['sourceType'],
-    sourceIds: string[],
-  ): Promise<ProvisioningOperationSettledEvent[]> {
-    if (sourceIds.length === 0) return [];
-    return (await this.operations.getSettledOf(sourceType, sourceIds)).map(toSettledEvent);
   }
 }

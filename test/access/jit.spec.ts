@@ -4,10 +4,10 @@ import { type Client } from 'pg';
 import { AccessRequestsService } from '../../src/access/access-requests.service';
 import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
-import { GrantOutcomesService } from '../../src/access/grant-outcomes.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
+import { ProvisioningService } from '../../src/provisioning/provisioning.service';
 import { flushTestRedis, type TestApp } from '../helpers/app';
 import { requestAndApprove, waitForGrant as waitForGrantAs } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
@@ -438,52 +438,43 @@ describe('just-in-time access against the emulator', () => {
     expect(again.status).toBe(409);
   });
 
-  it('applies operation outcomes whose settled events were lost (a stop between commit and publication)', async () => {
+  // Replaces the test of the reconcile tick (outcomes whose settled events were lost): the outcome is
+  // now applied inside the settling transaction, so there is no event to lose.
+  it('applies a grant outcome inside the settling transaction: a failing outcome rolls the settlement back and the retry settles it again', async () => {
     const g = await freshGroup();
     const user = await g.outsider();
     expect((await putPolicy(g.id, {})).status).toBe(200);
     const { grant } = await activeGrant(g.id, user.principal);
-    const access = t.app.get(GrantOutcomesService);
-    // As if the process stopped right after the add_member operation committed: the grant never heard.
-    await db.query(
-      `UPDATE access_grants SET status = 'provisioning', updated_at = now() - interval '2 minutes' WHERE id = $1`,
-      [grant.id],
-    );
-    // An outcome settled moments ago is left to its event, which may still be on the way.
-    expect(await access.reconcileSettledGrants()).toBe(0);
-    await db.query(
-      `UPDATE provisioning_operations SET completed_at = now() - interval '2 minutes' WHERE source_id = $1`,
-      [grant.id],
-    );
-    const removalsBefore = removals();
-    expect(await access.reconcileSettledGrants()).toBe(1);
-    // Its time counts from when JumpCloud had the member (two minutes ago here), as the event would have.
-    const revived = await waitForGrant(grant.id, 'active');
-    const expected = Date.parse(revived.startsAt!) + 30 * 60_000;
-    expect(Date.parse(revived.expiresAt!)).toBe(expected);
-    expect(Date.now() - Date.parse(revived.startsAt!)).toBeGreaterThan(100_000);
-    // Nothing to do the second time, and a recent grant is left to its event.
-    expect(await access.reconcileSettledGrants()).toBe(0);
-
-    const res = await t.request('POST', `/api/v1/grants/${grant.id}/revoke`, {
-      token: user.principal.token,
-      body: { reason: 'done' },
+    const provisioning = t.app.get(ProvisioningService);
+    const handler = provisioning.outcomeHandlerFor('grant')!;
+    const failed: string[] = [];
+    provisioning.registerOutcomeHandler('grant', async (m, ops) => {
+      if (failed.length > 0) return handler(m, ops);
+      failed.push(...ops.map((o) => o.operationId));
+      throw new Error('the outcome handler failed');
     });
-    expect(res.status).toBe(200);
-    await waitForGrant(grant.id, 'ended');
-    // The same after the remove_member operation: the grant ends, without another JumpCloud call.
-    await db.query(
-      `UPDATE access_grants SET status = 'revoking', ended_at = NULL, updated_at = now() - interval '2 minutes' WHERE id = $1`,
-      [grant.id],
-    );
-    await db.query(
-      `UPDATE provisioning_operations SET completed_at = now() - interval '2 minutes' WHERE source_id = $1`,
-      [grant.id],
-    );
-    expect(await access.reconcileSettledGrants()).toBe(1);
-    expect((await waitForGrant(grant.id, 'ended')).endReason).toBe('revoked');
-    expect(removals() - removalsBefore).toBe(1);
-    expect(isMember(g.ext, user.ext)).toBe(false);
+    try {
+      const removalsBefore = removals();
+      const res = await t.request('POST', `/api/v1/grants/${grant.id}/revoke`, {
+        token: user.principal.token,
+        body: { reason: 'done' },
+      });
+      expect(res.status).toBe(200);
+      expect((await waitForGrant(grant.id, 'ended')).endReason).toBe('revoked');
+      expect(failed).toHaveLength(1);
+      // The failed settlement left nothing behind: the removal settled once, with its outcome.
+      const { rows } = await db.query(
+        `SELECT o.status, (SELECT count(*)::int FROM audit_events a
+           WHERE a.target_id = o.id::text AND a.action LIKE 'provisioning.operation.%') AS settled
+         FROM provisioning_operations o WHERE o.id = $1`,
+        [failed[0]],
+      );
+      expect(rows).toEqual([{ status: 'succeeded', settled: 1 }]);
+      expect(removals() - removalsBefore).toBe(1);
+      expect(isMember(g.ext, user.ext)).toBe(false);
+    } finally {
+      provisioning.registerOutcomeHandler('grant', handler);
+    }
   });
 
   it('revokes a grant past expiry by the sweep after a Redis flush lost its delayed job', async () => {

@@ -16,7 +16,7 @@ import {
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
-import { RemediationService } from '../../src/campaigns/remediation.service';
+import { ProvisioningService } from '../../src/provisioning/provisioning.service';
 
 // The item as the API gives it (API.md), typed by the server's own response type.
 type Item = ReviewItemResponse;
@@ -671,99 +671,59 @@ describe('access review campaigns against the emulator', () => {
     expect(grantOps.body.items.map((o: { action: string }) => o.action)).toEqual(['add_member']);
   });
 
-  it('applies removal outcomes whose settled events were lost (a stop between commit and publication)', async () => {
+  // Replaces the test of the reconcile tick (removal outcomes whose settled events were lost): the
+  // outcome is now applied inside the settling transaction, so there is no event to lose.
+  it('applies removal outcomes inside the settling transaction: a failing outcome rolls the settlement back and the retry settles it again', async () => {
     const [g] = await freshGroups(1);
-    const { id, items } = await launched({
-      scope: { groupIds: [g.id] },
-      reviewerIds: [admin.id],
-      defaultDecision: 'revoke',
+    const provisioning = t.app.get(ProvisioningService);
+    const handler = provisioning.outcomeHandlerFor('review_item')!;
+    const failed: string[] = [];
+    provisioning.registerOutcomeHandler('review_item', async (m, ops) => {
+      if (failed.length > 0) return handler(m, ops);
+      failed.push(...ops.map((o) => o.operationId));
+      throw new Error('the outcome handler failed');
     });
-    expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
-      202,
-    );
-    await waitForStatus(id, 'closed');
-    const itemIds = items.map((i) => i.id);
-    const opIds = (
-      await db.query<{ id: string }>(
-        `SELECT id FROM provisioning_operations WHERE source_id = ANY($1::uuid[])`,
-        [itemIds],
-      )
-    ).rows.map((r) => r.id);
-    expect(opIds).toHaveLength(items.length);
-    await waitForOps(t, opIds);
-    const applied = async () =>
-      (
-        await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM review_items WHERE id = ANY($1::uuid[]) AND removal_applied_at IS NOT NULL`,
+    try {
+      const { id, items } = await launched({
+        scope: { groupIds: [g.id] },
+        reviewerIds: [admin.id],
+        defaultDecision: 'revoke',
+      });
+      const removedBefore = emu.emulator.stats().membership.removed;
+      expect((await t.request('POST', `/api/v1/campaigns/${id}/close`, { token: admin.token })).status).toBe(
+        202,
+      );
+      await waitForStatus(id, 'closed');
+      const itemIds = items.map((i) => i.id);
+      const opIds = (
+        await db.query<{ id: string }>(
+          `SELECT id FROM provisioning_operations WHERE source_id = ANY($1::uuid[])`,
           [itemIds],
         )
-      ).rows[0].n;
-    for (let i = 0; i < 200 && (await applied()) < items.length; i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(await applied()).toBe(items.length);
-
-    // As if the process stopped after the removals committed: no item heard of its outcome.
-    await db.query(`UPDATE review_items SET removal_applied_at = NULL WHERE id = ANY($1::uuid[])`, [itemIds]);
-    const remediation = t.app.get(RemediationService);
-    // An outcome settled moments ago is left to its event, which may still be on the way.
-    expect(await remediation.reconcileSettledRemediations()).toBe(0);
-    await db.query(
-      `UPDATE provisioning_operations SET completed_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`,
-      [opIds],
-    );
-    const removedBefore = emu.emulator.stats().membership.removed;
-    expect(await remediation.reconcileSettledRemediations()).toBe(items.length);
-    expect(await applied()).toBe(items.length);
-    expect(await remediation.reconcileSettledRemediations()).toBe(0);
-    expect(emu.emulator.stats().membership.removed).toBe(removedBefore);
-    // The next sync confirms them, as after an event that arrived (its handler runs after the sync ends).
-    await syncNow(t, connectionId);
-    let confirmed: Item[] = [];
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-      confirmed = await itemsOf(id);
-      if (confirmed.every((i) => i.remediation === 'done')) break;
-      await new Promise((r) => setTimeout(r, 50));
+      ).rows.map((r) => r.id);
+      expect(opIds).toHaveLength(items.length);
+      await waitForOps(t, opIds);
+      expect(failed.length).toBeGreaterThan(0);
+      // Settled with their outcome: every item heard of its removal, and each operation settled once.
+      const { rows } = await db.query<{ applied: number; settled: number }>(
+        `SELECT (SELECT count(*)::int FROM review_items WHERE id = ANY($1::uuid[]) AND removal_applied_at IS NOT NULL) AS applied,
+                (SELECT count(*)::int FROM audit_events WHERE target_id = ANY($2::text[]) AND action LIKE 'provisioning.operation.%') AS settled`,
+        [itemIds, opIds],
+      );
+      expect(rows[0]).toEqual({ applied: items.length, settled: items.length });
+      expect(emu.emulator.stats().membership.removed - removedBefore).toBe(items.length);
+      // The next sync confirms them.
+      await syncNow(t, connectionId);
+      let confirmed: Item[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        confirmed = await itemsOf(id);
+        if (confirmed.every((i) => i.remediation === 'done')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(confirmed.map((i) => i.remediation)).toEqual(items.map(() => 'done'));
+    } finally {
+      provisioning.registerOutcomeHandler('review_item', handler);
     }
-    expect(confirmed.map((i) => i.remediation)).toEqual(items.map(() => 'done'));
-
-    // A refused removal whose event was lost: the item ends `failed`, audited once.
-    const [g2] = await freshGroups(1);
-    const second = await launched({
-      scope: { groupIds: [g2.id] },
-      reviewerIds: [admin.id],
-      defaultDecision: 'revoke',
-    });
-    await t.request('POST', `/api/v1/campaigns/${second.id}/close`, { token: admin.token });
-    await waitForStatus(second.id, 'closed');
-    const victim = second.items[0];
-    const [op] = (
-      await db.query<{ id: string }>(`SELECT id FROM provisioning_operations WHERE source_id = $1`, [
-        victim.id,
-      ])
-    ).rows;
-    await waitForOps(t, [op.id]);
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await db.query(`SELECT removal_applied_at FROM review_items WHERE id = $1`, [
-        victim.id,
-      ]);
-      if (rows[0].removal_applied_at !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await db.query(`UPDATE review_items SET removal_applied_at = NULL WHERE id = $1`, [victim.id]);
-    await db.query(
-      `UPDATE provisioning_operations SET status = 'failed', last_error = 'forbidden: refused',
-         completed_at = now() - interval '2 minutes' WHERE id = $1`,
-      [op.id],
-    );
-    expect(await remediation.reconcileSettledRemediations()).toBe(1);
-    const failed = (await itemsOf(second.id)).find((i) => i.id === victim.id)!;
-    expect(failed.remediation).toBe('failed');
-    const audit = await db.query(
-      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'campaign.item.remediation_failed' AND target_id = $1`,
-      [victim.id],
-    );
-    expect(audit.rows[0].n).toBe(1);
-    expect(await remediation.reconcileSettledRemediations()).toBe(0);
   });
 
   it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {
