@@ -1,18 +1,14 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
-import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../directory/directory.events';
-import { DirectoryService } from '../directory/directory.service';
 import { systemActor } from '../platform/actor';
 import { type ProvisioningOperationSettledEvent } from '../provisioning/provisioning.events';
-import { ProvisioningService } from '../provisioning/provisioning.service';
+import { ProvisioningService, type SourceVerdicts } from '../provisioning/provisioning.service';
 import { ReviewItemsRepository } from './review-items.repository';
 
-// Items confirmed against the directory per statement after a sync.
+// Items marked done or failed per statement after a sync.
 const CONFIRM_BATCH = 5_000;
-const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 const PROVISIONING_ACTOR = systemActor('provisioning');
 
@@ -27,7 +23,6 @@ export class RemediationService implements OnModuleInit {
   constructor(
     private readonly items: ReviewItemsRepository,
     private readonly audit: AuditService,
-    private readonly directory: DirectoryService,
     private readonly access: AccessService,
     private readonly provisioning: ProvisioningService,
   ) {}
@@ -36,6 +31,7 @@ export class RemediationService implements OnModuleInit {
     this.provisioning.registerOutcomeHandler('review_item', async (m, ops) => {
       await this.applyRemovalOutcomes(m, ops);
     });
+    this.provisioning.registerVerifiedHandler('review_item', (v) => this.applyVerdicts(v));
   }
 
   /**
@@ -74,34 +70,23 @@ export class RemediationService implements OnModuleInit {
   }
 
   /**
-   * `done` waits for a sync that started after JumpCloud accepted the removal and no longer lists the
-   * membership; a sync that still lists it marks the remediation failed.
+   * Maps provisioning's verdict on removals (ProvisioningService.registerVerifiedHandler): `done` once a
+   * sync that started after JumpCloud accepted the removal no longer lists the membership; a sync that
+   * still lists it marks the remediation failed.
    */
-  @OnEvent(DIRECTORY_SYNC_COMPLETED, { async: true, promisify: true })
-  async onSyncCompleted(e: DirectorySyncCompletedEvent): Promise<void> {
-    let afterId = FIRST_ID;
-    for (;;) {
-      const items = await this.items.removalsAppliedBefore(
-        e.connectionId,
-        e.startedAt,
-        afterId,
-        CONFIRM_BATCH,
-      );
-      if (items.length === 0) return;
-      afterId = items[items.length - 1].id;
-      const present = await this.directory.presentMemberships(
-        items.map((i) => ({ groupId: i.group_id, accountId: i.account_id })),
-      );
-      const done = items.filter((i) => !present.has(`${i.group_id}:${i.account_id}`)).map((i) => i.id);
-      const contradicted = items.filter((i) => present.has(`${i.group_id}:${i.account_id}`)).map((i) => i.id);
-      await this.items.markRemediationDone(done);
-      if (contradicted.length > 0) {
-        this.logger.warn(
-          { runId: e.runId, count: contradicted.length },
-          'revoked memberships still present after sync',
-        );
-        await this.items.markRemediationFailed(contradicted);
-      }
+  async applyVerdicts(v: SourceVerdicts): Promise<void> {
+    const done = v.confirmed.map((o) => o.sourceId);
+    const failed = v.contradicted.map((o) => o.sourceId);
+    for (let i = 0; i < done.length; i += CONFIRM_BATCH) {
+      await this.items.markRemediationDone(done.slice(i, i + CONFIRM_BATCH));
+    }
+    if (failed.length === 0) return;
+    this.logger.warn(
+      { runId: v.runId, count: failed.length },
+      'revoked memberships still present after sync',
+    );
+    for (let i = 0; i < failed.length; i += CONFIRM_BATCH) {
+      await this.items.markRemediationFailed(failed.slice(i, i + CONFIRM_BATCH));
     }
   }
 }

@@ -362,21 +362,6 @@ export class ReviewItemsRepository {
     return item;
   }
 
-  /** A batch, in id order after `afterId`, of the connection's removals applied before `before`. */
-  async removalsAppliedBefore(
-    connectionId: string,
-    before: string,
-    afterId: string,
-    limit: number,
-  ): Promise<{ id: string; group_id: string; account_id: string }[]> {
-    return this.db().query<{ id: string; group_id: string; account_id: string }[]>(
-      `SELECT id, group_id, account_id FROM review_items
-       WHERE connection_id = $1 AND remediation = 'pending' AND removal_applied_at < $2::timestamptz AND id > $3
-       ORDER BY id LIMIT $4`,
-      [connectionId, before, afterId, limit],
-    );
-  }
-
   /** The sync no longer lists these memberships: their removals are done as of when they applied. */
   async markRemediationDone(ids: string[]): Promise<void> {
     await this.db().query(

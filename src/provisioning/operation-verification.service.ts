@@ -8,7 +8,8 @@ import {
   type ProvisioningUncertainAddsLandedEvent,
 } from './provisioning.events';
 import { verifyOperations } from './operation-verification.policy';
-import { ProvisioningOperationsRepository } from './provisioning-operations.repository';
+import { ProvisioningService } from './provisioning.service';
+import { type OperationRow, ProvisioningOperationsRepository } from './provisioning-operations.repository';
 
 /** Verification by the next sync: the one place that decides whether an applied change held. */
 @Injectable()
@@ -19,6 +20,7 @@ export class OperationVerificationService {
     private readonly operations: ProvisioningOperationsRepository,
     private readonly directory: DirectoryService,
     private readonly events: EventEmitter2,
+    private readonly provisioning: ProvisioningService,
   ) {}
 
   /**
@@ -36,6 +38,7 @@ export class OperationVerificationService {
       ops.map((o) => ({ groupId: o.group_id, accountId: o.account_id })),
     );
     const { confirmed, contradicted, landed } = verifyOperations(ops, present);
+    await this.tellSources(event.runId, ops, confirmed, contradicted);
     await this.operations.setVerification(confirmed, contradicted);
     if (contradicted.length > 0) {
       this.logger.warn(
@@ -52,6 +55,30 @@ export class OperationVerificationService {
       await this.events.emitAsync(PROVISIONING_UNCERTAIN_ADDS_LANDED, e);
     } catch (err) {
       this.logger.error({ err, operations: landed.length }, 'a subscriber to late-landing adds failed');
+    }
+  }
+
+  /**
+   * Each source type's verified handler with its operations' verdicts (review items map them to
+   * their remediation), before the verdicts are stored: a failing handler leaves them for the next sync.
+   */
+  private async tellSources(
+    runId: string,
+    ops: OperationRow[],
+    confirmed: string[],
+    contradicted: string[],
+  ): Promise<void> {
+    const held = new Set(confirmed);
+    const told = new Set([...confirmed, ...contradicted]);
+    for (const sourceType of new Set(ops.map((o) => o.source_type))) {
+      const handler = this.provisioning.verifiedHandlerFor(sourceType);
+      const mine = ops.filter((o) => o.source_type === sourceType && told.has(o.id));
+      if (!handler || mine.length === 0) continue;
+      await handler({
+        runId,
+        confirmed: mine.filter((o) => held.has(o.id)).map(toSettledEvent),
+        contradicted: mine.filter((o) => !held.has(o.id)).map(toSettledEvent),
+      });
     }
   }
 }

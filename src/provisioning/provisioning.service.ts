@@ -37,6 +37,20 @@ export type OutcomeHandler = (
   operations: ProvisioningOperationSettledEvent[],
 ) => Promise<(() => Promise<void>) | void>;
 
+/**
+ * What a caller makes of the next sync's verdict on its succeeded operations ("did the change hold?",
+ * decided in provisioning alone: operation-verification.policy.ts). Runs before the verdicts are
+ * stored, so a throw leaves them for the next sync.
+ */
+export type VerifiedHandler = (verdicts: SourceVerdicts) => Promise<void>;
+
+/** A sync's verdicts on one source type's operations. */
+export interface SourceVerdicts {
+  runId: string;
+  confirmed: ProvisioningOperationSettledEvent[];
+  contradicted: ProvisioningOperationSettledEvent[];
+}
+
 export interface RetryCandidate {
   id: string;
   action: 'add_member' | 'remove_member';
@@ -55,6 +69,7 @@ export interface RetryCandidate {
 export class ProvisioningService {
   private readonly retryChecks = new Map<OperationIntent['sourceType'], RetryCheck>();
   private readonly outcomeHandlers = new Map<OperationIntent['sourceType'], OutcomeHandler>();
+  private readonly verifiedHandlers = new Map<OperationIntent['sourceType'], VerifiedHandler>();
 
   constructor(
     private readonly operations: ProvisioningOperationsRepository,
@@ -79,6 +94,16 @@ export class ProvisioningService {
   /** The outcome handler its source type registered, if any. */
   outcomeHandlerFor(sourceType: OperationIntent['sourceType']): OutcomeHandler | undefined {
     return this.outcomeHandlers.get(sourceType);
+  }
+
+  /** A caller hands in, per source type at module init, what the next sync's verdicts do (VerifiedHandler). */
+  registerVerifiedHandler(sourceType: OperationIntent['sourceType'], handler: VerifiedHandler): void {
+    this.verifiedHandlers.set(sourceType, handler);
+  }
+
+  /** The verified handler its source type registered, if any. */
+  verifiedHandlerFor(sourceType: OperationIntent['sourceType']): VerifiedHandler | undefined {
+    return this.verifiedHandlers.get(sourceType);
   }
 
   /**
