@@ -108,7 +108,7 @@ export class OperationSettlementService {
         m,
         done.map(({ row }) => toSettledEvent(row)),
       );
-      // Last, so the cluster-wide audit lock is held only from here to the commit.
+      // Last, so the cluster-wide audit lock is held only from here (or a handler's own audit) to the commit.
       await this.audit.recordMany(
         m,
         PROVISIONING_ACTOR,
@@ -155,7 +155,11 @@ export class OperationSettlementService {
       ProvisioningOperationSettledEvent['sourceType'],
       ProvisioningOperationSettledEvent[]
     >();
-    for (const o of settled) bySource.set(o.sourceType, [...(bySource.get(o.sourceType) ?? []), o]);
+    for (const o of settled) {
+      const ops = bySource.get(o.sourceType) ?? [];
+      if (ops.length === 0) bySource.set(o.sourceType, ops);
+      ops.push(o);
+    }
     const after: (() => Promise<void>)[] = [];
     for (const [sourceType, ops] of bySource) {
       const handler = this.provisioning.outcomeHandlerFor(sourceType);
