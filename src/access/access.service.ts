@@ -39,6 +39,7 @@ export class AccessService implements OnModuleInit {
     });
     this.provisioning.registerRetryCheck('grant', (m, op) => this.outcomes.checkRetry(m, op));
     this.provisioning.registerOutcomeHandler('grant', (m, ops) => this.outcomes.onSettled(m, ops));
+    this.provisioning.registerVerifiedHandler('grant', (m, v) => this.outcomes.onVerified(m, v));
   }
 
   /** A group's policy (campaigns reads its owners). */

@@ -6,12 +6,8 @@ import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from '../d
 import { DirectoryService } from '../directory/directory.service';
 import { iso } from '../platform/database/sql';
 import { AppError } from '../platform/http/app-error';
-import {
-  PROVISIONING_UNCERTAIN_ADDS_LANDED,
-  type ProvisioningOperationSettledEvent,
-  type ProvisioningUncertainAddsLandedEvent,
-} from '../provisioning/provisioning.events';
-import { type RetryCandidate } from '../provisioning/provisioning.service';
+import { type ProvisioningOperationSettledEvent } from '../provisioning/provisioning.events';
+import { type RetryCandidate, type SourceVerdicts } from '../provisioning/provisioning.service';
 import { PROVISIONING_ACTOR, SYNC_ACTOR } from './access.actors';
 import { type GrantRow } from './dto/access.rows';
 import { type AfterCommit, afterCommit, GrantEffects, grantIntent } from './grant-effects';
@@ -28,7 +24,7 @@ type Settled = ProvisioningOperationSettledEvent;
 
 /**
  * What provisioning's outcomes do to grants: an add that landed, was refused or found standing
- * access, a removal done or refused, an add that landed late (undone), and memberships a sync saw
+ * access, a removal done or refused, an add a sync saw land late (undone), and memberships a sync saw
  * removed outside jumpgate.
  */
 @Injectable()
@@ -165,58 +161,53 @@ export class GrantOutcomesService {
   }
 
   /**
-   * A grant's add had an attempt that may have landed late (it timed out or got a 5xx; the add then
-   * failed, or a retry succeeded), and the next sync lists the member while the grant has ended or
-   * failed: JumpCloud applied that attempt after jumpgate moved on (after the grant's removal, or
-   * its undo, found nothing to remove). Unless a live grant of the same account and group now holds
-   * the membership, it is taken out through the outbox (ARCHITECTURE.md rule 3: an add that lands
-   * for a grant no longer waiting for it is undone). A membership someone else granted in that same
-   * window cannot be told apart from it.
+   * The `grant` verified handler (registered with provisioning by AccessService), inside the verifying
+   * transaction: a grant's add had an attempt that may have landed late (it timed out or got a 5xx;
+   * the add then failed, or a retry succeeded), and the sync lists the member while the grant has
+   * ended or failed: JumpCloud applied that attempt after jumpgate moved on (after the grant's removal,
+   * or its undo, found nothing to remove). Unless a live grant of the same account and group now
+   * holds the membership, it is taken out through the outbox (ARCHITECTURE.md rule 3: an add that
+   * lands for a grant no longer waiting for it is undone). A membership someone else granted in that
+   * same window cannot be told apart from it. Returns the dispatch for after the commit.
    */
-  @OnEvent(PROVISIONING_UNCERTAIN_ADDS_LANDED, { async: true, promisify: true })
-  async onUncertainAddsLanded(e: ProvisioningUncertainAddsLandedEvent): Promise<number> {
-    const ops = e.operations.filter((o) => o.sourceType === 'grant' && o.action === 'add_member');
-    if (ops.length === 0) return 0;
+  async onVerified(m: EntityManager, v: SourceVerdicts): Promise<() => Promise<void>> {
     const after = afterCommit();
-    const undone = await this.dataSource.transaction(async (m) => {
-      const grants = await this.grants.lockWithLiveOther(
-        m,
-        ops.map((o) => o.sourceId),
-      );
-      const targets = grants.filter(lateAddNeedsUndo);
-      if (targets.length === 0) return 0;
-      const ids = await this.effects.enqueue(
-        m,
-        after,
-        targets.map((g) =>
-          grantIntent(
-            g,
-            'remove_member',
-            `undo an add that landed late for grant ${g.id}`,
-            `late.${e.runId}`,
-          ),
-        ),
-      );
-      await this.audit.recordMany(
-        m,
-        SYNC_ACTOR,
-        targets.map((g, k) => ({
-          action: 'access.grant.add_undone',
-          targetType: 'grant',
-          targetId: g.id,
-          data: {
-            operationId: ops.find((o) => o.sourceId === g.id)?.operationId ?? null,
-            removalOperationId: ids[k],
-            status: g.status,
-            landed: 'late',
-            runId: e.runId,
-          },
-        })),
-      );
-      return targets.length;
-    });
-    await this.effects.afterCommit(after);
-    return undone;
+    await this.undoLateAdds(m, v.runId, v.landed, after);
+    return () => this.effects.afterCommit(after);
+  }
+
+  private async undoLateAdds(m: EntityManager, runId: string, landed: Settled[], after: AfterCommit) {
+    const ops = landed.filter((o) => o.sourceType === 'grant' && o.action === 'add_member');
+    if (ops.length === 0) return;
+    const grants = await this.grants.lockWithLiveOther(
+      m,
+      ops.map((o) => o.sourceId),
+    );
+    const targets = grants.filter(lateAddNeedsUndo);
+    if (targets.length === 0) return;
+    const ids = await this.effects.enqueue(
+      m,
+      after,
+      targets.map((g) =>
+        grantIntent(g, 'remove_member', `undo an add that landed late for grant ${g.id}`, `late.${runId}`),
+      ),
+    );
+    await this.audit.recordMany(
+      m,
+      SYNC_ACTOR,
+      targets.map((g, k) => ({
+        action: 'access.grant.add_undone',
+        targetType: 'grant',
+        targetId: g.id,
+        data: {
+          operationId: ops.find((o) => o.sourceId === g.id)?.operationId ?? null,
+          removalOperationId: ids[k],
+          status: g.status,
+          landed: 'late',
+          runId,
+        },
+      })),
+    );
   }
 
   /** A sync saw the membership of an active grant gone: it was removed outside jumpgate. */

@@ -31,7 +31,7 @@ export class RemediationService implements OnModuleInit {
     this.provisioning.registerOutcomeHandler('review_item', async (m, ops) => {
       await this.applyRemovalOutcomes(m, ops);
     });
-    this.provisioning.registerVerifiedHandler('review_item', (v) => this.applyVerdicts(v));
+    this.provisioning.registerVerifiedHandler('review_item', (m, v) => this.applyVerdicts(m, v));
   }
 
   /**
@@ -72,13 +72,13 @@ export class RemediationService implements OnModuleInit {
   /**
    * Maps provisioning's verdict on removals (ProvisioningService.registerVerifiedHandler): `done` once a
    * sync that started after JumpCloud accepted the removal no longer lists the membership; a sync that
-   * still lists it marks the remediation failed.
+   * still lists it marks the remediation failed. Inside provisioning's verifying transaction.
    */
-  async applyVerdicts(v: SourceVerdicts): Promise<void> {
+  async applyVerdicts(m: EntityManager, v: SourceVerdicts): Promise<void> {
     const done = v.confirmed.map((o) => o.sourceId);
     const failed = v.contradicted.map((o) => o.sourceId);
     for (let i = 0; i < done.length; i += CONFIRM_BATCH) {
-      await this.items.markRemediationDone(done.slice(i, i + CONFIRM_BATCH));
+      await this.items.markRemediationDone(m, done.slice(i, i + CONFIRM_BATCH));
     }
     if (failed.length === 0) return;
     this.logger.warn(
@@ -86,7 +86,7 @@ export class RemediationService implements OnModuleInit {
       'revoked memberships still present after sync',
     );
     for (let i = 0; i < failed.length; i += CONFIRM_BATCH) {
-      await this.items.markRemediationFailed(failed.slice(i, i + CONFIRM_BATCH));
+      await this.items.markRemediationFailed(m, failed.slice(i, i + CONFIRM_BATCH));
     }
   }
 }

@@ -363,16 +363,16 @@ export class ReviewItemsRepository {
   }
 
   /** The sync no longer lists these memberships: their removals are done as of when they applied. */
-  async markRemediationDone(ids: string[]): Promise<void> {
-    await this.db().query(
+  async markRemediationDone(m: EntityManager, ids: string[]): Promise<void> {
+    await m.query(
       `UPDATE review_items SET remediation = 'done', remediated_at = removal_applied_at
        WHERE id = ANY($1::uuid[]) AND remediation = 'pending'`,
       [ids],
     );
   }
 
-  async markRemediationFailed(ids: string[]): Promise<void> {
-    await this.db().query(
+  async markRemediationFailed(m: EntityManager, ids: string[]): Promise<void> {
+    await m.query(
       `UPDATE review_items SET remediation = 'failed' WHERE id = ANY($1::uuid[]) AND remediation = 'pending'`,
       [ids],
     );

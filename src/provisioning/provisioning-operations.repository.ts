@@ -156,8 +156,20 @@ export class ProvisioningOperationsRepository {
     );
   }
 
-  async setVerification(confirmed: string[], contradicted: string[]): Promise<void> {
-    await this.dataSource.query(
+  /**
+   * Those of `ids` still awaiting verification, locked until the verdicts are stored: a second sync's
+   * verification, or an admin's retry reopening one, waits and then finds it decided.
+   */
+  async lockAwaitingVerification(m: EntityManager, ids: string[]): Promise<OperationRow[]> {
+    return m.query<OperationRow[]>(
+      `SELECT * FROM provisioning_operations WHERE id = ANY($1::uuid[]) AND verification = 'pending'
+         AND status IN ('succeeded', 'failed') ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+  }
+
+  async setVerification(m: EntityManager, confirmed: string[], contradicted: string[]): Promise<void> {
+    await m.query(
       `UPDATE provisioning_operations SET verification = CASE WHEN id = ANY($1::uuid[]) THEN 'confirmed' ELSE 'contradicted' END
        WHERE id = ANY($1::uuid[]) OR id = ANY($2::uuid[])`,
       [confirmed, contradicted],

@@ -26,29 +26,40 @@ export interface OperationIntent {
  */
 export type RetryCheck = (m: EntityManager, op: RetryCandidate) => Promise<void>;
 
+/** Work a handler leaves for after its transaction commits (dispatching what it enqueued). */
+export type AfterCommitWork = () => Promise<void>;
+
 /**
  * What a caller makes of its operations that settled, run inside the transaction that settles them
  * (all of one source type that settle together, in the order they settled), so an outcome is never
  * lost between a commit and an event: a throw rolls the settlement back. It may return work for
- * after the commit (dispatching what it enqueued); that work's failure is logged, not retried.
+ * after the commit; that work's failure is logged, not retried.
  */
 export type OutcomeHandler = (
   m: EntityManager,
   operations: ProvisioningOperationSettledEvent[],
-) => Promise<(() => Promise<void>) | void>;
+) => Promise<AfterCommitWork | void>;
 
 /**
- * What a caller makes of the next sync's verdict on its succeeded operations ("did the change hold?",
- * decided in provisioning alone: operation-verification.policy.ts). Runs before the verdicts are
- * stored, so a throw leaves them for the next sync.
+ * What a caller makes of the next sync's verdict on its operations ("did the change hold?", decided
+ * in provisioning alone: operation-verification.policy.ts), run inside the transaction that stores
+ * the verdicts: a throw rolls them back and the next sync decides them again. It may return work for
+ * after the commit, as an OutcomeHandler does.
  */
-export type VerifiedHandler = (verdicts: SourceVerdicts) => Promise<void>;
+export type VerifiedHandler = (m: EntityManager, verdicts: SourceVerdicts) => Promise<AfterCommitWork | void>;
 
 /** A sync's verdicts on one source type's operations. */
 export interface SourceVerdicts {
   runId: string;
   confirmed: ProvisioningOperationSettledEvent[];
   contradicted: ProvisioningOperationSettledEvent[];
+  /**
+   * Adds with an attempt that may have landed (a timeout or 5xx) whose member the sync lists: a failed
+   * add JumpCloud applied after jumpgate gave up, or a timed-out attempt of a succeeded one that may
+   * have been applied again after a removal. Each is told once (its verification is stored with it);
+   * the source decides whether the membership is still its own.
+   */
+  landed: ProvisioningOperationSettledEvent[];
 }
 
 export interface RetryCandidate {

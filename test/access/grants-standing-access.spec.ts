@@ -2,6 +2,7 @@ import { type Client } from 'pg';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
+import { ProvisioningService } from '../../src/provisioning/provisioning.service';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, launchCampaign, waitForCampaign } from '../helpers/campaigns';
 import {
@@ -434,6 +435,70 @@ describe('grants against standing access and retries', () => {
     expect(writesFor(x, seq)).toEqual(['add unanswered', 'add 204', 'remove 204', 'remove 204']);
     expect(await grant(grantId)).toMatchObject({ status: 'ended', endReason: 'revoked' });
   }, 60_000);
+
+  // Replaces the event told after verification (PROVISIONING_UNCERTAIN_ADDS_LANDED): the undo is
+  // decided in the transaction that stores the verdicts, so a failure there loses nothing.
+  it('a late-landing add is undone inside the verifying transaction: a handler that throws leaves it to the next sync', async () => {
+    const x = await setup();
+    emu.emulator.addFault({
+      kind: 'hang',
+      count: 1,
+      hangMs: TIMEOUT_MS + 2500,
+      method: 'POST',
+      path: '/members$',
+    });
+    const { grantId } = await requestAndApprove(x);
+    await waitForGrant(grantId, 'active');
+    const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
+      token: x.principal.token,
+      body: { reason: 'done' },
+    });
+    expect(revoked.status).toBe(200);
+    await waitForGrant(grantId, 'ended');
+    for (let i = 0; i < 200 && !isMember(x.groupExt, x.userExt); i++) await sleep(50);
+    expect(isMember(x.groupExt, x.userExt)).toBe(true);
+
+    const provisioning = t.app.get(ProvisioningService);
+    const handler = provisioning.verifiedHandlerFor('grant')!;
+    let calls = 0;
+    provisioning.registerVerifiedHandler('grant', async (m, v) => {
+      calls++;
+      // Writes something first, so a commit despite the throw would show.
+      await handler(m, v);
+      throw new Error('the verified handler failed');
+    });
+    const removals = async () => (await opsOf(grantId)).filter((o) => o.action === 'remove_member');
+    const addOf = async () => (await opsOf(grantId)).find((o) => o.action === 'add_member')!;
+    try {
+      await syncNow(t, connectionId);
+      for (let i = 0; i < 400 && calls === 0; i++) await sleep(25);
+      expect(calls).toBe(1);
+      await sleep(300);
+      // Rolled back: no undo, no audit, and the add still awaits a verdict.
+      expect(await removals()).toHaveLength(1);
+      expect((await addOf()).verification).toBe('pending');
+      const undone = await db.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE target_id = $1 AND action = 'access.grant.add_undone'`,
+        [grantId],
+      );
+      expect(undone.rows[0].n).toBe(0);
+    } finally {
+      provisioning.registerVerifiedHandler('grant', handler);
+    }
+    await syncNow(t, connectionId);
+    for (let i = 0; i < 600 && (await removals()).length < 2; i++) await sleep(50);
+    await waitForOps(
+      t,
+      (await removals()).map((o) => o.id),
+    );
+    expect(isMember(x.groupExt, x.userExt)).toBe(false);
+    expect((await removals()).map((o) => [o.status, o.result])).toEqual([
+      ['succeeded', 'removed'],
+      ['succeeded', 'removed'],
+    ]);
+    expect((await addOf()).verification).toBe('confirmed');
+    expect(await grant(grantId)).toMatchObject({ status: 'ended', endReason: 'revoked' });
+  }, 90_000);
 
   describe('a review revoke of a membership a grant created', () => {
     async function reviewRevoke(x: Setup, grantId: string) {
