@@ -401,4 +401,14 @@ export class AuthService implements OnApplicationBootstrap {
   async getPrincipalRow(id: string): Promise<PrincipalRow | null> {
     return this.repo.getById(id);
   }
+
+  /** Principals by id (small lists: reviewers of a campaign), without creating any. */
+  async principalRowsByIds(ids: string[]): Promise<PrincipalRow[]> {
+    return this.repo.getByIdsOrEmails([...new Set(ids)], []);
+  }
+
+  /** Principals by email (case-insensitive), without creating any: what a launch would find. */
+  async principalRowsByEmails(emails: string[]): Promise<PrincipalRow[]> {
+    return this.repo.getByIdsOrEmails([], [...new Set(emails)]);
+  }
 }

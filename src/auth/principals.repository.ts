@@ -204,4 +204,14 @@ export class PrincipalsRepository {
     >(`SELECT id FROM principals WHERE id = ANY($1::uuid[])`, [ids]);
     return rows.map((r) => r.id);
   }
+
+  /** The principals with these ids, or with these emails (case-insensitively), set-wise. */
+  async getByIdsOrEmails(ids: string[], emails: string[]): Promise<PrincipalRow[]> {
+    if (ids.length === 0 && emails.length === 0) return [];
+    return this.dataSource.query<PrincipalRow[]>(
+      `SELECT ${PRINCIPAL_COLS} FROM principals
+       WHERE id = ANY($1::uuid[]) OR lower(email) = ANY($2::text[])`,
+      [ids, emails.map((e) => e.toLowerCase())],
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, type JsonText, ListQueryDto, type Page } from '../platform/http/pagination';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
+import { CampaignProgressService } from './campaign-progress.service';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignsService } from './campaigns.service';
 import { ReviewDecisionsService } from './review-decisions.service';
@@ -28,6 +29,12 @@ import {
   ReviewsQueryDto,
   type ReviewItemResponse,
 } from './dto/campaign.dto';
+import {
+  type CampaignPreviewResponse,
+  type CampaignProgressListResponse,
+  ProgressQueryDto,
+  type ReviewsSummaryResponse,
+} from './dto/campaign-progress.dto';
 
 @ApiTags('campaigns')
 @ApiBearerAuth()
@@ -37,12 +44,20 @@ export class CampaignsController {
     private readonly campaigns: CampaignsService,
     private readonly decisions: ReviewDecisionsService,
     private readonly reports: CampaignReportService,
+    private readonly progress: CampaignProgressService,
   ) {}
 
   @Post('campaigns')
   @AdminOnly()
   create(@CurrentActor() actor: Actor, @Body() dto: CreateCampaignDto): Promise<CampaignResponse> {
     return this.campaigns.create(actor, dto);
+  }
+
+  @Post('campaigns/preview')
+  @AdminOnly()
+  @HttpCode(200)
+  preview(@CurrentActor() actor: Actor, @Body() dto: CreateCampaignDto): Promise<CampaignPreviewResponse> {
+    return this.progress.preview(actor, dto);
   }
 
   @Get('campaigns')
@@ -88,6 +103,16 @@ export class CampaignsController {
     return this.campaigns.listItems(actor, id, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
+  @Get('campaigns/:id/progress')
+  @AdminOrAuditor()
+  progressOf(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() q: ProgressQueryDto,
+  ): Promise<CampaignProgressListResponse> {
+    return this.progress.progress(actor, id, q.by);
+  }
+
   @Get('campaigns/:id/report.csv')
   @AdminOrAuditor()
   @ApiProduces('text/csv')
@@ -108,6 +133,12 @@ export class CampaignsController {
     @Query() q: ReviewsQueryDto,
   ): Promise<JsonText<Page<ReviewItemResponse>>> {
     return this.decisions.myReviews(actor, q.status, q.limit ?? DEFAULT_LIMIT, q.cursor);
+  }
+
+  @Get('reviews/summary')
+  @Authenticated()
+  reviewsSummary(@CurrentActor() actor: Actor): Promise<ReviewsSummaryResponse> {
+    return this.progress.reviewsSummary(actor);
   }
 
   @Post('review-items/:id/decision')

@@ -8,13 +8,16 @@ import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
+import { CampaignProgressService } from './campaign-progress.service';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
 import { CampaignProcessor } from './jobs/campaign.processor';
+import { LaunchItemsRepository } from './launch-items.repository';
 import { RemediationService } from './remediation.service';
 import { ReviewDecisionsService } from './review-decisions.service';
 import { ReviewItemsRepository } from './review-items.repository';
+import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
 @Module({
   imports: [AccessModule, AuditModule, AuthModule, ConnectionsModule, DirectoryModule, ProvisioningModule],
@@ -22,7 +25,10 @@ import { ReviewItemsRepository } from './review-items.repository';
   providers: [
     CampaignsRepository,
     ReviewItemsRepository,
+    LaunchItemsRepository,
+    ReviewerAssignmentService,
     CampaignsService,
+    CampaignProgressService,
     CampaignLaunchService,
     CampaignCloseService,
     ReviewDecisionsService,

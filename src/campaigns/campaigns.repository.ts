@@ -5,6 +5,11 @@ import { notFound } from '../platform/http/app-error';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type CampaignProgress, type CampaignStatus, type CreateCampaignDto } from './dto/campaign.dto';
 import { type CampaignRow } from './dto/campaign.mapper';
+import {
+  type ProgressBy,
+  type ProgressEntryResponse,
+  type ReviewSummaryEntryResponse,
+} from './dto/campaign-progress.dto';
 
 /** The values of a new campaign, deduplicated and checked by the service. */
 export interface NewCampaign {
@@ -114,6 +119,50 @@ export class CampaignsRepository {
         },
       ]),
     );
+  }
+
+  /**
+   * A campaign's item counts per reviewer or per group, in one statement (API.md
+   * `GET /campaigns/{id}/progress`); a reviewer's name is the service's to add (principals are auth's).
+   */
+  async progressBy(
+    campaignId: string,
+    by: ProgressBy,
+  ): Promise<(Omit<ProgressEntryResponse, 'key'> & { id: string | null; name: string | null })[]> {
+    const key = by === 'group' ? 'group_id' : 'reviewer_id';
+    const name = by === 'group' ? 'min(group_name)' : 'NULL::text';
+    return this.db().query(
+      `SELECT ${key} AS id, ${name} AS name, count(*)::int AS total,
+         count(*) FILTER (WHERE status = 'pending')::int AS pending,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'keep')::int AS kept,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'revoke')::int AS revoked,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'convert_to_jit')::int AS converted,
+         count(*) FILTER (WHERE status = 'expired')::int AS expired
+       FROM review_items WHERE campaign_id = $1 GROUP BY ${key} ORDER BY 2, 1`,
+      [campaignId],
+    );
+  }
+
+  /** A reviewer's item counts per launched campaign, oldest campaign first (API.md `GET /reviews/summary`). */
+  async reviewSummary(reviewerId: string): Promise<ReviewSummaryEntryResponse[]> {
+    const rows = await this.db().query<
+      { id: string; name: string; due_at: Date; total: number; pending: number; decided: number }[]
+    >(
+      // The same campaigns as the reviewer's GET /reviews: launched ones (active, closing, closed).
+      `SELECT c.id, c.name, c.due_at, count(*)::int AS total,
+         count(*) FILTER (WHERE i.status = 'pending')::int AS pending,
+         count(*) FILTER (WHERE i.status = 'decided')::int AS decided
+       FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
+       WHERE i.reviewer_id = $1 AND c.status IN ('active', 'closing', 'closed')
+       GROUP BY c.id ORDER BY c.created_at, c.id`,
+      [reviewerId],
+    );
+    return rows.map((r) => ({
+      campaign: { id: r.id, name: r.name, dueAt: r.due_at.toISOString() },
+      total: r.total,
+      pending: r.pending,
+      decided: r.decided,
+    }));
   }
 
   /** A state change asked for by a person; a cancel also closes the campaign. */

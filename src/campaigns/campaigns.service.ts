@@ -28,6 +28,15 @@ import {
 } from './dto/campaign.mapper';
 import { ReviewItemsRepository } from './review-items.repository';
 
+/** A create body as checkBody leaves it. */
+export interface CheckedCampaignBody {
+  groupIds: string[];
+  applicationIds: string[];
+  reviewerIds: string[];
+  fallbackIds: string[];
+  dueAt: Date;
+}
+
 const OPEN_STATUSES: CampaignStatus[] = ['launching', 'active', 'closing'];
 
 const LAUNCH_ACTOR = systemActor('campaign-launch');
@@ -68,6 +77,33 @@ export class CampaignsService implements OnModuleInit {
   // ---------------------------------------------------------------- create, list, get
 
   async create(actor: Actor, dto: CreateCampaignDto): Promise<CampaignResponse> {
+    const { groupIds, applicationIds, reviewerIds, fallbackIds, dueAt } = await this.checkBody(dto);
+    const row = await this.dataSource.transaction(async (m) => {
+      const c = await this.campaigns.insert(m, {
+        dto,
+        groupIds,
+        applicationIds,
+        reviewerIds,
+        fallbackIds,
+        dueAt,
+        createdBy: actor.type === 'principal' ? actor.id : null,
+      });
+      await this.audit.record(m, actor, {
+        action: 'campaign.created',
+        targetType: 'campaign',
+        targetId: c.id,
+        data: { name: c.name, connectionId: c.connection_id, reviewerStrategy: c.reviewer_strategy },
+      });
+      return c;
+    });
+    return toCampaignResponse(row, EMPTY_PROGRESS);
+  }
+
+  /**
+   * A create body checked against the directory and the principals (400 when it names what does not
+   * exist), its lists without repeats: what create stores and preview plans from.
+   */
+  async checkBody(dto: CreateCampaignDto): Promise<CheckedCampaignBody> {
     const connection = await this.connections.getRow(dto.connectionId);
     if (!connection) throw new AppError('validation_failed', 'connectionId: no such connection');
     const dueAt = new Date(dto.dueAt);
@@ -109,25 +145,7 @@ export class CampaignsService implements OnModuleInit {
         );
       }
     }
-    const row = await this.dataSource.transaction(async (m) => {
-      const c = await this.campaigns.insert(m, {
-        dto,
-        groupIds,
-        applicationIds,
-        reviewerIds,
-        fallbackIds,
-        dueAt,
-        createdBy: actor.type === 'principal' ? actor.id : null,
-      });
-      await this.audit.record(m, actor, {
-        action: 'campaign.created',
-        targetType: 'campaign',
-        targetId: c.id,
-        data: { name: c.name, connectionId: c.connection_id, reviewerStrategy: c.reviewer_strategy },
-      });
-      return c;
-    });
-    return toCampaignResponse(row, EMPTY_PROGRESS);
+    return { groupIds, applicationIds, reviewerIds, fallbackIds, dueAt };
   }
 
   private async knownApplicationIds(connectionId: string, ids: string[]): Promise<Set<string>> {

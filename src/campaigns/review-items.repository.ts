@@ -42,25 +42,6 @@ const REVIEW_ITEM_JSON = [
   `',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
 ].join(' || ');
 
-/** Who reviews the items of one key (a manager account id or a group id). */
-export interface Assignment {
-  key: string;
-  principalId: string;
-  email: string;
-}
-
-/** What a launch snapshots: the campaign's scope and its reviewers, chosen by the launch service. */
-export interface LaunchSnapshot {
-  campaignId: string;
-  connectionId: string;
-  reviewerStrategy: string;
-  /** Group ids in scope, or null for every group of the connection. */
-  scope: string[] | null;
-  assignments: Assignment[];
-  fallbacks: { id: string; email: string }[];
-  recentJoinDays: number;
-}
-
 /** One decision to write, with the item as it was locked. */
 export interface DecisionWrite {
   item: ItemRow;
@@ -78,7 +59,7 @@ export interface RemovalOutcome {
 }
 
 /**
- * The SQL of `review_items`: the set-wise launch snapshot, listings (the reviewer's as prepared
+ * The SQL of `review_items` (the launch snapshot is LaunchItemsRepository's): listings (the reviewer's as prepared
  * statements writing JSON), decisions, close and the remediation bookkeeping.
  */
 @Injectable()
@@ -87,94 +68,6 @@ export class ReviewItemsRepository {
 
   private db(m?: EntityManager): EntityManager {
     return m ?? this.dataSource.manager;
-  }
-
-  // ---------------------------------------------------------------- launch
-
-  /**
-   * Snapshots every membership in scope into review items with one INSERT … SELECT over
-   * `directory_membership_view`, each with its reviewer (API.md strategies; the fallback takes items
-   * with no reviewer or whose reviewer would be the member, ARCHITECTURE.md rule 4). Returns the count.
-   */
-  async insertLaunchItems(m: EntityManager, s: LaunchSnapshot): Promise<number> {
-    // No ON CONFLICT: the view gives each membership once (its primary key) and this transaction, under
-    // the campaign's row lock, is the only launch. A speculative insert per row made a launch of
-    // 1,000,000 items 13.4 s instead of 10.3 s (bench:campaign, one pair of runs).
-    const inserted = await m.query<{ n: number }[]>(
-      `WITH admins AS (
-         SELECT DISTINCT lower(email) AS email FROM campaign_account_view
-         WHERE connection_id = $2 AND kind = 'admin' AND email IS NOT NULL),
-       apps AS (
-         SELECT group_id, jsonb_agg(jsonb_build_object('id', application_id, 'name', application_name)
-                  ORDER BY application_name, application_id) AS list
-         FROM campaign_group_application_view WHERE connection_id = $2 GROUP BY group_id),
-       ins AS (
-         INSERT INTO review_items (campaign_id, connection_id, account_id, group_id, account_email,
-           account_display_name, account_kind, account_state, department, job_title, manager_account_id,
-           manager_display_name, is_administrator, group_name, membership_method, applications,
-           membership_since, grant_id, reviewer_id, recommendation, recommendation_reason)
-         SELECT $1, v.connection_id, v.account_id, v.group_id, v.email, v.display_name, v.kind, v.state,
-           v.department, v.job_title, v.manager_account_id, mgr.display_name, adm.email IS NOT NULL,
-           v.group_name, v.membership_method, COALESCE(apps.list, '[]'::jsonb), v.since, gr.grant_id,
-           COALESCE(
-             CASE WHEN lower(r.email) IS DISTINCT FROM lower(v.email) THEN r.principal_id END,
-             (SELECT f.id FROM unnest($6::uuid[], $7::text[]) WITH ORDINALITY AS f(id, email, ord)
-              WHERE lower(f.email) IS DISTINCT FROM lower(v.email) ORDER BY f.ord LIMIT 1)),
-           CASE WHEN v.state = 'SUSPENDED' THEN 'revoke'
-                WHEN adm.email IS NOT NULL THEN 'review'
-                WHEN NOT v.seen_at_baseline AND v.since > now() - make_interval(days => $8) THEN 'review' END,
-           CASE WHEN v.state = 'SUSPENDED' THEN 'The account is suspended'
-                WHEN adm.email IS NOT NULL THEN 'The member is also a JumpCloud administrator'
-                WHEN NOT v.seen_at_baseline AND v.since > now() - make_interval(days => $8)
-                  THEN 'The member joined the group in the last ' || $8 || ' days' END
-         FROM directory_membership_view v
-         LEFT JOIN campaign_account_view mgr ON mgr.id = v.manager_account_id
-         LEFT JOIN admins adm ON adm.email = lower(v.email)
-         LEFT JOIN apps ON apps.group_id = v.group_id
-         LEFT JOIN campaign_active_grant_view gr ON gr.group_id = v.group_id AND gr.account_id = v.account_id
-         LEFT JOIN unnest($3::uuid[], $4::uuid[], $5::text[]) AS r(key, principal_id, email)
-           ON r.key = CASE WHEN $9 = 'manager' THEN v.manager_account_id ELSE v.group_id END
-         WHERE v.connection_id = $2 AND ($10::uuid[] IS NULL OR v.group_id = ANY($10::uuid[]))
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      [
-        s.campaignId,
-        s.connectionId,
-        s.assignments.map((a) => a.key),
-        s.assignments.map((a) => a.principalId),
-        s.assignments.map((a) => a.email),
-        s.fallbacks.map((f) => f.id),
-        s.fallbacks.map((f) => f.email),
-        s.recentJoinDays,
-        s.reviewerStrategy,
-        s.scope,
-      ],
-    );
-    return inserted[0].n;
-  }
-
-  /**
-   * Until autovacuum gets to it (a minute or more), the planner takes a first campaign's items for a
-   * handful of rows and answers /reviews by sorting all of a reviewer's items instead of walking
-   * review_items_reviewer_idx: ~50 times slower. ANALYZE counts this transaction's own inserts,
-   * and its statistics become visible with the items themselves, before anyone can see `active`.
-   * Through the owner's function: the server's role may not ANALYZE (migration 1764000009100).
-   */
-  async analyze(m: EntityManager): Promise<void> {
-    await m.query(`SELECT jumpgate_analyze('review_items')`);
-  }
-
-  async launchStats(
-    m: EntityManager,
-    campaignId: string,
-  ): Promise<{ reviewers: number; unassigned: number; groups: number }> {
-    const [stats] = await m.query<{ reviewers: number; unassigned: number; groups: number }[]>(
-      `SELECT count(DISTINCT reviewer_id)::int AS reviewers, count(*) FILTER (WHERE reviewer_id IS NULL)::int AS unassigned,
-         count(DISTINCT group_id)::int AS groups
-       FROM review_items WHERE campaign_id = $1`,
-      [campaignId],
-    );
-    return stats;
   }
 
   // ---------------------------------------------------------------- listings

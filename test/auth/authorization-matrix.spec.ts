@@ -332,6 +332,25 @@ const ROUTES: RouteCase[] = [
     expect: { plain: 403, auditor: 403, admin: 201 },
   },
   {
+    name: 'POST /campaigns/preview',
+    method: 'POST',
+    path: () => '/api/v1/campaigns/preview',
+    body: () => CAMPAIGN_BODY(),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'GET /campaigns/{id}/progress',
+    method: 'GET',
+    path: (f) => `/api/v1/campaigns/${f.reviewCampaignId}/progress?by=reviewer`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /reviews/summary',
+    method: 'GET',
+    path: () => '/api/v1/reviews/summary',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
     name: 'GET /campaigns',
     method: 'GET',
     path: () => '/api/v1/campaigns',
