@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm run demo`: one command for a newcomer. Starts the private PostgreSQL and Redis
 // (scripts/services.sh), builds when the build is missing or stale, starts the JumpCloud emulator
-// with a demo organisation, runs the compiled server in development mode against it, creates a
-// connection with the emulator's service account, runs a first sync, and prints an admin token and
-// example curl lines. Ctrl-C stops the server and the emulator; the local services keep running.
+// with a demo organisation and the local OpenID provider with its people (scripts/demo-signin.js),
+// runs the compiled server in development mode against both, creates a connection with the emulator's
+// service account, runs a first sync, and prints the sign-in URL, an admin token and example curl
+// lines. Ctrl-C stops the server, the provider and the emulator; the local services keep running.
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { startAnnouncingChild } = require('./demo-children');
+const { printSignIn, signInServed, startSignIn } = require('./demo-signin');
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT || 3000);
@@ -15,9 +18,11 @@ const port = Number(process.env.PORT || 3000);
 const stateDir = process.env.JUMPGATE_SERVICES_DIR || '/tmp/jumpgate-services';
 const serverEntry = path.join(root, 'dist', 'src', 'main.js');
 const emulatorEntry = path.join(root, 'dist', 'src', 'emulator', 'main.js');
+const idpEntry = path.join(root, 'dist', 'src', 'idp', 'main.js');
 const migrateEntry = path.join(root, 'dist', 'src', 'platform', 'database', 'migrate.cli.js');
 const serverLog = path.join(stateDir, 'demo-server.log');
 const emulatorLog = path.join(stateDir, 'demo-emulator.log');
+const idpLog = path.join(stateDir, 'demo-idp.log');
 
 // The demo organisation: a fixed seed, so every run serves the same users, groups and credentials.
 const DEMO_ORG = { seed: 42, users: 200, groups: 20, membershipsPerUser: 3, admins: 5, apps: 4 };
@@ -70,7 +75,7 @@ function newestMtime(dir) {
 /** `nest build` when dist/ is missing or older than any source, migration or build setting. */
 function buildIfNeeded() {
   const built = Math.min(
-    ...[serverEntry, emulatorEntry].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)),
+    ...[serverEntry, emulatorEntry, idpEntry].map((f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0)),
   );
   const sources = Math.max(
     newestMtime(path.join(root, 'src')),
@@ -87,55 +92,21 @@ function buildIfNeeded() {
   });
 }
 
-/**
- * The compiled emulator on a free port (`--port 0`). It prints one JSON line with its URLs and
- * credentials, then serves; anything it writes afterwards goes to the emulator log.
- */
+/** The compiled emulator on a free port (`--port 0`); its JSON line holds its URLs and credentials. */
 async function startEmulator() {
   fs.mkdirSync(stateDir, { recursive: true });
-  const log = fs.openSync(emulatorLog, 'w', 0o600);
   const o = DEMO_ORG;
-  const args = [
-    ...['--port', '0', '--seed', String(o.seed), '--users', String(o.users), '--groups', String(o.groups)],
-    ...['--memberships-per-user', String(o.membershipsPerUser), '--admins', String(o.admins)],
-    ...['--apps', String(o.apps)],
-  ];
-  const child = spawn(process.execPath, [emulatorEntry, ...args], {
+  return startAnnouncingChild({
+    name: 'emulator',
+    entry: emulatorEntry,
+    args: [
+      ...['--port', '0', '--seed', String(o.seed), '--users', String(o.users), '--groups', String(o.groups)],
+      ...['--memberships-per-user', String(o.membershipsPerUser), '--admins', String(o.admins)],
+      ...['--apps', String(o.apps)],
+    ],
     cwd: root,
-    stdio: ['ignore', 'pipe', log],
+    logFile: emulatorLog,
   });
-  fs.closeSync(log);
-  const logStream = fs.createWriteStream(emulatorLog, { flags: 'a' });
-  const line = await new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (chunk) => {
-      buf += chunk.toString('utf8');
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      child.stdout.off('data', onData);
-      child.off('exit', onExit);
-      // The first line holds credentials: keep it out of the log; log the rest.
-      if (buf.length > nl + 1) logStream.write(buf.slice(nl + 1));
-      child.stdout.pipe(logStream);
-      resolve(buf.slice(0, nl));
-    };
-    const onExit = (code, signal) =>
-      reject(
-        new Error(
-          `the emulator exited (${signal ?? `code ${code}`}) before it was ready; see ${emulatorLog}`,
-        ),
-      );
-    child.stdout.on('data', onData);
-    child.once('exit', onExit);
-  });
-  let info;
-  try {
-    info = JSON.parse(line);
-  } catch {
-    child.kill('SIGTERM');
-    throw new Error('the emulator did not print its JSON line');
-  }
-  return { child, info };
 }
 
 function startServer(env) {
@@ -226,7 +197,7 @@ async function setUpDemoOrganisation({ api, emulator, isStopping }) {
   return { connection, run, reused: Boolean(existing) };
 }
 
-function printWelcome({ baseUrl, token, organisation, emulator }) {
+function printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady }) {
   const auth = '-H "Authorization: Bearer $TOKEN"';
   const { connection, run, reused } = organisation;
   const s = run.stats;
@@ -257,6 +228,7 @@ function printWelcome({ baseUrl, token, organisation, emulator }) {
     say(`Sync ${run.id} failed: ${run.error}`);
   }
   say('');
+  printSignIn(say, signIn, { baseUrl, served: signInReady, logFile: idpLog });
   say('Admin token for this run (the bootstrap-admin principal; a new one each start):');
   say(`  export TOKEN=${token}`);
   say('');
@@ -279,7 +251,7 @@ function printWelcome({ baseUrl, token, organisation, emulator }) {
   say(`Emulator state and request log: curl ${controlUrl}/state, curl ${controlUrl}/stats`);
   say('');
   say(
-    'Ctrl-C stops the server and the emulator. PostgreSQL and Redis keep running; stop them with `npm run services -- down`.',
+    'Ctrl-C stops the server, the OpenID provider and the emulator. PostgreSQL and Redis keep running; stop them with `npm run services -- down`.',
   );
 }
 
@@ -316,7 +288,7 @@ async function main() {
   const onSignal = () => {
     if (stopping) return;
     stopping = true;
-    say('\n[demo] stopping the server and the emulator…');
+    say('\n[demo] stopping the server, the OpenID provider and the emulator…');
     stopAll();
   };
   process.on('SIGINT', onSignal);
@@ -336,6 +308,15 @@ async function main() {
   say(`[demo] starting the JumpCloud emulator (${DEMO_ORG.users} users, ${DEMO_ORG.groups} groups)…`);
   const emulator = await startEmulator();
   track('emulator', emulator.child);
+
+  say("[demo] starting the local OpenID provider with the demo organisation's people…");
+  let signIn;
+  try {
+    signIn = await startSignIn({ root, emulator, baseUrl, logFile: idpLog });
+  } catch (err) {
+    await fail([`[demo] ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  track('OpenID provider', signIn.child);
 
   // As in production (docs/operations.md): migrations as the owner role, then the server as its own
   // restricted role, without the owner's URL, so GET /health says auditProtected: true.
@@ -364,6 +345,8 @@ async function main() {
     // Development mode accepts plain-http overrides; production insists on https.
     JUMPCLOUD_API_URL: emulator.info.apiUrl,
     JUMPCLOUD_OAUTH_TOKEN_URL: emulator.info.tokenUrl,
+    // Sign-in through the local provider, set as for any identity provider.
+    ...signIn.serverEnv,
   };
   say(`[demo] starting the server on port ${port}…`);
   const server = startServer(env);
@@ -398,17 +381,18 @@ async function main() {
       ...tail(serverLog).map((l) => `  ${l}`),
     ]);
   }
-  printWelcome({ baseUrl, token, organisation, emulator });
+  const signInReady = await signInServed(baseUrl, signIn.issuer);
+  printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady });
 
   const first = await Promise.race(exits);
   if (stopping) {
     await Promise.all(exits);
     say(
-      '[demo] server and emulator stopped. Local services are still running (`npm run services -- down` stops them).',
+      '[demo] server, OpenID provider and emulator stopped. Local services are still running (`npm run services -- down` stops them).',
     );
     process.exit(0);
   }
-  const log = first.name === 'server' ? serverLog : emulatorLog;
+  const log = { server: serverLog, emulator: emulatorLog }[first.name] ?? idpLog;
   say(`[demo] the ${first.name} exited unexpectedly (${first.signal ?? `code ${first.code}`}); see ${log}`);
   stopping = true;
   stopAll();
