@@ -3,10 +3,13 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The web app is an npm workspace: npm ci needs its package.json to install it.
+COPY web/package.json ./web/
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json nest-cli.json openapi.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY web ./web
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
@@ -15,6 +18,9 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The built web app; the server finds it beside web/package.json.
+COPY --from=build --chown=node:node /app/web/package.json ./web/
+COPY --from=build --chown=node:node /app/web/dist ./web/dist
 # Never root: the official image ships an unprivileged `node` user.
 USER node
 EXPOSE 3000

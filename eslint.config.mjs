@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   {
@@ -11,6 +12,8 @@ export default tseslint.config(
       'node_modules/**',
       'bench/results/**',
       'test/fixtures/**',
+      'web/dist/**',
+      'web/src/api/schema.d.ts',
       '**/*.js',
       '**/*.mjs',
     ],
@@ -49,6 +52,11 @@ export default tseslint.config(
         { object: 'test', property: 'only' },
       ],
     },
+  },
+  {
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
   },
   prettier,
 );

@@ -64,10 +64,29 @@ function claimRedisBlock() {
 }
 env.JUMPGATE_TEST_REDIS_DB_BASE = String(claimRedisBlock());
 env.JUMPGATE_TEST_REDIS_DBS = String(BLOCK);
-const jest = require.resolve('jest/bin/jest');
-const r = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...process.argv.slice(2)], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+// The web app's component logic runs under Vitest (web/src/**/*.test.ts[x]); everything else, the
+// browser specs in web/e2e included, under jest. `npm test` alone runs both; paths pick either.
+const args = process.argv.slice(2);
+const isWebUnit = (a) => /^(\.\/)?web\/src(\/|$)/.test(a);
+const webArgs = args.filter(isWebUnit).map((a) => a.replace(/^(\.\/)?web\//, ''));
+const jestArgs = args.filter((a) => !isWebUnit(a));
+const onlyWeb = webArgs.length > 0 && !jestArgs.some((a) => !a.startsWith('-'));
+let status = 0;
+if (args.length === 0 || webArgs.length > 0) {
+  const vitest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...webArgs], {
+    cwd: path.join(root, 'web'),
+    env,
+    stdio: 'inherit',
+  });
+  status = vitest.status ?? 1;
+}
+if (!onlyWeb) {
+  const jest = require.resolve('jest/bin/jest');
+  const r = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...jestArgs], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  status = status || (r.status ?? 1);
+}
+process.exit(status);

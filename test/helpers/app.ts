@@ -64,7 +64,7 @@ export async function flushTestRedis(url = testRedisUrl()): Promise<void> {
  */
 export async function startApp(
   env: Record<string, string> = {},
-  options: { databaseUrl?: string } = {},
+  options: { databaseUrl?: string; webDistDir?: string | null } = {},
 ): Promise<TestApp> {
   const db = options.databaseUrl
     ? {
@@ -98,7 +98,7 @@ export async function startApp(
     createFastifyAdapter(config),
     { bufferLogs: true },
   );
-  await configureApp(app, config);
+  await configureApp(app, config, options.webDistDir);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -5,6 +5,7 @@ import { type NestFastifyApplication, FastifyAdapter } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { type AppConfig } from '../../config/app-config';
+import { defaultWebDistDir, serveWebApp } from './web-app';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -55,8 +56,15 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<[string, st
   return headers;
 }
 
-/** Everything main.ts and the e2e tests both apply to the HTTP application. */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+/**
+ * Everything main.ts and the e2e tests both apply to the HTTP application. `webDistDir` is where the built
+ * web app lives (null: none; tests use that to see the server without a build).
+ */
+export async function configureApp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  webDistDir: string | null = defaultWebDistDir(),
+): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(
     new ValidationPipe({
@@ -101,4 +109,5 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   }
+  await serveWebApp(app.getHttpAdapter().getInstance(), webDistDir);
 }
