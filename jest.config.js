@@ -26,5 +26,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },
+    {
+      // The web app in Debian's Chromium against the real server, workers and emulator (web/e2e).
+      displayName: 'browser',
+      testEnvironment: 'node',
+      transform,
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/web/e2e/**/*.spec.ts'],
+      globalSetup: '<rootDir>/web/e2e/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
   ],
 };

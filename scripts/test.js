@@ -73,11 +73,15 @@ const jestArgs = args.filter((a) => !isWebUnit(a));
 const onlyWeb = webArgs.length > 0 && !jestArgs.some((a) => !a.startsWith('-'));
 let status = 0;
 if (args.length === 0 || webArgs.length > 0) {
-  const vitest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...webArgs], {
-    cwd: path.join(root, 'web'),
-    env,
-    stdio: 'inherit',
-  });
+  const vitest = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...webArgs],
+    {
+      cwd: path.join(root, 'web'),
+      env,
+      stdio: 'inherit',
+    },
+  );
   status = vitest.status ?? 1;
 }
 if (!onlyWeb) {

@@ -2,13 +2,17 @@ import { Navigate, Route, Routes } from 'react-router';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInErrorPage } from './pages/SignInErrorPage';
 import { Layout } from './shell/Layout';
+import { PublicLayout } from './shell/PublicLayout';
 
 export function App() {
   return (
     <Routes>
+      {/* Outside the signed-in shell: a refused sign-in must not bounce back to sign-in. */}
+      <Route element={<PublicLayout />}>
+        <Route path="signin-error" element={<SignInErrorPage />} />
+      </Route>
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/reviews" replace />} />
-        <Route path="signin-error" element={<SignInErrorPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

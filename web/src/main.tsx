@@ -1,4 +1,5 @@
 import '@mantine/core/styles.css';
+import './theme.css';
 import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
@@ -16,8 +17,8 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     {/* The theme's CSS variables come from styles.css; withCssVariables={false} keeps Mantine from
-        injecting a <style> element, which the server's CSP (no 'unsafe-inline') would block. */}
-    <MantineProvider defaultColorScheme="auto" withCssVariables={false}>
+        injecting its <style> elements (theme.css holds what they would), which the server's CSP (no 'unsafe-inline') would block. */}
+    <MantineProvider defaultColorScheme="auto" withCssVariables={false} withGlobalClasses={false}>
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
           <App />

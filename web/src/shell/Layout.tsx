@@ -1,6 +1,9 @@
 import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { Loading } from '../components/Loading';
+import { useMe } from './useMe';
 
 const LINKS = [
   { to: '/reviews', label: 'My reviews' },
@@ -11,6 +14,7 @@ const LINKS = [
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
+  const me = useMe();
   return (
     <AppShell
       header={{ height: 56 }}
@@ -38,7 +42,13 @@ export function Layout() {
         ))}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Outlet />
+        {me.isPending ? (
+          <Loading label="Signing you in…" />
+        ) : me.isError ? (
+          <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
+        ) : (
+          <Outlet />
+        )}
       </AppShell.Main>
     </AppShell>
   );
