@@ -79,8 +79,9 @@ describe('HTTP basics (defaults: docs on, CORS off)', () => {
     expectErrorShape(res.body, 400);
   });
 
-  it('answers an unknown route with 404 JSON', async () => {
-    const res = await t.request('GET', '/no/such/route');
+  it('answers an unknown API route with 404 JSON', async () => {
+    // Outside /api, /auth, /integrations and /health a GET is the web app's (test/platform/web-app.spec.ts).
+    const res = await t.request('GET', '/api/no/such/route');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/json');
     expectErrorShape(res.body, 404);
