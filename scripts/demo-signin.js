@@ -69,7 +69,7 @@ async function startSignIn({ root, emulator, baseUrl, logFile, idpCommand }) {
     nodeArgs: command.nodeArgs,
     args: [
       ...['--port', '0', '--client-id', CLIENT_ID, '--redirect-uri', `${baseUrl}/auth/callback`],
-      ...['--jumpcloud-url', apiUrl, '--password', password],
+      ...['--jumpcloud-url', apiUrl, '--password', password, '--exit-with-parent'],
     ],
     // Secrets through the environment, out of the process list.
     env: {

@@ -5,12 +5,13 @@ import { usersFromFile, usersFromJumpCloud } from './users';
 
 const USAGE = `usage: idp --client-id ID --client-secret SECRET --redirect-uri URI [--redirect-uri URI…]
            (--users FILE | --jumpcloud-url BASE --jumpcloud-key KEY --password PASSWORD)
-           [--port N] [--host H] [--issuer URL] [--test-controls]
+           [--port N] [--host H] [--issuer URL] [--test-controls] [--exit-with-parent]
 --users FILE: a JSON array of {sub, email, email_verified?, name, password}.
 --jumpcloud-url: a JumpCloud API base (…/api); every activated user of GET /systemusers, sub = its id,
   all with the one --password. The secret and key may also come from IDP_CLIENT_SECRET and
   IDP_JUMPCLOUD_KEY, which keeps them out of the process list.
 --test-controls: serves /__idp/next-id-token to make the next token response faulty (tests only).
+--exit-with-parent: stops when the process that started it is gone (a killed test run or demo).
 `;
 
 /**
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       'jumpcloud-key': { type: 'string' },
       password: { type: 'string' },
       'test-controls': { type: 'boolean', default: false },
+      'exit-with-parent': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -76,6 +78,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (values['exit-with-parent']) {
+    // An orphan is re-parented (its ppid changes): nobody is left to stop it, so it stops itself.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 1000).unref();
+  }
 }
 
 main().catch((e: unknown) => {

@@ -86,6 +86,7 @@ export async function startIdp(options: StartIdpOptions): Promise<TestIdp> {
     ...['--port', '0', '--client-id', clientId, ...source],
     ...redirects.flatMap((uri) => ['--redirect-uri', uri]),
     ...(options.testControls === false ? [] : ['--test-controls']),
+    '--exit-with-parent',
   ];
   // The secret goes through the environment, not the process list.
   const child = spawnTs(

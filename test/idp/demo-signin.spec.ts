@@ -120,6 +120,9 @@ describe('npm run demo: sign-in through the local OpenID provider', () => {
       status: 401,
     });
 
+    // The demo's provider has no test controls.
+    expect((await fetch(`${s.issuer}/__idp/next-id-token`)).status).toBe(404);
+
     // What the demo prints: where to sign in, the password and the three people; never the client secret.
     const lines: string[] = [];
     demoSignIn.printSignIn((l: string) => lines.push(l), s, {

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import {
   type IdpUser,
@@ -9,6 +13,7 @@ import {
   type TestIdp,
 } from '../helpers/oidc';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { ROOT } from '../helpers/processes';
 import { startTinyRp, type TinyRp } from './tiny-rp';
 
 // The provider runs as its own process (test/helpers/oidc.ts spawns src/idp/main.ts); the relying party
@@ -486,5 +491,47 @@ describe('the local OpenID provider refuses bad start options', () => {
       redirectUri: 'http://127.0.0.1:1/cb',
     }).catch((e: unknown) => e);
     expect(String(err)).toMatch(message);
+  });
+});
+
+describe('the local OpenID provider started with --exit-with-parent', () => {
+  it('stops by itself when the process that started it dies', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jumpgate-idp-orphan-'));
+    const usersFile = join(dir, 'users.json');
+    await writeFile(usersFile, JSON.stringify([ADA]));
+    // A parent that starts the provider and is then killed without a chance to stop it.
+    const parentScript = `
+      const { spawn } = require('node:child_process');
+      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/idp/main.ts', '--client-id', 'c',
+        '--client-secret', 's', '--redirect-uri', 'http://127.0.0.1:1/cb', '--users', ${JSON.stringify(usersFile)},
+        '--exit-with-parent'], { stdio: ['ignore', 'inherit', 'inherit'] });
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', parentScript], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      parent.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      const deadline = Date.now() + 30_000;
+      while (!out.includes('{"issuer"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const { url } = JSON.parse(out.slice(out.indexOf('{"issuer"')).split('\n')[0]) as { url: string };
+      expect((await fetch(`${url}/.well-known/openid-configuration`)).status).toBe(200);
+      parent.kill('SIGKILL');
+      let alive = true;
+      const until = Date.now() + 10_000;
+      while (alive && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+        alive = await fetch(`${url}/.well-known/openid-configuration`).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(alive).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
