@@ -52,7 +52,7 @@ export class AccessRequestsService {
       if (!self && !isAdmin(actor) && !policy.owner_ids.includes(actor.id)) {
         throw forbidden("Only admins and the group's owners may request access for another account");
       }
-      const account = await this.directory.getAccount(actor, dto.accountId).catch(() => null);
+      const [account] = await this.directory.accountsByIds([dto.accountId]);
       if (
         !account ||
         account.removedAt ||
@@ -131,11 +131,8 @@ export class AccessRequestsService {
   }
 
   private async accountEmail(accountId: string): Promise<string | null> {
-    try {
-      return (await this.directory.getAccount(EXPIRY_ACTOR, accountId)).email;
-    } catch {
-      return null;
-    }
+    const [account] = await this.directory.accountsByIds([accountId]);
+    return account?.email ?? null;
   }
 
   /** Locks a request and checks that the actor may decide it (approver, separation of duties). */

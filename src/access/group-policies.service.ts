@@ -29,13 +29,13 @@ export class GroupPoliciesService {
   ) {}
 
   async getPolicy(actor: Actor, groupId: string): Promise<PolicyResponse> {
-    await this.directory.getGroup(actor, groupId);
+    await this.directory.group(groupId);
     const row = await this.policies.get(groupId);
     return row ? toPolicy(row) : noPolicy(groupId, this.config.maxGrantMinutes);
   }
 
   async putPolicy(actor: Actor, groupId: string, dto: PutPolicyDto): Promise<PolicyResponse> {
-    const group = await this.directory.getGroup(actor, groupId);
+    const group = await this.directory.group(groupId);
     if (group.removedAt) throw new AppError('invalid_state', 'The group was removed from JumpCloud');
     if (dto.requestable && group.membershipMethod === 'DYNAMIC_AUTOMATED') {
       throw new AppError(

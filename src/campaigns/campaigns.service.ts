@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { DirectoryService } from '../directory/directory.service';
-import { type Actor, systemActor } from '../platform/actor';
+import { type Actor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
@@ -38,8 +38,6 @@ export interface CheckedCampaignBody {
 }
 
 const OPEN_STATUSES: CampaignStatus[] = ['launching', 'active', 'closing'];
-
-const LAUNCH_ACTOR = systemActor('campaign-launch');
 
 /**
  * User access review campaigns (API.md "Access review campaigns"): create, list and read them, and
@@ -136,7 +134,7 @@ export class CampaignsService implements OnModuleInit {
       );
     }
     if (applicationIds.length > 0) {
-      const known = await this.knownApplicationIds(dto.connectionId, applicationIds);
+      const known = await this.directory.applicationIdsIn(dto.connectionId, applicationIds);
       const badApps = applicationIds.filter((id) => !known.has(id));
       if (badApps.length > 0) {
         throw new AppError(
@@ -146,18 +144,6 @@ export class CampaignsService implements OnModuleInit {
       }
     }
     return { groupIds, applicationIds, reviewerIds, fallbackIds, dueAt };
-  }
-
-  private async knownApplicationIds(connectionId: string, ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    let cursor: string | undefined;
-    // Applications are few per organisation; the directory lists them with their groups.
-    for (;;) {
-      const page = await this.directory.listApplications(LAUNCH_ACTOR, { connectionId }, 500, cursor);
-      for (const a of page.items) if (ids.includes(a.id)) found.add(a.id);
-      if (!page.nextCursor) return found;
-      cursor = page.nextCursor;
-    }
   }
 
   async list(_actor: Actor, limit: number, cursor?: string): Promise<Page<CampaignResponse>> {

@@ -4,12 +4,8 @@ import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
 import { type SyncRunResponse, DirectorySyncService } from './directory-sync.service';
-import {
-  type AccountResponse,
-  type ApplicationResponse,
-  DirectoryService,
-  type GroupResponse,
-} from './directory.service';
+import { DirectoryQueriesService } from './directory-queries.service';
+import { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
 import { AccountsQueryDto, ApplicationsQueryDto, GroupsQueryDto } from './dto/directory-query.dto';
 import { type MembershipHistoryItem, MembershipHistoryService } from './membership-history.service';
 
@@ -18,7 +14,7 @@ import { type MembershipHistoryItem, MembershipHistoryService } from './membersh
 @Controller('api/v1')
 export class DirectoryController {
   constructor(
-    private readonly directory: DirectoryService,
+    private readonly directory: DirectoryQueriesService,
     private readonly history: MembershipHistoryService,
   ) {}
 

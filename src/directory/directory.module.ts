@@ -3,6 +3,8 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryController, SyncsController } from './directory.controller';
+import { DirectoryQueriesRepository } from './directory-queries.repository';
+import { DirectoryQueriesService } from './directory-queries.service';
 import { DirectoryRepository } from './directory.repository';
 import { DirectorySyncRunService } from './directory-sync-run.service';
 import { DirectorySyncService } from './directory-sync.service';
@@ -19,6 +21,8 @@ import { SyncRunsRepository } from './sync-runs.repository';
   providers: [
     DirectoryService,
     DirectoryRepository,
+    DirectoryQueriesService,
+    DirectoryQueriesRepository,
     DirectorySyncService,
     DirectorySyncRunService,
     DirectorySchedule,
@@ -26,7 +30,7 @@ import { SyncRunsRepository } from './sync-runs.repository';
     MembershipHistoryService,
     MembershipHistoryRepository,
   ],
-  // The runner only for the worker module below.
+  // DirectoryService for other domains (the API's reads stay inside); the runner only for the worker module below.
   exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService],
 })
 export class DirectoryModule {}

@@ -5,23 +5,8 @@ import { AuthService } from '../auth/auth.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { type Actor, hasRole } from '../platform/actor';
 import { notFound } from '../platform/http/app-error';
-import { Keyset } from '../platform/database/keyset';
-import { type Page } from '../platform/http/pagination';
-import {
-  type AccountResponse,
-  type ApplicationResponse,
-  type GroupResponse,
-  toAccount,
-  toApplication,
-  toGroup,
-} from './dto/directory.dto';
-import {
-  type AccountFilter,
-  DirectoryRepository,
-  type GroupFilter,
-  type MembershipTarget,
-  type ProvisionedChange,
-} from './directory.repository';
+import { type AccountResponse, type GroupResponse, toAccount, toGroup } from './dto/directory.dto';
+import { DirectoryRepository, type MembershipTarget, type ProvisionedChange } from './directory.repository';
 
 export { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
 
@@ -32,8 +17,9 @@ export { type AccountResponse, type ApplicationResponse, type GroupResponse } fr
 export type AccountReadGrant = (actor: Actor) => Promise<string[]>;
 
 /**
- * The directory's service for everyone else: reads of the directory copy (API.md "Directory"), the
- * account links behind `/me`, and the membership facts provisioning and access ask for.
+ * The directory's service for everyone else, and the one this module exports: who may read which
+ * accounts, the account links behind `/me`, groups, accounts and applications by id, and the
+ * membership facts provisioning and access ask for. The API's reads are DirectoryQueriesService's.
  */
 @Injectable()
 export class DirectoryService implements OnModuleInit {
@@ -103,68 +89,22 @@ export class DirectoryService implements OnModuleInit {
     return (await this.repo.getGroupsByIds(ids, await this.liveConnectionIds())).map(toGroup);
   }
 
-  async listAccounts(
-    _actor: Actor,
-    f: AccountFilter,
-    limit: number,
-    cursor?: string,
-  ): Promise<Page<AccountResponse>> {
-    const ks = Keyset.from(cursor, limit);
-    return ks.page(await this.repo.listAccounts(f, ks, await this.liveConnectionIds()), toAccount);
+  /** A group of a live connection (removed ones included), or 404. */
+  async group(id: string): Promise<GroupResponse> {
+    const [group] = await this.groupsByIds([id]);
+    if (!group) throw notFound('Group');
+    return group;
   }
 
-  async getAccount(
-    _actor: Actor,
-    id: string,
-  ): Promise<AccountResponse & { groups: { groupId: string; name: string; since: string }[] }> {
-    const row = await this.repo.getAccount(id, await this.liveConnectionIds());
-    if (!row) throw notFound('Account');
-    const groups = await this.repo.getAccountGroups(id);
-    return {
-      ...toAccount(row),
-      groups: groups.map((g) => ({ groupId: g.group_id, name: g.name, since: g.since.toISOString() })),
-    };
+  /** Accounts by id, set-wise (removed accounts included; callers check `removedAt`). */
+  async accountsByIds(ids: string[]): Promise<AccountResponse[]> {
+    if (ids.length === 0) return [];
+    return (await this.repo.getAccountsByIds(ids, await this.liveConnectionIds())).map(toAccount);
   }
 
-  async listGroups(
-    _actor: Actor,
-    f: GroupFilter,
-    limit: number,
-    cursor?: string,
-  ): Promise<Page<GroupResponse>> {
-    const ks = Keyset.from(cursor, limit);
-    const rows = await this.repo.listGroups(f, ks, await this.liveConnectionIds());
-    // These rows select their cursor key (ck) but not created_at: their position is given.
-    return ks.page(rows, toGroup, (r) => ({ k: r.ck, id: r.id }));
-  }
-
-  async getGroup(_actor: Actor, id: string): Promise<GroupResponse> {
-    const row = await this.repo.getGroup(id, await this.liveConnectionIds());
-    if (!row) throw notFound('Group');
-    return toGroup(row);
-  }
-
-  async listGroupMembers(
-    actor: Actor,
-    groupId: string,
-    limit: number,
-    cursor?: string,
-  ): Promise<Page<AccountResponse & { since: string }>> {
-    await this.getGroup(actor, groupId);
-    const ks = Keyset.from(cursor, limit);
-    const rows = await this.repo.listGroupMembers(groupId, ks, await this.liveConnectionIds());
-    return ks.page(rows, (r) => ({ ...toAccount(r), since: (r.since ?? r.created_at).toISOString() }));
-  }
-
-  async listApplications(
-    _actor: Actor,
-    f: { connectionId?: string },
-    limit: number,
-    cursor?: string,
-  ): Promise<Page<ApplicationResponse>> {
-    const ks = Keyset.from(cursor, limit);
-    const rows = await this.repo.listApplications(f, ks, await this.liveConnectionIds());
-    // These rows select their cursor key (ck) but not created_at: their position is given.
-    return ks.page(rows, toApplication, (r) => ({ k: r.ck, id: r.id }));
+  /** Of these ids, those of the connection's current applications. */
+  async applicationIdsIn(connectionId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    return new Set(await this.repo.getApplicationIdsIn(connectionId, ids, await this.liveConnectionIds()));
   }
 }

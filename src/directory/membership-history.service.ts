@@ -1,43 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor } from '../platform/actor';
-import { AppError, forbidden, notFound } from '../platform/http/app-error';
-import { type Page, toPage } from '../platform/http/pagination';
+import { forbidden, notFound } from '../platform/http/app-error';
+import { type CursorPosition, decodeCursor, type Page, toPage } from '../platform/http/pagination';
 import { DirectoryService } from './directory.service';
 import { type MembershipHistoryItem, toHistoryItem } from './dto/membership-history.dto';
 import { MembershipHistoryRepository } from './membership-history.repository';
 
 export { type MembershipHistoryItem } from './dto/membership-history.dto';
-
-// The cursor (encodeCursor's `{k, id}`, base64url JSON) has cursorKey's output as its key and the row's
-// bigserial as its id, where other lists have a uuid: it is read here, and anything else is forged.
-const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,512}$/;
-const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const CURSOR_ID = /^[1-9]\d{0,17}$/;
-
-function decodeHistoryCursor(cursor: string | undefined): { k: string; id: string } | null {
-  if (cursor === undefined) return null;
-  let v: unknown = null;
-  if (typeof cursor === 'string' && CURSOR_TEXT.test(cursor)) {
-    try {
-      v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      v = null;
-    }
-  }
-  const { k, id } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-  // A real moment too (Postgres refuses 30 February where Date.parse rolls it over).
-  if (
-    typeof k === 'string' &&
-    typeof id === 'string' &&
-    CURSOR_TIME.test(k) &&
-    CURSOR_ID.test(id) &&
-    !Number.isNaN(Date.parse(k)) &&
-    new Date(Date.parse(k)).toISOString().slice(0, 19) === k.slice(0, 19)
-  ) {
-    return { k, id };
-  }
-  throw new AppError('invalid_cursor', 'cursor is not valid');
-}
 
 /** Membership history per group and per account, newest first. */
 @Injectable()
@@ -79,8 +48,13 @@ export class MembershipHistoryService {
     return toPage(rows, limit, (r) => ({ k: r.ck, id: r.id }), toHistoryItem);
   }
 
-  private position(cursor: string | undefined): { k: string; id: string } | null {
-    return decodeHistoryCursor(cursor);
+  /**
+   * The cursor's position: keyed by the row's time like every list, but its id is the history row's
+   * bigserial, not a uuid, so another list's cursor is refused here (400 invalid_cursor) instead of
+   * reaching SQL as a failed cast.
+   */
+  private position(cursor: string | undefined): CursorPosition | null {
+    return decodeCursor(cursor, 'time', 'seq');
   }
 
   private async exists(table: 'directory_accounts' | 'directory_groups', id: string): Promise<boolean> {

@@ -93,8 +93,9 @@ export class OperationSettlementService {
         return row ? [{ ...s, row }] : [];
       });
       for (const { op, status, row, result } of done) {
-        // A member found already was not added by jumpgate: the next sync records it as found.
-        if (status !== 'succeeded' || result === 'already_member') continue;
+        // A member found already was not added by jumpgate, nor was one found gone removed by it:
+        // the next sync records either as a change made outside.
+        if (status !== 'succeeded' || result === 'already_member' || result === 'not_member') continue;
         await this.directory.recordProvisionedChange(m, {
           connectionId: op.connection_id,
           groupId: op.group_id,

@@ -64,7 +64,7 @@ describe('membership history', () => {
   beforeAll(async () => {
     // Latency faults here stay below the client's timeout: a slow answer, not a retried one.
     ({ emu, t, db, connectionId } = await startEmulatedOrg(
-      { seed: 23, sizes: { users: 40, groups: 10, membershipsPerUser: 3, admins: 3, apps: 3 } },
+      { seed: 23, sizes: { users: 40, groups: 16, membershipsPerUser: 3, admins: 3, apps: 3 } },
       { env: { JUMPCLOUD_TIMEOUT_MS: '10000' }, sync: false },
     ));
     expect((await syncNow(t, connectionId)).status).toBe('succeeded');
@@ -249,6 +249,31 @@ describe('membership history', () => {
     // The next run lists after the changes: it agrees, and records nothing.
     await syncNow(t, connectionId);
     expect(await history(`groups/${groupId}`)).toHaveLength(2);
+  });
+
+  it('a removal that found the member already gone (not_member) is not recorded as jumpgate\'s: the sync records it as outside', async () => {
+    const g = freshGroup();
+    const groupId = await idOf('directory_groups', g.ext);
+    const [leaver] = g.members;
+    const leaverId = await idOf('directory_accounts', leaver);
+    // Someone removes the member in JumpCloud after the last sync; then jumpgate removes it too.
+    expect(await ctl('DELETE', `/groups/${g.ext}/members/${leaver}`)).toBe(200);
+    const [op] = await enqueueOps(t, [{ connectionId, action: 'remove_member', accountId: leaverId, groupId }]);
+    const [settled] = await waitForOps(t, [op]);
+    expect([settled.status, settled.result]).toEqual(['succeeded', 'not_member']);
+    expect(await history(`groups/${groupId}`)).toEqual([]);
+
+    const done = await syncNow(t, connectionId);
+    expect((await history(`groups/${groupId}`)).map(({ at: _at, ...rest }) => rest)).toEqual([
+      {
+        accountId: leaverId,
+        groupId,
+        action: 'removed',
+        source: { type: 'sync', id: done.id },
+        outside: true,
+        changedBy: null,
+      },
+    ]);
   });
 
   it("a sync that saw jumpgate's write land before the operation settled gives the change back to the operation", async () => {

@@ -49,4 +49,20 @@ describe('decodeCursor', () => {
     expect(codeOf(raw({ k: '-1', id: ID }), 'seq')).toBe('invalid_cursor');
     expect(codeOf(raw({ k: '1'.repeat(19), id: ID }), 'seq')).toBe('invalid_cursor');
   });
+
+  it("reads a numbered id only where the list numbers its rows (membership history), and refuses another list's uuid there", () => {
+    const seqId = (cursor: string) => {
+      try {
+        return decodeCursor(cursor, 'time', 'seq');
+      } catch (e) {
+        return e instanceof AppError ? e.code : 'other';
+      }
+    };
+    const k = '2026-12-05T23:47:16.123456Z';
+    expect(seqId(encodeCursor({ k, id: '184467' }))).toEqual({ k, id: '184467' });
+    expect(seqId(encodeCursor({ k, id: ID }))).toBe('invalid_cursor');
+    expect(seqId(raw({ k, id: '1'.repeat(19) }))).toBe('invalid_cursor');
+    expect(seqId(raw({ k, id: '1; DROP' }))).toBe('invalid_cursor');
+    expect(codeOf(encodeCursor({ k, id: '184467' }))).toBe('invalid_cursor');
+  });
 });

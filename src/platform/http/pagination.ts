@@ -40,6 +40,9 @@ export function encodeCursor(pos: CursorPosition): string {
 /** What a cursor's sort key is: a timestamptz (cursorKey) or a bigint sequence number. */
 export type CursorKind = 'time' | 'seq';
 
+/** What a cursor's id is: a uuid, or a bigint (rows numbered by a bigserial, such as membership history). */
+export type CursorIdKind = 'uuid' | 'seq';
+
 // Longer than any cursor encodeCursor makes (about 110 characters).
 const MAX_CURSOR_LENGTH = 512;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -64,7 +67,11 @@ function isCursorTime(k: string): boolean {
  * for this kind of list (API.md: a malformed or forged cursor). Checking the values, not only the
  * JSON, is what keeps a forged `{k, id}` from reaching SQL as a cast error (a 500).
  */
-export function decodeCursor(cursor: string | undefined, kind: CursorKind = 'time'): CursorPosition | null {
+export function decodeCursor(
+  cursor: string | undefined,
+  kind: CursorKind = 'time',
+  idKind: CursorIdKind = 'uuid',
+): CursorPosition | null {
   if (cursor === undefined) return null;
   if (typeof cursor === 'string' && cursor.length <= MAX_CURSOR_LENGTH && BASE64URL.test(cursor)) {
     let v: unknown;
@@ -78,7 +85,7 @@ export function decodeCursor(cursor: string | undefined, kind: CursorKind = 'tim
       if (
         typeof k === 'string' &&
         typeof id === 'string' &&
-        UUID.test(id) &&
+        (idKind === 'seq' ? SEQ.test(id) : UUID.test(id)) &&
         (kind === 'seq' ? SEQ.test(k) : isCursorTime(k))
       ) {
         return { k, id };
