@@ -251,14 +251,16 @@ describe('membership history', () => {
     expect(await history(`groups/${groupId}`)).toHaveLength(2);
   });
 
-  it('a removal that found the member already gone (not_member) is not recorded as jumpgate\'s: the sync records it as outside', async () => {
+  it("a removal that found the member already gone (not_member) is not recorded as jumpgate's: the sync records it as outside", async () => {
     const g = freshGroup();
     const groupId = await idOf('directory_groups', g.ext);
     const [leaver] = g.members;
     const leaverId = await idOf('directory_accounts', leaver);
     // Someone removes the member in JumpCloud after the last sync; then jumpgate removes it too.
     expect(await ctl('DELETE', `/groups/${g.ext}/members/${leaver}`)).toBe(200);
-    const [op] = await enqueueOps(t, [{ connectionId, action: 'remove_member', accountId: leaverId, groupId }]);
+    const [op] = await enqueueOps(t, [
+      { connectionId, action: 'remove_member', accountId: leaverId, groupId },
+    ]);
     const [settled] = await waitForOps(t, [op]);
     expect([settled.status, settled.result]).toEqual(['succeeded', 'not_member']);
     expect(await history(`groups/${groupId}`)).toEqual([]);
