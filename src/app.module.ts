@@ -10,6 +10,7 @@ import { DirectoryModule, DirectoryWorkersModule } from './directory/directory.m
 import { ProvisioningModule, ProvisioningWorkersModule } from './provisioning/provisioning.module';
 import { AccessModule, AccessWorkersModule } from './access/access.module';
 import { CampaignsModule, CampaignsWorkersModule } from './campaigns/campaigns.module';
+import { NotificationsModule, NotificationsWorkersModule } from './notifications/notifications.module';
 
 @Module({})
 export class AppModule {
@@ -24,12 +25,19 @@ export class AppModule {
         AuditModule,
         AuthModule,
         ConnectionsModule,
+        NotificationsModule,
         DirectoryModule,
         ProvisioningModule,
         AccessModule,
         CampaignsModule,
         ...(workers
-          ? [DirectoryWorkersModule, ProvisioningWorkersModule, AccessWorkersModule, CampaignsWorkersModule]
+          ? [
+              DirectoryWorkersModule,
+              ProvisioningWorkersModule,
+              AccessWorkersModule,
+              CampaignsWorkersModule,
+              NotificationsWorkersModule,
+            ]
           : []),
       ],
     };

@@ -38,6 +38,15 @@ export interface AppConfig {
   syncRemovalHoldPercent: number;
   /** First wait before a failed sync job is tried again (doubles per attempt). */
   syncRetryBaseMs: number;
+  /** The URL people open; every link in a notification is absolute on it (API.md). Null: unset. */
+  publicUrl: string | null;
+  /** The default email channel made at start when both are set and no email channel exists. */
+  smtpUrl: string | null;
+  mailFrom: string | null;
+  /** Slack's Web API base for every Slack channel (a local stand-in in tests). */
+  slackApiUrl: string;
+  /** How long a webhook receiver, an SMTP server or Slack may take to answer one delivery. */
+  notificationTimeoutMs: number;
   /** JumpCloud client: per-connection limits, per-request timeout and retries. */
   jumpcloud: {
     maxConcurrent: number;
@@ -196,6 +205,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const cors = present(env, 'CORS_ORIGINS');
+  const publicUrl = present(env, 'PUBLIC_URL')
+    ? parseUrl(env, 'PUBLIC_URL', ['https:', 'http:'], null).replace(/\/+$/, '')
+    : null;
+  const smtpUrl = present(env, 'SMTP_URL') ? parseUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], null) : null;
+  const mailFrom = present(env, 'MAIL_FROM') ?? null;
+  // A channel enabled at start links to the web app; links must be absolute (API.md "Notifications").
+  if (production && smtpUrl && mailFrom && !publicUrl) {
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'is required in production as soon as a channel is enabled (SMTP_URL)',
+    );
+  }
   return {
     nodeEnv,
     databaseUrl: parseUrl(
@@ -234,6 +255,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authFailureWindowSeconds: parseInteger(env, 'AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86400),
     syncRemovalHoldPercent: parseInteger(env, 'SYNC_REMOVAL_HOLD_PERCENT', 20, 0, 100),
     syncRetryBaseMs: parseInteger(env, 'SYNC_RETRY_BASE_MS', 5000, 1, 3_600_000),
+    publicUrl,
+    smtpUrl,
+    mailFrom,
+    // The Slack client joins method names onto this base, so it must end with a slash.
+    slackApiUrl: parseUrl(env, 'SLACK_API_URL', ['https:', 'http:'], 'https://slack.com/api/').replace(
+      /\/*$/,
+      '/',
+    ),
+    notificationTimeoutMs: parseInteger(env, 'NOTIFICATION_TIMEOUT_MS', 10_000, 100, 600_000),
     jumpcloud: {
       maxConcurrent: parseInteger(env, 'JUMPCLOUD_MAX_CONCURRENT', 8, 1, 256),
       requestsPerSecond: parseInteger(env, 'JUMPCLOUD_REQUESTS_PER_SECOND', 50, 1, 10_000),
@@ -263,7 +293,12 @@ export function sensitiveValues(config: AppConfig): string[] {
   const out: string[] = [config.encryptionKey.toString('base64'), config.encryptionKey.toString('base64url')];
   for (const key of config.encryptionKeyPrevious) out.push(key.toString('base64'), key.toString('base64url'));
   if (config.bootstrapAdminToken) out.push(config.bootstrapAdminToken);
-  for (const raw of [config.databaseUrl, config.databaseOwnerUrl ?? config.databaseUrl, config.redisUrl]) {
+  for (const raw of [
+    config.databaseUrl,
+    config.databaseOwnerUrl ?? config.databaseUrl,
+    config.redisUrl,
+    ...(config.smtpUrl ? [config.smtpUrl] : []),
+  ]) {
     const pw = new URL(raw).password;
     if (pw) out.push(pw, decodeURIComponent(pw));
   }

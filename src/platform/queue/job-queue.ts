@@ -21,6 +21,7 @@ export class JobQueue {
     @InjectQueue(QUEUES.provisioning) provisioning: Queue,
     @InjectQueue(QUEUES.grantExpiry) grantExpiry: Queue,
     @InjectQueue(QUEUES.campaigns) campaigns: Queue,
+    @InjectQueue(QUEUES.notifications) notifications: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.queues = {
@@ -28,6 +29,7 @@ export class JobQueue {
       [QUEUES.provisioning]: provisioning,
       [QUEUES.grantExpiry]: grantExpiry,
       [QUEUES.campaigns]: campaigns,
+      [QUEUES.notifications]: notifications,
     };
   }
 

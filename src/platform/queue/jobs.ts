@@ -11,7 +11,8 @@ export type AppJob =
   | { name: 'apply'; data: { operationId: string } }
   | { name: 'expire'; data: { grantId: string } }
   | { name: 'launch'; data: { campaignId: string; requestedBy: string | null } }
-  | { name: 'close'; data: { campaignId: string; requestedBy: string | null } };
+  | { name: 'close'; data: { campaignId: string; requestedBy: string | null } }
+  | { name: 'notify'; data: { notificationId: string } };
 
 export type JobName = AppJob['name'];
 export type JobData<N extends JobName> = Extract<AppJob, { name: N }>['data'];
@@ -76,6 +77,18 @@ export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
     id: (d) => `campaign-close.${d.campaignId}`,
     attempts: 3,
     options: campaignJobOptions,
+  },
+  // The job id is the notification's: one job per row while it waits. The row's own attempts count
+  // (which a Redis flush cannot reset) bounds the sends; this is BullMQ's share of them.
+  notify: {
+    queue: QUEUES.notifications,
+    id: (d) => `notification.${d.notificationId}`,
+    attempts: 8,
+    options: (c) => ({
+      backoff: { type: 'exponential', delay: c.syncRetryBaseMs, jitter: 0.3 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
   },
 };
 

@@ -64,6 +64,7 @@ describe('job catalogue', () => {
         operationId: 'o1',
         grantId: 'g1',
         campaignId: 'c1',
+        notificationId: 'n1',
       });
       expect(id).not.toContain(':');
       expect(id).toMatch(/\.[a-z0-9]+$/);

@@ -7,6 +7,7 @@ export const QUEUES = {
   provisioning: 'provisioning',
   grantExpiry: 'grant-expiry',
   campaigns: 'campaigns',
+  notifications: 'notifications',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

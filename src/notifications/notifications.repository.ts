@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { cursorKey, type Keyset } from '../platform/database/keyset';
+import { returned } from '../platform/database/sql';
+import { type NotificationKind, type NotificationStatus } from './notification-kinds';
+import { type Preferences } from './preferences.policy';
+
+export interface NotificationRow {
+  id: string;
+  recipient_id: string;
+  kind: NotificationKind;
+  subject_type: string;
+  subject_id: string;
+  period: string;
+  channel_id: string;
+  status: NotificationStatus;
+  data: Record<string, unknown>;
+  links: { ui: string; api: string };
+  attempts: number;
+  last_error: string | null;
+  delivery_ref: Record<string, unknown> | null;
+  created_at: Date;
+  sent_at: Date | null;
+  ck?: string;
+}
+
+/** A claimed row with what sending it needs about its recipient. */
+export interface ClaimedNotification extends NotificationRow {
+  recipient_email: string;
+  recipient_name: string | null;
+}
+
+export interface Expansion {
+  kind: NotificationKind;
+  /** Principal ids and, in the same order, each one's own data (JSON text) or null. */
+  recipientIds: string[];
+  recipientData: (string | null)[];
+  admins: boolean;
+  subjectType: string;
+  subjectId: string;
+  period: string;
+  data: Record<string, unknown>;
+  links: { ui: string; api: string };
+  ignorePreferences: boolean;
+}
+
+export interface NotificationFilter {
+  recipientId?: string;
+  kind?: string;
+  status?: string;
+}
+
+@Injectable()
+export class NotificationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * One row per recipient and enabled channel, set-wise, in the caller's transaction: `suppressed`
+   * where the recipient's preference turns the kind off on that channel type, else `pending`. The
+   * key (recipient, kind, subject, period, channel) makes a repeat a no-op. Disabled principals and
+   * the bootstrap principal (no mailbox) get nothing. Returns the new pending rows' ids.
+   */
+  async insertExpanded(m: EntityManager, e: Expansion): Promise<string[]> {
+    const rows = await m.query<{ id: string }[]>(
+      `WITH r AS (
+         SELECT id, extra FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, extra)
+         UNION
+         SELECT p.id, NULL::jsonb FROM principals p WHERE $3 AND 'admin' = ANY(p.roles)
+       ),
+       ins AS (
+         INSERT INTO notifications (recipient_id, kind, subject_type, subject_id, period, channel_id, status, data, links)
+         SELECT DISTINCT ON (p.id, c.id) p.id, $4, $5, $6, $7, c.id,
+                CASE WHEN NOT $10 AND c.type IN ('email', 'slack')
+                          AND (pref.kinds -> $4 ->> c.type) = 'false' THEN 'suppressed'
+                     ELSE 'pending' END,
+                $8::jsonb || COALESCE(r.extra, '{}'::jsonb), $9::jsonb
+         FROM r
+         JOIN principals p ON p.id = r.id AND NOT p.disabled AND NOT p.is_bootstrap
+         CROSS JOIN notification_channels c
+         LEFT JOIN notification_preferences pref ON pref.principal_id = p.id
+         WHERE c.enabled AND c.deleted_at IS NULL
+         ORDER BY p.id, c.id, r.extra IS NULL
+         ON CONFLICT (recipient_id, kind, subject_type, subject_id, period, channel_id) DO NOTHING
+         RETURNING id, status
+       )
+       SELECT id FROM ins WHERE status = 'pending'`,
+      [
+        e.recipientIds,
+        e.recipientData,
+        e.admins,
+        e.kind,
+        e.subjectType,
+        e.subjectId,
+        e.period,
+        JSON.stringify(e.data),
+        JSON.stringify(e.links),
+        e.ignorePreferences,
+      ],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async list(filter: NotificationFilter, ks: Keyset): Promise<NotificationRow[]> {
+    const where: string[] = [ks.after(1)];
+    const params: unknown[] = [...ks.params];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.recipientId) add('recipient_id = ?', filter.recipientId);
+    if (filter.kind) add('kind = ?', filter.kind);
+    if (filter.status) add('status = ?', filter.status);
+    return this.dataSource.query<NotificationRow[]>(
+      `SELECT *, ${cursorKey('created_at')} AS ck FROM notifications
+       WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $3`,
+      params,
+    );
+  }
+
+  async get(id: string): Promise<NotificationRow | null> {
+    const rows = await this.dataSource.query<NotificationRow[]>(`SELECT * FROM notifications WHERE id = $1`, [
+      id,
+    ]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Takes a pending row for one send: counts the attempt and holds it for `leaseMs`, so no other
+   * worker sends it meanwhile (a job Redis redelivered or the relay re-enqueued finds it held).
+   * Null when it is not pending or another worker holds it.
+   */
+  async claim(id: string, leaseMs: number): Promise<ClaimedNotification | null> {
+    const rows = returned<ClaimedNotification>(
+      await this.dataSource.query(
+        `UPDATE notifications n SET attempts = n.attempts + 1,
+                claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
+         FROM principals p
+         WHERE n.id = $1 AND p.id = n.recipient_id AND n.status = 'pending'
+           AND (n.claimed_until IS NULL OR n.claimed_until < clock_timestamp())
+         RETURNING n.*, p.email AS recipient_email, p.display_name AS recipient_name`,
+        [id, leaseMs],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async markSent(id: string, ref: Record<string, unknown> | null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notifications SET status = 'sent', sent_at = clock_timestamp(), claimed_until = NULL,
+              last_error = NULL, delivery_ref = $2 WHERE id = $1 AND status = 'pending'`,
+      [id, ref === null ? null : JSON.stringify(ref)],
+    );
+  }
+
+  /** A failed attempt: `final` ends the row `failed`, else it waits (unheld) for the next try. */
+  async markAttemptFailed(id: string, error: string, final: boolean): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notifications SET last_error = $2, claimed_until = NULL,
+              status = CASE WHEN $3 THEN 'failed' ELSE status END
+       WHERE id = $1 AND status = 'pending'`,
+      [id, error.slice(0, 1000), final],
+    );
+  }
+
+  /** Pending rows nobody holds, oldest first, at least `minAgeMs` old (a fresh one is being dispatched). */
+  async getPendingForRelay(minAgeMs: number, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM notifications
+       WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
+         AND created_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+       ORDER BY created_at LIMIT $2`,
+      [minAgeMs, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async getPreferences(principalId: string): Promise<Preferences> {
+    const rows = await this.dataSource.query<{ kinds: Preferences }[]>(
+      `SELECT kinds FROM notification_preferences WHERE principal_id = $1`,
+      [principalId],
+    );
+    return rows[0]?.kinds ?? {};
+  }
+
+  async putPreferences(m: EntityManager, principalId: string, kinds: Preferences): Promise<Preferences> {
+    const rows = await m.query<{ kinds: Preferences }[]>(
+      `INSERT INTO notification_preferences (principal_id, kinds) VALUES ($1, $2)
+       ON CONFLICT (principal_id) DO UPDATE SET kinds = EXCLUDED.kinds, updated_at = clock_timestamp()
+       RETURNING kinds`,
+      [principalId, JSON.stringify(kinds)],
+    );
+    return rows[0].kinds;
+  }
+}
