@@ -63,6 +63,8 @@ export interface SlackCall {
 
 export interface SlackStandIn extends StandIn {
   calls: SlackCall[];
+  /** Slack users by lower-case email; tests add people as they go. */
+  users: Record<string, string>;
 }
 
 /** Slack's arguments: form-encoded, nested values (blocks) JSON-encoded, as @slack/web-api sends them. */
@@ -90,11 +92,11 @@ function slackArgs(r: RecordedRequest): Record<string, unknown> {
  * A local stand-in for Slack's Web API: answers the methods jumpgate uses as Slack documents them
  * (users.lookupByEmail → users_not_found for unknown emails), and records every call.
  */
-export async function startSlackStandIn(users: Record<string, string>): Promise<SlackStandIn> {
+export async function startSlackStandIn(users: Record<string, string> = {}): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
   let ts = 1_700_000_000;
   const standIn = await startStandIn((r, res) => {
-    const method = r.path.replace(/^\/+/, '').split('?')[0];
+    const method = r.path.split('?')[0].split('/').pop() ?? '';
     const args = slackArgs(r);
     calls.push({ method, args, token: String(r.headers.authorization ?? '').replace(/^Bearer /, '') });
     switch (method) {
@@ -138,5 +140,5 @@ export async function startSlackStandIn(users: Record<string, string>): Promise<
         return json(res, 200, { ok: false, error: 'unknown_method' });
     }
   });
-  return Object.assign(standIn, { calls });
+  return Object.assign(standIn, { calls, users });
 }
