@@ -61,6 +61,14 @@ let BULK_ITEM_ID = '';
 let REASSIGN_TO = '';
 // A JumpCloud administrator's account: never the beneficiary of an access request.
 let ADMIN_ACCOUNT_ID = '';
+// A fresh webhook notification channel (made by the bootstrap admin), one per case that needs one.
+let NEW_CHANNEL: () => Promise<string> = () => Promise.resolve('');
+const CHANNEL_BODY = () => ({
+  type: 'webhook',
+  name: 'matrix hook',
+  enabled: false,
+  config: { url: 'http://127.0.0.1:9/hook', secret: '0123456789abcdef-matrix' },
+});
 
 const ROUTES: RouteCase[] = [
   {
@@ -435,6 +443,63 @@ const ROUTES: RouteCase[] = [
     body: () => ({ reviewerId: REASSIGN_TO, reason: 'matrix' }),
     expect: { plain: 200, auditor: 200, admin: 200 },
   },
+  {
+    name: 'POST /notification-channels',
+    method: 'POST',
+    path: () => '/api/v1/notification-channels',
+    body: CHANNEL_BODY,
+    expect: { plain: 403, auditor: 403, admin: 201 },
+  },
+  {
+    name: 'GET /notification-channels',
+    method: 'GET',
+    path: () => '/api/v1/notification-channels',
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /notification-channels/{id}',
+    method: 'GET',
+    path: async () => `/api/v1/notification-channels/${await NEW_CHANNEL()}`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'PATCH /notification-channels/{id}',
+    method: 'PATCH',
+    path: async () => `/api/v1/notification-channels/${await NEW_CHANNEL()}`,
+    body: () => ({ name: 'renamed' }),
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'DELETE /notification-channels/{id}',
+    method: 'DELETE',
+    path: async () => `/api/v1/notification-channels/${await NEW_CHANNEL()}`,
+    expect: { plain: 403, auditor: 403, admin: 204 },
+  },
+  {
+    name: 'POST /notification-channels/{id}/test',
+    method: 'POST',
+    path: async () => `/api/v1/notification-channels/${await NEW_CHANNEL()}/test`,
+    expect: { plain: 403, auditor: 403, admin: 200 },
+  },
+  {
+    name: 'GET /notifications',
+    method: 'GET',
+    path: () => '/api/v1/notifications',
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'GET /me/notification-preferences',
+    method: 'GET',
+    path: () => '/api/v1/me/notification-preferences',
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
+  {
+    name: 'PUT /me/notification-preferences',
+    method: 'PUT',
+    path: () => '/api/v1/me/notification-preferences',
+    body: () => ({ kinds: { grant_active: { email: false } } }),
+    expect: { plain: 200, auditor: 200, admin: 200 },
+  },
 ];
 
 describe('authorization matrix (API.md "Who may call what")', () => {
@@ -553,6 +618,14 @@ describe('authorization matrix (API.md "Who may call what")', () => {
     };
     BULK_ITEM_ID = await reviewItem('admin');
     REASSIGN_TO = target.id;
+    NEW_CHANNEL = async () => {
+      const res = await t.request('POST', '/api/v1/notification-channels', {
+        token: BOOTSTRAP_TOKEN,
+        body: CHANNEL_BODY(),
+      });
+      if (res.status !== 201) throw new Error(`channel: ${res.status} ${res.text}`);
+      return res.body.id as string;
+    };
     f = {
       target,
       campaign,
