@@ -17,7 +17,10 @@
  *   control.nextIdToken(fault), fault one of (each consumed by one token response, in order):
  *     {kind: 'wrong_audience', audience?}   aud is another client's
  *     {kind: 'expired'}                     exp ten minutes ago
- *     {kind: 'foreign_key'}                 signed by a key the JWKS does not hold (same kid)
+ *     {kind: 'foreign_key'}                 signed by a key the JWKS does not hold (same kid). Note: openid-client 6
+ *                                           checks the signature of a token-endpoint id_token only after
+ *                                           `enableNonRepudiationChecks(config)` (OIDC Core lets TLS stand in);
+ *                                           without it this token is accepted (checked with openid-client 6.9.1)
  *     {kind: 'email_unverified'}            email_verified: false
  *     {kind: 'sub', sub}                    another subject for the same person
  *     {kind: 'nonce', nonce}                a nonce the relying party never sent
