@@ -105,12 +105,45 @@ export class OperationApplyService implements OnModuleDestroy {
           await this.operations.recordRetriedAttempt(op.id, calls, message, uncertain);
           throw err;
         }
-        await this.settlement.settle(op, 'failed', message, calls, null, uncertain);
+        await this.settleOrRemember(op, calls, uncertain, () =>
+          this.settlement.settle(op, 'failed', message, calls, null, uncertain),
+        );
         return;
       }
-      await this.settlement.settle(op, 'succeeded', null, calls, result, track.mayHaveLanded);
+      // A write JumpCloud accepted (not a 409 that found someone else's member) is ours.
+      const wrote = calls > 0 && (result === 'added' || result === 'removed');
+      await this.settleOrRemember(op, calls, wrote, () =>
+        this.settlement.settle(op, 'succeeded', null, calls, result, track.mayHaveLanded),
+      );
     } finally {
       await this.locks.unlock(operationId);
+    }
+  }
+
+  /**
+   * Settles, or when settling fails (an outcome handler threw: nothing was stored) keeps what this
+   * attempt did for the retry BullMQ makes: its write calls, and that a write may have landed. Else
+   * the retry would read an add it made as the member found already there (`already_member`), and the
+   * grant behind it would never remove it.
+   */
+  private async settleOrRemember(
+    op: OperationRow,
+    calls: number,
+    mayHaveLanded: boolean,
+    settle: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await settle();
+    } catch (err) {
+      if (calls > 0) {
+        await this.operations.recordRetriedAttempt(
+          op.id,
+          calls,
+          `settling failed: ${(err as Error).message}`,
+          mayHaveLanded,
+        );
+      }
+      throw err;
     }
   }
 

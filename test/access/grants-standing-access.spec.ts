@@ -256,6 +256,38 @@ describe('grants against standing access and retries', () => {
     expect(isMember(x.groupExt, x.userExt)).toBe(false);
   });
 
+  it('an outcome that fails after JumpCloud accepted the add: the retry reads the member as ours, the grant is active and expiry removes it', async () => {
+    const x = await setup();
+    const provisioning = t.app.get(ProvisioningService);
+    const handler = provisioning.outcomeHandlerFor('grant')!;
+    let thrown = 0;
+    provisioning.registerOutcomeHandler('grant', async (m, ops) => {
+      if (thrown === 0 && ops.some((o) => o.accountId === x.accountId && o.action === 'add_member')) {
+        thrown++;
+        throw new Error('the outcome handler failed');
+      }
+      return handler(m, ops);
+    });
+    const seq = emu.emulator.lastSeq;
+    let grantId: string;
+    try {
+      ({ grantId } = await requestAndApprove(x));
+      for (let i = 0; i < 400 && (await grant(grantId)).status === 'provisioning'; i++) await sleep(50);
+      expect(await grant(grantId)).toMatchObject({ status: 'active', endReason: null });
+      expect(thrown).toBe(1);
+    } finally {
+      provisioning.registerOutcomeHandler('grant', handler);
+    }
+    // One write: the retry read the member and took it as the add it had made.
+    expect(writesFor(x, seq)).toEqual(['add 204']);
+    const [add] = await opsOf(grantId);
+    expect(add).toMatchObject({ status: 'succeeded', result: 'added', attempts: 1 });
+    await expireNow(grantId);
+    expect(await waitForGrant(grantId, 'ended')).toMatchObject({ endReason: 'expired' });
+    expect(isMember(x.groupExt, x.userExt)).toBe(false);
+    expect(writesFor(x, seq)).toEqual(['add 204', 'remove 204']);
+  });
+
   it("refuses a retry of a failed grant's add with 409 grant_not_waiting and changes nothing; a failed removal may be retried", async () => {
     const x = await setup();
     emu.emulator.setDenied('all', ['groups.write']);
