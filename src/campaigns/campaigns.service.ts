@@ -118,10 +118,19 @@ export class CampaignsService implements OnModuleInit {
       throw new AppError('validation_failed', 'reviewerIds: only for the named strategy');
     }
     const wanted = [...new Set([...reviewerIds, ...fallbackIds])];
-    const existing = new Set(await this.auth.existingPrincipalIds(wanted));
+    const principals = await this.auth.principalRowsByIds(wanted);
+    const existing = new Set(principals.map((p) => p.id));
     const missing = wanted.filter((id) => !existing.has(id));
     if (missing.length > 0)
       throw new AppError('validation_failed', `No such principal: ${missing.join(', ')}`);
+    // API.md: the bootstrap admin never decides a review item, so it is nobody's reviewer either.
+    const bootstrap = principals.find((p) => p.is_bootstrap);
+    if (bootstrap) {
+      throw new AppError(
+        'bootstrap_cannot_act',
+        `${reviewerIds.includes(bootstrap.id) ? 'reviewerIds' : 'fallbackReviewerIds'}: the bootstrap admin never reviews`,
+      );
+    }
     const groups = await this.directory.groupsByIds(groupIds);
     const okGroups = new Set(
       groups.filter((g) => g.connectionId === dto.connectionId && !g.removedAt).map((g) => g.id),

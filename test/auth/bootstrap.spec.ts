@@ -66,6 +66,31 @@ describe('the bootstrap admin', () => {
     expect((await t.request('GET', '/api/v1/me', { token: minted.body.token })).status).toBe(200);
   });
 
+  it("is refused as a campaign's named or fallback reviewer (403 bootstrap_cannot_act), and nothing is created", async () => {
+    const group = emu.emulator.store.groups.find((g) => !g.deleted && g.size >= 2)!;
+    const groupId = await idOf('directory_groups', group.id);
+    const before = await db.query(`SELECT count(*)::int AS n FROM campaigns`);
+    for (const [field, body] of [
+      [
+        'reviewerIds',
+        campaignBody(connectionId, admin.id, {
+          scope: { groupIds: [groupId] },
+          reviewerIds: [admin.id, bootstrapId],
+        }),
+      ],
+      [
+        'fallbackReviewerIds',
+        campaignBody(connectionId, bootstrapId, { scope: { groupIds: [groupId] }, reviewerIds: [admin.id] }),
+      ],
+    ] as const) {
+      const res = await t.request('POST', '/api/v1/campaigns', { token: admin.token, body });
+      expect([res.status, res.body.code]).toEqual([403, 'bootstrap_cannot_act']);
+      expect(res.body.message).toContain(field);
+    }
+    const after = await db.query(`SELECT count(*)::int AS n FROM campaigns`);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
   it('never decides or reassigns a review item, even one assigned to it', async () => {
     const group = emu.emulator.store.groups.find((g) => !g.deleted && g.size >= 2)!;
     const groupId = await idOf('directory_groups', group.id);
@@ -76,10 +101,15 @@ describe('the bootstrap admin', () => {
       campaignBody(connectionId, admin.id, {
         name: 'bootstrap review',
         scope: { groupIds: [groupId] },
-        reviewerIds: [bootstrapId],
+        reviewerIds: [admin.id],
         autoRemediate: false,
       }),
     );
+    // A campaign can no longer name the bootstrap (above): its items as one created before that rule left them.
+    await db.query(`UPDATE review_items SET reviewer_id = $2 WHERE campaign_id = $1`, [
+      campaignId,
+      bootstrapId,
+    ]);
     const items = (await t.request('GET', `/api/v1/campaigns/${campaignId}/items`, { token: admin.token }))
       .body.items as ReviewItemResponse[];
     const mine = items.filter((i) => i.reviewerId === bootstrapId);
