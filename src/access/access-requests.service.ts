@@ -9,6 +9,7 @@ import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
 import { EXPIRY_ACTOR, POLICY_ACTOR } from './access.actors';
 import { REQUEST_TTL_HOURS, requestTerms } from './access-request.policy';
+import { AccessNotifications } from './access-notifications';
 import { AccessRequestsRepository, type RequestListScope } from './access-requests.repository';
 import { AccessVisibility } from './access-visibility';
 import { type AccessRequestResponse, type CreateRequestDto, type RequestStatus } from './dto/access.dto';
@@ -35,6 +36,7 @@ export class AccessRequestsService {
     private readonly effects: GrantEffects,
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
+    private readonly notices: AccessNotifications,
   ) {}
 
   async createRequest(actor: Actor, dto: CreateRequestDto): Promise<AccessRequestResponse> {
@@ -122,8 +124,10 @@ export class AccessRequestsService {
         },
       });
       if (policy.auto_approve && self) {
+        after.notificationIds.push(...(await this.notices.requestDecided(m, created, 'approved')));
         return this.grants.grantFor(m, POLICY_ACTOR, created, after, 'access.request.auto_approved');
       }
+      after.notificationIds.push(...(await this.notices.requestToApprove(m, created, policy)));
       return created;
     });
     await this.effects.afterCommit(after);
@@ -174,6 +178,7 @@ export class AccessRequestsService {
         });
         return req;
       }
+      after.notificationIds.push(...(await this.notices.requestDecided(m, req, 'approved')));
       return this.grants.grantFor(m, actor, req, after, 'access.request.approved');
     });
     await this.effects.afterCommit(after);
@@ -181,8 +186,10 @@ export class AccessRequestsService {
   }
 
   async deny(actor: Actor, id: string, comment: string): Promise<AccessRequestResponse> {
+    const notices: string[] = [];
     const row = await this.dataSource.transaction(async (m) => {
-      await this.lockForDecision(m, actor, id);
+      const req = await this.lockForDecision(m, actor, id);
+      notices.push(...(await this.notices.requestDecided(m, req, 'denied')));
       await this.requests.recordDenial(m, id, actor.id, comment);
       const denied = await this.requests.markClosed(m, id, 'denied');
       await this.audit.record(m, actor, {
@@ -193,6 +200,7 @@ export class AccessRequestsService {
       });
       return denied;
     });
+    await this.notices.dispatch(notices);
     return this.toResponse(row);
   }
 

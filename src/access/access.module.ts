@@ -3,10 +3,12 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { AccessController } from './access.controller';
 import { AccessSchedule } from './access.schedule';
 import { AccessService } from './access.service';
+import { AccessNotifications } from './access-notifications';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { AccessRequestsService } from './access-requests.service';
 import { AccessVisibility } from './access-visibility';
@@ -20,11 +22,19 @@ import { GroupPoliciesService } from './group-policies.service';
 import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
 
 @Module({
-  imports: [AuditModule, AuthModule, ConnectionsModule, DirectoryModule, ProvisioningModule],
+  imports: [
+    AuditModule,
+    AuthModule,
+    ConnectionsModule,
+    DirectoryModule,
+    NotificationsModule,
+    ProvisioningModule,
+  ],
   controllers: [AccessController],
   providers: [
     AccessService,
     AccessSchedule,
+    AccessNotifications,
     AccessVisibility,
     GroupPoliciesRepository,
     AccessRequestsRepository,

@@ -1,19 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
+import { NotificationsService } from '../notifications/notifications.service';
 import { JobQueue } from '../platform/queue/job-queue';
 import { type AppJob } from '../platform/queue/jobs';
 import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
 import { type GrantRow } from './dto/access.rows';
 
-/** Work to do once a transaction has committed: outbox dispatch and delayed-job changes. */
+/** Work to do once a transaction has committed: outbox and notification dispatch, delayed-job changes. */
 export interface AfterCommit {
   operationIds: string[];
+  notificationIds: string[];
   schedule: GrantRow[];
   unschedule: string[];
 }
 
 export const afterCommit = (unschedule: string[] = []): AfterCommit => ({
   operationIds: [],
+  notificationIds: [],
   schedule: [],
   unschedule,
 });
@@ -51,6 +54,7 @@ export class GrantEffects {
   constructor(
     private readonly provisioning: ProvisioningService,
     private readonly jobs: JobQueue,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /** Writes the operations in the caller's transaction and remembers them for dispatch; returns their ids. */
@@ -62,6 +66,7 @@ export class GrantEffects {
 
   async afterCommit(after: AfterCommit): Promise<void> {
     await this.provisioning.dispatch(after.operationIds);
+    await this.notifications.dispatch(after.notificationIds);
     // Concurrently: ioredis pipelines the commands, so hundreds of grants cost a few round trips.
     await Promise.all(after.unschedule.map((id) => this.unschedule(id)));
     await Promise.all(after.schedule.map((g) => this.scheduleExpiry(g)));

@@ -10,6 +10,7 @@ import { type ProvisioningOperationSettledEvent } from '../provisioning/provisio
 import { type RetryCandidate, type SourceVerdicts } from '../provisioning/provisioning.service';
 import { PROVISIONING_ACTOR, SYNC_ACTOR } from './access.actors';
 import { type GrantRow } from './dto/access.rows';
+import { AccessNotifications, type GrantNotice } from './access-notifications';
 import { type AfterCommit, afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import {
   type GrantOutcome,
@@ -37,6 +38,7 @@ export class GrantOutcomesService {
     private readonly effects: GrantEffects,
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
+    private readonly notices: AccessNotifications,
   ) {}
 
   /**
@@ -131,6 +133,16 @@ export class GrantOutcomesService {
       }
     }
     after.schedule.push(...changed.filter((c) => c.outcome === 'activated').map((c) => c.g));
+    // A grant that started or ended tells its requester and beneficiary (API.md grant kinds).
+    after.notificationIds.push(
+      ...(await this.notices.grantsChanged(
+        m,
+        changed.flatMap(({ g, outcome }): GrantNotice[] => {
+          if (outcome === 'activated') return [{ g, kind: 'grant_active' }];
+          return outcome === 'revoke_failed' ? [] : [{ g, kind: 'grant_ended' }];
+        }),
+      )),
+    );
     // Last, so the cluster-wide audit lock is held only from here to the commit.
     await this.audit.recordMany(m, PROVISIONING_ACTOR, [
       ...changed.map(({ g, o, outcome }) => ({
@@ -219,6 +231,12 @@ export class GrantOutcomesService {
     await this.dataSource.transaction(async (m) => {
       // Only grants active before the sync started: a later add is simply not in its listing.
       const ended = await this.grants.endRemovedOutside(m, pairs, e.startedAt);
+      after.notificationIds.push(
+        ...(await this.notices.grantsChanged(
+          m,
+          ended.map((g) => ({ g, kind: 'grant_ended' as const })),
+        )),
+      );
       for (const g of ended) {
         after.unschedule.push(g.id);
         await this.audit.record(m, SYNC_ACTOR, {

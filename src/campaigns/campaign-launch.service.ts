@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { systemActor } from '../platform/actor';
+import { CampaignNotifications } from './campaign-notifications';
 import { CampaignsRepository } from './campaigns.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
@@ -21,6 +22,7 @@ export class CampaignLaunchService {
     private readonly items: LaunchItemsRepository,
     private readonly assignment: ReviewerAssignmentService,
     private readonly audit: AuditService,
+    private readonly notices: CampaignNotifications,
   ) {}
 
   /**
@@ -41,9 +43,9 @@ export class CampaignLaunchService {
       },
       { create: true },
     );
-    await this.dataSource.transaction(async (m) => {
+    const notices = await this.dataSource.transaction(async (m) => {
       const locked = await this.campaigns.getById(campaignId, m, true);
-      if (locked.status !== 'launching') return;
+      if (locked.status !== 'launching') return [];
       const inserted = await this.items.insertLaunchItems(m, {
         campaignId,
         connectionId: c.connection_id,
@@ -62,6 +64,8 @@ export class CampaignLaunchService {
         targetId: campaignId,
         data: { requestedBy, items: inserted, ...stats },
       });
+      return this.notices.assigned(m, c);
     });
+    await this.notices.dispatch(notices);
   }
 }

@@ -4,12 +4,15 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignProgressService } from './campaign-progress.service';
+import { CampaignNotifications } from './campaign-notifications';
 import { CampaignReportService } from './campaign-report.service';
+import { ReviewDigestsRepository } from './review-digests.repository';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
 import { CampaignProcessor } from './jobs/campaign.processor';
@@ -20,9 +23,19 @@ import { ReviewItemsRepository } from './review-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
 @Module({
-  imports: [AccessModule, AuditModule, AuthModule, ConnectionsModule, DirectoryModule, ProvisioningModule],
+  imports: [
+    AccessModule,
+    AuditModule,
+    AuthModule,
+    ConnectionsModule,
+    DirectoryModule,
+    NotificationsModule,
+    ProvisioningModule,
+  ],
   controllers: [CampaignsController],
   providers: [
+    CampaignNotifications,
+    ReviewDigestsRepository,
     CampaignsRepository,
     ReviewItemsRepository,
     LaunchItemsRepository,

@@ -7,6 +7,7 @@ import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ConnectionsService } from '../connections/connections.service';
 import { JumpCloudError } from '../jumpcloud';
+import { NotificationsService } from '../notifications/notifications.service';
 import { systemActor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from './directory.events';
@@ -49,6 +50,7 @@ export class DirectorySyncRunService {
     private readonly audit: AuditService,
     private readonly auth: AuthService,
     private readonly events: EventEmitter2,
+    private readonly notifications: NotificationsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -92,6 +94,7 @@ export class DirectorySyncRunService {
       // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
       if (!qr.isTransactionActive) await qr.startTransaction();
       let outcome;
+      let notices: string[] = [];
       try {
         outcome = await engine.merge();
         const stats: SyncStats = { ...outcome.stats, apiCalls };
@@ -113,6 +116,7 @@ export class DirectorySyncRunService {
           targetId: connectionId,
           data: { runId, trigger: run.trigger, requestedBy: run.requested_by, stats, held: outcome.held },
         });
+        notices = await this.notifyHeld(qr.manager, connectionId, runId, outcome.held);
         const finishing = Date.now();
         await qr.commitTransaction();
         this.logger.log(
@@ -124,6 +128,7 @@ export class DirectorySyncRunService {
         throw err;
       }
       await this.connections.recordSyncOutcome(connectionId, true, null, new Date());
+      await this.notifications.dispatch(notices);
       const event: DirectorySyncCompletedEvent = {
         connectionId,
         runId,
@@ -160,15 +165,50 @@ export class DirectorySyncRunService {
 
   /** Marks an open run failed, with its audit event (also the relay's, for a job whose attempts ran out). */
   async finishFailed(runId: string, error: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const notices = await this.dataSource.transaction(async (m) => {
       const row = await this.runs.markFailed(m, runId, error);
-      if (!row) return;
+      if (!row) return [];
       await this.audit.record(m, SYNC_ACTOR, {
         action: 'directory.sync.failed',
         targetType: 'connection',
         targetId: row.connection_id,
         data: { runId, trigger: row.trigger, requestedBy: row.requested_by, error },
       });
+      const connection = await this.connections.getRow(row.connection_id);
+      return this.notifications.notify(m, {
+        kind: 'sync_failed',
+        recipients: { admins: true },
+        subject: { type: 'sync_run', id: runId },
+        data: { runId, connectionId: row.connection_id, connectionName: connection?.name ?? '', error },
+        links: { ui: `/admin/connections/${row.connection_id}`, api: `/api/v1/syncs/${runId}` },
+      });
+    });
+    await this.notifications.dispatch(notices);
+  }
+
+  /** `removals_held` to the admins when this run held removals (API.md: the subject is the sync run). */
+  private async notifyHeld(
+    m: EntityManager,
+    connectionId: string,
+    runId: string,
+    held: { accounts?: { count: number }; memberships?: { count: number } },
+  ): Promise<string[]> {
+    const scopes = (['accounts', 'memberships'] as const).filter((k) => held[k] !== undefined);
+    if (scopes.length === 0) return [];
+    const connection = await this.connections.getRow(connectionId);
+    return this.notifications.notify(m, {
+      kind: 'removals_held',
+      recipients: { admins: true },
+      subject: { type: 'sync_run', id: runId },
+      data: {
+        runId,
+        connectionId,
+        connectionName: connection?.name ?? '',
+        source: `the sync of ${connection?.name ?? 'a connection'}`,
+        count: scopes.reduce((n, k) => n + (held[k]?.count ?? 0), 0),
+        scope: scopes.map((k) => `${held[k]?.count ?? 0} ${k}`).join(', '),
+      },
+      links: { ui: `/admin/connections/${connectionId}`, api: `/api/v1/syncs/${runId}` },
     });
   }
 

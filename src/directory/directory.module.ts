@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
@@ -16,7 +17,7 @@ import { MembershipHistoryService } from './membership-history.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 
 @Module({
-  imports: [AuditModule, AuthModule, ConnectionsModule],
+  imports: [AuditModule, AuthModule, ConnectionsModule, NotificationsModule],
   controllers: [DirectoryController, SyncsController],
   providers: [
     DirectoryService,

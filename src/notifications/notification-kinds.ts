@@ -29,8 +29,11 @@ export type PreferenceChannel = (typeof PREFERENCE_CHANNELS)[number];
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'suppressed'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
-/** One recipient: a principal id, or one with data of its own merged over the common data (a digest). */
-export type NotifyRecipient = string | { id: string; data?: Record<string, unknown> };
+/**
+ * One recipient: a principal id, one with data of its own merged over the common data (a digest), or
+ * the principal of an email (a request's beneficiary; nobody when no principal has it).
+ */
+export type NotifyRecipient = string | { id: string; data?: Record<string, unknown> } | { email: string };
 
 /** What a domain hands `NotificationsService.notify` inside its own transaction. */
 export interface NotifyInput {

@@ -35,6 +35,8 @@ export interface Expansion {
   /** Principal ids and, in the same order, each one's own data (JSON text) or null. */
   recipientIds: string[];
   recipientData: (string | null)[];
+  /** Lower-case emails whose principals also receive it. */
+  recipientEmails: string[];
   admins: boolean;
   subjectType: string;
   subjectId: string;
@@ -66,6 +68,8 @@ export class NotificationsRepository {
          SELECT id, extra FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, extra)
          UNION
          SELECT p.id, NULL::jsonb FROM principals p WHERE $3 AND 'admin' = ANY(p.roles)
+         UNION
+         SELECT p.id, NULL::jsonb FROM principals p WHERE lower(p.email) = ANY($11::text[])
        ),
        ins AS (
          INSERT INTO notifications (recipient_id, kind, subject_type, subject_id, period, channel_id, status, data, links)
@@ -95,6 +99,7 @@ export class NotificationsRepository {
         JSON.stringify(e.data),
         JSON.stringify(e.links),
         e.ignorePreferences,
+        e.recipientEmails,
       ],
     );
     return rows.map((r) => r.id);

@@ -35,12 +35,18 @@ export class NotificationsService {
       );
     }
     const admins = !Array.isArray(input.recipients);
-    const list = Array.isArray(input.recipients) ? input.recipients : [];
-    if (!admins && list.length === 0) return [];
+    const all = Array.isArray(input.recipients) ? input.recipients : [];
+    if (!admins && all.length === 0) return [];
+    const byId = all.flatMap((r) =>
+      typeof r === 'string' ? [{ id: r, data: undefined }] : 'id' in r ? [r] : [],
+    );
     return this.repo.insertExpanded(m, {
       kind: input.kind,
-      recipientIds: list.map((r) => (typeof r === 'string' ? r : r.id)),
-      recipientData: list.map((r) => (typeof r === 'string' || !r.data ? null : JSON.stringify(r.data))),
+      recipientIds: byId.map((r) => r.id),
+      recipientData: byId.map((r) => (r.data ? JSON.stringify(r.data) : null)),
+      recipientEmails: all.flatMap((r) =>
+        typeof r === 'object' && 'email' in r ? [r.email.toLowerCase()] : [],
+      ),
       admins,
       subjectType: input.subject.type,
       subjectId: input.subject.id,

@@ -8,6 +8,7 @@ import { GroupCommit } from '../platform/batching/group-commit';
 import { toSettledEvent } from './dto/operation.mapper';
 import { type OperationResult } from './dto/provisioning.dto';
 import { type ProvisioningOperationSettledEvent } from './provisioning.events';
+import { NotificationsService } from '../notifications/notifications.service';
 import { ProvisioningService } from './provisioning.service';
 import {
   type OperationEnd,
@@ -46,6 +47,7 @@ export class OperationSettlementService {
     private readonly directory: DirectoryService,
     private readonly audit: AuditService,
     private readonly provisioning: ProvisioningService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   /**
@@ -109,6 +111,11 @@ export class OperationSettlementService {
         m,
         done.map(({ row }) => toSettledEvent(row)),
       );
+      const notices = await this.notifyFailed(
+        m,
+        done.filter((d) => d.status === 'failed'),
+      );
+      if (notices.length > 0) after.push(() => this.notifications.dispatch(notices));
       // Last, so the cluster-wide audit lock is held only from here (or a handler's own audit) to the commit.
       await this.audit.recordMany(
         m,
@@ -142,6 +149,38 @@ export class OperationSettlementService {
         this.logger.error({ err, operations: batch.length }, 'after-commit work of an outcome failed'),
       );
     }
+  }
+
+  /** `remediation_failed` to the admins for each operation that failed for good (API.md). */
+  private async notifyFailed(
+    m: EntityManager,
+    failed: { op: PendingSettle['op']; error: string | null }[],
+  ): Promise<string[]> {
+    if (failed.length === 0) return [];
+    const [accounts, groups] = await Promise.all([
+      this.directory.accountsByIds([...new Set(failed.map((f) => f.op.account_id))]),
+      this.directory.groupsByIds([...new Set(failed.map((f) => f.op.group_id))]),
+    ]);
+    const ids: string[] = [];
+    for (const { op, error } of failed) {
+      ids.push(
+        ...(await this.notifications.notify(m, {
+          kind: 'remediation_failed',
+          recipients: { admins: true },
+          subject: { type: 'provisioning_operation', id: op.id },
+          data: {
+            operationId: op.id,
+            action: op.action === 'add_member' ? 'add' : 'remove',
+            accountEmail: accounts.find((a) => a.id === op.account_id)?.email ?? op.account_id,
+            groupName: groups.find((g) => g.id === op.group_id)?.name ?? op.group_id,
+            sourceType: op.source_type,
+            error,
+          },
+          links: { ui: '/admin/operations?status=failed', api: `/api/v1/provisioning-operations/${op.id}` },
+        })),
+      );
+    }
+    return ids;
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { ProvisioningProcessor } from './jobs/provisioning.processor';
 import { OperationApplyService } from './operation-apply.service';
 import { OperationSettlementService } from './operation-settlement.service';
@@ -13,7 +14,7 @@ import { ProvisioningOperationsRepository } from './provisioning-operations.repo
 import { ProvisioningOperationsService } from './provisioning-operations.service';
 
 @Module({
-  imports: [AuditModule, ConnectionsModule, DirectoryModule],
+  imports: [AuditModule, ConnectionsModule, DirectoryModule, NotificationsModule],
   controllers: [ProvisioningController],
   providers: [
     ProvisioningOperationsRepository,

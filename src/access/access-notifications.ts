@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { type EntityManager } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { DirectoryService } from '../directory/directory.service';
+import { NotificationsService } from '../notifications/notifications.service';
+import { iso } from '../platform/database/sql';
+import { approversOf } from './dto/access.mappers';
+import { type GrantRow, type PolicyRow, type RequestRow } from './dto/access.rows';
+import { AccessRequestsRepository } from './access-requests.repository';
+
+export type GrantNotice = { g: GrantRow; kind: 'grant_active' | 'grant_ended' };
+
+/**
+ * Access's notifications (API.md): `request_to_approve` to the request's eligible approvers,
+ * `request_decided` and the grant kinds to the requester and the beneficiary, each written in the
+ * transaction of its cause; the ids go to `dispatch` after the commit.
+ */
+@Injectable()
+export class AccessNotifications {
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly directory: DirectoryService,
+    private readonly auth: AuthService,
+    private readonly requests: AccessRequestsRepository,
+  ) {}
+
+  dispatch(ids: string[]): Promise<void> {
+    return this.notifications.dispatch(ids);
+  }
+
+  private async names(
+    groupId: string,
+    accountId: string,
+  ): Promise<{ groupName: string; accountEmail: string }> {
+    const [[group], [account]] = await Promise.all([
+      this.directory.groupsByIds([groupId]),
+      this.directory.accountsByIds([accountId]),
+    ]);
+    return { groupName: group?.name ?? groupId, accountEmail: account?.email ?? '' };
+  }
+
+  /** The request's approvers except those it benefits or who made it (rule 4: they may not act). */
+  async requestToApprove(m: EntityManager, req: RequestRow, policy: PolicyRow): Promise<string[]> {
+    const names = await this.names(req.group_id, req.account_id);
+    const beneficiary = names.accountEmail.toLowerCase();
+    const approvers: string[] = [];
+    for (const id of approversOf(policy)) {
+      if (id === req.requester_id) continue;
+      const p = await this.auth.getPrincipalRow(id);
+      if (p && p.email.toLowerCase() !== beneficiary) approvers.push(id);
+    }
+    const requester = await this.auth.getPrincipalRow(req.requester_id);
+    return this.notifications.notify(m, {
+      kind: 'request_to_approve',
+      recipients: approvers,
+      subject: { type: 'access_request', id: req.id },
+      data: {
+        requestId: req.id,
+        ...names,
+        requesterEmail: requester?.email ?? '',
+        durationMinutes: req.duration_minutes,
+        justification: req.justification,
+      },
+      links: { ui: `/requests/${req.id}`, api: `/api/v1/access-requests/${req.id}` },
+    });
+  }
+
+  async requestDecided(
+    m: EntityManager,
+    req: RequestRow,
+    decision: 'approved' | 'denied',
+  ): Promise<string[]> {
+    const names = await this.names(req.group_id, req.account_id);
+    return this.notifications.notify(m, {
+      kind: 'request_decided',
+      recipients: [req.requester_id, ...(names.accountEmail ? [{ email: names.accountEmail }] : [])],
+      subject: { type: 'access_request', id: req.id },
+      data: { requestId: req.id, ...names, decision },
+      links: { ui: `/requests/${req.id}`, api: `/api/v1/access-requests/${req.id}` },
+    });
+  }
+
+  /** `grant_active` or `grant_ended` for each grant, to its requester and its beneficiary. */
+  async grantsChanged(m: EntityManager, changes: GrantNotice[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const { g, kind } of changes) {
+      const requesterId = (await this.requests.get(g.request_id))?.requester_id;
+      const names = await this.names(g.group_id, g.account_id);
+      ids.push(
+        ...(await this.notifications.notify(m, {
+          kind,
+          recipients: [
+            ...(requesterId ? [requesterId] : []),
+            ...(names.accountEmail ? [{ email: names.accountEmail }] : []),
+          ],
+          subject: { type: 'grant', id: g.id },
+          data: {
+            grantId: g.id,
+            ...names,
+            expiresAt: iso(g.expires_at),
+            endReason: g.end_reason ?? (g.status === 'failed' ? 'failed' : null),
+          },
+          links: { ui: '/access', api: `/api/v1/grants/${g.id}` },
+        })),
+      );
+    }
+    return ids;
+  }
+}
