@@ -49,6 +49,40 @@ export function waitForExit(
   });
 }
 
+/** A server process started by startOnFreePort, with everything it printed so far. */
+export interface PortServer {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+/**
+ * Starts a server (`start(port)`) on a port that was free a moment ago (freePort). Something may take
+ * the port before the server listens: another server starting at once, another test run. Such a server
+ * exits with EADDRINUSE, and is started again on another port. Resolves once the server says it
+ * listens (`listening on port N`, main.ts) or has exited for another reason (its output says why).
+ */
+export async function startOnFreePort(
+  start: (port: number) => ChildProcess,
+  opts: { ports?: () => Promise<number>; attempts?: number; onStart?: (s: PortServer) => void } = {},
+): Promise<PortServer> {
+  const attempts = opts.attempts ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    const port = await (opts.ports ?? freePort)();
+    const child = start(port);
+    let out = '';
+    let closed = false;
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', () => (closed = true));
+    const server: PortServer = { child, port, output: () => out };
+    opts.onStart?.(server);
+    // Bounded by the caller's jest timeout.
+    while (!closed && !out.includes(`listening on port ${port}`)) await new Promise((r) => setTimeout(r, 50));
+    if (!(closed && out.includes('EADDRINUSE') && attempt < attempts)) return server;
+  }
+}
+
 /** A private redis-server that a test may stop, pause (SIGSTOP) and resume. */
 export async function startRedisServer(): Promise<{
   url: string;

@@ -1,11 +1,11 @@
-import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { databaseUrlFor } from '../helpers/database';
 import { testRedisUrl } from '../helpers/app';
-import { freePort, ROOT, spawnTs, waitForExit } from '../helpers/processes';
+import { createServer } from 'node:net';
+import { freePort, type PortServer, ROOT, spawnTs, startOnFreePort, waitForExit } from '../helpers/processes';
 
 jest.setTimeout(180_000);
 
@@ -27,11 +27,7 @@ async function asAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
+type Server = PortServer;
 
 /**
  * The production entry point as an operator would run it: only API.md's variables, a role that
@@ -62,21 +58,19 @@ describe('production start as an ordinary role', () => {
     }
   }
 
-  async function startServer(database: string): Promise<Server> {
-    const port = await freePort();
-    const child = spawnTs('src/main.ts', {
-      NODE_ENV: 'production',
-      DATABASE_URL: roleUrl(database),
-      REDIS_URL: testRedisUrl(),
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      PORT: String(port),
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    const server = { child, port, output: () => out };
-    servers.push(server);
-    return server;
+  /** A production server on a free port (again on another if the port was taken before it listened). */
+  async function startServer(database: string, ports?: () => Promise<number>): Promise<Server> {
+    return startOnFreePort(
+      (port) =>
+        spawnTs('src/main.ts', {
+          NODE_ENV: 'production',
+          DATABASE_URL: roleUrl(database),
+          REDIS_URL: testRedisUrl(),
+          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          PORT: String(port),
+        }),
+      { ports, onStart: (s) => servers.push(s) },
+    );
   }
 
   async function waitHealthy(server: Server): Promise<void> {
@@ -139,6 +133,23 @@ describe('production start as an ordinary role', () => {
     for (const s of [first, second]) {
       expect(s.output()).not.toMatch(/"level":(50|60)/);
       expect(s.output()).not.toContain('failed to start');
+    }
+  });
+
+  it('a port taken between choosing it and listening: the server starts again on another (EADDRINUSE)', async () => {
+    // Another process holds the first port the server is given, as a second server starting at once would.
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+    const takenPort = (taken.address() as { port: number }).port;
+    let given = 0;
+    try {
+      const server = await startServer(databases[0], async () => (given++ === 0 ? takenPort : freePort()));
+      await waitHealthy(server);
+      expect(given).toBe(2);
+      expect(server.port).not.toBe(takenPort);
+      expect(servers.some((s) => s.port === takenPort && s.output().includes('EADDRINUSE'))).toBe(true);
+    } finally {
+      await new Promise((r) => taken.close(r));
     }
   });
 
