@@ -1,18 +1,20 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, type Page } from '../platform/http/pagination';
+import { ApiRoute } from '../platform/http/openapi';
 import { AdminOrAuditor, CurrentActor } from '../platform/http/policy';
-import { type Checkpoint } from './audit-checkpoint';
+import { AuditIntegrityService } from './audit-integrity.service';
+import { AuditService } from './audit.service';
 import {
-  AuditIntegrityService,
-  type CheckpointVerifyResult,
-  type PublicKeyView,
-  type VerifyResult,
-} from './audit-integrity.service';
-import { type AuditEventView, AuditService } from './audit.service';
+  AuditEventResponse,
+  CheckpointVerifyResponse,
+  PublicKeyResponse,
+  PublicKeysResponse,
+  VerifyResponse,
+} from './dto/audit-event.dto';
 import { AuditQueryDto } from './dto/audit-query.dto';
-import { VerifyCheckpointsDto } from './dto/verify.dto';
+import { CheckpointDto, VerifyCheckpointsDto } from './dto/verify.dto';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -25,7 +27,13 @@ export class AuditController {
 
   @Get()
   @AdminOrAuditor()
-  list(@CurrentActor() actor: Actor, @Query() q: AuditQueryDto): Promise<Page<AuditEventView>> {
+  @ApiRoute({
+    summary: 'List audit events in chain order',
+    body: { page: AuditEventResponse },
+    errors: [400, 403],
+    codes: { 400: ['invalid_cursor'] },
+  })
+  list(@CurrentActor() actor: Actor, @Query() q: AuditQueryDto): Promise<Page<AuditEventResponse>> {
     return this.audit.list(actor, {
       since: q.since ? new Date(q.since) : undefined,
       action: q.action,
@@ -38,37 +46,58 @@ export class AuditController {
 
   @Get('verify')
   @AdminOrAuditor()
-  @ApiTooManyRequestsResponse({ description: 'a verify is already running in this process (Retry-After)' })
-  verify(@CurrentActor() actor: Actor): Promise<VerifyResult> {
+  @ApiRoute({
+    summary: 'Recompute the audit chain and report its head',
+    body: VerifyResponse,
+    errors: [403],
+    codes: { 429: ['verify_in_progress'] },
+  })
+  verify(@CurrentActor() actor: Actor): Promise<VerifyResponse> {
     return this.integrity.verify(actor);
   }
 
   @Post('verify')
   @HttpCode(200)
   @AdminOrAuditor()
-  @ApiTooManyRequestsResponse({ description: 'a verify is already running in this process (Retry-After)' })
+  @ApiRoute({
+    summary: 'Verify the chain against checkpoints kept outside jumpgate',
+    body: CheckpointVerifyResponse,
+    errors: [400, 403],
+    codes: { 429: ['verify_in_progress'] },
+  })
   verifyCheckpoints(
     @CurrentActor() actor: Actor,
     @Body() body: VerifyCheckpointsDto,
-  ): Promise<CheckpointVerifyResult> {
+  ): Promise<CheckpointVerifyResponse> {
     return this.integrity.verifyWithCheckpoints(actor, body.checkpoints);
   }
 
   @Get('checkpoint')
   @AdminOrAuditor()
-  checkpoint(@CurrentActor() actor: Actor): Promise<Checkpoint> {
+  @ApiRoute({ summary: "The chain's head, signed with Ed25519", body: CheckpointDto, errors: [403] })
+  checkpoint(@CurrentActor() actor: Actor): Promise<CheckpointDto> {
     return this.integrity.checkpoint(actor);
   }
 
   @Get('public-key')
   @AdminOrAuditor()
-  publicKey(@CurrentActor() actor: Actor): PublicKeyView {
+  @ApiRoute({
+    summary: 'The public key checkpoints are signed with now',
+    body: PublicKeyResponse,
+    errors: [403],
+  })
+  publicKey(@CurrentActor() actor: Actor): PublicKeyResponse {
     return this.integrity.publicKey(actor);
   }
 
   @Get('public-keys')
   @AdminOrAuditor()
-  publicKeys(@CurrentActor() actor: Actor): { items: (PublicKeyView & { current: boolean })[] } {
+  @ApiRoute({
+    summary: 'Every checkpoint key ever used, current and previous',
+    body: PublicKeysResponse,
+    errors: [403],
+  })
+  publicKeys(@CurrentActor() actor: Actor): PublicKeysResponse {
     return this.integrity.publicKeys(actor);
   }
 }

@@ -13,17 +13,18 @@ import {
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
+import { ApiRoute } from '../platform/http/openapi';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
 import { AuthService } from './auth.service';
 import {
   CreatePrincipalDto,
-  type CreatedTokenResponse,
+  CreatedTokenResponse,
   CreateTokenDto,
-  type PrincipalResponse,
-  type TokenResponse,
+  MeResponse,
+  PrincipalResponse,
+  TokenResponse,
   UpdatePrincipalDto,
 } from './dto/principal.dto';
-import { type LinkedAccount } from './account-links';
 
 @ApiTags('principals')
 @ApiBearerAuth()
@@ -33,24 +34,44 @@ export class PrincipalsController {
 
   @Post('principals')
   @AdminOnly()
+  @ApiRoute({
+    summary: 'Create a principal',
+    status: 201,
+    body: PrincipalResponse,
+    errors: [400, 403],
+    codes: { 409: ['email_taken'] },
+  })
   create(@CurrentActor() actor: Actor, @Body() dto: CreatePrincipalDto): Promise<PrincipalResponse> {
     return this.auth.createPrincipal(actor, dto);
   }
 
   @Get('principals')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: 'List principals',
+    body: { page: PrincipalResponse },
+    errors: [400, 403],
+    codes: { 400: ['invalid_cursor'] },
+  })
   list(@CurrentActor() actor: Actor, @Query() q: ListQueryDto): Promise<Page<PrincipalResponse>> {
     return this.auth.listPrincipals(actor, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('principals/:id')
   @AdminOrAuditor()
+  @ApiRoute({ summary: 'Get a principal', body: PrincipalResponse, errors: [400, 403, 404] })
   get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<PrincipalResponse> {
     return this.auth.getPrincipal(actor, id);
   }
 
   @Patch('principals/:id')
   @AdminOnly()
+  @ApiRoute({
+    summary: 'Change a principal: display name, roles, disabled',
+    body: PrincipalResponse,
+    errors: [400, 403, 404],
+    codes: { 409: ['invalid_state'] },
+  })
   update(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -61,6 +82,13 @@ export class PrincipalsController {
 
   @Post('principals/:id/tokens')
   @AdminOnly()
+  @ApiRoute({
+    summary: 'Mint a token for another principal (the plaintext token is returned once)',
+    status: 201,
+    body: CreatedTokenResponse,
+    errors: [400, 404],
+    codes: { 403: ['forbidden', 'bootstrap_cannot_act'] },
+  })
   mintFor(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -71,6 +99,12 @@ export class PrincipalsController {
 
   @Get('principals/:id/tokens')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: "List a principal's tokens (never the token itself)",
+    body: { page: TokenResponse },
+    errors: [400, 403, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   tokens(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -81,12 +115,24 @@ export class PrincipalsController {
 
   @Get('me')
   @Authenticated()
-  me(@CurrentActor() actor: Actor): Promise<PrincipalResponse & { accounts: LinkedAccount[] }> {
+  @ApiRoute({
+    summary: 'The calling principal, with its linked directory accounts',
+    body: MeResponse,
+    errors: [],
+  })
+  me(@CurrentActor() actor: Actor): Promise<MeResponse> {
     return this.auth.me(actor);
   }
 
   @Post('me/tokens')
   @Authenticated()
+  @ApiRoute({
+    summary: 'Mint a token for oneself (the plaintext token is returned once)',
+    status: 201,
+    body: CreatedTokenResponse,
+    errors: [400],
+    codes: { 403: ['bootstrap_cannot_act'] },
+  })
   mintOwn(@CurrentActor() actor: Actor, @Body() dto: CreateTokenDto): Promise<CreatedTokenResponse> {
     return this.auth.mintToken(actor, actor.id, dto);
   }
@@ -94,6 +140,11 @@ export class PrincipalsController {
   @Delete('tokens/:id')
   @Authenticated()
   @HttpCode(204)
+  @ApiRoute({
+    summary: 'Revoke a token at once (own token; admins any)',
+    status: 204,
+    errors: [400, 403, 404],
+  })
   revoke(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.auth.revokeToken(actor, id);
   }

@@ -10,30 +10,31 @@ import {
   Query,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, type JsonText, ListQueryDto, type Page } from '../platform/http/pagination';
+import { ApiRoute } from '../platform/http/openapi';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
 import { CampaignProgressService } from './campaign-progress.service';
 import { CampaignReportService } from './campaign-report.service';
 import { CampaignsService } from './campaigns.service';
 import { ReviewDecisionsService } from './review-decisions.service';
 import {
-  type BulkDecisionResult,
+  BulkDecisionResult,
   BulkDecisionsDto,
-  type CampaignResponse,
+  CampaignResponse,
   CreateCampaignDto,
   DecisionDto,
   ItemsQueryDto,
   ReassignDto,
   ReviewsQueryDto,
-  type ReviewItemResponse,
+  ReviewItemResponse,
 } from './dto/campaign.dto';
 import {
-  type CampaignPreviewResponse,
-  type CampaignProgressListResponse,
+  CampaignPreviewResponse,
+  CampaignProgressListResponse,
   ProgressQueryDto,
-  type ReviewsSummaryResponse,
+  ReviewsSummaryResponse,
 } from './dto/campaign-progress.dto';
 
 @ApiTags('campaigns')
@@ -49,6 +50,13 @@ export class CampaignsController {
 
   @Post('campaigns')
   @AdminOnly()
+  @ApiRoute({
+    summary: 'Create a review campaign (draft)',
+    status: 201,
+    body: CampaignResponse,
+    errors: [403],
+    codes: { 400: ['validation_failed'] },
+  })
   create(@CurrentActor() actor: Actor, @Body() dto: CreateCampaignDto): Promise<CampaignResponse> {
     return this.campaigns.create(actor, dto);
   }
@@ -56,18 +64,31 @@ export class CampaignsController {
   @Post('campaigns/preview')
   @AdminOnly()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'What launching this campaign body would make, creating nothing',
+    body: CampaignPreviewResponse,
+    errors: [403],
+    codes: { 400: ['validation_failed'] },
+  })
   preview(@CurrentActor() actor: Actor, @Body() dto: CreateCampaignDto): Promise<CampaignPreviewResponse> {
     return this.progress.preview(actor, dto);
   }
 
   @Get('campaigns')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: 'List campaigns',
+    body: { page: CampaignResponse },
+    errors: [400, 403],
+    codes: { 400: ['invalid_cursor'] },
+  })
   list(@CurrentActor() actor: Actor, @Query() q: ListQueryDto): Promise<Page<CampaignResponse>> {
     return this.campaigns.list(actor, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('campaigns/:id')
   @AdminOrAuditor()
+  @ApiRoute({ summary: 'Get a campaign with its progress', body: CampaignResponse, errors: [400, 403, 404] })
   get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
     return this.campaigns.get(actor, id);
   }
@@ -75,6 +96,13 @@ export class CampaignsController {
   @Post('campaigns/:id/launch')
   @AdminOnly()
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Launch a draft campaign: snapshot its memberships into review items',
+    status: 202,
+    body: CampaignResponse,
+    errors: [400, 403, 404],
+    codes: { 409: ['invalid_state'] },
+  })
   launch(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
     return this.campaigns.launch(actor, id);
   }
@@ -82,6 +110,13 @@ export class CampaignsController {
   @Post('campaigns/:id/close')
   @AdminOnly()
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Close an active campaign: default decisions, then remediation',
+    status: 202,
+    body: CampaignResponse,
+    errors: [400, 403, 404],
+    codes: { 409: ['invalid_state'] },
+  })
   close(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
     return this.campaigns.close(actor, id);
   }
@@ -89,12 +124,24 @@ export class CampaignsController {
   @Post('campaigns/:id/cancel')
   @AdminOnly()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Cancel a campaign; nothing is remediated',
+    body: CampaignResponse,
+    errors: [400, 403, 404],
+    codes: { 409: ['invalid_state'] },
+  })
   cancel(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
     return this.campaigns.cancel(actor, id);
   }
 
   @Get('campaigns/:id/items')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: "List a campaign's review items",
+    body: { page: ReviewItemResponse },
+    errors: [400, 403, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   items(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -105,6 +152,11 @@ export class CampaignsController {
 
   @Get('campaigns/:id/progress')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: "A campaign's item counts per reviewer or per group",
+    body: CampaignProgressListResponse,
+    errors: [400, 403, 404],
+  })
   progressOf(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -115,7 +167,11 @@ export class CampaignsController {
 
   @Get('campaigns/:id/report.csv')
   @AdminOrAuditor()
-  @ApiProduces('text/csv')
+  @ApiRoute({
+    summary: "A campaign's report, one row per item",
+    produces: 'text/csv',
+    errors: [400, 403, 404],
+  })
   async report(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -128,6 +184,12 @@ export class CampaignsController {
   @Get('reviews')
   @Authenticated()
   @Header('content-type', 'application/json; charset=utf-8')
+  @ApiRoute({
+    summary: "The caller's assigned review items across launched campaigns",
+    body: { page: ReviewItemResponse },
+    errors: [400],
+    codes: { 400: ['invalid_cursor'] },
+  })
   reviews(
     @CurrentActor() actor: Actor,
     @Query() q: ReviewsQueryDto,
@@ -137,6 +199,11 @@ export class CampaignsController {
 
   @Get('reviews/summary')
   @Authenticated()
+  @ApiRoute({
+    summary: "The caller's own review progress per campaign",
+    body: ReviewsSummaryResponse,
+    errors: [],
+  })
   reviewsSummary(@CurrentActor() actor: Actor): Promise<ReviewsSummaryResponse> {
     return this.progress.reviewsSummary(actor);
   }
@@ -144,6 +211,16 @@ export class CampaignsController {
   @Post('review-items/:id/decision')
   @Authenticated()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Decide a review item (the assigned reviewer, or an admin as an override)',
+    body: ReviewItemResponse,
+    errors: [404],
+    codes: {
+      400: ['validation_failed'],
+      403: ['separation_of_duties', 'bootstrap_cannot_act'],
+      409: ['invalid_state'],
+    },
+  })
   decide(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -155,6 +232,11 @@ export class CampaignsController {
   @Post('reviews/decisions')
   @Authenticated()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Decide up to 1,000 items at once; each is checked, those that pass commit together',
+    body: BulkDecisionResult,
+    errors: [400],
+  })
   decideMany(@CurrentActor() actor: Actor, @Body() dto: BulkDecisionsDto): Promise<BulkDecisionResult> {
     return this.decisions.decideMany(actor, dto.decisions);
   }
@@ -162,6 +244,16 @@ export class CampaignsController {
   @Post('review-items/:id/reassign')
   @Authenticated()
   @HttpCode(200)
+  @ApiRoute({
+    summary: 'Hand a review item to another reviewer, with a reason',
+    body: ReviewItemResponse,
+    errors: [404],
+    codes: {
+      400: ['validation_failed'],
+      403: ['separation_of_duties', 'bootstrap_cannot_act'],
+      409: ['invalid_state'],
+    },
+  })
   reassign(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,

@@ -2,12 +2,21 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@n
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
+import { ApiRoute } from '../platform/http/openapi';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
-import { type SyncRunResponse, DirectorySyncService } from './directory-sync.service';
+import { DirectorySyncService } from './directory-sync.service';
 import { DirectoryQueriesService } from './directory-queries.service';
-import { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
+import {
+  AccountDetailResponse,
+  AccountResponse,
+  ApplicationResponse,
+  GroupMemberResponse,
+  GroupResponse,
+} from './dto/directory.dto';
+import { MembershipHistoryItem } from './dto/membership-history.dto';
+import { SyncRunResponse } from './dto/sync-run.dto';
 import { AccountsQueryDto, ApplicationsQueryDto, GroupsQueryDto } from './dto/directory-query.dto';
-import { type MembershipHistoryItem, MembershipHistoryService } from './membership-history.service';
+import { MembershipHistoryService } from './membership-history.service';
 
 @ApiTags('directory')
 @ApiBearerAuth()
@@ -20,18 +29,38 @@ export class DirectoryController {
 
   @Get('accounts')
   @Authenticated()
+  @ApiRoute({
+    summary: 'List directory accounts (users and administrators)',
+    body: { page: AccountResponse },
+    errors: [400],
+    codes: { 400: ['invalid_cursor'] },
+  })
   accounts(@CurrentActor() actor: Actor, @Query() q: AccountsQueryDto): Promise<Page<AccountResponse>> {
     return this.directory.listAccounts(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('accounts/:id')
   @Authenticated()
-  account(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<AccountResponse> {
+  @ApiRoute({
+    summary: 'Get an account with its groups',
+    body: AccountDetailResponse,
+    errors: [400, 403, 404],
+  })
+  account(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<AccountDetailResponse> {
     return this.directory.getAccount(actor, id);
   }
 
   @Get('accounts/:id/history')
   @Authenticated()
+  @ApiRoute({
+    summary: "An account's membership history, newest first",
+    body: { page: MembershipHistoryItem },
+    errors: [400, 403, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   accountHistory(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -42,28 +71,47 @@ export class DirectoryController {
 
   @Get('groups')
   @Authenticated()
+  @ApiRoute({
+    summary: 'List directory groups',
+    body: { page: GroupResponse },
+    errors: [400],
+    codes: { 400: ['invalid_cursor'] },
+  })
   groups(@CurrentActor() actor: Actor, @Query() q: GroupsQueryDto): Promise<Page<GroupResponse>> {
     return this.directory.listGroups(actor, q, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('groups/:id')
   @Authenticated()
+  @ApiRoute({ summary: 'Get a group', body: GroupResponse, errors: [400, 404] })
   group(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<GroupResponse> {
     return this.directory.getGroup(actor, id);
   }
 
   @Get('groups/:id/members')
   @Authenticated()
+  @ApiRoute({
+    summary: "A group's members, each with the time it joined",
+    body: { page: GroupMemberResponse },
+    errors: [400, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   members(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
     @Query() q: ListQueryDto,
-  ): Promise<Page<AccountResponse & { since: string }>> {
+  ): Promise<Page<GroupMemberResponse>> {
     return this.directory.listGroupMembers(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('groups/:id/history')
   @Authenticated()
+  @ApiRoute({
+    summary: "A group's membership history, newest first",
+    body: { page: MembershipHistoryItem },
+    errors: [400, 403, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   groupHistory(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -74,6 +122,12 @@ export class DirectoryController {
 
   @Get('applications')
   @Authenticated()
+  @ApiRoute({
+    summary: 'List applications with the groups bound to them',
+    body: { page: ApplicationResponse },
+    errors: [400],
+    codes: { 400: ['invalid_cursor'] },
+  })
   applications(
     @CurrentActor() actor: Actor,
     @Query() q: ApplicationsQueryDto,
@@ -91,12 +145,24 @@ export class SyncsController {
   @Post('connections/:id/syncs')
   @AdminOnly()
   @HttpCode(202)
+  @ApiRoute({
+    summary: 'Start a sync (or get the one already queued or running)',
+    status: 202,
+    body: SyncRunResponse,
+    errors: [400, 403, 404],
+  })
   trigger(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunResponse> {
     return this.syncs.trigger(actor, id, 'manual');
   }
 
   @Get('connections/:id/syncs')
   @AdminOrAuditor()
+  @ApiRoute({
+    summary: "A connection's sync runs, newest first",
+    body: { page: SyncRunResponse },
+    errors: [400, 403, 404],
+    codes: { 400: ['invalid_cursor'] },
+  })
   list(
     @CurrentActor() actor: Actor,
     @Param('id', ParseUUIDPipe) id: string,
@@ -107,6 +173,7 @@ export class SyncsController {
 
   @Get('syncs/:id')
   @AdminOrAuditor()
+  @ApiRoute({ summary: 'Get a sync run', body: SyncRunResponse, errors: [400, 403, 404] })
   get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunResponse> {
     return this.syncs.getRun(actor, id);
   }

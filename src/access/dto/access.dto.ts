@@ -12,13 +12,15 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IdNameResponse } from '../../platform/http/openapi';
 import { ListQueryDto } from '../../platform/http/pagination';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const GRANT_STATUSES = ['provisioning', 'active', 'revoking', 'ended', 'failed'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
-export type GrantEndReason = 'expired' | 'revoked' | 'removed_outside' | 'already_member';
+export const GRANT_END_REASONS = ['expired', 'revoked', 'removed_outside', 'already_member'] as const;
+export type GrantEndReason = (typeof GRANT_END_REASONS)[number];
 
 export class PutPolicyDto {
   @ApiProperty({ type: [String], description: 'principals who own the group' })
@@ -68,25 +70,32 @@ export class PutPolicyDto {
   eligibleGroupIds?: string[];
 }
 
-export interface PolicyResponse {
-  groupId: string;
-  ownerIds: string[];
-  requestable: boolean;
-  maxDurationMinutes: number;
-  defaultDurationMinutes: number;
-  approverIds: string[];
-  approvalsRequired: number;
-  requireJustification: boolean;
-  autoApprove: boolean;
-  eligibleGroupIds: string[] | null;
-  updatedAt: string | null;
+export class PolicyResponse {
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty({ type: [String], format: 'uuid' }) ownerIds!: string[];
+  @ApiProperty() requestable!: boolean;
+  @ApiProperty() maxDurationMinutes!: number;
+  @ApiProperty() defaultDurationMinutes!: number;
+  @ApiProperty({ type: [String], format: 'uuid' }) approverIds!: string[];
+  @ApiProperty() approvalsRequired!: number;
+  @ApiProperty() requireJustification!: boolean;
+  @ApiProperty() autoApprove!: boolean;
+  @ApiProperty({ type: [String], format: 'uuid', nullable: true, description: 'null: any account' })
+  eligibleGroupIds!: string[] | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 
-export interface CatalogEntry {
-  group: { id: string; name: string; applications: { id: string; name: string }[] };
-  maxDurationMinutes: number;
-  defaultDurationMinutes: number;
-  requireJustification: boolean;
+export class CatalogGroup {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [IdNameResponse] }) applications!: IdNameResponse[];
+}
+
+export class CatalogEntry {
+  @ApiProperty({ type: CatalogGroup }) group!: CatalogGroup;
+  @ApiProperty() maxDurationMinutes!: number;
+  @ApiProperty() defaultDurationMinutes!: number;
+  @ApiProperty() requireJustification!: boolean;
 }
 
 export class CreateRequestDto {
@@ -140,35 +149,51 @@ export class GrantsQueryDto extends ListQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID() groupId?: string;
 }
 
-export interface AccessRequestResponse {
-  id: string;
-  connectionId: string;
-  groupId: string;
-  accountId: string;
-  requesterId: string;
-  durationMinutes: number;
-  justification: string | null;
-  status: RequestStatus;
-  approvals: { approverId: string; decision: 'approve' | 'deny'; comment: string | null; at: string }[];
-  grantId: string | null;
-  /**
-   * Beyond API.md: what became of the request's grant, so the requester reads here too that, say,
-   * the account already was a member (`endReason: "already_member"`: nothing was added or removed).
-   */
-  grant: { status: GrantStatus; endReason: GrantEndReason | null; expiresAt: string | null } | null;
-  createdAt: string;
-  decidedAt: string | null;
+export class ApprovalResponse {
+  @ApiProperty({ format: 'uuid' }) approverId!: string;
+  @ApiProperty({ enum: ['approve', 'deny'] }) decision!: 'approve' | 'deny';
+  @ApiProperty({ type: String, nullable: true }) comment!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
-export interface GrantResponse {
-  id: string;
-  requestId: string;
-  accountId: string;
-  groupId: string;
-  status: GrantStatus;
-  startsAt: string | null;
-  expiresAt: string | null;
-  endedAt: string | null;
-  endReason: GrantEndReason | null;
-  failureReason: string | null;
+/**
+ * Beyond API.md: what became of the request's grant, so the requester reads here too that, say,
+ * the account already was a member (`endReason: "already_member"`: nothing was added or removed).
+ */
+export class RequestGrantState {
+  @ApiProperty({ enum: GRANT_STATUSES, enumName: 'GrantStatus' }) status!: GrantStatus;
+  @ApiProperty({ enum: GRANT_END_REASONS, enumName: 'GrantEndReason', nullable: true })
+  endReason!: GrantEndReason | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+}
+
+export class AccessRequestResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ format: 'uuid' }) requesterId!: string;
+  @ApiProperty() durationMinutes!: number;
+  @ApiProperty({ type: String, nullable: true }) justification!: string | null;
+  @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'AccessRequestStatus' }) status!: RequestStatus;
+  @ApiProperty({ type: [ApprovalResponse] }) approvals!: ApprovalResponse[];
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
+  @ApiProperty({ type: RequestGrantState, nullable: true }) grant!: RequestGrantState | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) decidedAt!: string | null;
+}
+
+export class GrantResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) requestId!: string;
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty({ enum: GRANT_STATUSES, enumName: 'GrantStatus' }) status!: GrantStatus;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startsAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt!: string | null;
+  @ApiProperty({ enum: GRANT_END_REASONS, enumName: 'GrantEndReason', nullable: true })
+  endReason!: GrantEndReason | null;
+  @ApiProperty({ type: String, nullable: true, description: 'why a failed grant failed' })
+  failureReason!: string | null;
 }

@@ -77,29 +77,42 @@ export class CreateTokenDto {
   expiresInDays?: number;
 }
 
-export interface PrincipalResponse {
-  id: string;
-  email: string;
-  displayName: string | null;
-  roles: Role[];
-  disabled: boolean;
-  createdAt: string;
+export class PrincipalResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+  @ApiProperty({ enum: ROLES, enumName: 'Role', isArray: true }) roles!: Role[];
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export interface TokenResponse {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
+export class TokenResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'the first characters of the token, to recognise it' }) prefix!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastUsedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: string | null;
 }
 
-export interface CreatedTokenResponse {
-  id: string;
-  name: string;
-  token: string;
-  prefix: string;
-  expiresAt: string;
+export class CreatedTokenResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'the plaintext token: returned once, stored only as a hash' }) token!: string;
+  @ApiProperty() prefix!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
+/** A directory account linked to the principal by email (API.md `GET /me`). */
+export class LinkedAccountResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ enum: ['user', 'admin'] }) kind!: 'user' | 'admin';
+  @ApiProperty() email!: string;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+}
+
+export class MeResponse extends PrincipalResponse {
+  @ApiProperty({ type: [LinkedAccountResponse] }) accounts!: LinkedAccountResponse[];
 }

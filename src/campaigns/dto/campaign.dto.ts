@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IdNameResponse } from '../../platform/http/openapi';
 import { ListQueryDto } from '../../platform/http/pagination';
 
 export const CAMPAIGN_STATUSES = ['draft', 'launching', 'active', 'closing', 'closed', 'cancelled'] as const;
@@ -26,7 +27,8 @@ export const ITEM_STATUSES = ['pending', 'decided', 'expired'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export const DECISIONS = ['keep', 'revoke'] as const;
 export type Decision = (typeof DECISIONS)[number];
-export type Remediation = 'none' | 'pending' | 'done' | 'failed' | 'manual';
+export const REMEDIATIONS = ['none', 'pending', 'done', 'failed', 'manual'] as const;
+export type Remediation = (typeof REMEDIATIONS)[number];
 /** The most decisions one bulk request may carry (API.md). */
 export const MAX_BULK_DECISIONS = 1000;
 
@@ -125,73 +127,99 @@ export class ReassignDto {
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(2000) reason!: string;
 }
 
-export interface CampaignProgress {
-  total: number;
-  pending: number;
-  kept: number;
-  revoked: number;
-  expired: number;
-  remediated: number;
-  remediationFailed: number;
-  manual: number;
+export class CampaignProgress {
+  @ApiProperty() total!: number;
+  @ApiProperty() pending!: number;
+  @ApiProperty() kept!: number;
+  @ApiProperty() revoked!: number;
+  @ApiProperty() expired!: number;
+  @ApiProperty() remediated!: number;
+  @ApiProperty() remediationFailed!: number;
+  @ApiProperty() manual!: number;
 }
 
-export interface CampaignResponse {
-  id: string;
-  connectionId: string;
-  name: string;
-  description: string | null;
-  status: CampaignStatus;
-  scope: { groupIds: string[]; applicationIds: string[] };
-  reviewerStrategy: ReviewerStrategy;
-  reviewerIds: string[];
-  fallbackReviewerIds: string[];
-  dueAt: string;
-  defaultDecision: DefaultDecision;
-  autoRemediate: boolean;
-  createdBy: string | null;
-  createdAt: string;
-  launchedAt: string | null;
-  closedAt: string | null;
-  progress: CampaignProgress;
+export class CampaignScopeResponse {
+  @ApiProperty({ type: [String], format: 'uuid' }) groupIds!: string[];
+  @ApiProperty({ type: [String], format: 'uuid' }) applicationIds!: string[];
 }
 
-export interface ReviewItemResponse {
-  id: string;
-  campaignId: string;
-  account: {
-    id: string;
-    email: string | null;
-    displayName: string | null;
-    kind: string;
-    state: string;
-    department: string | null;
-    jobTitle: string | null;
-    manager: { id: string; displayName: string | null } | null;
-    isAdministrator: boolean;
-  };
-  group: {
-    id: string;
-    name: string;
-    membershipMethod: string;
-    applications: { id: string; name: string }[];
-  };
-  membershipSince: string;
-  grantId: string | null;
-  reviewerId: string | null;
-  status: ItemStatus;
-  decision: Decision | null;
-  justification: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  override: boolean;
-  remediation: Remediation;
-  remediatedAt: string | null;
-  recommendation: { value: 'keep' | 'revoke' | 'review'; reason: string } | null;
-  createdAt: string;
+export class CampaignResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ enum: CAMPAIGN_STATUSES, enumName: 'CampaignStatus' }) status!: CampaignStatus;
+  @ApiProperty({ type: CampaignScopeResponse }) scope!: CampaignScopeResponse;
+  @ApiProperty({ enum: REVIEWER_STRATEGIES, enumName: 'ReviewerStrategy' })
+  reviewerStrategy!: ReviewerStrategy;
+  @ApiProperty({ type: [String], format: 'uuid' }) reviewerIds!: string[];
+  @ApiProperty({ type: [String], format: 'uuid' }) fallbackReviewerIds!: string[];
+  @ApiProperty({ format: 'date-time' }) dueAt!: string;
+  @ApiProperty({ enum: DEFAULT_DECISIONS, enumName: 'DefaultDecision' }) defaultDecision!: DefaultDecision;
+  @ApiProperty() autoRemediate!: boolean;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) createdBy!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) launchedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
+  @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
 }
 
-export interface BulkDecisionResult {
-  applied: number;
-  rejected: { itemId: string; reason: string }[];
+export class ReviewItemManager {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+}
+
+export class ReviewItemAccount {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+  @ApiProperty({ description: '`user` or `admin`' }) kind!: string;
+  @ApiProperty({ description: 'as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED`' }) state!: string;
+  @ApiProperty({ type: String, nullable: true }) department!: string | null;
+  @ApiProperty({ type: String, nullable: true }) jobTitle!: string | null;
+  @ApiProperty({ type: ReviewItemManager, nullable: true }) manager!: ReviewItemManager | null;
+  @ApiProperty({ description: "the member's email also has a JumpCloud administrator account" })
+  isAdministrator!: boolean;
+}
+
+export class ReviewItemGroup {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() membershipMethod!: string;
+  @ApiProperty({ type: [IdNameResponse] }) applications!: IdNameResponse[];
+}
+
+export class Recommendation {
+  @ApiProperty({ enum: ['keep', 'revoke', 'review'] }) value!: 'keep' | 'revoke' | 'review';
+  @ApiProperty() reason!: string;
+}
+
+export class ReviewItemResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) campaignId!: string;
+  @ApiProperty({ type: ReviewItemAccount }) account!: ReviewItemAccount;
+  @ApiProperty({ type: ReviewItemGroup }) group!: ReviewItemGroup;
+  @ApiProperty({ format: 'date-time' }) membershipSince!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) reviewerId!: string | null;
+  @ApiProperty({ enum: ITEM_STATUSES, enumName: 'ReviewItemStatus' }) status!: ItemStatus;
+  @ApiProperty({ enum: DECISIONS, enumName: 'Decision', nullable: true }) decision!: Decision | null;
+  @ApiProperty({ type: String, nullable: true }) justification!: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) decidedBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) decidedAt!: string | null;
+  @ApiProperty() override!: boolean;
+  @ApiProperty({ enum: REMEDIATIONS, enumName: 'Remediation' }) remediation!: Remediation;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) remediatedAt!: string | null;
+  @ApiProperty({ type: Recommendation, nullable: true }) recommendation!: Recommendation | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class RejectedDecision {
+  @ApiProperty({ format: 'uuid' }) itemId!: string;
+  @ApiProperty() reason!: string;
+}
+
+export class BulkDecisionResult {
+  @ApiProperty() applied!: number;
+  @ApiProperty({ type: [RejectedDecision] }) rejected!: RejectedDecision[];
 }

@@ -104,25 +104,47 @@ export class UpdateConnectionDto {
   apiKey?: string;
 }
 
-export interface ConnectionResponse {
-  id: string;
-  name: string;
-  orgId: string;
-  region: 'us' | 'eu';
-  credentialType: 'service_account' | 'api_key';
-  clientIdLast4: string | null;
-  syncIntervalMinutes: number;
-  status: 'ok' | 'error';
-  lastSyncAt: string | null;
-  createdAt: string;
-  /** JumpCloud write permission, which reads cannot show: `unverified` until the first write. */
-  writeAccess: 'unverified' | 'verified' | 'denied';
+export class ConnectionResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: "JumpCloud's organisation id" }) orgId!: string;
+  @ApiProperty({ enum: ['us', 'eu'] }) region!: 'us' | 'eu';
+  @ApiProperty({ enum: ['service_account', 'api_key'] }) credentialType!: 'service_account' | 'api_key';
+  @ApiProperty({ type: String, nullable: true }) clientIdLast4!: string | null;
+  @ApiProperty() syncIntervalMinutes!: number;
+  @ApiProperty({ enum: ['ok', 'error'] }) status!: 'ok' | 'error';
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSyncAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({
+    enum: ['unverified', 'verified', 'denied'],
+    description: 'JumpCloud write permission, which reads cannot show: `unverified` until the first write',
+  })
+  writeAccess!: 'unverified' | 'verified' | 'denied';
 }
 
-export type ConnectionTestResponse =
-  | { ok: true; organization: { id: string; name: string }; writeAccess: 'unverified' }
-  | {
-      ok: false;
-      code: 'bad_credentials' | 'wrong_org' | 'missing_permission' | 'unavailable';
-      error: string;
-    };
+export class OrganizationResponse {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+}
+
+export class ConnectionTestPassed {
+  @ApiProperty({ enum: [true] }) ok!: true;
+  @ApiProperty({ type: OrganizationResponse }) organization!: OrganizationResponse;
+  @ApiProperty({ enum: ['unverified'] }) writeAccess!: 'unverified';
+}
+
+export const CONNECTION_TEST_CODES = [
+  'bad_credentials',
+  'wrong_org',
+  'missing_permission',
+  'unavailable',
+] as const;
+
+export class ConnectionTestFailed {
+  @ApiProperty({ enum: [false] }) ok!: false;
+  @ApiProperty({ enum: CONNECTION_TEST_CODES, enumName: 'ConnectionTestCode' })
+  code!: (typeof CONNECTION_TEST_CODES)[number];
+  @ApiProperty() error!: string;
+}
+
+export type ConnectionTestResponse = ConnectionTestPassed | ConnectionTestFailed;

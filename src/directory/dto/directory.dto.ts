@@ -1,41 +1,61 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IdNameResponse } from '../../platform/http/openapi';
+
 /** The directory's response shapes (API.md "Directory") and the row mappers behind them. */
 
-export interface AccountResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  kind: 'user' | 'admin';
-  email: string | null;
-  username: string | null;
-  displayName: string | null;
-  state: string;
-  managerAccountId: string | null;
-  department: string | null;
-  jobTitle: string | null;
-  adminRoles: string[];
-  createdAt: string;
-  updatedAt: string;
-  removedAt: string | null;
+export class AccountResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ description: "JumpCloud's id" }) externalId!: string;
+  @ApiProperty({ enum: ['user', 'admin'] }) kind!: 'user' | 'admin';
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty({ type: String, nullable: true }) username!: string | null;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+  @ApiProperty({ description: 'as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED`' }) state!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) managerAccountId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) department!: string | null;
+  @ApiProperty({ type: String, nullable: true }) jobTitle!: string | null;
+  @ApiProperty({ type: [String] }) adminRoles!: string[];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) removedAt!: string | null;
 }
 
-export interface GroupResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  name: string;
-  description: string | null;
-  membershipMethod: string;
-  memberCount: number;
-  applications: { id: string; name: string }[];
-  removedAt: string | null;
+export class AccountGroupResponse {
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'date-time' }) since!: string;
 }
 
-export interface ApplicationResponse {
-  id: string;
-  connectionId: string;
-  externalId: string;
-  name: string;
-  groups: { id: string; name: string }[];
+/** `GET /accounts/{id}`: the account with its groups. */
+export class AccountDetailResponse extends AccountResponse {
+  @ApiProperty({ type: [AccountGroupResponse] }) groups!: AccountGroupResponse[];
+}
+
+/** `GET /groups/{id}/members`: an account with the time it joined the group. */
+export class GroupMemberResponse extends AccountResponse {
+  @ApiProperty({ format: 'date-time' }) since!: string;
+}
+
+export class GroupResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ description: "JumpCloud's id" }) externalId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ description: '`NOTSET`, `STATIC`, `DYNAMIC_REVIEW_REQUIRED` or `DYNAMIC_AUTOMATED`' })
+  membershipMethod!: string;
+  @ApiProperty() memberCount!: number;
+  @ApiProperty({ type: [IdNameResponse] }) applications!: IdNameResponse[];
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) removedAt!: string | null;
+}
+
+export class ApplicationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ description: "JumpCloud's id" }) externalId!: string;
+  @ApiProperty({ description: "JumpCloud's `displayLabel`, else `displayName`, else `name`" }) name!: string;
+  @ApiProperty({ type: [IdNameResponse] }) groups!: IdNameResponse[];
 }
 
 export interface AccountRow {

@@ -1,23 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 /** Membership history items (API.md "Provisioning and audit", `.../history`) and their row mapper. */
 
+export class HistorySource {
+  @ApiProperty({ enum: ['sync', 'operation'] }) type!: 'sync' | 'operation';
+  @ApiProperty({ format: 'uuid' }) id!: string;
+}
+
+export class ChangedBy {
+  @ApiProperty({ enum: ['admin', 'api_key', 'scim', 'jumpgate', 'unknown'] })
+  type!: 'admin' | 'api_key' | 'scim' | 'jumpgate' | 'unknown';
+  @ApiPropertyOptional() email?: string;
+  @ApiPropertyOptional() name?: string;
+}
+
 /** One membership change. */
-export interface MembershipHistoryItem {
-  at: string;
-  accountId: string;
-  groupId: string;
-  action: 'added' | 'removed';
-  source: { type: 'sync' | 'operation'; id: string };
-  /** The change was not made by jumpgate: a sync saw it happen in JumpCloud. */
-  outside: boolean;
+export class MembershipHistoryItem {
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty({ enum: ['added', 'removed'] }) action!: 'added' | 'removed';
+  @ApiProperty({ type: HistorySource }) source!: HistorySource;
+  @ApiProperty({ description: 'the change was not made by jumpgate: a sync saw it happen in JumpCloud' })
+  outside!: boolean;
   /**
    * Who made the change. jumpgate's own changes are jumpgate's; who made the others will come from
    * JumpCloud's Directory Insights, which jumpgate does not read yet: null until then.
    */
-  changedBy: {
-    type: 'admin' | 'api_key' | 'scim' | 'jumpgate' | 'unknown';
-    email?: string;
-    name?: string;
-  } | null;
+  @ApiProperty({ type: ChangedBy, nullable: true }) changedBy!: ChangedBy | null;
 }
 
 export interface HistoryRow {

@@ -1,19 +1,51 @@
-import { type HeldRemovals } from '../sync/removal-hold.policy';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type HeldRemoval, type HeldRemovals } from '../sync/removal-hold.policy';
 import { type SyncStats } from '../sync/directory-sync.engine';
 import { type SyncRunRow } from '../sync-runs.repository';
 
-export interface SyncRunResponse {
-  id: string;
-  connectionId: string;
-  status: SyncRunRow['status'];
-  trigger: SyncRunRow['trigger'];
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  stats: SyncStats;
-  /** Removals held back because they exceeded the share allowed in one run (applied when the next run agrees). */
-  held: HeldRemovals;
-  error: string | null;
+export class SyncStatsResponse implements SyncStats {
+  @ApiProperty() users!: number;
+  @ApiProperty() admins!: number;
+  @ApiProperty() groups!: number;
+  @ApiProperty() memberships!: number;
+  @ApiProperty() applications!: number;
+  @ApiProperty({ description: 'directory rows this run added' }) added!: number;
+  @ApiProperty({ description: 'directory rows this run marked removed' }) removed!: number;
+  @ApiProperty({ description: 'directory rows this run changed' }) updated!: number;
+  @ApiProperty({ description: 'requests made to JumpCloud' }) apiCalls!: number;
+}
+
+export class HeldRemovalResponse implements HeldRemoval {
+  @ApiProperty() count!: number;
+  @ApiProperty({
+    description: 'md5 of the sorted ids: the next run applies them when it would remove exactly these',
+  })
+  digest!: string;
+  @ApiProperty({ description: 'share of the live rows, rounded to three decimals' }) share!: number;
+}
+
+export class HeldRemovalsResponse implements HeldRemovals {
+  @ApiPropertyOptional({ type: HeldRemovalResponse }) accounts?: HeldRemovalResponse;
+  @ApiPropertyOptional({ type: HeldRemovalResponse }) memberships?: HeldRemovalResponse;
+}
+
+export class SyncRunResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed'], enumName: 'SyncRunStatus' })
+  status!: SyncRunRow['status'];
+  @ApiProperty({ enum: ['manual', 'scheduled'] }) trigger!: SyncRunRow['trigger'];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
+  @ApiProperty({ type: SyncStatsResponse }) stats!: SyncStatsResponse;
+  @ApiProperty({
+    type: HeldRemovalsResponse,
+    description:
+      'removals held back because they exceeded the share allowed in one run (applied when the next run agrees)',
+  })
+  held!: HeldRemovalsResponse;
+  @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
 
 const EMPTY_STATS: SyncStats = {

@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply } from 'fastify';
+import { ApiRoute } from '../http/openapi';
 import { Public } from '../http/policy';
-import { type HealthReport, HealthService } from './health.service';
+import { HealthDownResponse, HealthOkResponse } from './health.dto';
+import { HealthService } from './health.service';
 
 @ApiTags('health')
 @Controller('health')
@@ -11,9 +13,14 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiOkResponse({ description: '{"status":"ok","db":"up","redis":"up","auditProtected":boolean}' })
-  @ApiServiceUnavailableResponse({ description: '{"status":"error","db":"up"|"down","redis":"up"|"down"}' })
-  async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+  @ApiRoute({
+    summary: 'Is the server up, with its database and Redis',
+    public: true,
+    body: HealthOkResponse,
+    errors: [],
+  })
+  @ApiServiceUnavailableResponse({ description: 'A part is down', type: HealthDownResponse })
+  async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthOkResponse | HealthDownResponse> {
     const report = await this.health.check();
     void reply.status(report.status === 'ok' ? 200 : 503);
     return report;

@@ -2,10 +2,11 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify from 'fastify';
 import { ValidationPipe } from '@nestjs/common';
 import { type NestFastifyApplication, FastifyAdapter } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { type AppConfig } from '../../config/app-config';
 import { defaultWebDistDir, serveWebApp } from './web-app';
+import { buildOpenApiDocument } from './openapi-document';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -98,16 +99,7 @@ export async function configureApp(
     app.enableCors({ origin: config.corsOrigins, credentials: false });
   }
   if (config.docsEnabled) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('jumpgate')
-        .setDescription('User access reviews and just-in-time group access for JumpCloud')
-        .setVersion('1')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+    SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   }
   await serveWebApp(app.getHttpAdapter().getInstance(), webDistDir);
 }

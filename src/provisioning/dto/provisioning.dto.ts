@@ -1,11 +1,12 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { ListQueryDto } from '../../platform/http/pagination';
 
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'manual'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 /** What JumpCloud showed when the operation succeeded (see ProvisioningOperationSettledEvent). */
-export type OperationResult = 'added' | 'already_member' | 'removed' | 'not_member';
+export const OPERATION_RESULTS = ['added', 'already_member', 'removed', 'not_member'] as const;
+export type OperationResult = (typeof OPERATION_RESULTS)[number];
 
 export class OperationsQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ enum: OPERATION_STATUSES })
@@ -21,21 +22,27 @@ export class OperationsQueryDto extends ListQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsUUID() sourceId?: string;
 }
 
-export interface OperationResponse {
-  id: string;
-  connectionId: string;
-  action: 'add_member' | 'remove_member';
-  accountId: string;
-  groupId: string;
-  reason: string;
-  sourceType: 'review_item' | 'grant';
-  sourceId: string;
-  status: OperationStatus;
-  attempts: number;
-  lastError: string | null;
-  verification: 'pending' | 'confirmed' | 'contradicted';
-  /** Beyond API.md: `already_member` says an add found the member there already and wrote nothing. */
-  result: OperationResult | null;
-  createdAt: string;
-  completedAt: string | null;
+export class OperationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) connectionId!: string;
+  @ApiProperty({ enum: ['add_member', 'remove_member'] }) action!: 'add_member' | 'remove_member';
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ format: 'uuid' }) groupId!: string;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ enum: ['review_item', 'grant'] }) sourceType!: 'review_item' | 'grant';
+  @ApiProperty({ format: 'uuid' }) sourceId!: string;
+  @ApiProperty({ enum: OPERATION_STATUSES, enumName: 'OperationStatus' }) status!: OperationStatus;
+  @ApiProperty({ description: 'write calls made to JumpCloud' }) attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ enum: ['pending', 'confirmed', 'contradicted'], description: 'set by the next sync' })
+  verification!: 'pending' | 'confirmed' | 'contradicted';
+  @ApiProperty({
+    enum: OPERATION_RESULTS,
+    nullable: true,
+    description:
+      'Beyond API.md: `already_member` says an add found the member there already and wrote nothing',
+  })
+  result!: OperationResult | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
 }

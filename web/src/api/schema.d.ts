@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List audit events in chain order */
         get: operations["AuditController_list"];
         put?: never;
         post?: never;
@@ -27,8 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Recompute the audit chain and report its head */
         get: operations["AuditController_verify"];
         put?: never;
+        /** Verify the chain against checkpoints kept outside jumpgate */
         post: operations["AuditController_verifyCheckpoints"];
         delete?: never;
         options?: never;
@@ -43,6 +46,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The chain's head, signed with Ed25519 */
         get: operations["AuditController_checkpoint"];
         put?: never;
         post?: never;
@@ -59,6 +63,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The public key checkpoints are signed with now */
         get: operations["AuditController_publicKey"];
         put?: never;
         post?: never;
@@ -75,6 +80,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every checkpoint key ever used, current and previous */
         get: operations["AuditController_publicKeys"];
         put?: never;
         post?: never;
@@ -91,8 +97,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List principals */
         get: operations["PrincipalsController_list"];
         put?: never;
+        /** Create a principal */
         post: operations["PrincipalsController_create"];
         delete?: never;
         options?: never;
@@ -107,12 +115,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a principal */
         get: operations["PrincipalsController_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
+        /** Change a principal: display name, roles, disabled */
         patch: operations["PrincipalsController_update"];
         trace?: never;
     };
@@ -123,8 +133,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a principal's tokens (never the token itself) */
         get: operations["PrincipalsController_tokens"];
         put?: never;
+        /** Mint a token for another principal (the plaintext token is returned once) */
         post: operations["PrincipalsController_mintFor"];
         delete?: never;
         options?: never;
@@ -139,6 +151,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The calling principal, with its linked directory accounts */
         get: operations["PrincipalsController_me"];
         put?: never;
         post?: never;
@@ -157,6 +170,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Mint a token for oneself (the plaintext token is returned once) */
         post: operations["PrincipalsController_mintOwn"];
         delete?: never;
         options?: never;
@@ -174,6 +188,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a token at once (own token; admins any) */
         delete: operations["PrincipalsController_revoke"];
         options?: never;
         head?: never;
@@ -189,6 +204,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Try credentials without saving them
+         * @description Always 200 for an answer from JumpCloud: `ok: false` with a `code` says why the credentials do not work.
+         */
         post: operations["ConnectionsController_test"];
         delete?: never;
         options?: never;
@@ -203,8 +222,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List connections */
         get: operations["ConnectionsController_list"];
         put?: never;
+        /** Create a connection (credentials are tested first) */
         post: operations["ConnectionsController_create"];
         delete?: never;
         options?: never;
@@ -219,12 +240,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a connection */
         get: operations["ConnectionsController_get"];
         put?: never;
         post?: never;
+        /** Delete a connection: syncing stops; its evidence remains */
         delete: operations["ConnectionsController_remove"];
         options?: never;
         head?: never;
+        /** Rename a connection, change its sync interval or its credentials (tested, same organisation) */
         patch: operations["ConnectionsController_update"];
         trace?: never;
     };
@@ -235,6 +259,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List directory accounts (users and administrators) */
         get: operations["DirectoryController_accounts"];
         put?: never;
         post?: never;
@@ -251,6 +276,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get an account with its groups */
         get: operations["DirectoryController_account"];
         put?: never;
         post?: never;
@@ -267,6 +293,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** An account's membership history, newest first */
         get: operations["DirectoryController_accountHistory"];
         put?: never;
         post?: never;
@@ -283,6 +310,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List directory groups */
         get: operations["DirectoryController_groups"];
         put?: never;
         post?: never;
@@ -299,6 +327,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a group */
         get: operations["DirectoryController_group"];
         put?: never;
         post?: never;
@@ -315,6 +344,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A group's members, each with the time it joined */
         get: operations["DirectoryController_members"];
         put?: never;
         post?: never;
@@ -331,6 +361,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A group's membership history, newest first */
         get: operations["DirectoryController_groupHistory"];
         put?: never;
         post?: never;
@@ -347,6 +378,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List applications with the groups bound to them */
         get: operations["DirectoryController_applications"];
         put?: never;
         post?: never;
@@ -363,8 +395,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A connection's sync runs, newest first */
         get: operations["SyncsController_list"];
         put?: never;
+        /** Start a sync (or get the one already queued or running) */
         post: operations["SyncsController_trigger"];
         delete?: never;
         options?: never;
@@ -379,6 +413,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a sync run */
         get: operations["SyncsController_get"];
         put?: never;
         post?: never;
@@ -395,6 +430,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List provisioning operations (the outbox of JumpCloud changes) */
         get: operations["ProvisioningController_list"];
         put?: never;
         post?: never;
@@ -411,6 +447,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a provisioning operation */
         get: operations["ProvisioningController_get"];
         put?: never;
         post?: never;
@@ -429,6 +466,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Retry a failed operation */
         post: operations["ProvisioningController_retry"];
         delete?: never;
         options?: never;
@@ -443,7 +481,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A group's access policy */
         get: operations["AccessController_getPolicy"];
+        /** Replace a group's access policy (send back what GET returned to keep it) */
         put: operations["AccessController_putPolicy"];
         post?: never;
         delete?: never;
@@ -459,6 +499,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Requestable groups the caller is eligible for */
         get: operations["AccessController_catalog"];
         put?: never;
         post?: never;
@@ -475,8 +516,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List access requests (own, to approve, or all the caller may read) */
         get: operations["AccessController_listRequests"];
         put?: never;
+        /** Request time-boxed membership of a group (or extend an active grant) */
         post: operations["AccessController_createRequest"];
         delete?: never;
         options?: never;
@@ -491,6 +534,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get an access request */
         get: operations["AccessController_getRequest"];
         put?: never;
         post?: never;
@@ -509,6 +553,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Approve a request (approvers only; never the requester or the beneficiary) */
         post: operations["AccessController_approve"];
         delete?: never;
         options?: never;
@@ -525,6 +570,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Deny a request with a comment (approvers only) */
         post: operations["AccessController_deny"];
         delete?: never;
         options?: never;
@@ -541,6 +587,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Cancel own pending request */
         post: operations["AccessController_cancel"];
         delete?: never;
         options?: never;
@@ -555,6 +602,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List grants the caller may read */
         get: operations["AccessController_listGrants"];
         put?: never;
         post?: never;
@@ -573,6 +621,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** End a grant now (the beneficiary, an approver of the group, or an admin) */
         post: operations["AccessController_revoke"];
         delete?: never;
         options?: never;
@@ -587,8 +636,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List campaigns */
         get: operations["CampaignsController_list"];
         put?: never;
+        /** Create a review campaign (draft) */
         post: operations["CampaignsController_create"];
         delete?: never;
         options?: never;
@@ -605,6 +656,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** What launching this campaign body would make, creating nothing */
         post: operations["CampaignsController_preview"];
         delete?: never;
         options?: never;
@@ -619,6 +671,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a campaign with its progress */
         get: operations["CampaignsController_get"];
         put?: never;
         post?: never;
@@ -637,6 +690,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Launch a draft campaign: snapshot its memberships into review items */
         post: operations["CampaignsController_launch"];
         delete?: never;
         options?: never;
@@ -653,6 +707,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Close an active campaign: default decisions, then remediation */
         post: operations["CampaignsController_close"];
         delete?: never;
         options?: never;
@@ -669,6 +724,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Cancel a campaign; nothing is remediated */
         post: operations["CampaignsController_cancel"];
         delete?: never;
         options?: never;
@@ -683,6 +739,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List a campaign's review items */
         get: operations["CampaignsController_items"];
         put?: never;
         post?: never;
@@ -699,6 +756,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A campaign's item counts per reviewer or per group */
         get: operations["CampaignsController_progressOf"];
         put?: never;
         post?: never;
@@ -715,6 +773,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A campaign's report, one row per item */
         get: operations["CampaignsController_report"];
         put?: never;
         post?: never;
@@ -731,6 +790,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's assigned review items across launched campaigns */
         get: operations["CampaignsController_reviews"];
         put?: never;
         post?: never;
@@ -747,6 +807,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's own review progress per campaign */
         get: operations["CampaignsController_reviewsSummary"];
         put?: never;
         post?: never;
@@ -765,6 +826,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Decide a review item (the assigned reviewer, or an admin as an override) */
         post: operations["CampaignsController_decide"];
         delete?: never;
         options?: never;
@@ -781,6 +843,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Decide up to 1,000 items at once; each is checked, those that pass commit together */
         post: operations["CampaignsController_decideMany"];
         delete?: never;
         options?: never;
@@ -797,6 +860,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Hand a review item to another reviewer, with a reason */
         post: operations["CampaignsController_reassign"];
         delete?: never;
         options?: never;
@@ -811,6 +875,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Is the server up, with its database and Redis */
         get: operations["HealthController_get"];
         put?: never;
         post?: never;
@@ -824,6 +889,67 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ErrorResponse: {
+            /** @example 400 */
+            statusCode: number;
+            /** @example Bad Request */
+            error: string;
+            /** @description a list of field errors when a body or query fails validation */
+            message: string | string[];
+            /** @description a stable machine-readable reason */
+            code?: string;
+        };
+        AuditActorResponse: {
+            /** @enum {string} */
+            type: "principal" | "system";
+            id: string | null;
+            email: string | null;
+            /**
+             * @description how the actor authenticated
+             * @enum {string}
+             */
+            via: "token" | "session" | "slack" | "system";
+            /** Format: uuid */
+            tokenId?: string;
+            /** Format: uuid */
+            sessionId?: string;
+            /** Format: uuid */
+            channelId?: string;
+        };
+        AuditEventResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            actor: components["schemas"]["AuditActorResponse"];
+            /** @example campaign.launched */
+            action: string;
+            targetType: string | null;
+            targetId: string | null;
+            /** @description the action's details */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventResponsePage: {
+            items: components["schemas"]["AuditEventResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        VerifyResponse: {
+            ok: boolean;
+            /** @description events checked */
+            checked: number;
+            /** Format: uuid */
+            headId: string | null;
+            /** Format: uuid */
+            firstBrokenId: string | null;
+            /**
+             * @description why the first broken event does not hold
+             * @enum {string|null}
+             */
+            firstBrokenReason: "hash_mismatch" | "chain_link" | "unknown_key" | "key_went_back" | null;
+        };
         CheckpointDto: {
             /** @description sequence number of the head event (0 for an empty log) */
             seq: number;
@@ -842,11 +968,65 @@ export interface components {
         VerifyCheckpointsDto: {
             checkpoints: components["schemas"]["CheckpointDto"][];
         };
+        CheckpointFailureResponse: {
+            seq: number;
+            /** @enum {string} */
+            reason: "unknown_key" | "bad_signature" | "missing" | "hash_mismatch" | "count_mismatch";
+        };
+        CheckpointVerifyResponse: {
+            ok: boolean;
+            /** @description events checked */
+            checked: number;
+            /** Format: uuid */
+            headId: string | null;
+            /** Format: uuid */
+            firstBrokenId: string | null;
+            /**
+             * @description why the first broken event does not hold
+             * @enum {string|null}
+             */
+            firstBrokenReason: "hash_mismatch" | "chain_link" | "unknown_key" | "key_went_back" | null;
+            /** @description a checkpoint names an event that is gone: history was cut */
+            truncated: boolean;
+            checkpointFailures: components["schemas"]["CheckpointFailureResponse"][];
+        };
+        PublicKeyResponse: {
+            keyId: string;
+            /** @description the Ed25519 public key, PEM */
+            publicKeyPem: string;
+        };
+        PublicKeyEntryResponse: {
+            keyId: string;
+            /** @description the Ed25519 public key, PEM */
+            publicKeyPem: string;
+            /** @description the key that signs new checkpoints */
+            current: boolean;
+        };
+        PublicKeysResponse: {
+            items: components["schemas"]["PublicKeyEntryResponse"][];
+        };
         CreatePrincipalDto: {
             /** @example ada@example.com */
             email: string;
             displayName?: string;
             roles?: ("admin" | "auditor")[];
+        };
+        /** @enum {string} */
+        Role: "admin" | "auditor";
+        PrincipalResponse: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string | null;
+            roles: components["schemas"]["Role"][];
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PrincipalResponsePage: {
+            items: components["schemas"]["PrincipalResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         UpdatePrincipalDto: {
             displayName?: string;
@@ -858,6 +1038,76 @@ export interface components {
             name: string;
             /** @default 90 */
             expiresInDays: number;
+        };
+        CreatedTokenResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the plaintext token: returned once, stored only as a hash */
+            token: string;
+            prefix: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        TokenResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the first characters of the token, to recognise it */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        TokenResponsePage: {
+            items: components["schemas"]["TokenResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        LinkedAccountResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @enum {string} */
+            kind: "user" | "admin";
+            email: string;
+            displayName: string | null;
+        };
+        MeResponse: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string | null;
+            roles: components["schemas"]["Role"][];
+            disabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            accounts: components["schemas"]["LinkedAccountResponse"][];
+        };
+        OrganizationResponse: {
+            id: string;
+            name: string;
+        };
+        ConnectionTestPassed: {
+            /** @enum {boolean} */
+            ok: true;
+            organization: components["schemas"]["OrganizationResponse"];
+            /** @enum {string} */
+            writeAccess: "unverified";
+        };
+        /** @enum {string} */
+        ConnectionTestCode: "bad_credentials" | "wrong_org" | "missing_permission" | "unavailable";
+        ConnectionTestFailed: {
+            /** @enum {boolean} */
+            ok: false;
+            code: components["schemas"]["ConnectionTestCode"];
+            error: string;
         };
         TestConnectionDto: {
             name?: string;
@@ -895,12 +1145,306 @@ export interface components {
             /** @description 0 = no scheduled sync; default SYNC_INTERVAL_MINUTES */
             syncIntervalMinutes?: number;
         };
+        ConnectionResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description JumpCloud's organisation id */
+            orgId: string;
+            /** @enum {string} */
+            region: "us" | "eu";
+            /** @enum {string} */
+            credentialType: "service_account" | "api_key";
+            clientIdLast4: string | null;
+            syncIntervalMinutes: number;
+            /** @enum {string} */
+            status: "ok" | "error";
+            /** Format: date-time */
+            lastSyncAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description JumpCloud write permission, which reads cannot show: `unverified` until the first write
+             * @enum {string}
+             */
+            writeAccess: "unverified" | "verified" | "denied";
+        };
+        ConnectionResponsePage: {
+            items: components["schemas"]["ConnectionResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
         UpdateConnectionDto: {
             name?: string;
             syncIntervalMinutes?: number;
             clientId?: string;
             clientSecret?: string;
             apiKey?: string;
+        };
+        AccountResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description JumpCloud's id */
+            externalId: string;
+            /** @enum {string} */
+            kind: "user" | "admin";
+            email: string | null;
+            username: string | null;
+            displayName: string | null;
+            /** @description as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED` */
+            state: string;
+            /** Format: uuid */
+            managerAccountId: string | null;
+            department: string | null;
+            jobTitle: string | null;
+            adminRoles: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            removedAt: string | null;
+        };
+        AccountResponsePage: {
+            items: components["schemas"]["AccountResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        AccountGroupResponse: {
+            /** Format: uuid */
+            groupId: string;
+            name: string;
+            /** Format: date-time */
+            since: string;
+        };
+        AccountDetailResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description JumpCloud's id */
+            externalId: string;
+            /** @enum {string} */
+            kind: "user" | "admin";
+            email: string | null;
+            username: string | null;
+            displayName: string | null;
+            /** @description as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED` */
+            state: string;
+            /** Format: uuid */
+            managerAccountId: string | null;
+            department: string | null;
+            jobTitle: string | null;
+            adminRoles: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            removedAt: string | null;
+            groups: components["schemas"]["AccountGroupResponse"][];
+        };
+        HistorySource: {
+            /** @enum {string} */
+            type: "sync" | "operation";
+            /** Format: uuid */
+            id: string;
+        };
+        ChangedBy: {
+            /** @enum {string} */
+            type: "admin" | "api_key" | "scim" | "jumpgate" | "unknown";
+            email?: string;
+            name?: string;
+        };
+        MembershipHistoryItem: {
+            /** Format: date-time */
+            at: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            groupId: string;
+            /** @enum {string} */
+            action: "added" | "removed";
+            source: components["schemas"]["HistorySource"];
+            /** @description the change was not made by jumpgate: a sync saw it happen in JumpCloud */
+            outside: boolean;
+            changedBy: components["schemas"]["ChangedBy"] | null;
+        };
+        MembershipHistoryItemPage: {
+            items: components["schemas"]["MembershipHistoryItem"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        IdNameResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        GroupResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description JumpCloud's id */
+            externalId: string;
+            name: string;
+            description: string | null;
+            /** @description `NOTSET`, `STATIC`, `DYNAMIC_REVIEW_REQUIRED` or `DYNAMIC_AUTOMATED` */
+            membershipMethod: string;
+            memberCount: number;
+            applications: components["schemas"]["IdNameResponse"][];
+            /** Format: date-time */
+            removedAt: string | null;
+        };
+        GroupResponsePage: {
+            items: components["schemas"]["GroupResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        GroupMemberResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description JumpCloud's id */
+            externalId: string;
+            /** @enum {string} */
+            kind: "user" | "admin";
+            email: string | null;
+            username: string | null;
+            displayName: string | null;
+            /** @description as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED` */
+            state: string;
+            /** Format: uuid */
+            managerAccountId: string | null;
+            department: string | null;
+            jobTitle: string | null;
+            adminRoles: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            removedAt: string | null;
+            /** Format: date-time */
+            since: string;
+        };
+        GroupMemberResponsePage: {
+            items: components["schemas"]["GroupMemberResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        ApplicationResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @description JumpCloud's id */
+            externalId: string;
+            /** @description JumpCloud's `displayLabel`, else `displayName`, else `name` */
+            name: string;
+            groups: components["schemas"]["IdNameResponse"][];
+        };
+        ApplicationResponsePage: {
+            items: components["schemas"]["ApplicationResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        SyncRunStatus: "queued" | "running" | "succeeded" | "failed";
+        SyncStatsResponse: {
+            users: number;
+            admins: number;
+            groups: number;
+            memberships: number;
+            applications: number;
+            /** @description directory rows this run added */
+            added: number;
+            /** @description directory rows this run marked removed */
+            removed: number;
+            /** @description directory rows this run changed */
+            updated: number;
+            /** @description requests made to JumpCloud */
+            apiCalls: number;
+        };
+        HeldRemovalResponse: {
+            count: number;
+            /** @description md5 of the sorted ids: the next run applies them when it would remove exactly these */
+            digest: string;
+            /** @description share of the live rows, rounded to three decimals */
+            share: number;
+        };
+        HeldRemovalsResponse: {
+            accounts?: components["schemas"]["HeldRemovalResponse"];
+            memberships?: components["schemas"]["HeldRemovalResponse"];
+        };
+        SyncRunResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            status: components["schemas"]["SyncRunStatus"];
+            /** @enum {string} */
+            trigger: "manual" | "scheduled";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            stats: components["schemas"]["SyncStatsResponse"];
+            /** @description removals held back because they exceeded the share allowed in one run (applied when the next run agrees) */
+            held: components["schemas"]["HeldRemovalsResponse"];
+            error: string | null;
+        };
+        SyncRunResponsePage: {
+            items: components["schemas"]["SyncRunResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        /** @enum {string} */
+        OperationStatus: "pending" | "running" | "succeeded" | "failed" | "manual";
+        OperationResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** @enum {string} */
+            action: "add_member" | "remove_member";
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            groupId: string;
+            reason: string;
+            /** @enum {string} */
+            sourceType: "review_item" | "grant";
+            /** Format: uuid */
+            sourceId: string;
+            status: components["schemas"]["OperationStatus"];
+            /** @description write calls made to JumpCloud */
+            attempts: number;
+            lastError: string | null;
+            /**
+             * @description set by the next sync
+             * @enum {string}
+             */
+            verification: "pending" | "confirmed" | "contradicted";
+            /**
+             * @description Beyond API.md: `already_member` says an add found the member there already and wrote nothing
+             * @enum {string|null}
+             */
+            result: "added" | "already_member" | "removed" | "not_member" | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt: string | null;
+        };
+        OperationResponsePage: {
+            items: components["schemas"]["OperationResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         PutPolicyDto: {
             /** @description principals who own the group */
@@ -919,6 +1463,39 @@ export interface components {
             /** @description default: any account of the connection */
             eligibleGroupIds?: string[];
         };
+        PolicyResponse: {
+            /** Format: uuid */
+            groupId: string;
+            ownerIds: string[];
+            requestable: boolean;
+            maxDurationMinutes: number;
+            defaultDurationMinutes: number;
+            approverIds: string[];
+            approvalsRequired: number;
+            requireJustification: boolean;
+            autoApprove: boolean;
+            /** @description null: any account */
+            eligibleGroupIds: string[] | null;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        CatalogGroup: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            applications: components["schemas"]["IdNameResponse"][];
+        };
+        CatalogEntry: {
+            group: components["schemas"]["CatalogGroup"];
+            maxDurationMinutes: number;
+            defaultDurationMinutes: number;
+            requireJustification: boolean;
+        };
+        CatalogEntryPage: {
+            items: components["schemas"]["CatalogEntry"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
         CreateRequestDto: {
             groupId: string;
             durationMinutes?: number;
@@ -926,11 +1503,85 @@ export interface components {
             /** @description default: the caller's own account in the group's connection */
             accountId?: string;
         };
+        /** @enum {string} */
+        AccessRequestStatus: "pending" | "approved" | "denied" | "cancelled" | "expired";
+        ApprovalResponse: {
+            /** Format: uuid */
+            approverId: string;
+            /** @enum {string} */
+            decision: "approve" | "deny";
+            comment: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @enum {string} */
+        GrantStatus: "provisioning" | "active" | "revoking" | "ended" | "failed";
+        /** @enum {string} */
+        GrantEndReason: "expired" | "revoked" | "removed_outside" | "already_member";
+        RequestGrantState: {
+            status: components["schemas"]["GrantStatus"];
+            endReason: components["schemas"]["GrantEndReason"] | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+        };
+        AccessRequestResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: uuid */
+            groupId: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            requesterId: string;
+            durationMinutes: number;
+            justification: string | null;
+            status: components["schemas"]["AccessRequestStatus"];
+            approvals: components["schemas"]["ApprovalResponse"][];
+            /** Format: uuid */
+            grantId: string | null;
+            grant: components["schemas"]["RequestGrantState"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt: string | null;
+        };
+        AccessRequestResponsePage: {
+            items: components["schemas"]["AccessRequestResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
         ApproveDto: {
             comment?: string;
         };
         DenyDto: {
             comment: string;
+        };
+        GrantResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            requestId: string;
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            groupId: string;
+            status: components["schemas"]["GrantStatus"];
+            /** Format: date-time */
+            startsAt: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            endedAt: string | null;
+            endReason: components["schemas"]["GrantEndReason"] | null;
+            /** @description why a failed grant failed */
+            failureReason: string | null;
+        };
+        GrantResponsePage: {
+            items: components["schemas"]["GrantResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         RevokeGrantDto: {
             reason: string;
@@ -955,6 +1606,186 @@ export interface components {
             defaultDecision: "none" | "keep" | "revoke";
             autoRemediate: boolean;
         };
+        /** @enum {string} */
+        CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
+        CampaignScopeResponse: {
+            groupIds: string[];
+            applicationIds: string[];
+        };
+        /** @enum {string} */
+        ReviewerStrategy: "manager" | "group_owner" | "named";
+        /** @enum {string} */
+        DefaultDecision: "none" | "keep" | "revoke";
+        CampaignProgress: {
+            total: number;
+            pending: number;
+            kept: number;
+            revoked: number;
+            expired: number;
+            remediated: number;
+            remediationFailed: number;
+            manual: number;
+        };
+        CampaignResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            name: string;
+            description: string | null;
+            status: components["schemas"]["CampaignStatus"];
+            scope: components["schemas"]["CampaignScopeResponse"];
+            reviewerStrategy: components["schemas"]["ReviewerStrategy"];
+            reviewerIds: string[];
+            fallbackReviewerIds: string[];
+            /** Format: date-time */
+            dueAt: string;
+            defaultDecision: components["schemas"]["DefaultDecision"];
+            autoRemediate: boolean;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            launchedAt: string | null;
+            /** Format: date-time */
+            closedAt: string | null;
+            progress: components["schemas"]["CampaignProgress"];
+        };
+        PreviewReviewerResponse: {
+            /**
+             * Format: uuid
+             * @description null: no principal has this email yet; the launch creates it (manager strategy)
+             */
+            id: string | null;
+            displayName: string | null;
+            email: string;
+            items: number;
+        };
+        CampaignPreviewResponse: {
+            items: number;
+            /** @description groups with at least one item */
+            groups: number;
+            /** @description most items first */
+            reviewers: components["schemas"]["PreviewReviewerResponse"][];
+            /** @description items that go to a fallback reviewer */
+            fallbackItems: number;
+            /** @description items no reviewer may take (every fallback is the member) */
+            unassignedItems: number;
+        };
+        CampaignResponsePage: {
+            items: components["schemas"]["CampaignResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        ReviewItemManager: {
+            /** Format: uuid */
+            id: string;
+            displayName: string | null;
+        };
+        ReviewItemAccount: {
+            /** Format: uuid */
+            id: string;
+            email: string | null;
+            displayName: string | null;
+            /** @description `user` or `admin` */
+            kind: string;
+            /** @description as JumpCloud gives it: `ACTIVATED`, `SUSPENDED` or `STAGED` */
+            state: string;
+            department: string | null;
+            jobTitle: string | null;
+            manager: components["schemas"]["ReviewItemManager"] | null;
+            /** @description the member's email also has a JumpCloud administrator account */
+            isAdministrator: boolean;
+        };
+        ReviewItemGroup: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            membershipMethod: string;
+            applications: components["schemas"]["IdNameResponse"][];
+        };
+        /** @enum {string} */
+        ReviewItemStatus: "pending" | "decided" | "expired";
+        /** @enum {string} */
+        Decision: "keep" | "revoke";
+        /** @enum {string} */
+        Remediation: "none" | "pending" | "done" | "failed" | "manual";
+        Recommendation: {
+            /** @enum {string} */
+            value: "keep" | "revoke" | "review";
+            reason: string;
+        };
+        ReviewItemResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            campaignId: string;
+            account: components["schemas"]["ReviewItemAccount"];
+            group: components["schemas"]["ReviewItemGroup"];
+            /** Format: date-time */
+            membershipSince: string;
+            /** Format: uuid */
+            grantId: string | null;
+            /** Format: uuid */
+            reviewerId: string | null;
+            status: components["schemas"]["ReviewItemStatus"];
+            decision: components["schemas"]["Decision"] | null;
+            justification: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            override: boolean;
+            remediation: components["schemas"]["Remediation"];
+            /** Format: date-time */
+            remediatedAt: string | null;
+            recommendation: components["schemas"]["Recommendation"] | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ReviewItemResponsePage: {
+            items: components["schemas"]["ReviewItemResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        ProgressKeyResponse: {
+            /**
+             * Format: uuid
+             * @description null: items with no reviewer
+             */
+            id: string | null;
+            /** @description the reviewer's display name (else email) */
+            name: string | null;
+        };
+        ProgressEntryResponse: {
+            key: components["schemas"]["ProgressKeyResponse"];
+            total: number;
+            pending: number;
+            kept: number;
+            revoked: number;
+            converted: number;
+            expired: number;
+        };
+        CampaignProgressListResponse: {
+            items: components["schemas"]["ProgressEntryResponse"][];
+        };
+        CampaignRefResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            dueAt: string;
+        };
+        ReviewSummaryEntryResponse: {
+            campaign: components["schemas"]["CampaignRefResponse"];
+            total: number;
+            pending: number;
+            decided: number;
+        };
+        ReviewsSummaryResponse: {
+            items: components["schemas"]["ReviewSummaryEntryResponse"][];
+        };
         DecisionDto: {
             /** @enum {string} */
             decision: "keep" | "revoke";
@@ -971,9 +1802,36 @@ export interface components {
         BulkDecisionsDto: {
             decisions: components["schemas"]["BulkDecisionEntryDto"][];
         };
+        RejectedDecision: {
+            /** Format: uuid */
+            itemId: string;
+            reason: string;
+        };
+        BulkDecisionResult: {
+            applied: number;
+            rejected: components["schemas"]["RejectedDecision"][];
+        };
         ReassignDto: {
             reviewerId: string;
             reason: string;
+        };
+        HealthOkResponse: {
+            /** @enum {string} */
+            status: "ok";
+            /** @enum {string} */
+            db: "up";
+            /** @enum {string} */
+            redis: "up";
+            /** @description measured: the server's database role owns nothing and may not change audit_events, and no DATABASE_OWNER_URL is set */
+            auditProtected: boolean;
+        };
+        HealthDownResponse: {
+            /** @enum {string} */
+            status: "error";
+            /** @enum {string} */
+            db: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down";
         };
     };
     responses: never;
@@ -1002,11 +1860,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List audit events in chain order */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditEventResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1019,12 +1928,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a verify is already running in this process (Retry-After) */
+            /** @description Recompute the audit chain and report its head */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts`, `verify_in_progress` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts" | "verify_in_progress";
+                    };
+                };
             };
         };
     };
@@ -1041,12 +1988,68 @@ export interface operations {
             };
         };
         responses: {
-            /** @description a verify is already running in this process (Retry-After) */
+            /** @description Verify the chain against checkpoints kept outside jumpgate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckpointVerifyResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts`, `verify_in_progress` */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts" | "verify_in_progress";
+                    };
+                };
             };
         };
     };
@@ -1059,11 +2062,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The chain's head, signed with Ed25519 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CheckpointDto"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1076,11 +2118,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The public key checkpoints are signed with now */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PublicKeyResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1093,11 +2174,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Every checkpoint key ever used, current and previous */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PublicKeysResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1114,11 +2234,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List principals */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PrincipalResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1135,11 +2306,80 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Create a principal */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PrincipalResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `email_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "email_taken";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1154,11 +2394,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a principal */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PrincipalResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1177,11 +2477,92 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Change a principal: display name, roles, disabled */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PrincipalResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1200,11 +2581,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List a principal's tokens (never the token itself) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1223,11 +2667,80 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Mint a token for another principal (the plaintext token is returned once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedTokenResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1240,11 +2753,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The calling principal, with its linked directory accounts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1261,11 +2801,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Mint a token for oneself (the plaintext token is returned once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedTokenResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1280,11 +2877,69 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoke a token at once (own token; admins any) */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1301,11 +2956,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Always 200 for an answer from JumpCloud: `ok: false` with a `code` says why the credentials do not work. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestPassed"] | components["schemas"]["ConnectionTestFailed"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1322,11 +3034,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List connections */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1343,11 +3106,83 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Create a connection (credentials are tested first) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `bad_credentials`, `wrong_org`, `missing_permission` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "bad_credentials" | "wrong_org" | "missing_permission";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+            /** @description JumpCloud could not be reached; `code`: `unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
             };
         };
     };
@@ -1362,11 +3197,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a connection */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1381,11 +3276,81 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Delete a connection: syncing stops; its evidence remains */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `connection_in_use` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "connection_in_use";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1404,11 +3369,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Rename a connection, change its sync interval or its credentials (tested, same organisation) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ConnectionResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `bad_credentials`, `wrong_org`, `missing_permission` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "bad_credentials" | "wrong_org" | "missing_permission";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+            /** @description JumpCloud could not be reached; `code`: `unavailable` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unavailable";
+                    };
+                };
             };
         };
     };
@@ -1433,11 +3482,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List directory accounts (users and administrators) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccountResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1452,11 +3540,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get an account with its groups */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccountDetailResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1475,11 +3623,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description An account's membership history, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MembershipHistoryItemPage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1499,11 +3710,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List directory groups */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1518,11 +3768,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a group */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1541,11 +3839,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A group's members, each with the time it joined */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GroupMemberResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1564,11 +3913,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A group's membership history, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["MembershipHistoryItemPage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1586,11 +3998,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List applications with the groups bound to them */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApplicationResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1609,11 +4060,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A connection's sync runs, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SyncRunResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1628,11 +4142,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Start a sync (or get the one already queued or running) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SyncRunResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1647,11 +4221,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a sync run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SyncRunResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1672,11 +4306,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List provisioning operations (the outbox of JumpCloud changes) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OperationResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1691,11 +4376,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a provisioning operation */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OperationResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1710,11 +4455,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Retry a failed operation */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OperationResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `grant_not_waiting` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state" | "grant_not_waiting";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1729,11 +4546,59 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A group's access policy */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1752,11 +4617,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replace a group's access policy (send back what GET returned to keep it) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed`, `dynamic_group` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "dynamic_group";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1773,11 +4722,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Requestable groups the caller is eligible for */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CatalogEntryPage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1796,11 +4784,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List access requests (own, to approve, or all the caller may read) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1817,11 +4844,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Request time-boxed membership of a group (or extend an active grant) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `not_requestable`, `not_eligible`, `duration_exceeds_policy`, `justification_required`, `no_account` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_requestable" | "not_eligible" | "duration_exceeds_policy" | "justification_required" | "no_account";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `already_member`, `request_pending`, `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "already_member" | "request_pending" | "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1836,11 +4947,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get an access request */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1859,11 +5030,92 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Approve a request (approvers only; never the requester or the beneficiary) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `separation_of_duties`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "separation_of_duties" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1882,11 +5134,92 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Deny a request with a comment (approvers only) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `separation_of_duties`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "separation_of_duties" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1901,11 +5234,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Cancel own pending request */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AccessRequestResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1925,11 +5330,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List grants the caller may read */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GrantResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1948,11 +5392,92 @@ export interface operations {
             };
         };
         responses: {
+            /** @description End a grant now (the beneficiary, an approver of the group, or an admin) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GrantResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1969,11 +5494,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List campaigns */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -1990,11 +5566,71 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Create a review campaign (draft) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2011,11 +5647,71 @@ export interface operations {
             };
         };
         responses: {
+            /** @description What launching this campaign body would make, creating nothing */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignPreviewResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2030,11 +5726,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a campaign with its progress */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2049,11 +5805,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Launch a draft campaign: snapshot its memberships into review items */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2068,11 +5896,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Close an active campaign: default decisions, then remediation */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2087,11 +5987,83 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Cancel a campaign; nothing is remediated */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2113,11 +6085,74 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List a campaign's review items */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReviewItemResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2134,11 +6169,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A campaign's item counts per reviewer or per group */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CampaignProgressListResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2153,11 +6248,71 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A campaign's report, one row per item */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2175,11 +6330,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller's assigned review items across launched campaigns */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReviewItemResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2192,11 +6386,38 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The caller's own review progress per campaign */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReviewsSummaryResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2215,11 +6436,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Decide a review item (the assigned reviewer, or an admin as an override) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReviewItemResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `separation_of_duties`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "separation_of_duties" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2236,11 +6541,56 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Decide up to 1,000 items at once; each is checked, those that pass commit together */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BulkDecisionResult"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2259,11 +6609,95 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Hand a review item to another reviewer, with a reason */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReviewItemResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `separation_of_duties`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "separation_of_duties" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
             };
         };
     };
@@ -2276,19 +6710,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {"status":"ok","db":"up","redis":"up","auditProtected":boolean} */
+            /** @description Is the server up, with its database and Redis */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthOkResponse"];
+                };
             };
-            /** @description {"status":"error","db":"up"|"down","redis":"up"|"down"} */
+            /** @description A part is down */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthDownResponse"];
+                };
             };
         };
     };
