@@ -418,6 +418,16 @@ describe('the OpenAPI document', () => {
     const run = (await t.request('GET', `/api/v1/connections/${connectionId}/syncs`, { token })).body
       .items[0];
     const accountId = (await t.request('GET', '/api/v1/accounts', { token })).body.items[0].id;
+    const channel = await t.request('POST', '/api/v1/notification-channels', {
+      token,
+      body: {
+        type: 'webhook',
+        name: 'openapi',
+        enabled: false,
+        config: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-of-some-length' },
+      },
+    });
+    expect(channel.status).toBe(201);
 
     const calls: [string, string, string, string?][] = [
       ['get', '/api/v1/me', '/api/v1/me', requester.token],
@@ -444,6 +454,9 @@ describe('the OpenAPI document', () => {
       ['get', '/api/v1/audit-events/verify', '/api/v1/audit-events/verify'],
       ['get', '/api/v1/audit-events/checkpoint', '/api/v1/audit-events/checkpoint'],
       ['get', '/api/v1/audit-events/public-keys', '/api/v1/audit-events/public-keys'],
+      ['get', '/api/v1/notification-channels', '/api/v1/notification-channels'],
+      ['get', '/api/v1/notification-channels/{id}', `/api/v1/notification-channels/${channel.body.id}`],
+      ['get', '/api/v1/me/notification-preferences', '/api/v1/me/notification-preferences', requester.token],
       ['get', '/health', '/health'],
     ];
     const problems: string[] = [];

@@ -19,6 +19,7 @@ import {
   NOTIFICATION_STATUSES,
   type NotificationKind,
   type NotificationStatus,
+  PREFERENCE_CHANNELS,
 } from '../notification-kinds';
 import { type ChannelRow } from '../notification-channels.repository';
 import { type NotificationRow } from '../notifications.repository';
@@ -77,15 +78,19 @@ export class UpdateChannelDto {
   config?: Record<string, unknown>;
 }
 
-export interface ChannelResponse {
-  id: string;
-  type: ChannelType;
-  name: string;
-  enabled: boolean;
-  /** Secrets are `"***"` and their last 4 characters. */
-  config: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
+export class ChannelResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: CHANNEL_TYPES, enumName: 'ChannelType' }) type!: ChannelType;
+  @ApiProperty() name!: string;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'the channel\'s settings; secrets are `"***"` and their last 4 characters',
+  })
+  config!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
 export function toChannelResponse(c: ChannelRow): ChannelResponse {
@@ -100,9 +105,9 @@ export function toChannelResponse(c: ChannelRow): ChannelResponse {
   };
 }
 
-export interface ChannelTestResponse {
-  ok: boolean;
-  error?: string;
+export class ChannelTestResponse {
+  @ApiProperty() ok!: boolean;
+  @ApiPropertyOptional({ description: 'why the test message was not delivered' }) error?: string;
 }
 
 export class ListNotificationsQueryDto extends ListQueryDto {
@@ -122,18 +127,24 @@ export class ListNotificationsQueryDto extends ListQueryDto {
   status?: NotificationStatus;
 }
 
-export interface NotificationResponse {
-  id: string;
-  kind: NotificationKind;
-  recipientId: string;
-  channelId: string;
-  subject: { type: string; id: string };
-  period: string;
-  status: NotificationStatus;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
+export class NotificationSubject {
+  @ApiProperty({ example: 'campaign' }) type!: string;
+  @ApiProperty() id!: string;
+}
+
+export class NotificationResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: NOTIFICATION_KINDS, enumName: 'NotificationKind' }) kind!: NotificationKind;
+  @ApiProperty({ format: 'uuid' }) recipientId!: string;
+  @ApiProperty({ format: 'uuid' }) channelId!: string;
+  @ApiProperty({ type: NotificationSubject }) subject!: NotificationSubject;
+  @ApiProperty({ description: 'the reminder ordinal or the expiry in force; empty for other kinds' })
+  period!: string;
+  @ApiProperty({ enum: NOTIFICATION_STATUSES, enumName: 'NotificationStatus' }) status!: NotificationStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
 }
 
 export function toNotificationResponse(n: NotificationRow): NotificationResponse {
@@ -162,6 +173,19 @@ export class PutPreferencesDto {
   kinds!: Preferences;
 }
 
-export interface PreferencesResponse {
-  kinds: Preferences;
+export class PreferencesResponse {
+  @ApiProperty({
+    type: 'object',
+    description: 'per kind, per channel: false switches that channel off for that kind',
+    properties: Object.fromEntries(
+      NOTIFICATION_KINDS.map((k) => [
+        k,
+        {
+          type: 'object',
+          properties: Object.fromEntries(PREFERENCE_CHANNELS.map((c) => [c, { type: 'boolean' }])),
+        },
+      ]),
+    ),
+  })
+  kinds!: Preferences;
 }
