@@ -134,6 +134,18 @@ describe('every list route refuses a cursor it did not issue', () => {
     });
     expect(campaign.status).toBe(201);
 
+    // Disabled: this walk needs the channel's id, not deliveries.
+    const channel = await t.request('POST', '/api/v1/notification-channels', {
+      token: admin.token,
+      body: {
+        type: 'webhook',
+        name: 'cursor walk',
+        enabled: false,
+        config: { url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-of-some-length' },
+      },
+    });
+    expect(channel.status).toBe(201);
+
     const op = await db.query(`SELECT id FROM provisioning_operations ORDER BY created_at LIMIT 1`);
     Object.assign(ids, {
       principals: admin.id,
@@ -146,6 +158,7 @@ describe('every list route refuses a cursor it did not issue', () => {
       grants: approved.body.grantId as string,
       campaigns: campaign.body.id as string,
       'provisioning-operations': op.rows[0].id as string,
+      'notification-channels': channel.body.id as string,
     });
   });
 
