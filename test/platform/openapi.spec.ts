@@ -471,12 +471,58 @@ describe('the OpenAPI document', () => {
         problems.push(`${template}: empty list`);
       for (const p of validatorFor(method, template)(res.body)) problems.push(`${template}: ${p}`);
     }
-    const preview = await t.request('POST', '/api/v1/campaigns/preview', {
-      token,
-      body: campaignBody(connectionId, admin.id, { reviewerIds: [requester.id] }),
-    });
-    for (const p of validatorFor('post', '/api/v1/campaigns/preview')(preview.body))
-      problems.push(`preview: ${p}`);
+    // Writes too: what each answers (the status the document gives it) is checked the same way.
+    const item = (await t.request('GET', '/api/v1/reviews', { token: requester.token })).body.items[0];
+    const writes: [string, string, string, unknown, number, string?][] = [
+      [
+        'post',
+        '/api/v1/campaigns/preview',
+        '/api/v1/campaigns/preview',
+        campaignBody(connectionId, admin.id, { reviewerIds: [requester.id] }),
+        200,
+      ],
+      ['post', '/api/v1/me/tokens', '/api/v1/me/tokens', { name: 'openapi' }, 201, requester.token],
+      [
+        'post',
+        '/api/v1/principals',
+        '/api/v1/principals',
+        { email: `openapi.${Date.now()}@example.com` },
+        201,
+      ],
+      [
+        'post',
+        '/api/v1/reviews/decisions',
+        '/api/v1/reviews/decisions',
+        { decisions: [{ itemId: item.id, decision: 'keep' }] },
+        200,
+        requester.token,
+      ],
+      [
+        'post',
+        '/api/v1/review-items/{id}/decision',
+        `/api/v1/review-items/${item.id}/decision`,
+        { decision: 'keep' },
+        200,
+        requester.token,
+      ],
+      ['post', '/api/v1/connections/{id}/syncs', `/api/v1/connections/${connectionId}/syncs`, undefined, 202],
+      ['post', '/api/v1/audit-events/verify', '/api/v1/audit-events/verify', { checkpoints: [] }, 200],
+      [
+        'post',
+        '/api/v1/notification-channels/{id}/test',
+        `/api/v1/notification-channels/${channel.body.id}/test`,
+        undefined,
+        200,
+      ],
+    ];
+    for (const [method, template, url, body, status, as] of writes) {
+      const res = await t.request(method.toUpperCase(), url, { token: as ?? token, body });
+      if (res.status !== status) {
+        problems.push(`${method} ${template}: ${res.status} ${res.text}`);
+        continue;
+      }
+      for (const p of validatorFor(method, template)(res.body)) problems.push(`${method} ${template}: ${p}`);
+    }
     expect(problems).toEqual([]);
   });
 
@@ -495,5 +541,8 @@ describe('the OpenAPI document', () => {
     expect(validate(me)).toEqual([]);
     expect(validate({ ...me, secret: 'x' }).join()).toMatch(/additional properties/);
     expect(validate({ ...me, roles: ['root'] }).join()).toMatch(/allowed values/);
+    const { email: _email, ...withoutEmail } = me;
+    expect(validate(withoutEmail).join()).toMatch(/required property 'email'/);
+    expect(validate({ ...me, email: null }).join()).toMatch(/must be string/);
   });
 });
