@@ -22,7 +22,7 @@ import {
 } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { sleep } from '../helpers/poll';
-import { type Operation, waitForOps } from '../helpers/provisioning';
+import { type Operation, waitForOps, withOutcomeFailingOnce } from '../helpers/provisioning';
 
 /**
  * A grant never removes standing access, and retrying never leaves access nobody tracks (issue 14
@@ -95,6 +95,35 @@ describe('grants against standing access and retries', () => {
       .map((r) => `${(r.body as { op: string } | undefined)?.op ?? '?'} ${r.status ?? 'unanswered'}`);
   const readsFor = (x: Setup, seq: number) =>
     emu.emulator.requests({ since: seq }).filter((r) => r.path === `/api/v2/users/${x.userExt}/memberof`);
+
+  /**
+   * A grant whose add's first attempt hangs and is applied ~2.5 s after the client gave up (attempt 2
+   * adds the member), revoked at once: its removal runs before the hung attempt lands, so the member
+   * comes back with the grant ended.
+   */
+  async function revokedThenLandedLate() {
+    const x = await setup();
+    emu.emulator.addFault({
+      kind: 'hang',
+      count: 1,
+      hangMs: TIMEOUT_MS + 2500,
+      method: 'POST',
+      path: '/members$',
+    });
+    const seq = emu.emulator.lastSeq;
+    const before = membership();
+    const { grantId } = await requestAndApprove(x);
+    await waitForGrant(grantId, 'active');
+    const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
+      token: x.principal.token,
+      body: { reason: 'done' },
+    });
+    expect(revoked.status).toBe(200);
+    await waitForGrant(grantId, 'ended');
+    for (let i = 0; i < 200 && !isMember(x.groupExt, x.userExt); i++) await sleep(50);
+    expect(isMember(x.groupExt, x.userExt)).toBe(true);
+    return { x, grantId, seq, before };
+  }
 
   beforeAll(async () => {
     ({ emu, t, db, connectionId } = await startEmulatedOrg(
@@ -258,26 +287,20 @@ describe('grants against standing access and retries', () => {
 
   it('an outcome that fails after JumpCloud accepted the add: the retry reads the member as ours, the grant is active and expiry removes it', async () => {
     const x = await setup();
-    const provisioning = t.app.get(ProvisioningService);
-    const handler = provisioning.outcomeHandlerFor('grant')!;
-    let thrown = 0;
-    provisioning.registerOutcomeHandler('grant', async (m, ops) => {
-      if (thrown === 0 && ops.some((o) => o.accountId === x.accountId && o.action === 'add_member')) {
-        thrown++;
-        throw new Error('the outcome handler failed');
-      }
-      return handler(m, ops);
-    });
     const seq = emu.emulator.lastSeq;
-    let grantId: string;
-    try {
-      ({ grantId } = await requestAndApprove(x));
-      for (let i = 0; i < 400 && (await grant(grantId)).status === 'provisioning'; i++) await sleep(50);
-      expect(await grant(grantId)).toMatchObject({ status: 'active', endReason: null });
-      expect(thrown).toBe(1);
-    } finally {
-      provisioning.registerOutcomeHandler('grant', handler);
-    }
+    const grantId = await withOutcomeFailingOnce(
+      t,
+      'grant',
+      async (failed) => {
+        const { grantId: id } = await requestAndApprove(x);
+        for (let i = 0; i < 400 && (await grant(id)).status === 'provisioning'; i++) await sleep(50);
+        expect(await grant(id)).toMatchObject({ status: 'active', endReason: null });
+        const [add] = await opsOf(id);
+        expect(failed).toEqual([add.id]);
+        return id;
+      },
+      (ops) => ops.some((o) => o.accountId === x.accountId && o.action === 'add_member'),
+    );
     // One write: the retry read the member and took it as the add it had made.
     expect(writesFor(x, seq)).toEqual(['add 204']);
     const [add] = await opsOf(grantId);
@@ -427,28 +450,7 @@ describe('grants against standing access and retries', () => {
   }, 120_000);
 
   it('a timed-out attempt of a succeeded add that lands after the grant ended is undone after the next sync', async () => {
-    const x = await setup();
-    // Attempt 1 hangs and is applied ~2.5 s after the client gave up; attempt 2 adds the member.
-    emu.emulator.addFault({
-      kind: 'hang',
-      count: 1,
-      hangMs: TIMEOUT_MS + 2500,
-      method: 'POST',
-      path: '/members$',
-    });
-    const seq = emu.emulator.lastSeq;
-    const before = membership();
-    const { grantId } = await requestAndApprove(x);
-    await waitForGrant(grantId, 'active');
-    const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
-      token: x.principal.token,
-      body: { reason: 'done' },
-    });
-    expect(revoked.status).toBe(200);
-    await waitForGrant(grantId, 'ended');
-    // The grant's removal ran before the hung attempt was applied: the member comes back.
-    for (let i = 0; i < 200 && !isMember(x.groupExt, x.userExt); i++) await sleep(50);
-    expect(isMember(x.groupExt, x.userExt)).toBe(true);
+    const { x, grantId, seq, before } = await revokedThenLandedLate();
     expect(membership().added - before.added).toBe(2);
 
     await syncNow(t, connectionId);
@@ -471,24 +473,7 @@ describe('grants against standing access and retries', () => {
   // Replaces the event told after verification (PROVISIONING_UNCERTAIN_ADDS_LANDED): the undo is
   // decided in the transaction that stores the verdicts, so a failure there loses nothing.
   it('a late-landing add is undone inside the verifying transaction: a handler that throws leaves it to the next sync', async () => {
-    const x = await setup();
-    emu.emulator.addFault({
-      kind: 'hang',
-      count: 1,
-      hangMs: TIMEOUT_MS + 2500,
-      method: 'POST',
-      path: '/members$',
-    });
-    const { grantId } = await requestAndApprove(x);
-    await waitForGrant(grantId, 'active');
-    const revoked = await t.request('POST', `/api/v1/grants/${grantId}/revoke`, {
-      token: x.principal.token,
-      body: { reason: 'done' },
-    });
-    expect(revoked.status).toBe(200);
-    await waitForGrant(grantId, 'ended');
-    for (let i = 0; i < 200 && !isMember(x.groupExt, x.userExt); i++) await sleep(50);
-    expect(isMember(x.groupExt, x.userExt)).toBe(true);
+    const { x, grantId } = await revokedThenLandedLate();
 
     const provisioning = t.app.get(ProvisioningService);
     const handler = provisioning.verifiedHandlerFor('grant')!;

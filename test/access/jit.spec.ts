@@ -7,7 +7,6 @@ import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
-import { ProvisioningService } from '../../src/provisioning/provisioning.service';
 import { flushTestRedis, type TestApp } from '../helpers/app';
 import { requestAndApprove, waitForGrant as waitForGrantAs } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
@@ -21,6 +20,7 @@ import {
   stopEmulatedOrg,
 } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
+import { withOutcomeFailingOnce } from '../helpers/provisioning';
 
 /**
  * Just-in-time access end to end (API.md "Just-in-time access"): the server with its workers, and
@@ -445,15 +445,7 @@ describe('just-in-time access against the emulator', () => {
     const user = await g.outsider();
     expect((await putPolicy(g.id, {})).status).toBe(200);
     const { grant } = await activeGrant(g.id, user.principal);
-    const provisioning = t.app.get(ProvisioningService);
-    const handler = provisioning.outcomeHandlerFor('grant')!;
-    const failed: string[] = [];
-    provisioning.registerOutcomeHandler('grant', async (m, ops) => {
-      if (failed.length > 0) return handler(m, ops);
-      failed.push(...ops.map((o) => o.operationId));
-      throw new Error('the outcome handler failed');
-    });
-    try {
+    await withOutcomeFailingOnce(t, 'grant', async (failed) => {
       const removalsBefore = removals();
       const res = await t.request('POST', `/api/v1/grants/${grant.id}/revoke`, {
         token: user.principal.token,
@@ -472,9 +464,7 @@ describe('just-in-time access against the emulator', () => {
       expect(rows).toEqual([{ status: 'succeeded', settled: 1 }]);
       expect(removals() - removalsBefore).toBe(1);
       expect(isMember(g.ext, user.ext)).toBe(false);
-    } finally {
-      provisioning.registerOutcomeHandler('grant', handler);
-    }
+    });
   });
 
   it('revokes a grant past expiry by the sweep after a Redis flush lost its delayed job', async () => {

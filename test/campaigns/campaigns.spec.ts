@@ -14,9 +14,8 @@ import {
   stopEmulatedOrg,
 } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
-import { waitForOps } from '../helpers/provisioning';
+import { waitForOps, withOutcomeFailingOnce } from '../helpers/provisioning';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
-import { ProvisioningService } from '../../src/provisioning/provisioning.service';
 
 // The item as the API gives it (API.md), typed by the server's own response type.
 type Item = ReviewItemResponse;
@@ -675,15 +674,7 @@ describe('access review campaigns against the emulator', () => {
   // outcome is now applied inside the settling transaction, so there is no event to lose.
   it('applies removal outcomes inside the settling transaction: a failing outcome rolls the settlement back and the retry settles it again', async () => {
     const [g] = await freshGroups(1);
-    const provisioning = t.app.get(ProvisioningService);
-    const handler = provisioning.outcomeHandlerFor('review_item')!;
-    const failed: string[] = [];
-    provisioning.registerOutcomeHandler('review_item', async (m, ops) => {
-      if (failed.length > 0) return handler(m, ops);
-      failed.push(...ops.map((o) => o.operationId));
-      throw new Error('the outcome handler failed');
-    });
-    try {
+    await withOutcomeFailingOnce(t, 'review_item', async (failed) => {
       const { id, items } = await launched({
         scope: { groupIds: [g.id] },
         reviewerIds: [admin.id],
@@ -721,9 +712,7 @@ describe('access review campaigns against the emulator', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(confirmed.map((i) => i.remediation)).toEqual(items.map(() => 'done'));
-    } finally {
-      provisioning.registerOutcomeHandler('review_item', handler);
-    }
+    });
   });
 
   it('close without autoRemediate: default revoke decisions are manual, no operation is made', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { type ProvisioningOperationSettledEvent } from '../../src/provisioning/provisioning.events';
 import { type OperationIntent, ProvisioningService } from '../../src/provisioning/provisioning.service';
 import { type TestApp } from './app';
 import { BOOTSTRAP_TOKEN } from './principals';
@@ -53,4 +54,30 @@ export async function waitForOps(t: TestApp, ids: string[], timeoutMs = 60_000):
     (ops) => `operations still open: ${JSON.stringify(ops)}`,
     { timeoutMs },
   );
+}
+
+/**
+ * Runs `run` while `sourceType`'s outcome handler throws for the first batch `when` picks (by default
+ * the first it is given) and works as registered otherwise; puts the handler back after. `failed`
+ * holds the operation ids of the batch it refused.
+ */
+export async function withOutcomeFailingOnce<T>(
+  t: TestApp,
+  sourceType: OperationIntent['sourceType'],
+  run: (failed: string[]) => Promise<T>,
+  when: (ops: ProvisioningOperationSettledEvent[]) => boolean = () => true,
+): Promise<T> {
+  const provisioning = t.app.get(ProvisioningService);
+  const handler = provisioning.outcomeHandlerFor(sourceType)!;
+  const failed: string[] = [];
+  provisioning.registerOutcomeHandler(sourceType, async (m, ops) => {
+    if (failed.length > 0 || !when(ops)) return handler(m, ops);
+    failed.push(...ops.map((o) => o.operationId));
+    throw new Error('the outcome handler failed');
+  });
+  try {
+    return await run(failed);
+  } finally {
+    provisioning.registerOutcomeHandler(sourceType, handler);
+  }
 }
