@@ -3,6 +3,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
@@ -315,12 +316,18 @@ describe('the OpenAPI document', () => {
   it('gives every operation the error responses its policy, parameters and body can cause', () => {
     // Each controller method's policy, by Nest's default operationId `<Controller>_<method>`.
     const policies = new Map<string, RoutePolicy>();
+    // The status each handler answers with (@HttpCode, else Nest's default: 201 for POST, 200 otherwise).
+    const httpCodes = new Map<string, number | undefined>();
     for (const mod of t.app.get(ModulesContainer).values()) {
       for (const wrapper of mod.controllers.values()) {
         const proto = (wrapper.metatype as Json).prototype;
         for (const name of Object.getOwnPropertyNames(proto)) {
           const policy = Reflect.getMetadata(POLICY_KEY, proto[name]) as RoutePolicy | undefined;
           if (policy) policies.set(`${(wrapper.metatype as Json).name}_${name}`, policy);
+          httpCodes.set(
+            `${(wrapper.metatype as Json).name}_${name}`,
+            Reflect.getMetadata(HTTP_CODE_METADATA, proto[name]),
+          );
         }
       }
     }
@@ -339,6 +346,10 @@ describe('the OpenAPI document', () => {
       if (params.some((p) => p.in === 'path')) ['400', '404'].forEach((s) => need.add(s));
       if (params.some((p) => p.in === 'query') || op.requestBody) need.add('400');
       if (op.requestBody) need.add('413');
+      const answers = httpCodes.get(op.operationId) ?? (method === 'post' ? 201 : 200);
+      const documented = Object.keys(op.responses).filter((c) => c.startsWith('2'));
+      if (documented.join() !== String(answers))
+        problems.push(`${where}: answers ${answers}, documents ${documented.join()}`);
       for (const s of need) if (!op.responses[s]) problems.push(`${where}: no ${s} response`);
       for (const [s, r] of Object.entries(op.responses)) {
         if (Number(s) < 400 || s === '503') continue;
