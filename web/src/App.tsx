@@ -1,6 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInErrorPage } from './pages/SignInErrorPage';
+import { ReviewsPage } from './reviews/ReviewsPage';
 import { Layout } from './shell/Layout';
 import { PublicLayout } from './shell/PublicLayout';
 
@@ -13,6 +14,7 @@ export function App() {
       </Route>
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/reviews" replace />} />
+        <Route path="reviews" element={<ReviewsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -58,6 +58,10 @@ export async function openPage(
     extraHTTPHeaders: options.headers,
     acceptDownloads: true,
   });
+  // The browser's own CSP console error does not say what was blocked; this names it.
+  await context.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP blocked ' + e.effectiveDirective + ': ' + (e.sample || e.blockedURI) + ' at ' + e.sourceFile + ':' + e.lineNumber));`,
+  );
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {

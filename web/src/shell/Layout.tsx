@@ -1,8 +1,9 @@
-import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
+import { Burger, Drawer, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
+import classes from './Layout.module.css';
 import { useMe } from './useMe';
 
 const LINKS = [
@@ -11,45 +12,61 @@ const LINKS = [
   { to: '/approvals', label: 'Approvals' },
 ];
 
+function Links({ onNavigate }: { onNavigate?: () => void }) {
+  const location = useLocation();
+  return LINKS.map((l) => (
+    <NavLink
+      key={l.to}
+      component={RouterLink}
+      to={l.to}
+      label={l.label}
+      active={location.pathname.startsWith(l.to)}
+      onClick={onNavigate}
+    />
+  ));
+}
+
+/**
+ * The signed-in shell, built from plain elements and a CSS module rather than Mantine's AppShell, whose
+ * responsive layout is injected as a <style> element that the server's CSP (no 'unsafe-inline') blocks.
+ */
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
-  const location = useLocation();
   const me = useMe();
   return (
-    <AppShell
-      header={{ height: 56 }}
-      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      padding="md"
-    >
-      <AppShell.Header>
-        <Group h="100%" px="md">
-          <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-          <Title order={2} size="h4">
-            jumpgate
-          </Title>
-        </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
-        {LINKS.map((l) => (
-          <NavLink
-            key={l.to}
-            component={RouterLink}
-            to={l.to}
-            label={l.label}
-            active={location.pathname.startsWith(l.to)}
-            onClick={close}
-          />
-        ))}
-      </AppShell.Navbar>
-      <AppShell.Main>
-        {me.isPending ? (
-          <Loading label="Signing you in…" />
-        ) : me.isError ? (
-          <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
-        ) : (
-          <Outlet />
-        )}
-      </AppShell.Main>
-    </AppShell>
+    <div className={classes.root}>
+      <header className={classes.header}>
+        <Burger
+          className={classes.burger}
+          opened={opened}
+          onClick={toggle}
+          size="sm"
+          aria-label="Open navigation"
+        />
+        <Title order={2} size="h4">
+          jumpgate
+        </Title>
+      </header>
+      {/* lockScroll off: it injects a <style> element, which the CSP blocks. */}
+      <Drawer opened={opened} onClose={close} title="jumpgate" size={260} lockScroll={false}>
+        <nav aria-label="Main navigation (menu)">
+          <Links onNavigate={close} />
+        </nav>
+      </Drawer>
+      <div className={classes.body}>
+        <nav className={classes.nav} aria-label="Main navigation">
+          <Links />
+        </nav>
+        <main className={classes.main}>
+          {me.isPending ? (
+            <Loading label="Signing you in…" />
+          ) : me.isError ? (
+            <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
+          ) : (
+            <Outlet />
+          )}
+        </main>
+      </div>
+    </div>
   );
 }

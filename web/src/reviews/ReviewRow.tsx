@@ -1,0 +1,98 @@
+import { Badge, Checkbox, Group, Paper, Stack, Text } from '@mantine/core';
+import type { ReviewItem } from '../api/types';
+import { formatDate } from '../lib/format';
+
+const RECOMMENDATION_COLOR = { keep: 'green', revoke: 'red', review: 'yellow' } as const;
+
+export function ReviewRow({
+  item,
+  active,
+  selected,
+  campaignName,
+  onSelect,
+  onFocus,
+}: {
+  item: ReviewItem;
+  active: boolean;
+  selected: boolean;
+  campaignName: string | undefined;
+  onSelect: () => void;
+  onFocus: () => void;
+}) {
+  const a = item.account;
+  const name = a.displayName ?? a.email ?? a.id;
+  return (
+    <Paper
+      withBorder
+      p="sm"
+      radius="sm"
+      data-testid="review-row"
+      data-item-id={item.id}
+      data-active={active || undefined}
+      aria-current={active ? 'true' : undefined}
+      onClick={onFocus}
+      bg={active ? 'var(--mantine-color-default-hover)' : undefined}
+      style={
+        active ? { outline: '2px solid var(--mantine-color-blue-filled)', outlineOffset: -2 } : undefined
+      }
+    >
+      <Group align="flex-start" wrap="nowrap" gap="sm">
+        <Checkbox
+          mt={4}
+          checked={selected}
+          onChange={onSelect}
+          aria-label={`Select ${name} in ${item.group.name}`}
+          tabIndex={-1}
+        />
+        <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
+          <Group gap="xs" wrap="wrap">
+            <Text fw={600}>{name}</Text>
+            {a.email && a.email !== name && (
+              <Text size="sm" c="dimmed">
+                {a.email}
+              </Text>
+            )}
+            {a.state !== 'ACTIVATED' && (
+              <Badge color="orange" variant="light">
+                {a.state.toLowerCase()}
+              </Badge>
+            )}
+            {a.isAdministrator && (
+              <Badge color="grape" variant="light">
+                JumpCloud administrator
+              </Badge>
+            )}
+          </Group>
+          <Text size="sm">
+            {[a.jobTitle, a.department].filter(Boolean).join(', ') || 'No title or department'}
+            {a.manager ? ` · manager ${a.manager.displayName ?? a.manager.id}` : ' · no manager'}
+          </Text>
+          <Text size="sm">
+            <strong>{item.group.name}</strong>
+            {item.group.applications.length > 0
+              ? ` → ${item.group.applications.map((x) => x.name).join(', ')}`
+              : ' (grants no application)'}
+          </Text>
+          <Text size="sm" c="dimmed">
+            Member since {formatDate(item.membershipSince)} ·{' '}
+            {item.grantId ? 'through a jumpgate grant' : 'standing'}
+            {campaignName ? ` · ${campaignName}` : ''}
+          </Text>
+          {item.recommendation && (
+            <Group gap="xs" wrap="nowrap">
+              <Badge color={RECOMMENDATION_COLOR[item.recommendation.value]} variant="light">
+                suggests {item.recommendation.value}
+              </Badge>
+              <Text size="sm">{item.recommendation.reason}</Text>
+            </Group>
+          )}
+        </Stack>
+        {item.decision && (
+          <Badge color={item.decision === 'revoke' ? 'red' : 'green'} variant="filled">
+            {item.decision === 'revoke' ? 'revoked' : 'kept'}
+          </Badge>
+        )}
+      </Group>
+    </Paper>
+  );
+}
