@@ -1,4 +1,6 @@
 import { Navigate, Route, Routes } from 'react-router';
+import { AccessPage } from './access/AccessPage';
+import { ApprovalsPage } from './approvals/ApprovalsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInErrorPage } from './pages/SignInErrorPage';
 import { ReviewsPage } from './reviews/ReviewsPage';
@@ -15,6 +17,8 @@ export function App() {
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/reviews" replace />} />
         <Route path="reviews" element={<ReviewsPage />} />
+        <Route path="access" element={<AccessPage />} />
+        <Route path="approvals" element={<ApprovalsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

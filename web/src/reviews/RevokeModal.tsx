@@ -1,5 +1,6 @@
-import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
+import { Button, Group, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
+import { AppModal } from '../components/AppModal';
 
 /** The one justification a revoke needs (API.md), for one item or a whole selection. */
 export function RevokeModal({
@@ -21,11 +22,9 @@ export function RevokeModal({
     setText('');
   };
   return (
-    <Modal
+    <AppModal
       opened={opened}
       onClose={onClose}
-      // Scroll locking injects a <style> element (react-remove-scroll), which the CSP blocks.
-      lockScroll={false}
       title={`Revoke ${count} ${count === 1 ? 'membership' : 'memberships'}`}
     >
       <form
@@ -65,6 +64,6 @@ export function RevokeModal({
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </AppModal>
   );
 }
