@@ -46,10 +46,10 @@ describe('My access and Approvals in a real browser', () => {
     ]);
     admin = await createPrincipal(t, { roles: ['admin'] });
     approver = await createPrincipal(t, { displayName: 'Omar Owner' });
-    const g = staticGroups(emu)[0]!;
+    const g = staticGroups(emu)[0];
     groupName = g.name;
     groupId = await localId(db, connectionId, 'directory_groups', g.id);
-    const outsider = outsidersOf(emu, g)[0]!;
+    const outsider = outsidersOf(emu, g)[0];
     requester = await createPrincipal(t, { email: outsider.email });
     const policy = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
       token: admin.token,
@@ -74,7 +74,7 @@ describe('My access and Approvals in a real browser', () => {
       // The requester finds the group in the catalog; the form holds them to the policy first.
       await asker.page.goto('/access');
       await asker.page.getByRole('heading', { name: 'What I reach now' }).waitFor();
-      await asker.page.getByLabel('Search the catalog').fill(groupName.split(' ')[0]!);
+      await asker.page.getByLabel('Search the catalog').fill(groupName.split(' ')[0]);
       await asker.page.getByRole('button', { name: `Request ${groupName}` }).click();
       const form = asker.page.getByRole('dialog', { name: `Request ${groupName}` });
       await form.getByLabel('Duration in minutes').fill('90');
