@@ -1,5 +1,8 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { AccessPage } from './access/AccessPage';
+import { RequestPage } from './access/RequestPage';
+import { OperationsPage } from './admin/OperationsPage';
+import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInErrorPage } from './pages/SignInErrorPage';
@@ -19,6 +22,15 @@ export function App() {
         <Route path="reviews" element={<ReviewsPage />} />
         <Route path="access" element={<AccessPage />} />
         <Route path="approvals" element={<ApprovalsPage />} />
+        <Route path="requests/:id" element={<RequestPage />} />
+        <Route
+          path="admin/operations"
+          element={
+            <RequireAdminOrAuditor>
+              <OperationsPage />
+            </RequireAdminOrAuditor>
+          }
+        />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -76,7 +76,16 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    .map((v) => {
+      const nodes = v.nodes.map((n) => {
+        // Contrast failures carry the colours axe measured: say them, so the fix is obvious.
+        const data = n.any[0]?.data as
+          { fgColor?: string; bgColor?: string; contrastRatio?: number } | undefined;
+        const colours = data?.fgColor ? ` [${data.fgColor} on ${data.bgColor}: ${data.contrastRatio}]` : '';
+        return `${n.target.join(' ')}${colours}`;
+      });
+      return `${v.id} (${v.impact}): ${v.help} — ${nodes.join(', ')}`;
+    });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,28 +1,33 @@
-import { Burger, Drawer, NavLink, Title } from '@mantine/core';
+import { Burger, Drawer, NavLink, Text, Title } from '@mantine/core';
+import type { Role } from '../api/types';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
 import classes from './Layout.module.css';
+import { navigation } from './roles';
 import { useMe } from './useMe';
 
-const LINKS = [
-  { to: '/reviews', label: 'My reviews' },
-  { to: '/access', label: 'My access' },
-  { to: '/approvals', label: 'Approvals' },
-];
-
-function Links({ onNavigate }: { onNavigate?: () => void }) {
+function Links({ roles, onNavigate }: { roles: readonly Role[]; onNavigate?: () => void }) {
   const location = useLocation();
-  return LINKS.map((l) => (
-    <NavLink
-      key={l.to}
-      component={RouterLink}
-      to={l.to}
-      label={l.label}
-      active={location.pathname.startsWith(l.to)}
-      onClick={onNavigate}
-    />
+  return navigation(roles).map((s) => (
+    <div key={s.section ?? 'mine'}>
+      {s.section && (
+        <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" pt="md" pb={4}>
+          {s.section}
+        </Text>
+      )}
+      {s.links.map((l) => (
+        <NavLink
+          key={l.to}
+          component={RouterLink}
+          to={l.to}
+          label={l.label}
+          active={location.pathname.startsWith(l.to)}
+          onClick={onNavigate}
+        />
+      ))}
+    </div>
   ));
 }
 
@@ -33,6 +38,7 @@ function Links({ onNavigate }: { onNavigate?: () => void }) {
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const me = useMe();
+  const roles = me.data?.roles ?? [];
   return (
     <div className={classes.root}>
       <header className={classes.header}>
@@ -50,12 +56,12 @@ export function Layout() {
       {/* lockScroll off: it injects a <style> element, which the CSP blocks. */}
       <Drawer opened={opened} onClose={close} title="jumpgate" size={260} lockScroll={false}>
         <nav aria-label="Main navigation (menu)">
-          <Links onNavigate={close} />
+          <Links roles={roles} onNavigate={close} />
         </nav>
       </Drawer>
       <div className={classes.body}>
         <nav className={classes.nav} aria-label="Main navigation">
-          <Links />
+          <Links roles={roles} />
         </nav>
         <main className={classes.main}>
           {me.isPending ? (
