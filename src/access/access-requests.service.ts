@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { assertNotBootstrap, separationOfDutiesViolation } from '../auth/separation-of-duties';
+import { type AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { DirectoryService } from '../directory/directory.service';
 import { type Actor, isAdmin } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
@@ -19,6 +21,7 @@ import { afterCommit, GrantEffects } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 import { GrantsService } from './grants.service';
 import { GroupPoliciesRepository } from './group-policies.repository';
+import { isRoleGroup } from './group-policy.policy';
 
 const isUniqueViolation = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
@@ -37,13 +40,21 @@ export class AccessRequestsService {
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
     private readonly notices: AccessNotifications,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createRequest(actor: Actor, dto: CreateRequestDto): Promise<AccessRequestResponse> {
     if (actor.type !== 'principal') throw forbidden('Only principals request access');
     const [group] = await this.directory.groupsByIds([dto.groupId]);
     const policy = group && !group.removedAt ? await this.policies.get(group.id) : null;
-    if (!group || !policy || !policy.requestable || group.membershipMethod === 'DYNAMIC_AUTOMATED') {
+    if (
+      !group ||
+      !policy ||
+      !policy.requestable ||
+      group.membershipMethod === 'DYNAMIC_AUTOMATED' ||
+      // A policy saved before the group became a role group (ADMIN_GROUPS / AUDITOR_GROUPS).
+      isRoleGroup(this.config, group.externalId)
+    ) {
       throw new AppError('not_requestable', 'This group is not requestable');
     }
     const mine = await this.visibility.myAccounts(actor);

@@ -13,7 +13,7 @@ import { AccessVisibility } from './access-visibility';
 import { type CatalogEntry, type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { toPolicy } from './dto/access.mappers';
 import { GroupPoliciesRepository } from './group-policies.repository';
-import { checkPolicy, noPolicy, principalsOf } from './group-policy.policy';
+import { checkPolicy, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
 
 /** Requestable-group policies (who owns and approves a group, for how long) and the catalog built on them. */
 @Injectable()
@@ -41,6 +41,14 @@ export class GroupPoliciesService {
       throw new AppError(
         'dynamic_group',
         'A DYNAMIC_AUTOMATED group cannot be requestable: JumpCloud sets its members by rule',
+      );
+    }
+    // Membership of a role group makes an admin or auditor (ADMIN_GROUPS / AUDITOR_GROUPS): asking for
+    // it would be asking for a role. Read from config: access does not ask auth for it.
+    if (dto.requestable && isRoleGroup(this.config, group.externalId)) {
+      throw new AppError(
+        'role_group',
+        'This group gives a jumpgate role (ADMIN_GROUPS or AUDITOR_GROUPS): it cannot be requestable',
       );
     }
     const values = checkPolicy(dto, this.config.maxGrantMinutes);
@@ -106,7 +114,14 @@ export class GroupPoliciesService {
     const items: CatalogEntry[] = [];
     for (const p of page.items) {
       const g = groups.get(p.group_id);
-      if (!g || g.removedAt || g.membershipMethod === 'DYNAMIC_AUTOMATED') continue;
+      if (
+        !g ||
+        g.removedAt ||
+        g.membershipMethod === 'DYNAMIC_AUTOMATED' ||
+        isRoleGroup(this.config, g.externalId)
+      ) {
+        continue;
+      }
       const mine = accounts.filter((a) => a.connectionId === p.connection_id);
       const eligible =
         !p.eligible_group_ids?.length ||

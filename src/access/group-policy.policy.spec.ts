@@ -1,5 +1,5 @@
 import { type PutPolicyDto } from './dto/access.dto';
-import { checkPolicy, noPolicy, principalsOf } from './group-policy.policy';
+import { checkPolicy, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
 
 const base: PutPolicyDto = {
   ownerIds: ['o1', 'o1', 'o2'],
@@ -53,5 +53,15 @@ describe('principalsOf', () => {
 describe('noPolicy', () => {
   it('describes a group that is not requestable', () => {
     expect(noPolicy('g1', 480)).toMatchObject({ groupId: 'g1', requestable: false, maxDurationMinutes: 480 });
+  });
+});
+
+describe('isRoleGroup', () => {
+  it('names the groups of ADMIN_GROUPS and AUDITOR_GROUPS by JumpCloud id', () => {
+    const config = { adminGroups: ['5f00a'], auditorGroups: ['5f00b'] };
+    expect(isRoleGroup(config, '5f00a')).toBe(true);
+    expect(isRoleGroup(config, '5f00b')).toBe(true);
+    expect(isRoleGroup(config, '5f00c')).toBe(false);
+    expect(isRoleGroup({ adminGroups: [], auditorGroups: [] }, '5f00a')).toBe(false);
   });
 });

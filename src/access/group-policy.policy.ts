@@ -60,3 +60,9 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     updatedAt: null,
   };
 }
+
+/** A group named in ADMIN_GROUPS or AUDITOR_GROUPS (by JumpCloud id) gives a role: never requestable. */
+export const isRoleGroup = (
+  config: { adminGroups: readonly string[]; auditorGroups: readonly string[] },
+  externalId: string,
+): boolean => config.adminGroups.includes(externalId) || config.auditorGroups.includes(externalId);

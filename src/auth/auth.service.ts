@@ -4,24 +4,25 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { type Actor, type ActorAuth, isAdmin, type Role } from '../platform/actor';
+import { type Actor, type Role } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
 import { type AccountLinkResolver, type LinkedAccount } from './account-links';
-import {
-  type CreatedTokenResponse,
-  type CreateTokenDto,
-  type PrincipalResponse,
-  type TokenResponse,
-  type UpdatePrincipalDto,
-} from './dto/principal.dto';
-import { type PrincipalRow, PrincipalsRepository, type TokenRow } from './principals.repository';
-import { generateToken, hashToken, TOKEN_PREFIX } from './tokens';
+import { actorOf } from './actor-of';
+import { type PrincipalResponse, type UpdatePrincipalDto } from './dto/principal.dto';
+import { type PrincipalKind, type PrincipalRow, PrincipalsRepository } from './principals.repository';
+import { SessionsService } from './sessions.service';
+import { hashToken, TOKEN_PREFIX } from './tokens';
 
 export const BOOTSTRAP_EMAIL = 'bootstrap-admin';
-const DEFAULT_TOKEN_DAYS = 90;
-const DAY_MS = 86_400_000;
+
+/** Until the directory registers its facts (tests of auth alone), nobody has an account. */
+const NO_DIRECTORY: AccountLinkResolver = {
+  accountsForEmail: () => Promise.resolve([]),
+  accountStatusForEmail: () => Promise.resolve('none'),
+  groupsOfEmails: () => Promise.resolve(new Map()),
+};
 
 export function toPrincipalResponse(p: PrincipalRow): PrincipalResponse {
   return {
@@ -30,25 +31,12 @@ export function toPrincipalResponse(p: PrincipalRow): PrincipalResponse {
     displayName: p.display_name,
     roles: p.roles,
     disabled: p.disabled,
+    kind: p.kind,
     createdAt: p.created_at.toISOString(),
   };
 }
 
-function toTokenResponse(t: TokenRow): TokenResponse {
-  return {
-    id: t.id,
-    name: t.name,
-    prefix: t.prefix,
-    createdAt: t.created_at.toISOString(),
-    expiresAt: t.expires_at.toISOString(),
-    lastUsedAt: t.last_used_at?.toISOString() ?? null,
-    revokedAt: t.revoked_at?.toISOString() ?? null,
-  };
-}
-
-export function actorOf(p: PrincipalRow, auth: ActorAuth): Actor {
-  return { type: 'principal', id: p.id, email: p.email, roles: p.roles, isBootstrap: p.is_bootstrap, auth };
-}
+export { actorOf } from './actor-of';
 
 export type AuthOutcome =
   { ok: true; actor: Actor } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' };
@@ -76,7 +64,7 @@ interface CachedAuth {
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   private bootstrap: PrincipalRow | null = null;
-  private resolver: AccountLinkResolver | null = null;
+  private resolver: AccountLinkResolver = NO_DIRECTORY;
   private readonly cache = new Map<string, CachedAuth>();
   // Bumped by every invalidation: a lookup that began before one is not remembered (it may be stale).
   private generation = 0;
@@ -86,6 +74,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly repo: PrincipalsRepository,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
+    private readonly sessions: SessionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.bootstrapHash = config.bootstrapAdminToken ? hashToken(config.bootstrapAdminToken) : null;
@@ -94,6 +83,11 @@ export class AuthService implements OnApplicationBootstrap {
   /** The directory registers how principals link to accounts (auth imports no domain). */
   registerAccountLinks(resolver: AccountLinkResolver): void {
     this.resolver = resolver;
+  }
+
+  /** The directory's facts about emails (accounts, their status, role-group memberships). */
+  get directory(): AccountLinkResolver {
+    return this.resolver;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -108,6 +102,7 @@ export class AuthService implements OnApplicationBootstrap {
         displayName: 'Bootstrap admin',
         roles: ['admin'],
         isBootstrap: true,
+        kind: 'service',
       });
       if (created) {
         // Created at start-up from BOOTSTRAP_ADMIN_TOKEN: the token the principal will authenticate with.
@@ -160,7 +155,7 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   /** Forgets every remembered authentication: after a revocation or a change to a principal. */
-  private forgetAuthentications(): void {
+  forgetAuthentications(): void {
     this.generation++;
     this.cache.clear();
   }
@@ -196,20 +191,33 @@ export class AuthService implements OnApplicationBootstrap {
 
   async createPrincipal(
     actor: Actor,
-    dto: { email: string; displayName?: string; roles?: Role[] },
+    dto: { email: string; displayName?: string; roles?: Role[]; kind?: PrincipalKind },
   ): Promise<PrincipalResponse> {
+    const kind = dto.kind ?? 'person';
+    // A service principal must never pass for a person: not the email of an account (any state but
+    // removed) nor of a person principal (API.md).
+    if (kind === 'service' && (await this.resolver.accountStatusForEmail(dto.email)) !== 'none') {
+      throw new AppError('email_belongs_to_person', 'This email belongs to a directory account: a person');
+    }
     return this.dataSource.transaction(async (m) => {
       const p = await this.repo.insert(m, {
         email: dto.email,
         displayName: dto.displayName ?? null,
         roles: dto.roles ?? [],
+        kind,
       });
-      if (!p) throw new AppError('email_taken', 'A principal with this email already exists');
+      if (!p) {
+        const existing = await this.repo.getByEmail(dto.email, m);
+        if (kind === 'service' && existing?.kind === 'person') {
+          throw new AppError('email_belongs_to_person', 'A person principal has this email');
+        }
+        throw new AppError('email_taken', 'A principal with this email already exists');
+      }
       await this.audit.record(m, actor, {
         action: 'principal.created',
         targetType: 'principal',
         targetId: p.id,
-        data: { email: p.email, roles: p.roles },
+        data: { email: p.email, roles: p.roles, kind: p.kind },
       });
       return toPrincipalResponse(p);
     });
@@ -257,6 +265,12 @@ export class AuthService implements OnApplicationBootstrap {
         // Its role comes from BOOTSTRAP_ADMIN_TOKEN; it may be disabled (or the variable unset) instead.
         throw new AppError('invalid_state', 'The roles of the bootstrap admin cannot change');
       }
+      if (before.oidc_subject !== null && dto.roles !== undefined) {
+        throw new AppError(
+          'roles_from_groups',
+          'This principal signs in: its roles come from ADMIN_GROUPS and AUDITOR_GROUPS in the directory',
+        );
+      }
       const after = await this.repo.update(m, id, dto);
       if (!after) throw notFound('Principal');
       const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -269,12 +283,15 @@ export class AuthService implements OnApplicationBootstrap {
       if (dto.disabled !== undefined && before.disabled !== after.disabled) {
         changes.disabled = { from: before.disabled, to: after.disabled };
       }
+      // A disabled principal's sessions end with it (its requests would get 401 anyway).
+      const sessionsEnded =
+        after.disabled && !before.disabled ? await this.sessions.endForDisabled(m, [id]) : 0;
       if (Object.keys(changes).length > 0) {
         await this.audit.record(m, actor, {
           action: 'principal.updated',
           targetType: 'principal',
           targetId: id,
-          data: { changes },
+          data: { changes, ...(sessionsEnded > 0 ? { sessionsEnded } : {}) },
         });
       }
       return toPrincipalResponse(after);
@@ -284,82 +301,12 @@ export class AuthService implements OnApplicationBootstrap {
     return response;
   }
 
-  /** Mints a token for `principalId`; an admin minting for someone else is audited as such. */
-  async mintToken(actor: Actor, principalId: string, dto: CreateTokenDto): Promise<CreatedTokenResponse> {
-    if (actor.type !== 'principal') throw forbidden();
-    if (principalId !== actor.id && !isAdmin(actor)) throw forbidden('Only admins mint tokens for others');
-    return this.dataSource.transaction(async (m) => {
-      const owner = await this.repo.getById(principalId, m);
-      if (!owner) throw notFound('Principal');
-      // Its only credential is BOOTSTRAP_ADMIN_TOKEN, so that unsetting the variable retires it at once.
-      if (owner.is_bootstrap) {
-        throw new AppError('bootstrap_cannot_act', 'No token is ever minted for the bootstrap admin');
-      }
-      const { token, prefix, hash } = generateToken();
-      const days = dto.expiresInDays ?? DEFAULT_TOKEN_DAYS;
-      const row = await this.repo.insertToken(m, {
-        principalId,
-        name: dto.name,
-        prefix,
-        hash,
-        createdBy: actor.id,
-        expiresAt: new Date(Date.now() + days * DAY_MS),
-      });
-      await this.audit.record(m, actor, {
-        action: 'token.minted',
-        targetType: 'token',
-        targetId: row.id,
-        data: {
-          principalId,
-          name: row.name,
-          tokenPrefix: prefix,
-          expiresAt: row.expires_at.toISOString(),
-          mintedForOther: principalId !== actor.id,
-        },
-      });
-      return { id: row.id, name: row.name, token, prefix, expiresAt: row.expires_at.toISOString() };
-    });
-  }
-
-  async listTokens(
-    _actor: Actor,
-    principalId: string,
-    limit: number,
-    cursor?: string,
-  ): Promise<Page<TokenResponse>> {
-    if (!(await this.repo.getById(principalId))) throw notFound('Principal');
-    const ks = Keyset.from(cursor, limit);
-    return ks.page(await this.repo.listTokens(principalId, ks), toTokenResponse);
-  }
-
-  /** A principal revokes its own tokens; admins revoke anyone's. */
-  async revokeToken(actor: Actor, tokenId: string): Promise<void> {
-    const token = await this.repo.getToken(tokenId);
-    if (!token) throw notFound('Token');
-    if (actor.type !== 'principal' || (token.principal_id !== actor.id && !isAdmin(actor))) {
-      throw forbidden('You may revoke only your own tokens');
-    }
-    await this.dataSource.transaction(async (m) => {
-      await this.repo.revokeToken(m, tokenId);
-      await this.audit.record(m, actor, {
-        action: 'token.revoked',
-        targetType: 'token',
-        targetId: tokenId,
-        data: {
-          principalId: token.principal_id,
-          tokenPrefix: token.prefix,
-          alreadyRevoked: token.revoked_at !== null,
-        },
-      });
-    });
-    this.forgetAuthentications();
-  }
-
   async me(actor: Actor): Promise<PrincipalResponse & { accounts: LinkedAccount[] }> {
     if (actor.type !== 'principal') throw forbidden();
     const p = await this.repo.getById(actor.id);
     if (!p) throw notFound('Principal');
-    const accounts = this.resolver ? await this.resolver.accountsForEmail(p.email) : [];
+    // A service principal is never linked to directory accounts.
+    const accounts = p.kind === 'service' ? [] : await this.resolver.accountsForEmail(p.email);
     return { ...toPrincipalResponse(p), accounts };
   }
 
@@ -374,6 +321,11 @@ export class AuthService implements OnApplicationBootstrap {
     reason: string,
   ): Promise<string[]> {
     const disabled = await this.repo.disableByEmails(m, emails);
+    // Their sessions end in the same transaction: nobody keeps a browser session past the sync.
+    const sessionsEnded = await this.sessions.endForDisabled(
+      m,
+      disabled.map((p) => p.id),
+    );
     // Before the caller commits: a request in between may remember the principal as enabled again,
     // for at most AUTH_CACHE_MS after the commit.
     if (disabled.length > 0) this.forgetAuthentications();
@@ -383,6 +335,14 @@ export class AuthService implements OnApplicationBootstrap {
         targetType: 'principal',
         targetId: p.id,
         data: { email: p.email, reason, changes: { disabled: { from: false, to: true } } },
+      });
+    }
+    if (sessionsEnded > 0) {
+      await this.audit.record(m, actor, {
+        action: 'session.ended_all',
+        targetType: 'principal',
+        targetId: null,
+        data: { reason: 'principal_disabled', principals: disabled.map((p) => p.id), sessionsEnded },
       });
     }
     return disabled.map((p) => p.id);

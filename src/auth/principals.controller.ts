@@ -15,6 +15,7 @@ import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
 import { ApiRoute } from '../platform/http/openapi';
 import { AdminOnly, AdminOrAuditor, Authenticated, CurrentActor } from '../platform/http/policy';
+import { ApiTokensService } from './api-tokens.service';
 import { AuthService } from './auth.service';
 import {
   CreatePrincipalDto,
@@ -30,7 +31,10 @@ import {
 @ApiBearerAuth()
 @Controller('api/v1')
 export class PrincipalsController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly apiTokens: ApiTokensService,
+  ) {}
 
   @Post('principals')
   @AdminOnly()
@@ -94,7 +98,7 @@ export class PrincipalsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() dto: CreateTokenDto,
   ): Promise<CreatedTokenResponse> {
-    return this.auth.mintToken(actor, id, dto);
+    return this.apiTokens.mintToken(actor, id, dto);
   }
 
   @Get('principals/:id/tokens')
@@ -110,7 +114,7 @@ export class PrincipalsController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() q: ListQueryDto,
   ): Promise<Page<TokenResponse>> {
-    return this.auth.listTokens(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
+    return this.apiTokens.listTokens(actor, id, q.limit ?? DEFAULT_LIMIT, q.cursor);
   }
 
   @Get('me')
@@ -134,7 +138,7 @@ export class PrincipalsController {
     codes: { 403: ['bootstrap_cannot_act'] },
   })
   mintOwn(@CurrentActor() actor: Actor, @Body() dto: CreateTokenDto): Promise<CreatedTokenResponse> {
-    return this.auth.mintToken(actor, actor.id, dto);
+    return this.apiTokens.mintToken(actor, actor.id, dto);
   }
 
   @Delete('tokens/:id')
@@ -146,6 +150,6 @@ export class PrincipalsController {
     errors: [400, 403, 404],
   })
   revoke(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.auth.revokeToken(actor, id);
+    return this.apiTokens.revokeToken(actor, id);
   }
 }

@@ -13,8 +13,14 @@ export interface PrincipalRow {
   roles: Role[];
   disabled: boolean;
   is_bootstrap: boolean;
+  kind: PrincipalKind;
+  /** The OpenID identity this principal is bound to (both or neither). */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
   created_at: Date;
 }
+
+export type PrincipalKind = 'person' | 'service';
 
 export interface TokenRow {
   id: string;
@@ -31,7 +37,8 @@ export interface TokenRow {
 
 export type TokenWithPrincipal = TokenRow & { principal: PrincipalRow };
 
-const PRINCIPAL_COLS = 'id, email, display_name, roles, disabled, is_bootstrap, created_at';
+const PRINCIPAL_COLS =
+  'id, email, display_name, roles, disabled, is_bootstrap, kind, oidc_issuer, oidc_subject, created_at';
 const TOKEN_COLS =
   'id, principal_id, name, prefix, created_by, created_at, expires_at, last_used_at, revoked_at';
 
@@ -62,12 +69,28 @@ export class PrincipalsRepository {
   /** Inserts unless the email is taken (case-insensitively); returns null when it is. */
   async insert(
     m: EntityManager,
-    p: { email: string; displayName: string | null; roles: Role[]; isBootstrap?: boolean },
+    p: {
+      email: string;
+      displayName: string | null;
+      roles: Role[];
+      isBootstrap?: boolean;
+      kind?: PrincipalKind;
+      identity?: { issuer: string; subject: string };
+    },
   ): Promise<PrincipalRow | null> {
     const rows = await m.query<PrincipalRow[]>(
-      `INSERT INTO principals (email, display_name, roles, is_bootstrap) VALUES ($1, $2, $3, $4)
+      `INSERT INTO principals (email, display_name, roles, is_bootstrap, kind, oidc_issuer, oidc_subject)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${PRINCIPAL_COLS}`,
-      [p.email, p.displayName, p.roles, p.isBootstrap ?? false],
+      [
+        p.email,
+        p.displayName,
+        p.roles,
+        p.isBootstrap ?? false,
+        p.kind ?? 'person',
+        p.identity?.issuer ?? null,
+        p.identity?.subject ?? null,
+      ],
     );
     return rows[0] ?? null;
   }
@@ -176,9 +199,61 @@ export class PrincipalsRepository {
     );
   }
 
+  async getByIdentity(issuer: string, subject: string, m?: EntityManager): Promise<PrincipalRow | null> {
+    const rows = await this.db(m).query<PrincipalRow[]>(
+      `SELECT ${PRINCIPAL_COLS} FROM principals WHERE oidc_issuer = $1 AND oidc_subject = $2`,
+      [issuer, subject],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Binds a person to an identity, its email and roles set with it; null if it was bound meanwhile. */
+  async bindIdentity(
+    m: EntityManager,
+    id: string,
+    identity: { issuer: string; subject: string },
+  ): Promise<PrincipalRow | null> {
+    const rows = returned<PrincipalRow>(
+      await m.query(
+        `UPDATE principals SET oidc_issuer = $2, oidc_subject = $3, updated_at = now()
+         WHERE id = $1 AND oidc_subject IS NULL AND kind = 'person' RETURNING ${PRINCIPAL_COLS}`,
+        [id, identity.issuer, identity.subject],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /** A bound principal takes its provider's new email; null when another principal has that email. */
+  async setEmail(m: EntityManager, id: string, email: string): Promise<PrincipalRow | null> {
+    const rows = returned<PrincipalRow>(
+      await m.query(
+        `UPDATE principals SET email = $2, updated_at = now()
+         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM principals o WHERE lower(o.email) = lower($2) AND o.id <> $1)
+         RETURNING ${PRINCIPAL_COLS}`,
+        [id, email],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async setRoles(m: EntityManager, id: string, roles: Role[]): Promise<void> {
+    await m.query(`UPDATE principals SET roles = $2, updated_at = now() WHERE id = $1`, [id, roles]);
+  }
+
+  /** Principals bound to an identity provider, locked against a concurrent recompute of their roles. */
+  async lockBound(m: EntityManager, ids?: string[]): Promise<PrincipalRow[]> {
+    return m.query<PrincipalRow[]>(
+      `SELECT ${PRINCIPAL_COLS} FROM principals
+       WHERE oidc_subject IS NOT NULL AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+       ORDER BY id FOR UPDATE`,
+      [ids ?? null],
+    );
+  }
+
   async enabledEmails(): Promise<string[]> {
+    // Service principals are never linked to accounts, so a sync never disables one.
     const rows = await this.dataSource.query<{ e: string }[]>(
-      `SELECT lower(email) AS e FROM principals WHERE NOT disabled AND NOT is_bootstrap`,
+      `SELECT lower(email) AS e FROM principals WHERE NOT disabled AND NOT is_bootstrap AND kind = 'person'`,
     );
     return rows.map((r) => r.e);
   }
@@ -188,7 +263,7 @@ export class PrincipalsRepository {
     return returned<PrincipalRow>(
       await m.query(
         `UPDATE principals SET disabled = true, updated_at = now()
-         WHERE lower(email) = ANY($1::text[]) AND NOT disabled AND NOT is_bootstrap RETURNING ${PRINCIPAL_COLS}`,
+         WHERE lower(email) = ANY($1::text[]) AND NOT disabled AND NOT is_bootstrap AND kind = 'person' RETURNING ${PRINCIPAL_COLS}`,
         [emails.map((e) => e.toLowerCase())],
       ),
     );

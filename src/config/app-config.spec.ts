@@ -147,4 +147,90 @@ describe('loadConfig', () => {
     expect(err.variable).toBe('TRUST_PROXY');
     expect(err.message).toMatch(/TRUST_PROXY (must be true, false, a hop count|as a hop count)/);
   });
+
+  describe('sign-in (OIDC_*, PUBLIC_URL, role groups, sessions)', () => {
+    const oidc = {
+      OIDC_ISSUER_URL: 'https://oauth.id.jumpcloud.com/',
+      OIDC_CLIENT_ID: 'jumpgate',
+      OIDC_CLIENT_SECRET: 'client-s3cret-value',
+      PUBLIC_URL: 'https://jumpgate.example.com/',
+    };
+
+    it('is off while the OIDC variables are unset, with API.md defaults', () => {
+      const c = loadConfig(prod);
+      expect(c.oidc).toBeNull();
+      expect(c.signInBaseUrl).toBe('http://localhost:3000');
+      expect(c).toMatchObject({
+        adminGroups: [],
+        auditorGroups: [],
+        sessionIdleMinutes: 60,
+        sessionMaxHours: 12,
+      });
+    });
+
+    it('is on with all three set; scopes default; PUBLIC_URL loses its trailing slash', () => {
+      const c = loadConfig({ ...prod, ...oidc });
+      expect(c.oidc).toEqual({
+        issuerUrl: 'https://oauth.id.jumpcloud.com/',
+        clientId: 'jumpgate',
+        clientSecret: 'client-s3cret-value',
+        scopes: 'openid email profile',
+      });
+      expect(c.signInBaseUrl).toBe('https://jumpgate.example.com');
+    });
+
+    it('refuses one or two of the three, naming a missing one', () => {
+      const env: Record<string, string> = { ...prod, ...oidc };
+      delete env.OIDC_CLIENT_SECRET;
+      expect(errorOf(env).variable).toBe('OIDC_CLIENT_SECRET');
+    });
+
+    it('requires https for the issuer and PUBLIC_URL in production, not in development', () => {
+      expect(errorOf({ ...prod, ...oidc, OIDC_ISSUER_URL: 'http://idp.internal' }).variable).toBe(
+        'OIDC_ISSUER_URL',
+      );
+      const noPublic: Record<string, string> = { ...prod, ...oidc };
+      delete noPublic.PUBLIC_URL;
+      expect(errorOf(noPublic).variable).toBe('PUBLIC_URL');
+      const dev = loadConfig({
+        NODE_ENV: 'development',
+        ...oidc,
+        OIDC_ISSUER_URL: 'http://127.0.0.1:4000',
+        PUBLIC_URL: '',
+        PORT: '3100',
+      });
+      expect(dev.oidc?.issuerUrl).toBe('http://127.0.0.1:4000');
+      expect(dev.signInBaseUrl).toBe('http://localhost:3100');
+    });
+
+    it('refuses scopes without openid and a PUBLIC_URL with a query', () => {
+      expect(errorOf({ ...prod, ...oidc, OIDC_SCOPES: 'email profile' }).variable).toBe('OIDC_SCOPES');
+      expect(errorOf({ ...prod, ...oidc, PUBLIC_URL: 'https://j.example.com/?a=1' }).variable).toBe(
+        'PUBLIC_URL',
+      );
+    });
+
+    it('parses role groups as deduplicated lists and fractional lifetimes', () => {
+      const c = loadConfig({
+        ...prod,
+        ADMIN_GROUPS: ' 5f1a, 5f1b ,5f1a',
+        AUDITOR_GROUPS: '6a00',
+        SESSION_IDLE_MINUTES: '0.05',
+        SESSION_MAX_HOURS: '0.01',
+      });
+      expect(c).toMatchObject({
+        adminGroups: ['5f1a', '5f1b'],
+        auditorGroups: ['6a00'],
+        sessionIdleMinutes: 0.05,
+        sessionMaxHours: 0.01,
+      });
+      for (const bad of ['0', '-1', 'soon']) {
+        expect(errorOf({ ...prod, SESSION_IDLE_MINUTES: bad }).variable).toBe('SESSION_IDLE_MINUTES');
+      }
+    });
+
+    it('names the client secret among the values the logger redacts', () => {
+      expect(sensitiveValues(loadConfig({ ...prod, ...oidc }))).toContain('client-s3cret-value');
+    });
+  });
 });

@@ -47,6 +47,20 @@ export interface AppConfig {
   slackApiUrl: string;
   /** How long a webhook receiver, an SMTP server or Slack may take to answer one delivery. */
   notificationTimeoutMs: number;
+  /**
+   * Sign-in's view of PUBLIC_URL (API.md "Sign-in and sessions"): the OIDC redirect URI is
+   * <this>/auth/callback, cookies are Secure when it is https, and cookie writes must come from its
+   * origin. PUBLIC_URL when set; otherwise (never in production with sign-in on) http://localhost:PORT.
+   */
+  signInBaseUrl: string;
+  /** OpenID Connect sign-in; null while OIDC_ISSUER_URL, OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is unset. */
+  oidc: OidcConfig | null;
+  /** JumpCloud group ids (the groups' externalId, any connection) whose members get admin / auditor. */
+  adminGroups: string[];
+  auditorGroups: string[];
+  /** Session lifetimes: idle (since last seen) and absolute (since sign-in); fractions allowed. */
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
   /** JumpCloud client: per-connection limits, per-request timeout and retries. */
   jumpcloud: {
     maxConcurrent: number;
@@ -58,6 +72,13 @@ export interface AppConfig {
 }
 
 export type TrustProxy = boolean | number | string[];
+
+export interface OidcConfig {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+}
 
 export const LOCAL_DATABASE_URL = 'postgres://jumpgate:jg-local-dev-5f1c@127.0.0.1:54329/jumpgate';
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:63799';
@@ -186,6 +207,57 @@ function parseOverride(env: Env, name: string, production: boolean): string | nu
   return parseUrl(env, name, production ? ['https:'] : ['https:', 'http:'], null).replace(/\/+$/, '');
 }
 
+function parsePositive(env: Env, name: string, fallback: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, 'must be a positive number');
+  const n = Number(raw);
+  if (n <= 0 || n > max) throw new ConfigError(name, `must be above 0 and at most ${max}`);
+  return n;
+}
+
+function parseList(env: Env, name: string): string[] {
+  const raw = present(env, name);
+  if (raw === undefined) return [];
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/**
+ * Sign-in is on only when issuer, client id and secret are all set; one or two of them is a mistake
+ * worth failing the boot for rather than silently running without sign-in. In production the issuer
+ * must be https (like the JumpCloud overrides) and PUBLIC_URL must be given.
+ */
+function parseOidc(env: Env, production: boolean, publicUrlGiven: boolean): OidcConfig | null {
+  const names = ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+  const missing = names.filter((n) => present(env, n) === undefined);
+  if (missing.length === names.length) return null;
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing[0],
+      `is required when ${names.filter((n) => !missing.includes(n)).join(', ')} is set`,
+    );
+  }
+  if (production && !publicUrlGiven) {
+    throw new ConfigError('PUBLIC_URL', 'is required in production when sign-in (OIDC_*) is configured');
+  }
+  const issuerUrl = parseUrl(env, 'OIDC_ISSUER_URL', production ? ['https:'] : ['https:', 'http:'], null);
+  const scopes = present(env, 'OIDC_SCOPES') ?? 'openid email profile';
+  if (!scopes.split(/\s+/).includes('openid')) throw new ConfigError('OIDC_SCOPES', 'must include openid');
+  return {
+    issuerUrl,
+    clientId: present(env, 'OIDC_CLIENT_ID') as string,
+    clientSecret: present(env, 'OIDC_CLIENT_SECRET') as string,
+    scopes,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const rawEnv = present(env, 'NODE_ENV');
   const nodeEnv: NodeEnv = rawEnv === 'development' || rawEnv === 'test' ? rawEnv : 'production';
@@ -208,6 +280,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const publicUrl = present(env, 'PUBLIC_URL')
     ? parseUrl(env, 'PUBLIC_URL', ['https:', 'http:'], null).replace(/\/+$/, '')
     : null;
+  // Links and the OIDC redirect URI are built by appending paths to it.
+  if (publicUrl && /[?#]/.test(publicUrl)) {
+    throw new ConfigError('PUBLIC_URL', 'must not carry a query or fragment');
+  }
   const smtpUrl = present(env, 'SMTP_URL') ? parseUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], null) : null;
   const mailFrom = present(env, 'MAIL_FROM') ?? null;
   // A channel enabled at start links to the web app; links must be absolute (API.md "Notifications").
@@ -217,6 +293,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'is required in production as soon as a channel is enabled (SMTP_URL)',
     );
   }
+  const port = parseInteger(env, 'PORT', 3000, 0, 65535);
   return {
     nodeEnv,
     databaseUrl: parseUrl(
@@ -229,7 +306,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ? parseUrl(env, 'DATABASE_OWNER_URL', ['postgres:', 'postgresql:'], null)
       : null,
     redisUrl: parseUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], production ? null : LOCAL_REDIS_URL),
-    port: parseInteger(env, 'PORT', 3000, 0, 65535),
+    port,
     appRole: role,
     migrationsRun: parseBool(env, 'MIGRATIONS_RUN', true),
     // Outside production a random key per process keeps development free of setup; stored secrets
@@ -264,6 +341,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       '/',
     ),
     notificationTimeoutMs: parseInteger(env, 'NOTIFICATION_TIMEOUT_MS', 10_000, 100, 600_000),
+    signInBaseUrl: publicUrl ?? `http://localhost:${port}`,
+    oidc: parseOidc(env, production, present(env, 'PUBLIC_URL') !== undefined),
+    adminGroups: parseList(env, 'ADMIN_GROUPS'),
+    auditorGroups: parseList(env, 'AUDITOR_GROUPS'),
+    sessionIdleMinutes: parsePositive(env, 'SESSION_IDLE_MINUTES', 60, 525_600),
+    sessionMaxHours: parsePositive(env, 'SESSION_MAX_HOURS', 12, 8_760),
     jumpcloud: {
       maxConcurrent: parseInteger(env, 'JUMPCLOUD_MAX_CONCURRENT', 8, 1, 256),
       requestsPerSecond: parseInteger(env, 'JUMPCLOUD_REQUESTS_PER_SECOND', 50, 1, 10_000),
@@ -293,6 +376,7 @@ export function sensitiveValues(config: AppConfig): string[] {
   const out: string[] = [config.encryptionKey.toString('base64'), config.encryptionKey.toString('base64url')];
   for (const key of config.encryptionKeyPrevious) out.push(key.toString('base64'), key.toString('base64url'));
   if (config.bootstrapAdminToken) out.push(config.bootstrapAdminToken);
+  if (config.oidc) out.push(config.oidc.clientSecret);
   for (const raw of [
     config.databaseUrl,
     config.databaseOwnerUrl ?? config.databaseUrl,

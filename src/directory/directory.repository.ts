@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type LinkedAccount } from '../auth/account-links';
+import { type AccountStatus, type LinkedAccount } from '../auth/account-links';
 import { returned } from '../platform/database/sql';
 import { ACCOUNT_SELECT, GROUP_SELECT } from './directory-selects';
 import { type AccountRow, type GroupRow } from './dto/directory.dto';
@@ -57,6 +57,38 @@ export class DirectoryRepository {
       email: r.email,
       displayName: r.display_name,
     }));
+  }
+
+  /** API.md "Sign-in and sessions": active = not suspended and not removed, in a live connection. */
+  async getAccountStatusForEmail(email: string, liveConnectionIds: string[]): Promise<AccountStatus> {
+    const [row] = await this.dataSource.query<{ any: boolean; active: boolean }[]>(
+      `SELECT count(*) > 0 AS any, coalesce(bool_or(removed_at IS NULL AND state <> 'SUSPENDED'), false) AS active
+       FROM directory_accounts WHERE lower(email) = lower($1) AND connection_id = ANY($2::uuid[])`,
+      [email, liveConnectionIds],
+    );
+    if (row?.active) return 'active';
+    return row?.any ? 'inactive' : 'none';
+  }
+
+  /** Current memberships of active accounts with these emails in the groups with these JumpCloud ids. */
+  async getGroupsOfEmails(
+    emails: string[],
+    groupExternalIds: string[],
+    liveConnectionIds: string[],
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (emails.length === 0 || groupExternalIds.length === 0) return out;
+    const rows = await this.dataSource.query<{ email: string; external_id: string }[]>(
+      `SELECT DISTINCT lower(a.email) AS email, g.external_id
+       FROM directory_memberships m
+       JOIN directory_groups g ON g.id = m.group_id AND g.removed_at IS NULL
+       JOIN directory_accounts a ON a.id = m.account_id AND a.removed_at IS NULL AND a.state <> 'SUSPENDED'
+       WHERE m.removed_at IS NULL AND g.external_id = ANY($1::text[]) AND g.connection_id = ANY($2::uuid[])
+         AND lower(a.email) = ANY($3::text[])`,
+      [groupExternalIds, liveConnectionIds, emails.map((e) => e.toLowerCase())],
+    );
+    for (const r of rows) out.set(r.email, [...(out.get(r.email) ?? []), r.external_id]);
+    return out;
   }
 
   async getMembershipTarget(groupId: string, accountId: string): Promise<MembershipTarget | null> {

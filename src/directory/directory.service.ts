@@ -48,7 +48,13 @@ export class DirectoryService implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.auth.registerAccountLinks({ accountsForEmail: (email) => this.accountsForEmail(email) });
+    this.auth.registerAccountLinks({
+      accountsForEmail: (email) => this.accountsForEmail(email),
+      accountStatusForEmail: async (email) =>
+        this.repo.getAccountStatusForEmail(email, await this.liveConnectionIds()),
+      groupsOfEmails: async (emails, groupIds) =>
+        this.repo.getGroupsOfEmails(emails, groupIds, await this.liveConnectionIds()),
+    });
   }
 
   /** The connections whose directory copy is shown (a deleted connection's is kept but hidden). */

@@ -15,6 +15,9 @@ import {
   Min,
 } from 'class-validator';
 import { type Role, ROLES } from '../../platform/actor';
+import { type PrincipalKind } from '../principals.repository';
+
+const PRINCIPAL_KINDS: readonly PrincipalKind[] = ['person', 'service'];
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -38,6 +41,11 @@ export class CreatePrincipalDto {
   @ArrayUnique()
   @IsIn(ROLES, { each: true })
   roles?: Role[];
+
+  @ApiPropertyOptional({ enum: PRINCIPAL_KINDS, default: 'person' })
+  @IsOptional()
+  @IsIn(PRINCIPAL_KINDS)
+  kind?: PrincipalKind;
 }
 
 export class UpdatePrincipalDto {
@@ -83,6 +91,12 @@ export class PrincipalResponse {
   @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
   @ApiProperty({ enum: ROLES, enumName: 'Role', isArray: true }) roles!: Role[];
   @ApiProperty() disabled!: boolean;
+  @ApiProperty({
+    enum: PRINCIPAL_KINDS,
+    enumName: 'PrincipalKind',
+    description: '`person` (signs in; linked to directory accounts by email) or `service` (tokens only)',
+  })
+  kind!: PrincipalKind;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

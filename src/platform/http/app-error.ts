@@ -34,6 +34,14 @@ export const ERROR_STATUS = {
   request_pending: HttpStatus.CONFLICT,
   // audit (API.md): one verify at a time per process
   verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
+  // sign-in and sessions (API.md)
+  csrf: HttpStatus.FORBIDDEN,
+  person_tokens_are_self_service: HttpStatus.FORBIDDEN,
+  roles_from_groups: HttpStatus.CONFLICT,
+  email_belongs_to_person: HttpStatus.CONFLICT,
+  role_group: HttpStatus.BAD_REQUEST,
+  // /auth/login while OIDC_ISSUER_URL, OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is unset
+  sign_in_not_configured: HttpStatus.NOT_FOUND,
   // provisioning (API.md): a grant's operation is retried only while its grant waits for it
   grant_not_waiting: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
