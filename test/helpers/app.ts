@@ -61,10 +61,11 @@ export async function flushTestRedis(url = testRedisUrl()): Promise<void> {
  * Boots the real application (HTTP and workers) on a fresh database and this worker's Redis.
  * With `options.databaseUrl` it uses that database instead (several apps on one database, as a
  * cluster would be); the caller then owns that database and `close()` leaves it in place.
+ * With `options.port` it listens there (see freePort in processes.ts).
  */
 export async function startApp(
   env: Record<string, string> = {},
-  options: { databaseUrl?: string; webDistDir?: string | null } = {},
+  options: { databaseUrl?: string; webDistDir?: string | null; port?: number } = {},
 ): Promise<TestApp> {
   const db = options.databaseUrl
     ? {
@@ -99,7 +100,8 @@ export async function startApp(
     { bufferLogs: true },
   );
   await configureApp(app, config, options.webDistDir);
-  await app.listen(0, '127.0.0.1');
+  // A fixed port when the URL must be known before start (PUBLIC_URL, an OpenID redirect URI).
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;

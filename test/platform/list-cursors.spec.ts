@@ -186,6 +186,8 @@ describe('every list route refuses a cursor it did not issue', () => {
     const routes = getRoutes();
     const lists: string[] = [];
     for (const route of routes) {
+      // The browser's sign-in redirects are no lists (and answer 404 here, where sign-in is off).
+      if (route.startsWith('/auth/')) continue;
       const path = REQUIRED_QUERY[route]
         ? withQuery(concrete(route), REQUIRED_QUERY[route])
         : concrete(route);
