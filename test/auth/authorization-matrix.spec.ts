@@ -6,7 +6,9 @@ import { waitForCampaign } from '../helpers/campaigns';
 import { putRequestablePolicy } from '../helpers/grants';
 import { createConnection } from '../helpers/jumpcloud';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { type Browser } from '../helpers/oidc';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal, uniqueEmail } from '../helpers/principals';
+import { browserRequest, signedIn, type SignInOrg, startSignInOrg, stopSignInOrg } from '../helpers/signin';
 
 /**
  * "Who may call what" (API.md), route by route: each route is called with no token, a revoked token,
@@ -714,5 +716,156 @@ describe('authorization matrix (API.md "Who may call what")', () => {
     const admin = f.caller.admin.token;
     expect((await t.request('GET', `/api/v1/principals/${ANY_UUID}`, { token: admin })).status).toBe(404);
     expect((await t.request('GET', `/api/v1/principals/nope`, { token: admin })).status).toBe(400);
+  });
+});
+
+/**
+ * The sign-in and session routes (API.md "Sign-in and sessions"), each for none / person / auditor /
+ * admin, once by bearer token and once by session cookie (writes with the CSRF header, as the web
+ * app sends it). Roles come from the directory's role groups; every caller minted its own token from
+ * its session, since admins no longer mint for people while sign-in is on.
+ */
+describe('authorization matrix: sign-in and session routes, by token and by session', () => {
+  type Via = 'token' | 'session';
+  interface SessionCase {
+    name: string;
+    method: string;
+    path: (who: Caller) => Promise<string> | string;
+    expect: Record<Caller | 'none', number>;
+  }
+  let org: SignInOrg;
+  const jars = {} as Record<Caller, Browser>;
+  const tokens = {} as Record<Caller, string>;
+  const people: Record<Caller, keyof SignInOrg['people']> = { plain: 'cy', auditor: 'bo', admin: 'ada' };
+  let targetId = '';
+
+  beforeAll(async () => {
+    org = await startSignInOrg({
+      names: ['cy', 'target'],
+      auditors: ['bo'],
+      admins: ['ada'],
+      env: { AUTH_FAILURE_LIMIT: '100000' },
+    });
+    for (const who of ['plain', 'auditor', 'admin'] as Caller[]) {
+      jars[who] = await signedIn(org, org.people[people[who]]);
+      const minted = await browserRequest(org, jars[who], 'POST', '/api/v1/me/tokens', {
+        body: { name: 'matrix' },
+      });
+      if (minted.status !== 201) throw new Error(`mint own: ${minted.status}`);
+      tokens[who] = minted.body.token as string;
+    }
+    const target = await signedIn(org, org.people.target);
+    targetId = (await browserRequest(org, target, 'GET', '/api/v1/me')).body.id as string;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (org) await stopSignInOrg(org);
+  });
+
+  /** A second session of the caller (never the one making the request), to end. */
+  const spareSession = async (who: Caller): Promise<string> => {
+    const spare = await signedIn(org, org.people[people[who]]);
+    return (
+      (await browserRequest(org, spare, 'GET', '/api/v1/me/sessions')).body.items as {
+        id: string;
+        current: boolean;
+      }[]
+    ).find((s) => s.current)!.id;
+  };
+  /** The target signs in again before each call, so "end all" always has a session to end. */
+  const targetSessions = async (): Promise<string> => {
+    await signedIn(org, org.people.target);
+    return `/api/v1/principals/${targetId}/sessions`;
+  };
+
+  const CASES: SessionCase[] = [
+    {
+      name: 'GET /me (from a session too)',
+      method: 'GET',
+      path: () => '/api/v1/me',
+      expect: { none: 401, plain: 200, auditor: 200, admin: 200 },
+    },
+    {
+      name: 'GET /me/sessions',
+      method: 'GET',
+      path: () => '/api/v1/me/sessions',
+      expect: { none: 401, plain: 200, auditor: 200, admin: 200 },
+    },
+    {
+      name: 'DELETE /me/sessions/{id} (own session)',
+      method: 'DELETE',
+      path: async (who) => `/api/v1/me/sessions/${await spareSession(who)}`,
+      expect: { none: 401, plain: 204, auditor: 204, admin: 204 },
+    },
+    {
+      name: 'GET /principals/{id}/sessions',
+      method: 'GET',
+      path: targetSessions,
+      expect: { none: 401, plain: 403, auditor: 200, admin: 200 },
+    },
+    {
+      name: 'DELETE /principals/{id}/sessions',
+      method: 'DELETE',
+      path: targetSessions,
+      expect: { none: 401, plain: 403, auditor: 403, admin: 204 },
+    },
+    {
+      name: 'GET /auth/login',
+      method: 'GET',
+      path: () => '/auth/login?returnTo=/reviews',
+      expect: { none: 302, plain: 302, auditor: 302, admin: 302 },
+    },
+    {
+      name: 'GET /auth/callback',
+      method: 'GET',
+      path: () => '/auth/callback?code=x&state=y',
+      expect: { none: 302, plain: 302, auditor: 302, admin: 302 },
+    },
+  ];
+
+  describe.each(CASES)('$name', (c) => {
+    it('answers the table’s status with no credential', async () => {
+      const res = await fetch(org.t.url + (await c.path('admin')), { method: c.method, redirect: 'manual' });
+      expect(res.status).toBe(c.expect.none);
+    });
+
+    it.each(
+      (['plain', 'auditor', 'admin'] as Caller[]).flatMap((who) =>
+        (['token', 'session'] as Via[]).map((via) => [who, via]),
+      ),
+    )('answers the table’s status to %s by %s', async (who, via) => {
+      const path = await c.path(who as Caller);
+      const status =
+        via === 'token'
+          ? // Redirects are answers here, not to be followed.
+            (
+              await fetch(org.t.url + path, {
+                method: c.method,
+                headers: { authorization: `Bearer ${tokens[who as Caller]}` },
+                redirect: 'manual',
+              })
+            ).status
+          : (await browserRequest(org, jars[who as Caller], c.method, path)).status;
+      expect({ who, via, status }).toEqual({ who, via, status: c.expect[who as Caller] });
+    });
+  });
+
+  it('POST /auth/logout: 204 for anyone; by session it needs the CSRF header and ends that session', async () => {
+    expect((await fetch(`${org.t.url}/auth/logout`, { method: 'POST' })).status).toBe(204);
+    for (const who of ['plain', 'auditor', 'admin'] as Caller[]) {
+      expect((await org.t.request('POST', '/auth/logout', { token: tokens[who] })).status).toBe(204);
+      const jar = await signedIn(org, org.people[people[who]]);
+      expect((await browserRequest(org, jar, 'POST', '/auth/logout', { csrf: false })).status).toBe(403);
+      expect((await browserRequest(org, jar, 'POST', '/auth/logout')).status).toBe(204);
+      expect((await browserRequest(org, jar, 'GET', '/api/v1/me')).status).toBe(401);
+      // The token still works: logout ends a session, not the principal's tokens.
+      expect((await org.t.request('GET', '/api/v1/me', { token: tokens[who] })).status).toBe(200);
+    }
+  });
+
+  it('answers 401 to an ended, unknown or garbage session cookie', async () => {
+    for (const cookie of ['jg_session=unknown-secret', 'jg_session=', `jg_session=${'x'.repeat(300)}`]) {
+      expect((await fetch(`${org.t.url}/api/v1/me`, { headers: { cookie } })).status).toBe(401);
+    }
   });
 });
