@@ -47,10 +47,15 @@ describe('route policies (deny by default)', () => {
     expect(routes.filter((r) => r.policy === undefined).map((r) => r.route)).toEqual([]);
   });
 
-  it('makes only health public', () => {
+  it('makes only health and the browser’s sign-in routes (/auth/*, API.md) public', () => {
     const pub = routes
       .filter((r) => (r.policy as { kind?: string } | undefined)?.kind === 'public')
       .map((r) => r.route);
-    expect(pub).toEqual(['HealthController.get']);
+    expect(pub.sort()).toEqual([
+      'HealthController.get',
+      'SignInController.callback',
+      'SignInController.logout',
+      'SignInController.start',
+    ]);
   });
 });
