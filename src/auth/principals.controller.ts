@@ -43,7 +43,7 @@ export class PrincipalsController {
     status: 201,
     body: PrincipalResponse,
     errors: [400, 403],
-    codes: { 409: ['email_taken'] },
+    codes: { 409: ['email_taken', 'email_belongs_to_person'] },
   })
   create(@CurrentActor() actor: Actor, @Body() dto: CreatePrincipalDto): Promise<PrincipalResponse> {
     return this.auth.createPrincipal(actor, dto);
@@ -74,7 +74,7 @@ export class PrincipalsController {
     summary: 'Change a principal: display name, roles, disabled',
     body: PrincipalResponse,
     errors: [400, 403, 404],
-    codes: { 409: ['invalid_state'] },
+    codes: { 409: ['invalid_state', 'roles_from_groups'] },
   })
   update(
     @CurrentActor() actor: Actor,
@@ -91,7 +91,7 @@ export class PrincipalsController {
     status: 201,
     body: CreatedTokenResponse,
     errors: [400, 404],
-    codes: { 403: ['forbidden', 'bootstrap_cannot_act'] },
+    codes: { 403: ['forbidden', 'bootstrap_cannot_act', 'person_tokens_are_self_service'] },
   })
   mintFor(
     @CurrentActor() actor: Actor,

@@ -546,6 +546,7 @@ describe('the OpenAPI document', () => {
       displayName: null,
       roles: [],
       disabled: false,
+      kind: 'person',
       createdAt: new Date().toISOString(),
       accounts: [],
     };

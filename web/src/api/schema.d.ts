@@ -195,6 +195,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List my live sessions */
+        get: operations["SessionsController_listOwn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of my sessions */
+        delete: operations["SessionsController_revokeOwn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/principals/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a principal's live sessions */
+        get: operations["SessionsController_listFor"];
+        put?: never;
+        post?: never;
+        /** End every session of a principal */
+        delete: operations["SessionsController_endAll"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connections/test": {
         parameters: {
             query?: never;
@@ -1099,9 +1151,19 @@ export interface components {
             email: string;
             displayName?: string;
             roles?: ("admin" | "auditor")[];
+            /**
+             * @default person
+             * @enum {string}
+             */
+            kind: "person" | "service";
         };
         /** @enum {string} */
         Role: "admin" | "auditor";
+        /**
+         * @description `person` (signs in; linked to directory accounts by email) or `service` (tokens only)
+         * @enum {string}
+         */
+        PrincipalKind: "person" | "service";
         PrincipalResponse: {
             /** Format: uuid */
             id: string;
@@ -1109,6 +1171,8 @@ export interface components {
             displayName: string | null;
             roles: components["schemas"]["Role"][];
             disabled: boolean;
+            /** @description `person` (signs in; linked to directory accounts by email) or `service` (tokens only) */
+            kind: components["schemas"]["PrincipalKind"];
             /** Format: date-time */
             createdAt: string;
         };
@@ -1175,9 +1239,32 @@ export interface components {
             displayName: string | null;
             roles: components["schemas"]["Role"][];
             disabled: boolean;
+            /** @description `person` (signs in; linked to directory accounts by email) or `service` (tokens only) */
+            kind: components["schemas"]["PrincipalKind"];
             /** Format: date-time */
             createdAt: string;
             accounts: components["schemas"]["LinkedAccountResponse"][];
+        };
+        SessionResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /**
+             * Format: date-time
+             * @description when the session ends if it is not used again: the earlier of its idle and absolute ends
+             */
+            expiresAt: string;
+            userAgent: string | null;
+            /** @description the session making this request */
+            current: boolean;
+        };
+        SessionResponsePage: {
+            items: components["schemas"]["SessionResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         OrganizationResponse: {
             id: string;
@@ -2587,7 +2674,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `email_taken` */
+            /** @description The resource is in a state that does not allow this; `code`: `email_taken`, `email_belongs_to_person` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2595,7 +2682,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "email_taken";
+                        code?: "email_taken" | "email_belongs_to_person";
                     };
                 };
             };
@@ -2770,7 +2857,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `roles_from_groups` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2778,7 +2865,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "invalid_state";
+                        code?: "invalid_state" | "roles_from_groups";
                     };
                 };
             };
@@ -2936,7 +3023,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act` */
+            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act`, `person_tokens_are_self_service` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2944,7 +3031,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "forbidden" | "bootstrap_cannot_act";
+                        code?: "forbidden" | "bootstrap_cannot_act" | "person_tokens_are_self_service";
                     };
                 };
             };
@@ -3153,6 +3240,306 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
                         code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    SessionsController_listOwn: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque cursor from a previous nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List my live sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    SessionsController_revokeOwn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description End one of my sessions */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `csrf` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "csrf";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    SessionsController_listFor: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque cursor from a previous nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List a principal's live sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    SessionsController_endAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description End every session of a principal */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `csrf` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "csrf";
                     };
                 };
             };
