@@ -77,7 +77,7 @@ describe('sessions', () => {
 
   beforeAll(async () => {
     org = await startSignInOrg({
-      names: ['pat', 'sam', 'lee', 'kim', 'gone'],
+      names: ['pat', 'sam', 'lee', 'kim', 'gone', 'off'],
       auditors: ['aud'],
       admins: ['boss'],
     });
@@ -242,6 +242,22 @@ describe('sessions', () => {
       [org.people.gone.email],
     );
     expect(rows.rows).toEqual([{ end_reason: 'principal_disabled', disabled: true }]);
+  });
+
+  it('answers 401 to the live session of a principal disabled without ending it', async () => {
+    const jar = await signedIn(org, org.people.off);
+    expect((await browserRequest(org, jar, 'GET', '/api/v1/me')).status).toBe(200);
+    // As a change outside the API would leave it (the API's own disabling ends the sessions too).
+    await org.db.query(`UPDATE principals SET disabled = true WHERE lower(email) = lower($1)`, [
+      org.people.off.email,
+    ]);
+    expect((await browserRequest(org, jar, 'GET', '/api/v1/me')).status).toBe(401);
+    const open = await org.db.query(
+      `SELECT count(*)::int AS n FROM auth_sessions s JOIN principals p ON p.id = s.principal_id
+       WHERE lower(p.email) = lower($1) AND s.ended_at IS NULL`,
+      [org.people.off.email],
+    );
+    expect(open.rows[0].n).toBe(1);
   });
 
   it('keeps sessions in Postgres: a Redis flush signs nobody out', async () => {
