@@ -247,6 +247,8 @@ export function spawnServer(o: {
   /** The emulator is local: by default the per-connection limits are not what is measured. */
   clientLimitOff?: boolean;
   nodeArgs?: string[];
+  /** More environment for the server (e.g. SMTP_URL for bench:notify). */
+  env?: Record<string, string>;
 }): ChildProcess {
   return spawn(process.execPath, [...(o.nodeArgs ?? []), join(ROOT, 'dist/src/main.js')], {
     env: {
@@ -264,6 +266,7 @@ export function spawnServer(o: {
         ? { JUMPCLOUD_REQUESTS_PER_SECOND: '10000', JUMPCLOUD_MAX_CONCURRENT: '16' }
         : {}),
       LOG_LEVEL: 'warn',
+      ...o.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
