@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
+import { AuthService } from '../auth/auth.service';
+import { reminderAt, reminderSettings } from './campaign-reminder.policy';
 import { type CampaignRow } from './dto/campaign.mapper';
 import { ReviewDigestsRepository } from './review-digests.repository';
+import { type EscalationMove } from './review-escalations.repository';
 
 /**
  * Campaigns' notifications (API.md): one digest per reviewer and campaign, never one message per
@@ -13,20 +16,90 @@ export class CampaignNotifications {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly digests: ReviewDigestsRepository,
+    private readonly auth: AuthService,
   ) {}
 
   dispatch(ids: string[]): Promise<void> {
     return this.notifications.dispatch(ids);
   }
 
-  async assigned(m: EntityManager, c: Pick<CampaignRow, 'id' | 'name' | 'due_at'>): Promise<string[]> {
+  /** One digest per reviewer with pending items: at launch, and for each reminder period. */
+  private async digest(
+    m: EntityManager,
+    c: CampaignRow,
+    kind: 'campaign_assigned' | 'review_reminder' | 'review_overdue',
+    period: string,
+  ): Promise<string[]> {
     const reviewers = await this.digests.pendingByReviewer(m, c.id);
+    const closesAt = new Date(c.due_at.getTime() + c.close_after_due_days * 86_400_000);
     return this.notifications.notify(m, {
-      kind: 'campaign_assigned',
-      recipients: reviewers.map((r) => ({ id: r.id, data: { items: r.pending, preview: r.preview } })),
+      kind,
+      recipients: reviewers.map((r) => ({
+        id: r.id,
+        data: { items: r.pending, pending: r.pending, preview: r.preview },
+      })),
       subject: { type: 'campaign', id: c.id },
-      data: { campaignId: c.id, campaignName: c.name, dueAt: c.due_at.toISOString() },
+      period,
+      data: {
+        campaignId: c.id,
+        campaignName: c.name,
+        dueAt: c.due_at.toISOString(),
+        closesAt: closesAt.toISOString(),
+      },
       links: { ui: `/reviews?campaignId=${c.id}`, api: `/api/v1/reviews?campaignId=${c.id}` },
     });
+  }
+
+  /**
+   * At launch: the digest, and the reminder already in force is counted as sent (the digest says the
+   * same), so the tick does not repeat it at once.
+   */
+  async assigned(m: EntityManager, c: CampaignRow): Promise<string[]> {
+    await this.digests.setRemindedPeriod(
+      m,
+      c.id,
+      reminderAt(reminderSettings(c), new Date())?.period ?? null,
+    );
+    return this.digest(m, c, 'campaign_assigned', '');
+  }
+
+  reminder(
+    m: EntityManager,
+    c: CampaignRow,
+    kind: 'review_reminder' | 'review_overdue',
+    period: string,
+  ): Promise<string[]> {
+    return this.digest(m, c, kind, period);
+  }
+
+  /** `review_escalated` to each old reviewer and each new one (API.md). */
+  async escalated(m: EntityManager, c: CampaignRow, moves: EscalationMove[]): Promise<string[]> {
+    const ids: string[] = [];
+    const emails = new Map(
+      (await this.auth.principalRowsByIds(moves.flatMap((x) => [x.from_id, x.to_id]))).map((p) => [
+        p.id,
+        p.email,
+      ]),
+    );
+    for (const x of moves) {
+      ids.push(
+        ...(await this.notifications.notify(m, {
+          kind: 'review_escalated',
+          recipients: [x.from_id, x.to_id],
+          subject: { type: 'campaign', id: c.id },
+          period: `escalation-${x.from_id}`,
+          data: {
+            campaignId: c.id,
+            campaignName: c.name,
+            dueAt: c.due_at.toISOString(),
+            items: x.items,
+            fromEmail: emails.get(x.from_id) ?? '',
+            toEmail: emails.get(x.to_id) ?? '',
+          },
+          links: { ui: `/reviews?campaignId=${c.id}`, api: `/api/v1/reviews?campaignId=${c.id}` },
+        })),
+      );
+    }
+    return ids;
   }
 }

@@ -11,7 +11,9 @@ import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignProgressService } from './campaign-progress.service';
 import { CampaignNotifications } from './campaign-notifications';
+import { CampaignRemindersService } from './campaign-reminders.service';
 import { CampaignReportService } from './campaign-report.service';
+import { ReviewEscalationsRepository } from './review-escalations.repository';
 import { ReviewDigestsRepository } from './review-digests.repository';
 import { CampaignsRepository } from './campaigns.repository';
 import { CampaignsService } from './campaigns.service';
@@ -34,6 +36,8 @@ import { ReviewerAssignmentService } from './reviewer-assignment.service';
   ],
   controllers: [CampaignsController],
   providers: [
+    CampaignRemindersService,
+    ReviewEscalationsRepository,
     CampaignNotifications,
     ReviewDigestsRepository,
     CampaignsRepository,

@@ -42,8 +42,10 @@ export class CampaignsRepository {
   async insert(m: EntityManager, c: NewCampaign): Promise<CampaignRow> {
     const [row] = await m.query<CampaignRow[]>(
       `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
-         reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by)
-       VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12) RETURNING *`,
+         reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by,
+         reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days)
+       VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12,
+         COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3)) RETURNING *`,
       [
         c.dto.connectionId,
         c.dto.name,
@@ -57,6 +59,10 @@ export class CampaignsRepository {
         c.dto.defaultDecision,
         c.dto.autoRemediate,
         c.createdBy,
+        c.dto.reminders?.daysBeforeDue ?? null,
+        c.dto.reminders?.overdueEveryDays ?? null,
+        c.dto.closeAfterDueDays ?? null,
+        c.dto.escalateAfterDays ?? null,
       ],
     );
     return row;
@@ -177,12 +183,17 @@ export class CampaignsRepository {
     return updated;
   }
 
-  /** Active campaigns past dueAt start closing; SKIP LOCKED leaves those a person is changing now. */
+  /**
+   * Active campaigns past dueAt + closeAfterDueDays start closing; SKIP LOCKED leaves those a person
+   * is changing now.
+   */
   async startClosingDue(m: EntityManager): Promise<CampaignRow[]> {
     return returned<CampaignRow>(
       await m.query(
         `UPDATE campaigns SET status = 'closing' WHERE id IN
-           (SELECT id FROM campaigns WHERE status = 'active' AND due_at <= now() FOR UPDATE SKIP LOCKED)
+           (SELECT id FROM campaigns WHERE status = 'active'
+              AND due_at + make_interval(secs => close_after_due_days * 86400) <= now()
+            FOR UPDATE SKIP LOCKED)
          RETURNING *`,
       ),
     );

@@ -5,3 +5,6 @@
 
 /** Campaigns past dueAt start closing, and launches/closes Redis lost are enqueued again. */
 export const CAMPAIGNS_DUE_TICK = { name: 'campaigns.due', periodMs: 5_000 } as const;
+
+/** Review reminders, overdue reminders and escalation of active campaigns (API.md "Notifications"). */
+export const CAMPAIGNS_REMINDERS_TICK = { name: 'campaigns.reminders', periodMs: 5_000 } as const;

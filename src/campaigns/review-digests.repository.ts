@@ -13,6 +13,10 @@ const PREVIEW_ITEMS = 10;
 
 @Injectable()
 export class ReviewDigestsRepository {
+  async setRemindedPeriod(m: EntityManager, campaignId: string, period: string | null): Promise<void> {
+    await m.query(`UPDATE campaigns SET reminded_period = $2 WHERE id = $1`, [campaignId, period]);
+  }
+
   /** Every reviewer with pending items in the campaign, with a count and the first items: one statement. */
   async pendingByReviewer(m: EntityManager, campaignId: string): Promise<ReviewerDigest[]> {
     return m.query<ReviewerDigest[]>(

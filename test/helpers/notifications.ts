@@ -30,6 +30,7 @@ export async function notifyNow(t: TestApp, input: NotifyInput): Promise<string[
 }
 
 export interface DeliveryView {
+  period: string;
   id: string;
   kind: string;
   recipientId: string;

@@ -7,6 +7,9 @@ import {
   IsBoolean,
   IsIn,
   IsISO8601,
+  IsNumber,
+  Max,
+  Min,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -48,6 +51,25 @@ export class CampaignScopeDto {
   applicationIds?: string[];
 }
 
+/** API.md: reminders before dueAt and overdue reminders after it, in days (fractions allowed). */
+export class CampaignRemindersDto {
+  @ApiPropertyOptional({ type: [Number], default: [7, 3, 1] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  @Min(0.00001, { each: true })
+  @Max(365, { each: true })
+  daysBeforeDue?: number[];
+
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.00001)
+  @Max(365)
+  overdueEveryDays?: number;
+}
+
 export class CreateCampaignDto {
   @ApiProperty() @IsUUID() connectionId!: string;
 
@@ -83,6 +105,26 @@ export class CreateCampaignDto {
   @ApiProperty({ enum: DEFAULT_DECISIONS }) @IsIn(DEFAULT_DECISIONS) defaultDecision!: DefaultDecision;
 
   @ApiProperty() @IsBoolean() autoRemediate!: boolean;
+
+  @ApiPropertyOptional({ type: CampaignRemindersDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CampaignRemindersDto)
+  reminders?: CampaignRemindersDto;
+
+  @ApiPropertyOptional({ default: 0, description: 'days: the campaign closes itself at dueAt + this' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(365)
+  closeAfterDueDays?: number;
+
+  @ApiPropertyOptional({ default: 3, description: 'days after dueAt; acts only below closeAfterDueDays' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(365)
+  escalateAfterDays?: number;
 }
 
 export class ItemsQueryDto extends ListQueryDto {
@@ -162,6 +204,14 @@ export class CampaignResponse {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) launchedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
   @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
+  @ApiProperty({ type: () => CampaignRemindersResponse }) reminders!: CampaignRemindersResponse;
+  @ApiProperty({ description: 'days after dueAt the campaign closes itself' }) closeAfterDueDays!: number;
+  @ApiProperty({ description: 'days after dueAt pending items are escalated' }) escalateAfterDays!: number;
+}
+
+export class CampaignRemindersResponse {
+  @ApiProperty({ type: [Number] }) daysBeforeDue!: number[];
+  @ApiProperty() overdueEveryDays!: number;
 }
 
 export class ReviewItemManager {

@@ -30,6 +30,12 @@ export interface CampaignRow {
   created_at: Date;
   launched_at: Date | null;
   closed_at: Date | null;
+  reminder_days_before_due: number[];
+  overdue_every_days: number;
+  close_after_due_days: number;
+  escalate_after_days: number;
+  reminded_period: string | null;
+  escalated_at: Date | null;
   ck?: string;
 }
 
@@ -100,6 +106,9 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     createdAt: c.created_at.toISOString(),
     launchedAt: iso(c.launched_at),
     closedAt: iso(c.closed_at),
+    reminders: { daysBeforeDue: c.reminder_days_before_due, overdueEveryDays: c.overdue_every_days },
+    closeAfterDueDays: c.close_after_due_days,
+    escalateAfterDays: c.escalate_after_days,
     progress,
   };
 }
