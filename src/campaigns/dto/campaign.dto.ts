@@ -185,6 +185,11 @@ export class CampaignScopeResponse {
   @ApiProperty({ type: [String], format: 'uuid' }) applicationIds!: string[];
 }
 
+export class CampaignRemindersResponse {
+  @ApiProperty({ type: [Number] }) daysBeforeDue!: number[];
+  @ApiProperty() overdueEveryDays!: number;
+}
+
 export class CampaignResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) connectionId!: string;
@@ -204,14 +209,9 @@ export class CampaignResponse {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) launchedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
   @ApiProperty({ type: CampaignProgress }) progress!: CampaignProgress;
-  @ApiProperty({ type: () => CampaignRemindersResponse }) reminders!: CampaignRemindersResponse;
+  @ApiProperty({ type: CampaignRemindersResponse }) reminders!: CampaignRemindersResponse;
   @ApiProperty({ description: 'days after dueAt the campaign closes itself' }) closeAfterDueDays!: number;
   @ApiProperty({ description: 'days after dueAt pending items are escalated' }) escalateAfterDays!: number;
-}
-
-export class CampaignRemindersResponse {
-  @ApiProperty({ type: [Number] }) daysBeforeDue!: number[];
-  @ApiProperty() overdueEveryDays!: number;
 }
 
 export class ReviewItemManager {

@@ -1916,6 +1916,18 @@ export interface components {
             groupIds?: string[];
             applicationIds?: string[];
         };
+        CampaignRemindersDto: {
+            /**
+             * @default [
+             *       7,
+             *       3,
+             *       1
+             *     ]
+             */
+            daysBeforeDue: number[];
+            /** @default 1 */
+            overdueEveryDays: number;
+        };
         CreateCampaignDto: {
             connectionId: string;
             name: string;
@@ -1931,6 +1943,17 @@ export interface components {
             /** @enum {string} */
             defaultDecision: "none" | "keep" | "revoke";
             autoRemediate: boolean;
+            reminders?: components["schemas"]["CampaignRemindersDto"];
+            /**
+             * @description days: the campaign closes itself at dueAt + this
+             * @default 0
+             */
+            closeAfterDueDays: number;
+            /**
+             * @description days after dueAt; acts only below closeAfterDueDays
+             * @default 3
+             */
+            escalateAfterDays: number;
         };
         /** @enum {string} */
         CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
@@ -1951,6 +1974,10 @@ export interface components {
             remediated: number;
             remediationFailed: number;
             manual: number;
+        };
+        CampaignRemindersResponse: {
+            daysBeforeDue: number[];
+            overdueEveryDays: number;
         };
         CampaignResponse: {
             /** Format: uuid */
@@ -1977,6 +2004,11 @@ export interface components {
             /** Format: date-time */
             closedAt: string | null;
             progress: components["schemas"]["CampaignProgress"];
+            reminders: components["schemas"]["CampaignRemindersResponse"];
+            /** @description days after dueAt the campaign closes itself */
+            closeAfterDueDays: number;
+            /** @description days after dueAt pending items are escalated */
+            escalateAfterDays: number;
         };
         PreviewReviewerResponse: {
             /**
