@@ -6,15 +6,11 @@ import { Client } from 'pg';
 import {
   flag,
   freePort,
-  freshDatabase,
   peakRssMiB,
-  randomToken,
   ratio,
   ROOT,
-  servicesEnv,
   waitForHttp,
   writeResult,
-  startOrgEmulator,
   spawnServer,
   cpuProfileArgs,
   apiClient,
@@ -25,6 +21,7 @@ import {
   syncOnce,
   cleanUp,
   run,
+  prepareBench,
 } from './lib';
 
 /**
@@ -87,18 +84,13 @@ async function main(): Promise<void> {
   const perUser = flag('memberships-per-user', 5);
   const connections = flag('connections', 50);
   const duration = flag('duration', 10);
-  const { databaseUrl: base, redisUrl } = servicesEnv();
-  const databaseUrl = await freshDatabase(base, 'api');
-  const emu = await startOrgEmulator({
-    seed: 1,
+  const { databaseUrl, redisUrl, emu, port, token } = await prepareBench('api', {
     users,
     groups,
     membershipsPerUser: perUser,
     admins: 10,
     apps: 10,
   });
-  const port = await freePort();
-  const token = randomToken();
   let server: ChildProcess | null = null;
   let ceiling: ChildProcess | null = null;
   const db = new Client({ connectionString: databaseUrl });

@@ -3,21 +3,17 @@ import { cpus } from 'node:os';
 import { Client } from 'pg';
 import {
   flag,
-  freePort,
-  freshDatabase,
   peakRssMiB,
   rssMiB,
-  randomToken,
-  servicesEnv,
   waitForHttp,
   writeResult,
-  startOrgEmulator,
   spawnServer,
   apiClient,
   createBenchConnection,
   syncOnce,
   cleanUp,
   run,
+  prepareBench,
 } from './lib';
 
 /**
@@ -37,18 +33,13 @@ async function main(): Promise<void> {
   const perUser = flag('memberships-per-user', 10);
   const decisions = flag('decisions', 100_000);
   const reviewerCount = flag('reviewers', 20);
-  const { databaseUrl: base, redisUrl } = servicesEnv();
-  const databaseUrl = await freshDatabase(base, 'campaign');
-  const emu = await startOrgEmulator({
-    seed: 1,
+  const { databaseUrl, redisUrl, emu, port, token } = await prepareBench('campaign', {
     users,
     groups,
     membershipsPerUser: perUser,
     admins: 50,
     apps: 50,
   });
-  const port = await freePort();
-  const token = randomToken();
   let server: ChildProcess | null = null;
   const db = new Client({ connectionString: databaseUrl });
   try {

@@ -234,6 +234,20 @@ export async function startOrgEmulator(org: {
 }
 
 /**
+ * What bench:sync, bench:campaign and bench:api start from: a fresh database, the emulator serving a
+ * generated organisation (seed 1), and a port and an admin token for the server.
+ */
+export async function prepareBench(
+  label: string,
+  org: { users: number; groups: number; membershipsPerUser: number; admins: number; apps: number },
+): Promise<{ databaseUrl: string; redisUrl: string; emu: EmulatorProcess; port: number; token: string }> {
+  const { databaseUrl: base, redisUrl } = servicesEnv();
+  const databaseUrl = await freshDatabase(base, label);
+  const emu = await startOrgEmulator({ seed: 1, ...org });
+  return { databaseUrl, redisUrl, emu, port: await freePort(), token: randomToken() };
+}
+
+/**
  * The compiled jumpgate server (APP_ROLE=all) against an emulator, in a process of its own. Each
  * benchmark gives its own Redis database so that queues are never shared between benchmarks.
  */

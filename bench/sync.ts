@@ -3,16 +3,11 @@ import { Client } from 'pg';
 import { cpus } from 'node:os';
 import {
   flag,
-  freePort,
-  freshDatabase,
   peakRssMiB,
-  randomToken,
   ratio,
   runCeiling,
-  servicesEnv,
   waitForHttp,
   writeResult,
-  startOrgEmulator,
   spawnServer,
   cpuProfileArgs,
   cpuMicros,
@@ -23,6 +18,7 @@ import {
   syncOnce,
   cleanUp,
   run,
+  prepareBench,
 } from './lib';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
@@ -39,18 +35,13 @@ async function main(): Promise<void> {
   const groups = flag('groups', 10_000);
   const perUser = flag('memberships-per-user', 10);
   const churnPercent = flag('churn-percent', 1);
-  const { databaseUrl: base, redisUrl } = servicesEnv();
-  const databaseUrl = await freshDatabase(base, 'sync');
-  const emu = await startOrgEmulator({
-    seed: 1,
+  const { databaseUrl, redisUrl, emu, port, token } = await prepareBench('sync', {
     users,
     groups,
     membershipsPerUser: perUser,
     admins: 50,
     apps: 50,
   });
-  const port = await freePort();
-  const token = randomToken();
   let server: ChildProcess | null = null;
   try {
     server = spawnServer({
