@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { ApiRoute } from '../platform/http/openapi';
 import { Public } from '../platform/http/policy';
 import { LOGIN_COOKIE, readCookie } from './cookies';
 import { OidcLoginService, type Redirect } from './oidc-login.service';
@@ -22,7 +23,7 @@ const queryOf = (req: FastifyRequest): string => {
 };
 
 /** The browser side of sign-in (API.md "Sign-in and sessions"); public by design, like the docs. */
-@ApiExcludeController()
+@ApiTags('sign-in')
 @Controller('auth')
 export class SignInController {
   constructor(
@@ -32,12 +33,35 @@ export class SignInController {
 
   @Get('login')
   @Public()
+  // @Res() sends the reply itself; the code is declared for the document (and its spec).
+  @HttpCode(302)
+  @ApiRoute({
+    summary: 'Sign in: a redirect to the identity provider, then back to `returnTo`',
+    status: 302,
+    public: true,
+    errors: [],
+  })
+  @ApiQuery({
+    name: 'returnTo',
+    required: false,
+    description: 'a path of this site (`^/(?![/\\\\])`), else `/`',
+  })
   async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     redirect(reply, await this.login.start(new URLSearchParams(queryOf(req)).get('returnTo')));
   }
 
   @Get('callback')
   @Public()
+  @HttpCode(302)
+  @ApiRoute({
+    summary: "The identity provider's return: to `returnTo` with a session, else to `/signin-error?code=`",
+    description:
+      'Refusal codes: `state_mismatch`, `provider_error`, `invalid_token`, `email_unverified`, `no_account`, ' +
+      '`account_inactive`, `principal_disabled`, `identity_conflict`.',
+    status: 302,
+    public: true,
+    errors: [],
+  })
   async callback(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const ua = req.headers['user-agent'] ?? null;
     redirect(
@@ -49,6 +73,12 @@ export class SignInController {
   @Post('logout')
   @Public()
   @HttpCode(204)
+  @ApiRoute({
+    summary: 'Sign out: the session ends and its cookies are cleared',
+    status: 204,
+    public: true,
+    errors: [],
+  })
   async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const cookies = await this.sessions.logoutByCookie(req.headers);
     void reply.code(204).header('set-cookie', cookies).send();

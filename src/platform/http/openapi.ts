@@ -64,8 +64,8 @@ export function PageOf<T>(item: Type<T>): Type<{ items: T[]; nextCursor: string 
 export interface RouteDoc {
   summary: string;
   description?: string;
-  /** The 2xx status (default 200). */
-  status?: 200 | 201 | 202 | 204;
+  /** The 2xx status (default 200), or 302 for a browser redirect (its `Location` header). */
+  status?: 200 | 201 | 202 | 204 | 302;
   /** The 2xx body: a response class; `{ page: T }` for a list; `{ oneOf }` for alternatives; none for 204. */
   body?: Type<unknown> | { page: Type<unknown> } | { oneOf: Type<unknown>[] };
   /** A body that is not JSON (report.csv). */
@@ -81,6 +81,15 @@ export interface RouteDoc {
 function okResponse(doc: RouteDoc): MethodDecorator[] {
   const status = doc.status ?? 200;
   const description = doc.description ?? doc.summary;
+  if (status === 302) {
+    return [
+      ApiResponse({
+        status,
+        description,
+        headers: { Location: { description: 'where the browser goes next', schema: { type: 'string' } } },
+      }),
+    ];
+  }
   if (doc.produces) {
     // Not ApiProduces: that would label the JSON error responses with the same media type.
     return [
