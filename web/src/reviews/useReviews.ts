@@ -3,6 +3,8 @@ import { useEffect, useMemo } from 'react';
 import { api, unwrap } from '../api/client';
 import type { Decision } from '../api/types';
 
+// A small first page paints the first rows sooner; the rest come in the largest pages the API allows.
+const FIRST_PAGE = 100;
 const PAGE = 500;
 
 /**
@@ -15,7 +17,9 @@ export function useReviewItems(status: 'pending' | 'decided') {
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/api/v1/reviews', {
-          params: { query: { status, limit: PAGE, ...(pageParam ? { cursor: pageParam } : {}) } },
+          params: {
+            query: { status, ...(pageParam ? { cursor: pageParam, limit: PAGE } : { limit: FIRST_PAGE }) },
+          },
         }),
       ),
     initialPageParam: null as string | null,

@@ -3,7 +3,6 @@ import type { Role } from '../api/types';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { Loading } from '../components/Loading';
 import classes from './Layout.module.css';
 import { navigation } from './roles';
 import { useMe } from './useMe';
@@ -64,13 +63,9 @@ export function Layout() {
           <Links roles={roles} />
         </nav>
         <main className={classes.main}>
-          {me.isPending ? (
-            <Loading label="Signing you in…" />
-          ) : me.isError ? (
-            <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
-          ) : (
-            <Outlet />
-          )}
+          {/* The page loads its own data beside /me rather than after it (a signed-out person is sent to
+              sign-in by whichever call answers 401 first). */}
+          {me.isError ? <ErrorAlert error={me.error} onRetry={() => void me.refetch()} /> : <Outlet />}
         </main>
       </div>
     </div>
