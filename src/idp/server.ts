@@ -22,9 +22,9 @@ export interface RunningIdp {
 const TOKEN_PATH = '/token';
 
 /** An RS256 signing key made at start: never stored, so no key is ever committed or reused. */
-function signingKey(): { jwk: JsonWebKey & { kid: string } } {
+function signingKey(): JsonWebKey {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { jwk: { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' } };
+  return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 }
 
 function configuration(options: IdpOptions, users: UserDirectory, jwk: JsonWebKey): Configuration {
@@ -42,7 +42,7 @@ function configuration(options: IdpOptions, users: UserDirectory, jwk: JsonWebKe
       },
     ],
     responseTypes: ['code'],
-    // What JumpCloud offers a confidential OIDC app; the client is registered with one of them.
+    // The two ways JumpCloud lets a confidential OIDC app send its secret; the one client may use either.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     scopes: SCOPES.split(' '),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
@@ -113,7 +113,7 @@ export async function startIdp(options: IdpOptions): Promise<RunningIdp> {
   const url = `http://${host}:${port}`;
   const issuer = options.issuer ?? url;
 
-  const { jwk } = signingKey();
+  const jwk = signingKey();
   const provider = new Provider(issuer, configuration(options, users, jwk));
   const controls = options.testControls
     ? new TestControls(createPrivateKey({ key: jwk, format: 'jwk' }))

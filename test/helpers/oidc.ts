@@ -11,6 +11,7 @@
  *   clientId?              default 'jumpgate'
  *   clientSecret?          default a random one (returned as `clientSecret`)
  *   (the token endpoint takes the secret as client_secret_basic or client_secret_post, either one)
+ *   port?, issuer?         default a free port and `http://127.0.0.1:<port>`
  *   testControls?          default true: `control.nextIdToken(fault)` makes the NEXT token response faulty
  *   TestIdp = { issuer, url, clientId, clientSecret, output(), control, stop() }; `issuer` is what
  *   OIDC_ISSUER_URL takes (discovery at `${issuer}/.well-known/openid-configuration`).
@@ -56,6 +57,8 @@ export interface StartIdpOptions {
   clientId?: string;
   clientSecret?: string;
   testControls?: boolean;
+  port?: number;
+  issuer?: string;
 }
 
 export interface TestIdp {
@@ -86,7 +89,8 @@ export async function startIdp(options: StartIdpOptions): Promise<TestIdp> {
     : ['--users', usersFile];
   const redirects = ([] as string[]).concat(options.redirectUri);
   const args = [
-    ...['--port', '0', '--client-id', clientId, ...source],
+    ...['--port', String(options.port ?? 0), '--client-id', clientId, ...source],
+    ...(options.issuer ? ['--issuer', options.issuer] : []),
     ...redirects.flatMap((uri) => ['--redirect-uri', uri]),
     ...(options.testControls === false ? [] : ['--test-controls']),
     '--exit-with-parent',

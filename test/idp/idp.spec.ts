@@ -13,7 +13,7 @@ import {
   type TestIdp,
 } from '../helpers/oidc';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { ROOT } from '../helpers/processes';
+import { freePort, ROOT } from '../helpers/processes';
 import { startTinyRp, type TinyRp } from './tiny-rp';
 
 // The provider runs as its own process (test/helpers/oidc.ts spawns src/idp/main.ts); the relying party
@@ -491,6 +491,27 @@ describe('the local OpenID provider refuses bad start options', () => {
       redirectUri: 'http://127.0.0.1:1/cb',
     }).catch((e: unknown) => e);
     expect(String(err)).toMatch(message);
+  });
+});
+
+describe('the local OpenID provider with a given port and issuer', () => {
+  it('publishes that issuer, puts it in its tokens and signs people in under it', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    const rp = await startTinyRp();
+    const idp = await startIdp({ users: [ADA], redirectUri: rp.redirectUri, port, issuer });
+    try {
+      expect(idp.issuer).toBe(issuer);
+      const d = await rp.configure(idp);
+      expect(d.issuer).toBe(issuer);
+      expect(d.authorization_endpoint).toBe(`${issuer}/auth`);
+      const result = await signIn(rp.url, { email: ADA.email, password: ADA.password });
+      expect(result.finalLocation).toBe('/');
+      expect(rp.callbacks[rp.callbacks.length - 1].claims?.iss).toBe(issuer);
+    } finally {
+      await idp.stop();
+      await rp.close();
+    }
   });
 });
 
