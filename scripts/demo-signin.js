@@ -47,7 +47,7 @@ function pickPeople(users) {
  * ADMIN_GROUPS stays stable across runs), then starts the provider. Resolves with the child, the
  * server environment for sign-in and what to print.
  */
-async function startSignIn({ root, emulator, baseUrl, logFile, idpCommand }) {
+async function startSignIn({ root, emulator, baseUrl, idpPort, logFile, idpCommand }) {
   const { controlUrl, apiUrl, credentials } = emulator.info;
   const users = await control(controlUrl, 'GET', '/state/users');
   const people = pickPeople(users);
@@ -68,7 +68,9 @@ async function startSignIn({ root, emulator, baseUrl, logFile, idpCommand }) {
     entry: command.entry,
     nodeArgs: command.nodeArgs,
     args: [
-      ...['--port', '0', '--client-id', CLIENT_ID, '--redirect-uri', `${baseUrl}/auth/callback`],
+      // A fixed port, so the issuer is the same every run: jumpgate binds a person to (issuer, sub),
+      // and a new issuer each run would make every later sign-in an identity_conflict.
+      ...['--port', String(idpPort), '--client-id', CLIENT_ID, '--redirect-uri', `${baseUrl}/auth/callback`],
       ...['--jumpcloud-url', apiUrl, '--password', password, '--exit-with-parent'],
     ],
     // Secrets through the environment, out of the process list.

@@ -14,6 +14,8 @@ const { printSignIn, signInServed, startSignIn } = require('./demo-signin');
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT || 3000);
+// The local OpenID provider's port: fixed, so its issuer (and every person's binding to it) holds across runs.
+const idpPort = Number(process.env.DEMO_IDP_PORT || port + 1);
 // The same state directory services.sh uses, so the demo key lives beside the demo data.
 const stateDir = process.env.JUMPGATE_SERVICES_DIR || '/tmp/jumpgate-services';
 const serverEntry = path.join(root, 'dist', 'src', 'main.js');
@@ -312,7 +314,7 @@ async function main() {
   say("[demo] starting the local OpenID provider with the demo organisation's people…");
   let signIn;
   try {
-    signIn = await startSignIn({ root, emulator, baseUrl, logFile: idpLog });
+    signIn = await startSignIn({ root, emulator, baseUrl, idpPort, logFile: idpLog });
   } catch (err) {
     await fail([`[demo] ${err instanceof Error ? err.message : String(err)}`]);
   }

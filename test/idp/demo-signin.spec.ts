@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { signIn } from '../helpers/oidc';
-import { ROOT } from '../helpers/processes';
+import { freePort, ROOT } from '../helpers/processes';
 import { startTinyRp, type TinyRp } from './tiny-rp';
 
 // scripts/demo-signin.js is plain JavaScript run by `npm run demo`; required here as the demo does.
@@ -45,13 +45,22 @@ describe('npm run demo: sign-in through the local OpenID provider', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function demoSetUp() {
+  async function demoSetUp(idpPort: number) {
+    // One demo at a time, as runs are: the provider's fixed port is free again for the next.
+    for (const c of children.splice(0)) {
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await exited;
+      }
+    }
     await emu?.close();
     emu = await startEmulator({ port: 0, seed: 42, sizes: DEMO_ORG });
     const started = await demoSignIn.startSignIn({
       root: ROOT,
       // The tiny relying party stands where the server would: PUBLIC_URL is its URL.
       baseUrl: rp.url,
+      idpPort,
       emulator: {
         info: { controlUrl: `${emu.url}/__emulator`, apiUrl: emu.apiUrl, credentials: emu.credentials },
       },
@@ -67,7 +76,7 @@ describe('npm run demo: sign-in through the local OpenID provider', () => {
   }
 
   it('adds a jumpgate-admins group, picks its example people from the seed, and lets them sign in', async () => {
-    const s = await demoSetUp();
+    const s = await demoSetUp(await freePort());
     await rp.configure({
       issuer: s.issuer,
       clientId: 'jumpgate-demo',
@@ -139,9 +148,13 @@ describe('npm run demo: sign-in through the local OpenID provider', () => {
     expect(await readFile(join(dir, 'idp.log'), 'utf8')).not.toContain(s.serverEnv.OIDC_CLIENT_SECRET);
   });
 
-  it('a new run (a fresh emulator, same seed) keeps the admin group id and the people, with a new password', async () => {
-    const first = await demoSetUp();
-    const second = await demoSetUp();
+  it('a new run (a fresh emulator, same seed) keeps the issuer, the admin group id and the people, with a new password', async () => {
+    const idpPort = await freePort();
+    const first = await demoSetUp(idpPort);
+    const second = await demoSetUp(idpPort);
+    // The same issuer every run: a person bound to it at one run signs in again at the next.
+    expect(first.issuer).toBe(`http://127.0.0.1:${idpPort}`);
+    expect(second.issuer).toBe(first.issuer);
     expect(second.adminGroup.id).toBe(first.adminGroup.id);
     expect(second.people.manager._id).toBe(first.people.manager._id);
     expect(second.people.admins.map((a: SeededUser) => a._id)).toEqual(
