@@ -1,6 +1,8 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { AccessPage } from './access/AccessPage';
 import { RequestPage } from './access/RequestPage';
+import { CampaignPage } from './admin/campaigns/CampaignPage';
+import { CampaignsPage } from './admin/campaigns/CampaignsPage';
 import { OperationsPage } from './admin/OperationsPage';
 import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
@@ -28,6 +30,22 @@ export function App() {
           element={
             <RequireAdminOrAuditor>
               <OperationsPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/campaigns"
+          element={
+            <RequireAdminOrAuditor>
+              <CampaignsPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/campaigns/:id"
+          element={
+            <RequireAdminOrAuditor>
+              <CampaignPage />
             </RequireAdminOrAuditor>
           }
         />

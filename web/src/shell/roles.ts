@@ -12,7 +12,10 @@ const EVERYONE: NavLinkSpec[] = [
 ];
 
 /** Admin pages built so far; auditors see them too, read-only. */
-const ADMINISTRATION: NavLinkSpec[] = [{ to: '/admin/operations', label: 'Provisioning operations' }];
+const ADMINISTRATION: NavLinkSpec[] = [
+  { to: '/admin/campaigns', label: 'Campaigns' },
+  { to: '/admin/operations', label: 'Provisioning operations' },
+];
 
 export function canSeeAdmin(roles: readonly Role[]): boolean {
   return roles.includes('admin') || roles.includes('auditor');

@@ -1,0 +1,71 @@
+import { Anchor, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { Loading } from '../../components/Loading';
+import { formatDate } from '../../lib/format';
+import { canAdminister } from '../../shell/roles';
+import { useMe } from '../../shell/useMe';
+import { CampaignCreateForm } from './CampaignCreateForm';
+
+/** `/admin/campaigns`: every campaign with its state and progress; admins create new ones here. */
+export function CampaignsPage() {
+  const me = useMe();
+  const admin = canAdminister(me.data?.roles ?? []);
+  const [creating, setCreating] = useState(false);
+  const list = useQuery({
+    queryKey: ['campaigns'],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 200 } } })),
+  });
+  return (
+    <Stack>
+      <Title order={1}>Campaigns</Title>
+      {admin && !creating && (
+        <Button w="fit-content" onClick={() => setCreating(true)}>
+          New campaign
+        </Button>
+      )}
+      {admin && creating && <CampaignCreateForm />}
+      {list.isPending ? (
+        <Loading label="Loading campaigns…" />
+      ) : list.isError ? (
+        <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
+      ) : list.data.items.length === 0 ? (
+        <Text data-testid="campaigns-empty">No campaign yet.</Text>
+      ) : (
+        <Table.ScrollContainer minWidth={560}>
+          <Table aria-label="Campaigns">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Due</Table.Th>
+                <Table.Th>Decided</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((c) => (
+                <Table.Tr key={c.id} data-testid="campaign-row">
+                  <Table.Td>
+                    <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
+                      {c.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light">{c.status}</Badge>
+                  </Table.Td>
+                  <Table.Td>{formatDate(c.dueAt)}</Table.Td>
+                  <Table.Td>
+                    {c.progress.total - c.progress.pending} of {c.progress.total}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
