@@ -134,6 +134,12 @@ describe('admin campaign pages in a real browser', () => {
           `2 of ${expected} decided (${Math.floor(200 / expected)} %): 1 kept, 1 revoked, ${expected - 2} pending`,
         )
         .waitFor();
+      // The drawn bar is as long as the share it says (the track is the whole).
+      const [track, filled] = await Promise.all([
+        bar.locator('[aria-hidden="true"]').boundingBox(),
+        bar.locator('[aria-hidden="true"] > div').boundingBox(),
+      ]);
+      expect(filled!.width / track!.width).toBeCloseTo(Math.floor(200 / expected) / 100, 2);
       await page.getByText('By group').click();
       await page.waitForURL(/by=group/);
       const byGroup = page.getByTestId('progress-bar');
@@ -192,7 +198,10 @@ describe('admin campaign pages in a real browser', () => {
   });
 
   it('an auditor sees the campaigns and their progress without any control to change them', async () => {
-    const { page, context, problems } = await browserAs(browser, t.url, auditor, { viewport: PHONE });
+    const { page, context, problems } = await browserAs(browser, t.url, auditor, {
+      viewport: PHONE,
+      colorScheme: 'dark',
+    });
     try {
       await page.goto('/admin/campaigns');
       await page.getByTestId('campaign-row').first().waitFor();
@@ -206,6 +215,7 @@ describe('admin campaign pages in a real browser', () => {
       }
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       expect(await seriousA11yViolations(page)).toEqual([]);
+      await screenshot(page, 'admin-campaign-auditor-phone-dark');
       expect(problems).toEqual([]);
     } finally {
       await context.close();
