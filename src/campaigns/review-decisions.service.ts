@@ -7,7 +7,7 @@ import { type Actor } from '../platform/actor';
 import { notFound } from '../platform/http/app-error';
 import { decodeCursor, type JsonText, type Page, toJsonPage } from '../platform/http/pagination';
 import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from './dto/campaign.dto';
-import { type ItemRow, toReviewItemResponse } from './dto/campaign.mapper';
+import { type ItemResponseRow, toReviewItemResponse } from './dto/campaign.mapper';
 import { checkDecision, checkReviewItemAction, reassignTargetError } from './review-decision.policy';
 import { type DecisionWrite, ReviewItemsRepository } from './review-items.repository';
 
@@ -144,7 +144,7 @@ export class ReviewDecisionsService {
     m: EntityManager,
     actor: Actor,
     decisions: DecisionWrite[],
-  ): Promise<ItemRow[]> {
+  ): Promise<ItemResponseRow[]> {
     if (decisions.length === 0) return [];
     const updated = await this.items.applyDecisions(
       m,

@@ -5,13 +5,17 @@ import { affected, returned } from '../platform/database/sql';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type CursorPosition } from '../platform/http/pagination';
 import { type Decision, type DefaultDecision, type ItemStatus } from './dto/campaign.dto';
-import { type ItemRow, type ReportRow } from './dto/campaign.mapper';
+import { type ItemResponseRow, type ItemRow, type ReportRow } from './dto/campaign.mapper';
 
 // SQL for one JSON value of a review item column: strings escaped by Postgres, NULL as `null`.
 const jsonOf = (col: string): string => `coalesce(to_json(i.${col})::text, 'null')`;
-// A timestamptz as toISOString() writes it (to_char's MS truncates, as Date does).
-const jsonTimeOf = (col: string): string =>
-  `coalesce('"' || to_char(i.${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
+// A timestamptz as toISOString() writes it (to_char's MS truncates, as Date does); `col` is qualified.
+const jsonTimeOfExpr = (col: string): string =>
+  `coalesce('"' || to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
+const jsonTimeOf = (col: string): string => jsonTimeOfExpr(`i.${col}`);
+
+/** The item's campaign as API.md's `campaign: {id, name, dueAt}`, from `campaigns c` joined on the item. */
+const CAMPAIGN_COLUMNS = 'c.name AS campaign_name, c.due_at AS campaign_due_at';
 
 /**
  * toReviewItemResponse as one SQL expression giving the item's JSON text, the same fields in the same
@@ -21,6 +25,7 @@ const jsonTimeOf = (col: string): string =>
  */
 const REVIEW_ITEM_JSON = [
   `'{"id":"' || i.id || '","campaignId":"' || i.campaign_id || '"'`,
+  `',"campaign":{"id":"' || c.id || '","name":' || to_json(c.name)::text || ',"dueAt":' || ${jsonTimeOfExpr('c.due_at')} || '}'`,
   `',"account":{"id":"' || i.account_id || '","email":' || ${jsonOf('account_email')}`,
   `',"displayName":' || ${jsonOf('account_display_name')} || ',"kind":' || ${jsonOf('account_kind')}`,
   `',"state":' || ${jsonOf('account_state')} || ',"department":' || ${jsonOf('department')}`,
@@ -77,13 +82,14 @@ export class ReviewItemsRepository {
     campaignId: string,
     f: { status?: ItemStatus; reviewerId?: string; decision?: Decision },
     ks: Keyset,
-  ): Promise<ItemRow[]> {
-    return this.db().query<ItemRow[]>(
-      `SELECT *, ${cursorKey('created_at')} AS ck FROM review_items
-       WHERE campaign_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR reviewer_id = $3)
-         AND ($4::text IS NULL OR decision = $4)
-         AND ${ks.after(5)}
-       ORDER BY created_at, id LIMIT $7`,
+  ): Promise<ItemResponseRow[]> {
+    return this.db().query<ItemResponseRow[]>(
+      `SELECT i.*, ${CAMPAIGN_COLUMNS}, ${cursorKey('i.created_at')} AS ck
+       FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
+       WHERE i.campaign_id = $1 AND ($2::text IS NULL OR i.status = $2)
+         AND ($3::uuid IS NULL OR i.reviewer_id = $3) AND ($4::text IS NULL OR i.decision = $4)
+         AND ${ks.after(5, { key: 'i.created_at', id: 'i.id' })}
+       ORDER BY i.created_at, i.id LIMIT $7`,
       [campaignId, f.status ?? null, f.reviewerId ?? null, f.decision ?? null, ...ks.params],
     );
   }
@@ -103,8 +109,8 @@ export class ReviewItemsRepository {
     return this.preparedRows<[json: string, id: string, ck: string]>(
       after ? 'campaigns.reviews.after' : 'campaigns.reviews.first',
       `SELECT ${REVIEW_ITEM_JSON}, i.id, ${cursorKey('i.created_at')} FROM review_items i
+       JOIN campaigns c ON c.id = i.campaign_id AND c.status IN ('active', 'closing', 'closed')
        WHERE i.reviewer_id = $1 AND ($2::text IS NULL OR i.status = $2)
-         AND i.campaign_id IN (SELECT id FROM campaigns WHERE status IN ('active', 'closing', 'closed'))
          ${after ? 'AND (i.created_at, i.id) > ($4::timestamptz, $5::uuid)' : ''}
        ORDER BY i.created_at, i.id LIMIT $3`,
       after ? [reviewerId, status, limit + 1, after.k, after.id] : [reviewerId, status, limit + 1],
@@ -140,9 +146,9 @@ export class ReviewItemsRepository {
   // ---------------------------------------------------------------- decisions
 
   /** The items with their campaign's status, locked (in id order, so concurrent calls cannot deadlock). */
-  async lockWithCampaign(m: EntityManager, ids: string[]): Promise<Map<string, ItemRow>> {
-    const rows = await m.query<ItemRow[]>(
-      `SELECT i.*, c.status AS campaign_status FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
+  async lockWithCampaign(m: EntityManager, ids: string[]): Promise<Map<string, ItemResponseRow>> {
+    const rows = await m.query<ItemResponseRow[]>(
+      `SELECT i.*, c.status AS campaign_status, ${CAMPAIGN_COLUMNS} FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
        WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`,
       [ids],
     );
@@ -154,13 +160,14 @@ export class ReviewItemsRepository {
     m: EntityManager,
     decidedBy: string | null,
     decisions: DecisionWrite[],
-  ): Promise<ItemRow[]> {
-    return returned<ItemRow>(
+  ): Promise<ItemResponseRow[]> {
+    return returned<ItemResponseRow>(
       await m.query(
         `UPDATE review_items i SET status = 'decided', decision = u.decision, justification = u.justification,
            decided_by = $5::uuid, decided_at = now(), override = u.override
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS u(id, decision, justification, override)
-         WHERE i.id = u.id RETURNING i.*`,
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS u(id, decision, justification, override),
+           campaigns c
+         WHERE i.id = u.id AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}`,
         [
           decisions.map((d) => d.item.id),
           decisions.map((d) => d.decision),
@@ -172,12 +179,13 @@ export class ReviewItemsRepository {
     );
   }
 
-  async setReviewer(m: EntityManager, itemId: string, reviewerId: string): Promise<ItemRow> {
-    const [updated] = returned<ItemRow>(
-      await m.query(`UPDATE review_items SET reviewer_id = $2 WHERE id = $1 RETURNING *`, [
-        itemId,
-        reviewerId,
-      ]),
+  async setReviewer(m: EntityManager, itemId: string, reviewerId: string): Promise<ItemResponseRow> {
+    const [updated] = returned<ItemResponseRow>(
+      await m.query(
+        `UPDATE review_items i SET reviewer_id = $2 FROM campaigns c
+         WHERE i.id = $1 AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}`,
+        [itemId, reviewerId],
+      ),
     );
     return updated;
   }

@@ -327,6 +327,8 @@ describe('access review campaigns against the emulator', () => {
     let revoked: Item[], kept: Item[];
     let removedBefore: number;
     let total: number;
+    // API.md: every item response names its campaign as {id, name, dueAt}.
+    let campaignRef: { id: string; name: string; dueAt: string };
 
     it('launch: named reviewers get whole groups; each reviewer’s queue lists exactly their items', async () => {
       [ga, gb] = await freshGroups(2, 4);
@@ -341,7 +343,12 @@ describe('access review campaigns against the emulator', () => {
         scope: { groupIds: [ga.id, gb.id] },
         reviewerIds: [r1.id, r2.id],
         fallbackReviewerIds: [r1.id],
+        name: 'Two reviewers "quoted" — Zoë',
       }));
+      const c = (await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body;
+      campaignRef = { id, name: 'Two reviewers "quoted" — Zoë', dueAt: c.dueAt as string };
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.every((i) => JSON.stringify(i.campaign) === JSON.stringify(campaignRef))).toBe(true);
       expect(items.some((i) => i.reviewerId === memberAdmin.id)).toBe(false);
       const [gr1, gr2] = byName;
 
@@ -354,6 +361,7 @@ describe('access review campaigns against the emulator', () => {
           .sort(),
       );
       expect(mine1.every((i) => i.group.id === gr1.id)).toBe(true);
+      expect(mine1.every((i) => JSON.stringify(i.campaign) === JSON.stringify(campaignRef))).toBe(true);
       mine2 = items.filter((i) => i.reviewerId === r2.id);
       expect(mine2.every((i) => i.group.id === gr2.id)).toBe(true);
       [a1, a2, a3, ...restA] = mine1;
@@ -408,6 +416,7 @@ describe('access review campaigns against the emulator', () => {
         decision: 'revoke',
         decidedBy: r1.id,
         override: false,
+        campaign: campaignRef,
       });
       const keepA2 = await t.request('POST', `/api/v1/review-items/${a2.id}/decision`, {
         token: r1.token,
@@ -431,6 +440,7 @@ describe('access review campaigns against the emulator', () => {
       });
       expect(reassigned.status).toBe(200);
       expect(reassigned.body.reviewerId).toBe(r2.id);
+      expect(reassigned.body.campaign).toEqual(campaignRef);
     });
 
     it('bulk: those that pass apply in one transaction, the others are rejected with a reason; over 1,000 is 400', async () => {

@@ -102,7 +102,6 @@ const RESOURCES: Record<
     later: ['certifiedUntil'],
     // remediatedAt: when the removal was confirmed; createdAt: the order lists follow.
     extra: ['remediatedAt', 'createdAt'],
-    missing: ['campaign'],
   },
   ReviewItemAccount: {
     fields: [

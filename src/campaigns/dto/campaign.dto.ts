@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IdNameResponse } from '../../platform/http/openapi';
+import { CampaignRefResponse } from './campaign-progress.dto';
 import { ListQueryDto } from '../../platform/http/pagination';
 
 export const CAMPAIGN_STATUSES = ['draft', 'launching', 'active', 'closing', 'closed', 'cancelled'] as const;
@@ -247,6 +248,7 @@ export class Recommendation {
 export class ReviewItemResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) campaignId!: string;
+  @ApiProperty({ type: CampaignRefResponse }) campaign!: CampaignRefResponse;
   @ApiProperty({ type: ReviewItemAccount }) account!: ReviewItemAccount;
   @ApiProperty({ type: ReviewItemGroup }) group!: ReviewItemGroup;
   @ApiProperty({ format: 'date-time' }) membershipSince!: string;

@@ -77,6 +77,9 @@ export interface ItemRow {
   campaign_status?: CampaignStatus;
 }
 
+/** An item with its campaign's name and due date (joined), as every item response carries them. */
+export type ItemResponseRow = ItemRow & { campaign_name: string; campaign_due_at: Date };
+
 export const EMPTY_PROGRESS: CampaignProgress = {
   total: 0,
   pending: 0,
@@ -113,10 +116,11 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
   };
 }
 
-export function toReviewItemResponse(i: ItemRow): ReviewItemResponse {
+export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
   return {
     id: i.id,
     campaignId: i.campaign_id,
+    campaign: { id: i.campaign_id, name: i.campaign_name, dueAt: i.campaign_due_at.toISOString() },
     account: {
       id: i.account_id,
       email: i.account_email,

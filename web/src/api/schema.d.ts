@@ -2090,6 +2090,13 @@ export interface components {
             /** @description null on the last page */
             nextCursor: string | null;
         };
+        CampaignRefResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            dueAt: string;
+        };
         ReviewItemManager: {
             /** Format: uuid */
             id: string;
@@ -2133,6 +2140,7 @@ export interface components {
             id: string;
             /** Format: uuid */
             campaignId: string;
+            campaign: components["schemas"]["CampaignRefResponse"];
             account: components["schemas"]["ReviewItemAccount"];
             group: components["schemas"]["ReviewItemGroup"];
             /** Format: date-time */
@@ -2181,13 +2189,6 @@ export interface components {
         };
         CampaignProgressListResponse: {
             items: components["schemas"]["ProgressEntryResponse"][];
-        };
-        CampaignRefResponse: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            /** Format: date-time */
-            dueAt: string;
         };
         ReviewSummaryEntryResponse: {
             campaign: components["schemas"]["CampaignRefResponse"];

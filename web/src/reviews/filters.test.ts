@@ -6,6 +6,7 @@ import { filterOptions, filtersFromSearch, filtersToSearch, matches, NO_FILTERS 
 function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
   return {
     campaignId: 'c1',
+    campaign: { id: 'c1', name: 'Q1 review', dueAt: '2025-03-31T00:00:00.000Z' },
     account: {
       id: 'a1',
       email: 'ada@example.com',
