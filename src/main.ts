@@ -1,11 +1,4 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
 import { type AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { migrationUrl, runMigrations } from './platform/database/migrate';
-import { configureApp, createFastifyAdapter } from './platform/http/configure-app';
 
 function loadConfigOrExit(): AppConfig {
   try {
@@ -17,59 +10,13 @@ function loadConfigOrExit(): AppConfig {
   }
 }
 
-// A graceful stop that cannot hang: BullMQ's worker close waits for Redis, which may be the part that is down.
-const SHUTDOWN_DEADLINE_MS = 10_000;
+const config = loadConfigOrExit();
+// The application's modules load only once the environment is known good: a bad environment fails at
+// once instead of after the whole module graph has loaded (many seconds on a loaded machine).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startServer } = require('./server') as typeof import('./server');
 
-function closeOnSignals(close: () => Promise<void>): void {
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    const deadline = setTimeout(() => {
-      console.error(
-        `jumpgate: graceful shutdown after ${signal} did not finish in ${SHUTDOWN_DEADLINE_MS} ms; exiting`,
-      );
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS);
-    deadline.unref();
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-}
-
-async function bootstrap(): Promise<void> {
-  const config = loadConfigOrExit();
-  if (config.migrationsRun) {
-    await runMigrations(migrationUrl(config)).catch((err: unknown) => {
-      // A restricted server role can start with nothing pending, but cannot apply a migration.
-      const hint = config.databaseOwnerUrl
-        ? ''
-        : '; if DATABASE_URL is the server’s restricted role, apply them as the owner (DATABASE_OWNER_URL, npm run migration:run)';
-      throw new Error(`migrations failed: ${err instanceof Error ? err.message : String(err)}${hint}`);
-    });
-  }
-  const module = AppModule.forRoot(config);
-  if (config.appRole === 'worker') {
-    const ctx = await NestFactory.createApplicationContext(module, { bufferLogs: true });
-    ctx.useLogger(ctx.get(Logger));
-    closeOnSignals(() => ctx.close());
-    ctx.get(Logger).log('jumpgate worker started');
-    return;
-  }
-  const app = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(config), {
-    bufferLogs: true,
-  });
-  await configureApp(app, config);
-  closeOnSignals(() => app.close());
-  await app.listen(config.port, '0.0.0.0');
-  app.get(Logger).log(`jumpgate ${config.appRole} listening on port ${config.port}`);
-}
-
-bootstrap().catch((err: unknown) => {
+startServer(config).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   // Connection errors can quote the URL; never let a password reach the terminal.
   console.error(
