@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type HeldRemoval, type HeldRemovals } from '../sync/removal-hold.policy';
+import { ApiProperty } from '@nestjs/swagger';
+import { type HeldRemovals } from '../sync/removal-hold.policy';
 import { type SyncStats } from '../sync/directory-sync.engine';
 import { type SyncRunRow } from '../sync-runs.repository';
 
@@ -15,18 +15,10 @@ export class SyncStatsResponse implements SyncStats {
   @ApiProperty({ description: 'requests made to JumpCloud' }) apiCalls!: number;
 }
 
-export class HeldRemovalResponse implements HeldRemoval {
-  @ApiProperty() count!: number;
-  @ApiProperty({
-    description: 'md5 of the sorted ids: the next run applies them when it would remove exactly these',
-  })
-  digest!: string;
-  @ApiProperty({ description: 'share of the live rows, rounded to three decimals' }) share!: number;
-}
-
-export class HeldRemovalsResponse implements HeldRemovals {
-  @ApiPropertyOptional({ type: HeldRemovalResponse }) accounts?: HeldRemovalResponse;
-  @ApiPropertyOptional({ type: HeldRemovalResponse }) memberships?: HeldRemovalResponse;
+/** API.md: how many removals of each kind the run held (its digests stay internal, for the next run). */
+export class HeldRemovalsResponse {
+  @ApiProperty() accounts!: number;
+  @ApiProperty() memberships!: number;
 }
 
 export class SyncRunResponse {
@@ -41,10 +33,11 @@ export class SyncRunResponse {
   @ApiProperty({ type: SyncStatsResponse }) stats!: SyncStatsResponse;
   @ApiProperty({
     type: HeldRemovalsResponse,
+    nullable: true,
     description:
       'removals held back because they exceeded the share allowed in one run (applied when the next run agrees)',
   })
-  held!: HeldRemovalsResponse;
+  held!: HeldRemovalsResponse | null;
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
 }
 
@@ -74,7 +67,13 @@ export function toSyncRunResponse(r: SyncRunRow): SyncRunResponse {
     startedAt: r.started_at?.toISOString() ?? null,
     finishedAt: r.finished_at?.toISOString() ?? null,
     stats,
-    held: r.held ?? {},
+    held: toHeldCounts(r.held),
     error: r.error,
   };
+}
+
+/** null when the run held nothing (the stored object is `{}` then, or null before the run ended). */
+function toHeldCounts(held: HeldRemovals | null): HeldRemovalsResponse | null {
+  if (!held?.accounts && !held?.memberships) return null;
+  return { accounts: held.accounts?.count ?? 0, memberships: held.memberships?.count ?? 0 };
 }

@@ -1749,16 +1749,9 @@ export interface components {
             /** @description requests made to JumpCloud */
             apiCalls: number;
         };
-        HeldRemovalResponse: {
-            count: number;
-            /** @description md5 of the sorted ids: the next run applies them when it would remove exactly these */
-            digest: string;
-            /** @description share of the live rows, rounded to three decimals */
-            share: number;
-        };
         HeldRemovalsResponse: {
-            accounts?: components["schemas"]["HeldRemovalResponse"];
-            memberships?: components["schemas"]["HeldRemovalResponse"];
+            accounts: number;
+            memberships: number;
         };
         SyncRunResponse: {
             /** Format: uuid */
@@ -1776,7 +1769,7 @@ export interface components {
             finishedAt: string | null;
             stats: components["schemas"]["SyncStatsResponse"];
             /** @description removals held back because they exceeded the share allowed in one run (applied when the next run agrees) */
-            held: components["schemas"]["HeldRemovalsResponse"];
+            held: components["schemas"]["HeldRemovalsResponse"] | null;
             error: string | null;
         };
         SyncRunResponsePage: {
