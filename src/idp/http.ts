@@ -26,14 +26,24 @@ export function sendJson(res: ServerResponse, status: number, body?: unknown): v
   res.end(JSON.stringify(body));
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string): void {
+/**
+ * `formOrigins`: the registered redirect URIs' origins, for pages with the login form. Chromium applies
+ * form-action to the whole redirect chain after the post, which ends at the relying party's callback.
+ */
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  formOrigins: readonly string[] = [],
+): void {
   res.statusCode = status;
   res.setHeader('cache-control', 'no-store');
   res.setHeader('content-type', 'text/html; charset=utf-8');
   // The page has no script and loads nothing; framing it would only help clickjacking.
+  const formAction = ["'self'", ...formOrigins].join(' ');
   res.setHeader(
     'content-security-policy',
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`,
   );
   res.setHeader('x-frame-options', 'DENY');
   res.end(html);

@@ -22,7 +22,7 @@ const ROUTE = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/;
 export async function handleInteraction(
   provider: Provider,
   users: UserDirectory,
-  clientName: string,
+  page: { clientName: string; formOrigins: readonly string[] },
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<boolean> {
@@ -46,11 +46,12 @@ export async function handleInteraction(
     return true;
   }
   const action = `/interaction/${uid}/login`;
+  const { clientName, formOrigins } = page;
   const prompt = details.prompt.name;
 
   if (req.method === 'GET' && !login) {
     if (prompt === 'login') {
-      sendHtml(res, 200, loginPage({ action, clientName }));
+      sendHtml(res, 200, loginPage({ action, clientName }), formOrigins);
       return true;
     }
     if (prompt === 'consent' && details.session?.accountId) {
@@ -85,7 +86,12 @@ export async function handleInteraction(
   const email = form.get('email') ?? '';
   const user = users.authenticate(email, form.get('password') ?? '');
   if (!user) {
-    sendHtml(res, 401, loginPage({ action, clientName, email, error: 'Wrong email or password.' }));
+    sendHtml(
+      res,
+      401,
+      loginPage({ action, clientName, email, error: 'Wrong email or password.' }),
+      formOrigins,
+    );
     return true;
   }
   await provider.interactionFinished(

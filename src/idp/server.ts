@@ -120,13 +120,16 @@ export async function startIdp(options: IdpOptions): Promise<RunningIdp> {
     : undefined;
   if (controls) provider.use(controls.middleware(TOKEN_PATH));
   const callback = provider.callback();
-  const clientName = options.client.clientId;
+  const page = {
+    clientName: options.client.clientId,
+    formOrigins: [...new Set(options.client.redirectUris.map((u) => new URL(u).origin))],
+  };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
         if (controls && (req.url ?? '').startsWith('/__idp/')) return await controls.handle(req, res);
-        if (await handleInteraction(provider, users, clientName, req, res)) return;
+        if (await handleInteraction(provider, users, page, req, res)) return;
         await callback(req, res);
       } catch (e) {
         process.stderr.write(

@@ -139,7 +139,10 @@ describe('the local OpenID provider', () => {
     expect(html).toContain('<label for="password">Password</label>');
     expect(html).toContain('<input id="password" name="password" type="password"');
     expect(html).not.toMatch(/<script/i);
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    // The post redirects on to the relying party's callback: its origin, and nothing wider, may receive it.
+    expect(/form-action ([^;]*)/.exec(csp)?.[1]).toBe(`'self' ${new URL(rp.redirectUri).origin}`);
 
     const action = new URL(/action="([^"]+)"/.exec(html)?.[1] as string, url).href;
     const posted = await browser.request(action, {
