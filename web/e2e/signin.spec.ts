@@ -24,7 +24,7 @@ describe('signing in through the provider in a real browser', () => {
       body: { email: uniqueEmail('owner'), kind: 'service', roles: [] },
     });
     expect(owner.status).toBe(201);
-    groupId = await localId(org.db, org.connectionId, 'directory_groups', org.groups.finance!);
+    groupId = await localId(org.db, org.connectionId, 'directory_groups', org.groups.finance);
     const policy = await org.t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
       token: BOOTSTRAP_TOKEN,
       body: {
@@ -42,7 +42,7 @@ describe('signing in through the provider in a real browser', () => {
   });
 
   it('a signed-out visit signs in at the provider, comes back to the page, and a write carries the CSRF header', async () => {
-    const { page, context, problems } = await signInInBrowser(browser, org, org.people.rosa!, '/access');
+    const { page, context, problems } = await signInInBrowser(browser, org, org.people.rosa, '/access');
     const writes: { path: string; csrf: string | undefined }[] = [];
     page.on('request', (r) => {
       if (r.method() === 'POST')
