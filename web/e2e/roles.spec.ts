@@ -1,33 +1,31 @@
 import { type Browser } from 'playwright-core';
-import { startApp, type TestApp } from '../../test/helpers/app';
-import { BOOTSTRAP_TOKEN, createPrincipal } from '../../test/helpers/principals';
+import { type SignInOrg, startSignInOrg, stopSignInOrg } from '../../test/helpers/signin';
 import { launchBrowser, seriousA11yViolations } from './helpers/browser';
-import { browserAs } from './helpers/people';
+import { signInInBrowser } from './helpers/signin';
 
 jest.setTimeout(90_000);
 
 describe('navigation and admin pages by role', () => {
-  let t: TestApp;
+  let org: SignInOrg;
   let browser: Browser;
 
+  // People sign in at the provider; their roles come from the directory groups in ADMIN_GROUPS / AUDITOR_GROUPS.
   beforeAll(async () => {
-    [t, browser] = await Promise.all([
-      startApp({ APP_ROLE: 'api', BOOTSTRAP_ADMIN_TOKEN: BOOTSTRAP_TOKEN }),
+    [org, browser] = await Promise.all([
+      startSignInOrg({ names: ['nobody'], auditors: ['auditor'], admins: ['admin'] }),
       launchBrowser(),
     ]);
   });
   afterAll(async () => {
     await browser?.close();
-    await t?.close();
+    await stopSignInOrg(org ?? {});
   });
 
   it('a person without roles sees no administration and cannot open its pages', async () => {
-    const nobody = await createPrincipal(t);
-    const { page, context, problems } = await browserAs(browser, t.url, nobody);
+    const { page, context, problems } = await signInInBrowser(browser, org, org.people.nobody, '/approvals');
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
     try {
-      await page.goto('/approvals');
       await page.getByTestId('approvals-empty').waitFor();
       expect(await page.getByText('Administration').count()).toBe(0);
       await page.goto('/admin/operations?status=failed');
@@ -43,10 +41,8 @@ describe('navigation and admin pages by role', () => {
   it.each(['auditor', 'admin'] as const)(
     'an %s finds the administration pages in the navigation',
     async (role) => {
-      const who = await createPrincipal(t, { roles: [role] });
-      const { page, context, problems } = await browserAs(browser, t.url, who);
+      const { page, context, problems } = await signInInBrowser(browser, org, org.people[role], '/reviews');
       try {
-        await page.goto('/reviews');
         await page.getByRole('link', { name: 'Provisioning operations' }).first().click();
         await page.waitForURL((u) => u.pathname === '/admin/operations');
         await page.getByTestId('operations-empty').getByText('No failed operation.').waitFor();
