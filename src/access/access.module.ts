@@ -9,6 +9,7 @@ import { AccessController } from './access.controller';
 import { AccessSchedule } from './access.schedule';
 import { AccessService } from './access.service';
 import { AccessNotifications } from './access-notifications';
+import { AccessSlackActions } from './access-slack-actions';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { AccessRequestsService } from './access-requests.service';
 import { AccessVisibility } from './access-visibility';
@@ -35,6 +36,7 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     AccessService,
     AccessSchedule,
     AccessNotifications,
+    AccessSlackActions,
     AccessVisibility,
     GroupPoliciesRepository,
     AccessRequestsRepository,

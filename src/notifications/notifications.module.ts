@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
 import { EmailSender } from './channels/email.sender';
 import { SlackSender } from './channels/slack.sender';
 import { WebhookSender } from './channels/webhook.sender';
@@ -12,10 +13,12 @@ import { NotificationsController } from './notifications.controller';
 import { NotificationsRepository } from './notifications.repository';
 import { NotificationsSchedule } from './notifications.schedule';
 import { NotificationsService } from './notifications.service';
+import { SlackInteractionsController } from './slack-interactions.controller';
+import { SlackInteractionsService } from './slack-interactions.service';
 
 @Module({
-  imports: [AuditModule],
-  controllers: [NotificationsController],
+  imports: [AuditModule, AuthModule],
+  controllers: [NotificationsController, SlackInteractionsController],
   providers: [
     NotificationsRepository,
     NotificationChannelsRepository,
@@ -27,9 +30,10 @@ import { NotificationsService } from './notifications.service';
     SlackSender,
     WebhookSender,
     NotificationsSchedule,
+    SlackInteractionsService,
   ],
   // Other domains call NotificationsService only; delivery is for this domain's worker module.
-  exports: [NotificationsService, NotificationDeliveryService],
+  exports: [NotificationsService, NotificationDeliveryService, SlackInteractionsService],
 })
 export class NotificationsModule {}
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify from 'fastify';
 import { ValidationPipe } from '@nestjs/common';
@@ -61,12 +62,39 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<[string, st
  * Everything main.ts and the e2e tests both apply to the HTTP application. `webDistDir` is where the built
  * web app lives (null: none; tests use that to see the server without a build).
  */
+/** A request whose raw body text was kept (the Slack interactions route). */
+export interface RawBodyRequest {
+  url: string;
+  rawBodyText?: string;
+}
+
 export async function configureApp(
   app: NestFastifyApplication,
   config: AppConfig,
   webDistDir: string | null = defaultWebDistDir(),
 ): Promise<void> {
   app.useLogger(app.get(Logger));
+  // Slack's interactions are signed over the raw form body, which the body parser does not keep:
+  // kept here, for that path only, before parsing.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook(
+      'preParsing',
+      async (request: RawBodyRequest, _reply: unknown, payload: AsyncIterable<Buffer>) => {
+        if (!request.url.startsWith('/integrations/slack/')) return payload;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of payload) {
+          size += chunk.length;
+          if (size > BODY_LIMIT_BYTES) throw Object.assign(new Error('body too large'), { statusCode: 413 });
+          chunks.push(chunk);
+        }
+        const raw = Buffer.concat(chunks);
+        request.rawBodyText = raw.toString('utf8');
+        return Readable.from([raw]);
+      },
+    );
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
