@@ -47,7 +47,7 @@ describe('route policies (deny by default)', () => {
     expect(routes.filter((r) => r.policy === undefined).map((r) => r.route)).toEqual([]);
   });
 
-  it('makes only health and the browser’s sign-in routes (/auth/*, API.md) public', () => {
+  it('makes only health, the browser’s sign-in routes (/auth/*) and the Slack-signed route public (API.md)', () => {
     const pub = routes
       .filter((r) => (r.policy as { kind?: string } | undefined)?.kind === 'public')
       .map((r) => r.route);
@@ -56,6 +56,8 @@ describe('route policies (deny by default)', () => {
       'SignInController.callback',
       'SignInController.logout',
       'SignInController.start',
+      // Slack signs it instead of a bearer token; the service refuses what no signing secret verifies.
+      'SlackInteractionsController.receive',
     ]);
   });
 });
