@@ -3,6 +3,8 @@ import { AccessPage } from './access/AccessPage';
 import { RequestPage } from './access/RequestPage';
 import { CampaignPage } from './admin/campaigns/CampaignPage';
 import { CampaignsPage } from './admin/campaigns/CampaignsPage';
+import { ConnectionPage } from './admin/connections/ConnectionPage';
+import { ConnectionsPage } from './admin/connections/ConnectionsPage';
 import { OperationsPage } from './admin/OperationsPage';
 import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
@@ -46,6 +48,22 @@ export function App() {
           element={
             <RequireAdminOrAuditor>
               <CampaignPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/connections"
+          element={
+            <RequireAdminOrAuditor>
+              <ConnectionsPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/connections/:id"
+          element={
+            <RequireAdminOrAuditor>
+              <ConnectionPage />
             </RequireAdminOrAuditor>
           }
         />

@@ -14,6 +14,7 @@ const EVERYONE: NavLinkSpec[] = [
 /** Admin pages built so far; auditors see them too, read-only. */
 const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/campaigns', label: 'Campaigns' },
+  { to: '/admin/connections', label: 'Connections' },
   { to: '/admin/operations', label: 'Provisioning operations' },
 ];
 

@@ -1,0 +1,135 @@
+import { Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useParams } from 'react-router';
+import { api, unwrap } from '../../api/client';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { Loading } from '../../components/Loading';
+import { formatDateTime } from '../../lib/format';
+import { canAdminister } from '../../shell/roles';
+import { useMe } from '../../shell/useMe';
+import grid from '../campaigns/Grid.module.css';
+import { heldSummary, isMoving, runStats } from './connection-logic';
+
+/** `/admin/connections/{id}`: the connection, sync now (admins), its runs with their figures and held removals. */
+export function ConnectionPage() {
+  const { id = '' } = useParams();
+  const me = useMe();
+  const admin = canAdminister(me.data?.roles ?? []);
+  const client = useQueryClient();
+  const connection = useQuery({
+    queryKey: ['connection', id],
+    queryFn: () => unwrap(api.GET('/api/v1/connections/{id}', { params: { path: { id } } })),
+  });
+  const runs = useQuery({
+    queryKey: ['syncs', id],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 20 } } })),
+    // A queued or running sync is followed every second until it ends.
+    refetchInterval: (q) => (isMoving(q.state.data?.items[0]) ? 1_000 : 15_000),
+  });
+  const sync = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/connections/{id}/syncs', { params: { path: { id } } })),
+    onSettled: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ['syncs', id] }),
+        client.invalidateQueries({ queryKey: ['connection', id] }),
+      ]),
+  });
+  if (connection.isPending) return <Loading label="Loading the connection…" />;
+  if (connection.isError)
+    return <ErrorAlert error={connection.error} onRetry={() => void connection.refetch()} />;
+  const c = connection.data;
+  const facts: [string, string][] = [
+    ['Organisation', c.orgId],
+    ['Region', c.region],
+    ['Credential', c.clientIdLast4 ? `${c.credentialType} (…${c.clientIdLast4})` : c.credentialType],
+    ['Write access', c.writeAccess],
+    ['Syncs every', `${c.syncIntervalMinutes} min`],
+    ['Last sync', formatDateTime(c.lastSyncAt)],
+  ];
+  return (
+    <Stack>
+      <Group justify="space-between" align="flex-start">
+        <Title order={1}>{c.name}</Title>
+        <Badge
+          size="lg"
+          variant="light"
+          color={c.status === 'ok' ? 'green' : 'red'}
+          data-testid="connection-status"
+        >
+          {c.status}
+        </Badge>
+      </Group>
+      <Paper withBorder p="md">
+        <div className={grid.facts}>
+          {facts.map(([k, v]) => (
+            <Stack key={k} gap={0}>
+              <Text size="xs" c="dimmed">
+                {k}
+              </Text>
+              <Text size="sm">{v}</Text>
+            </Stack>
+          ))}
+        </div>
+      </Paper>
+      {admin && (
+        <Button w="fit-content" loading={sync.isPending} onClick={() => sync.mutate()}>
+          Sync now
+        </Button>
+      )}
+      {sync.isError && <ErrorAlert error={sync.error} />}
+      <Title order={2} size="h3">
+        Sync runs
+      </Title>
+      {runs.isPending ? (
+        <Loading label="Loading sync runs…" />
+      ) : runs.isError ? (
+        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
+      ) : runs.data.items.length === 0 ? (
+        <Text data-testid="syncs-empty">No sync yet.</Text>
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table aria-label="Sync runs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Started</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Trigger</Table.Th>
+                <Table.Th>Figures</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {runs.data.items.map((r) => (
+                <Table.Tr key={r.id} data-testid="sync-row">
+                  <Table.Td>{formatDateTime(r.startedAt ?? r.createdAt)}</Table.Td>
+                  <Table.Td>
+                    <Badge
+                      variant="light"
+                      color={r.status === 'failed' ? 'red' : r.status === 'succeeded' ? 'green' : 'blue'}
+                    >
+                      {r.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{r.trigger}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{isMoving(r) ? 'In progress…' : runStats(r)}</Text>
+                    {heldSummary(r) && (
+                      <Text size="sm" fw={600} data-testid="sync-held">
+                        {heldSummary(r)}
+                      </Text>
+                    )}
+                    {r.error && (
+                      <Text size="sm" c="red">
+                        {r.error}
+                      </Text>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
