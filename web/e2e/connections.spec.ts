@@ -73,6 +73,8 @@ describe('admin connection pages in a real browser', () => {
       await row
         .getByText(`${s.users} users, ${s.groups} groups, ${s.memberships} memberships`, { exact: false })
         .waitFor();
+      // The connection itself shows the sync it just had.
+      await page.getByTestId('fact-Last sync').getByText(/\d{4}/).waitFor();
       // The secret is nowhere on the page.
       expect(await page.content()).not.toContain(c.clientSecret);
       expect(await seriousA11yViolations(page)).toEqual([]);

@@ -16,16 +16,19 @@ export function ConnectionPage() {
   const me = useMe();
   const admin = canAdminister(me.data?.roles ?? []);
   const client = useQueryClient();
-  const connection = useQuery({
-    queryKey: ['connection', id],
-    queryFn: () => unwrap(api.GET('/api/v1/connections/{id}', { params: { path: { id } } })),
-  });
   const runs = useQuery({
     queryKey: ['syncs', id],
     queryFn: () =>
       unwrap(api.GET('/api/v1/connections/{id}/syncs', { params: { path: { id }, query: { limit: 20 } } })),
     // A queued or running sync is followed every second until it ends.
     refetchInterval: (q) => (isMoving(q.state.data?.items[0]) ? 1_000 : 15_000),
+  });
+  const connection = useQuery({
+    // Keyed on the latest run's state too, so the run's end refetches the connection's status and last sync.
+    queryKey: ['connection', id, runs.data?.items[0]?.id, runs.data?.items[0]?.status],
+    queryFn: () => unwrap(api.GET('/api/v1/connections/{id}', { params: { path: { id } } })),
+    refetchInterval: 15_000,
+    placeholderData: (previous) => previous,
   });
   const sync = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/connections/{id}/syncs', { params: { path: { id } } })),
@@ -63,7 +66,7 @@ export function ConnectionPage() {
       <Paper withBorder p="md">
         <div className={grid.facts}>
           {facts.map(([k, v]) => (
-            <Stack key={k} gap={0}>
+            <Stack key={k} gap={0} data-testid={`fact-${k}`}>
               <Text size="xs" c="dimmed">
                 {k}
               </Text>
