@@ -50,9 +50,10 @@ export function runStats(r: SyncRun): string {
 
 /** The removals a run held back (rule 1), in words, or null when it held none. */
 export function heldSummary(r: SyncRun): string | null {
+  if (!r.held) return null;
   const parts: string[] = [];
-  if (r.held.accounts?.count) parts.push(`${r.held.accounts.count} account removals`);
-  if (r.held.memberships?.count) parts.push(`${r.held.memberships.count} membership removals`);
+  if (r.held.accounts) parts.push(`${r.held.accounts} account removals`);
+  if (r.held.memberships) parts.push(`${r.held.memberships} membership removals`);
   return parts.length ? `Held: ${parts.join(', ')}` : null;
 }
 
