@@ -5,7 +5,7 @@ import { notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
 import { JobQueue } from '../platform/queue/job-queue';
-import { type SyncRunResponse, toSyncRunResponse } from './dto/sync-run.dto';
+import { type HeldRemovalListResponse, type SyncRunResponse, toSyncRunResponse } from './dto/sync-run.dto';
 import { DirectorySyncRunService } from './directory-sync-run.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 
@@ -102,5 +102,12 @@ export class DirectorySyncService {
     const row = await this.runs.get(runId);
     if (!row) throw notFound('Sync run');
     return toSyncRunResponse(row);
+  }
+
+  /** The removals the run held back (rule 1), as API.md `GET /syncs/{id}/held` lists them. */
+  async getHeld(_actor: Actor, runId: string): Promise<HeldRemovalListResponse> {
+    if (!(await this.runs.get(runId))) throw notFound('Sync run');
+    const rows = await this.runs.heldRemovals(runId);
+    return { items: rows.map((r) => ({ kind: r.kind, accountId: r.account_id, groupId: r.group_id })) };
   }
 }

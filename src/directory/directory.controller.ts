@@ -14,7 +14,7 @@ import {
   GroupResponse,
 } from './dto/directory.dto';
 import { MembershipHistoryItem } from './dto/membership-history.dto';
-import { SyncRunResponse } from './dto/sync-run.dto';
+import { HeldRemovalListResponse, SyncRunResponse } from './dto/sync-run.dto';
 import { AccountsQueryDto, ApplicationsQueryDto, GroupsQueryDto } from './dto/directory-query.dto';
 import { MembershipHistoryService } from './membership-history.service';
 
@@ -176,5 +176,19 @@ export class SyncsController {
   @ApiRoute({ summary: 'Get a sync run', body: SyncRunResponse, errors: [400, 403, 404] })
   get(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunResponse> {
     return this.syncs.getRun(actor, id);
+  }
+
+  @Get('syncs/:id/held')
+  @AdminOrAuditor()
+  @ApiRoute({
+    summary: 'List the removals a sync run held',
+    body: HeldRemovalListResponse,
+    errors: [400, 403, 404],
+  })
+  held(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<HeldRemovalListResponse> {
+    return this.syncs.getHeld(actor, id);
   }
 }

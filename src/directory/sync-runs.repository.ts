@@ -87,6 +87,17 @@ export class SyncRunsRepository {
     return row;
   }
 
+  /** The removals the run held (API.md `GET /syncs/{id}/held`), accounts first. */
+  async heldRemovals(
+    runId: string,
+  ): Promise<{ kind: 'account' | 'membership'; account_id: string; group_id: string | null }[]> {
+    return this.dataSource.query(
+      `SELECT kind, account_id, group_id FROM directory_sync_held WHERE run_id = $1
+       ORDER BY kind, account_id, group_id`,
+      [runId],
+    );
+  }
+
   /** Newest first, keyset-paged on (created_at, id). */
   async listForConnection(connectionId: string, ks: Keyset): Promise<SyncRunRow[]> {
     return this.dataSource.query<SyncRunRow[]>(

@@ -201,6 +201,12 @@ const ROUTES: RouteCase[] = [
     expect: { plain: 403, auditor: 200, admin: 200 },
   },
   {
+    name: 'GET /syncs/{id}/held',
+    method: 'GET',
+    path: (f) => `/api/v1/syncs/${f.runId}/held`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
     name: 'GET /accounts',
     method: 'GET',
     path: () => '/api/v1/accounts',

@@ -286,10 +286,45 @@ describe('directory sync against the emulator', () => {
       memberships: before.memberships.length - expectedAfter.memberships.length,
     });
     expect(held.stats.removed).toBe(0);
+    // GET /syncs/{id}/held lists exactly the held memberships (local ids), nothing for other runs.
+    const localPair = new Map<string, string>();
+    for (const r of (
+      await db.query<{ g: string; a: string; ge: string; ae: string }>(
+        `SELECT m.group_id AS g, m.account_id AS a, g.external_id AS ge, a.external_id AS ae
+         FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id
+         JOIN directory_accounts a ON a.id = m.account_id WHERE g.connection_id = $1`,
+        [connectionId],
+      )
+    ).rows)
+      localPair.set(`${r.ge}|${r.ae}`, `${r.a}|${r.g}`);
+    const gone = before.memberships.filter((m) => !expectedAfter.memberships.includes(m));
+    const list = await t.request('GET', `/api/v1/syncs/${held.id}/held`, { token: BOOTSTRAP_TOKEN });
+    expect(list.status).toBe(200);
+    expect(list.body.items.every((i: { kind: string }) => i.kind === 'membership')).toBe(true);
+    expect(
+      (list.body.items as { accountId: string; groupId: string }[])
+        .map((i) => `${i.accountId}|${i.groupId}`)
+        .sort(),
+    ).toEqual(gone.map((m) => localPair.get(m)).sort());
+    expect(
+      (
+        await t.request('GET', `/api/v1/syncs/00000000-0000-4000-8000-000000000000/held`, {
+          token: BOOTSTRAP_TOKEN,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await t.request('GET', `/api/v1/syncs/not-a-uuid/held`, { token: BOOTSTRAP_TOKEN })).status).toBe(
+      400,
+    );
     expect((await databaseSnapshot(db, connectionId)).memberships).toEqual(before.memberships);
 
     const agreed = await syncNow(t, connectionId);
     expect(agreed.held).toBeNull();
+    expect(
+      (await t.request('GET', `/api/v1/syncs/${agreed.id}/held`, { token: BOOTSTRAP_TOKEN })).body,
+    ).toEqual({
+      items: [],
+    });
     expect(agreed.stats.removed).toBe(before.memberships.length - expectedAfter.memberships.length);
     expect(await databaseSnapshot(db, connectionId)).toEqual(expectedAfter);
   });

@@ -21,6 +21,16 @@ export class HeldRemovalsResponse {
   @ApiProperty() memberships!: number;
 }
 
+export class HeldRemovalItem {
+  @ApiProperty({ enum: ['account', 'membership'] }) kind!: 'account' | 'membership';
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) groupId!: string | null;
+}
+
+export class HeldRemovalListResponse {
+  @ApiProperty({ type: [HeldRemovalItem] }) items!: HeldRemovalItem[];
+}
+
 export class SyncRunResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) connectionId!: string;

@@ -126,6 +126,12 @@ export class DirectorySyncEngine {
         removed += await sweep(this.s, c, at, 'directory_accounts', accounts.goneWhere);
       } else if (accountRemoval.held) {
         held.accounts = accountRemoval.held;
+        // Which ones, for GET /syncs/{id}/held.
+        await this.s.q(
+          `INSERT INTO directory_sync_held (run_id, kind, account_id)
+           SELECT $2::uuid, 'account', a.id FROM directory_accounts a ${accounts.goneWhere}`,
+          [c, run],
+        );
       }
     }
     this.s.lap('merge.accounts');
@@ -209,6 +215,11 @@ export class DirectorySyncEngine {
         );
       } else if (memberRemoval.held) {
         held.memberships = memberRemoval.held;
+        await this.s.q(
+          `INSERT INTO directory_sync_held (run_id, kind, account_id, group_id)
+           SELECT $1::uuid, 'membership', x.account_id, x.group_id FROM pair_changes x WHERE x.change = 'remove'`,
+          [run],
+        );
       }
       this.s.lap('merge.memberships.remove');
     }
