@@ -39,13 +39,19 @@ describe('navigation and admin pages by role', () => {
   });
 
   it.each(['auditor', 'admin'] as const)(
-    'an %s finds the administration pages in the navigation',
+    'an %s finds the administration pages in the navigation; only an admin is offered New campaign',
     async (role) => {
       const { page, context, problems } = await signInInBrowser(browser, org, org.people[role], '/reviews');
       try {
         await page.getByRole('link', { name: 'Provisioning operations' }).first().click();
         await page.waitForURL((u) => u.pathname === '/admin/operations');
         await page.getByTestId('operations-empty').getByText('No failed operation.').waitFor();
+        // Reading is the auditor's whole role: the campaigns page offers them no control to start one.
+        await page.goto('/admin/campaigns');
+        await page.getByTestId('campaigns-empty').waitFor();
+        expect(await page.getByRole('button', { name: 'New campaign' }).count()).toBe(
+          role === 'admin' ? 1 : 0,
+        );
         expect(await seriousA11yViolations(page)).toEqual([]);
         expect(problems).toEqual([]);
       } finally {
