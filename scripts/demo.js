@@ -94,6 +94,21 @@ function buildIfNeeded() {
   });
 }
 
+/** The web app's build when web/dist is missing or older than its sources: the sign-in URL lands on its pages. */
+function buildWebIfNeeded() {
+  const index = path.join(root, 'web', 'dist', 'index.html');
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  const sources = Math.max(
+    newestMtime(path.join(root, 'web', 'src')),
+    ...['web/index.html', 'web/vite.config.ts', 'web/package.json', 'openapi.json', 'package-lock.json'].map(
+      (f) => (fs.existsSync(path.join(root, f)) ? fs.statSync(path.join(root, f)).mtimeMs : 0),
+    ),
+  );
+  if (built >= sources) return;
+  say('[demo] building the web app (npm run build -w web)…');
+  execFileSync('npm', ['run', 'build', '-w', 'web'], { cwd: root, stdio: 'inherit' });
+}
+
 /** The compiled emulator on a free port (`--port 0`); its JSON line holds its URLs and credentials. */
 async function startEmulator() {
   fs.mkdirSync(stateDir, { recursive: true });
@@ -268,6 +283,7 @@ function tail(file, n = 20) {
 async function main() {
   const services = servicesUp();
   buildIfNeeded();
+  buildWebIfNeeded();
   const token = `jg-demo-${randomBytes(24).toString('base64url')}`;
   const baseUrl = `http://localhost:${port}`;
 
