@@ -8,7 +8,7 @@ import { approversOf } from './dto/access.mappers';
 import { type GrantRow, type PolicyRow, type RequestRow } from './dto/access.rows';
 import { AccessRequestsRepository } from './access-requests.repository';
 
-export type GrantNotice = { g: GrantRow; kind: 'grant_active' | 'grant_ended' };
+export type GrantNotice = { g: GrantRow; kind: 'grant_active' | 'grant_expiring' | 'grant_ended' };
 
 /**
  * Access's notifications (API.md): `request_to_approve` to the request's eligible approvers,
@@ -80,7 +80,12 @@ export class AccessNotifications {
     });
   }
 
-  /** `grant_active` or `grant_ended` for each grant, to its requester and its beneficiary. */
+  /**
+   * `grant_active`, `grant_expiring` or `grant_ended` for each grant, to its requester and its
+   * beneficiary. `grant_expiring`'s period is the expiry in force (API.md), so it goes once per expiry;
+   * its links lead to extending: the web app's access page, and the request route (a request for a
+   * group the account holds a grant of extends that grant).
+   */
   async grantsChanged(m: EntityManager, changes: GrantNotice[]): Promise<string[]> {
     const ids: string[] = [];
     for (const { g, kind } of changes) {
@@ -94,13 +99,19 @@ export class AccessNotifications {
             ...(names.accountEmail ? [{ email: names.accountEmail }] : []),
           ],
           subject: { type: 'grant', id: g.id },
+          period: kind === 'grant_expiring' ? (iso(g.expires_at) ?? '') : '',
           data: {
             grantId: g.id,
+            groupId: g.group_id,
+            accountId: g.account_id,
             ...names,
             expiresAt: iso(g.expires_at),
             endReason: g.end_reason ?? (g.status === 'failed' ? 'failed' : null),
           },
-          links: { ui: '/access', api: `/api/v1/grants/${g.id}` },
+          links:
+            kind === 'grant_expiring'
+              ? { ui: '/access', api: '/api/v1/access-requests' }
+              : { ui: '/access', api: `/api/v1/grants/${g.id}` },
         })),
       );
     }

@@ -11,6 +11,12 @@ import { GrantExpiryService } from './grant-expiry.service';
  */
 export const GRANT_EXPIRY_SWEEP_TICK = { name: 'access.grant-expiry-sweep' } as const;
 
+/**
+ * Sends grant_expiring to grants entering their policy's warning window (warnBeforeExpiryMinutes), on
+ * the sweep's period (EXPIRY_SWEEP_SECONDS): a warning is as late as a revocation may be.
+ */
+export const GRANT_EXPIRING_TICK = { name: 'access.grant-expiring' } as const;
+
 /** Ends pending requests nobody decided within REQUEST_TTL_HOURS. */
 export const REQUEST_EXPIRY_TICK = { name: 'access.request-expiry', periodMs: 60_000 } as const;
 
@@ -29,6 +35,11 @@ export class AccessSchedule implements OnModuleInit {
       name: GRANT_EXPIRY_SWEEP_TICK.name,
       periodMs: () => this.config.expirySweepSeconds * 1000,
       run: async () => void (await this.expiry.expireDueGrants()),
+    });
+    this.tick.register({
+      name: GRANT_EXPIRING_TICK.name,
+      periodMs: () => this.config.expirySweepSeconds * 1000,
+      run: async () => void (await this.expiry.warnExpiringGrants()),
     });
     this.tick.register({
       name: REQUEST_EXPIRY_TICK.name,

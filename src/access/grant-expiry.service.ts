@@ -3,11 +3,14 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { iso } from '../platform/database/sql';
 import { EXPIRY_ACTOR } from './access.actors';
+import { AccessNotifications } from './access-notifications';
 import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 
 // Grants revoked per transaction by the sweep: each costs one outbox row and one audit event.
 const EXPIRY_BATCH = 500;
+// Grants warned per transaction: each looks up its request and names (grantsChanged).
+const WARN_BATCH = 200;
 
 /** Grant expiry (ARCHITECTURE.md rule 3): revoked once, at or just after expiry, even across restarts. */
 @Injectable()
@@ -17,7 +20,30 @@ export class GrantExpiryService {
     private readonly grants: GrantsRepository,
     private readonly effects: GrantEffects,
     private readonly audit: AuditService,
+    private readonly notices: AccessNotifications,
   ) {}
+
+  /**
+   * `grant_expiring` for active grants inside their policy's warning window: each grant is marked with
+   * the expiry it was warned of in the transaction that writes its notifications, and the notification
+   * key holds that expiry as its period, so two ticks, two workers or a restart warn once per expiry.
+   */
+  async warnExpiringGrants(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { grants, ids } = await this.dataSource.transaction(async (m) => {
+        const due = await this.grants.markExpiringToWarn(m, WARN_BATCH);
+        const written = await this.notices.grantsChanged(
+          m,
+          due.map((g) => ({ g, kind: 'grant_expiring' as const })),
+        );
+        return { grants: due, ids: written };
+      });
+      await this.notices.dispatch(ids);
+      total += grants.length;
+      if (grants.length < WARN_BATCH) return total;
+    }
+  }
 
   /**
    * Revokes active grants past their expiry (all of them, or the given ones): set-wise, in batches,

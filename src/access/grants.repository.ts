@@ -6,6 +6,7 @@ import { type ReadScope } from './access-visibility';
 import { type GrantStatus } from './dto/access.dto';
 import { type GrantRow, LIVE_GRANT_STATUSES, type RequestRow } from './dto/access.rows';
 import { type GrantOutcome } from './grant-outcome.policy';
+import { DEFAULT_WARN_BEFORE_EXPIRY_MINUTES } from './group-policy.policy';
 
 /** One outcome to write: the grant, the operation that settled, and when and why. */
 export interface OutcomeWrite {
@@ -131,6 +132,28 @@ export class GrantsRepository {
                       ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
         [grantIds, batch],
+      ),
+    );
+  }
+
+  /**
+   * Marks up to `batch` active grants inside their policy's warning window (warnBeforeExpiryMinutes,
+   * default 10, 0 = none) as warned of the expiry now in force, skipping rows in use; returns them.
+   * An extension moves `expires_at` away from `warned_expires_at`, so it is warned of again.
+   */
+  async markExpiringToWarn(m: EntityManager, batch: number): Promise<GrantRow[]> {
+    return returned<GrantRow>(
+      await m.query(
+        `UPDATE access_grants SET warned_expires_at = expires_at
+         WHERE id IN (SELECT g.id FROM access_grants g
+                        LEFT JOIN access_group_policies p ON p.group_id = g.group_id
+                      WHERE g.status = 'active' AND g.expires_at > now()
+                        AND g.warned_expires_at IS DISTINCT FROM g.expires_at
+                        AND COALESCE(p.warn_before_expiry_minutes, $2) > 0
+                        AND g.expires_at <= now() + make_interval(mins => COALESCE(p.warn_before_expiry_minutes, $2))
+                      ORDER BY g.expires_at LIMIT $1 FOR UPDATE OF g SKIP LOCKED)
+         RETURNING *`,
+        [batch, DEFAULT_WARN_BEFORE_EXPIRY_MINUTES],
       ),
     );
   }

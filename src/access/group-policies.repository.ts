@@ -14,6 +14,7 @@ export interface PolicyValues {
   requireJustification: boolean;
   autoApprove: boolean;
   eligibleGroupIds: string[] | null;
+  warnBeforeExpiryMinutes: number;
 }
 
 /** The SQL of `access_group_policies`. */
@@ -31,13 +32,15 @@ export class GroupPoliciesRepository {
   async upsert(m: EntityManager, groupId: string, connectionId: string, v: PolicyValues): Promise<PolicyRow> {
     const [saved] = await m.query<PolicyRow[]>(
       `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
-         default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids)
-       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[])
+         default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids,
+         warn_before_expiry_minutes)
+       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12)
        ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
          max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
          approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
          require_justification = EXCLUDED.require_justification, auto_approve = EXCLUDED.auto_approve,
-         eligible_group_ids = EXCLUDED.eligible_group_ids, updated_at = now()
+         eligible_group_ids = EXCLUDED.eligible_group_ids,
+         warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, updated_at = now()
        RETURNING *`,
       [
         groupId,
@@ -51,6 +54,7 @@ export class GroupPoliciesRepository {
         v.requireJustification,
         v.autoApprove,
         v.eligibleGroupIds,
+        v.warnBeforeExpiryMinutes,
       ],
     );
     return saved;

@@ -20,7 +20,16 @@ describe('checkPolicy', () => {
       requireJustification: false,
       autoApprove: false,
       eligibleGroupIds: null,
+      warnBeforeExpiryMinutes: 10,
     });
+  });
+
+  it('takes warnBeforeExpiryMinutes up to MAX_GRANT_MINUTES (0: no warning)', () => {
+    expect(checkPolicy({ ...base, warnBeforeExpiryMinutes: 0 }, 480).warnBeforeExpiryMinutes).toBe(0);
+    expect(checkPolicy({ ...base, warnBeforeExpiryMinutes: 480 }, 480).warnBeforeExpiryMinutes).toBe(480);
+    expect(() => checkPolicy({ ...base, warnBeforeExpiryMinutes: 481 }, 480)).toThrow(
+      /warnBeforeExpiryMinutes may be at most MAX_GRANT_MINUTES \(480\)/,
+    );
   });
 
   it('refuses durations beyond MAX_GRANT_MINUTES or a default beyond the maximum', () => {

@@ -2,6 +2,9 @@ import { AppError } from '../platform/http/app-error';
 import { type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { type PolicyValues } from './group-policies.repository';
 
+/** API.md "Notifications": grant_expiring this many minutes before expiry unless the policy says otherwise. */
+export const DEFAULT_WARN_BEFORE_EXPIRY_MINUTES = 10;
+
 /**
  * The checks of a policy that need nothing but the request and MAX_GRANT_MINUTES, and the values it
  * is saved with: owners and approvers deduplicated, approvers left null when they default to the owners.
@@ -15,6 +18,12 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
   }
   if (dto.defaultDurationMinutes !== undefined && dto.defaultDurationMinutes > dto.maxDurationMinutes) {
     throw new AppError('validation_failed', 'defaultDurationMinutes may not exceed maxDurationMinutes');
+  }
+  if (dto.warnBeforeExpiryMinutes !== undefined && dto.warnBeforeExpiryMinutes > maxGrantMinutes) {
+    throw new AppError(
+      'validation_failed',
+      `warnBeforeExpiryMinutes may be at most MAX_GRANT_MINUTES (${maxGrantMinutes})`,
+    );
   }
   const owners = [...new Set(dto.ownerIds)];
   const approvers = dto.approverIds ? [...new Set(dto.approverIds)] : null;
@@ -36,6 +45,7 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
     requireJustification: dto.requireJustification,
     autoApprove: dto.autoApprove ?? false,
     eligibleGroupIds: dto.eligibleGroupIds ? [...new Set(dto.eligibleGroupIds)] : null,
+    warnBeforeExpiryMinutes: dto.warnBeforeExpiryMinutes ?? DEFAULT_WARN_BEFORE_EXPIRY_MINUTES,
   };
 }
 
@@ -57,6 +67,7 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     requireJustification: false,
     autoApprove: false,
     eligibleGroupIds: null,
+    warnBeforeExpiryMinutes: DEFAULT_WARN_BEFORE_EXPIRY_MINUTES,
     updatedAt: null,
   };
 }

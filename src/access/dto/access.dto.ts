@@ -68,6 +68,16 @@ export class PutPolicyDto {
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   eligibleGroupIds?: string[];
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 10,
+    description: 'grant_expiring goes this many minutes before a grant ends (0: no warning)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  warnBeforeExpiryMinutes?: number;
 }
 
 export class PolicyResponse {
@@ -82,6 +92,8 @@ export class PolicyResponse {
   @ApiProperty() autoApprove!: boolean;
   @ApiProperty({ type: [String], format: 'uuid', nullable: true, description: 'null: any account' })
   eligibleGroupIds!: string[] | null;
+  @ApiProperty({ description: 'grant_expiring goes this many minutes before a grant ends (0: no warning)' })
+  warnBeforeExpiryMinutes!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 

@@ -17,6 +17,7 @@ export function toPolicy(p: PolicyRow): PolicyResponse {
     requireJustification: p.require_justification,
     autoApprove: p.auto_approve,
     eligibleGroupIds: p.eligible_group_ids,
+    warnBeforeExpiryMinutes: p.warn_before_expiry_minutes,
     updatedAt: p.updated_at.toISOString(),
   };
 }

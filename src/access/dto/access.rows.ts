@@ -14,6 +14,7 @@ export interface PolicyRow {
   require_justification: boolean;
   auto_approve: boolean;
   eligible_group_ids: string[] | null;
+  warn_before_expiry_minutes: number;
   created_at: Date;
   updated_at: Date;
   ck?: string;
@@ -55,6 +56,7 @@ export interface GrantRow {
   ended_at: Date | null;
   end_reason: GrantEndReason | null;
   failure_reason: string | null;
+  warned_expires_at: Date | null;
   created_at: Date;
   ck?: string;
 }

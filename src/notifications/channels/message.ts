@@ -80,7 +80,8 @@ const RENDER: Record<NotificationKind, Render> = {
   grant_expiring: (d) => ({
     subject: `Access to ${str(d.groupName)} ends ${when(d.expiresAt)}`,
     lines: [
-      `${str(d.accountEmail)} leaves ${str(d.groupName)} at ${when(d.expiresAt)}. To keep it longer, request it again (extend).`,
+      `${str(d.accountEmail)} leaves ${str(d.groupName)} at ${when(d.expiresAt)}.`,
+      `To keep it longer, extend it: request the group again in the web app, or POST the API link with {"groupId": "${str(d.groupId)}", "accountId": "${str(d.accountId)}"}.`,
     ],
   }),
   grant_ended: (d) => ({

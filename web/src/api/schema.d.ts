@@ -1863,6 +1863,11 @@ export interface components {
             autoApprove?: boolean;
             /** @description default: any account of the connection */
             eligibleGroupIds?: string[];
+            /**
+             * @description grant_expiring goes this many minutes before a grant ends (0: no warning)
+             * @default 10
+             */
+            warnBeforeExpiryMinutes: number;
         };
         PolicyResponse: {
             /** Format: uuid */
@@ -1877,6 +1882,8 @@ export interface components {
             autoApprove: boolean;
             /** @description null: any account */
             eligibleGroupIds: string[] | null;
+            /** @description grant_expiring goes this many minutes before a grant ends (0: no warning) */
+            warnBeforeExpiryMinutes: number;
             /** Format: date-time */
             updatedAt: string | null;
         };
