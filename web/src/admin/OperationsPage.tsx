@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { Loading } from '../components/Loading';
+import { QueryBlock } from '../components/QueryBlock';
 import { formatDateTime } from '../lib/format';
 import { canAdminister } from '../shell/roles';
 import { useMe } from '../shell/useMe';
@@ -42,58 +42,59 @@ export function OperationsPage() {
         w="fit-content"
       />
       {retry.isError && <ErrorAlert error={retry.error} />}
-      {ops.isPending ? (
-        <Loading label="Loading operations…" />
-      ) : ops.isError ? (
-        <ErrorAlert error={ops.error} onRetry={() => void ops.refetch()} />
-      ) : ops.data.items.length === 0 ? (
-        <Text data-testid="operations-empty">No {status} operation.</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table aria-label={`${status} operations`}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Change</Table.Th>
-                <Table.Th>Why</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th>Last error</Table.Th>
-                {admin && <Table.Th>Actions</Table.Th>}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {ops.data.items.map((o) => (
-                <Table.Tr key={o.id} data-testid="operation-row">
-                  <Table.Td>{formatDateTime(o.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={o.action === 'add_member' ? 'blue' : 'orange'}>
-                      {o.action === 'add_member' ? 'add' : 'remove'}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{o.reason}</Text>
-                  </Table.Td>
-                  <Table.Td>{o.attempts}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{o.lastError ?? '—'}</Text>
-                  </Table.Td>
-                  {admin && (
-                    <Table.Td>
-                      {o.status === 'failed' && (
-                        <Group>
-                          <Button size="xs" onClick={() => retry.mutate(o.id)} loading={retry.isPending}>
-                            Retry
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  )}
+      <QueryBlock
+        query={ops}
+        loading="Loading operations…"
+        empty={`No ${status} operation.`}
+        emptyTestId="operations-empty"
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={640}>
+            <Table aria-label={`${status} operations`}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Change</Table.Th>
+                  <Table.Th>Why</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th>Last error</Table.Th>
+                  {admin && <Table.Th>Actions</Table.Th>}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((o) => (
+                  <Table.Tr key={o.id} data-testid="operation-row">
+                    <Table.Td>{formatDateTime(o.createdAt)}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={o.action === 'add_member' ? 'blue' : 'orange'}>
+                        {o.action === 'add_member' ? 'add' : 'remove'}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{o.reason}</Text>
+                    </Table.Td>
+                    <Table.Td>{o.attempts}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{o.lastError ?? '—'}</Text>
+                    </Table.Td>
+                    {admin && (
+                      <Table.Td>
+                        {o.status === 'failed' && (
+                          <Group>
+                            <Button size="xs" onClick={() => retry.mutate(o.id)} loading={retry.isPending}>
+                              Retry
+                            </Button>
+                          </Group>
+                        )}
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryBlock>
     </Stack>
   );
 }

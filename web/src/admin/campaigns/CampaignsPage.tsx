@@ -1,10 +1,9 @@
-import { Anchor, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Stack, Table, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { ErrorAlert } from '../../components/ErrorAlert';
-import { Loading } from '../../components/Loading';
+import { QueryBlock } from '../../components/QueryBlock';
 import { formatDate } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
@@ -28,44 +27,45 @@ export function CampaignsPage() {
         </Button>
       )}
       {admin && creating && <CampaignCreateForm />}
-      {list.isPending ? (
-        <Loading label="Loading campaigns…" />
-      ) : list.isError ? (
-        <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <Text data-testid="campaigns-empty">No campaign yet.</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="Campaigns">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Due</Table.Th>
-                <Table.Th>Decided</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((c) => (
-                <Table.Tr key={c.id} data-testid="campaign-row">
-                  <Table.Td>
-                    <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light">{c.status}</Badge>
-                  </Table.Td>
-                  <Table.Td>{formatDate(c.dueAt)}</Table.Td>
-                  <Table.Td>
-                    {c.progress.total - c.progress.pending} of {c.progress.total}
-                  </Table.Td>
+      <QueryBlock
+        query={list}
+        loading="Loading campaigns…"
+        empty="No campaign yet."
+        emptyTestId="campaigns-empty"
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={560}>
+            <Table aria-label="Campaigns">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Due</Table.Th>
+                  <Table.Th>Decided</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((c) => (
+                  <Table.Tr key={c.id} data-testid="campaign-row">
+                    <Table.Td>
+                      <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
+                        {c.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light">{c.status}</Badge>
+                    </Table.Td>
+                    <Table.Td>{formatDate(c.dueAt)}</Table.Td>
+                    <Table.Td>
+                      {c.progress.total - c.progress.pending} of {c.progress.total}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryBlock>
     </Stack>
   );
 }

@@ -4,6 +4,7 @@ import { useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
+import { QueryBlock } from '../../components/QueryBlock';
 import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
@@ -84,55 +85,51 @@ export function ConnectionPage() {
       <Title order={2} size="h3">
         Sync runs
       </Title>
-      {runs.isPending ? (
-        <Loading label="Loading sync runs…" />
-      ) : runs.isError ? (
-        <ErrorAlert error={runs.error} onRetry={() => void runs.refetch()} />
-      ) : runs.data.items.length === 0 ? (
-        <Text data-testid="syncs-empty">No sync yet.</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table aria-label="Sync runs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Started</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Trigger</Table.Th>
-                <Table.Th>Figures</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {runs.data.items.map((r) => (
-                <Table.Tr key={r.id} data-testid="sync-row">
-                  <Table.Td>{formatDateTime(r.startedAt ?? r.createdAt)}</Table.Td>
-                  <Table.Td>
-                    <Badge
-                      variant="light"
-                      color={r.status === 'failed' ? 'red' : r.status === 'succeeded' ? 'green' : 'blue'}
-                    >
-                      {r.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{r.trigger}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{isMoving(r) ? 'In progress…' : runStats(r)}</Text>
-                    {heldSummary(r) && (
-                      <Text size="sm" fw={600} data-testid="sync-held">
-                        {heldSummary(r)}
-                      </Text>
-                    )}
-                    {r.error && (
-                      <Text size="sm" c="red">
-                        {r.error}
-                      </Text>
-                    )}
-                  </Table.Td>
+      <QueryBlock query={runs} loading="Loading sync runs…" empty="No sync yet." emptyTestId="syncs-empty">
+        {(data) => (
+          <Table.ScrollContainer minWidth={640}>
+            <Table aria-label="Sync runs">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Started</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Trigger</Table.Th>
+                  <Table.Th>Figures</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((r) => (
+                  <Table.Tr key={r.id} data-testid="sync-row">
+                    <Table.Td>{formatDateTime(r.startedAt ?? r.createdAt)}</Table.Td>
+                    <Table.Td>
+                      <Badge
+                        variant="light"
+                        color={r.status === 'failed' ? 'red' : r.status === 'succeeded' ? 'green' : 'blue'}
+                      >
+                        {r.status}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{r.trigger}</Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{isMoving(r) ? 'In progress…' : runStats(r)}</Text>
+                      {heldSummary(r) && (
+                        <Text size="sm" fw={600} data-testid="sync-held">
+                          {heldSummary(r)}
+                        </Text>
+                      )}
+                      {r.error && (
+                        <Text size="sm" c="red">
+                          {r.error}
+                        </Text>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryBlock>
     </Stack>
   );
 }

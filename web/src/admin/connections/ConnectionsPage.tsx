@@ -1,10 +1,9 @@
-import { Anchor, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Stack, Table, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { ErrorAlert } from '../../components/ErrorAlert';
-import { Loading } from '../../components/Loading';
+import { QueryBlock } from '../../components/QueryBlock';
 import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
@@ -28,44 +27,45 @@ export function ConnectionsPage() {
         </Button>
       )}
       {admin && creating && <ConnectionCreateForm />}
-      {list.isPending ? (
-        <Loading label="Loading connections…" />
-      ) : list.isError ? (
-        <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <Text data-testid="connections-empty">No connection yet.</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="Connections">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Organisation</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Last sync</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((c) => (
-                <Table.Tr key={c.id} data-testid="connection-row">
-                  <Table.Td>
-                    <Anchor component={Link} to={`/admin/connections/${c.id}`}>
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{c.orgId}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={c.status === 'ok' ? 'green' : 'red'}>
-                      {c.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{formatDateTime(c.lastSyncAt)}</Table.Td>
+      <QueryBlock
+        query={list}
+        loading="Loading connections…"
+        empty="No connection yet."
+        emptyTestId="connections-empty"
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={560}>
+            <Table aria-label="Connections">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Organisation</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Last sync</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((c) => (
+                  <Table.Tr key={c.id} data-testid="connection-row">
+                    <Table.Td>
+                      <Anchor component={Link} to={`/admin/connections/${c.id}`}>
+                        {c.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{c.orgId}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={c.status === 'ok' ? 'green' : 'red'}>
+                        {c.status}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{formatDateTime(c.lastSyncAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryBlock>
     </Stack>
   );
 }
