@@ -5,6 +5,7 @@ import { CampaignPage } from './admin/campaigns/CampaignPage';
 import { CampaignsPage } from './admin/campaigns/CampaignsPage';
 import { ConnectionPage } from './admin/connections/ConnectionPage';
 import { ConnectionsPage } from './admin/connections/ConnectionsPage';
+import { directoryRoutes } from './admin/directory-routes';
 import { OperationsPage } from './admin/OperationsPage';
 import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
@@ -67,6 +68,7 @@ export function App() {
             </RequireAdminOrAuditor>
           }
         />
+        {directoryRoutes()}
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

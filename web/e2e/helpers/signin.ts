@@ -15,9 +15,12 @@ export async function signInInBrowser(
   org: SignInOrg,
   who: Person,
   path = '/',
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<WatchedPage> {
-  const watched = await openPage(browser, org.t.url, { viewport: options.viewport ?? DESKTOP });
+  const watched = await openPage(browser, org.t.url, {
+    viewport: options.viewport ?? DESKTOP,
+    colorScheme: options.colorScheme,
+  });
   const { page, problems } = watched;
   await page.goto(path);
   await page.getByLabel('Email').fill(who.email);

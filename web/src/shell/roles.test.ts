@@ -9,7 +9,7 @@ describe('navigation by role', () => {
     expect(labels([])).toEqual([[null, ['/reviews', '/access', '/approvals']]]);
     expect(labels(['auditor'])).toEqual([
       [null, ['/reviews', '/access', '/approvals']],
-      ['Administration', ['/admin/campaigns', '/admin/connections', '/admin/operations']],
+      ['Administration', ['/admin/campaigns', '/admin/connections', '/admin/operations', '/admin/directory']],
     ]);
     expect(labels(['admin'])).toEqual(labels(['auditor']));
   });

@@ -16,6 +16,7 @@ const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/campaigns', label: 'Campaigns' },
   { to: '/admin/connections', label: 'Connections' },
   { to: '/admin/operations', label: 'Provisioning operations' },
+  { to: '/admin/directory', label: 'Directory' },
 ];
 
 export function canSeeAdmin(roles: readonly Role[]): boolean {

@@ -1,0 +1,19 @@
+import type { ReactNode } from 'react';
+import { Route } from 'react-router';
+import { AccountPage } from './directory/AccountPage';
+import { DirectoryPage } from './directory/DirectoryPage';
+import { GroupPage } from './directory/GroupPage';
+import { RequireAdminOrAuditor } from './RequireRole';
+
+const guarded = (page: ReactNode) => <RequireAdminOrAuditor>{page}</RequireAdminOrAuditor>;
+
+/** The directory, group policy and principal pages (admins and auditors), kept out of App.tsx's list. */
+export function directoryRoutes() {
+  return (
+    <>
+      <Route path="admin/directory" element={guarded(<DirectoryPage />)} />
+      <Route path="admin/directory/accounts/:id" element={guarded(<AccountPage />)} />
+      <Route path="admin/directory/groups/:id" element={guarded(<GroupPage />)} />
+    </>
+  );
+}
