@@ -73,7 +73,11 @@ describe('the directory pages in a real browser', () => {
       await page.getByTestId('fact-Email').getByText(org.people.ben.email).waitFor();
       const groupRow = page.getByTestId('account-group-row').filter({ hasText: payroll.name });
       // Member since: a date in the second cell.
-      await groupRow.locator('td').nth(1).getByText(/^\w{3} \d{1,2}, \d{4}$/).waitFor();
+      await groupRow
+        .locator('td')
+        .nth(1)
+        .getByText(/^\w{3} \d{1,2}, \d{4}$/)
+        .waitFor();
       const history = page.getByTestId('history-row');
       await history.filter({ hasText: payroll.name }).getByText('added').waitFor();
       expect(await history.count()).toBe(1);
