@@ -371,4 +371,9 @@ export class AuthService implements OnApplicationBootstrap {
   async principalRowsByEmails(emails: string[]): Promise<PrincipalRow[]> {
     return this.repo.getByIdsOrEmails([], [...new Set(emails)]);
   }
+
+  /** Principals holding the role (a handful), oldest first, disabled and bootstrap included: callers choose. */
+  async principalRowsWithRole(role: Role): Promise<PrincipalRow[]> {
+    return this.repo.withRoleOldestFirst(role);
+  }
 }

@@ -289,4 +289,12 @@ export class PrincipalsRepository {
       [ids, emails.map((e) => e.toLowerCase())],
     );
   }
+
+  /** Every principal with the role, oldest first (created_at, then id). */
+  async withRoleOldestFirst(role: Role): Promise<PrincipalRow[]> {
+    return this.dataSource.query<PrincipalRow[]>(
+      `SELECT ${PRINCIPAL_COLS} FROM principals WHERE $1 = ANY(roles) ORDER BY created_at, id`,
+      [role],
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { systemActor } from '../platform/actor';
 import { CampaignNotifications } from './campaign-notifications';
+import { isDated } from './dto/campaign.mapper';
 import { CampaignsRepository } from './campaigns.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
@@ -31,7 +32,8 @@ export class CampaignLaunchService {
    */
   async runLaunch(campaignId: string, requestedBy: string | null): Promise<void> {
     const c = await this.campaigns.getById(campaignId);
-    if (c.status !== 'launching') return;
+    // A standing campaign is active from its creation and has no launch.
+    if (c.status !== 'launching' || !isDated(c)) return;
     const plan = await this.assignment.plan(
       {
         connectionId: c.connection_id,
@@ -64,7 +66,7 @@ export class CampaignLaunchService {
         targetId: campaignId,
         data: { requestedBy, items: inserted, ...stats },
       });
-      return this.notices.assigned(m, c);
+      return this.notices.assigned(m, { ...locked, due_at: c.due_at });
     });
     await this.notices.dispatch(notices);
   }

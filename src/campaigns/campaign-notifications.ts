@@ -3,7 +3,7 @@ import { type EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthService } from '../auth/auth.service';
 import { reminderAt, reminderSettings } from './campaign-reminder.policy';
-import { type CampaignRow } from './dto/campaign.mapper';
+import { type DatedCampaignRow } from './dto/campaign.mapper';
 import { ReviewDigestsRepository } from './review-digests.repository';
 import { type EscalationMove } from './review-escalations.repository';
 
@@ -26,7 +26,7 @@ export class CampaignNotifications {
   /** One digest per reviewer with pending items: at launch, and for each reminder period. */
   private async digest(
     m: EntityManager,
-    c: CampaignRow,
+    c: DatedCampaignRow,
     kind: 'campaign_assigned' | 'review_reminder' | 'review_overdue',
     period: string,
   ): Promise<string[]> {
@@ -54,7 +54,7 @@ export class CampaignNotifications {
    * At launch: the digest, and the reminder already in force is counted as sent (the digest says the
    * same), so the tick does not repeat it at once.
    */
-  async assigned(m: EntityManager, c: CampaignRow): Promise<string[]> {
+  async assigned(m: EntityManager, c: DatedCampaignRow): Promise<string[]> {
     await this.digests.setRemindedPeriod(
       m,
       c.id,
@@ -65,7 +65,7 @@ export class CampaignNotifications {
 
   reminder(
     m: EntityManager,
-    c: CampaignRow,
+    c: DatedCampaignRow,
     kind: 'review_reminder' | 'review_overdue',
     period: string,
   ): Promise<string[]> {
@@ -73,7 +73,7 @@ export class CampaignNotifications {
   }
 
   /** `review_escalated` to each old reviewer and each new one (API.md). */
-  async escalated(m: EntityManager, c: CampaignRow, moves: EscalationMove[]): Promise<string[]> {
+  async escalated(m: EntityManager, c: DatedCampaignRow, moves: EscalationMove[]): Promise<string[]> {
     const ids: string[] = [];
     const emails = new Map(
       (await this.auth.principalRowsByIds(moves.flatMap((x) => [x.from_id, x.to_id]))).map((p) => [

@@ -23,6 +23,8 @@ import { RemediationService } from './remediation.service';
 import { ReviewDecisionsService } from './review-decisions.service';
 import { ReviewItemsRepository } from './review-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
+import { StandingCampaignsService } from './standing-campaigns.service';
+import { StandingItemsRepository } from './standing-items.repository';
 
 @Module({
   imports: [
@@ -51,6 +53,8 @@ import { ReviewerAssignmentService } from './reviewer-assignment.service';
     ReviewDecisionsService,
     RemediationService,
     CampaignReportService,
+    StandingItemsRepository,
+    StandingCampaignsService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

@@ -33,7 +33,9 @@ export class CampaignsRepository {
 
   async countOpenForConnection(connectionId: string, open: CampaignStatus[]): Promise<number> {
     const [{ n }] = await this.db().query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM campaigns WHERE connection_id = $1 AND status = ANY($2::text[])`,
+      // A standing campaign is always active: it never holds a connection back.
+      `SELECT count(*)::int AS n FROM campaigns
+       WHERE connection_id = $1 AND status = ANY($2::text[]) AND kind = 'regular'`,
       [connectionId, open],
     );
     return n;

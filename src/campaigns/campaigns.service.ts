@@ -220,6 +220,10 @@ export class CampaignsService implements OnModuleInit {
   ): Promise<CampaignRow> {
     return this.dataSource.transaction(async (m) => {
       const c = await this.campaigns.getById(id, m, true);
+      // API.md: a standing campaign is never due and never closed; its items are decided one by one.
+      if (c.kind === 'standing') {
+        throw new AppError('invalid_state', 'A standing campaign is never launched, closed or cancelled');
+      }
       if (!from.includes(c.status)) {
         throw new AppError('invalid_state', `The campaign is ${c.status}; it must be ${from.join(' or ')}`);
       }

@@ -83,4 +83,21 @@ describe('review decision policy', () => {
       'validation_failed',
     );
   });
+
+  it("makes a standing campaign's decision final once made (it was acted on), a regular one changeable", () => {
+    const standing = { ...item, campaign_kind: 'standing' as const };
+    expect(checkDecision(reviewer, { ...standing, status: 'pending' }, 'keep')).toEqual({
+      ok: true,
+      override: false,
+    });
+    const again = checkDecision(reviewer, { ...standing, status: 'decided' }, 'revoke', 'left');
+    expect(again).toMatchObject({ ok: false, reason: 'decision_final' });
+    expect(codeOf(again)).toBe('invalid_state');
+    expect(checkDecision(admin, { ...standing, status: 'decided' }, 'keep')).toMatchObject({ ok: false });
+    // Reassigning a decided standing item changes nothing that was acted on.
+    expect(checkReviewItemAction(reviewer, { ...standing, status: 'decided' }, 'reassign').ok).toBe(true);
+    expect(checkDecision(reviewer, { ...item, campaign_kind: 'regular', status: 'decided' }, 'keep').ok).toBe(
+      true,
+    );
+  });
 });

@@ -1,13 +1,15 @@
 import { isSamePerson, separationOfDutiesViolation } from '../auth/separation-of-duties';
 import { type Actor, isAdmin } from '../platform/actor';
 import { AppError, forbidden } from '../platform/http/app-error';
-import { type CampaignStatus, type Decision } from './dto/campaign.dto';
+import { type CampaignKind, type CampaignStatus, type Decision, type ItemStatus } from './dto/campaign.dto';
 
 /** What the policy needs to know of a review item (a locked row with its campaign's status). */
 export interface ReviewItemSubject {
   reviewer_id: string | null;
   account_email: string | null;
   campaign_status?: CampaignStatus;
+  campaign_kind?: CampaignKind;
+  status?: ItemStatus;
 }
 
 /** Why an action on an item is refused: a rejection reason of the bulk route, or the error of a single one. */
@@ -38,6 +40,14 @@ export function checkReviewItemAction(
     return refuse(
       'campaign_not_active',
       new AppError('invalid_state', `The campaign is ${item.campaign_status}; ${closed}`),
+    );
+  }
+  // A standing campaign acts on a decision when it is made (a revoke goes to JumpCloud at once), so
+  // there is no later close before which it could still change.
+  if (action === 'decide' && item.campaign_kind === 'standing' && item.status !== 'pending') {
+    return refuse(
+      'decision_final',
+      new AppError('invalid_state', "A standing campaign's decision is final: it was acted on when made"),
     );
   }
   return { ok: true, override: !mine };

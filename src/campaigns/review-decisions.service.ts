@@ -10,6 +10,7 @@ import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from 
 import { type ItemResponseRow, toReviewItemResponse } from './dto/campaign.mapper';
 import { checkDecision, checkReviewItemAction, reassignTargetError } from './review-decision.policy';
 import { type DecisionWrite, ReviewItemsRepository } from './review-items.repository';
+import { StandingCampaignsService } from './standing-campaigns.service';
 
 const EMPTY_JSON_PAGE: JsonText<Page<ReviewItemResponse>> = '{"items":[],"nextCursor":null}';
 
@@ -24,6 +25,7 @@ export class ReviewDecisionsService {
     private readonly items: ReviewItemsRepository,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
+    private readonly standing: StandingCampaignsService,
   ) {}
 
   /**
@@ -54,17 +56,17 @@ export class ReviewDecisionsService {
     justification?: string,
   ): Promise<ReviewItemResponse> {
     assertNotBootstrap(actor, 'decide review items');
-    const row = await this.dataSource.transaction(async (m) => {
+    const { rows, operationIds } = await this.dataSource.transaction(async (m) => {
       const item = (await this.items.lockWithCampaign(m, [itemId])).get(itemId);
       if (!item) throw notFound('Review item');
       const check = checkDecision(actor, item, decision, justification);
       if (!check.ok) throw check.error;
-      const [updated] = await this.applyDecisions(m, actor, [
+      return this.applyDecisions(m, actor, [
         { item, decision, justification: justification?.trim() || null, override: check.override },
       ]);
-      return updated;
     });
-    return toReviewItemResponse(row);
+    await this.standing.dispatch(operationIds);
+    return toReviewItemResponse(rows[0]);
   }
 
   /** Up to 1,000 decisions, each checked as a single one; those that pass commit together. */
@@ -73,7 +75,7 @@ export class ReviewDecisionsService {
     decisions: { itemId: string; decision: Decision; justification?: string }[],
   ): Promise<BulkDecisionResult> {
     assertNotBootstrap(actor, 'decide review items');
-    return this.dataSource.transaction(async (m) => {
+    const { result, operationIds } = await this.dataSource.transaction(async (m) => {
       const items = await this.items.lockWithCampaign(m, [...new Set(decisions.map((d) => d.itemId))]);
       const rejected: BulkDecisionResult['rejected'] = [];
       const seen = new Set<string>();
@@ -101,9 +103,11 @@ export class ReviewDecisionsService {
           override: check.override,
         });
       }
-      const updated = await this.applyDecisions(m, actor, apply);
-      return { applied: updated.length, rejected };
+      const { rows, operationIds } = await this.applyDecisions(m, actor, apply);
+      return { result: { applied: rows.length, rejected }, operationIds };
     });
+    await this.standing.dispatch(operationIds);
+    return result;
   }
 
   /** The assigned reviewer or an admin hands the item to another principal (never the member). */
@@ -144,8 +148,8 @@ export class ReviewDecisionsService {
     m: EntityManager,
     actor: Actor,
     decisions: DecisionWrite[],
-  ): Promise<ItemResponseRow[]> {
-    if (decisions.length === 0) return [];
+  ): Promise<{ rows: ItemResponseRow[]; operationIds: string[] }> {
+    if (decisions.length === 0) return { rows: [], operationIds: [] };
     const updated = await this.items.applyDecisions(
       m,
       actor.type === 'principal' ? actor.id : null,
@@ -170,6 +174,18 @@ export class ReviewDecisionsService {
         },
       })),
     );
-    return updated;
+    // A standing campaign's revokes go out now: it has no close (StandingCampaignsService).
+    const revoked = new Set(
+      decisions
+        .filter((d) => d.item.campaign_kind === 'standing' && d.decision === 'revoke')
+        .map((d) => d.item.id),
+    );
+    const standingRevokes = updated.filter((r) => revoked.has(r.id));
+    const operationIds = await this.standing.remediateAtOnce(m, standingRevokes);
+    standingRevokes.forEach((r, i) => {
+      r.remediation = 'pending';
+      r.operation_id = operationIds[i];
+    });
+    return { rows: updated, operationIds };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type CampaignRow } from './dto/campaign.mapper';
+import { type DatedCampaignRow } from './dto/campaign.mapper';
 
 export interface EscalationMove {
   from_id: string;
@@ -13,14 +13,17 @@ export interface EscalationMove {
 export class ReviewEscalationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async listActive(): Promise<CampaignRow[]> {
-    return this.dataSource.query<CampaignRow[]>(`SELECT * FROM campaigns WHERE status = 'active'`);
+  // Standing campaigns have no due date: nothing to remind of or escalate.
+  async listActive(): Promise<DatedCampaignRow[]> {
+    return this.dataSource.query<DatedCampaignRow[]>(
+      `SELECT * FROM campaigns WHERE status = 'active' AND kind = 'regular'`,
+    );
   }
 
   /** The campaign still active, locked; null when it closed or another tick holds it. */
-  async lockActive(m: EntityManager, id: string): Promise<CampaignRow | null> {
-    const [row] = await m.query<CampaignRow[]>(
-      `SELECT * FROM campaigns WHERE id = $1 AND status = 'active' FOR UPDATE SKIP LOCKED`,
+  async lockActive(m: EntityManager, id: string): Promise<DatedCampaignRow | null> {
+    const [row] = await m.query<DatedCampaignRow[]>(
+      `SELECT * FROM campaigns WHERE id = $1 AND status = 'active' AND kind = 'regular' FOR UPDATE SKIP LOCKED`,
       [id],
     );
     return row ?? null;

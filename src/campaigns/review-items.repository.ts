@@ -148,7 +148,7 @@ export class ReviewItemsRepository {
   /** The items with their campaign's status, locked (in id order, so concurrent calls cannot deadlock). */
   async lockWithCampaign(m: EntityManager, ids: string[]): Promise<Map<string, ItemResponseRow>> {
     const rows = await m.query<ItemResponseRow[]>(
-      `SELECT i.*, c.status AS campaign_status, ${CAMPAIGN_COLUMNS} FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
+      `SELECT i.*, c.status AS campaign_status, c.kind AS campaign_kind, ${CAMPAIGN_COLUMNS} FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
        WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`,
       [ids],
     );

@@ -10,6 +10,7 @@ import { LoggingModule } from './logging/logging.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 import { ClusterTickService } from './scheduling/cluster-tick.service';
+import { StandingReviews } from './standing-reviews';
 
 export interface PlatformOptions {
   /** Run queue workers and the cluster tick in this process (APP_ROLE all or worker). */
@@ -36,8 +37,12 @@ export class PlatformModule {
         ...(options.workers ? [ScheduleModule.forRoot()] : []),
         ...(options.http ? [HealthModule] : []),
       ],
-      providers: [ClusterTickService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
-      exports: [ClusterTickService],
+      providers: [
+        ClusterTickService,
+        StandingReviews,
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+      exports: [ClusterTickService, StandingReviews],
     };
   }
 }

@@ -33,7 +33,13 @@ export class CampaignProgressListResponse {
 export class CampaignRefResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ format: 'date-time' }) dueAt!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null for a standing campaign: never due',
+  })
+  dueAt!: string | null;
 }
 
 /** A reviewer's own progress in one campaign (API.md `GET /reviews/summary`). */

@@ -20,6 +20,7 @@ import {
 import { IdNameResponse } from '../../platform/http/openapi';
 import { CampaignRefResponse } from './campaign-progress.dto';
 import { ListQueryDto } from '../../platform/http/pagination';
+import { STANDING_PURPOSES, type StandingPurpose } from '../../platform/standing-reviews';
 
 export const CAMPAIGN_STATUSES = ['draft', 'launching', 'active', 'closing', 'closed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -31,6 +32,8 @@ export const ITEM_STATUSES = ['pending', 'decided', 'expired'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export const DECISIONS = ['keep', 'revoke'] as const;
 export type Decision = (typeof DECISIONS)[number];
+export const CAMPAIGN_KINDS = ['regular', 'standing'] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export const REMEDIATIONS = ['none', 'pending', 'done', 'failed', 'manual'] as const;
 export type Remediation = (typeof REMEDIATIONS)[number];
 /** The most decisions one bulk request may carry (API.md). */
@@ -202,9 +205,29 @@ export class CampaignResponse {
   reviewerStrategy!: ReviewerStrategy;
   @ApiProperty({ type: [String], format: 'uuid' }) reviewerIds!: string[];
   @ApiProperty({ type: [String], format: 'uuid' }) fallbackReviewerIds!: string[];
-  @ApiProperty({ format: 'date-time' }) dueAt!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'null for a standing campaign: never due',
+  })
+  dueAt!: string | null;
   @ApiProperty({ enum: DEFAULT_DECISIONS, enumName: 'DefaultDecision' }) defaultDecision!: DefaultDecision;
   @ApiProperty() autoRemediate!: boolean;
+  @ApiProperty({
+    enum: CAMPAIGN_KINDS,
+    enumName: 'CampaignKind',
+    description: '`standing`: one per connection and purpose, fed by events, never due nor closed',
+  })
+  kind!: CampaignKind;
+  @ApiProperty({
+    enum: STANDING_PURPOSES,
+    enumName: 'StandingPurpose',
+    nullable: true,
+    description:
+      "a standing campaign's purpose (`Break-glass reviews`, `Drift reviews`); null for a regular one",
+  })
+  purpose!: StandingPurpose | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) createdBy!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) launchedAt!: string | null;

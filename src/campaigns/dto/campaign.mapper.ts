@@ -1,5 +1,7 @@
 import { iso } from '../../platform/database/sql';
+import { type StandingPurpose } from '../../platform/standing-reviews';
 import {
+  type CampaignKind,
   type CampaignProgress,
   type CampaignResponse,
   type CampaignStatus,
@@ -23,13 +25,16 @@ export interface CampaignRow {
   reviewer_strategy: ReviewerStrategy;
   reviewer_ids: string[];
   fallback_reviewer_ids: string[];
-  due_at: Date;
+  /** Null for a standing campaign (never due). */
+  due_at: Date | null;
   default_decision: DefaultDecision;
   auto_remediate: boolean;
   created_by: string | null;
   created_at: Date;
   launched_at: Date | null;
   closed_at: Date | null;
+  kind: CampaignKind;
+  purpose: StandingPurpose | null;
   reminder_days_before_due: number[];
   overdue_every_days: number;
   close_after_due_days: number;
@@ -37,6 +42,13 @@ export interface CampaignRow {
   reminded_period: string | null;
   escalated_at: Date | null;
   ck?: string;
+}
+
+/** A regular campaign: it has a due date (only a standing one has none). */
+export type DatedCampaignRow = CampaignRow & { due_at: Date };
+
+export function isDated(c: CampaignRow): c is DatedCampaignRow {
+  return c.due_at !== null;
 }
 
 export interface ItemRow {
@@ -75,10 +87,11 @@ export interface ItemRow {
   created_at: Date;
   ck?: string;
   campaign_status?: CampaignStatus;
+  campaign_kind?: CampaignKind;
 }
 
 /** An item with its campaign's name and due date (joined), as every item response carries them. */
-export type ItemResponseRow = ItemRow & { campaign_name: string; campaign_due_at: Date };
+export type ItemResponseRow = ItemRow & { campaign_name: string; campaign_due_at: Date | null };
 
 export const EMPTY_PROGRESS: CampaignProgress = {
   total: 0,
@@ -102,9 +115,11 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     reviewerStrategy: c.reviewer_strategy,
     reviewerIds: c.reviewer_ids,
     fallbackReviewerIds: c.fallback_reviewer_ids,
-    dueAt: c.due_at.toISOString(),
+    dueAt: iso(c.due_at),
     defaultDecision: c.default_decision,
     autoRemediate: c.auto_remediate,
+    kind: c.kind,
+    purpose: c.purpose,
     createdBy: c.created_by,
     createdAt: c.created_at.toISOString(),
     launchedAt: iso(c.launched_at),
@@ -120,7 +135,7 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
   return {
     id: i.id,
     campaignId: i.campaign_id,
-    campaign: { id: i.campaign_id, name: i.campaign_name, dueAt: i.campaign_due_at.toISOString() },
+    campaign: { id: i.campaign_id, name: i.campaign_name, dueAt: iso(i.campaign_due_at) },
     account: {
       id: i.account_id,
       email: i.account_email,

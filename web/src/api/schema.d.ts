@@ -2047,6 +2047,16 @@ export interface components {
         ReviewerStrategy: "manager" | "group_owner" | "named";
         /** @enum {string} */
         DefaultDecision: "none" | "keep" | "revoke";
+        /**
+         * @description `standing`: one per connection and purpose, fed by events, never due nor closed
+         * @enum {string}
+         */
+        CampaignKind: "regular" | "standing";
+        /**
+         * @description a standing campaign's purpose (`Break-glass reviews`, `Drift reviews`); null for a regular one
+         * @enum {string}
+         */
+        StandingPurpose: "break_glass" | "drift";
         CampaignProgress: {
             total: number;
             pending: number;
@@ -2073,10 +2083,17 @@ export interface components {
             reviewerStrategy: components["schemas"]["ReviewerStrategy"];
             reviewerIds: string[];
             fallbackReviewerIds: string[];
-            /** Format: date-time */
-            dueAt: string;
+            /**
+             * Format: date-time
+             * @description null for a standing campaign: never due
+             */
+            dueAt: string | null;
             defaultDecision: components["schemas"]["DefaultDecision"];
             autoRemediate: boolean;
+            /** @description `standing`: one per connection and purpose, fed by events, never due nor closed */
+            kind: components["schemas"]["CampaignKind"];
+            /** @description a standing campaign's purpose (`Break-glass reviews`, `Drift reviews`); null for a regular one */
+            purpose: components["schemas"]["StandingPurpose"] | null;
             /** Format: uuid */
             createdBy: string | null;
             /** Format: date-time */
@@ -2122,8 +2139,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            /** Format: date-time */
-            dueAt: string;
+            /**
+             * Format: date-time
+             * @description null for a standing campaign: never due
+             */
+            dueAt: string | null;
         };
         ReviewItemManager: {
             /** Format: uuid */
