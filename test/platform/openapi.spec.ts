@@ -61,8 +61,9 @@ const RESOURCES: Record<
       'inactiveDays',
       'templateId',
     ],
-    extra: ['createdAt'],
-    missing: ['mode', 'kind'],
+    // purpose: which standing campaign (Break-glass or Drift reviews); null for a regular one.
+    extra: ['createdAt', 'purpose'],
+    missing: ['mode'],
   },
   CampaignProgress: {
     fields: [
