@@ -13,6 +13,7 @@ import { CampaignProgressService } from './campaign-progress.service';
 import { CampaignNotifications } from './campaign-notifications';
 import { CampaignRemindersService } from './campaign-reminders.service';
 import { CampaignReportService } from './campaign-report.service';
+import { CampaignSlackActions } from './campaign-slack-actions';
 import { ReviewEscalationsRepository } from './review-escalations.repository';
 import { ReviewDigestsRepository } from './review-digests.repository';
 import { CampaignsRepository } from './campaigns.repository';
@@ -55,6 +56,7 @@ import { StandingItemsRepository } from './standing-items.repository';
     CampaignReportService,
     StandingItemsRepository,
     StandingCampaignsService,
+    CampaignSlackActions,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

@@ -1,6 +1,11 @@
 import { type Actor, systemActor } from '../platform/actor';
 import { type AppError } from '../platform/http/app-error';
-import { checkDecision, checkReviewItemAction, reassignTargetError } from './review-decision.policy';
+import {
+  checkDecision,
+  checkReviewItemAction,
+  notPendingError,
+  reassignTargetError,
+} from './review-decision.policy';
 
 const principal = (id: string, email: string, roles: ('admin' | 'auditor')[] = []): Actor => ({
   type: 'principal',
@@ -99,5 +104,13 @@ describe('review decision policy', () => {
     expect(checkDecision(reviewer, { ...item, campaign_kind: 'regular', status: 'decided' }, 'keep').ok).toBe(
       true,
     );
+  });
+
+  it('lets a Slack digest act on pending items only, saying what happened to the others', () => {
+    expect(notPendingError({ status: 'pending', decision: null })).toBeNull();
+    expect(notPendingError({ status: 'decided', decision: 'keep' })?.message).toBe(
+      'This item was already decided (keep); change it in the web app',
+    );
+    expect(notPendingError({ status: 'expired', decision: null })).toMatchObject({ code: 'invalid_state' });
   });
 });

@@ -70,6 +70,20 @@ export function checkDecision(
   return check;
 }
 
+/**
+ * A decision from a Slack digest acts only on an item still pending: the message may be days old, and
+ * a click must not overwrite what was decided since in the web app (which may still change it).
+ */
+export function notPendingError(item: { status: string; decision: string | null }): AppError | null {
+  if (item.status === 'pending') return null;
+  return new AppError(
+    'invalid_state',
+    item.status === 'decided'
+      ? `This item was already decided (${item.decision}); change it in the web app`
+      : `This item is ${item.status}; it can no longer be decided`,
+  );
+}
+
 /** The principal an item is handed to, as the policy needs it (null when there is no such principal). */
 export interface ReassignTarget {
   email: string;

@@ -8,7 +8,12 @@ import { notFound } from '../platform/http/app-error';
 import { decodeCursor, type JsonText, type Page, toJsonPage } from '../platform/http/pagination';
 import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from './dto/campaign.dto';
 import { type ItemResponseRow, toReviewItemResponse } from './dto/campaign.mapper';
-import { checkDecision, checkReviewItemAction, reassignTargetError } from './review-decision.policy';
+import {
+  checkDecision,
+  checkReviewItemAction,
+  notPendingError,
+  reassignTargetError,
+} from './review-decision.policy';
 import { type DecisionWrite, ReviewItemsRepository } from './review-items.repository';
 import { StandingCampaignsService } from './standing-campaigns.service';
 
@@ -49,11 +54,16 @@ export class ReviewDecisionsService {
     );
   }
 
+  /**
+   * One decision. `pendingOnly` (a Slack digest's buttons) refuses an item no longer pending, so an
+   * old message never overwrites a decision made since.
+   */
   async decide(
     actor: Actor,
     itemId: string,
     decision: Decision,
     justification?: string,
+    opts: { pendingOnly?: boolean } = {},
   ): Promise<ReviewItemResponse> {
     assertNotBootstrap(actor, 'decide review items');
     const { rows, operationIds } = await this.dataSource.transaction(async (m) => {
@@ -61,12 +71,30 @@ export class ReviewDecisionsService {
       if (!item) throw notFound('Review item');
       const check = checkDecision(actor, item, decision, justification);
       if (!check.ok) throw check.error;
+      const stale = opts.pendingOnly ? notPendingError(item) : null;
+      if (stale) throw stale;
       return this.applyDecisions(m, actor, [
         { item, decision, justification: justification?.trim() || null, override: check.override },
       ]);
     });
     await this.standing.dispatch(operationIds);
     return toReviewItemResponse(rows[0]);
+  }
+
+  /**
+   * Whether the actor may decide this pending item now (the checks of `decide` with `pendingOnly`,
+   * without deciding): a Slack Revoke asks for a justification only when the answer could be used.
+   */
+  async assertMayDecidePending(actor: Actor, itemId: string): Promise<void> {
+    assertNotBootstrap(actor, 'decide review items');
+    await this.dataSource.transaction(async (m) => {
+      const item = (await this.items.lockWithCampaign(m, [itemId])).get(itemId);
+      if (!item) throw notFound('Review item');
+      const check = checkReviewItemAction(actor, item, 'decide');
+      if (!check.ok) throw check.error;
+      const stale = notPendingError(item);
+      if (stale) throw stale;
+    });
   }
 
   /** Up to 1,000 decisions, each checked as a single one; those that pass commit together. */

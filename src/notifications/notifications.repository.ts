@@ -130,6 +130,30 @@ export class NotificationsRepository {
   }
 
   /**
+   * Stores the outcome of one Slack action on the message a row was delivered as (its delivery ref's
+   * channel and ts must match: the block id alone names the row) and returns the row with every
+   * outcome so far, under the row lock, so two clicks on one message never lose each other's outcome.
+   */
+  async recordSlackOutcome(
+    id: string,
+    where: { channel: string; ts: string },
+    blockId: string,
+    outcome: string,
+  ): Promise<ClaimedNotification | null> {
+    const rows = returned<ClaimedNotification>(
+      await this.dataSource.query(
+        `UPDATE notifications n SET delivery_ref = n.delivery_ref
+           || jsonb_build_object('outcomes', COALESCE(n.delivery_ref -> 'outcomes', '{}'::jsonb) || jsonb_build_object($4::text, $5::text))
+         FROM principals p
+         WHERE n.id = $1 AND p.id = n.recipient_id AND n.delivery_ref ->> 'channel' = $2 AND n.delivery_ref ->> 'ts' = $3
+         RETURNING n.*, p.email AS recipient_email, p.display_name AS recipient_name`,
+        [id, where.channel, where.ts, blockId, outcome],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
    * Takes a pending row for one send: counts the attempt and holds it for `leaseMs`, so no other
    * worker sends it meanwhile (a job Redis redelivered or the relay re-enqueued finds it held).
    * Null when it is not pending or another worker holds it.

@@ -66,7 +66,17 @@ export interface SlackStandIn extends StandIn {
   calls: SlackCall[];
   /** Slack users by lower-case email; tests add people as they go. */
   users: Record<string, string>;
+  /** Modals opened with views.open, as Slack returned them (id, callback_id, private_metadata, blocks...). */
+  views: Record<string, unknown>[];
+  /**
+   * A trigger id as Slack puts in an interaction payload: views.open takes it once, within 3 seconds
+   * (else `expired_trigger_id`); an id never issued is `invalid_trigger_id`.
+   */
+  issueTrigger(): string;
 }
+
+// Slack: "trigger_id ... expires in 3 seconds" and may be used once.
+const TRIGGER_TTL_MS = 3_000;
 
 /** Slack's arguments: form-encoded, nested values (blocks) JSON-encoded, as @slack/web-api sends them. */
 function slackArgs(r: RecordedRequest): Record<string, unknown> {
@@ -95,6 +105,9 @@ function slackArgs(r: RecordedRequest): Record<string, unknown> {
  */
 export async function startSlackStandIn(users: Record<string, string> = {}): Promise<SlackStandIn> {
   const calls: SlackCall[] = [];
+  const views: Record<string, unknown>[] = [];
+  const triggers = new Map<string, number>();
+  let triggerSeq = 0;
   let ts = 1_700_000_000;
   const standIn = await startStandIn((r, res) => {
     const method = r.path.split('?')[0].split('/').pop() ?? '';
@@ -135,11 +148,42 @@ export async function startSlackStandIn(users: Record<string, string> = {}): Pro
         });
       case 'chat.update':
         return json(res, 200, { ok: true, channel: args.channel, ts: args.ts });
-      case 'views.open':
-        return json(res, 200, { ok: true, view: { id: 'V1' } });
+      case 'views.open': {
+        const trigger = typeof args.trigger_id === 'string' ? args.trigger_id : '';
+        if (!trigger || !args.view) return json(res, 200, { ok: false, error: 'invalid_arguments' });
+        const issued = triggers.get(trigger);
+        if (issued === undefined) return json(res, 200, { ok: false, error: 'invalid_trigger_id' });
+        triggers.delete(trigger);
+        if (Date.now() - issued > TRIGGER_TTL_MS)
+          return json(res, 200, { ok: false, error: 'expired_trigger_id' });
+        const view = args.view as Record<string, unknown>;
+        const opened = {
+          id: `V${String(views.length + 1).padStart(8, '0')}`,
+          team_id: 'T1',
+          type: view.type,
+          callback_id: view.callback_id ?? '',
+          private_metadata: view.private_metadata ?? '',
+          title: view.title,
+          submit: view.submit ?? null,
+          close: view.close ?? null,
+          blocks: view.blocks ?? [],
+          state: { values: {} },
+          hash: `${Date.now()}.h${views.length}`,
+          root_view_id: null,
+          app_id: 'A1',
+          bot_id: 'B1',
+        };
+        views.push(opened);
+        return json(res, 200, { ok: true, view: opened });
+      }
       default:
         return json(res, 200, { ok: false, error: 'unknown_method' });
     }
   });
-  return Object.assign(standIn, { calls, users });
+  const issueTrigger = () => {
+    const id = `${++triggerSeq}.${Date.now()}.trigger`;
+    triggers.set(id, Date.now());
+    return id;
+  };
+  return Object.assign(standIn, { calls, users, views, issueTrigger });
 }

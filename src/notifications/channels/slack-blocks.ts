@@ -22,10 +22,27 @@ const button = (text: string, actionId: string, value: string, style?: 'primary'
 });
 
 /**
- * The message as Slack blocks: the text, a link button to the web app, and the actions a person can
- * take from Slack (Approve/Deny on a request, Keep/Revoke on up to 10 items of a review digest).
+ * The block id of one digest item's buttons: names the notification, so the outcome of a click (or of
+ * a modal submitted later) is stored on its row and the message re-rendered with every outcome so far.
  */
-export function slackBlocks(n: OutgoingNotification): { text: string; blocks: Block[] } {
+export const itemBlockId = (notificationId: string, itemId: string): string =>
+  `jg.${notificationId}.${itemId}`;
+
+/** The notification an item block belongs to (null for blocks that are not a digest item's). */
+export function notificationOfBlock(blockId: string | undefined): string | null {
+  const m = /^jg\.([0-9a-f-]{36})\./.exec(blockId ?? '');
+  return m ? m[1] : null;
+}
+
+/**
+ * The message as Slack blocks: the text, a link button to the web app, and the actions a person can
+ * take from Slack (Approve/Deny on a request, Keep/Revoke on up to 10 items of a review digest). An
+ * item with an outcome (`outcomes` by block id) shows it instead of its buttons.
+ */
+export function slackBlocks(
+  n: OutgoingNotification,
+  outcomes: Record<string, string> = {},
+): { text: string; blocks: Block[] } {
   const { subject, text } = renderMessage(n);
   const blocks: Block[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*${subject}*\n${text.split('\n\nOpen:')[0]}` } },
@@ -43,15 +60,20 @@ export function slackBlocks(n: OutgoingNotification): { text: string; blocks: Bl
     : [];
   if (n.kind === 'campaign_assigned' || n.kind === 'review_reminder' || n.kind === 'review_overdue') {
     for (const item of preview.slice(0, MAX_DIGEST_ITEMS)) {
+      const blockId = itemBlockId(n.id, item.itemId);
+      const outcome = outcomes[blockId];
       blocks.push(
         { type: 'section', text: { type: 'plain_text', text: item.label } },
-        {
-          type: 'actions',
-          elements: [
-            button('Keep', SLACK_ACTIONS.keep, item.itemId, 'primary'),
-            button('Revoke', SLACK_ACTIONS.revoke, item.itemId, 'danger'),
-          ],
-        },
+        outcome
+          ? { type: 'context', block_id: blockId, elements: [{ type: 'mrkdwn', text: outcome }] }
+          : {
+              type: 'actions',
+              block_id: blockId,
+              elements: [
+                button('Keep', SLACK_ACTIONS.keep, item.itemId, 'primary'),
+                button('Revoke', SLACK_ACTIONS.revoke, item.itemId, 'danger'),
+              ],
+            },
       );
     }
   }
