@@ -6,6 +6,9 @@ import { ConnectionsModule } from '../connections/connections.module';
 import { DirectoryModule } from '../directory/directory.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { AccountAccessController } from './account-access.controller';
+import { AccountAccessRepository } from './account-access.repository';
+import { AccountAccessService } from './account-access.service';
 import { CampaignsController } from './campaigns.controller';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
@@ -37,7 +40,7 @@ import { StandingItemsRepository } from './standing-items.repository';
     NotificationsModule,
     ProvisioningModule,
   ],
-  controllers: [CampaignsController],
+  controllers: [CampaignsController, AccountAccessController],
   providers: [
     CampaignRemindersService,
     ReviewEscalationsRepository,
@@ -57,6 +60,8 @@ import { StandingItemsRepository } from './standing-items.repository';
     StandingItemsRepository,
     StandingCampaignsService,
     CampaignSlackActions,
+    AccountAccessRepository,
+    AccountAccessService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

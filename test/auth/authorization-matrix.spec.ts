@@ -226,6 +226,12 @@ const ROUTES: RouteCase[] = [
     expect: { plain: 403, auditor: 200, admin: 200 },
   },
   {
+    name: "GET /accounts/{id}/access (another's account)",
+    method: 'GET',
+    path: () => `/api/v1/accounts/${ADMIN_ACCOUNT_ID}/access`,
+    expect: { plain: 403, auditor: 200, admin: 200 },
+  },
+  {
     // Any principal; a plain one sees only the rows about accounts it may read.
     name: 'GET /groups/{id}/history',
     method: 'GET',

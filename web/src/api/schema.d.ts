@@ -1080,6 +1080,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the account reaches: its groups and the applications they give, through which group */
+        get: operations["AccountAccessController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2275,6 +2292,39 @@ export interface components {
         ReassignDto: {
             reviewerId: string;
             reason: string;
+        };
+        AccessViaResponse: {
+            /** Format: uuid */
+            groupId: string;
+            name: string;
+        };
+        AccessApplicationResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the groups that grant it, by name */
+            via: components["schemas"]["AccessViaResponse"][];
+        };
+        AccessGroupResponse: {
+            /** Format: uuid */
+            groupId: string;
+            name: string;
+            /** Format: date-time */
+            since: string;
+            /**
+             * Format: uuid
+             * @description the active just-in-time grant behind this membership, else null (standing access)
+             */
+            grantId: string | null;
+            /**
+             * Format: date-time
+             * @description until when a review certified this membership; null when no certification is in force
+             */
+            certifiedUntil: string | null;
+        };
+        AccountAccessResponse: {
+            applications: components["schemas"]["AccessApplicationResponse"][];
+            groups: components["schemas"]["AccessGroupResponse"][];
         };
         HealthOkResponse: {
             /** @enum {string} */
@@ -8272,6 +8322,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    AccountAccessController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the account reaches: its groups and the applications they give, through which group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountAccessResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
                 };
             };
             /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
