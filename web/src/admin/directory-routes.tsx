@@ -3,6 +3,8 @@ import { Route } from 'react-router';
 import { AccountPage } from './directory/AccountPage';
 import { DirectoryPage } from './directory/DirectoryPage';
 import { GroupPage } from './directory/GroupPage';
+import { PoliciesPage } from './policies/PoliciesPage';
+import { PolicyPage } from './policies/PolicyPage';
 import { RequireAdminOrAuditor } from './RequireRole';
 
 const guarded = (page: ReactNode) => <RequireAdminOrAuditor>{page}</RequireAdminOrAuditor>;
@@ -14,6 +16,8 @@ export function directoryRoutes() {
       <Route path="admin/directory" element={guarded(<DirectoryPage />)} />
       <Route path="admin/directory/accounts/:id" element={guarded(<AccountPage />)} />
       <Route path="admin/directory/groups/:id" element={guarded(<GroupPage />)} />
+      <Route path="admin/directory/groups/:id/policy" element={guarded(<PolicyPage />)} />
+      <Route path="admin/policies" element={guarded(<PoliciesPage />)} />
     </>
   );
 }

@@ -5,6 +5,8 @@ describe('API errors', () => {
   it('keeps the message, joins field errors and keeps the code', () => {
     const e = toApiError(400, { statusCode: 400, message: ['a must be set', 'b is bad'], code: 'x' });
     expect([e.status, e.message, e.code]).toEqual([400, 'a must be set; b is bad', 'x']);
+    expect(e.messages).toEqual(['a must be set', 'b is bad']);
+    expect(toApiError(409, { message: 'taken' }).messages).toEqual(['taken']);
     expect(toApiError(502, 'Bad gateway').message).toBe('Bad gateway');
     expect(toApiError(500, undefined).message).toBe('HTTP 500');
   });

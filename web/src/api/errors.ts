@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string | null = null,
+    /** Each message of the answer: a 400 lists one per field it refused. */
+    readonly messages: readonly string[] = [message],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -13,12 +15,10 @@ export class ApiError extends Error {
 export function toApiError(status: number, body: unknown): ApiError {
   if (body && typeof body === 'object') {
     const b = body as { message?: unknown; code?: unknown };
-    const message = Array.isArray(b.message)
-      ? b.message.map(String).join('; ')
-      : typeof b.message === 'string'
-        ? b.message
-        : `HTTP ${status}`;
-    return new ApiError(status, message, typeof b.code === 'string' ? b.code : null);
+    const messages = Array.isArray(b.message)
+      ? b.message.map(String)
+      : [typeof b.message === 'string' ? b.message : `HTTP ${status}`];
+    return new ApiError(status, messages.join('; '), typeof b.code === 'string' ? b.code : null, messages);
   }
   return new ApiError(status, typeof body === 'string' && body ? body : `HTTP ${status}`);
 }

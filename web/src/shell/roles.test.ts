@@ -9,7 +9,16 @@ describe('navigation by role', () => {
     expect(labels([])).toEqual([[null, ['/reviews', '/access', '/approvals']]]);
     expect(labels(['auditor'])).toEqual([
       [null, ['/reviews', '/access', '/approvals']],
-      ['Administration', ['/admin/campaigns', '/admin/connections', '/admin/operations', '/admin/directory']],
+      [
+        'Administration',
+        [
+          '/admin/campaigns',
+          '/admin/connections',
+          '/admin/operations',
+          '/admin/directory',
+          '/admin/policies',
+        ],
+      ],
     ]);
     expect(labels(['admin'])).toEqual(labels(['auditor']));
   });

@@ -17,6 +17,7 @@ const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/connections', label: 'Connections' },
   { to: '/admin/operations', label: 'Provisioning operations' },
   { to: '/admin/directory', label: 'Directory' },
+  { to: '/admin/policies', label: 'Group policies' },
 ];
 
 export function canSeeAdmin(roles: readonly Role[]): boolean {

@@ -1,0 +1,176 @@
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  MultiSelect,
+  NumberInput,
+  Paper,
+  Stack,
+  Switch,
+  Text,
+} from '@mantine/core';
+import { useState } from 'react';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { formatMinutes } from '../../lib/format';
+import grid from '../campaigns/Grid.module.css';
+import {
+  bodyFromForm,
+  formFromPolicy,
+  placeErrors,
+  type Policy,
+  type PolicyForm as Form,
+} from './policy-logic';
+import { useSavePolicy } from './usePolicy';
+
+type Option = { value: string; label: string };
+
+const minutesHint = (v: number | '', fallback: string) =>
+  typeof v === 'number' && v > 0 ? formatMinutes(v) : fallback;
+
+/**
+ * An admin edits a group's policy. The form checks nothing itself: the server's precise 400 messages
+ * are shown on the fields they name, and nothing is saved until it accepts the whole policy.
+ */
+export function PolicyForm({
+  policy,
+  people,
+  groups,
+}: {
+  policy: Policy;
+  people: Option[];
+  groups: Option[];
+}) {
+  const [form, setForm] = useState<Form>(() => formFromPolicy(policy));
+  const save = useSavePolicy(policy.groupId);
+  // An edit makes the last answer stale: its errors and its "saved" no longer describe the form.
+  const set = (patch: Partial<Form>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    save.reset();
+  };
+  const placed = save.isError ? placeErrors(save.error, form) : { fields: {}, general: null };
+  const err = placed.fields;
+  const num = (v: string | number): number | '' => (typeof v === 'number' ? v : v === '' ? '' : Number(v));
+
+  return (
+    <Paper
+      withBorder
+      p="md"
+      component="form"
+      aria-label="Group policy"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(bodyFromForm(form, policy));
+      }}
+    >
+      <Stack>
+        <Switch
+          label="Requestable: people may ask for time-boxed membership"
+          checked={form.requestable}
+          onChange={(e) => set({ requestable: e.currentTarget.checked })}
+          error={err.requestable}
+        />
+        <MultiSelect
+          label="Owners"
+          description="Review the group under the group-owner strategy; its approvers unless others are named."
+          searchable
+          data={people}
+          value={form.ownerIds}
+          onChange={(v) => set({ ownerIds: v })}
+          error={err.ownerIds}
+        />
+        <Checkbox
+          label="The owners approve requests"
+          checked={form.approversAreOwners}
+          onChange={(e) =>
+            set({
+              approversAreOwners: e.currentTarget.checked,
+              approverIds: e.currentTarget.checked ? form.ownerIds : form.approverIds,
+            })
+          }
+        />
+        {!form.approversAreOwners && (
+          <MultiSelect
+            label="Approvers"
+            searchable
+            data={people}
+            value={form.approverIds}
+            onChange={(v) => set({ approverIds: v })}
+            error={err.approverIds}
+          />
+        )}
+        <div className={grid.grid}>
+          <NumberInput
+            label="Approvals required"
+            description="Distinct approvers who must approve"
+            value={form.approvalsRequired}
+            onChange={(v) => set({ approvalsRequired: num(v) })}
+            error={err.approvalsRequired}
+            allowDecimal={false}
+          />
+          <NumberInput
+            label="Longest grant (minutes)"
+            description={minutesHint(form.maxDurationMinutes, 'Required')}
+            value={form.maxDurationMinutes}
+            onChange={(v) => set({ maxDurationMinutes: num(v) })}
+            error={err.maxDurationMinutes}
+            allowDecimal={false}
+          />
+          <NumberInput
+            label="Default grant (minutes)"
+            description={minutesHint(form.defaultDurationMinutes, 'Empty: the longest grant')}
+            value={form.defaultDurationMinutes}
+            onChange={(v) => set({ defaultDurationMinutes: num(v) })}
+            error={err.defaultDurationMinutes}
+            allowDecimal={false}
+          />
+          <NumberInput
+            label="Warn before expiry (minutes)"
+            description="0: no warning"
+            value={form.warnBeforeExpiryMinutes}
+            onChange={(v) => set({ warnBeforeExpiryMinutes: num(v) })}
+            error={err.warnBeforeExpiryMinutes}
+            allowDecimal={false}
+          />
+        </div>
+        <Switch
+          label="A justification is required"
+          checked={form.requireJustification}
+          onChange={(e) => set({ requireJustification: e.currentTarget.checked })}
+          error={err.requireJustification}
+        />
+        <Switch
+          label="Approve self-requests automatically"
+          checked={form.autoApprove}
+          onChange={(e) => set({ autoApprove: e.currentTarget.checked })}
+          error={err.autoApprove}
+        />
+        <MultiSelect
+          label="Eligible groups"
+          description="Only members of these groups may request. None chosen: any account of the connection."
+          searchable
+          data={groups}
+          value={form.eligibleGroupIds}
+          onChange={(v) => set({ eligibleGroupIds: v })}
+          error={err.eligibleGroupIds}
+        />
+        {placed.general ? <ErrorAlert error={placed.general} /> : null}
+        {save.isError && Object.keys(err).length > 0 && (
+          <Text size="sm" c="red" role="alert">
+            Not saved: correct the fields marked above.
+          </Text>
+        )}
+        {save.isSuccess && (
+          <Alert color="green" role="status">
+            Policy saved.
+          </Alert>
+        )}
+        <Group>
+          <Button type="submit" loading={save.isPending}>
+            Save policy
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../api/errors';
+import { bodyFromForm, formFromPolicy, placeErrors, type Policy } from './policy-logic';
+
+const OWNER = '11111111-1111-4111-8111-111111111111';
+const OTHER = '22222222-2222-4222-8222-222222222222';
+const policy: Policy = {
+  groupId: 'g',
+  ownerIds: [OWNER],
+  requestable: true,
+  maxDurationMinutes: 120,
+  defaultDurationMinutes: 60,
+  approverIds: [OWNER],
+  approvalsRequired: 1,
+  requireJustification: true,
+  autoApprove: false,
+  eligibleGroupIds: null,
+  warnBeforeExpiryMinutes: 10,
+  updatedAt: '2026-12-06T05:00:00.000Z',
+};
+
+describe('the policy form', () => {
+  it('keeps approvers defaulting to the owners when GET answered the owners', () => {
+    expect(formFromPolicy(policy).approversAreOwners).toBe(true);
+    expect(formFromPolicy({ ...policy, approverIds: [OTHER] }).approversAreOwners).toBe(false);
+  });
+
+  it('sends the whole policy back: response-only fields out, empty optionals left to the server', () => {
+    const form = { ...formFromPolicy(policy), defaultDurationMinutes: '' as const };
+    const body = bodyFromForm(form, policy);
+    expect(body).toEqual({
+      ownerIds: [OWNER],
+      requestable: true,
+      maxDurationMinutes: 120,
+      approvalsRequired: 1,
+      requireJustification: true,
+      autoApprove: false,
+      warnBeforeExpiryMinutes: 10,
+    });
+    const separate = bodyFromForm(
+      { ...form, approversAreOwners: false, approverIds: [OTHER], eligibleGroupIds: ['e'] },
+      policy,
+    );
+    expect([separate.approverIds, separate.eligibleGroupIds]).toEqual([[OTHER], ['e']]);
+  });
+
+  it('sends back a field the form does not show yet, unchanged', () => {
+    const newer = { ...policy, requestTtlHours: 24 } as Policy;
+    expect(bodyFromForm(formFromPolicy(newer), newer)).toMatchObject({ requestTtlHours: 24 });
+  });
+});
+
+describe("the server's 400s on the fields", () => {
+  const form = { ...formFromPolicy(policy), approversAreOwners: false, approverIds: [OTHER] };
+
+  it('puts each message on the property it names, and an unknown principal on its list', () => {
+    const err = new ApiError(400, 'x', 'validation_failed', [
+      'maxDurationMinutes may be at most MAX_GRANT_MINUTES (10080)',
+      'each value in ownerIds must be a UUID',
+      `No such principal: ${OTHER}`,
+      'something else entirely',
+    ]);
+    const placed = placeErrors(err, form);
+    expect(placed.fields).toEqual({
+      maxDurationMinutes: 'maxDurationMinutes may be at most MAX_GRANT_MINUTES (10080)',
+      ownerIds: 'each value in ownerIds must be a UUID',
+      approverIds: `No such principal: ${OTHER}`,
+    });
+    expect((placed.general as ApiError).message).toBe('something else entirely');
+  });
+
+  it('puts a refusal to make the group requestable on that switch', () => {
+    const err = new ApiError(400, 'A DYNAMIC_AUTOMATED group cannot be requestable', 'dynamic_group');
+    expect(placeErrors(err, form)).toEqual({
+      fields: { requestable: 'A DYNAMIC_AUTOMATED group cannot be requestable' },
+      general: null,
+    });
+  });
+
+  it('leaves what is not a 400 to the general error', () => {
+    const forbidden = new ApiError(403, 'admins only');
+    expect(placeErrors(forbidden, form)).toEqual({ fields: {}, general: forbidden });
+  });
+});
