@@ -5,6 +5,8 @@ import { DirectoryPage } from './directory/DirectoryPage';
 import { GroupPage } from './directory/GroupPage';
 import { PoliciesPage } from './policies/PoliciesPage';
 import { PolicyPage } from './policies/PolicyPage';
+import { PrincipalPage } from './principals/PrincipalPage';
+import { PrincipalsPage } from './principals/PrincipalsPage';
 import { RequireAdminOrAuditor } from './RequireRole';
 
 const guarded = (page: ReactNode) => <RequireAdminOrAuditor>{page}</RequireAdminOrAuditor>;
@@ -18,6 +20,8 @@ export function directoryRoutes() {
       <Route path="admin/directory/groups/:id" element={guarded(<GroupPage />)} />
       <Route path="admin/directory/groups/:id/policy" element={guarded(<PolicyPage />)} />
       <Route path="admin/policies" element={guarded(<PoliciesPage />)} />
+      <Route path="admin/principals" element={guarded(<PrincipalsPage />)} />
+      <Route path="admin/principals/:id" element={guarded(<PrincipalPage />)} />
     </>
   );
 }

@@ -17,6 +17,7 @@ describe('navigation by role', () => {
           '/admin/operations',
           '/admin/directory',
           '/admin/policies',
+          '/admin/principals',
         ],
       ],
     ]);

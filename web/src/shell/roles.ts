@@ -18,6 +18,7 @@ const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/operations', label: 'Provisioning operations' },
   { to: '/admin/directory', label: 'Directory' },
   { to: '/admin/policies', label: 'Group policies' },
+  { to: '/admin/principals', label: 'Principals' },
 ];
 
 export function canSeeAdmin(roles: readonly Role[]): boolean {

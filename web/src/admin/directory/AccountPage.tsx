@@ -2,6 +2,7 @@ import { Anchor, Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import { Facts } from '../../components/Facts';
 import { QueryBlock } from '../../components/QueryBlock';
+import { TableScroll } from '../../components/TableScroll';
 import { formatDate, formatDateTime } from '../../lib/format';
 import { accountName } from './directory-logic';
 import { HistoryTable } from './HistoryTable';
@@ -60,7 +61,7 @@ export function AccountPage() {
           {a.groups.length === 0 ? (
             <Text data-testid="account-groups-empty">In no group now.</Text>
           ) : (
-            <Table.ScrollContainer minWidth={360}>
+            <TableScroll minWidth={360} label="Groups of this account">
               <Table aria-label="Groups of this account">
                 <Table.Thead>
                   <Table.Tr>
@@ -81,7 +82,7 @@ export function AccountPage() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </TableScroll>
           )}
           <Title order={2} size="h3">
             Membership history

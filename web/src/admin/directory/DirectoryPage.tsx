@@ -15,6 +15,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { MoreButton } from '../../components/MoreButton';
 import { QueryBlock } from '../../components/QueryBlock';
+import { TableScroll } from '../../components/TableScroll';
 import {
   accountName,
   type AccountKind,
@@ -95,7 +96,7 @@ function AccountsTab({ q, kind, connectionId }: { q: string; kind: AccountKind; 
     >
       {(data) => (
         <Stack>
-          <Table.ScrollContainer minWidth={640}>
+          <TableScroll minWidth={640} label="Accounts">
             <Table aria-label="Accounts">
               <Table.Thead>
                 <Table.Tr>
@@ -131,7 +132,7 @@ function AccountsTab({ q, kind, connectionId }: { q: string; kind: AccountKind; 
                   ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
           <MoreButton query={accounts} />
         </Stack>
       )}
@@ -145,7 +146,7 @@ function GroupsTab({ q, connectionId }: { q: string; connectionId: string }) {
     <QueryBlock query={groups} loading="Loading groups…" empty="No group matches." emptyTestId="groups-empty">
       {(data) => (
         <Stack>
-          <Table.ScrollContainer minWidth={560}>
+          <TableScroll minWidth={560} label="Groups">
             <Table aria-label="Groups">
               <Table.Thead>
                 <Table.Tr>
@@ -177,7 +178,7 @@ function GroupsTab({ q, connectionId }: { q: string; connectionId: string }) {
                   ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
           <MoreButton query={groups} />
         </Stack>
       )}

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router';
 import { Facts } from '../../components/Facts';
 import { MoreButton } from '../../components/MoreButton';
 import { QueryBlock } from '../../components/QueryBlock';
+import { TableScroll } from '../../components/TableScroll';
 import { formatDate } from '../../lib/format';
 import { accountName } from './directory-logic';
 import { HistoryTable } from './HistoryTable';
@@ -14,7 +15,7 @@ function Members({ id }: { id: string }) {
     <QueryBlock query={members} loading="Loading members…" empty="No member." emptyTestId="members-empty">
       {(data) => (
         <Stack>
-          <Table.ScrollContainer minWidth={560}>
+          <TableScroll minWidth={560} label="Members">
             <Table aria-label="Members">
               <Table.Thead>
                 <Table.Tr>
@@ -41,7 +42,7 @@ function Members({ id }: { id: string }) {
                   ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
           <MoreButton query={members} />
         </Stack>
       )}

@@ -2,6 +2,7 @@ import { Anchor, Badge, Stack, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { MoreButton } from '../../components/MoreButton';
 import { QueryBlock } from '../../components/QueryBlock';
+import { TableScroll } from '../../components/TableScroll';
 import { formatDateTime } from '../../lib/format';
 import { changedByText } from './directory-logic';
 import { useHistory, useNames } from './useDirectory';
@@ -26,7 +27,7 @@ export function HistoryTable({ of, id }: { of: 'account' | 'group'; id: string }
     >
       {() => (
         <Stack>
-          <Table.ScrollContainer minWidth={560}>
+          <TableScroll minWidth={560} label="Membership history">
             <Table aria-label="Membership history">
               <Table.Thead>
                 <Table.Tr>
@@ -60,7 +61,7 @@ export function HistoryTable({ of, id }: { of: 'account' | 'group'; id: string }
                 })}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
           <MoreButton query={history} label="Show older changes" />
         </Stack>
       )}

@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { MoreButton } from '../../components/MoreButton';
 import { QueryBlock } from '../../components/QueryBlock';
+import { TableScroll } from '../../components/TableScroll';
 import { formatMinutes } from '../../lib/format';
 import { useState } from 'react';
 import { useGroups } from '../directory/useDirectory';
@@ -50,7 +51,7 @@ export function PoliciesPage() {
       >
         {() => (
           <Stack>
-            <Table.ScrollContainer minWidth={560}>
+            <TableScroll minWidth={560} label="Group policies">
               <Table aria-label="Group policies">
                 <Table.Thead>
                   <Table.Tr>
@@ -90,7 +91,7 @@ export function PoliciesPage() {
                   })}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </TableScroll>
             <MoreButton query={groups} />
           </Stack>
         )}

@@ -14,3 +14,28 @@ export function usePrincipals() {
 
 export const principalLabel = (p: Pick<Principal, 'email' | 'displayName'>): string =>
   p.displayName ? `${p.displayName} (${p.email})` : p.email;
+
+export function usePrincipal(id: string) {
+  return useQuery({
+    queryKey: ['principal', id],
+    queryFn: () => unwrap(api.GET('/api/v1/principals/{id}', { params: { path: { id } } })),
+  });
+}
+
+export function usePrincipalTokens(id: string) {
+  return useQuery({
+    queryKey: ['principal-tokens', id],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/principals/{id}/tokens', { params: { path: { id }, query: { limit: 200 } } })),
+  });
+}
+
+export function usePrincipalSessions(id: string) {
+  return useQuery({
+    queryKey: ['principal-sessions', id],
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/principals/{id}/sessions', { params: { path: { id }, query: { limit: 200 } } }),
+      ),
+  });
+}
