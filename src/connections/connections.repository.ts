@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
+import { type SealedColumn } from '../platform/secrets/sealed-column';
+
+/** Where a connection's sealed credentials live (bound to the connection id). */
+export const CONNECTION_CREDENTIALS: SealedColumn = { table: 'connections', column: 'credentials' };
 
 export interface ConnectionRow {
   id: string;

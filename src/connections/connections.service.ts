@@ -15,7 +15,9 @@ import { type Actor } from '../platform/actor';
 import { AppError, notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
-import { type ConnectionRow, ConnectionsRepository } from './connections.repository';
+import { openJson, resealRow, sealJson } from '../platform/secrets/sealed-column';
+import { SecretBox } from '../platform/secrets/secret-box';
+import { CONNECTION_CREDENTIALS, type ConnectionRow, ConnectionsRepository } from './connections.repository';
 import {
   type ConnectionResponse,
   type ConnectionTestResponse,
@@ -23,7 +25,6 @@ import {
   type TestConnectionDto,
   type UpdateConnectionDto,
 } from './dto/connection.dto';
-import { SecretBox } from './secret-box';
 
 type TestFailureCode = 'bad_credentials' | 'wrong_org' | 'missing_permission' | 'unavailable';
 
@@ -201,7 +202,7 @@ export class ConnectionsService {
         region,
         credential_type: credentials.type,
         client_id_last4: credentials.type === 'service_account' ? credentials.clientId.slice(-4) : null,
-        credentials: this.box.seal(JSON.stringify(credentials), id),
+        credentials: sealJson(this.box, credentials, id),
         sync_interval_minutes: dto.syncIntervalMinutes ?? null,
       });
       await this.audit.record(m, actor, {
@@ -257,7 +258,7 @@ export class ConnectionsService {
         patch.credential_type = credentials.type;
         patch.client_id_last4 =
           credentials.type === 'service_account' ? credentials.clientId.slice(-4) : null;
-        patch.credentials = this.box.seal(JSON.stringify(credentials), id);
+        patch.credentials = sealJson(this.box, credentials, id);
         patch.write_access = 'unverified';
         changes.credentials = { rotated: true, credentialType: credentials.type };
       }
@@ -296,9 +297,9 @@ export class ConnectionsService {
 
   private credentialsOf(row: ConnectionRow): JumpCloudCredentials {
     if (!row.credentials) throw notFound('Connection');
-    let opened: { plaintext: string; stale: boolean };
+    let opened: { value: JumpCloudCredentials; stale: boolean };
     try {
-      opened = this.box.open(row.credentials, row.id);
+      opened = openJson<JumpCloudCredentials>(this.box, row.credentials, row.id);
     } catch {
       // Not worth retrying: the configured keys cannot open it (ENCRYPTION_KEY changed without _PREVIOUS).
       throw new AppError(
@@ -306,14 +307,13 @@ export class ConnectionsService {
         'The stored credentials cannot be decrypted with the configured ENCRYPTION_KEY',
       );
     }
-    const { plaintext, stale } = opened;
-    if (stale) {
+    if (opened.stale) {
       // Sealed under ENCRYPTION_KEY_PREVIOUS: reseal under the current key as we go.
-      void this.repo
-        .update(this.dataSource.manager, row.id, { credentials: this.box.seal(plaintext, row.id) })
+      void this.dataSource
+        .transaction((m) => resealRow(m, this.box, CONNECTION_CREDENTIALS, row.id))
         .catch((err: unknown) => this.logger.warn({ err, connectionId: row.id }, 'credentials not resealed'));
     }
-    return JSON.parse(plaintext) as JumpCloudCredentials;
+    return opened.value;
   }
 
   // ---- for the modules that use connections (directory, provisioning)

@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { returned } from '../platform/database/sql';
+import { type SealedColumn } from '../platform/secrets/sealed-column';
 import { type ChannelType } from './notification-kinds';
+
+/** Where a channel's sealed config lives (bound to the channel id; wiped to empty on delete). */
+export const CHANNEL_CONFIG: SealedColumn = { table: 'notification_channels', column: 'config_sealed' };
 
 export interface ChannelRow {
   id: string;

@@ -4,11 +4,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SecretBox } from '../connections/secret-box';
 import { type Actor, systemActor } from '../platform/actor';
 import { Keyset } from '../platform/database/keyset';
 import { AppError, notFound } from '../platform/http/app-error';
 import { type Page } from '../platform/http/pagination';
+import { openJson, resealRow, sealJson } from '../platform/secrets/sealed-column';
+import { SecretBox } from '../platform/secrets/secret-box';
 import { channelConfigProblems, publicConfig, scrub, secretValues } from './channel-config.policy';
 import { type ChannelSender, type OpenChannel } from './channels/channel-sender';
 import { EmailSender } from './channels/email.sender';
@@ -22,7 +23,11 @@ import {
   type UpdateChannelDto,
 } from './dto/notification.dto';
 import { type ChannelType } from './notification-kinds';
-import { type ChannelRow, NotificationChannelsRepository } from './notification-channels.repository';
+import {
+  CHANNEL_CONFIG,
+  type ChannelRow,
+  NotificationChannelsRepository,
+} from './notification-channels.repository';
 
 // One key for "create the default email channel": two processes starting at once make one.
 const DEFAULT_EMAIL_LOCK = 0x6a67_6e31;
@@ -37,6 +42,12 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(NotificationChannelsService.name);
   private readonly box: SecretBox;
   private readonly senders: Record<ChannelType, ChannelSender>;
+  /**
+   * Opened configs by channel id, each valid for the `updated_at` it was opened at: a delivery reads
+   * the row (enabled? changed?) but decrypts only when the config changed since, here or in another
+   * process (every change, a reseal included, moves `updated_at`).
+   */
+  private readonly opened = new Map<string, OpenChannel>();
 
   constructor(
     private readonly repo: NotificationChannelsRepository,
@@ -92,7 +103,7 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
       type,
       name,
       enabled,
-      config_sealed: this.box.seal(JSON.stringify(config), id),
+      config_sealed: sealJson(this.box, config, id),
       config_public: publicConfig(type, config),
     });
   }
@@ -136,7 +147,7 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
       if (dto.name !== undefined) patch.name = dto.name;
       if (dto.enabled !== undefined) patch.enabled = dto.enabled;
       if (dto.config !== undefined) {
-        patch.config_sealed = this.box.seal(JSON.stringify(config), id);
+        patch.config_sealed = sealJson(this.box, config, id);
         patch.config_public = publicConfig(current.type, config);
       }
       if (Object.keys(patch).length === 0) return current;
@@ -189,22 +200,38 @@ export class NotificationChannelsService implements OnApplicationBootstrap {
   }
 
   openRow(row: ChannelRow): OpenChannel {
-    let config: Record<string, unknown>;
+    const version = row.updated_at.toISOString();
+    const cached = this.opened.get(row.id);
+    if (cached?.version === version) return cached;
+    let opened: { value: Record<string, unknown>; stale: boolean };
     try {
-      config = JSON.parse(this.box.open(row.config_sealed, row.id).plaintext) as Record<string, unknown>;
+      opened = openJson<Record<string, unknown>>(this.box, row.config_sealed, row.id);
     } catch {
       throw new AppError(
         'invalid_state',
         'The stored channel config cannot be decrypted with the configured ENCRYPTION_KEY',
       );
     }
-    return { id: row.id, type: row.type, version: row.updated_at.toISOString(), config };
+    if (opened.stale) {
+      // Sealed under ENCRYPTION_KEY_PREVIOUS: reseal under the current key as we go (not cached: the
+      // reseal moves updated_at).
+      void this.dataSource
+        .transaction((m) => resealRow(m, this.box, CHANNEL_CONFIG, row.id))
+        .catch((err: unknown) => this.logger.warn({ err, channelId: row.id }, 'channel config not resealed'));
+    }
+    const channel: OpenChannel = { id: row.id, type: row.type, version, config: opened.value };
+    if (!opened.stale) this.opened.set(row.id, channel);
+    return channel;
   }
 
   /** The channel a delivery goes to, opened; null when it was deleted or disabled since. */
   async openEnabled(id: string): Promise<OpenChannel | null> {
     const row = await this.repo.get(id);
-    return row?.enabled ? this.openRow(row) : null;
+    if (!row?.enabled) {
+      this.opened.delete(id);
+      return null;
+    }
+    return this.openRow(row);
   }
 
   /** Enabled channels of one type, opened (Slack interactions check each one's signing secret). */

@@ -66,7 +66,7 @@ describe('ENCRYPTION_KEY rotation for secrets, the audit chain and checkpoints',
       .toString('hex');
   const reseal = async (env: Record<string, string>) => {
     const run = await waitForExit(
-      spawnTs('src/connections/reseal.cli.ts', { NODE_ENV: 'test', DATABASE_URL: database.url, ...env }),
+      spawnTs('src/reseal.cli.ts', { NODE_ENV: 'test', DATABASE_URL: database.url, ...env }),
     );
     return run;
   };

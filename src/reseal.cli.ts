@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { ConfigError, loadConfig } from '../config/app-config';
-import { dataSourceOptions } from '../platform/database/data-source-options';
+import { AuditService } from './audit/audit.service';
+import { ConfigError, loadConfig } from './config/app-config';
+import { dataSourceOptions } from './platform/database/data-source-options';
+import { type ResealCounts } from './platform/secrets/sealed-column';
+import { SecretBox } from './platform/secrets/secret-box';
 import { resealStoredSecrets } from './reseal';
-import { SecretBox } from './secret-box';
 
 // `npm run reseal`: every stored secret sealed again under ENCRYPTION_KEY, with counts. Runs as the
 // server's role (DATABASE_URL): it changes rows, never the schema.
@@ -17,12 +18,17 @@ async function main(): Promise<void> {
   try {
     const box = new SecretBox(config.encryptionKey, config.encryptionKeyPrevious);
     const report = await resealStoredSecrets(ds, box, new AuditService(ds, config));
-    const c = report.connections;
-    console.log(
-      `connections: ${c.resealed} resealed with ENCRYPTION_KEY, ${c.current} already current, ${c.unreadable} unreadable with the configured keys`,
-    );
+    const counts: [string, ResealCounts][] = [
+      ['connections', report.connections],
+      ['notificationChannels', report.notificationChannels],
+    ];
+    for (const [what, c] of counts) {
+      console.log(
+        `${what}: ${c.resealed} resealed with ENCRYPTION_KEY, ${c.current} already current, ${c.unreadable} unreadable with the configured keys`,
+      );
+    }
     console.log(JSON.stringify(report));
-    if (c.unreadable > 0) process.exitCode = 2;
+    if (counts.some(([, c]) => c.unreadable > 0)) process.exitCode = 2;
   } finally {
     await ds.destroy();
   }
