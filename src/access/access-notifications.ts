@@ -4,8 +4,7 @@ import { AuthService } from '../auth/auth.service';
 import { DirectoryService } from '../directory/directory.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { iso } from '../platform/database/sql';
-import { approversOf } from './dto/access.mappers';
-import { type GrantRow, type PolicyRow, type RequestRow } from './dto/access.rows';
+import { type GrantRow, type RequestRow } from './dto/access.rows';
 import { AccessRequestsRepository } from './access-requests.repository';
 
 export type GrantNotice = { g: GrantRow; kind: 'grant_active' | 'grant_expiring' | 'grant_ended' };
@@ -39,20 +38,14 @@ export class AccessNotifications {
     return { groupName: group?.name ?? groupId, accountEmail: account?.email ?? '' };
   }
 
-  /** The request's approvers except those it benefits or who made it (rule 4: they may not act). */
-  async requestToApprove(m: EntityManager, req: RequestRow, policy: PolicyRow): Promise<string[]> {
+  /** `request_to_approve` to those who can act on the request's current step (the caller chose them). */
+  async requestToApprove(m: EntityManager, req: RequestRow, approverIds: string[]): Promise<string[]> {
+    if (approverIds.length === 0) return [];
     const names = await this.names(req.group_id, req.account_id);
-    const beneficiary = names.accountEmail.toLowerCase();
-    const approvers: string[] = [];
-    for (const id of approversOf(policy)) {
-      if (id === req.requester_id) continue;
-      const p = await this.auth.getPrincipalRow(id);
-      if (p && p.email.toLowerCase() !== beneficiary) approvers.push(id);
-    }
     const requester = await this.auth.getPrincipalRow(req.requester_id);
     return this.notifications.notify(m, {
       kind: 'request_to_approve',
-      recipients: approvers,
+      recipients: approverIds,
       subject: { type: 'access_request', id: req.id },
       data: {
         requestId: req.id,
@@ -68,7 +61,7 @@ export class AccessNotifications {
   async requestDecided(
     m: EntityManager,
     req: RequestRow,
-    decision: 'approved' | 'denied',
+    decision: 'approved' | 'denied' | 'expired',
   ): Promise<string[]> {
     const names = await this.names(req.group_id, req.account_id);
     return this.notifications.notify(m, {

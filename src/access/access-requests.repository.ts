@@ -30,50 +30,77 @@ export class AccessRequestsRepository {
     m: EntityManager,
     r: Pick<
       RequestRow,
-      'connection_id' | 'group_id' | 'account_id' | 'requester_id' | 'duration_minutes' | 'justification'
+      | 'connection_id'
+      | 'group_id'
+      | 'account_id'
+      | 'requester_id'
+      | 'duration_minutes'
+      | 'justification'
+      | 'approval_steps'
     >,
+    ttlHours: number,
   ): Promise<RequestRow> {
     const [created] = await m.query<RequestRow[]>(
-      `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [r.connection_id, r.group_id, r.account_id, r.requester_id, r.duration_minutes, r.justification],
+      `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification,
+         approval_steps, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, clock_timestamp() + make_interval(secs => $8::float8 * 3600))
+       RETURNING *`,
+      [
+        r.connection_id,
+        r.group_id,
+        r.account_id,
+        r.requester_id,
+        r.duration_minutes,
+        r.justification,
+        JSON.stringify(r.approval_steps),
+        ttlHours,
+      ],
     );
     return created;
   }
 
-  async hasDecided(m: EntityManager, id: string, approverId: string): Promise<boolean> {
-    const [already] = await m.query<unknown[]>(
-      `SELECT 1 FROM access_request_approvals WHERE request_id = $1 AND approver_id = $2`,
-      [id, approverId],
-    );
-    return !!already;
-  }
-
-  async recordApproval(
+  /** A person's decision on a step (one per person and request: it counts for one step only). */
+  async recordDecision(
     m: EntityManager,
     id: string,
     approverId: string,
+    decision: 'approve' | 'deny',
+    step: number,
     comment: string | null,
   ): Promise<void> {
     await m.query(
-      `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'approve', $3)`,
-      [id, approverId, comment],
+      `INSERT INTO access_request_approvals (request_id, approver_id, decision, step, comment) VALUES ($1, $2, $3, $4, $5)`,
+      [id, approverId, decision, step, comment],
     );
   }
 
-  async recordDenial(m: EntityManager, id: string, approverId: string, comment: string): Promise<void> {
+  /** A step passed without a person (a manager step with no manager) and why. */
+  async recordSkipped(m: EntityManager, id: string, step: number, comment: string): Promise<void> {
     await m.query(
-      `INSERT INTO access_request_approvals (request_id, approver_id, decision, comment) VALUES ($1, $2, 'deny', $3)`,
-      [id, approverId, comment],
+      `INSERT INTO access_request_approvals (request_id, approver_id, decision, step, comment) VALUES ($1, NULL, 'skipped', $2, $3)`,
+      [id, step, comment],
     );
   }
 
-  async countApprovals(m: EntityManager, id: string): Promise<number> {
-    const [{ n }] = await m.query<{ n: number }[]>(
-      `SELECT count(DISTINCT approver_id)::int AS n FROM access_request_approvals WHERE request_id = $1 AND decision = 'approve'`,
+  /** The approvals of a request by step (skipped steps and rules are not approvals of a person). */
+  async getStepRecords(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ approvals: Map<number, number>; skipped: Set<number>; deciders: Set<string> }> {
+    const rows = await m.query<{ step: number | null; decision: string; approver_id: string | null }[]>(
+      `SELECT step, decision, approver_id FROM access_request_approvals WHERE request_id = $1`,
       [id],
     );
-    return n;
+    const approvals = new Map<number, number>();
+    const skipped = new Set<number>();
+    const deciders = new Set<string>();
+    for (const r of rows) {
+      if (r.approver_id) deciders.add(r.approver_id);
+      if (r.step === null) continue;
+      if (r.decision === 'skipped') skipped.add(r.step);
+      if (r.decision === 'approve' && r.approver_id) approvals.set(r.step, (approvals.get(r.step) ?? 0) + 1);
+    }
+    return { approvals, skipped, deciders };
   }
 
   async markApproved(m: EntityManager, id: string, grantId: string): Promise<RequestRow> {
@@ -97,17 +124,23 @@ export class AccessRequestsRepository {
     return closed;
   }
 
-  /** Pending requests older than the TTL end `expired`, up to 1000 per call, skipping rows in use. */
-  async expireStale(m: EntityManager, ttlHours: number): Promise<RequestRow[]> {
+  /** Pending requests past their `expires_at` end `expired`, up to 1000 per call, skipping rows in use. */
+  async expireStale(m: EntityManager): Promise<RequestRow[]> {
     return returned<RequestRow>(
       await m.query(
         `UPDATE access_requests SET status = 'expired', decided_at = now()
-         WHERE id IN (SELECT id FROM access_requests WHERE status = 'pending'
-                      AND created_at < now() - make_interval(hours => $1) ORDER BY created_at LIMIT 1000
-                      FOR UPDATE SKIP LOCKED)
+         WHERE id IN (SELECT id FROM access_requests WHERE status = 'pending' AND expires_at <= now()
+                      ORDER BY expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
-        [ttlHours],
       ),
+    );
+  }
+
+  /** The approval of a request by an auto-approve rule (no person, no step). */
+  async recordRule(m: EntityManager, id: string, rule: number, comment: string): Promise<void> {
+    await m.query(
+      `INSERT INTO access_request_approvals (request_id, approver_id, decision, rule, comment) VALUES ($1, NULL, 'approve', $2, $3)`,
+      [id, rule, comment],
     );
   }
 
@@ -118,8 +151,14 @@ export class AccessRequestsRepository {
     ks: Keyset,
   ): Promise<RequestRow[]> {
     const mine = `(r.requester_id = $1::uuid OR r.account_id = ANY($2::uuid[]))`;
-    const approver = `r.group_id IN (SELECT group_id FROM access_group_policies p
-                        WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids)))`;
+    // The group's approvers of the moment and those a request added (a manager, owners or admins asked
+    // instead of approvers who left), less those it skips.
+    const approver = `((r.group_id IN (SELECT group_id FROM access_group_policies p
+                          WHERE $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids)))
+                        OR r.id IN (SELECT request_id FROM access_request_approvers a
+                          WHERE a.principal_id = $1::uuid AND a.removed_reason IS NULL))
+                       AND r.id NOT IN (SELECT request_id FROM access_request_approvers a
+                          WHERE a.principal_id = $1::uuid AND a.removed_reason IS NOT NULL))`;
     // v.all is a boolean of ours, never input.
     const scope =
       f.scope === 'mine'
@@ -138,7 +177,7 @@ export class AccessRequestsRepository {
 
   async getApprovalsOf(requestIds: string[]): Promise<ApprovalRow[]> {
     return this.dataSource.query<ApprovalRow[]>(
-      `SELECT * FROM access_request_approvals WHERE request_id = ANY($1::uuid[]) ORDER BY at, approver_id`,
+      `SELECT * FROM access_request_approvals WHERE request_id = ANY($1::uuid[]) ORDER BY at, id`,
       [requestIds],
     );
   }
@@ -146,8 +185,10 @@ export class AccessRequestsRepository {
   /** Accounts that pending requests this principal may approve would benefit. */
   async getBeneficiariesOfPendingApprovableBy(principalId: string): Promise<string[]> {
     const rows = await this.dataSource.query<{ account_id: string }[]>(
-      `SELECT DISTINCT r.account_id FROM access_requests r JOIN access_group_policies p ON p.group_id = r.group_id
-       WHERE r.status = 'pending' AND $1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))`,
+      `SELECT DISTINCT r.account_id FROM access_requests r LEFT JOIN access_group_policies p ON p.group_id = r.group_id
+       WHERE r.status = 'pending' AND ($1::uuid = ANY(COALESCE(p.approver_ids, p.owner_ids))
+         OR r.id IN (SELECT request_id FROM access_request_approvers a
+                     WHERE a.principal_id = $1::uuid AND a.removed_reason IS NULL))`,
       [principalId],
     );
     return rows.map((r) => r.account_id);

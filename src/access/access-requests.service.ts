@@ -9,14 +9,17 @@ import { type Actor, isAdmin } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
-import { EXPIRY_ACTOR, POLICY_ACTOR } from './access.actors';
-import { REQUEST_TTL_HOURS, requestTerms } from './access-request.policy';
+import { POLICY_ACTOR } from './access.actors';
+import { requestTerms } from './access-request.policy';
 import { AccessNotifications } from './access-notifications';
 import { AccessRequestsRepository, type RequestListScope } from './access-requests.repository';
 import { AccessVisibility } from './access-visibility';
 import { type AccessRequestResponse, type CreateRequestDto, type RequestStatus } from './dto/access.dto';
 import { toRequest } from './dto/access.mappers';
-import { type RequestRow } from './dto/access.rows';
+import { type PolicyRow, type RequestRow } from './dto/access.rows';
+import { ApprovalRoutingService } from './approval-routing.service';
+import { effectiveSteps } from './approval-steps.policy';
+import { AutoApproveService } from './auto-approve.service';
 import { afterCommit, GrantEffects } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 import { GrantsService } from './grants.service';
@@ -40,6 +43,8 @@ export class AccessRequestsService {
     private readonly audit: AuditService,
     private readonly directory: DirectoryService,
     private readonly notices: AccessNotifications,
+    private readonly routing: ApprovalRoutingService,
+    private readonly autoApprove: AutoApproveService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -92,6 +97,12 @@ export class AccessRequestsService {
       }
     }
     const { duration, justification } = requestTerms(policy, dto);
+    const steps = effectiveSteps(policy);
+    // Before the transaction: finding the manager may create the manager's principal.
+    const manager = steps.some((st) => st.kind === 'manager')
+      ? await this.routing.resolveManager(actor, accountId, actor.id)
+      : null;
+    const rule = await this.autoApprove.match(policy, mine, { self, durationMinutes: duration });
     const standing = (await this.directory.presentMemberships([{ groupId: group.id, accountId }])).size > 0;
 
     const after = afterCommit();
@@ -108,14 +119,19 @@ export class AccessRequestsService {
       }
       let created: RequestRow;
       try {
-        created = await this.requests.insert(m, {
-          connection_id: group.connectionId,
-          group_id: group.id,
-          account_id: accountId,
-          requester_id: actor.id,
-          duration_minutes: duration,
-          justification,
-        });
+        created = await this.requests.insert(
+          m,
+          {
+            connection_id: group.connectionId,
+            group_id: group.id,
+            account_id: accountId,
+            requester_id: actor.id,
+            duration_minutes: duration,
+            justification,
+            approval_steps: steps,
+          },
+          policy.request_ttl_hours,
+        );
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new AppError('request_pending', 'A request for this account and group is already pending');
@@ -134,12 +150,16 @@ export class AccessRequestsService {
           extension: live ? live.id : null,
         },
       });
-      if (policy.auto_approve && self) {
+      if (rule !== null) {
+        await this.requests.recordRule(m, created.id, rule, `approved by auto-approve rule ${rule}`);
         after.notificationIds.push(...(await this.notices.requestDecided(m, created, 'approved')));
-        return this.grants.grantFor(m, POLICY_ACTOR, created, after, 'access.request.auto_approved');
+        return this.grants.grantFor(m, POLICY_ACTOR, created, after, 'access.request.auto_approved', {
+          rule,
+        });
       }
-      after.notificationIds.push(...(await this.notices.requestToApprove(m, created, policy)));
-      return created;
+      const opened = await this.routing.open(m, actor, created, policy, manager);
+      after.notificationIds.push(...opened.notificationIds);
+      return opened.row;
     });
     await this.effects.afterCommit(after);
     return this.toResponse(row);
@@ -150,14 +170,26 @@ export class AccessRequestsService {
     return account?.email ?? null;
   }
 
-  /** Locks a request and checks that the actor may decide it (approver, separation of duties). */
-  private async lockForDecision(m: EntityManager, actor: Actor, id: string): Promise<RequestRow> {
+  /**
+   * Locks a request and checks that the actor may decide it: an approver of its current step (403 for
+   * no step of it, 409 `not_this_step` for a later one), separation of duties, still pending, and not
+   * decided by the actor before (one approval counts for one step only).
+   */
+  private async lockForDecision(
+    m: EntityManager,
+    actor: Actor,
+    id: string,
+  ): Promise<{ req: RequestRow; policy: PolicyRow | null }> {
     assertNotBootstrap(actor, 'approve or deny requests');
     const req = await this.requests.lock(m, id);
     if (!req) throw notFound('Access request');
-    if (!(await this.visibility.isApprover(actor, req.group_id, m))) {
-      throw forbidden('Only approvers of this group may decide this request');
-    }
+    const policy = await this.policies.get(req.group_id, m);
+    const rec = await this.requests.getStepRecords(m, id);
+    const check = this.routing.assertMayDecide(m, actor, req, policy, rec.deciders);
+    // 403 (not an approver) before anything else is said about the request.
+    await check.catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'forbidden') throw err;
+    });
     const violation = separationOfDutiesViolation(actor, {
       accountEmails: [await this.accountEmail(req.account_id)],
       principalIds: [req.requester_id],
@@ -166,31 +198,29 @@ export class AccessRequestsService {
     if (req.status !== 'pending') {
       throw new AppError('invalid_state', `The request is ${req.status}, no longer pending`);
     }
-    if (await this.requests.hasDecided(m, id, actor.id)) {
-      throw new AppError('invalid_state', 'You have already decided this request');
-    }
-    return req;
+    await check;
+    return { req, policy };
   }
 
   async approve(actor: Actor, id: string, comment?: string): Promise<AccessRequestResponse> {
     const after = afterCommit();
     const row = await this.dataSource.transaction(async (m) => {
-      const req = await this.lockForDecision(m, actor, id);
-      await this.requests.recordApproval(m, id, actor.id, comment ?? null);
-      const policy = await this.policies.get(req.group_id, m);
-      const n = await this.requests.countApprovals(m, id);
-      const required = policy?.approvals_required ?? 1;
-      if (n < required) {
+      const { req, policy } = await this.lockForDecision(m, actor, id);
+      await this.requests.recordDecision(m, id, actor.id, 'approve', req.current_step, comment ?? null);
+      if (!policy) throw new AppError('not_requestable', 'This group is no longer requestable');
+      const next = await this.routing.afterApproval(m, actor, req, policy);
+      after.notificationIds.push(...next.notificationIds);
+      if (!next.done) {
         await this.audit.record(m, actor, {
           action: 'access.request.approval_recorded',
           targetType: 'access_request',
           targetId: id,
-          data: { approvals: n, approvalsRequired: required, comment: comment ?? null },
+          data: { step: req.current_step, currentStep: next.row.current_step, comment: comment ?? null },
         });
-        return req;
+        return next.row;
       }
-      after.notificationIds.push(...(await this.notices.requestDecided(m, req, 'approved')));
-      return this.grants.grantFor(m, actor, req, after, 'access.request.approved');
+      after.notificationIds.push(...(await this.notices.requestDecided(m, next.row, 'approved')));
+      return this.grants.grantFor(m, actor, next.row, after, 'access.request.approved');
     });
     await this.effects.afterCommit(after);
     return this.toResponse(row);
@@ -199,9 +229,9 @@ export class AccessRequestsService {
   async deny(actor: Actor, id: string, comment: string): Promise<AccessRequestResponse> {
     const notices: string[] = [];
     const row = await this.dataSource.transaction(async (m) => {
-      const req = await this.lockForDecision(m, actor, id);
+      const { req } = await this.lockForDecision(m, actor, id);
       notices.push(...(await this.notices.requestDecided(m, req, 'denied')));
-      await this.requests.recordDenial(m, id, actor.id, comment);
+      await this.requests.recordDecision(m, id, actor.id, 'deny', req.current_step, comment);
       const denied = await this.requests.markClosed(m, id, 'denied');
       await this.audit.record(m, actor, {
         action: 'access.request.denied',
@@ -235,23 +265,6 @@ export class AccessRequestsService {
     return this.toResponse(row);
   }
 
-  /** Pending requests older than 72 hours end `expired` (cluster tick). */
-  async expireStaleRequests(): Promise<number> {
-    const rows = await this.dataSource.transaction(async (m) => {
-      const expired = await this.requests.expireStale(m, REQUEST_TTL_HOURS);
-      for (const r of expired) {
-        await this.audit.record(m, EXPIRY_ACTOR, {
-          action: 'access.request.expired',
-          targetType: 'access_request',
-          targetId: r.id,
-          data: { createdAt: r.created_at.toISOString() },
-        });
-      }
-      return expired;
-    });
-    return rows.length;
-  }
-
   async listRequests(
     actor: Actor,
     f: { scope?: RequestListScope; status?: RequestStatus },
@@ -272,7 +285,8 @@ export class AccessRequestsService {
       !v.all &&
       row.requester_id !== v.me &&
       !v.accounts.includes(row.account_id) &&
-      !(await this.visibility.isApprover(actor, row.group_id))
+      !(await this.visibility.isApprover(actor, row.group_id)) &&
+      !(await this.visibility.isAddedApprover(actor, row.id))
     ) {
       throw forbidden('You may read your own requests and those you approve');
     }
@@ -289,11 +303,13 @@ export class AccessRequestsService {
     const grantIds = rows.flatMap((r) => (r.grant_id ? [r.grant_id] : []));
     const grants = grantIds.length === 0 ? [] : await this.grantRows.getByIds(grantIds);
     const grantById = new Map(grants.map((g) => [g.id, g]));
+    const eligible = await this.routing.eligibleApprovers(rows, approvals);
     return rows.map((r) =>
       toRequest(
         r,
         approvals.filter((a) => a.request_id === r.id),
         r.grant_id ? grantById.get(r.grant_id) : undefined,
+        eligible.get(r.id) ?? [],
       ),
     );
   }

@@ -6,6 +6,7 @@ import { type Actor, hasRole } from '../platform/actor';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { approversOf } from './dto/access.mappers';
 import { GroupPoliciesRepository } from './group-policies.repository';
+import { RequestApproversRepository } from './request-approvers.repository';
 
 /** Which requests and grants a reader may see: all (admins, auditors), else their own and their accounts'. */
 export interface ReadScope {
@@ -24,6 +25,7 @@ export class AccessVisibility {
     private readonly directory: DirectoryService,
     private readonly policies: GroupPoliciesRepository,
     private readonly requests: AccessRequestsRepository,
+    private readonly approvers: RequestApproversRepository,
   ) {}
 
   async myAccounts(actor: Actor): Promise<LinkedAccount[]> {
@@ -43,6 +45,13 @@ export class AccessVisibility {
     if (actor.type !== 'principal') return false;
     const p = await this.policies.get(groupId, m);
     return !!p && approversOf(p).includes(actor.id);
+  }
+
+  /** Whether a request added the actor as an approver (its manager, an owner or admin asked instead). */
+  async isAddedApprover(actor: Actor, requestId: string): Promise<boolean> {
+    if (actor.type !== 'principal') return false;
+    const rows = await this.approvers.getOf([requestId]);
+    return rows.some((r) => r.principal_id === actor.id && r.removed_reason === null);
   }
 
   /**

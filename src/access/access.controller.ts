@@ -120,7 +120,7 @@ export class AccessController {
     summary: 'Approve a request (approvers only; never the requester or the beneficiary)',
     body: AccessRequestResponse,
     errors: [400, 404],
-    codes: { 403: ['separation_of_duties', 'bootstrap_cannot_act'], 409: ['invalid_state'] },
+    codes: { 403: ['separation_of_duties', 'bootstrap_cannot_act'], 409: ['invalid_state', 'not_this_step'] },
   })
   approve(
     @CurrentActor() actor: Actor,
@@ -137,7 +137,7 @@ export class AccessController {
     summary: 'Deny a request with a comment (approvers only)',
     body: AccessRequestResponse,
     errors: [400, 404],
-    codes: { 403: ['separation_of_duties', 'bootstrap_cannot_act'], 409: ['invalid_state'] },
+    codes: { 403: ['separation_of_duties', 'bootstrap_cannot_act'], 409: ['invalid_state', 'not_this_step'] },
   })
   deny(
     @CurrentActor() actor: Actor,

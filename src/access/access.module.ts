@@ -13,6 +13,10 @@ import { AccessSlackActions } from './access-slack-actions';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { AccessRequestsService } from './access-requests.service';
 import { AccessVisibility } from './access-visibility';
+import { ApprovalRoutingService } from './approval-routing.service';
+import { AutoApproveService } from './auto-approve.service';
+import { RequestExpiryService } from './request-expiry.service';
+import { RequestApproversRepository } from './request-approvers.repository';
 import { GrantEffects } from './grant-effects';
 import { GrantExpiryService } from './grant-expiry.service';
 import { GrantOutcomesService } from './grant-outcomes.service';
@@ -40,6 +44,10 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     AccessVisibility,
     GroupPoliciesRepository,
     AccessRequestsRepository,
+    RequestApproversRepository,
+    ApprovalRoutingService,
+    AutoApproveService,
+    RequestExpiryService,
     GrantsRepository,
     GrantEffects,
     GroupPoliciesService,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
-import { AccessRequestsService } from './access-requests.service';
+import { RequestExpiryService } from './request-expiry.service';
 import { GrantExpiryService } from './grant-expiry.service';
 
 /**
@@ -17,7 +17,10 @@ export const GRANT_EXPIRY_SWEEP_TICK = { name: 'access.grant-expiry-sweep' } as 
  */
 export const GRANT_EXPIRING_TICK = { name: 'access.grant-expiring' } as const;
 
-/** Ends pending requests nobody decided within REQUEST_TTL_HOURS. */
+/**
+ * Ends pending requests nobody decided within their policy's requestTtlHours: every minute, or every
+ * EXPIRY_SWEEP_SECONDS when that is shorter (a TTL of a fraction of an hour is honoured as closely).
+ */
 export const REQUEST_EXPIRY_TICK = { name: 'access.request-expiry', periodMs: 60_000 } as const;
 
 /** Access's periodic tasks, registered with the cluster tick (one run per cluster). */
@@ -26,7 +29,7 @@ export class AccessSchedule implements OnModuleInit {
   constructor(
     private readonly tick: ClusterTickService,
     private readonly expiry: GrantExpiryService,
-    private readonly requests: AccessRequestsService,
+    private readonly requests: RequestExpiryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -43,7 +46,7 @@ export class AccessSchedule implements OnModuleInit {
     });
     this.tick.register({
       name: REQUEST_EXPIRY_TICK.name,
-      periodMs: () => REQUEST_EXPIRY_TICK.periodMs,
+      periodMs: () => Math.min(REQUEST_EXPIRY_TICK.periodMs, this.config.expirySweepSeconds * 1000),
       run: async () => void (await this.requests.expireStaleRequests()),
     });
   }

@@ -36,6 +36,7 @@ export class GrantsService {
     request: RequestRow,
     after: AfterCommit,
     action: string,
+    auditData: Record<string, unknown> = {},
   ): Promise<RequestRow> {
     const live = await this.grants.lockLive(m, request.group_id, request.account_id);
     if (live?.status === 'revoking') {
@@ -79,7 +80,7 @@ export class GrantsService {
       action,
       targetType: 'access_request',
       targetId: request.id,
-      data: { grantId, extension: !!live },
+      data: { grantId, extension: !!live, ...auditData },
     });
     return approved;
   }

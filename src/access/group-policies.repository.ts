@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
+import { type ApprovalStep } from './approval-steps.policy';
+import { type AutoApproveRule } from './auto-approve.policy';
 import { type PolicyRow } from './dto/access.rows';
 
 /** The values a policy is saved with (owners and approvers already deduplicated). */
@@ -15,6 +17,9 @@ export interface PolicyValues {
   autoApprove: boolean;
   eligibleGroupIds: string[] | null;
   warnBeforeExpiryMinutes: number;
+  approvalSteps: ApprovalStep[] | null;
+  autoApproveRules: AutoApproveRule[] | null;
+  requestTtlHours: number;
 }
 
 /** The SQL of `access_group_policies`. */
@@ -33,14 +38,16 @@ export class GroupPoliciesRepository {
     const [saved] = await m.query<PolicyRow[]>(
       `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
          default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids,
-         warn_before_expiry_minutes)
-       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12)
+         warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours)
+       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15)
        ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
          max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
          approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
          require_justification = EXCLUDED.require_justification, auto_approve = EXCLUDED.auto_approve,
          eligible_group_ids = EXCLUDED.eligible_group_ids,
-         warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, updated_at = now()
+         warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, approval_steps = EXCLUDED.approval_steps,
+         auto_approve_rules = EXCLUDED.auto_approve_rules, request_ttl_hours = EXCLUDED.request_ttl_hours,
+         updated_at = now()
        RETURNING *`,
       [
         groupId,
@@ -55,6 +62,9 @@ export class GroupPoliciesRepository {
         v.autoApprove,
         v.eligibleGroupIds,
         v.warnBeforeExpiryMinutes,
+        v.approvalSteps === null ? null : JSON.stringify(v.approvalSteps),
+        v.autoApproveRules === null ? null : JSON.stringify(v.autoApproveRules),
+        v.requestTtlHours,
       ],
     );
     return saved;

@@ -58,8 +58,13 @@ export class GroupPoliciesService {
     if (missing.length > 0) {
       throw new AppError('validation_failed', `No such principal: ${missing.join(', ')}`);
     }
-    const eligible = values.eligibleGroupIds;
-    if (eligible && eligible.length > 0) {
+    const eligible = [
+      ...new Set([
+        ...(values.eligibleGroupIds ?? []),
+        ...(values.autoApproveRules ?? []).flatMap((r) => r.requesterInGroupIds ?? []),
+      ]),
+    ];
+    if (eligible.length > 0) {
       const found = await this.directory.groupsByIds(eligible);
       const ok = new Set(
         found.filter((g) => !g.removedAt && g.connectionId === group.connectionId).map((g) => g.id),
@@ -68,7 +73,7 @@ export class GroupPoliciesService {
       if (bad.length > 0) {
         throw new AppError(
           'validation_failed',
-          `eligibleGroupIds must be groups of the same connection: ${bad.join(', ')}`,
+          `eligibleGroupIds and requesterInGroupIds must be groups of the same connection: ${bad.join(', ')}`,
         );
       }
     }

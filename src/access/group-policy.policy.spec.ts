@@ -21,6 +21,9 @@ describe('checkPolicy', () => {
       autoApprove: false,
       eligibleGroupIds: null,
       warnBeforeExpiryMinutes: 10,
+      approvalSteps: null,
+      autoApproveRules: null,
+      requestTtlHours: 72,
     });
   });
 

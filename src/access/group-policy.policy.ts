@@ -1,4 +1,7 @@
 import { AppError } from '../platform/http/app-error';
+import { REQUEST_TTL_HOURS } from './access-request.policy';
+import { checkSteps } from './approval-steps.policy';
+import { checkRules } from './auto-approve.policy';
 import { type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { type PolicyValues } from './group-policies.repository';
 
@@ -46,6 +49,9 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
     autoApprove: dto.autoApprove ?? false,
     eligibleGroupIds: dto.eligibleGroupIds ? [...new Set(dto.eligibleGroupIds)] : null,
     warnBeforeExpiryMinutes: dto.warnBeforeExpiryMinutes ?? DEFAULT_WARN_BEFORE_EXPIRY_MINUTES,
+    approvalSteps: checkSteps(dto.approvalSteps, effectiveApprovers.length),
+    autoApproveRules: checkRules(dto.autoApproveRules, dto.maxDurationMinutes),
+    requestTtlHours: dto.requestTtlHours ?? REQUEST_TTL_HOURS,
   };
 }
 
@@ -68,6 +74,9 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     autoApprove: false,
     eligibleGroupIds: null,
     warnBeforeExpiryMinutes: DEFAULT_WARN_BEFORE_EXPIRY_MINUTES,
+    approvalSteps: [{ kind: 'approvers', required: 1 }],
+    autoApproveRules: [],
+    requestTtlHours: REQUEST_TTL_HOURS,
     updatedAt: null,
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
-import { type LinkedAccount } from '../auth/account-links';
+import { type AccountStatus, type LinkedAccount } from '../auth/account-links';
 import { AuthService } from '../auth/auth.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { type Actor, hasRole } from '../platform/actor';
@@ -50,11 +50,15 @@ export class DirectoryService implements OnModuleInit {
   onModuleInit(): void {
     this.auth.registerAccountLinks({
       accountsForEmail: (email) => this.accountsForEmail(email),
-      accountStatusForEmail: async (email) =>
-        this.repo.getAccountStatusForEmail(email, await this.liveConnectionIds()),
+      accountStatusForEmail: (email) => this.accountStatusForEmail(email),
       groupsOfEmails: async (emails, groupIds) =>
         this.repo.getGroupsOfEmails(emails, groupIds, await this.liveConnectionIds()),
     });
+  }
+
+  /** Whether an email has an active account, only suspended or removed ones, or none (live connections). */
+  async accountStatusForEmail(email: string): Promise<AccountStatus> {
+    return this.repo.getAccountStatusForEmail(email, await this.liveConnectionIds());
   }
 
   /** The connections whose directory copy is shown (a deleted connection's is kept but hidden). */

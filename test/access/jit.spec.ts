@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { type Queue } from 'bullmq';
 import { type Client } from 'pg';
-import { AccessRequestsService } from '../../src/access/access-requests.service';
+import { RequestExpiryService } from '../../src/access/request-expiry.service';
 import { type GrantResponse } from '../../src/access/dto/access.dto';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
@@ -536,15 +536,21 @@ describe('just-in-time access against the emulator', () => {
       (await t.request('POST', '/api/v1/access-requests', { token: who.token, body: { groupId: g.id } })).body
         .id as string;
     const [a, b] = [await ask(old.principal), await ask(young.principal)];
+    // Made 72 hours ago and a minute more, and a minute less: expiresAt is creation + requestTtlHours (72).
+    const rows = await db.query(
+      `SELECT id, expires_at - created_at AS ttl FROM access_requests WHERE id = $1`,
+      [a],
+    );
+    expect(rows.rows[0].ttl).toMatchObject({ days: 3 });
     await db.query(
-      `UPDATE access_requests SET created_at = now() - interval '72 hours 1 minute' WHERE id = $1`,
+      `UPDATE access_requests SET created_at = now() - interval '72 hours 1 minute', expires_at = now() - interval '1 minute' WHERE id = $1`,
       [a],
     );
     await db.query(
-      `UPDATE access_requests SET created_at = now() - interval '71 hours 59 minutes' WHERE id = $1`,
+      `UPDATE access_requests SET created_at = now() - interval '71 hours 59 minutes', expires_at = now() + interval '1 minute' WHERE id = $1`,
       [b],
     );
-    expect(await t.app.get(AccessRequestsService).expireStaleRequests()).toBeGreaterThanOrEqual(1);
+    expect(await t.app.get(RequestExpiryService).expireStaleRequests()).toBeGreaterThanOrEqual(1);
     const status = async (id: string) =>
       (await t.request('GET', `/api/v1/access-requests/${id}`, { token: BOOTSTRAP_TOKEN })).body
         .status as string;

@@ -148,4 +148,41 @@ describe('Slack interactions', () => {
     expect(denied.status).toBe(200);
     expect(await statusOf(id)).toBe('denied');
   });
+
+  it('follows approval steps: an approver of a later step clicking early changes nothing (not_this_step)', async () => {
+    const g = staticGroups(emu)[1];
+    const groupId = await localId(db, connectionId, 'directory_groups', g.id);
+    const put = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
+      token: admin.token,
+      body: {
+        ownerIds: [approver.id],
+        requestable: true,
+        maxDurationMinutes: 60,
+        requireJustification: false,
+        approvalSteps: [{ kind: 'manager' }, { kind: 'approvers', required: 1 }],
+      },
+    });
+    expect(put.status).toBe(200);
+    const users = emu.emulator.store.users;
+    const u = outsidersOf(emu, g).find(
+      (x) =>
+        x.manager >= 0 &&
+        users[x.manager].state === 'ACTIVATED' &&
+        users[x.manager].email !== approver.email &&
+        !users.some((o) => o.email === x.email && o !== x),
+    )!;
+    const requester = await createPrincipal(t, { email: u.email });
+    const req = await t.request('POST', '/api/v1/access-requests', {
+      token: requester.token,
+      body: { groupId, durationMinutes: 10 },
+    });
+    expect(req.status).toBe(201);
+    expect(req.body.currentStep).toBe(0);
+    const res = await click('U-APP', 'jumpgate.request.approve', req.body.id);
+    expect(res.status).toBe(200);
+    const update = slack.calls.filter((c) => c.method === 'chat.update').pop();
+    expect(String(update?.args.text)).toMatch(/^Nothing was done: The request waits on step 0 \(manager\)/);
+    const after = await t.request('GET', `/api/v1/access-requests/${req.body.id}`, { token: admin.token });
+    expect(after.body).toMatchObject({ status: 'pending', currentStep: 0, approvals: [] });
+  });
 });

@@ -6,12 +6,17 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
+  IsPositive,
+  Max,
   IsOptional,
   IsString,
   IsUUID,
   MaxLength,
   Min,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { IdNameResponse } from '../../platform/http/openapi';
 import { ListQueryDto } from '../../platform/http/pagination';
 
@@ -21,6 +26,44 @@ export const GRANT_STATUSES = ['provisioning', 'active', 'revoking', 'ended', 'f
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 export const GRANT_END_REASONS = ['expired', 'revoked', 'removed_outside', 'already_member'] as const;
 export type GrantEndReason = (typeof GRANT_END_REASONS)[number];
+
+export class ApprovalStepDto {
+  @ApiProperty({ enum: ['manager', 'approvers'] }) @IsIn(['manager', 'approvers']) kind!:
+    'manager' | 'approvers';
+
+  @ApiPropertyOptional({ minimum: 1, description: 'approvers steps only (default 1)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  required?: number;
+}
+
+export class AutoApproveRuleDto {
+  @ApiPropertyOptional({ type: [String], description: "the requester's account is in one of these groups" })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsUUID('all', { each: true })
+  requesterInGroupIds?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: "the requester's department is one of these (any case)",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  departments?: string[];
+
+  @ApiProperty({ minimum: 1 }) @IsInt() @Min(1) maxDurationMinutes!: number;
+
+  @ApiPropertyOptional({ description: 'also requests for someone else (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  forOthers?: boolean;
+}
 
 export class PutPolicyDto {
   @ApiProperty({ type: [String], description: 'principals who own the group' })
@@ -78,6 +121,38 @@ export class PutPolicyDto {
   @IsInt()
   @Min(0)
   warnBeforeExpiryMinutes?: number;
+
+  @ApiPropertyOptional({
+    type: [ApprovalStepDto],
+    description: 'default: one approvers step with required = approvalsRequired; when given it supersedes it',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(5)
+  @ValidateNested({ each: true })
+  @Type(() => ApprovalStepDto)
+  approvalSteps?: ApprovalStepDto[];
+
+  @ApiPropertyOptional({
+    type: [AutoApproveRuleDto],
+    description: 'matched at request time, first match wins',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => AutoApproveRuleDto)
+  autoApproveRules?: AutoApproveRuleDto[];
+
+  @ApiPropertyOptional({
+    description: 'hours a request may wait for a decision (> 0, fractions allowed)',
+    default: 72,
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(8760)
+  requestTtlHours?: number;
 }
 
 export class PolicyResponse {
@@ -94,6 +169,9 @@ export class PolicyResponse {
   eligibleGroupIds!: string[] | null;
   @ApiProperty({ description: 'grant_expiring goes this many minutes before a grant ends (0: no warning)' })
   warnBeforeExpiryMinutes!: number;
+  @ApiProperty({ type: [ApprovalStepDto] }) approvalSteps!: ApprovalStepDto[];
+  @ApiProperty({ type: [AutoApproveRuleDto] }) autoApproveRules!: AutoApproveRuleDto[];
+  @ApiProperty() requestTtlHours!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 
@@ -162,9 +240,31 @@ export class GrantsQueryDto extends ListQueryDto {
 }
 
 export class ApprovalResponse {
-  @ApiProperty({ format: 'uuid' }) approverId!: string;
-  @ApiProperty({ enum: ['approve', 'deny'] }) decision!: 'approve' | 'deny';
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'null: a skipped step or a rule',
+  })
+  approverId!: string | null;
+  @ApiProperty({ enum: ['approve', 'deny', 'skipped'] }) decision!: 'approve' | 'deny' | 'skipped';
+  @ApiProperty({ type: Number, nullable: true, description: 'the index in approvalSteps it counts for' })
+  step!: number | null;
+  @ApiPropertyOptional({ description: 'the index in autoApproveRules of the rule that approved' })
+  rule?: number;
   @ApiProperty({ type: String, nullable: true }) comment!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+export class EligibleApprover {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) displayName!: string | null;
+}
+
+export class ApproverChangeResponse {
+  @ApiProperty({ format: 'uuid' }) removedId!: string;
+  @ApiProperty({ enum: ['disabled', 'accounts_inactive'] }) reason!: 'disabled' | 'accounts_inactive';
+  @ApiProperty({ type: [String], format: 'uuid' }) addedIds!: string[];
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
@@ -174,6 +274,13 @@ export class ApprovalResponse {
  */
 export class RequestGrantState {
   @ApiProperty({ enum: GRANT_STATUSES, enumName: 'GrantStatus' }) status!: GrantStatus;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "when the grant's clock started: the membership confirmed in JumpCloud",
+  })
+  startsAt!: string | null;
   @ApiProperty({ enum: GRANT_END_REASONS, enumName: 'GrantEndReason', nullable: true })
   endReason!: GrantEndReason | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
@@ -189,6 +296,21 @@ export class AccessRequestResponse {
   @ApiProperty({ type: String, nullable: true }) justification!: string | null;
   @ApiProperty({ enum: REQUEST_STATUSES, enumName: 'AccessRequestStatus' }) status!: RequestStatus;
   @ApiProperty({ type: [ApprovalResponse] }) approvals!: ApprovalResponse[];
+  @ApiProperty({ type: [ApprovalStepDto], description: "the policy's steps when the request was made" })
+  approvalSteps!: ApprovalStepDto[];
+  @ApiProperty({ description: 'the index in approvalSteps of the step waiting (or last decided)' })
+  currentStep!: number;
+  @ApiProperty({
+    type: [EligibleApprover],
+    description: 'who can act on the current step (empty unless pending)',
+  })
+  eligibleApprovers!: EligibleApprover[];
+  @ApiProperty({ type: [ApproverChangeResponse] }) approverChanges!: ApproverChangeResponse[];
+  @ApiProperty({
+    format: 'date-time',
+    description: "when a pending request expires (the policy's requestTtlHours)",
+  })
+  expiresAt!: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
   @ApiProperty({ type: RequestGrantState, nullable: true }) grant!: RequestGrantState | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;

@@ -1,5 +1,11 @@
 import { iso } from '../../platform/database/sql';
-import { type AccessRequestResponse, type GrantResponse, type PolicyResponse } from './access.dto';
+import { effectiveSteps } from '../approval-steps.policy';
+import {
+  type AccessRequestResponse,
+  type EligibleApprover,
+  type GrantResponse,
+  type PolicyResponse,
+} from './access.dto';
 import { type ApprovalRow, type GrantRow, type PolicyRow, type RequestRow } from './access.rows';
 
 /** Who approves a group's requests: its approvers, or its owners when none are named. */
@@ -18,6 +24,9 @@ export function toPolicy(p: PolicyRow): PolicyResponse {
     autoApprove: p.auto_approve,
     eligibleGroupIds: p.eligible_group_ids,
     warnBeforeExpiryMinutes: p.warn_before_expiry_minutes,
+    approvalSteps: effectiveSteps(p),
+    autoApproveRules: p.auto_approve_rules ?? [],
+    requestTtlHours: p.request_ttl_hours,
     updatedAt: p.updated_at.toISOString(),
   };
 }
@@ -41,6 +50,7 @@ export function toRequest(
   r: RequestRow,
   approvals: ApprovalRow[],
   grant: GrantRow | undefined,
+  eligibleApprovers: EligibleApprover[],
 ): AccessRequestResponse {
   return {
     id: r.id,
@@ -54,13 +64,21 @@ export function toRequest(
     approvals: approvals.map((a) => ({
       approverId: a.approver_id,
       decision: a.decision,
+      step: a.step,
+      ...(a.rule === null ? {} : { rule: a.rule }),
       comment: a.comment,
       at: a.at.toISOString(),
     })),
+    approvalSteps: r.approval_steps,
+    currentStep: r.current_step,
+    eligibleApprovers: r.status === 'pending' ? eligibleApprovers : [],
+    approverChanges: r.approver_changes,
+    expiresAt: r.expires_at.toISOString(),
     grantId: r.grant_id,
     grant: grant
       ? {
           status: grant.status,
+          startsAt: iso(grant.starts_at),
           endReason: grant.status === 'ended' ? grant.end_reason : null,
           expiresAt: iso(grant.expires_at),
         }

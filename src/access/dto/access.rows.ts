@@ -1,3 +1,5 @@
+import { type ApprovalStep, type ApproverChange } from '../approval-steps.policy';
+import { type AutoApproveRule } from '../auto-approve.policy';
 import { type GrantEndReason, type GrantStatus, type RequestStatus } from './access.dto';
 
 /** Rows of the access tables as Postgres returns them (`ck`: the keyset cursor key of a listing). */
@@ -15,6 +17,10 @@ export interface PolicyRow {
   auto_approve: boolean;
   eligible_group_ids: string[] | null;
   warn_before_expiry_minutes: number;
+  /** NULL: one approvers step of approvals_required. */
+  approval_steps: ApprovalStep[] | null;
+  auto_approve_rules: AutoApproveRule[] | null;
+  request_ttl_hours: number;
   created_at: Date;
   updated_at: Date;
   ck?: string;
@@ -30,6 +36,11 @@ export interface RequestRow {
   justification: string | null;
   status: RequestStatus;
   grant_id: string | null;
+  /** The policy's steps when the request was made. */
+  approval_steps: ApprovalStep[];
+  current_step: number;
+  approver_changes: ApproverChange[];
+  expires_at: Date;
   created_at: Date;
   decided_at: Date | null;
   ck?: string;
@@ -37,10 +48,22 @@ export interface RequestRow {
 
 export interface ApprovalRow {
   request_id: string;
-  approver_id: string;
-  decision: 'approve' | 'deny';
+  /** NULL: a skipped step or an auto-approve rule. */
+  approver_id: string | null;
+  decision: 'approve' | 'deny' | 'skipped';
+  step: number | null;
+  rule: number | null;
   comment: string | null;
   at: Date;
+}
+
+/** Who may act on a step of a request (`removed_reason`: skipped because they left). */
+export interface RequestApproverRow {
+  request_id: string;
+  step: number;
+  principal_id: string;
+  source: 'policy' | 'manager' | 'owner' | 'admin';
+  removed_reason: string | null;
 }
 
 export interface GrantRow {

@@ -32,6 +32,8 @@ export const ERROR_STATUS = {
   dynamic_group: HttpStatus.BAD_REQUEST,
   already_member: HttpStatus.CONFLICT,
   request_pending: HttpStatus.CONFLICT,
+  // an approver of a later step acting before the request reaches it
+  not_this_step: HttpStatus.CONFLICT,
   // audit (API.md): one verify at a time per process
   verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
   // sign-in and sessions (API.md)

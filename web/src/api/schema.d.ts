@@ -1864,6 +1864,21 @@ export interface components {
             /** @description null on the last page */
             nextCursor: string | null;
         };
+        ApprovalStepDto: {
+            /** @enum {string} */
+            kind: "manager" | "approvers";
+            /** @description approvers steps only (default 1) */
+            required?: number;
+        };
+        AutoApproveRuleDto: {
+            /** @description the requester's account is in one of these groups */
+            requesterInGroupIds?: string[];
+            /** @description the requester's department is one of these (any case) */
+            departments?: string[];
+            maxDurationMinutes: number;
+            /** @description also requests for someone else (default false) */
+            forOthers?: boolean;
+        };
         PutPolicyDto: {
             /** @description principals who own the group */
             ownerIds: string[];
@@ -1885,6 +1900,15 @@ export interface components {
              * @default 10
              */
             warnBeforeExpiryMinutes: number;
+            /** @description default: one approvers step with required = approvalsRequired; when given it supersedes it */
+            approvalSteps?: components["schemas"]["ApprovalStepDto"][];
+            /** @description matched at request time, first match wins */
+            autoApproveRules?: components["schemas"]["AutoApproveRuleDto"][];
+            /**
+             * @description hours a request may wait for a decision (> 0, fractions allowed)
+             * @default 72
+             */
+            requestTtlHours: number;
         };
         PolicyResponse: {
             /** Format: uuid */
@@ -1901,6 +1925,9 @@ export interface components {
             eligibleGroupIds: string[] | null;
             /** @description grant_expiring goes this many minutes before a grant ends (0: no warning) */
             warnBeforeExpiryMinutes: number;
+            approvalSteps: components["schemas"]["ApprovalStepDto"][];
+            autoApproveRules: components["schemas"]["AutoApproveRuleDto"][];
+            requestTtlHours: number;
             /** Format: date-time */
             updatedAt: string | null;
         };
@@ -1931,11 +1958,32 @@ export interface components {
         /** @enum {string} */
         AccessRequestStatus: "pending" | "approved" | "denied" | "cancelled" | "expired";
         ApprovalResponse: {
-            /** Format: uuid */
-            approverId: string;
+            /**
+             * Format: uuid
+             * @description null: a skipped step or a rule
+             */
+            approverId: string | null;
             /** @enum {string} */
-            decision: "approve" | "deny";
+            decision: "approve" | "deny" | "skipped";
+            /** @description the index in approvalSteps it counts for */
+            step: number | null;
+            /** @description the index in autoApproveRules of the rule that approved */
+            rule?: number;
             comment: string | null;
+            /** Format: date-time */
+            at: string;
+        };
+        EligibleApprover: {
+            /** Format: uuid */
+            id: string;
+            displayName: string | null;
+        };
+        ApproverChangeResponse: {
+            /** Format: uuid */
+            removedId: string;
+            /** @enum {string} */
+            reason: "disabled" | "accounts_inactive";
+            addedIds: string[];
             /** Format: date-time */
             at: string;
         };
@@ -1945,6 +1993,11 @@ export interface components {
         GrantEndReason: "expired" | "revoked" | "removed_outside" | "already_member";
         RequestGrantState: {
             status: components["schemas"]["GrantStatus"];
+            /**
+             * Format: date-time
+             * @description when the grant's clock started: the membership confirmed in JumpCloud
+             */
+            startsAt: string | null;
             endReason: components["schemas"]["GrantEndReason"] | null;
             /** Format: date-time */
             expiresAt: string | null;
@@ -1964,6 +2017,18 @@ export interface components {
             justification: string | null;
             status: components["schemas"]["AccessRequestStatus"];
             approvals: components["schemas"]["ApprovalResponse"][];
+            /** @description the policy's steps when the request was made */
+            approvalSteps: components["schemas"]["ApprovalStepDto"][];
+            /** @description the index in approvalSteps of the step waiting (or last decided) */
+            currentStep: number;
+            /** @description who can act on the current step (empty unless pending) */
+            eligibleApprovers: components["schemas"]["EligibleApprover"][];
+            approverChanges: components["schemas"]["ApproverChangeResponse"][];
+            /**
+             * Format: date-time
+             * @description when a pending request expires (the policy's requestTtlHours)
+             */
+            expiresAt: string;
             /** Format: uuid */
             grantId: string | null;
             grant: components["schemas"]["RequestGrantState"] | null;
@@ -6721,7 +6786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `not_this_step` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6729,7 +6794,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "invalid_state";
+                        code?: "invalid_state" | "not_this_step";
                     };
                 };
             };
@@ -6825,7 +6890,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `not_this_step` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6833,7 +6898,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "invalid_state";
+                        code?: "invalid_state" | "not_this_step";
                     };
                 };
             };
