@@ -1,4 +1,4 @@
-import { requestTerms } from './access-request.policy';
+import { requestTerms, scheduledStart } from './access-request.policy';
 
 const policy = { default_duration_minutes: 30, max_duration_minutes: 60, require_justification: false };
 
@@ -19,5 +19,15 @@ describe('requestTerms', () => {
     expect(() => requestTerms({ ...policy, require_justification: true }, { justification: ' ' })).toThrow(
       /requires a justification/,
     );
+  });
+});
+
+describe('scheduledStart', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  it('starts at once for none or a past time, refuses more than 30 days ahead', () => {
+    expect(scheduledStart(undefined, now)).toBeNull();
+    expect(scheduledStart('2025-12-31T23:00:00Z', now)).toBeNull();
+    expect(scheduledStart('2026-01-31T00:00:00Z', now)).toEqual(new Date('2026-01-31T00:00:00Z'));
+    expect(() => scheduledStart('2026-01-31T00:00:01Z', now)).toThrow(/30 days/);
   });
 });

@@ -26,3 +26,17 @@ export function requestTerms(
   }
   return { duration, justification };
 }
+
+/** How far ahead a request may schedule its start (API.md "Just-in-time additions"). */
+export const MAX_START_AHEAD_DAYS = 30;
+
+/** A request's scheduled start: null for none or a time already past (it starts at once), else 400 beyond 30 days. */
+export function scheduledStart(startsAt: string | undefined, now: Date): Date | null {
+  if (startsAt === undefined) return null;
+  const at = new Date(startsAt);
+  if (at.getTime() <= now.getTime()) return null;
+  if (at.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86_400_000) {
+    throw new AppError('starts_too_late', `startsAt may be at most ${MAX_START_AHEAD_DAYS} days ahead`);
+  }
+  return at;
+}

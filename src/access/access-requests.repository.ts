@@ -37,13 +37,14 @@ export class AccessRequestsRepository {
       | 'duration_minutes'
       | 'justification'
       | 'approval_steps'
+      | 'starts_at'
     >,
     ttlHours: number,
   ): Promise<RequestRow> {
     const [created] = await m.query<RequestRow[]>(
       `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification,
-         approval_steps, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, clock_timestamp() + make_interval(secs => $8::float8 * 3600))
+         approval_steps, expires_at, starts_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, clock_timestamp() + make_interval(secs => $8::float8 * 3600), $9)
        RETURNING *`,
       [
         r.connection_id,
@@ -54,6 +55,7 @@ export class AccessRequestsRepository {
         r.justification,
         JSON.stringify(r.approval_steps),
         ttlHours,
+        r.starts_at,
       ],
     );
     return created;

@@ -10,7 +10,7 @@ import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
 import { POLICY_ACTOR } from './access.actors';
-import { requestTerms } from './access-request.policy';
+import { requestTerms, scheduledStart } from './access-request.policy';
 import { AccessNotifications } from './access-notifications';
 import { AccessRequestsRepository, type RequestListScope } from './access-requests.repository';
 import { AccessVisibility } from './access-visibility';
@@ -97,6 +97,7 @@ export class AccessRequestsService {
       }
     }
     const { duration, justification } = requestTerms(policy, dto);
+    const startsAt = scheduledStart(dto.startsAt, new Date());
     const steps = effectiveSteps(policy);
     // Before the transaction: finding the manager may create the manager's principal.
     const manager = steps.some((st) => st.kind === 'manager')
@@ -129,6 +130,7 @@ export class AccessRequestsService {
             duration_minutes: duration,
             justification,
             approval_steps: steps,
+            starts_at: startsAt,
           },
           policy.request_ttl_hours,
         );

@@ -80,6 +80,7 @@ export class AccessController {
         'duration_exceeds_policy',
         'justification_required',
         'no_account',
+        'starts_too_late',
       ],
       409: ['already_member', 'request_pending', 'invalid_state'],
     },

@@ -19,6 +19,7 @@ import { RequestExpiryService } from './request-expiry.service';
 import { RequestApproversRepository } from './request-approvers.repository';
 import { GrantEffects } from './grant-effects';
 import { GrantExpiryService } from './grant-expiry.service';
+import { GrantStartService } from './grant-start.service';
 import { GrantOutcomesService } from './grant-outcomes.service';
 import { GrantsRepository } from './grants.repository';
 import { GrantsService } from './grants.service';
@@ -54,10 +55,11 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     AccessRequestsService,
     GrantsService,
     GrantExpiryService,
+    GrantStartService,
     GrantOutcomesService,
   ],
   // GrantExpiryService for the worker module below only.
-  exports: [AccessService, GrantExpiryService],
+  exports: [AccessService, GrantExpiryService, GrantStartService],
 })
 export class AccessModule {}
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
+import { GrantStartService } from './grant-start.service';
 import { RequestExpiryService } from './request-expiry.service';
 import { GrantExpiryService } from './grant-expiry.service';
 
@@ -23,6 +24,9 @@ export const GRANT_EXPIRING_TICK = { name: 'access.grant-expiring' } as const;
  */
 export const REQUEST_EXPIRY_TICK = { name: 'access.request-expiry', periodMs: 60_000 } as const;
 
+/** Starts scheduled grants whose start passed, so a lost Redis or a restart only delays a start to the next tick. */
+export const GRANT_START_TICK = { name: 'access.grant-start' } as const;
+
 /** Access's periodic tasks, registered with the cluster tick (one run per cluster). */
 @Injectable()
 export class AccessSchedule implements OnModuleInit {
@@ -30,6 +34,7 @@ export class AccessSchedule implements OnModuleInit {
     private readonly tick: ClusterTickService,
     private readonly expiry: GrantExpiryService,
     private readonly requests: RequestExpiryService,
+    private readonly starts: GrantStartService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -43,6 +48,11 @@ export class AccessSchedule implements OnModuleInit {
       name: GRANT_EXPIRING_TICK.name,
       periodMs: () => this.config.expirySweepSeconds * 1000,
       run: async () => void (await this.expiry.warnExpiringGrants()),
+    });
+    this.tick.register({
+      name: GRANT_START_TICK.name,
+      periodMs: () => this.config.expirySweepSeconds * 1000,
+      run: async () => void (await this.starts.startDueGrants()),
     });
     this.tick.register({
       name: REQUEST_EXPIRY_TICK.name,

@@ -12,6 +12,8 @@ export interface AfterCommit {
   notificationIds: string[];
   schedule: GrantRow[];
   unschedule: string[];
+  /** Scheduled grants whose delayed start job to set. */
+  starts: GrantRow[];
 }
 
 export const afterCommit = (unschedule: string[] = []): AfterCommit => ({
@@ -19,6 +21,7 @@ export const afterCommit = (unschedule: string[] = []): AfterCommit => ({
   notificationIds: [],
   schedule: [],
   unschedule,
+  starts: [],
 });
 
 /** A grant's membership change as an outbox operation (sourceType `grant`, deterministic key). */
@@ -70,6 +73,14 @@ export class GrantEffects {
     // Concurrently: ioredis pipelines the commands, so hundreds of grants cost a few round trips.
     await Promise.all(after.unschedule.map((id) => this.unschedule(id)));
     await Promise.all(after.schedule.map((g) => this.scheduleExpiry(g)));
+    await Promise.all(after.starts.map((g) => this.scheduleStart(g)));
+  }
+
+  /** A scheduled grant's delayed start job; the cluster tick starts it anyway if Redis loses the job. */
+  private async scheduleStart(g: GrantRow): Promise<void> {
+    if (!g.scheduled_for) return;
+    const delayMs = Math.max(0, g.scheduled_for.getTime() - Date.now());
+    await this.jobs.enqueue({ name: 'start', data: { grantId: g.id } }, { delayMs });
   }
 
   /**

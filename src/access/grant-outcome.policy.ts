@@ -39,6 +39,7 @@ export function settledOutcome(
       // Revoked before its add settled: ends now unless a removal of what landed must go first.
       if (standing) return { outcome: 'already_member', undo: false };
       return { outcome: landed ? null : 'ended', undo: landed };
+    case 'scheduled':
     case 'active':
     case 'ended':
     case 'failed':

@@ -65,6 +65,64 @@ export class GrantsRepository {
     return grant;
   }
 
+  /** A grant that waits for its request's scheduled start (no operation yet). */
+  async insertScheduled(m: EntityManager, request: RequestRow): Promise<GrantRow> {
+    const [grant] = await m.query<GrantRow[]>(
+      `INSERT INTO access_grants (request_id, connection_id, account_id, group_id, duration_minutes, status, scheduled_for)
+       VALUES ($1, $2, $3, $4, $5, 'scheduled', $6) RETURNING *`,
+      [
+        request.id,
+        request.connection_id,
+        request.account_id,
+        request.group_id,
+        request.duration_minutes,
+        request.starts_at,
+      ],
+    );
+    return grant;
+  }
+
+  /** Scheduled grants due to start (all, or the given ones), locked, skipping rows in use. */
+  async lockDueScheduled(m: EntityManager, grantIds: string[] | null, batch: number): Promise<GrantRow[]> {
+    return m.query<GrantRow[]>(
+      `SELECT * FROM access_grants WHERE status = 'scheduled' AND scheduled_for <= now()
+         AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+       ORDER BY scheduled_for LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [grantIds, batch],
+    );
+  }
+
+  /** Whether a scheduled grant is due by Postgres's clock, or nearly (undefined: not scheduled). */
+  async getStartState(grantId: string): Promise<{ due: boolean; early: boolean } | undefined> {
+    const [g] = await this.dataSource.query<{ due: boolean; early: boolean }[]>(
+      `SELECT scheduled_for <= now() AS due, scheduled_for < now() + interval '10 seconds' AS early
+       FROM access_grants WHERE id = $1 AND status = 'scheduled'`,
+      [grantId],
+    );
+    return g;
+  }
+
+  async setStatus(m: EntityManager, id: string, status: 'provisioning'): Promise<void> {
+    await m.query(`UPDATE access_grants SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+  }
+
+  /** Ends a scheduled grant that never started (revoked, or no longer eligible): nothing was added. */
+  async endScheduled(
+    m: EntityManager,
+    id: string,
+    reason: 'revoked' | 'not_eligible',
+    why: string | null,
+  ): Promise<GrantRow> {
+    const [ended] = returned<GrantRow>(
+      await m.query(
+        `UPDATE access_grants SET status = 'ended', end_reason = $2, ended_at = now(), failure_reason = $3,
+           updated_at = now() WHERE id = $1 RETURNING *`,
+        [id, reason, why],
+      ),
+    );
+    return ended;
+  }
+
   /** Lengthens a live grant; an active one's expiry moves out, never in. */
   async extend(m: EntityManager, id: string, durationMinutes: number): Promise<GrantRow> {
     const [extended] = returned<GrantRow>(

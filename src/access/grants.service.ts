@@ -57,6 +57,23 @@ export class GrantsService {
           expiresAt: iso(extended.expires_at),
         },
       });
+    } else if (request.starts_at && request.starts_at.getTime() > Date.now()) {
+      // Its add waits for the start (a delayed job and the cluster tick), after a re-check.
+      const grant = await this.grants.insertScheduled(m, request);
+      grantId = grant.id;
+      after.starts.push(grant);
+      await this.audit.record(m, actor, {
+        action: 'access.grant.scheduled',
+        targetType: 'grant',
+        targetId: grantId,
+        data: {
+          requestId: request.id,
+          accountId: request.account_id,
+          groupId: request.group_id,
+          durationMinutes: request.duration_minutes,
+          startsAt: request.starts_at.toISOString(),
+        },
+      });
     } else {
       const grant = await this.grants.insert(m, request);
       grantId = grant.id;
@@ -110,10 +127,14 @@ export class GrantsService {
       ) {
         throw forbidden('Only the beneficiary, an approver of the group or an admin may revoke this grant');
       }
-      if (g.status !== 'active' && g.status !== 'provisioning') {
+      if (g.status !== 'active' && g.status !== 'provisioning' && g.status !== 'scheduled') {
         throw new AppError('invalid_state', `The grant is ${g.status}`);
       }
-      const revoking = await this.grants.markRevoking(m, id);
+      // A grant that has not started added nothing: it ends at once.
+      const revoking =
+        g.status === 'scheduled'
+          ? await this.grants.endScheduled(m, id, 'revoked', null)
+          : await this.grants.markRevoking(m, id);
       // A grant whose add has not settled yet: its outcome decides (a landed add is removed then, a
       // standing member found is left alone), so no removal can overtake a standing membership.
       if (g.status === 'active') {

@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsNumber,
   IsPositive,
@@ -22,9 +23,15 @@ import { ListQueryDto } from '../../platform/http/pagination';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
-export const GRANT_STATUSES = ['provisioning', 'active', 'revoking', 'ended', 'failed'] as const;
+export const GRANT_STATUSES = ['scheduled', 'provisioning', 'active', 'revoking', 'ended', 'failed'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
-export const GRANT_END_REASONS = ['expired', 'revoked', 'removed_outside', 'already_member'] as const;
+export const GRANT_END_REASONS = [
+  'expired',
+  'revoked',
+  'removed_outside',
+  'already_member',
+  'not_eligible',
+] as const;
 export type GrantEndReason = (typeof GRANT_END_REASONS)[number];
 
 export class ApprovalStepDto {
@@ -203,6 +210,14 @@ export class CreateRequestDto {
   @IsOptional()
   @IsUUID()
   accountId?: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'start the grant then, at most 30 days ahead (a time already past: at once)',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  startsAt?: string;
 }
 
 export class ApproveDto {
@@ -311,6 +326,13 @@ export class AccessRequestResponse {
     description: "when a pending request expires (the policy's requestTtlHours)",
   })
   expiresAt!: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'the scheduled start asked for',
+  })
+  startsAt!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
   @ApiProperty({ type: RequestGrantState, nullable: true }) grant!: RequestGrantState | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;

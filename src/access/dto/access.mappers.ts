@@ -38,7 +38,7 @@ export function toGrant(g: GrantRow): GrantResponse {
     accountId: g.account_id,
     groupId: g.group_id,
     status: g.status,
-    startsAt: iso(g.starts_at),
+    startsAt: iso(g.starts_at ?? g.scheduled_for),
     expiresAt: iso(g.expires_at),
     endedAt: iso(g.ended_at),
     endReason: g.status === 'ended' ? g.end_reason : null,
@@ -74,11 +74,12 @@ export function toRequest(
     eligibleApprovers: r.status === 'pending' ? eligibleApprovers : [],
     approverChanges: r.approver_changes,
     expiresAt: r.expires_at.toISOString(),
+    startsAt: iso(r.starts_at),
     grantId: r.grant_id,
     grant: grant
       ? {
           status: grant.status,
-          startsAt: iso(grant.starts_at),
+          startsAt: iso(grant.starts_at ?? grant.scheduled_for),
           endReason: grant.status === 'ended' ? grant.end_reason : null,
           expiresAt: iso(grant.expires_at),
         }

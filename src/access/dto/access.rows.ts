@@ -41,6 +41,8 @@ export interface RequestRow {
   current_step: number;
   approver_changes: ApproverChange[];
   expires_at: Date;
+  /** A scheduled start asked for (null: as soon as approved). */
+  starts_at: Date | null;
   created_at: Date;
   decided_at: Date | null;
   ck?: string;
@@ -75,6 +77,8 @@ export interface GrantRow {
   duration_minutes: number;
   status: GrantStatus;
   starts_at: Date | null;
+  /** The scheduled start of a `scheduled` grant (starts_at is when JumpCloud confirmed the membership). */
+  scheduled_for: Date | null;
   expires_at: Date | null;
   ended_at: Date | null;
   end_reason: GrantEndReason | null;
@@ -85,4 +89,4 @@ export interface GrantRow {
 }
 
 /** Grant statuses in which jumpgate's membership may exist or is about to: one per account and group. */
-export const LIVE_GRANT_STATUSES = ['provisioning', 'active', 'revoking'];
+export const LIVE_GRANT_STATUSES = ['scheduled', 'provisioning', 'active', 'revoking'];

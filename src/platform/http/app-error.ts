@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   request_pending: HttpStatus.CONFLICT,
   // an approver of a later step acting before the request reaches it
   not_this_step: HttpStatus.CONFLICT,
+  // a scheduled start more than 30 days ahead
+  starts_too_late: HttpStatus.BAD_REQUEST,
   // audit (API.md): one verify at a time per process
   verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
   // sign-in and sessions (API.md)

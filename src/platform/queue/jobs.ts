@@ -10,6 +10,7 @@ export type AppJob =
   | { name: 'sync'; data: { runId: string } }
   | { name: 'apply'; data: { operationId: string } }
   | { name: 'expire'; data: { grantId: string } }
+  | { name: 'start'; data: { grantId: string } }
   | { name: 'launch'; data: { campaignId: string; requestedBy: string | null } }
   | { name: 'close'; data: { campaignId: string; requestedBy: string | null } }
   | { name: 'notify'; data: { notificationId: string } };
@@ -59,6 +60,17 @@ export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
   expire: {
     queue: QUEUES.grantExpiry,
     id: (d) => `grant-expiry.${d.grantId}`,
+    attempts: 5,
+    options: () => ({
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
+  },
+  // A scheduled grant's start, on the grant-expiry queue (its worker already runs wherever grants end).
+  start: {
+    queue: QUEUES.grantExpiry,
+    id: (d) => `grant-start.${d.grantId}`,
     attempts: 5,
     options: () => ({
       backoff: { type: 'exponential', delay: 1000 },

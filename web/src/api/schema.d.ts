@@ -1954,6 +1954,11 @@ export interface components {
             justification?: string;
             /** @description default: the caller's own account in the group's connection */
             accountId?: string;
+            /**
+             * Format: date-time
+             * @description start the grant then, at most 30 days ahead (a time already past: at once)
+             */
+            startsAt?: string;
         };
         /** @enum {string} */
         AccessRequestStatus: "pending" | "approved" | "denied" | "cancelled" | "expired";
@@ -1988,9 +1993,9 @@ export interface components {
             at: string;
         };
         /** @enum {string} */
-        GrantStatus: "provisioning" | "active" | "revoking" | "ended" | "failed";
+        GrantStatus: "scheduled" | "provisioning" | "active" | "revoking" | "ended" | "failed";
         /** @enum {string} */
-        GrantEndReason: "expired" | "revoked" | "removed_outside" | "already_member";
+        GrantEndReason: "expired" | "revoked" | "removed_outside" | "already_member" | "not_eligible";
         RequestGrantState: {
             status: components["schemas"]["GrantStatus"];
             /**
@@ -2029,6 +2034,11 @@ export interface components {
              * @description when a pending request expires (the policy's requestTtlHours)
              */
             expiresAt: string;
+            /**
+             * Format: date-time
+             * @description the scheduled start asked for
+             */
+            startsAt: string | null;
             /** Format: uuid */
             grantId: string | null;
             grant: components["schemas"]["RequestGrantState"] | null;
@@ -6555,7 +6565,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessRequestResponse"];
                 };
             };
-            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `not_requestable`, `not_eligible`, `duration_exceeds_policy`, `justification_required`, `no_account` */
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `not_requestable`, `not_eligible`, `duration_exceeds_policy`, `justification_required`, `no_account`, `starts_too_late` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6563,7 +6573,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "not_requestable" | "not_eligible" | "duration_exceeds_policy" | "justification_required" | "no_account";
+                        code?: "not_requestable" | "not_eligible" | "duration_exceeds_policy" | "justification_required" | "no_account" | "starts_too_late";
                     };
                 };
             };
@@ -7022,7 +7032,7 @@ export interface operations {
                 limit?: number;
                 /** @description opaque cursor from a previous nextCursor */
                 cursor?: string;
-                status?: "provisioning" | "active" | "revoking" | "ended" | "failed";
+                status?: "scheduled" | "provisioning" | "active" | "revoking" | "ended" | "failed";
                 accountId?: string;
                 groupId?: string;
             };
