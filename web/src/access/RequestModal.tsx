@@ -1,10 +1,10 @@
-import { Button, Group, NumberInput, Stack, Text, Textarea } from '@mantine/core';
+import { Button, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import type { CatalogEntry } from '../api/types';
 import { AppModal } from '../components/AppModal';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatMinutes } from '../lib/format';
-import { requestProblems } from './access-logic';
+import { requestProblems, startsAtIso } from './access-logic';
 import { useRequestAccess } from './useAccess';
 
 /** Request (or, with an active grant, extend) membership of one catalog group. */
@@ -19,6 +19,7 @@ export function RequestModal({
 }) {
   const [duration, setDuration] = useState<number | null>(entry.defaultDurationMinutes);
   const [justification, setJustification] = useState('');
+  const [startsAt, setStartsAt] = useState('');
   const [tried, setTried] = useState(false);
   const request = useRequestAccess();
   const problems = requestProblems(entry, duration, justification);
@@ -30,6 +31,7 @@ export function RequestModal({
         groupId: entry.group.id,
         durationMinutes: duration,
         ...(justification.trim() ? { justification: justification.trim() } : {}),
+        ...(startsAtIso(startsAt) ? { startsAt: startsAtIso(startsAt) ?? undefined } : {}),
       });
       onClose(true);
     } catch {
@@ -76,6 +78,15 @@ export function RequestModal({
             autosize
             minRows={2}
           />
+          {!extend && (
+            <TextInput
+              type="datetime-local"
+              label="Start later"
+              description="Optional, up to 30 days ahead; approvals and eligibility are checked again then"
+              value={startsAt}
+              onChange={(e) => setStartsAt(e.currentTarget.value)}
+            />
+          )}
           {tried && problems.length > 0 && (
             <Text c="red" size="sm" role="alert">
               {problems.join(' ')}

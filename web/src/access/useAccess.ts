@@ -65,8 +65,12 @@ function useInvalidateAccess() {
 export function useRequestAccess() {
   const invalidate = useInvalidateAccess();
   return useMutation({
-    mutationFn: (body: { groupId: string; durationMinutes: number; justification?: string }) =>
-      unwrap(api.POST('/api/v1/access-requests', { body })),
+    mutationFn: (body: {
+      groupId: string;
+      durationMinutes: number;
+      justification?: string;
+      startsAt?: string;
+    }) => unwrap(api.POST('/api/v1/access-requests', { body })),
     onSuccess: invalidate,
   });
 }

@@ -2,7 +2,9 @@ import { Badge, Button, Group, Paper, Stack, Text, Textarea } from '@mantine/cor
 import { useState } from 'react';
 import type { AccessRequest } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { canActNow, stepSummary } from '../access/access-logic';
 import { formatDateTime, formatMinutes } from '../lib/format';
+import { useMe } from '../shell/useMe';
 import { useAccount, useDecideRequest, useGroup } from './useApprovals';
 
 /** One request waiting for me: who, which group and what it grants, how long, why, what they already have. */
@@ -10,6 +12,10 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
   const account = useAccount(request.accountId);
   const group = useGroup(request.groupId);
   const decide = useDecideRequest();
+  const me = useMe();
+  // An approver of a later step sees the request but cannot act yet (the server says not_this_step).
+  const myTurn = canActNow(request, me.data?.id);
+  const step = stepSummary(request);
   const [comment, setComment] = useState('');
   const [denyTried, setDenyTried] = useState(false);
   const who = account.data ? (account.data.displayName ?? account.data.email ?? account.data.id) : '…';
@@ -46,6 +52,16 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
           <strong>Why: </strong>
           {request.justification ?? 'no justification given'}
         </Text>
+        {step && (
+          <Text size="sm" data-testid="approval-step">
+            {step}
+            {myTurn
+              ? ''
+              : ` · not your step yet: ${
+                  request.eligibleApprovers.map((e) => e.displayName ?? e.id).join(', ') || 'nobody'
+                } can act now`}
+          </Text>
+        )}
         {account.data && (
           <Group gap={4}>
             <Text size="sm">Already in:</Text>
@@ -73,6 +89,7 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
         <Group>
           <Button
             color="green"
+            disabled={!myTurn}
             loading={decide.isPending}
             onClick={() => decide.mutate({ id: request.id, approve: true, comment: comment.trim() })}
           >
@@ -81,6 +98,7 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
           <Button
             color="red"
             variant="light"
+            disabled={!myTurn}
             loading={decide.isPending}
             onClick={() => {
               setDenyTried(true);
