@@ -134,8 +134,9 @@ const RESOURCES: Record<
       'decidedAt',
     ],
     later: ['startsAt', 'breakGlass', 'eligibleApprovers', 'currentStep', 'approverChanges'],
-    // what became of the grant, so a requester sees `already_member` here too
-    extra: ['grant'],
+    // what became of the grant, so a requester sees `already_member` here too; the steps the request
+    // was made under (currentStep indexes them) and when a pending one expires (requestTtlHours)
+    extra: ['grant', 'approvalSteps', 'expiresAt'],
   },
   GrantResponse: {
     fields: [
