@@ -2,20 +2,28 @@
 // `npm run demo`: one command for a newcomer. Starts the private PostgreSQL and Redis
 // (scripts/services.sh), builds when the build is missing or stale, starts the JumpCloud emulator
 // with a demo organisation and the local OpenID provider with its people (scripts/demo-signin.js),
-// runs the compiled server in development mode against both, creates a connection with the emulator's
-// service account, runs a first sync, and prints the sign-in URL, an admin token and example curl
-// lines. Ctrl-C stops the server, the provider and the emulator; the local services keep running.
+// runs the compiled server in development mode against both, with its email going to a local SMTP
+// sink (scripts/demo-mail.js: .demo/mail/*.eml and a listing page), creates a connection with the
+// emulator's service account, runs a first sync, prepares a campaign to launch, and prints the sign-in
+// URL, an admin token, where the mail is, and example curl lines. Ctrl-C stops the server, the provider and the emulator; the local services keep running.
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startAnnouncingChild } = require('./demo-children');
+const { startMailSink } = require('./demo-mail');
 const { printSignIn, signInServed, startSignIn } = require('./demo-signin');
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT || 3000);
 // The local OpenID provider's port: fixed, so its issuer (and every person's binding to it) holds across runs.
 const idpPort = Number(process.env.DEMO_IDP_PORT || port + 1);
+// The mail listing and the SMTP sink: fixed too, so the email channel an earlier run made still reaches it.
+const mailPort = Number(process.env.DEMO_MAIL_PORT || port + 2);
+const smtpPort = Number(process.env.DEMO_SMTP_PORT || port + 3);
+const mailDir = path.join(root, '.demo', 'mail');
+const MAIL_FROM = 'jumpgate-demo@example.com';
+const DEMO_CAMPAIGN_NAME = 'Demo access review';
 // The same state directory services.sh uses, so the demo key lives beside the demo data.
 const stateDir = process.env.JUMPGATE_SERVICES_DIR || '/tmp/jumpgate-services';
 const serverEntry = path.join(root, 'dist', 'src', 'main.js');
@@ -214,7 +222,76 @@ async function setUpDemoOrganisation({ api, emulator, isStopping }) {
   return { connection, run, reused: Boolean(existing) };
 }
 
-function printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady }) {
+/**
+ * The `default email` channel (made by the server from SMTP_URL and MAIL_FROM on a first run) pointed
+ * at this run's sink, in case an earlier run used other ports; returns its id.
+ */
+async function pointEmailAtSink({ api, mail }) {
+  const channels = (await api('GET', '/api/v1/notification-channels?limit=500')).items;
+  const email = channels.find((c) => c.type === 'email' && c.name === 'default email');
+  if (email) {
+    await api('PATCH', `/api/v1/notification-channels/${email.id}`, {
+      enabled: true,
+      config: { smtpUrl: mail.smtpUrl, from: MAIL_FROM },
+    });
+    return email.id;
+  }
+  const created = await api('POST', '/api/v1/notification-channels', {
+    type: 'email',
+    name: 'default email',
+    enabled: true,
+    config: { smtpUrl: mail.smtpUrl, from: MAIL_FROM },
+  });
+  return created.id;
+}
+
+/**
+ * A draft campaign to launch (managers review their reports' memberships), reused while it is still a
+ * draft. Its fallback reviewers are two demo admins' principals (made with no role: sign-in gives them
+ * theirs from ADMIN_GROUPS), for members without a manager.
+ */
+async function prepareDemoCampaign({ api, connection, people }) {
+  const drafts = (await api('GET', '/api/v1/campaigns?limit=500')).items.filter(
+    (c) => c.status === 'draft' && c.name.startsWith(DEMO_CAMPAIGN_NAME) && c.connectionId === connection.id,
+  );
+  if (drafts.length > 0) return drafts[0];
+  const principals = (await api('GET', '/api/v1/principals?limit=500')).items;
+  const fallbackIds = [];
+  for (const person of people.admins.slice(0, 2)) {
+    const found = principals.find((p) => p.email.toLowerCase() === person.email.toLowerCase());
+    const p =
+      found ??
+      (await api('POST', '/api/v1/principals', { email: person.email, displayName: person.displayname }));
+    fallbackIds.push(p.id);
+  }
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  return api('POST', '/api/v1/campaigns', {
+    connectionId: connection.id,
+    name: `${DEMO_CAMPAIGN_NAME} ${stamp}`,
+    scope: {},
+    reviewerStrategy: 'manager',
+    fallbackReviewerIds: fallbackIds,
+    dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    defaultDecision: 'none',
+    autoRemediate: false,
+  });
+}
+
+function printMail({ baseUrl, mail, campaign, people, auth }) {
+  say(
+    `Mail: jumpgate's "default email" channel sends to a local SMTP sink (${mail.smtpUrl}); nothing leaves`,
+  );
+  say('  this machine. Every message is written to a file and listed on a page:');
+  say(`  ${mail.dir}/*.eml`);
+  say(`  ${mail.listUrl}   (click a subject to read it, links included)`);
+  say(`See the digest a reviewer gets: launch the prepared campaign "${campaign.name}"`);
+  say('  (each manager reviews their reports; one digest per reviewer, never one mail per item):');
+  say(`  curl -X POST ${auth} ${baseUrl}/api/v1/campaigns/${campaign.id}/launch`);
+  say(`  then reload ${mail.listUrl}: e.g. the mail to ${people.manager.email} (the manager above)`);
+  say('');
+}
+
+function printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady, mail, campaign }) {
   const auth = '-H "Authorization: Bearer $TOKEN"';
   const { connection, run, reused } = organisation;
   const s = run.stats;
@@ -249,6 +326,7 @@ function printWelcome({ baseUrl, token, organisation, emulator, signIn, signInRe
   say('Admin token for this run (the bootstrap-admin principal; a new one each start):');
   say(`  export TOKEN=${token}`);
   say('');
+  if (campaign) printMail({ baseUrl, mail, campaign, people: signIn.people, auth });
   say('Try:');
   say(`  curl ${baseUrl}/health`);
   say(`  curl ${auth} ${baseUrl}/api/v1/me`);
@@ -323,6 +401,18 @@ async function main() {
     process.exit(1);
   };
 
+  say(`[demo] starting the mail sink (SMTP on ${smtpPort}, listing on ${mailPort})…`);
+  let mail;
+  try {
+    mail = await startMailSink({ dir: mailDir, smtpPort, httpPort: mailPort });
+  } catch (err) {
+    say(
+      `[demo] ${err instanceof Error ? err.message : String(err)} (DEMO_SMTP_PORT / DEMO_MAIL_PORT choose others)`,
+    );
+    process.exit(1);
+  }
+  process.on('exit', () => mail.close());
+
   say(`[demo] starting the JumpCloud emulator (${DEMO_ORG.users} users, ${DEMO_ORG.groups} groups)…`);
   const emulator = await startEmulator();
   track('emulator', emulator.child);
@@ -365,6 +455,9 @@ async function main() {
     JUMPCLOUD_OAUTH_TOKEN_URL: emulator.info.tokenUrl,
     // Sign-in through the local provider, set as for any identity provider.
     ...signIn.serverEnv,
+    // Email to the local sink: the server makes its "default email" channel from these on a first run.
+    SMTP_URL: mail.smtpUrl,
+    MAIL_FROM,
   };
   say(`[demo] starting the server on port ${port}…`);
   const server = startServer(env);
@@ -399,8 +492,24 @@ async function main() {
       ...tail(serverLog).map((l) => `  ${l}`),
     ]);
   }
+  let campaign = null;
+  try {
+    const api = apiClient(baseUrl, token);
+    await pointEmailAtSink({ api, mail });
+    if (organisation.run.status === 'succeeded') {
+      campaign = await prepareDemoCampaign({
+        api,
+        connection: organisation.connection,
+        people: signIn.people,
+      });
+    }
+  } catch (err) {
+    say(
+      `[demo] preparing the mail channel or the demo campaign failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   const signInReady = await signInServed(baseUrl, signIn.issuer);
-  printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady });
+  printWelcome({ baseUrl, token, organisation, emulator, signIn, signInReady, mail, campaign });
 
   const first = await Promise.race(exits);
   if (stopping) {
