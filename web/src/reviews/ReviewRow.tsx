@@ -1,4 +1,4 @@
-import { Badge, Checkbox, Group, Paper, Stack, Text } from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReviewItem } from '../api/types';
 import { formatDate } from '../lib/format';
 
@@ -11,6 +11,7 @@ export function ReviewRow({
   campaignName,
   onSelect,
   onFocus,
+  onReassign,
 }: {
   item: ReviewItem;
   active: boolean;
@@ -18,6 +19,7 @@ export function ReviewRow({
   campaignName: string | undefined;
   onSelect: () => void;
   onFocus: () => void;
+  onReassign: () => void;
 }) {
   const a = item.account;
   const name = a.displayName ?? a.email ?? a.id;
@@ -91,6 +93,16 @@ export function ReviewRow({
           <Badge color={item.decision === 'revoke' ? 'red' : 'green'} variant="filled">
             {item.decision === 'revoke' ? 'revoked' : 'kept'}
           </Badge>
+        )}
+        {item.status === 'pending' && (
+          <Button
+            size="xs"
+            variant="subtle"
+            onClick={onReassign}
+            aria-label={`Reassign ${name} in ${item.group.name}`}
+          >
+            Reassign
+          </Button>
         )}
       </Group>
     </Paper>

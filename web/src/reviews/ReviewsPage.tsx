@@ -2,6 +2,7 @@ import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import type { ReviewItem } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
 import { batchFor, type DecisionBatch, undoPlan } from './decisions';
@@ -11,6 +12,7 @@ import { KeyboardHelp } from './KeyboardHelp';
 import { ReviewFiltersBar } from './ReviewFiltersBar';
 import { ReviewProgress } from './ReviewProgress';
 import { ReviewRow } from './ReviewRow';
+import { ReassignModal } from './ReassignModal';
 import { RevokeModal } from './RevokeModal';
 import { type DecisionInput, useDecide, useReviewItems, useReviewSummary } from './useReviews';
 
@@ -37,6 +39,7 @@ export function ReviewsPage() {
   const [cursor, setCursor] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [revoking, setRevoking] = useState<string[] | null>(null);
+  const [reassigning, setReassigning] = useState<ReviewItem | null>(null);
   const [history, setHistory] = useState<DecisionBatch[]>([]);
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
   const [help, setHelp] = useState(true);
@@ -153,7 +156,7 @@ export function ReviewsPage() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (revoking) return;
+      if (revoking || reassigning) return;
       const t = e.target as HTMLElement | null;
       const action = actionFor({
         key: e.key,
@@ -169,7 +172,7 @@ export function ReviewsPage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [act, revoking]);
+  }, [act, revoking, reassigning]);
 
   const selectionCount = selected.size;
   const actionCount = targets(selected, cursorItem?.id ?? null).length;
@@ -285,6 +288,7 @@ export function ReviewsPage() {
                       campaignName={campaignNames.get(item.campaignId)}
                       onSelect={() => setSelected((s) => toggle(s, item.id))}
                       onFocus={() => setCursor(row.index)}
+                      onReassign={() => setReassigning(item)}
                     />
                   </div>
                 </div>
@@ -293,6 +297,11 @@ export function ReviewsPage() {
           </div>
         </div>
       )}
+      <ReassignModal
+        item={reassigning}
+        onClose={() => setReassigning(null)}
+        onDone={(text) => setNotice({ color: 'green', text })}
+      />
       <RevokeModal
         count={revoking?.length ?? 0}
         opened={revoking !== null}

@@ -55,3 +55,18 @@ export function useDecide() {
     onSettled: () => client.invalidateQueries({ queryKey: ['reviews'] }),
   });
 }
+
+/** `POST /review-items/{id}/reassign`: the item goes to another reviewer, with the reason on record. */
+export function useReassign() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ itemId, reviewerId, reason }: { itemId: string; reviewerId: string; reason: string }) =>
+      unwrap(
+        api.POST('/api/v1/review-items/{id}/reassign', {
+          params: { path: { id: itemId } },
+          body: { reviewerId, reason },
+        }),
+      ),
+    onSettled: () => client.invalidateQueries({ queryKey: ['reviews'] }),
+  });
+}

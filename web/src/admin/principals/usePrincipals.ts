@@ -5,9 +5,10 @@ import type { components } from '../../api/schema';
 export type Principal = components['schemas']['PrincipalResponse'];
 
 /** The first 500 principals (the API's page limit): enough to pick owners and approvers from. */
-export function usePrincipals() {
+export function usePrincipals(enabled = true) {
   return useQuery({
     queryKey: ['principals'],
+    enabled,
     queryFn: () => unwrap(api.GET('/api/v1/principals', { params: { query: { limit: 500 } } })),
   });
 }
