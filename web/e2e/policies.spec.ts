@@ -87,22 +87,23 @@ describe('group policy pages in a real browser', () => {
       await page.keyboard.press('Escape');
       // Two fields the DTO refuses at once: each message lands on its own field.
       await page.getByLabel('Longest grant (minutes)').fill('0');
-      await page.getByLabel('Approvals required').fill('0');
+      await page.getByLabel('Approvals required in step 1').fill('0');
       await page.getByRole('button', { name: 'Save policy' }).click();
       await page.getByText('Not saved: correct the fields marked above.').waitFor();
       expect(await fieldError(page, 'Longest grant (minutes)')).toContain(
         'maxDurationMinutes must not be less than 1',
       );
-      expect(await fieldError(page, 'Approvals required')).toContain(
-        'approvalsRequired must not be less than 1',
-      );
+      await page
+        .getByTestId('approval-steps')
+        .getByText('must not be less than 1', { exact: false })
+        .waitFor();
       expect(await fieldError(page, 'Owners')).toBe('');
       expect(await seriousA11yViolations(page)).toEqual([]);
       await page.getByLabel('Longest grant (minutes)').scrollIntoViewIfNeeded();
       await screenshot(page, 'admin-policy-errors');
       // Over MAX_GRANT_MINUTES (10080 by default): the service's own message.
       await page.getByLabel('Longest grant (minutes)').fill('20000');
-      await page.getByLabel('Approvals required').fill('1');
+      await page.getByLabel('Approvals required in step 1').fill('1');
       await page.getByRole('button', { name: 'Save policy' }).click();
       await page.getByText('Not saved: correct the fields marked above.').waitFor();
       expect(await fieldError(page, 'Longest grant (minutes)')).toContain(
@@ -112,6 +113,10 @@ describe('group policy pages in a real browser', () => {
 
       await page.getByLabel('Longest grant (minutes)').fill('240');
       await page.getByLabel('Default grant (minutes)').fill('60');
+      await page.getByLabel('A request waits at most (hours)').fill('24');
+      // A second step: the requester's manager, after the owners.
+      await page.getByRole('button', { name: 'Add a step' }).click();
+      await choose(page, 'Step 2', "The requester's manager");
       await page.getByRole('button', { name: 'Save policy' }).click();
       await page.getByRole('status').getByText('Policy saved.').waitFor();
       expect(await policy()).toMatchObject({
@@ -119,6 +124,8 @@ describe('group policy pages in a real browser', () => {
         ownerIds: [owner.id],
         approverIds: [owner.id],
         approvalsRequired: 1,
+        approvalSteps: [{ kind: 'approvers', required: 1 }, { kind: 'manager' }],
+        requestTtlHours: 24,
         maxDurationMinutes: 240,
         defaultDurationMinutes: 60,
         requireJustification: false,

@@ -21,6 +21,7 @@ import {
   type Policy,
   type PolicyForm as Form,
 } from './policy-logic';
+import { StepsEditor } from './StepsEditor';
 import { useSavePolicy } from './usePolicy';
 
 type Option = { value: string; label: string };
@@ -99,15 +100,12 @@ export function PolicyForm({
             error={err.approverIds}
           />
         )}
+        <StepsEditor
+          steps={form.approvalSteps}
+          onChange={(approvalSteps) => set({ approvalSteps })}
+          error={err.approvalSteps}
+        />
         <div className={grid.grid}>
-          <NumberInput
-            label="Approvals required"
-            description="Distinct approvers who must approve"
-            value={form.approvalsRequired}
-            onChange={(v) => set({ approvalsRequired: num(v) })}
-            error={err.approvalsRequired}
-            allowDecimal={false}
-          />
           <NumberInput
             label="Longest grant (minutes)"
             description={minutesHint(form.maxDurationMinutes, 'Required')}
@@ -132,6 +130,13 @@ export function PolicyForm({
             error={err.warnBeforeExpiryMinutes}
             allowDecimal={false}
           />
+          <NumberInput
+            label="A request waits at most (hours)"
+            description="Then it expires undecided"
+            value={form.requestTtlHours}
+            onChange={(v) => set({ requestTtlHours: num(v) })}
+            error={err.requestTtlHours}
+          />
         </div>
         <Switch
           label="A justification is required"
@@ -154,6 +159,13 @@ export function PolicyForm({
           onChange={(v) => set({ eligibleGroupIds: v })}
           error={err.eligibleGroupIds}
         />
+        {policy.autoApproveRules.length > 0 && (
+          <Text size="sm" data-testid="auto-approve-rules">
+            {policy.autoApproveRules.length} automatic approval{' '}
+            {policy.autoApproveRules.length === 1 ? 'rule is' : 'rules are'} kept as they are (this page does
+            not edit them yet; use PUT /api/v1/groups/{'{id}'}/policy).
+          </Text>
+        )}
         {placed.general ? <ErrorAlert error={placed.general} /> : null}
         {save.isError && Object.keys(err).length > 0 && (
           <Text size="sm" c="red" role="alert">

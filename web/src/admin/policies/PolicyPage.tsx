@@ -31,7 +31,33 @@ function PolicyFacts({
         ['Requestable', policy.requestable ? 'yes' : 'no'],
         ['Owners', names(policy.ownerIds, labels)],
         ['Approvers', names(policy.approverIds, labels)],
-        ['Approvals required', String(policy.approvalsRequired)],
+        [
+          'Approval steps',
+          policy.approvalSteps
+            .map((st, i) =>
+              st.kind === 'manager'
+                ? `${i + 1}. the manager`
+                : `${i + 1}. ${st.required ?? 1} of the approvers`,
+            )
+            .join('; '),
+        ],
+        [
+          'Automatic approval rules',
+          policy.autoApproveRules.length === 0
+            ? 'none'
+            : policy.autoApproveRules
+                .map(
+                  (r, i) =>
+                    `${i + 1}. up to ${formatMinutes(r.maxDurationMinutes)}` +
+                    (r.departments?.length ? `, departments ${r.departments.join(', ')}` : '') +
+                    (r.requesterInGroupIds?.length
+                      ? `, members of ${names(r.requesterInGroupIds, groupNames)}`
+                      : '') +
+                    (r.forOthers ? ', also for others' : ''),
+                )
+                .join('; '),
+        ],
+        ['Requests wait at most', `${policy.requestTtlHours} h`],
         ['Longest grant', formatMinutes(policy.maxDurationMinutes)],
         ['Default grant', formatMinutes(policy.defaultDurationMinutes)],
         ['Justification', policy.requireJustification ? 'required' : 'optional'],

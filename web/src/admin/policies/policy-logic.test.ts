@@ -16,6 +16,9 @@ const policy: Policy = {
   autoApprove: false,
   eligibleGroupIds: null,
   warnBeforeExpiryMinutes: 10,
+  approvalSteps: [{ kind: 'approvers', required: 1 }],
+  autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
+  requestTtlHours: 72,
   updatedAt: '2026-12-06T05:00:00.000Z',
 };
 
@@ -32,10 +35,14 @@ describe('the policy form', () => {
       ownerIds: [OWNER],
       requestable: true,
       maxDurationMinutes: 120,
+      approvalSteps: [{ kind: 'approvers', required: 1 }],
       approvalsRequired: 1,
       requireJustification: true,
       autoApprove: false,
       warnBeforeExpiryMinutes: 10,
+      // Not edited by this form: sent back as GET gave it.
+      autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
+      requestTtlHours: 72,
     });
     const separate = bodyFromForm(
       { ...form, approversAreOwners: false, approverIds: [OTHER], eligibleGroupIds: ['e'] },
@@ -45,8 +52,24 @@ describe('the policy form', () => {
   });
 
   it('sends back a field the form does not show yet, unchanged', () => {
-    const newer = { ...policy, requestTtlHours: 24 } as Policy;
-    expect(bodyFromForm(formFromPolicy(newer), newer)).toMatchObject({ requestTtlHours: 24 });
+    const newer = { ...policy, breakGlass: { enabled: true, maxDurationMinutes: 30 } } as Policy;
+    expect(bodyFromForm(formFromPolicy(newer), newer)).toMatchObject({
+      breakGlass: { enabled: true, maxDurationMinutes: 30 },
+    });
+  });
+
+  it('sends the steps in order, a manager step without "required", and the first approvers count as approvalsRequired', () => {
+    const form = {
+      ...formFromPolicy(policy),
+      approvalSteps: [
+        { kind: 'manager' as const, required: '' as const },
+        { kind: 'approvers' as const, required: 2 },
+      ],
+    };
+    expect(bodyFromForm(form, policy)).toMatchObject({
+      approvalSteps: [{ kind: 'manager' }, { kind: 'approvers', required: 2 }],
+      approvalsRequired: 2,
+    });
   });
 });
 
@@ -57,6 +80,8 @@ describe("the server's 400s on the fields", () => {
     const err = new ApiError(400, 'x', 'validation_failed', [
       'maxDurationMinutes may be at most MAX_GRANT_MINUTES (10080)',
       'each value in ownerIds must be a UUID',
+      'approvalSteps[0].required (2) may not exceed the number of approvers (1)',
+      'approvalsRequired (3) may not exceed the number of approvers (1)',
       `No such principal: ${OTHER}`,
       'something else entirely',
     ]);
@@ -65,6 +90,8 @@ describe("the server's 400s on the fields", () => {
       maxDurationMinutes: 'maxDurationMinutes may be at most MAX_GRANT_MINUTES (10080)',
       ownerIds: 'each value in ownerIds must be a UUID',
       approverIds: `No such principal: ${OTHER}`,
+      approvalSteps:
+        'approvalSteps[0].required (2) may not exceed the number of approvers (1); approvalsRequired (3) may not exceed the number of approvers (1)',
     });
     expect((placed.general as ApiError).message).toBe('something else entirely');
   });

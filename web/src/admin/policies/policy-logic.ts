@@ -5,13 +5,21 @@ import type { components } from '../../api/schema';
 export type Policy = components['schemas']['PolicyResponse'];
 export type PolicyBody = components['schemas']['PutPolicyDto'];
 
+export interface StepForm {
+  kind: 'manager' | 'approvers';
+  /** Approvers steps only. */
+  required: number | '';
+}
+
 export interface PolicyForm {
   requestable: boolean;
   ownerIds: string[];
   /** Approvers default to the owners (API.md); only a separate list is sent. */
   approversAreOwners: boolean;
   approverIds: string[];
-  approvalsRequired: number | '';
+  /** In order; an approvers step's `required` is also sent as `approvalsRequired` (the older field). */
+  approvalSteps: StepForm[];
+  requestTtlHours: number | '';
   maxDurationMinutes: number | '';
   defaultDurationMinutes: number | '';
   requireJustification: boolean;
@@ -21,6 +29,9 @@ export interface PolicyForm {
 }
 
 export type PolicyField = Exclude<keyof PolicyForm, 'approversAreOwners'>;
+
+/** Older names the server's messages may use for a field the form shows under another. */
+const ALIASES: Record<string, PolicyField> = { approvalsRequired: 'approvalSteps' };
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x) => b.includes(x));
@@ -32,7 +43,12 @@ export function formFromPolicy(p: Policy): PolicyForm {
     // GET answers the owners when approvers default to them; keeping that default is the likelier wish.
     approversAreOwners: sameSet(p.approverIds, p.ownerIds),
     approverIds: [...p.approverIds],
-    approvalsRequired: p.approvalsRequired,
+    approvalSteps: p.approvalSteps.map((st) =>
+      st.kind === 'manager'
+        ? { kind: 'manager', required: '' }
+        : { kind: 'approvers', required: st.required ?? 1 },
+    ),
+    requestTtlHours: p.requestTtlHours,
     maxDurationMinutes: p.maxDurationMinutes,
     defaultDurationMinutes: p.defaultDurationMinutes,
     requireJustification: p.requireJustification,
@@ -59,6 +75,8 @@ export function bodyFromForm(f: PolicyForm, original: Policy): PolicyBody {
   delete kept.defaultDurationMinutes;
   delete kept.warnBeforeExpiryMinutes;
   delete kept.approvalsRequired;
+  delete kept.approvalSteps;
+  delete kept.requestTtlHours;
   const body: Record<string, unknown> = {
     ...kept,
     requestable: f.requestable,
@@ -68,7 +86,15 @@ export function bodyFromForm(f: PolicyForm, original: Policy): PolicyBody {
     autoApprove: f.autoApprove,
   };
   if (!f.approversAreOwners) body.approverIds = f.approverIds;
-  if (f.approvalsRequired !== '') body.approvalsRequired = f.approvalsRequired;
+  body.approvalSteps = f.approvalSteps.map((st) =>
+    st.kind === 'manager'
+      ? { kind: 'manager' }
+      : { kind: 'approvers', required: st.required === '' ? null : st.required },
+  );
+  // GET answers the steps in force; approvalsRequired follows the first approvers step so both agree.
+  const first = f.approvalSteps.find((st) => st.kind === 'approvers');
+  if (first && first.required !== '') body.approvalsRequired = first.required;
+  if (f.requestTtlHours !== '') body.requestTtlHours = f.requestTtlHours;
   if (f.defaultDurationMinutes !== '') body.defaultDurationMinutes = f.defaultDurationMinutes;
   if (f.warnBeforeExpiryMinutes !== '') body.warnBeforeExpiryMinutes = f.warnBeforeExpiryMinutes;
   if (f.eligibleGroupIds.length > 0) body.eligibleGroupIds = f.eligibleGroupIds;
@@ -79,13 +105,14 @@ const FIELDS: PolicyField[] = [
   'requestable',
   'ownerIds',
   'approverIds',
-  'approvalsRequired',
+  'approvalSteps',
   'maxDurationMinutes',
   'defaultDurationMinutes',
   'requireJustification',
   'autoApprove',
   'eligibleGroupIds',
   'warnBeforeExpiryMinutes',
+  'requestTtlHours',
 ];
 
 /** Codes that refuse making the group requestable. */
@@ -122,7 +149,9 @@ export function placeErrors(err: unknown, form: PolicyForm): PlacedErrors {
       if (!fields.ownerIds && !fields.approverIds) rest.push(m);
       continue;
     }
-    const field = FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(m));
+    const field =
+      FIELDS.find((f) => new RegExp(`\\b${f}\\b`).test(m)) ??
+      Object.entries(ALIASES).find(([alias]) => new RegExp(`\\b${alias}\\b`).test(m))?.[1];
     if (field) add(field, m);
     else rest.push(m);
   }
