@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { type RunningEmulator } from '../../src/emulator';
+import { type RunningEmulator, type StartEmulatorOptions } from '../../src/emulator';
 import { startApp, type TestApp } from './app';
 import { createConnection, emulatorEnv, startTestEmulator, syncNow } from './jumpcloud';
 import { type Browser, signIn, type SignInResult, startIdp, type TestIdp } from './oidc';
@@ -43,13 +43,15 @@ export async function startSignInOrg(
     /** Static groups to create, by name, with these people as members. */
     groups?: Record<string, string[]>;
     env?: Record<string, string>;
+    /** The emulated organisation's seed and sizes (startTestEmulator's defaults otherwise). */
+    emulator?: StartEmulatorOptions;
   } = {},
 ): Promise<SignInOrg> {
   const started: Partial<SignInOrg> = {};
   try {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    const emu = (started.emu = await startTestEmulator());
+    const emu = (started.emu = await startTestEmulator(opts.emulator));
     const tag = randomBytes(3).toString('hex');
     const adminGroup = emu.emulator.createGroup({ name: `jumpgate-admins-${tag}` });
     const auditorGroup = emu.emulator.createGroup({ name: `jumpgate-auditors-${tag}` });

@@ -6,12 +6,14 @@ import { CampaignsPage } from './admin/campaigns/CampaignsPage';
 import { ConnectionPage } from './admin/connections/ConnectionPage';
 import { ConnectionsPage } from './admin/connections/ConnectionsPage';
 import { directoryRoutes } from './admin/directory-routes';
+import { notificationAuditRoutes } from './admin/notification-audit-routes';
 import { OperationsPage } from './admin/OperationsPage';
 import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SignInErrorPage } from './pages/SignInErrorPage';
 import { ReviewsPage } from './reviews/ReviewsPage';
+import { NotificationSettingsPage } from './settings/NotificationSettingsPage';
 import { Layout } from './shell/Layout';
 import { PublicLayout } from './shell/PublicLayout';
 
@@ -28,6 +30,7 @@ export function App() {
         <Route path="access" element={<AccessPage />} />
         <Route path="approvals" element={<ApprovalsPage />} />
         <Route path="requests/:id" element={<RequestPage />} />
+        <Route path="settings/notifications" element={<NotificationSettingsPage />} />
         <Route
           path="admin/operations"
           element={
@@ -69,6 +72,7 @@ export function App() {
           }
         />
         {directoryRoutes()}
+        {notificationAuditRoutes()}
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

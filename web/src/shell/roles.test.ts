@@ -6,9 +6,10 @@ describe('navigation by role', () => {
     navigation(roles).map((s) => [s.section, s.links.map((l) => l.to)]);
 
   it('gives everyone their own pages, and the administration section only to admins and auditors', () => {
-    expect(labels([])).toEqual([[null, ['/reviews', '/access', '/approvals']]]);
+    const mine = ['/reviews', '/access', '/approvals', '/settings/notifications'];
+    expect(labels([])).toEqual([[null, mine]]);
     expect(labels(['auditor'])).toEqual([
-      [null, ['/reviews', '/access', '/approvals']],
+      [null, mine],
       [
         'Administration',
         [
@@ -18,6 +19,8 @@ describe('navigation by role', () => {
           '/admin/directory',
           '/admin/policies',
           '/admin/principals',
+          '/admin/notifications',
+          '/admin/audit',
         ],
       ],
     ]);

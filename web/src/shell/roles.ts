@@ -9,6 +9,7 @@ const EVERYONE: NavLinkSpec[] = [
   { to: '/reviews', label: 'My reviews' },
   { to: '/access', label: 'My access' },
   { to: '/approvals', label: 'Approvals' },
+  { to: '/settings/notifications', label: 'Notification settings' },
 ];
 
 /** Admin pages built so far; auditors see them too, read-only. */
@@ -19,6 +20,8 @@ const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/directory', label: 'Directory' },
   { to: '/admin/policies', label: 'Group policies' },
   { to: '/admin/principals', label: 'Principals' },
+  { to: '/admin/notifications', label: 'Notifications' },
+  { to: '/admin/audit', label: 'Audit log' },
 ];
 
 export function canSeeAdmin(roles: readonly Role[]): boolean {

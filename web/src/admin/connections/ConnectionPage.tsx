@@ -9,7 +9,8 @@ import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
 import grid from '../campaigns/Grid.module.css';
-import { heldSummary, isMoving, runStats } from './connection-logic';
+import { isMoving } from './connection-logic';
+import { SyncRunRow } from './SyncRunRow';
 
 /** `/admin/connections/{id}`: the connection, sync now (admins), its runs with their figures and held removals. */
 export function ConnectionPage() {
@@ -99,31 +100,7 @@ export function ConnectionPage() {
               </Table.Thead>
               <Table.Tbody>
                 {data.items.map((r) => (
-                  <Table.Tr key={r.id} data-testid="sync-row">
-                    <Table.Td>{formatDateTime(r.startedAt ?? r.createdAt)}</Table.Td>
-                    <Table.Td>
-                      <Badge
-                        variant="light"
-                        color={r.status === 'failed' ? 'red' : r.status === 'succeeded' ? 'green' : 'blue'}
-                      >
-                        {r.status}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td>{r.trigger}</Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{isMoving(r) ? 'In progress…' : runStats(r)}</Text>
-                      {heldSummary(r) && (
-                        <Text size="sm" fw={600} data-testid="sync-held">
-                          {heldSummary(r)}
-                        </Text>
-                      )}
-                      {r.error && (
-                        <Text size="sm" c="red">
-                          {r.error}
-                        </Text>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
+                  <SyncRunRow key={r.id} run={r} />
                 ))}
               </Table.Tbody>
             </Table>

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   connectionProblems,
   EMPTY_CONNECTION,
+  heldPage,
   heldSummary,
   type SyncRun,
   toConnectionBody,
@@ -45,5 +46,25 @@ describe('held removals', () => {
     const run = (held: SyncRun['held']) => ({ held }) as SyncRun;
     expect(heldSummary(run(null))).toBeNull();
     expect(heldSummary(run({ accounts: 0, memberships: 12 }))).toBe('Held: 12 membership removals');
+  });
+});
+
+describe('held removals', () => {
+  it('pages the list and asks for each account and group of the page once', () => {
+    const a = '00000000-0000-4000-8000-00000000000a';
+    const b = '00000000-0000-4000-8000-00000000000b';
+    const g = '00000000-0000-4000-8000-0000000000f1';
+    const items = [
+      { kind: 'account' as const, accountId: a, groupId: null },
+      { kind: 'membership' as const, accountId: a, groupId: g },
+      { kind: 'membership' as const, accountId: b, groupId: g },
+    ];
+    expect(heldPage(items, 0, 2)).toEqual({
+      rows: items.slice(0, 2),
+      accountIds: [a],
+      groupIds: [g],
+      pages: 2,
+    });
+    expect(heldPage(items, 1, 2)).toMatchObject({ rows: [items[2]], accountIds: [b], groupIds: [g] });
   });
 });

@@ -60,3 +60,20 @@ export function heldSummary(r: SyncRun): string | null {
 export function isMoving(r: SyncRun | undefined): boolean {
   return r?.status === 'queued' || r?.status === 'running';
 }
+
+export type HeldRemoval = components['schemas']['HeldRemovalItem'];
+
+/** One page of held removals and the distinct account and group ids it needs names for. */
+export function heldPage(
+  items: readonly HeldRemoval[],
+  page: number,
+  size: number,
+): { rows: HeldRemoval[]; accountIds: string[]; groupIds: string[]; pages: number } {
+  const rows = items.slice(page * size, (page + 1) * size);
+  return {
+    rows,
+    accountIds: [...new Set(rows.map((r) => r.accountId))],
+    groupIds: [...new Set(rows.flatMap((r) => (r.groupId ? [r.groupId] : [])))],
+    pages: Math.ceil(items.length / size),
+  };
+}
