@@ -26,6 +26,7 @@ import {
   CreateCampaignDto,
   DecisionDto,
   ItemsQueryDto,
+  LaunchCampaignDto,
   ReassignDto,
   ReviewsQueryDto,
   ReviewItemResponse,
@@ -97,14 +98,20 @@ export class CampaignsController {
   @AdminOnly()
   @HttpCode(202)
   @ApiRoute({
-    summary: 'Launch a draft campaign: snapshot its memberships into review items',
+    summary:
+      'Launch a draft campaign: snapshot its memberships into review items. Refused over a directory ' +
+      'older than maxSyncAgeHours unless `force` (audited)',
     status: 202,
     body: CampaignResponse,
     errors: [400, 403, 404],
-    codes: { 409: ['invalid_state'] },
+    codes: { 409: ['invalid_state', 'stale_directory'] },
   })
-  launch(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<CampaignResponse> {
-    return this.campaigns.launch(actor, id);
+  launch(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: LaunchCampaignDto,
+  ): Promise<CampaignResponse> {
+    return this.campaigns.launch(actor, id, dto);
   }
 
   @Post('campaigns/:id/close')

@@ -10,6 +10,11 @@ import { AccountAccessController } from './account-access.controller';
 import { AccountAccessRepository } from './account-access.repository';
 import { AccountAccessService } from './account-access.service';
 import { CampaignsController } from './campaigns.controller';
+import { LaunchGateService } from './launch-gate.service';
+import { CampaignTemplatesController } from './templates/campaign-templates.controller';
+import { CampaignTemplatesRepository } from './templates/campaign-templates.repository';
+import { CampaignTemplatesService } from './templates/campaign-templates.service';
+import { TemplateLaunchesService } from './templates/template-launches.service';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignProgressService } from './campaign-progress.service';
@@ -40,7 +45,7 @@ import { StandingItemsRepository } from './standing-items.repository';
     NotificationsModule,
     ProvisioningModule,
   ],
-  controllers: [CampaignsController, AccountAccessController],
+  controllers: [CampaignsController, AccountAccessController, CampaignTemplatesController],
   providers: [
     CampaignRemindersService,
     ReviewEscalationsRepository,
@@ -62,6 +67,10 @@ import { StandingItemsRepository } from './standing-items.repository';
     CampaignSlackActions,
     AccountAccessRepository,
     AccountAccessService,
+    LaunchGateService,
+    CampaignTemplatesRepository,
+    CampaignTemplatesService,
+    TemplateLaunchesService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

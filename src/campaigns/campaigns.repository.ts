@@ -45,9 +45,10 @@ export class CampaignsRepository {
     const [row] = await m.query<CampaignRow[]>(
       `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
          reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by,
-         reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days)
+         reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days, max_sync_age_hours)
        VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12,
-         COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3)) RETURNING *`,
+         COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3),
+         COALESCE($17::float8, 24)) RETURNING *`,
       [
         c.dto.connectionId,
         c.dto.name,
@@ -65,6 +66,7 @@ export class CampaignsRepository {
         c.dto.reminders?.overdueEveryDays ?? null,
         c.dto.closeAfterDueDays ?? null,
         c.dto.escalateAfterDays ?? null,
+        c.dto.maxSyncAgeHours ?? null,
       ],
     );
     return row;

@@ -8,3 +8,6 @@ export const CAMPAIGNS_DUE_TICK = { name: 'campaigns.due', periodMs: 5_000 } as 
 
 /** Review reminders, overdue reminders and escalation of active campaigns (API.md "Notifications"). */
 export const CAMPAIGNS_REMINDERS_TICK = { name: 'campaigns.reminders', periodMs: 5_000 } as const;
+
+/** Each campaign template's period in progress gets its campaign, launched once the directory is fresh. */
+export const CAMPAIGN_TEMPLATES_TICK = { name: 'campaigns.templates', periodMs: 5_000 } as const;

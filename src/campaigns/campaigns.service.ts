@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { ConnectionsService } from '../connections/connections.service';
@@ -11,6 +11,7 @@ import { type Page } from '../platform/http/pagination';
 import { JobQueue } from '../platform/queue/job-queue';
 import { ClusterTickService } from '../platform/scheduling/cluster-tick.service';
 import { CampaignsRepository } from './campaigns.repository';
+import { LaunchGateService } from './launch-gate.service';
 import { CAMPAIGNS_DUE_TICK } from './campaigns.schedule';
 import {
   type CampaignResponse,
@@ -58,6 +59,7 @@ export class CampaignsService implements OnModuleInit {
     private readonly connections: ConnectionsService,
     private readonly tick: ClusterTickService,
     private readonly jobs: JobQueue,
+    private readonly gate: LaunchGateService,
   ) {}
 
   onModuleInit(): void {
@@ -75,26 +77,40 @@ export class CampaignsService implements OnModuleInit {
   // ---------------------------------------------------------------- create, list, get
 
   async create(actor: Actor, dto: CreateCampaignDto): Promise<CampaignResponse> {
-    const { groupIds, applicationIds, reviewerIds, fallbackIds, dueAt } = await this.checkBody(dto);
-    const row = await this.dataSource.transaction(async (m) => {
-      const c = await this.campaigns.insert(m, {
-        dto,
-        groupIds,
-        applicationIds,
-        reviewerIds,
-        fallbackIds,
-        dueAt,
-        createdBy: actor.type === 'principal' ? actor.id : null,
-      });
-      await this.audit.record(m, actor, {
-        action: 'campaign.created',
-        targetType: 'campaign',
-        targetId: c.id,
-        data: { name: c.name, connectionId: c.connection_id, reviewerStrategy: c.reviewer_strategy },
-      });
-      return c;
-    });
+    const checked = await this.checkBody(dto);
+    const row = await this.dataSource.transaction((m) => this.insertChecked(m, actor, dto, checked));
     return toCampaignResponse(row, EMPTY_PROGRESS);
+  }
+
+  /** A draft from a checked body and its audit event, in `m`'s transaction (create; a template's period). */
+  async insertChecked(
+    m: EntityManager,
+    actor: Actor,
+    dto: CreateCampaignDto,
+    { groupIds, applicationIds, reviewerIds, fallbackIds, dueAt }: CheckedCampaignBody,
+    auditData: Record<string, unknown> = {},
+  ): Promise<CampaignRow> {
+    const c = await this.campaigns.insert(m, {
+      dto,
+      groupIds,
+      applicationIds,
+      reviewerIds,
+      fallbackIds,
+      dueAt,
+      createdBy: actor.type === 'principal' ? actor.id : null,
+    });
+    await this.audit.record(m, actor, {
+      action: 'campaign.created',
+      targetType: 'campaign',
+      targetId: c.id,
+      data: {
+        name: c.name,
+        connectionId: c.connection_id,
+        reviewerStrategy: c.reviewer_strategy,
+        ...auditData,
+      },
+    });
+    return c;
   }
 
   /**
@@ -185,10 +201,15 @@ export class CampaignsService implements OnModuleInit {
 
   // ---------------------------------------------------------------- state changes
 
-  /** draft → launching; the `campaigns` job snapshots the memberships and makes it active. */
-  async launch(actor: Actor, id: string): Promise<CampaignResponse> {
-    // Launch and close are audited once, by their job, with counts.
-    const row = await this.transition(actor, id, ['draft'], 'launching', null);
+  /**
+   * draft → launching, through the freshness gate (409 stale_directory unless `force`); the
+   * `campaigns` job snapshots the memberships and makes it active.
+   */
+  async launch(actor: Actor, id: string, opts: { force?: boolean } = {}): Promise<CampaignResponse> {
+    // Launch and close are audited once, by their job, with counts (and a forced launch by the gate).
+    const row = await this.transition(actor, id, ['draft'], 'launching', null, (m, c) =>
+      this.gate.admit(m, actor, c, opts.force === true),
+    );
     await this.enqueue('launch', id, actor);
     return toCampaignResponse(row, EMPTY_PROGRESS);
   }
@@ -217,6 +238,7 @@ export class CampaignsService implements OnModuleInit {
     from: CampaignStatus[],
     to: CampaignStatus,
     action: string | null,
+    admit?: (m: EntityManager, c: CampaignRow) => Promise<void>,
   ): Promise<CampaignRow> {
     return this.dataSource.transaction(async (m) => {
       const c = await this.campaigns.getById(id, m, true);
@@ -227,6 +249,7 @@ export class CampaignsService implements OnModuleInit {
       if (!from.includes(c.status)) {
         throw new AppError('invalid_state', `The campaign is ${c.status}; it must be ${from.join(' or ')}`);
       }
+      await admit?.(m, c);
       const updated = await this.campaigns.setStatus(m, id, to);
       if (action) {
         await this.audit.record(m, actor, {

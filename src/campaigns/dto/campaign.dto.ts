@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsISO8601,
   IsNumber,
@@ -12,6 +13,7 @@ import {
   Min,
   IsNotEmpty,
   IsOptional,
+  IsPositive,
   IsString,
   IsUUID,
   MaxLength,
@@ -82,6 +84,7 @@ export class CreateCampaignDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
 
   @ApiProperty({ type: CampaignScopeDto, description: 'empty: every group of the connection' })
+  @IsDefined()
   @ValidateNested()
   @Type(() => CampaignScopeDto)
   scope!: CampaignScopeDto;
@@ -129,6 +132,21 @@ export class CreateCampaignDto {
   @Min(0)
   @Max(365)
   escalateAfterDays?: number;
+
+  @ApiPropertyOptional({
+    default: 24,
+    description: 'hours: launch is refused (409 stale_directory) over an older last successful sync',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(8760)
+  maxSyncAgeHours?: number;
+}
+
+/** `POST /campaigns/{id}/launch`: `force` launches over a directory older than maxSyncAgeHours (audited). */
+export class LaunchCampaignDto {
+  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() force?: boolean;
 }
 
 export class ItemsQueryDto extends ListQueryDto {
@@ -236,6 +254,12 @@ export class CampaignResponse {
   @ApiProperty({ type: CampaignRemindersResponse }) reminders!: CampaignRemindersResponse;
   @ApiProperty({ description: 'days after dueAt the campaign closes itself' }) closeAfterDueDays!: number;
   @ApiProperty({ description: 'days after dueAt pending items are escalated' }) escalateAfterDays!: number;
+  @ApiProperty({ description: 'hours: the oldest last successful sync a launch accepts' })
+  maxSyncAgeHours!: number;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the template that made it' })
+  templateId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "the template's period, e.g. 2027-Q1" })
+  period!: string | null;
 }
 
 export class ReviewItemManager {

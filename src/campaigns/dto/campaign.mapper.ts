@@ -41,6 +41,9 @@ export interface CampaignRow {
   escalate_after_days: number;
   reminded_period: string | null;
   escalated_at: Date | null;
+  max_sync_age_hours: number;
+  template_id: string | null;
+  period: string | null;
   ck?: string;
 }
 
@@ -127,6 +130,9 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     reminders: { daysBeforeDue: c.reminder_days_before_due, overdueEveryDays: c.overdue_every_days },
     closeAfterDueDays: c.close_after_due_days,
     escalateAfterDays: c.escalate_after_days,
+    maxSyncAgeHours: c.max_sync_age_hours,
+    templateId: c.template_id,
+    period: c.period,
     progress,
   };
 }

@@ -48,6 +48,8 @@ export const ERROR_STATUS = {
   sign_in_not_configured: HttpStatus.NOT_FOUND,
   // provisioning (API.md): a grant's operation is retried only while its grant waits for it
   grant_not_waiting: HttpStatus.CONFLICT,
+  // campaigns (API.md): the last successful sync is older than the campaign's maxSyncAgeHours
+  stale_directory: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

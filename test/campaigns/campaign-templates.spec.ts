@@ -1,0 +1,495 @@
+import { type Client } from 'pg';
+import { type RunningEmulator } from '../../src/emulator';
+import { type CampaignResponse } from '../../src/campaigns/dto/campaign.dto';
+import { type CampaignTemplateResponse } from '../../src/campaigns/templates/dto/campaign-template.dto';
+import { periodAt } from '../../src/campaigns/templates/template-period.policy';
+import { TemplateLaunchesService } from '../../src/campaigns/templates/template-launches.service';
+import { type TestApp } from '../helpers/app';
+import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
+import { startStandIn, type StandIn } from '../helpers/http-stand-in';
+import { createConnection } from '../helpers/jumpcloud';
+import { createChannel, deliveries } from '../helpers/notifications';
+import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { pollUntil } from '../helpers/poll';
+import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
+
+type Template = CampaignTemplateResponse;
+
+/**
+ * Campaign templates and the freshness gate (API.md "Campaigns that run themselves") through the
+ * REST API, the server's own tick making and launching each period's campaign against the emulator.
+ */
+describe('campaign templates and the freshness gate', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let db: Client;
+  let connectionId: string;
+  let admin: TestPrincipal;
+  let auditor: TestPrincipal;
+  let reviewer: TestPrincipal;
+  let groupIds: string[];
+  let usedGroups = 0;
+
+  /** A template body over one fresh group (each test its own), named reviewer, `body` on top. */
+  async function templateBody(body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const groupId = groupIds[usedGroups++];
+    if (!groupId) throw new Error('no fresh group left');
+    const { dueAt: _dueAt, ...campaign } = campaignBody(connectionId, admin.id, {
+      name: `Quarterly review ${usedGroups}`,
+      scope: { groupIds: [groupId] },
+      reviewerIds: [reviewer.id],
+    });
+    return { ...campaign, schedule: { everyMonths: 3 }, durationDays: 14, ...body };
+  }
+
+  const createTemplate = async (body: Record<string, unknown>) =>
+    t.request('POST', '/api/v1/campaign-templates', { token: admin.token, body });
+
+  const campaignsOf = async (id: string, token = auditor.token) => {
+    const res = await t.request(`GET`, `/api/v1/campaign-templates/${id}/campaigns?limit=500`, { token });
+    expect(res.status).toBe(200);
+    return res.body.items as CampaignResponse[];
+  };
+
+  const countRows = async (table: string) =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+
+  /** Waits until the template tick has run `n` more times (its last run time, kept in Postgres). */
+  async function templateTicks(n: number): Promise<void> {
+    const lastRun = async () =>
+      (
+        await db.query<{ at: Date | null }>(
+          `SELECT max(last_run_at) AS at FROM cluster_tick_state WHERE name = 'campaigns.templates'`,
+        )
+      ).rows[0].at?.getTime() ?? 0;
+    for (let i = 0; i < n; i++) {
+      const before = await lastRun();
+      await pollUntil(
+        lastRun,
+        (at) => at > before,
+        () => 'the template tick did not run',
+        {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        },
+      );
+    }
+  }
+
+  beforeAll(async () => {
+    ({ emu, t, db, connectionId } = await startEmulatedOrg({
+      seed: 61,
+      sizes: { users: 40, groups: 12, membershipsPerUser: 2, admins: 2, apps: 1 },
+    }));
+    admin = await createPrincipal(t, { roles: ['admin'] });
+    auditor = await createPrincipal(t, { roles: ['auditor'] });
+    reviewer = await createPrincipal(t);
+    groupIds = [];
+    for (const g of staticGroups(emu, 2))
+      groupIds.push(await localId(db, connectionId, 'directory_groups', g.id));
+  });
+
+  afterAll(() => stopEmulatedOrg({ db, t, emu }));
+
+  it('the period in progress gets one campaign at the next tick: named by period, due durationDays after launch, with the settings', async () => {
+    const body = await templateBody({
+      reminders: { daysBeforeDue: [5, 2], overdueEveryDays: 0.5 },
+      closeAfterDueDays: 2,
+      escalateAfterDays: 1,
+      maxSyncAgeHours: 48,
+      defaultDecision: 'keep',
+    });
+    const created = await createTemplate(body);
+    expect(created.status).toBe(201);
+    const tpl = created.body;
+    const expected = periodAt({ everyMonths: 3, dayOfMonth: 1 }, new Date(tpl.createdAt), new Date());
+    expect(tpl).toMatchObject({
+      connectionId,
+      name: body.name,
+      schedule: { everyMonths: 3, dayOfMonth: 1 },
+      durationDays: 14,
+      mode: 'full',
+      maxSyncAgeHours: 48,
+      reviewerIds: [reviewer.id],
+      currentPeriod: { key: expected.key, startsAt: expected.start.toISOString() },
+    });
+
+    const [made] = await pollUntil(
+      () => campaignsOf(tpl.id),
+      (items) => items.length > 0,
+      () => 'the template made no campaign',
+    );
+    const active = await waitForCampaign(t, auditor.token, made.id, 'active');
+    expect(active).toMatchObject({
+      name: `${body.name as string} ${expected.key}`,
+      templateId: tpl.id,
+      period: expected.key,
+      scope: body.scope,
+      reviewerStrategy: 'named',
+      reviewerIds: [reviewer.id],
+      fallbackReviewerIds: [admin.id],
+      defaultDecision: 'keep',
+      reminders: { daysBeforeDue: [5, 2], overdueEveryDays: 0.5 },
+      closeAfterDueDays: 2,
+      escalateAfterDays: 1,
+      maxSyncAgeHours: 48,
+    });
+    // dueAt = the launch + 14 days: the launch is between the campaign's creation and its activation.
+    const due = new Date(active.dueAt).getTime() - 14 * 86_400_000;
+    expect(due).toBeGreaterThanOrEqual(new Date(active.createdAt).getTime());
+    expect(due).toBeLessThanOrEqual(new Date(active.launchedAt!).getTime());
+    const items = await campaignItems(t, auditor.token, active.id);
+    expect(items.length).toBeGreaterThan(0);
+    expect(new Set(items.map((i) => i.group.id))).toEqual(
+      new Set((body.scope as { groupIds: string[] }).groupIds),
+    );
+    expect(new Set(items.map((i) => i.reviewerId))).toEqual(new Set([reviewer.id]));
+
+    // More ticks make nothing more; the template now points at the next period.
+    await templateTicks(2);
+    expect((await campaignsOf(tpl.id)).map((c) => c.id)).toEqual([active.id]);
+    const read = await t.request<Template>('GET', `/api/v1/campaign-templates/${tpl.id}`, {
+      token: auditor.token,
+    });
+    expect(read.body.nextLaunchAt).toBe(expected.end.toISOString());
+  });
+
+  it('deleting a template stops future campaigns and keeps past ones, still listed under it', async () => {
+    const created = await createTemplate(await templateBody({ schedule: { everyMonths: 1, dayOfMonth: 1 } }));
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const [first] = await pollUntil(
+      () => campaignsOf(id),
+      (items) => items.length === 1,
+      () => 'no first campaign',
+    );
+    // The tick with a clock in the next month: that period's campaign is made and launched.
+    const launches = t.app.get(TemplateLaunchesService);
+    const nextMonth = new Date(created.body.currentPeriod.endsAt);
+    await launches.launchDue(new Date(nextMonth.getTime() + 3_600_000));
+    const two = await campaignsOf(id);
+    expect(two.map((c) => c.period)).toEqual([
+      first.period,
+      periodAt({ everyMonths: 1, dayOfMonth: 1 }, nextMonth, nextMonth).key,
+    ]);
+    await waitForCampaign(t, auditor.token, two[1].id, 'active');
+
+    expect(
+      (await t.request('DELETE', `/api/v1/campaign-templates/${id}`, { token: auditor.token })).status,
+    ).toBe(403);
+    expect(
+      (await t.request('DELETE', `/api/v1/campaign-templates/${id}`, { token: admin.token })).status,
+    ).toBe(204);
+    const afterNext = new Date(Date.UTC(nextMonth.getUTCFullYear(), nextMonth.getUTCMonth() + 1, 2));
+    await launches.launchDue(afterNext);
+    await templateTicks(1);
+    expect((await campaignsOf(id)).map((c) => c.id)).toEqual(two.map((c) => c.id));
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { durationDays: 3 }],
+      ['DELETE', undefined],
+    ] as const) {
+      const res = await t.request(method, `/api/v1/campaign-templates/${id}`, { token: admin.token, body });
+      expect([method, res.status]).toEqual([method, 404]);
+    }
+    const listed = await t.request('GET', '/api/v1/campaign-templates?limit=500', { token: auditor.token });
+    expect((listed.body.items as Template[]).map((x) => x.id)).not.toContain(id);
+    const audit = await t.request('GET', `/api/v1/audit-events?targetId=${id}&limit=50`, {
+      token: auditor.token,
+    });
+    expect((audit.body.items as { action: string }[]).map((e) => e.action).sort()).toEqual([
+      'campaign_template.created',
+      'campaign_template.deleted',
+    ]);
+  });
+
+  it('reads for admins and auditors, writes for admins only; unknown and malformed ids', async () => {
+    const created = await createTemplate(await templateBody());
+    const id = created.body.id;
+    const person = await createPrincipal(t);
+    const before = await countRows('campaign_templates');
+    expect((await createTemplate(await templateBody())).status).toBe(201);
+    for (const token of [auditor.token, person.token]) {
+      const res = await t.request('POST', '/api/v1/campaign-templates', {
+        token,
+        body: await templateBody(),
+      });
+      expect(res.status).toBe(403);
+      expect(
+        (await t.request('PATCH', `/api/v1/campaign-templates/${id}`, { token, body: { name: 'x' } })).status,
+      ).toBe(403);
+    }
+    expect(await countRows('campaign_templates')).toBe(before + 1);
+    expect((await t.request('GET', '/api/v1/campaign-templates', { token: person.token })).status).toBe(403);
+    expect((await t.request('GET', `/api/v1/campaign-templates/${id}`, { token: person.token })).status).toBe(
+      403,
+    );
+    expect(
+      (await t.request('GET', `/api/v1/campaign-templates/${id}/campaigns`, { token: person.token })).status,
+    ).toBe(403);
+    expect((await t.request('GET', '/api/v1/campaign-templates')).status).toBe(401);
+    const list = await t.request('GET', '/api/v1/campaign-templates?limit=500', { token: auditor.token });
+    expect(list.status).toBe(200);
+    expect((list.body.items as Template[]).map((x) => x.id)).toContain(id);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(
+      (await t.request('GET', `/api/v1/campaign-templates/${unknown}`, { token: auditor.token })).status,
+    ).toBe(404);
+    expect(
+      (await t.request('GET', `/api/v1/campaign-templates/${unknown}/campaigns`, { token: auditor.token }))
+        .status,
+    ).toBe(404);
+    expect((await t.request('GET', '/api/v1/campaign-templates/nope', { token: auditor.token })).status).toBe(
+      400,
+    );
+  });
+
+  it('refuses bad bodies with 400 and a clear message, changing nothing', async () => {
+    const good = await templateBody();
+    const otherGroup = '00000000-0000-4000-8000-000000000001';
+    const cases: [Record<string, unknown>, string][] = [
+      [{ schedule: { everyMonths: 13 } }, 'everyMonths'],
+      [{ schedule: { everyMonths: 0 } }, 'everyMonths'],
+      [{ schedule: { everyMonths: 1.5 } }, 'everyMonths'],
+      [{ schedule: { everyMonths: 1, dayOfMonth: 29 } }, 'dayOfMonth'],
+      [{ schedule: { everyMonths: 1, dayOfMonth: 0 } }, 'dayOfMonth'],
+      [{ schedule: undefined }, 'schedule'],
+      [{ scope: undefined }, 'scope'],
+      [{ durationDays: 0 }, 'durationDays'],
+      [{ durationDays: undefined }, 'durationDays'],
+      [{ mode: 'weekly' }, 'mode'],
+      [{ maxSyncAgeHours: 0 }, 'maxSyncAgeHours'],
+      [{ maxSyncAgeHours: -1 }, 'maxSyncAgeHours'],
+      [{ dueAt: new Date(Date.now() + 86_400_000).toISOString() }, 'dueAt'],
+      [{ surprise: true }, 'surprise'],
+      [{ name: 'x'.repeat(191) }, 'name'],
+      [{ fallbackReviewerIds: [] }, 'fallbackReviewerIds'],
+      [{ scope: { groupIds: [otherGroup] } }, 'scope.groupIds'],
+      [{ connectionId: '00000000-0000-4000-8000-000000000002' }, 'connectionId'],
+      [{ reviewerStrategy: 'manager' }, 'reviewerIds'],
+    ];
+    const before = await countRows('campaign_templates');
+    for (const [patch, field] of cases) {
+      const res = await createTemplate({ ...good, ...patch });
+      expect([field, res.status]).toEqual([field, 400]);
+      expect([field, JSON.stringify(res.body.message)]).toEqual([field, expect.stringContaining(field)]);
+    }
+    expect(await countRows('campaign_templates')).toBe(before);
+
+    // PATCH: the same rules over the merged template; a refused change leaves it as it was.
+    const created = await createTemplate(good);
+    const id = created.body.id;
+    for (const [patch, field] of [
+      [{ schedule: { everyMonths: 24 } }, 'everyMonths'],
+      [{ durationDays: -2 }, 'durationDays'],
+      [{ reviewerStrategy: 'manager' }, 'reviewerIds'],
+      [{ connectionId }, 'connectionId'],
+      [{ scope: { groupIds: [otherGroup] } }, 'scope.groupIds'],
+    ] as const) {
+      const res = await t.request('PATCH', `/api/v1/campaign-templates/${id}`, {
+        token: admin.token,
+        body: patch,
+      });
+      expect([field, res.status]).toEqual([field, 400]);
+      expect([field, JSON.stringify(res.body.message)]).toEqual([field, expect.stringContaining(field)]);
+    }
+    const read = await t.request<Template>('GET', `/api/v1/campaign-templates/${id}`, { token: admin.token });
+    // nextLaunchAt moves once the tick has made the period's campaign; everything stored stays.
+    expect({ ...read.body, nextLaunchAt: null }).toEqual({ ...created.body, nextLaunchAt: null });
+  });
+
+  it('PATCH changes what it names and keeps the rest; a changed schedule waits for its next period', async () => {
+    const created = await createTemplate(await templateBody({ schedule: { everyMonths: 12 } }));
+    const id = created.body.id;
+    await pollUntil(
+      () => campaignsOf(id),
+      (items) => items.length === 1,
+      () => 'no first campaign',
+    );
+    const res = await t.request<Template>('PATCH', `/api/v1/campaign-templates/${id}`, {
+      token: admin.token,
+      body: {
+        name: 'Monthly check',
+        schedule: { everyMonths: 1, dayOfMonth: 1 },
+        mode: 'delta',
+        durationDays: 5,
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      ...created.body,
+      name: 'Monthly check',
+      schedule: { everyMonths: 1, dayOfMonth: 1 },
+      mode: 'delta',
+      durationDays: 5,
+      currentPeriod: expect.objectContaining({ key: expect.stringMatching(/^\d{4}-\d{2}$/) }),
+      nextLaunchAt: res.body.currentPeriod.endsAt,
+      updatedAt: expect.any(String),
+    });
+    // The month in progress was covered by this year's campaign: nothing more until next month.
+    await templateTicks(2);
+    expect(await campaignsOf(id)).toHaveLength(1);
+  });
+
+  describe('freshness gate', () => {
+    async function draft(body: Record<string, unknown>, conn = connectionId): Promise<string> {
+      const res = await t.request('POST', '/api/v1/campaigns', {
+        token: admin.token,
+        body: campaignBody(conn, admin.id, { reviewerIds: [reviewer.id], ...body }),
+      });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    }
+
+    it('refuses a launch over an older sync with 409 stale_directory unless forced, and audits the force', async () => {
+      const id = await draft({ scope: { groupIds: [groupIds[usedGroups++]] }, maxSyncAgeHours: 0.0003 });
+      expect(
+        (await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body.maxSyncAgeHours,
+      ).toBe(0.0003);
+      await new Promise((r) => setTimeout(r, 1500)); // 0.0003 hours is 1.08 s
+      const refused = await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: admin.token });
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('stale_directory');
+      expect(refused.body.message).toMatch(/hours old \(maxSyncAgeHours is 0.0003\)/);
+      for (const body of [{ force: 'yes' }, { force: true, extra: 1 }]) {
+        expect(
+          (await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: admin.token, body })).status,
+        ).toBe(400);
+      }
+      expect(
+        (
+          await t.request('POST', `/api/v1/campaigns/${id}/launch`, {
+            token: auditor.token,
+            body: { force: true },
+          })
+        ).status,
+      ).toBe(403);
+      expect((await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body.status).toBe(
+        'draft',
+      );
+      expect(await campaignItems(t, auditor.token, id)).toHaveLength(0);
+
+      const forced = await t.request('POST', `/api/v1/campaigns/${id}/launch`, {
+        token: admin.token,
+        body: { force: true },
+      });
+      expect(forced.status).toBe(202);
+      await waitForCampaign(t, auditor.token, id, 'active');
+      const audit = await t.request('GET', `/api/v1/audit-events?targetId=${id}&limit=50`, {
+        token: auditor.token,
+      });
+      const event = (
+        audit.body.items as { action: string; actor: { id: string }; data: Record<string, unknown> }[]
+      ).find((e) => e.action === 'campaign.launch_forced');
+      expect(event?.actor.id).toBe(admin.id);
+      expect(event?.data).toMatchObject({ maxSyncAgeHours: 0.0003, lastSyncAt: expect.any(String) });
+      expect(event?.data.syncAgeHours as number).toBeGreaterThan(0.0003);
+    });
+
+    it('a fresh directory launches without force (default 24 hours); a never-synced connection is stale', async () => {
+      const id = await draft({ scope: { groupIds: [groupIds[usedGroups++]] } });
+      expect(
+        (await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body.maxSyncAgeHours,
+      ).toBe(24);
+      expect((await t.request('POST', `/api/v1/campaigns/${id}/launch`, { token: admin.token })).status).toBe(
+        202,
+      );
+      await waitForCampaign(t, auditor.token, id, 'active');
+      for (const bad of [0, -1, 'soon']) {
+        const res = await t.request('POST', '/api/v1/campaigns', {
+          token: admin.token,
+          body: campaignBody(connectionId, admin.id, { maxSyncAgeHours: bad }),
+        });
+        expect([bad, res.status]).toEqual([bad, 400]);
+      }
+
+      const unsynced = (await createConnection(t, emu)).id;
+      const never = await draft({ scope: {}, reviewerIds: [reviewer.id] }, unsynced);
+      const refused = await t.request('POST', `/api/v1/campaigns/${never}/launch`, {
+        token: admin.token,
+        body: {},
+      });
+      expect([refused.status, refused.body.code]).toEqual([409, 'stale_directory']);
+      expect(refused.body.message).toContain('never synced');
+      expect(
+        (await t.request('POST', `/api/v1/campaigns/${never}/cancel`, { token: admin.token })).status,
+      ).toBe(200);
+      expect(
+        (await t.request('DELETE', `/api/v1/connections/${unsynced}`, { token: BOOTSTRAP_TOKEN })).status,
+      ).toBe(204);
+    });
+
+    describe('a scheduled launch over a stale directory', () => {
+      let hook: StandIn;
+      beforeAll(async () => {
+        hook = await startStandIn((_r, res) => {
+          res.statusCode = 200;
+          res.end();
+        });
+        await createChannel(t, 'webhook', {
+          url: `${hook.url}/hook`,
+          secret: 'template-test-secret-0123456789',
+        });
+      });
+      afterAll(() => hook.close());
+
+      it('stays a draft, starts one sync, tells the admins once for the period, and launches at a later tick once fresh', async () => {
+        const runsBefore = (
+          await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM directory_sync_runs WHERE connection_id = $1 AND trigger = 'scheduled'`,
+            [connectionId],
+          )
+        ).rows[0].n;
+        const created = await createTemplate(await templateBody({ maxSyncAgeHours: 0.000001 }));
+        expect(created.status).toBe(201);
+        const tpl = created.body;
+        const [c] = await pollUntil(
+          () => campaignsOf(tpl.id),
+          (items) => items.length === 1,
+          () => 'no campaign',
+        );
+        expect(c.status).toBe('draft');
+        const failed = await pollUntil(
+          () => deliveries(t, `&kind=campaign_launch_failed&recipientId=${admin.id}`),
+          (items) => items.length > 0,
+          () => 'no campaign_launch_failed for the admin',
+        );
+        await templateTicks(2);
+        // Still a draft; one notification per admin and channel however many ticks; one sync asked for.
+        expect(
+          (await t.request('GET', `/api/v1/campaigns/${c.id}`, { token: auditor.token })).body.status,
+        ).toBe('draft');
+        expect(await deliveries(t, `&kind=campaign_launch_failed&recipientId=${admin.id}`)).toHaveLength(
+          failed.length,
+        );
+        expect(failed).toHaveLength(1);
+        expect(await deliveries(t, `&kind=campaign_launch_failed&recipientId=${reviewer.id}`)).toHaveLength(
+          0,
+        );
+        const runs = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM directory_sync_runs WHERE connection_id = $1 AND trigger = 'scheduled'`,
+          [connectionId],
+        );
+        expect(runs.rows[0].n).toBe(runsBefore + 1);
+        const sent = await pollUntil(
+          async () => hook.requests.filter((r) => r.body.includes('campaign_launch_failed')),
+          (r) => r.length > 0,
+          () => 'the webhook got nothing',
+        );
+        const payload = JSON.parse(sent[0].body) as { data: Record<string, unknown>; links: { ui: string } };
+        expect(payload.data).toMatchObject({
+          campaignName: c.name,
+          period: c.period,
+          error: expect.stringContaining('maxSyncAgeHours'),
+        });
+        expect(payload.links.ui).toContain(`/admin/campaigns/${c.id}`);
+
+        // Time passes in the fixture: the directory is fresh enough for this campaign now.
+        await db.query(`UPDATE campaigns SET max_sync_age_hours = 24 WHERE id = $1`, [c.id]);
+        const active = await waitForCampaign(t, auditor.token, c.id, 'active');
+        expect(active.templateId).toBe(tpl.id);
+        expect(await campaignsOf(tpl.id)).toHaveLength(1);
+      });
+    });
+  });
+});
