@@ -8,6 +8,8 @@ import { ConnectionsPage } from './admin/connections/ConnectionsPage';
 import { directoryRoutes } from './admin/directory-routes';
 import { notificationAuditRoutes } from './admin/notification-audit-routes';
 import { OperationsPage } from './admin/OperationsPage';
+import { TemplatePage } from './admin/templates/TemplatePage';
+import { TemplatesPage } from './admin/templates/TemplatesPage';
 import { RequireAdminOrAuditor } from './admin/RequireRole';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -52,6 +54,22 @@ export function App() {
           element={
             <RequireAdminOrAuditor>
               <CampaignPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/templates"
+          element={
+            <RequireAdminOrAuditor>
+              <TemplatesPage />
+            </RequireAdminOrAuditor>
+          }
+        />
+        <Route
+          path="admin/templates/:id"
+          element={
+            <RequireAdminOrAuditor>
+              <TemplatePage />
             </RequireAdminOrAuditor>
           }
         />

@@ -14,6 +14,7 @@ describe('navigation by role', () => {
         'Administration',
         [
           '/admin/campaigns',
+          '/admin/templates',
           '/admin/connections',
           '/admin/operations',
           '/admin/directory',

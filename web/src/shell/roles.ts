@@ -15,6 +15,7 @@ const EVERYONE: NavLinkSpec[] = [
 /** Admin pages built so far; auditors see them too, read-only. */
 const ADMINISTRATION: NavLinkSpec[] = [
   { to: '/admin/campaigns', label: 'Campaigns' },
+  { to: '/admin/templates', label: 'Campaign templates' },
   { to: '/admin/connections', label: 'Connections' },
   { to: '/admin/operations', label: 'Provisioning operations' },
   { to: '/admin/directory', label: 'Directory' },

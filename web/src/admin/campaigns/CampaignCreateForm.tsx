@@ -31,7 +31,8 @@ const DEFAULTS = [
   { value: 'revoke', label: 'Revoke' },
 ];
 
-function usePickers(connectionId: string) {
+/** Connections, principals and the chosen connection's groups, for the campaign and template forms. */
+export function usePickers(connectionId: string) {
   const connections = useQuery({
     queryKey: ['connections'],
     queryFn: () => unwrap(api.GET('/api/v1/connections', { params: { query: { limit: 200 } } })),

@@ -2,6 +2,7 @@ import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Text, Title } from '
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
+import { ApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
@@ -13,7 +14,8 @@ import grid from './Grid.module.css';
 import { ProgressChart } from './ProgressChart';
 
 type Campaign = components['schemas']['CampaignResponse'];
-type Action = 'launch' | 'close' | 'cancel';
+// `force`: launch over a directory older than the campaign's maxSyncAgeHours (audited by the server).
+type Action = 'launch' | 'force' | 'close' | 'cancel';
 const MOVING = new Set(['launching', 'closing']);
 
 /** `/admin/campaigns/{id}`: state, progress by reviewer or group, launch / close / cancel, report.csv. */
@@ -33,8 +35,11 @@ export function CampaignPage() {
   const act = useMutation({
     mutationFn: (action: Action) =>
       unwrap(
-        action === 'launch'
-          ? api.POST('/api/v1/campaigns/{id}/launch', { params: { path: { id } } })
+        action === 'launch' || action === 'force'
+          ? api.POST('/api/v1/campaigns/{id}/launch', {
+              params: { path: { id } },
+              body: { force: action === 'force' },
+            })
           : action === 'close'
             ? api.POST('/api/v1/campaigns/{id}/close', { params: { path: { id } } })
             : api.POST('/api/v1/campaigns/{id}/cancel', { params: { path: { id } } }),
@@ -82,7 +87,29 @@ export function CampaignPage() {
           )}
         </Group>
       )}
-      {act.isError && <ErrorAlert error={act.error} />}
+      {act.error instanceof ApiError && act.error.code === 'stale_directory' && c.status === 'draft' ? (
+        <Alert
+          color="orange"
+          title="The directory is older than this campaign accepts"
+          data-testid="stale-directory"
+        >
+          <Stack gap="xs">
+            <Text size="sm">{act.error.message}</Text>
+            {admin && (
+              <Button
+                w="fit-content"
+                color="orange"
+                loading={act.isPending}
+                onClick={() => act.mutate('force')}
+              >
+                Launch anyway (force)
+              </Button>
+            )}
+          </Stack>
+        </Alert>
+      ) : (
+        act.isError && <ErrorAlert error={act.error} />
+      )}
       {MOVING.has(c.status) && (
         <Alert color="blue" title="In progress">
           The workers are {c.status === 'launching' ? 'assigning items to reviewers' : 'closing the campaign'}

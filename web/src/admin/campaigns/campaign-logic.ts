@@ -66,6 +66,7 @@ export function toCreateBody(f: CampaignForm): CreateCampaignBody {
     // The server's own defaults, sent because the generated type requires them.
     closeAfterDueDays: 0,
     escalateAfterDays: 3,
+    maxSyncAgeHours: 24,
   };
 }
 

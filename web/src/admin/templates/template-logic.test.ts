@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  emptyTemplateForm,
+  scheduleText,
+  type Template,
+  templateProblems,
+  templateToForm,
+  toTemplateBody,
+} from './template-logic';
+
+const filled = {
+  ...emptyTemplateForm(),
+  connectionId: 'c1',
+  name: ' Quarterly review ',
+  fallbackReviewerId: 'p1',
+};
+
+describe('template form', () => {
+  it('names every missing or out-of-range field', () => {
+    expect(templateProblems(emptyTemplateForm())).toEqual([
+      'Choose a connection.',
+      'Give the template a name.',
+      'Choose a fallback reviewer.',
+    ]);
+    expect(templateProblems(filled)).toEqual([]);
+    expect(
+      templateProblems({
+        ...filled,
+        everyMonths: '13',
+        dayOfMonth: '29',
+        durationDays: '0',
+        maxSyncAgeHours: '-1',
+      }),
+    ).toEqual([
+      'Repeat every 1 to 12 months.',
+      'Start periods on a day from 1 to 28.',
+      'Give each campaign a duration of more than 0 and at most 365 days.',
+      'The oldest accepted sync must be more than 0 hours.',
+    ]);
+    expect(templateProblems({ ...filled, durationDays: '0.5', maxSyncAgeHours: '.25' })).toEqual([]);
+    expect(templateProblems({ ...filled, reviewerStrategy: 'named' })).toEqual([
+      'Choose at least one named reviewer.',
+    ]);
+  });
+
+  it('builds the create body, and reads a template back into the same form', () => {
+    const body = toTemplateBody({ ...filled, everyMonths: '6', dayOfMonth: '15', mode: 'delta' });
+    expect(body).toMatchObject({
+      connectionId: 'c1',
+      name: 'Quarterly review',
+      scope: { groupIds: [] },
+      reviewerIds: [],
+      fallbackReviewerIds: ['p1'],
+      schedule: { everyMonths: 6, dayOfMonth: 15 },
+      durationDays: 14,
+      mode: 'delta',
+      maxSyncAgeHours: 24,
+    });
+    expect(body).not.toHaveProperty('description');
+    const t = {
+      ...body,
+      id: 't1',
+      description: null,
+      scope: { groupIds: [], applicationIds: [] },
+      reminders: { daysBeforeDue: [7, 3, 1], overdueEveryDays: 1 },
+    } as unknown as Template;
+    expect(templateToForm(t)).toEqual({
+      ...filled,
+      name: 'Quarterly review',
+      everyMonths: '6',
+      dayOfMonth: '15',
+      mode: 'delta',
+    });
+  });
+
+  it('says the schedule in words', () => {
+    expect(scheduleText({ everyMonths: 3, dayOfMonth: 1 })).toBe('Quarterly, from day 1 (00:00 UTC)');
+    expect(scheduleText({ everyMonths: 2, dayOfMonth: 15 })).toBe('Every 2 months, from day 15 (00:00 UTC)');
+  });
+});

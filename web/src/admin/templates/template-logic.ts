@@ -1,0 +1,121 @@
+import type { components } from '../../api/schema';
+
+export type Template = components['schemas']['CampaignTemplateResponse'];
+export type CreateTemplateBody = components['schemas']['CreateCampaignTemplateDto'];
+export type UpdateTemplateBody = components['schemas']['UpdateCampaignTemplateDto'];
+
+/** What the template form holds: plain strings and arrays, as Mantine's inputs give them. */
+export interface TemplateForm {
+  connectionId: string;
+  name: string;
+  description: string;
+  groupIds: string[];
+  reviewerStrategy: CreateTemplateBody['reviewerStrategy'];
+  reviewerIds: string[];
+  fallbackReviewerId: string;
+  defaultDecision: CreateTemplateBody['defaultDecision'];
+  autoRemediate: boolean;
+  everyMonths: string;
+  dayOfMonth: string;
+  durationDays: string;
+  mode: CreateTemplateBody['mode'];
+  maxSyncAgeHours: string;
+}
+
+export function emptyTemplateForm(): TemplateForm {
+  return {
+    connectionId: '',
+    name: '',
+    description: '',
+    groupIds: [],
+    reviewerStrategy: 'manager',
+    reviewerIds: [],
+    fallbackReviewerId: '',
+    defaultDecision: 'none',
+    autoRemediate: false,
+    everyMonths: '3',
+    dayOfMonth: '1',
+    durationDays: '14',
+    mode: 'full',
+    maxSyncAgeHours: '24',
+  };
+}
+
+/** The form of an existing template, for editing. */
+export function templateToForm(t: Template): TemplateForm {
+  return {
+    connectionId: t.connectionId,
+    name: t.name,
+    description: t.description ?? '',
+    groupIds: t.scope.groupIds,
+    reviewerStrategy: t.reviewerStrategy,
+    reviewerIds: t.reviewerIds,
+    fallbackReviewerId: t.fallbackReviewerIds[0] ?? '',
+    defaultDecision: t.defaultDecision,
+    autoRemediate: t.autoRemediate,
+    everyMonths: String(t.schedule.everyMonths),
+    dayOfMonth: String(t.schedule.dayOfMonth),
+    durationDays: String(t.durationDays),
+    mode: t.mode,
+    maxSyncAgeHours: String(t.maxSyncAgeHours),
+  };
+}
+
+const isInt = (s: string, min: number, max: number) =>
+  /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max;
+const isPositive = (s: string) => /^\d*\.?\d+$/.test(s.trim()) && Number(s) > 0;
+
+/** What the form still lacks, in words; empty when it can be saved. */
+export function templateProblems(f: TemplateForm): string[] {
+  const problems: string[] = [];
+  if (!f.connectionId) problems.push('Choose a connection.');
+  if (!f.name.trim()) problems.push('Give the template a name.');
+  if (!f.fallbackReviewerId) problems.push('Choose a fallback reviewer.');
+  if (f.reviewerStrategy === 'named' && f.reviewerIds.length === 0)
+    problems.push('Choose at least one named reviewer.');
+  if (!isInt(f.everyMonths, 1, 12)) problems.push('Repeat every 1 to 12 months.');
+  if (!isInt(f.dayOfMonth, 1, 28)) problems.push('Start periods on a day from 1 to 28.');
+  if (!isPositive(f.durationDays) || Number(f.durationDays) > 365)
+    problems.push('Give each campaign a duration of more than 0 and at most 365 days.');
+  if (!isPositive(f.maxSyncAgeHours)) problems.push('The oldest accepted sync must be more than 0 hours.');
+  return problems;
+}
+
+/** The `POST /campaign-templates` body the form describes. */
+export function toTemplateBody(f: TemplateForm): CreateTemplateBody {
+  return {
+    connectionId: f.connectionId,
+    ...toTemplatePatch(f),
+  };
+}
+
+/** The `PATCH /campaign-templates/{id}` body: every field but the connection, lists replaced whole. */
+export function toTemplatePatch(f: TemplateForm): Omit<CreateTemplateBody, 'connectionId'> {
+  return {
+    name: f.name.trim(),
+    ...(f.description.trim() ? { description: f.description.trim() } : {}),
+    // An empty scope means every group (API.md), which the form says next to the field.
+    scope: { groupIds: f.groupIds },
+    reviewerStrategy: f.reviewerStrategy,
+    reviewerIds: f.reviewerStrategy === 'named' ? f.reviewerIds : [],
+    fallbackReviewerIds: [f.fallbackReviewerId],
+    defaultDecision: f.defaultDecision,
+    autoRemediate: f.autoRemediate,
+    schedule: { everyMonths: Number(f.everyMonths), dayOfMonth: Number(f.dayOfMonth) },
+    durationDays: Number(f.durationDays),
+    mode: f.mode,
+    maxSyncAgeHours: Number(f.maxSyncAgeHours),
+    // The server's own defaults, sent because the generated type requires them.
+    closeAfterDueDays: 0,
+    escalateAfterDays: 3,
+  };
+}
+
+const NAMED: Record<number, string> = { 1: 'monthly', 3: 'quarterly', 6: 'half-yearly', 12: 'yearly' };
+
+/** "Quarterly, from day 1 (00:00 UTC)" or "Every 2 months, from day 15 (00:00 UTC)". */
+export function scheduleText(s: Template['schedule']): string {
+  const every = NAMED[s.everyMonths];
+  const head = every ? every.charAt(0).toUpperCase() + every.slice(1) : `Every ${s.everyMonths} months`;
+  return `${head}, from day ${s.dayOfMonth} (00:00 UTC)`;
+}
