@@ -96,12 +96,7 @@ export function CampaignPage() {
           <Stack gap="xs">
             <Text size="sm">{act.error.message}</Text>
             {admin && (
-              <Button
-                w="fit-content"
-                color="orange"
-                loading={act.isPending}
-                onClick={() => act.mutate('force')}
-              >
+              <Button w="fit-content" loading={act.isPending} onClick={() => act.mutate('force')}>
                 Launch anyway (force)
               </Button>
             )}
