@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -9,7 +9,8 @@ import { Loading } from '../../components/Loading';
 import { formatDate, formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
-import grid from '../campaigns/Grid.module.css';
+import { Facts } from '../../components/Facts';
+import { QueryBlock } from '../../components/QueryBlock';
 import { scheduleText, type Template } from './template-logic';
 import { TemplateForm } from './TemplateForm';
 
@@ -41,7 +42,7 @@ export function TemplatePage() {
     <Stack>
       <Title order={1}>{t.name}</Title>
       {t.description && <Text c="dimmed">{t.description}</Text>}
-      {editing ? <TemplateForm template={t} onDone={() => setEditing(false)} /> : <Facts t={t} />}
+      {editing ? <TemplateForm template={t} onDone={() => setEditing(false)} /> : <TemplateFacts t={t} />}
       {admin && !editing && (
         <Group>
           <Button onClick={() => setEditing(true)}>Edit</Button>
@@ -72,7 +73,7 @@ export function TemplatePage() {
   );
 }
 
-function Facts({ t }: { t: Template }) {
+function TemplateFacts({ t }: { t: Template }) {
   const facts: [string, string][] = [
     ['Schedule', scheduleText(t.schedule)],
     ['Period in progress', `${t.currentPeriod.key} (until ${formatDate(t.currentPeriod.endsAt)})`],
@@ -86,18 +87,9 @@ function Facts({ t }: { t: Template }) {
     ['Groups in scope', t.scope.groupIds.length === 0 ? 'every group' : String(t.scope.groupIds.length)],
   ];
   return (
-    <Paper withBorder p="md">
-      <div className={grid.facts} data-testid="template-facts">
-        {facts.map(([k, v]) => (
-          <Stack key={k} gap={0}>
-            <Text size="xs" c="dimmed">
-              {k}
-            </Text>
-            <Text size="sm">{v}</Text>
-          </Stack>
-        ))}
-      </div>
-    </Paper>
+    <div data-testid="template-facts">
+      <Facts facts={facts} />
+    </div>
   );
 }
 
@@ -113,38 +105,41 @@ function TemplateCampaigns({ templateId }: { templateId: string }) {
     // The tick makes and launches campaigns by itself: follow it.
     refetchInterval: 5_000,
   });
-  if (list.isPending) return <Loading label="Loading its campaigns…" />;
-  if (list.isError) return <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />;
-  if (list.data.items.length === 0)
-    return (
-      <Text data-testid="template-campaigns-empty">None yet: the next tick makes the period's campaign.</Text>
-    );
   return (
-    <Table aria-label="Campaigns made from this template">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Period</Table.Th>
-          <Table.Th>Campaign</Table.Th>
-          <Table.Th>Status</Table.Th>
-          <Table.Th>Due</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {list.data.items.map((c) => (
-          <Table.Tr key={c.id} data-testid="template-campaign-row">
-            <Table.Td>{c.period}</Table.Td>
-            <Table.Td>
-              <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
-                {c.name}
-              </Anchor>
-            </Table.Td>
-            <Table.Td>
-              <Badge variant="light">{c.status}</Badge>
-            </Table.Td>
-            <Table.Td>{formatDate(c.dueAt)}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <QueryBlock
+      query={list}
+      loading="Loading its campaigns…"
+      empty="None yet: the next tick makes the period's campaign."
+      emptyTestId="template-campaigns-empty"
+    >
+      {(data) => (
+        <Table aria-label="Campaigns made from this template">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Period</Table.Th>
+              <Table.Th>Campaign</Table.Th>
+              <Table.Th>Status</Table.Th>
+              <Table.Th>Due</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {data.items.map((c) => (
+              <Table.Tr key={c.id} data-testid="template-campaign-row">
+                <Table.Td>{c.period}</Table.Td>
+                <Table.Td>
+                  <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
+                    {c.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Badge variant="light">{c.status}</Badge>
+                </Table.Td>
+                <Table.Td>{formatDate(c.dueAt)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </QueryBlock>
   );
 }

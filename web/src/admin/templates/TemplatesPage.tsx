@@ -3,8 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import { ErrorAlert } from '../../components/ErrorAlert';
-import { Loading } from '../../components/Loading';
+import { QueryBlock } from '../../components/QueryBlock';
 import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
@@ -32,42 +31,43 @@ export function TemplatesPage() {
         </Button>
       )}
       {admin && creating && <TemplateForm />}
-      {list.isPending ? (
-        <Loading label="Loading templates…" />
-      ) : list.isError ? (
-        <ErrorAlert error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <Text data-testid="templates-empty">No template yet.</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table aria-label="Campaign templates">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Schedule</Table.Th>
-                <Table.Th>Mode</Table.Th>
-                <Table.Th>Next launch</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((t) => (
-                <Table.Tr key={t.id} data-testid="template-row">
-                  <Table.Td>
-                    <Anchor component={Link} to={`/admin/templates/${t.id}`}>
-                      {t.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{scheduleText(t.schedule)}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light">{t.mode}</Badge>
-                  </Table.Td>
-                  <Table.Td>{formatDateTime(t.nextLaunchAt)}</Table.Td>
+      <QueryBlock
+        query={list}
+        loading="Loading templates…"
+        empty="No template yet."
+        emptyTestId="templates-empty"
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={560}>
+            <Table aria-label="Campaign templates">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Schedule</Table.Th>
+                  <Table.Th>Mode</Table.Th>
+                  <Table.Th>Next launch</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((t) => (
+                  <Table.Tr key={t.id} data-testid="template-row">
+                    <Table.Td>
+                      <Anchor component={Link} to={`/admin/templates/${t.id}`}>
+                        {t.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{scheduleText(t.schedule)}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light">{t.mode}</Badge>
+                    </Table.Td>
+                    <Table.Td>{formatDateTime(t.nextLaunchAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryBlock>
     </Stack>
   );
 }
