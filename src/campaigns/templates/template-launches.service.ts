@@ -99,6 +99,8 @@ export class TemplateLaunchesService implements OnModuleInit {
       ...t.campaign,
       connectionId: t.connection_id,
       name: `${t.name} ${period.key}`,
+      // Stripped by the whitelist below while campaigns take no `mode`; carried once they do.
+      mode: t.mode,
       // The launch restarts it from its own moment (LaunchGateService).
       dueAt: new Date(now.getTime() + t.duration_days * 86_400_000).toISOString(),
     });
