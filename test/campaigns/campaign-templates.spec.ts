@@ -135,7 +135,7 @@ describe('campaign templates and the freshness gate', () => {
       maxSyncAgeHours: 48,
     });
     // dueAt = the launch + 14 days: the launch is between the campaign's creation and its activation.
-    const due = new Date(active.dueAt).getTime() - 14 * 86_400_000;
+    const due = new Date(active.dueAt!).getTime() - 14 * 86_400_000;
     expect(due).toBeGreaterThanOrEqual(new Date(active.createdAt).getTime());
     expect(due).toBeLessThanOrEqual(new Date(active.launchedAt!).getTime());
     const items = await campaignItems(t, auditor.token, active.id);
