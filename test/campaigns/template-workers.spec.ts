@@ -9,6 +9,9 @@ import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { startWorker, type WorkerProcess } from '../helpers/workers';
 
+// Worker processes start with ts-node: on a loaded machine two of them take a while.
+jest.setTimeout(180_000);
+
 /**
  * A template's period launches once with real worker processes (API.md "Campaigns that run
  * themselves"): two workers ticking, a restart of every worker and a Redis flush still make one
@@ -81,7 +84,7 @@ describe('template launches with worker processes', () => {
       { seed: 67, sizes: { users: 30, groups: 6, membershipsPerUser: 2, admins: 1, apps: 1 } },
       { env: { APP_ROLE: 'api' }, sync: false },
     ));
-    workers.push(await startWorker(t, emu), await startWorker(t, emu));
+    workers.push(...(await Promise.all([startWorker(t, emu), startWorker(t, emu)])));
     await syncNow(t, connectionId);
     admin = await createPrincipal(t, { roles: ['admin'] });
     groupIds = [];
