@@ -143,13 +143,20 @@ export class CampaignTemplatesRepository {
     return c ?? null;
   }
 
-  /** Which of these (template, period) pairs have their campaign, as `templateId period` strings. */
-  async madePeriods(pairs: { templateId: string; period: string }[]): Promise<Set<string>> {
+  /**
+   * Which of these (template, period) pairs have their campaign, as `templateId period` strings;
+   * `pastDraft`: only those whose campaign left draft (launched, or cancelled: the period is done).
+   */
+  async madePeriods(
+    pairs: { templateId: string; period: string }[],
+    opts: { pastDraft?: boolean } = {},
+  ): Promise<Set<string>> {
     if (pairs.length === 0) return new Set();
     const rows = await this.db().query<{ k: string }[]>(
       `SELECT template_id || ' ' || period AS k FROM campaigns
-       WHERE (template_id, period) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))`,
-      [pairs.map((p) => p.templateId), pairs.map((p) => p.period)],
+       WHERE (template_id, period) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))
+         AND (NOT $3 OR status <> 'draft')`,
+      [pairs.map((p) => p.templateId), pairs.map((p) => p.period), opts.pastDraft === true],
     );
     return new Set(rows.map((r) => r.k));
   }
