@@ -902,7 +902,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Launch a draft campaign: snapshot its memberships into review items */
+        /** Launch a draft campaign: snapshot its memberships into review items. Refused over a directory older than maxSyncAgeHours unless `force` (audited) */
         post: operations["CampaignsController_launch"];
         delete?: never;
         options?: never;
@@ -1089,6 +1089,60 @@ export interface paths {
         };
         /** What the account reaches: its groups and the applications they give, through which group */
         get: operations["AccountAccessController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaign-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List campaign templates */
+        get: operations["CampaignTemplatesController_list"];
+        put?: never;
+        /** Create a campaign template: each period's campaign is made and launched by the server */
+        post: operations["CampaignTemplatesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaign-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a campaign template */
+        get: operations["CampaignTemplatesController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a campaign template: no more campaigns; past ones stay */
+        delete: operations["CampaignTemplatesController_remove"];
+        options?: never;
+        head?: never;
+        /** Change a campaign template; a changed schedule applies from its next period */
+        patch: operations["CampaignTemplatesController_update"];
+        trace?: never;
+    };
+    "/api/v1/campaign-templates/{id}/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaigns a template made, oldest first (a deleted template's too) */
+        get: operations["CampaignTemplatesController_campaigns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2128,6 +2182,11 @@ export interface components {
              * @default 3
              */
             escalateAfterDays: number;
+            /**
+             * @description hours: launch is refused (409 stale_directory) over an older last successful sync
+             * @default 24
+             */
+            maxSyncAgeHours: number;
         };
         /** @enum {string} */
         CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
@@ -2200,6 +2259,15 @@ export interface components {
             closeAfterDueDays: number;
             /** @description days after dueAt pending items are escalated */
             escalateAfterDays: number;
+            /** @description hours: the oldest last successful sync a launch accepts */
+            maxSyncAgeHours: number;
+            /**
+             * Format: uuid
+             * @description the template that made it
+             */
+            templateId: string | null;
+            /** @description the template's period, e.g. 2027-Q1 */
+            period: string | null;
         };
         PreviewReviewerResponse: {
             /**
@@ -2226,6 +2294,10 @@ export interface components {
             items: components["schemas"]["CampaignResponse"][];
             /** @description null on the last page */
             nextCursor: string | null;
+        };
+        LaunchCampaignDto: {
+            /** @default false */
+            force: boolean;
         };
         CampaignRefResponse: {
             /** Format: uuid */
@@ -2400,6 +2472,145 @@ export interface components {
         AccountAccessResponse: {
             applications: components["schemas"]["AccessApplicationResponse"][];
             groups: components["schemas"]["AccessGroupResponse"][];
+        };
+        TemplateScheduleDto: {
+            /** @description a period every this many months */
+            everyMonths: number;
+            /**
+             * @description periods start 00:00 UTC on this day
+             * @default 1
+             */
+            dayOfMonth: number;
+        };
+        CreateCampaignTemplateDto: {
+            connectionId: string;
+            name: string;
+            description?: string;
+            /** @description empty: every group of the connection */
+            scope: components["schemas"]["CampaignScopeDto"];
+            /** @enum {string} */
+            reviewerStrategy: "manager" | "group_owner" | "named";
+            /** @description principals, for `named` */
+            reviewerIds?: string[];
+            fallbackReviewerIds: string[];
+            /** @enum {string} */
+            defaultDecision: "none" | "keep" | "revoke";
+            autoRemediate: boolean;
+            reminders?: components["schemas"]["CampaignRemindersDto"];
+            /**
+             * @description days: the campaign closes itself at dueAt + this
+             * @default 0
+             */
+            closeAfterDueDays: number;
+            /**
+             * @description days after dueAt; acts only below closeAfterDueDays
+             * @default 3
+             */
+            escalateAfterDays: number;
+            /**
+             * @description hours: launch is refused (409 stale_directory) over an older last successful sync
+             * @default 24
+             */
+            maxSyncAgeHours: number;
+            schedule: components["schemas"]["TemplateScheduleDto"];
+            /** @description days from launch to dueAt (fractions allowed) */
+            durationDays: number;
+            /**
+             * @default full
+             * @enum {string}
+             */
+            mode: "full" | "delta";
+        };
+        TemplateScheduleResponse: {
+            everyMonths: number;
+            dayOfMonth: number;
+        };
+        /** @enum {string} */
+        CampaignMode: "full" | "delta";
+        TemplatePeriodResponse: {
+            /** @description e.g. 2027-Q1; the name of its campaign is the template name + " " + this */
+            key: string;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+        };
+        CampaignTemplateResponse: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            connectionId: string;
+            name: string;
+            description: string | null;
+            scope: components["schemas"]["CampaignScopeResponse"];
+            reviewerStrategy: components["schemas"]["ReviewerStrategy"];
+            reviewerIds: string[];
+            fallbackReviewerIds: string[];
+            defaultDecision: components["schemas"]["DefaultDecision"];
+            autoRemediate: boolean;
+            reminders: components["schemas"]["CampaignRemindersResponse"];
+            closeAfterDueDays: number;
+            escalateAfterDays: number;
+            maxSyncAgeHours: number;
+            schedule: components["schemas"]["TemplateScheduleResponse"];
+            durationDays: number;
+            mode: components["schemas"]["CampaignMode"];
+            /** @description the period in progress now */
+            currentPeriod: components["schemas"]["TemplatePeriodResponse"];
+            /**
+             * Format: date-time
+             * @description when the next campaign is due to be made: the start of the first period not yet launched
+             */
+            nextLaunchAt: string;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CampaignTemplateResponsePage: {
+            items: components["schemas"]["CampaignTemplateResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
+        };
+        UpdateCampaignTemplateDto: {
+            name?: string;
+            description?: string;
+            /** @description empty: every group of the connection */
+            scope?: components["schemas"]["CampaignScopeDto"];
+            /** @enum {string} */
+            reviewerStrategy?: "manager" | "group_owner" | "named";
+            /** @description principals, for `named` */
+            reviewerIds?: string[];
+            fallbackReviewerIds?: string[];
+            /** @enum {string} */
+            defaultDecision?: "none" | "keep" | "revoke";
+            autoRemediate?: boolean;
+            reminders?: components["schemas"]["CampaignRemindersDto"];
+            /**
+             * @description days: the campaign closes itself at dueAt + this
+             * @default 0
+             */
+            closeAfterDueDays: number;
+            /**
+             * @description days after dueAt; acts only below closeAfterDueDays
+             * @default 3
+             */
+            escalateAfterDays: number;
+            /**
+             * @description hours: launch is refused (409 stale_directory) over an older last successful sync
+             * @default 24
+             */
+            maxSyncAgeHours: number;
+            schedule?: components["schemas"]["TemplateScheduleDto"];
+            /** @description days from launch to dueAt (fractions allowed) */
+            durationDays?: number;
+            /**
+             * @default full
+             * @enum {string}
+             */
+            mode: "full" | "delta";
         };
         HealthOkResponse: {
             /** @enum {string} */
@@ -7515,9 +7726,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LaunchCampaignDto"];
+            };
+        };
         responses: {
-            /** @description Launch a draft campaign: snapshot its memberships into review items */
+            /** @description Launch a draft campaign: snapshot its memberships into review items. Refused over a directory older than maxSyncAgeHours unless `force` (audited) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -7571,7 +7786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `stale_directory` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7579,8 +7794,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "invalid_state";
+                        code?: "invalid_state" | "stale_directory";
                     };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
@@ -8440,6 +8664,496 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque cursor from a previous nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List campaign templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignTemplateResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCampaignTemplateDto"];
+            };
+        };
+        responses: {
+            /** @description Create a campaign template: each period's campaign is made and launched by the server */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignTemplateResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Get a campaign template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignTemplateResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delete a campaign template: no more campaigns; past ones stay */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCampaignTemplateDto"];
+            };
+        };
+        responses: {
+            /** @description Change a campaign template; a changed schedule applies from its next period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignTemplateResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `validation_failed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `bootstrap_cannot_act` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "bootstrap_cannot_act";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CampaignTemplatesController_campaigns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque cursor from a previous nextCursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaigns a template made, oldest first (a deleted template's too) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
                 };
             };
             /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
