@@ -62,7 +62,8 @@ const RESOURCES: Record<
       'templateId',
     ],
     // purpose: which standing campaign (Break-glass or Drift reviews); null for a regular one.
-    extra: ['createdAt', 'purpose'],
+    // period: the template period a campaign was made for (its name's suffix, e.g. 2027-Q1); else null.
+    extra: ['createdAt', 'purpose', 'period'],
     missing: ['mode'],
   },
   CampaignProgress: {
