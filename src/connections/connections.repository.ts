@@ -116,14 +116,8 @@ export class ConnectionsRepository {
   }
 
   /** Sync and provisioning record how the connection is doing. */
-  async setStatus(
-    id: string,
-    status: 'ok' | 'error',
-    error: string | null,
-    syncedAt?: Date,
-    m?: EntityManager,
-  ): Promise<void> {
-    await (m ?? this.dataSource).query(
+  async setStatus(id: string, status: 'ok' | 'error', error: string | null, syncedAt?: Date): Promise<void> {
+    await this.dataSource.query(
       `UPDATE connections SET status = $2, status_error = $3, last_sync_at = COALESCE($4, last_sync_at)
        WHERE id = $1 AND (status IS DISTINCT FROM $2 OR status_error IS DISTINCT FROM $3 OR $4::timestamptz IS NOT NULL)`,
       [id, status, error, syncedAt ?? null],

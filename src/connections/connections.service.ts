@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -341,15 +341,8 @@ export class ConnectionsService {
     return row.sync_interval_minutes ?? this.config.syncIntervalMinutes;
   }
 
-  /** With `m`, inside the sync's transaction: a run read as succeeded always has the connection's lastSyncAt. */
-  async recordSyncOutcome(
-    connectionId: string,
-    ok: boolean,
-    error: string | null,
-    at?: Date,
-    m?: EntityManager,
-  ): Promise<void> {
-    await this.repo.setStatus(connectionId, ok ? 'ok' : 'error', ok ? null : error, at, m);
+  async recordSyncOutcome(connectionId: string, ok: boolean, error: string | null, at?: Date): Promise<void> {
+    await this.repo.setStatus(connectionId, ok ? 'ok' : 'error', ok ? null : error, at);
   }
 
   async recordWriteAccess(connectionId: string, access: 'verified' | 'denied'): Promise<void> {

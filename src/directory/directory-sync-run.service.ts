@@ -117,7 +117,6 @@ export class DirectorySyncRunService {
           data: { runId, trigger: run.trigger, requestedBy: run.requested_by, stats, held: outcome.held },
         });
         notices = await this.notifyHeld(qr.manager, connectionId, runId, outcome.held);
-        await this.connections.recordSyncOutcome(connectionId, true, null, new Date(), qr.manager);
         const finishing = Date.now();
         await qr.commitTransaction();
         this.logger.log(
@@ -128,6 +127,7 @@ export class DirectorySyncRunService {
         await qr.rollbackTransaction();
         throw err;
       }
+      await this.connections.recordSyncOutcome(connectionId, true, null, new Date());
       await this.notifications.dispatch(notices);
       const event: DirectorySyncCompletedEvent = {
         connectionId,
