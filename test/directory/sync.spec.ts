@@ -9,6 +9,7 @@ import {
   waitForRun,
 } from '../helpers/jumpcloud';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { pollUntil } from '../helpers/poll';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
 
 const DIRECTORY_TABLES = [
@@ -81,7 +82,13 @@ describe('directory sync against the emulator', () => {
     );
     expect(audit.body.items).toHaveLength(1);
     expect(audit.body.items[0].data).toMatchObject({ runId: run.id, stats: run.stats });
-    const conn = await t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN });
+    // The connection's status is written just after the run's transaction commits (not inside it: a
+    // provisioning settlement holding the connection row must not stall a sync), so it may lag the run.
+    const conn = await pollUntil(
+      () => t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN }),
+      (r) => r.body.lastSyncAt !== null,
+      (r) => `the connection never recorded the sync: ${JSON.stringify(r.body)}`,
+    );
     expect(conn.body).toMatchObject({ status: 'ok', lastSyncAt: expect.any(String) });
   });
 
