@@ -20,9 +20,9 @@ describe('shutdown while Redis is down', () => {
       MIGRATIONS_RUN: 'false',
       PORT: String(port),
     });
-    const exited = waitForExit(child, 60_000);
+    const exited = waitForExit(child, 120_000);
     try {
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 100_000;
       for (;;) {
         const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
           (r) => r.status === 200,
@@ -45,5 +45,6 @@ describe('shutdown while Redis is down', () => {
       await redis.stop();
       await db.drop();
     }
-  });
+    // Compiling and starting src/main.ts took over 40 s on a loaded CI machine; the stop itself is bounded above.
+  }, 150_000);
 });
