@@ -7,7 +7,7 @@ import { TemplateLaunchesService } from '../../src/campaigns/templates/template-
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
 import { startStandIn, type StandIn } from '../helpers/http-stand-in';
-import { createConnection } from '../helpers/jumpcloud';
+import { createConnection, syncNow } from '../helpers/jumpcloud';
 import { createChannel, deliveries } from '../helpers/notifications';
 import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
@@ -419,7 +419,7 @@ describe('campaign templates and the freshness gate', () => {
       ).toBe(204);
     });
 
-    describe('a scheduled launch over a stale directory', () => {
+    describe('when a scheduled launch cannot go ahead', () => {
       let hook: StandIn;
       beforeAll(async () => {
         hook = await startStandIn((_r, res) => {
@@ -489,6 +489,52 @@ describe('campaign templates and the freshness gate', () => {
         const active = await waitForCampaign(t, auditor.token, c.id, 'active');
         expect(active.templateId).toBe(tpl.id);
         expect(await campaignsOf(tpl.id)).toHaveLength(1);
+      });
+
+      it('a template whose group is gone makes nothing at its next period and tells the admins why, once', async () => {
+        const e = emu.emulator;
+        const ext = e.createGroup({ name: `Leaving group ${Date.now()}` });
+        for (const u of e.store.users.filter((x) => !x.deleted).slice(0, 2)) e.externalAddMember(ext, u.id);
+        await syncNow(t, connectionId);
+        const groupId = await localId(db, connectionId, 'directory_groups', ext);
+        const created = await createTemplate({
+          ...(await templateBody({ schedule: { everyMonths: 1 } })),
+          scope: { groupIds: [groupId] },
+        });
+        expect(created.status).toBe(201);
+        const id = created.body.id as string;
+        const [first] = await pollUntil(
+          () => campaignsOf(id),
+          (items) => items.length === 1,
+          () => 'no first campaign',
+        );
+        e.deleteGroup(ext);
+        await syncNow(t, connectionId);
+
+        // Next month, by the tick's own clock: the stored scope no longer passes POST /campaigns' rules.
+        const next = new Date(new Date(created.body.currentPeriod.endsAt as string).getTime() + 3_600_000);
+        const nextKey = periodAt({ everyMonths: 1, dayOfMonth: 1 }, next, next).key;
+        const launches = t.app.get(TemplateLaunchesService);
+        await launches.launchDue(next);
+        await launches.launchDue(next);
+        expect((await campaignsOf(id)).map((c) => c.id)).toEqual([first.id]);
+        const told = (await deliveries(t, `&kind=campaign_launch_failed&recipientId=${admin.id}`)).filter(
+          (n) => n.period === nextKey,
+        );
+        expect(told).toHaveLength(1);
+        const sent = await pollUntil(
+          async () =>
+            hook.requests
+              .map((r) => JSON.parse(r.body) as { kind: string; data: Record<string, unknown> })
+              .filter((b) => b.kind === 'campaign_launch_failed' && b.data.templateId === id),
+          (r) => r.length > 0,
+          () => 'the webhook got nothing',
+        );
+        expect(sent[0].data).toMatchObject({
+          period: nextKey,
+          campaignId: null,
+          error: expect.stringContaining('scope.groupIds'),
+        });
       });
     });
   });
