@@ -12,6 +12,7 @@ import {
   systemUserJson,
   userGroupJson,
 } from './shapes';
+import { requestId } from './insights';
 import type { AppRec, GroupRec } from './store';
 
 /** Per-route settings read by the auth hook. */
@@ -191,6 +192,18 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
     return reply.header('cache-control', 'no-store').send(emu.issueToken());
   });
 
+  // ---------------------------------------------------------------- Directory Insights (API-NOTES §10)
+  route('POST', '/insights/directory/v1/events', { perm: 'insights.read' }, (req, reply) => {
+    const page = emu.insights.query(req.body);
+    void reply
+      .header('x-result-count', String(page.events.length))
+      .header('x-limit', String(page.limit))
+      .header('x-sort', page.sort)
+      .header('x-request-id', requestId());
+    if (page.searchAfter !== null) void reply.header('x-search_after', JSON.stringify(page.searchAfter));
+    return reply.send(page.events);
+  });
+
   // ---------------------------------------------------------------- v1: system users
   route('GET', '/api/systemusers', { perm: 'users.read' }, (req) => {
     const s = store();
@@ -329,12 +342,17 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
       if (op === 'add') emu.externalAddMember(found.g.id, id);
       else if (op === 'remove') emu.externalRemoveMember(found.g.id, id);
     }
+    // JumpCloud records who made the change: the API key's admin, or the service account.
+    const by =
+      authKind(req) === 'api_key' ? { type: 'api_key' as const } : { type: 'service_account' as const };
     if (op === 'add') {
       if (!s.addMember(found.slot, userSlot)) return fail(reply, 409, 'Already Exists');
       emu.membership.added++;
+      emu.recordMembership('add', found.slot, userSlot, by);
     } else if (op === 'remove') {
       if (!s.removeMember(found.slot, userSlot)) return fail(reply, 404, 'user is not a member of the group');
       emu.membership.removed++;
+      emu.recordMembership('remove', found.slot, userSlot, by);
     } else if (!s.isMember(found.slot, userSlot)) {
       return fail(reply, 404, 'user is not a member of the group');
     }

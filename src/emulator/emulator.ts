@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRng, type Rng } from './random';
+import { InsightsLog, seedSignIns, type Initiator } from './insights';
 import { DEFAULT_SIZES, generateOrganization, type SeedSizes } from './seed';
 import { type MembershipMethod, type Store, type UserState } from './store';
 
@@ -12,6 +13,7 @@ export const PERMISSIONS = [
   'administrators.read',
   'applications.read',
   'organizations.read',
+  'insights.read',
   'token',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -153,6 +155,54 @@ export class JumpCloudEmulator {
     this.faultRng = createRng(this.seed ^ 0xfa17);
     this.store = generateOrganization(this.seed, this.sizes);
     this.credentials = this.credentialsFor(this.store);
+    this.insights = new InsightsLog(() => this.store.org.id);
+    seedSignIns(this.insights, this.store, this.seed, Date.now());
+  }
+
+  /** Directory Insights events: seeded sign-ins plus every change made since. */
+  insights: InsightsLog;
+
+  /** Who "someone else" is for control-API changes: the organisation's first administrator. */
+  private consoleAdmin(): Initiator {
+    const a = this.store.admins[0];
+    return a === undefined ? { type: 'admin' } : { type: 'admin', id: a.id, email: a.email };
+  }
+
+  private userRef(slot: number): Record<string, unknown> {
+    const u = this.store.users[slot];
+    return u === undefined ? {} : { id: u.id, type: 'user', username: u.username, email: u.email };
+  }
+
+  /** Records the `association_change` JumpCloud logs for a group membership add/remove. */
+  recordMembership(op: 'add' | 'remove', groupSlot: number, userSlot: number, by: Initiator): void {
+    const g = this.store.groups[groupSlot];
+    const u = this.store.users[userSlot];
+    if (g === undefined || u === undefined) return;
+    this.insights.record({
+      event_type: 'association_change',
+      service: 'directory',
+      success: true,
+      initiated_by: by,
+      resource: { id: g.id, type: 'user_group', name: g.name },
+      association: {
+        op,
+        connection: {
+          from: { type: 'user_group', object_id: g.id, name: g.name },
+          to: { type: 'user', object_id: u.id, name: u.username },
+        },
+      },
+    });
+  }
+
+  private recordChange(eventType: string, resource: Record<string, unknown>, changes?: unknown): void {
+    this.insights.record({
+      event_type: eventType,
+      service: 'directory',
+      success: true,
+      initiated_by: this.consoleAdmin(),
+      resource,
+      ...(changes === undefined ? {} : { changes }),
+    });
   }
 
   private credentialsFor(store: Store): EmulatorCredentials {
@@ -173,6 +223,8 @@ export class JumpCloudEmulator {
     this.sizes = nextSizes;
     this.store = store;
     this.credentials = this.credentialsFor(store);
+    this.insights = new InsightsLog(() => this.store.org.id);
+    seedSignIns(this.insights, store, seed, Date.now());
     this.faultRng = createRng(seed ^ 0xfa17);
     this.clearFaults();
     this.clearRequests();
@@ -359,30 +411,43 @@ export class JumpCloudEmulator {
   }
 
   externalAddMember(groupId: string, userId: string): boolean {
-    const changed = this.store.addMember(this.requireGroup(groupId), this.requireUser(userId));
+    const gs = this.requireGroup(groupId);
+    const us = this.requireUser(userId);
+    const changed = this.store.addMember(gs, us);
     if (changed) this.external.added++;
+    if (changed) this.recordMembership('add', gs, us, this.consoleAdmin());
     return changed;
   }
 
   externalRemoveMember(groupId: string, userId: string): boolean {
-    const changed = this.store.removeMember(this.requireGroup(groupId), this.requireUser(userId));
+    const gs = this.requireGroup(groupId);
+    const us = this.requireUser(userId);
+    const changed = this.store.removeMember(gs, us);
     if (changed) this.external.removed++;
+    if (changed) this.recordMembership('remove', gs, us, this.consoleAdmin());
     return changed;
   }
 
   setUserState(userId: string, state: UserState): void {
-    const u = this.store.users[this.requireUser(userId)];
+    const slot = this.requireUser(userId);
+    const u = this.store.users[slot];
     if (u === undefined) return;
     if (u.state !== state) {
       if (state === 'SUSPENDED') this.external.usersSuspended++;
       if (state === 'ACTIVATED') this.external.usersActivated++;
+      const ref = this.userRef(slot);
+      if (state === 'SUSPENDED') this.recordChange('user_suspended', ref);
+      this.recordChange('user_update', ref, [{ field: 'state', from: u.state, to: state }]);
     }
     u.state = state;
   }
 
   deleteUser(userId: string): void {
-    this.store.deleteUser(this.requireUser(userId));
+    const slot = this.requireUser(userId);
+    const ref = this.userRef(slot);
+    this.store.deleteUser(slot);
     this.external.usersDeleted++;
+    this.recordChange('user_delete', ref);
   }
 
   createUser(input: {
@@ -419,6 +484,7 @@ export class JumpCloudEmulator {
       unixId: 5000 + n,
     });
     this.external.usersCreated++;
+    this.recordChange('user_create', this.userRef(slot));
     return (this.store.users[slot] as { id: string }).id;
   }
 
@@ -428,6 +494,7 @@ export class JumpCloudEmulator {
   ): void {
     const g = this.store.groups[this.requireGroup(groupId)];
     if (g === undefined) return;
+    this.recordChange('group_update', { id: g.id, type: 'user_group', name: patch.name ?? g.name }, patch);
     if (patch.name !== undefined && patch.name !== g.name) {
       g.name = patch.name;
       this.external.groupsRenamed++;
@@ -444,11 +511,16 @@ export class JumpCloudEmulator {
       ruleDepartment: 'Engineering',
       posixId: 10000 + this.store.groups.length,
     });
-    return (this.store.groups[slot] as { id: string }).id;
+    const id = (this.store.groups[slot] as { id: string }).id;
+    this.recordChange('group_create', { id, type: 'user_group', name: input.name });
+    return id;
   }
 
   deleteGroup(groupId: string): void {
-    this.store.deleteGroup(this.requireGroup(groupId));
+    const slot = this.requireGroup(groupId);
+    const g = this.store.groups[slot];
+    this.store.deleteGroup(slot);
+    this.recordChange('group_delete', { id: groupId, type: 'user_group', name: g?.name });
   }
 
   /**
@@ -469,12 +541,16 @@ export class JumpCloudEmulator {
       if (g === undefined) continue;
       if (rng() < 0.5 && g.size > 0) {
         const us = g.members[Math.floor(rng() * g.size)];
-        if (s.removeMember(gs, us))
+        if (s.removeMember(gs, us)) {
           out.removed.push({ groupId: g.id, userId: (s.users[us] as { id: string }).id });
+          this.recordMembership('remove', gs, us, this.consoleAdmin());
+        }
       } else {
         const us = users[Math.floor(rng() * users.length)];
-        if (s.addMember(gs, us))
+        if (s.addMember(gs, us)) {
           out.added.push({ groupId: g.id, userId: (s.users[us] as { id: string }).id });
+          this.recordMembership('add', gs, us, this.consoleAdmin());
+        }
       }
     }
     this.external.added += out.added.length;
