@@ -20,3 +20,9 @@ export {
   type JumpCloudRegion,
 } from './jumpcloud.options';
 export * from './jumpcloud.types';
+export {
+  INSIGHTS_MAX_LIMIT,
+  type InsightsEvent,
+  type InsightsQuery,
+  type InsightsService,
+} from './jumpcloud.insights';

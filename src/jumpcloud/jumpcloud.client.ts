@@ -1,5 +1,6 @@
 import { JumpCloudConnectionTest } from './jumpcloud.connection-test';
 import { type JumpCloudConnectionRegistry, defaultConnectionRegistry } from './jumpcloud.connection-state';
+import { JumpCloudInsights, type InsightsEvent, type InsightsQuery } from './jumpcloud.insights';
 import { JumpCloudMembershipWrites } from './jumpcloud.membership-writes';
 import { type JumpCloudClientOptions } from './jumpcloud.options';
 import { JumpCloudReads } from './jumpcloud.reads';
@@ -33,6 +34,7 @@ export class JumpCloudClient {
   private readonly reads: JumpCloudReads;
   private readonly writes: JumpCloudMembershipWrites;
   private readonly access: JumpCloudConnectionTest;
+  private readonly insights: JumpCloudInsights;
 
   constructor(
     options: JumpCloudClientOptions,
@@ -45,6 +47,12 @@ export class JumpCloudClient {
     this.reads = new JumpCloudReads(t);
     this.writes = new JumpCloudMembershipWrites(t, this.reads);
     this.access = new JumpCloudConnectionTest(t, this.reads);
+    this.insights = new JumpCloudInsights(t);
+  }
+
+  /** Directory Insights events, a page at a time (jumpcloud.insights.ts). */
+  insightsEvents(query: InsightsQuery): AsyncGenerator<InsightsEvent[]> {
+    return this.insights.events(query);
   }
 
   // Reads (see JumpCloudReads for each one's endpoint and rules).

@@ -18,7 +18,7 @@ export type JumpCloudErrorCode = (typeof JUMPCLOUD_ERROR_CODES)[number];
 
 /** Which permission area a `missing_permission` concerns, when the client knows it. */
 export type JumpCloudPermissionArea =
-  'users' | 'groups' | 'administrators' | 'applications' | 'organizations' | 'token';
+  'users' | 'groups' | 'administrators' | 'applications' | 'organizations' | 'token' | 'insights';
 
 export interface JumpCloudErrorInit {
   status?: number;

@@ -35,6 +35,8 @@ export interface CallSpec {
   method: 'GET' | 'POST';
   /** Path below the API base, e.g. `/systemusers` or `/v2/usergroups`; ids already encoded. */
   path: string;
+  /** The path is on the API host's root (Directory Insights), not below the API base `/api`. */
+  root?: boolean;
   query?: Record<string, string>;
   body?: unknown;
   /** Tenant-scoped calls carry `x-org-id`; organisation endpoints must not (API-NOTES §2c). */
@@ -324,6 +326,7 @@ export class JumpCloudTransport {
 
   private urlOf(spec: CallSpec): string {
     const q = spec.query ? new URLSearchParams(spec.query).toString() : '';
-    return `${this.apiUrl}${spec.path}${q ? `?${q}` : ''}`;
+    const base = spec.root ? this.apiUrl.replace(/\/api$/, '') : this.apiUrl;
+    return `${base}${spec.path}${q ? `?${q}` : ''}`;
   }
 }
