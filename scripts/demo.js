@@ -453,6 +453,7 @@ async function main() {
     // Development mode accepts plain-http overrides; production insists on https.
     JUMPCLOUD_API_URL: emulator.info.apiUrl,
     JUMPCLOUD_OAUTH_TOKEN_URL: emulator.info.tokenUrl,
+    JUMPCLOUD_INSIGHTS_URL: emulator.info.insightsUrl,
     // Sign-in through the local provider, set as for any identity provider.
     ...signIn.serverEnv,
     // Email to the local sink: the server makes its "default email" channel from these on a first run.

@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       docsEnabled: true,
       bootstrapAdminToken: null,
       jumpcloudApiUrl: null,
+      jumpcloudInsightsUrl: null,
     });
     expect(c.encryptionKey.length).toBe(32);
   });
@@ -74,14 +75,20 @@ describe('loadConfig', () => {
     ['MIGRATIONS_RUN', 'maybe'],
     ['BOOTSTRAP_ADMIN_TOKEN', 'too-short'],
     ['JUMPCLOUD_API_URL', 'http://emulator.local/api'],
+    ['JUMPCLOUD_INSIGHTS_URL', 'http://emulator.local/insights/directory/v1'],
     ['SYNC_INTERVAL_MINUTES', '-1'],
   ])('rejects a bad %s', (name, value) => {
     expect(errorOf({ ...prod, [name]: value }).variable).toBe(name);
   });
 
   it('accepts plain http JumpCloud overrides outside production', () => {
-    const c = loadConfig({ NODE_ENV: 'test', JUMPCLOUD_API_URL: 'http://127.0.0.1:4010/api/' });
+    const c = loadConfig({
+      NODE_ENV: 'test',
+      JUMPCLOUD_API_URL: 'http://127.0.0.1:4010/api/',
+      JUMPCLOUD_INSIGHTS_URL: 'http://127.0.0.1:4010/insights/directory/v1',
+    });
     expect(c.jumpcloudApiUrl).toBe('http://127.0.0.1:4010/api');
+    expect(c.jumpcloudInsightsUrl).toBe('http://127.0.0.1:4010/insights/directory/v1');
   });
 
   it('reads DATABASE_OWNER_URL, and several previous keys newest first', () => {

@@ -20,6 +20,7 @@ export interface AppConfig {
   bootstrapAdminToken: string | null;
   jumpcloudApiUrl: string | null;
   jumpcloudOauthTokenUrl: string | null;
+  jumpcloudInsightsUrl: string | null;
   syncIntervalMinutes: number;
   expirySweepSeconds: number;
   maxGrantMinutes: number;
@@ -316,6 +317,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bootstrapAdminToken: bootstrap,
     jumpcloudApiUrl: parseOverride(env, 'JUMPCLOUD_API_URL', production),
     jumpcloudOauthTokenUrl: parseOverride(env, 'JUMPCLOUD_OAUTH_TOKEN_URL', production),
+    jumpcloudInsightsUrl: parseOverride(env, 'JUMPCLOUD_INSIGHTS_URL', production),
     syncIntervalMinutes: parseInteger(env, 'SYNC_INTERVAL_MINUTES', 60, 0, 525600),
     expirySweepSeconds: parseInteger(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 86400),
     maxGrantMinutes: parseInteger(env, 'MAX_GRANT_MINUTES', 10080, 1, 525600),

@@ -131,6 +131,7 @@ export class ConnectionsService {
       credentials,
       apiUrl: this.config.jumpcloudApiUrl ?? undefined,
       tokenUrl: this.config.jumpcloudOauthTokenUrl ?? undefined,
+      insightsUrl: this.config.jumpcloudInsightsUrl ?? undefined,
       connectionKey: id,
       limits: {
         maxConcurrent: this.config.jumpcloud.maxConcurrent,

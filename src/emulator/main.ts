@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       url: emu.url,
       apiUrl: emu.apiUrl,
       tokenUrl: emu.tokenUrl,
+      insightsUrl: emu.insightsUrl,
       controlUrl: `${emu.url}/__emulator`,
       credentials: emu.credentials,
       state: emu.emulator.summary(),

@@ -22,6 +22,8 @@ export interface RunningEmulator {
   /** JumpCloud API base (v1; v2 is `${apiUrl}/v2`), for the client's `apiUrl`. */
   apiUrl: string;
   tokenUrl: string;
+  /** Directory Insights base, for the client's `insightsUrl` (JUMPCLOUD_INSIGHTS_URL). */
+  insightsUrl: string;
   /** Current credentials (they follow `PUT /__emulator/credentials` and reseeds). */
   readonly credentials: EmulatorCredentials;
   emulator: JumpCloudEmulator;
@@ -74,6 +76,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
     url: base,
     apiUrl: `${base}/api`,
     tokenUrl: `${base}/oauth2/token`,
+    insightsUrl: `${base}/insights/directory/v1`,
     get credentials() {
       return emulator.credentials;
     },

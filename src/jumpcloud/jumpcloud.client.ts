@@ -31,6 +31,7 @@ export class JumpCloudClient {
   readonly orgId: string;
   readonly apiUrl: string;
   readonly tokenUrl: string;
+  readonly insightsUrl: string;
   private readonly reads: JumpCloudReads;
   private readonly writes: JumpCloudMembershipWrites;
   private readonly access: JumpCloudConnectionTest;
@@ -44,6 +45,7 @@ export class JumpCloudClient {
     this.orgId = t.orgId;
     this.apiUrl = t.apiUrl;
     this.tokenUrl = t.tokenUrl;
+    this.insightsUrl = t.insightsUrl;
     this.reads = new JumpCloudReads(t);
     this.writes = new JumpCloudMembershipWrites(t, this.reads);
     this.access = new JumpCloudConnectionTest(t, this.reads);

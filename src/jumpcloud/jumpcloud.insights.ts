@@ -80,8 +80,8 @@ export class JumpCloudInsights {
     for (;;) {
       const res = await this.t.call({
         method: 'POST',
-        path: '/insights/directory/v1/events',
-        root: true,
+        path: '/events',
+        insights: true,
         body: after === undefined ? base : { ...base, search_after: after },
         orgScoped: true,
         area: 'insights',

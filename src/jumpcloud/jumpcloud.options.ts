@@ -39,6 +39,8 @@ export interface JumpCloudClientOptions {
   /** v1 base, e.g. `https://console.jumpcloud.com/api`; v2 is `${apiUrl}/v2`. */
   apiUrl?: string;
   tokenUrl?: string;
+  /** Directory Insights base, e.g. `https://api.jumpcloud.com/insights/directory/v1` (its own host in us). */
+  insightsUrl?: string;
   /**
    * Identifies the connection inside this process: every client built with the same key shares
    * one limiter, one rate-limit pause and one token cache. Without it the client gets its own.
@@ -60,16 +62,19 @@ export interface JumpCloudClientOptions {
   onEvent?: (event: JumpCloudClientEvent) => void;
 }
 
-export const REGION_URLS: Record<JumpCloudRegion, { apiUrl: string; tokenUrl: string }> = {
-  us: {
-    apiUrl: 'https://console.jumpcloud.com/api',
-    tokenUrl: 'https://admin-oauth.id.jumpcloud.com/oauth2/token',
-  },
-  eu: {
-    apiUrl: 'https://console.eu.jumpcloud.com/api',
-    tokenUrl: 'https://admin-oauth.id.eu.jumpcloud.com/oauth2/token',
-  },
-};
+export const REGION_URLS: Record<JumpCloudRegion, { apiUrl: string; tokenUrl: string; insightsUrl: string }> =
+  {
+    us: {
+      apiUrl: 'https://console.jumpcloud.com/api',
+      tokenUrl: 'https://admin-oauth.id.jumpcloud.com/oauth2/token',
+      insightsUrl: 'https://api.jumpcloud.com/insights/directory/v1',
+    },
+    eu: {
+      apiUrl: 'https://console.eu.jumpcloud.com/api',
+      tokenUrl: 'https://admin-oauth.id.eu.jumpcloud.com/oauth2/token',
+      insightsUrl: 'https://console.eu.jumpcloud.com/insights/directory/v1',
+    },
+  };
 
 export const JUMPCLOUD_MAX_PAGE_SIZE = 100;
 

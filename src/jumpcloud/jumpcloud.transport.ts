@@ -35,8 +35,8 @@ export interface CallSpec {
   method: 'GET' | 'POST';
   /** Path below the API base, e.g. `/systemusers` or `/v2/usergroups`; ids already encoded. */
   path: string;
-  /** The path is on the API host's root (Directory Insights), not below the API base `/api`. */
-  root?: boolean;
+  /** The path is below the Directory Insights base (API.md `JUMPCLOUD_INSIGHTS_URL`), not the API base. */
+  insights?: boolean;
   query?: Record<string, string>;
   body?: unknown;
   /** Tenant-scoped calls carry `x-org-id`; organisation endpoints must not (API-NOTES §2c). */
@@ -83,6 +83,7 @@ export class JumpCloudTransport {
   readonly orgId: string;
   readonly apiUrl: string;
   readonly tokenUrl: string;
+  readonly insightsUrl: string;
   private readonly state: ConnectionState;
   private readonly retry: RetryPolicy;
   private readonly tokens: JumpCloudTokens;
@@ -99,6 +100,7 @@ export class JumpCloudTransport {
     if (region === undefined) throw new RangeError('JumpCloud region must be us or eu');
     this.apiUrl = (options.apiUrl ?? region.apiUrl).replace(/\/+$/, '');
     this.tokenUrl = options.tokenUrl ?? region.tokenUrl;
+    this.insightsUrl = (options.insightsUrl ?? region.insightsUrl).replace(/\/+$/, '');
     this.state =
       options.connectionKey !== undefined
         ? registry.get(options.connectionKey, options.limits)
@@ -326,7 +328,7 @@ export class JumpCloudTransport {
 
   private urlOf(spec: CallSpec): string {
     const q = spec.query ? new URLSearchParams(spec.query).toString() : '';
-    const base = spec.root ? this.apiUrl.replace(/\/api$/, '') : this.apiUrl;
+    const base = spec.insights ? this.insightsUrl : this.apiUrl;
     return `${base}${spec.path}${q ? `?${q}` : ''}`;
   }
 }

@@ -13,6 +13,7 @@ export function emulatorEnv(
   return {
     JUMPCLOUD_API_URL: emu.apiUrl,
     JUMPCLOUD_OAUTH_TOKEN_URL: emu.tokenUrl,
+    JUMPCLOUD_INSIGHTS_URL: emu.insightsUrl,
     JUMPCLOUD_RETRY_BASE_MS: '20',
     JUMPCLOUD_TIMEOUT_MS: '2000',
     SYNC_RETRY_BASE_MS: '100',

@@ -33,6 +33,7 @@ export function clientFor(
           : { type: 'service_account', clientId: c.clientId, clientSecret: c.clientSecret },
       apiUrl: emu.apiUrl,
       tokenUrl: emu.tokenUrl,
+      insightsUrl: emu.insightsUrl,
       ...FAST,
       ...overrides,
     },
