@@ -1,67 +1,38 @@
-import { type Browser, type Page } from 'playwright-core';
-import { type Client } from 'pg';
-import { type RunningEmulator } from '../../src/emulator';
-import { type TestApp } from '../../test/helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../../test/helpers/campaigns';
-import {
-  groupMembers,
-  localId,
-  staticGroups,
-  startEmulatedOrg,
-  stopEmulatedOrg,
-} from '../../test/helpers/org';
-import { createPrincipal, type TestPrincipal } from '../../test/helpers/principals';
-import { launchBrowser, PHONE, screenshot, seriousA11yViolations } from './helpers/browser';
-import { browserAs } from './helpers/people';
+import { groupMembers, localId, staticGroups } from '../../test/helpers/org';
+import { BOOTSTRAP_TOKEN } from '../../test/helpers/principals';
+import { PHONE, screenshot, seriousA11yViolations } from './helpers/browser';
+import { asBootstrap, asPerson, choose, expectRefused, principalFor, useWorld } from './helpers/world';
 
 jest.setTimeout(150_000);
 
-/** Picks `option` in the Mantine select labelled `label`. */
-async function choose(page: Page, label: string, option: string): Promise<void> {
-  await page
-    .getByRole('textbox', { name: label })
-    .or(page.getByRole('combobox', { name: label }))
-    .first()
-    .click();
-  await page.getByRole('option', { name: option, exact: true }).click();
-}
+const bootstrap = { token: BOOTSTRAP_TOKEN };
 
 describe('admin campaign pages in a real browser', () => {
-  let emu: RunningEmulator;
-  let t: TestApp;
-  let db: Client;
-  let connectionId: string;
-  let browser: Browser;
-  let admin: TestPrincipal;
-  let reviewer: TestPrincipal;
-  let auditor: TestPrincipal;
-  let groups: { name: string; members: number }[];
+  // Ada administers (admin group), Rita reviews, Aud audits (auditor group), Nobody has no role.
+  const w = useWorld({
+    names: ['rita', 'nobody'],
+    admins: ['ada'],
+    auditors: ['aud'],
+    emulator: { seed: 47, sizes: { users: 40, groups: 8, membershipsPerUser: 2, admins: 2, apps: 3 } },
+  });
+  let adminId: string;
+  let reviewerId: string;
+  let groups: { id: string; name: string; members: number }[];
 
   beforeAll(async () => {
-    [{ emu, t, db, connectionId }, browser] = await Promise.all([
-      startEmulatedOrg({
-        seed: 47,
-        sizes: { users: 40, groups: 8, membershipsPerUser: 2, admins: 2, apps: 3 },
-      }),
-      launchBrowser(),
-    ]);
-    admin = await createPrincipal(t, { roles: ['admin'], displayName: 'Ada Admin' });
-    reviewer = await createPrincipal(t, { displayName: 'Rita Reviewer' });
-    auditor = await createPrincipal(t, { roles: ['auditor'] });
-    groups = staticGroups(emu, 3)
-      .slice(0, 2)
-      .map((g) => ({ name: g.name, members: groupMembers(emu, g).length }));
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stopEmulatedOrg({ db, t, emu });
+    adminId = await principalFor(w, w.org.people.ada, 'Ada Admin');
+    reviewerId = await principalFor(w, w.org.people.rita, 'Rita Reviewer');
+    groups = staticGroups(w.org.emu, 3)
+      .filter((g) => !g.name.startsWith('jumpgate-'))
+      .slice(0, 3)
+      .map((g) => ({ id: g.id, name: g.name, members: groupMembers(w.org.emu, g).length }));
   });
 
-  it('an admin previews the scope, creates and launches a campaign, sees progress, closes it and gets report.csv', async () => {
+  it('an admin previews the scope, creates and launches a campaign, sees progress, closes the campaign and downloads the report', async () => {
     const expected = groups[0].members + groups[1].members;
-    const { page, context, problems } = await browserAs(browser, t.url, admin);
-    try {
-      await page.goto('/admin/campaigns');
+    const { people } = w.org;
+    await asPerson(w, people.ada, '/admin/campaigns', async ({ page, problems }) => {
       await page.getByTestId('campaigns-empty').waitFor();
       await page.getByRole('button', { name: 'New campaign' }).click();
       // Nothing filled in: the form says what is missing and nothing can be sent.
@@ -71,12 +42,12 @@ describe('admin campaign pages in a real browser', () => {
 
       await choose(page, 'Connection', 'Emulated org');
       await page.getByRole('textbox', { name: 'Name' }).fill('Q4 engineering review');
-      for (const g of groups) await choose(page, 'Groups in scope', g.name);
+      for (const g of groups.slice(0, 2)) await choose(page, 'Groups in scope', g.name);
       await page.keyboard.press('Escape');
       await choose(page, 'Reviewers', 'Named reviewers (whole groups each)');
-      await choose(page, 'Named reviewers', `Rita Reviewer <${reviewer.email}>`);
+      await choose(page, 'Named reviewers', `Rita Reviewer <${people.rita.email}>`);
       await page.keyboard.press('Escape');
-      await choose(page, 'Fallback reviewer', `Ada Admin <${admin.email}>`);
+      await choose(page, 'Fallback reviewer', `Ada Admin <${people.ada.email}>`);
 
       await page.getByRole('button', { name: 'Preview scope' }).click();
       const preview = page.getByTestId('scope-preview');
@@ -85,7 +56,7 @@ describe('admin campaign pages in a real browser', () => {
         .waitFor();
       await preview.getByText(`Rita Reviewer: ${expected} items`).waitFor();
       // The preview created nothing.
-      expect((await t.request('GET', '/api/v1/campaigns', { token: admin.token })).body.items).toEqual([]);
+      expect((await asBootstrap(w, 'GET', '/api/v1/campaigns')).body.items).toEqual([]);
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, 'admin-campaign-create');
 
@@ -100,13 +71,14 @@ describe('admin campaign pages in a real browser', () => {
       await page.waitForURL(/\/admin\/campaigns\/[0-9a-f-]{36}$/);
       const id = page.url().split('/').pop()!;
       await page.getByTestId('campaign-status').getByText('draft').waitFor();
-      const saved = (await t.request('GET', `/api/v1/campaigns/${id}`, { token: admin.token })).body;
+      const saved = (await asBootstrap(w, 'GET', `/api/v1/campaigns/${id}`)).body;
       expect(saved).toMatchObject({
         name: 'Q4 engineering review!',
-        connectionId,
+        connectionId: w.org.connectionId,
         reviewerStrategy: 'named',
-        reviewerIds: [reviewer.id],
-        fallbackReviewerIds: [admin.id],
+        reviewerIds: [reviewerId],
+        fallbackReviewerIds: [adminId],
+        createdBy: adminId,
       });
       expect(saved.scope.groupIds).toHaveLength(2);
 
@@ -115,19 +87,27 @@ describe('admin campaign pages in a real browser', () => {
       const bar = page.getByTestId('progress-bar').filter({ hasText: 'Rita Reviewer' });
       await bar.getByText(`0 of ${expected} decided (0 %)`).waitFor();
 
-      // The reviewer decides two items; the chart shows them (by reviewer, then by group).
-      const items = await campaignItems(t, admin.token, id);
+      // The reviewer decides two items in her own browser; the chart shows them (by reviewer, then by group).
+      const items = await campaignItems(w.org.t, BOOTSTRAP_TOKEN, id);
       expect(items).toHaveLength(expected);
-      const decided = await t.request('POST', '/api/v1/reviews/decisions', {
-        token: reviewer.token,
-        body: {
-          decisions: [
-            { itemId: items[0].id, decision: 'keep' },
-            { itemId: items[1].id, decision: 'revoke', justification: 'Moved to sales' },
-          ],
-        },
+      await asPerson(w, people.rita, `/reviews?campaignId=${id}`, async (reviewer) => {
+        await reviewer.page.getByTestId('review-row').first().waitFor();
+        await reviewer.page.getByRole('heading', { name: 'My reviews' }).click();
+        await reviewer.page.keyboard.press('a');
+        await reviewer.page.getByText('Kept 1 item.').waitFor();
+        await reviewer.page.keyboard.press('r');
+        await reviewer.page.getByRole('dialog').waitFor();
+        await reviewer.page.keyboard.type('Moved to sales');
+        await reviewer.page.keyboard.press('Control+Enter');
+        await reviewer.page.getByText('Revoked 1 item.').waitFor();
       });
-      expect(decided.body).toMatchObject({ applied: 2, rejected: [] });
+      const decided = (await campaignItems(w.org.t, BOOTSTRAP_TOKEN, id)).filter(
+        (i) => i.status === 'decided',
+      );
+      expect(decided.map((i) => [i.decision, i.decidedBy]).sort()).toEqual([
+        ['keep', reviewerId],
+        ['revoke', reviewerId],
+      ]);
       await page.reload();
       await bar
         .getByText(
@@ -154,6 +134,7 @@ describe('admin campaign pages in a real browser', () => {
 
       const href = await page.getByRole('link', { name: 'Download report.csv' }).getAttribute('href');
       expect(href).toBe(`/api/v1/campaigns/${id}/report.csv`);
+      // Fetched as the signed-in admin's browser fetches it: with its session cookie, no token.
       const report = await page.request.get(href!);
       expect(report.status()).toBe(200);
       expect(report.headers()['content-type']).toMatch(/^text\/csv/);
@@ -161,80 +142,65 @@ describe('admin campaign pages in a real browser', () => {
       expect(lines).toHaveLength(expected + 1);
       expect(lines.filter((l) => l.includes('Moved to sales'))).toHaveLength(1);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('shows a 409 as what conflicts when the campaign was closed elsewhere', async () => {
-    const groupIds = [await localId(db, connectionId, 'directory_groups', staticGroups(emu, 3)[2].id)];
+    const groupIds = [await localId(w.org.db, w.org.connectionId, 'directory_groups', groups[2].id)];
     const c = await launchCampaign(
-      t,
-      admin,
-      admin,
-      campaignBody(connectionId, admin.id, {
+      w.org.t,
+      bootstrap,
+      bootstrap,
+      campaignBody(w.org.connectionId, adminId, {
         name: 'Closed elsewhere',
         scope: { groupIds },
-        reviewerIds: [reviewer.id],
+        reviewerIds: [reviewerId],
       }),
     );
-    const { page, context } = await browserAs(browser, t.url, admin);
-    try {
-      await page.goto(`/admin/campaigns/${c.id}`);
+    await asPerson(w, w.org.people.ada, `/admin/campaigns/${c.id}`, async ({ page }) => {
       await page.getByRole('button', { name: 'Close now' }).waitFor();
-      expect(
-        (await t.request('POST', `/api/v1/campaigns/${c.id}/close`, { token: admin.token })).status,
-      ).toBe(202);
-      await waitForCampaign(t, admin.token, c.id, 'closed');
+      expect((await asBootstrap(w, 'POST', `/api/v1/campaigns/${c.id}/close`)).status).toBe(202);
+      await waitForCampaign(w.org.t, BOOTSTRAP_TOKEN, c.id, 'closed');
       await page.getByRole('button', { name: 'Close now' }).click();
       const alert = page.getByRole('alert').filter({ hasText: 'This conflicts with the current state' });
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/closed|closing/i);
       // The page then shows the state the server holds.
       await page.getByTestId('campaign-status').getByText('closed').waitFor();
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an auditor sees the campaigns and their progress without any control to change them', async () => {
-    const { page, context, problems } = await browserAs(browser, t.url, auditor, {
-      viewport: PHONE,
-      colorScheme: 'dark',
-    });
-    try {
-      await page.goto('/admin/campaigns');
-      await page.getByTestId('campaign-row').first().waitFor();
-      expect(await page.getByRole('button', { name: 'New campaign' }).count()).toBe(0);
-      await page.getByTestId('campaign-row').getByRole('link', { name: 'Q4 engineering review!' }).click();
-      await page.getByTestId('campaign-status').getByText('closed').waitFor();
-      await page.getByTestId('progress-bar').first().waitFor();
-      await page.getByRole('link', { name: 'Download report.csv' }).waitFor();
-      for (const name of ['Launch', 'Close now', 'Cancel campaign', 'New campaign']) {
-        expect(await page.getByRole('button', { name }).count()).toBe(0);
-      }
-      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-      expect(await seriousA11yViolations(page)).toEqual([]);
-      await screenshot(page, 'admin-campaign-auditor-phone-dark');
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await asPerson(
+      w,
+      w.org.people.aud,
+      '/admin/campaigns',
+      async ({ page, problems }) => {
+        await page.getByTestId('campaign-row').first().waitFor();
+        expect(await page.getByRole('button', { name: 'New campaign' }).count()).toBe(0);
+        await page.getByTestId('campaign-row').getByRole('link', { name: 'Q4 engineering review!' }).click();
+        await page.getByTestId('campaign-status').getByText('closed').waitFor();
+        await page.getByTestId('progress-bar').first().waitFor();
+        await page.getByRole('link', { name: 'Download report.csv' }).waitFor();
+        for (const name of ['Launch', 'Close now', 'Cancel campaign', 'New campaign']) {
+          expect(await page.getByRole('button', { name }).count()).toBe(0);
+        }
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+        expect(await seriousA11yViolations(page)).toEqual([]);
+        await screenshot(page, 'admin-campaign-auditor-phone-dark');
+        expect(problems).toEqual([]);
+      },
+      { viewport: PHONE, colorScheme: 'dark' },
+    );
   });
 
   it('refuses the campaign pages to a person without roles and fetches nothing', async () => {
-    const nobody = await createPrincipal(t);
-    const { page, context } = await browserAs(browser, t.url, nobody);
-    const asked: string[] = [];
-    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    try {
-      for (const path of ['/admin/campaigns', `/admin/campaigns/${crypto.randomUUID()}`]) {
-        await page.goto(path);
-        await page.getByRole('alert').getByText('You may not open this page').waitFor();
-      }
-      expect(asked.filter((p) => p.startsWith('/api/v1/campaigns'))).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await asPerson(w, w.org.people.nobody, '/reviews', async ({ page }) => {
+      await expectRefused(
+        page,
+        ['/admin/campaigns', `/admin/campaigns/${crypto.randomUUID()}`],
+        ['/api/v1/campaigns'],
+      );
+    });
   });
 });

@@ -1,67 +1,57 @@
-import { type Browser } from 'playwright-core';
-import { type Client } from 'pg';
-import { type RunningEmulator } from '../../src/emulator';
-import { type TestApp } from '../../test/helpers/app';
 import { campaignBody, campaignItems, launchCampaign } from '../../test/helpers/campaigns';
-import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../../test/helpers/org';
-import { createPrincipal, type TestPrincipal } from '../../test/helpers/principals';
-import { launchBrowser, PHONE, screenshot, seriousA11yViolations } from './helpers/browser';
-import { browserAs } from './helpers/people';
+import { localId, staticGroups } from '../../test/helpers/org';
+import { BOOTSTRAP_TOKEN } from '../../test/helpers/principals';
+import { PHONE, screenshot, seriousA11yViolations } from './helpers/browser';
+import { asPerson, principalFor, useWorld } from './helpers/world';
 
 jest.setTimeout(120_000);
 
+const bootstrap = { token: BOOTSTRAP_TOKEN };
+
 describe('My reviews in a real browser', () => {
-  let emu: RunningEmulator;
-  let t: TestApp;
-  let db: Client;
-  let connectionId: string;
-  let browser: Browser;
-  let admin: TestPrincipal;
-  let reviewer: TestPrincipal;
+  // Rita reviews; she signs in at the provider like everyone else, and is in none of the groups she reviews.
+  const w = useWorld({
+    names: ['rita', 'other'],
+    admins: ['ada'],
+    emulator: { seed: 31, sizes: { users: 40, groups: 8, membershipsPerUser: 2, admins: 2, apps: 3 } },
+  });
+  let reviewerId: string;
   let campaignId: string;
   let groupNames: string[];
 
+  const items = () => campaignItems(w.org.t, BOOTSTRAP_TOKEN, campaignId);
+
   beforeAll(async () => {
-    [{ emu, t, db, connectionId }, browser] = await Promise.all([
-      startEmulatedOrg({
-        seed: 31,
-        sizes: { users: 40, groups: 8, membershipsPerUser: 2, admins: 2, apps: 3 },
-      }),
-      launchBrowser(),
-    ]);
-    admin = await createPrincipal(t, { roles: ['admin'] });
-    reviewer = await createPrincipal(t, { displayName: 'Rita Reviewer' });
-    const groups = staticGroups(emu, 4).slice(0, 2);
+    const { t, db, emu, connectionId, people } = w.org;
+    const adminId = await principalFor(w, people.ada, 'Ada Admin');
+    reviewerId = await principalFor(w, people.rita, 'Rita Reviewer');
+    const groups = staticGroups(emu, 4)
+      .filter((g) => !g.name.startsWith('jumpgate-'))
+      .slice(0, 2);
     groupNames = groups.map((g) => g.name);
     const groupIds = await Promise.all(
       groups.map((g) => localId(db, connectionId, 'directory_groups', g.id)),
     );
     const campaign = await launchCampaign(
       t,
-      admin,
-      admin,
-      campaignBody(connectionId, admin.id, {
+      bootstrap,
+      bootstrap,
+      campaignBody(connectionId, adminId, {
         name: 'Q3 access review',
         scope: { groupIds },
-        reviewerIds: [reviewer.id],
+        reviewerIds: [reviewerId],
       }),
     );
     campaignId = campaign.id;
   });
-  afterAll(async () => {
-    await browser?.close();
-    await stopEmulatedOrg({ db, t, emu });
-  });
 
-  it('filters, bulk-revokes three items with one justification by keyboard alone, and shows the progress', async () => {
-    const before = await campaignItems(t, admin.token, campaignId);
+  it('a reviewer signs in, filters, bulk-revokes three items with one justification by keyboard alone, and sees the progress', async () => {
+    const before = await items();
     const total = before.length;
-    const inFirstGroup = before.filter((i) => i.group.name === groupNames[0]).length;
+    const inFirstGroup = before.filter((i) => i.group?.name === groupNames[0]).length;
     expect(inFirstGroup).toBeGreaterThanOrEqual(4);
 
-    const { page, context, problems } = await browserAs(browser, t.url, reviewer);
-    try {
-      await page.goto(`/reviews?campaignId=${campaignId}`);
+    await asPerson(w, w.org.people.rita, `/reviews?campaignId=${campaignId}`, async ({ page, problems }) => {
       const rows = page.getByTestId('review-row');
       await rows.first().waitFor();
       await page.getByTestId('campaign-progress').getByText(`0 of ${total} decided`).waitFor();
@@ -91,12 +81,12 @@ describe('My reviews in a real browser', () => {
       await page.getByText('Revoked 3 items.').waitFor();
 
       // What the server holds: exactly those three, revoked, with the justification, by the reviewer.
-      const after = await campaignItems(t, admin.token, campaignId);
+      const after = await items();
       const revoked = after.filter((i) => i.decision === 'revoke');
       expect(revoked.map((i) => i.id).sort()).toEqual([...chosen].sort());
       for (const i of revoked) {
         expect(i.justification).toBe('Left the team in June');
-        expect(i.decidedBy).toBe(reviewer.id);
+        expect(i.decidedBy).toBe(reviewerId);
         expect(i.override).toBe(false);
       }
       expect(after.filter((i) => i.status === 'pending')).toHaveLength(total - 3);
@@ -111,36 +101,26 @@ describe('My reviews in a real browser', () => {
         .getByText(`3 of ${total} decided, ${total - 3} to go`)
         .waitFor();
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('keeps one item by keyboard and undoes it back to the earlier decision', async () => {
-    const { page, context } = await browserAs(browser, t.url, reviewer);
-    try {
-      await page.goto('/reviews?status=decided');
+    await asPerson(w, w.org.people.rita, '/reviews?status=decided', async ({ page }) => {
       await page.getByTestId('review-row').first().waitFor();
       const first = await page.getByTestId('review-row').first().getAttribute('data-item-id');
       await page.getByRole('heading', { name: 'My reviews' }).click();
       await page.keyboard.press('a');
       await page.getByText('Kept 1 item.').waitFor();
-      expect((await campaignItems(t, admin.token, campaignId)).find((i) => i.id === first)?.decision).toBe(
-        'keep',
-      );
+      expect((await items()).find((i) => i.id === first)?.decision).toBe('keep');
       await page.keyboard.press('u');
       await page.getByText('Restored 1 item.').waitFor();
-      const restored = (await campaignItems(t, admin.token, campaignId)).find((i) => i.id === first);
+      const restored = (await items()).find((i) => i.id === first);
       expect([restored?.decision, restored?.justification]).toEqual(['revoke', 'Left the team in June']);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('refuses a revoke without a justification and changes nothing', async () => {
-    const { page, context } = await browserAs(browser, t.url, reviewer);
-    try {
-      await page.goto('/reviews');
+    await asPerson(w, w.org.people.rita, '/reviews', async ({ page }) => {
       await page.getByTestId('review-row').first().waitFor();
       await page.getByRole('heading', { name: 'My reviews' }).click();
       await page.keyboard.press('r');
@@ -150,40 +130,31 @@ describe('My reviews in a real browser', () => {
       await page.keyboard.press('Control+Enter');
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
-      const decided = (await campaignItems(t, admin.token, campaignId)).filter((i) => i.status === 'decided');
-      expect(decided).toHaveLength(3);
-    } finally {
-      await context.close();
-    }
+      expect((await items()).filter((i) => i.status === 'decided')).toHaveLength(3);
+    });
   });
 
   it('works at 390 px in the dark, accessibly', async () => {
-    const { page, context, problems } = await browserAs(browser, t.url, reviewer, {
-      viewport: PHONE,
-      colorScheme: 'dark',
-    });
-    try {
-      await page.goto('/reviews');
-      await page.getByTestId('review-row').first().waitFor();
-      expect(await page.locator('html').getAttribute('data-mantine-color-scheme')).toBe('dark');
-      // Nothing wider than the screen.
-      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-      expect(await seriousA11yViolations(page)).toEqual([]);
-      await screenshot(page, 'reviews-phone-dark');
-      expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await asPerson(
+      w,
+      w.org.people.rita,
+      '/reviews',
+      async ({ page, problems }) => {
+        await page.getByTestId('review-row').first().waitFor();
+        expect(await page.locator('html').getAttribute('data-mantine-color-scheme')).toBe('dark');
+        // Nothing wider than the screen.
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+        expect(await seriousA11yViolations(page)).toEqual([]);
+        await screenshot(page, 'reviews-phone-dark');
+        expect(problems).toEqual([]);
+      },
+      { viewport: PHONE, colorScheme: 'dark' },
+    );
   });
 
   it('shows another person no items of this reviewer', async () => {
-    const other = await createPrincipal(t);
-    const { page, context } = await browserAs(browser, t.url, other);
-    try {
-      await page.goto('/reviews');
+    await asPerson(w, w.org.people.other, '/reviews', async ({ page }) => {
       await page.getByTestId('reviews-empty').getByText('Nothing to review').waitFor();
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
