@@ -1,48 +1,25 @@
-import { type Browser } from 'playwright-core';
-import { type SignInOrg, startSignInOrg, stopSignInOrg } from '../../test/helpers/signin';
-import { launchBrowser, seriousA11yViolations } from './helpers/browser';
-import { signInInBrowser } from './helpers/signin';
+import { seriousA11yViolations } from './helpers/browser';
+import { asPerson, expectRefused, useWorld } from './helpers/world';
 
 jest.setTimeout(90_000);
 
 describe('navigation and admin pages by role', () => {
-  let org: SignInOrg;
-  let browser: Browser;
-
   // People sign in at the provider; their roles come from the directory groups in ADMIN_GROUPS / AUDITOR_GROUPS.
-  beforeAll(async () => {
-    [org, browser] = await Promise.all([
-      startSignInOrg({ names: ['nobody'], auditors: ['auditor'], admins: ['admin'] }),
-      launchBrowser(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stopSignInOrg(org ?? {});
-  });
+  const w = useWorld({ names: ['nobody'], auditors: ['auditor'], admins: ['admin'] });
 
   it('a person without roles sees no administration and cannot open its pages', async () => {
-    const { page, context, problems } = await signInInBrowser(browser, org, org.people.nobody, '/approvals');
-    const asked: string[] = [];
-    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    try {
+    await asPerson(w, w.org.people.nobody, '/approvals', async ({ page, problems }) => {
       await page.getByTestId('approvals-empty').waitFor();
       expect(await page.getByText('Administration').count()).toBe(0);
-      await page.goto('/admin/operations?status=failed');
-      await page.getByRole('alert').getByText('You may not open this page').waitFor();
-      expect(asked.filter((p) => p.startsWith('/api/v1/provisioning-operations'))).toEqual([]);
-      expect(await seriousA11yViolations(page)).toEqual([]);
+      await expectRefused(page, ['/admin/operations?status=failed'], ['/api/v1/provisioning-operations']);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it.each(['auditor', 'admin'] as const)(
     'an %s finds the administration pages in the navigation; only an admin is offered New campaign',
     async (role) => {
-      const { page, context, problems } = await signInInBrowser(browser, org, org.people[role], '/reviews');
-      try {
+      await asPerson(w, w.org.people[role], '/reviews', async ({ page, problems }) => {
         await page.getByRole('link', { name: 'Provisioning operations' }).first().click();
         await page.waitForURL((u) => u.pathname === '/admin/operations');
         await page.getByTestId('operations-empty').getByText('No failed operation.').waitFor();
@@ -54,9 +31,7 @@ describe('navigation and admin pages by role', () => {
         );
         expect(await seriousA11yViolations(page)).toEqual([]);
         expect(problems).toEqual([]);
-      } finally {
-        await context.close();
-      }
+      });
     },
   );
 });
