@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sign } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -186,6 +187,15 @@ export class AuditIntegrityService {
       count: row.count,
       at: new Date().toISOString(),
     });
+  }
+
+  /**
+   * A detached Ed25519 signature of `bytes` with the current checkpoint key (an evidence bundle's
+   * manifest): verifiable offline with the key `publicKey` publishes.
+   */
+  signDetached(bytes: Buffer): { keyId: string; signature: string } {
+    const key = this.checkpointKeys[0];
+    return { keyId: key.id, signature: sign(null, bytes, key.privateKey).toString('base64') };
   }
 
   publicKey(_actor: Actor): PublicKeyView {

@@ -248,4 +248,27 @@ export class AuditService {
     );
     return ks.page(rows, toView, (r) => ({ k: String(r.seq), id: r.id }));
   }
+
+  /**
+   * Every event about a subject (a campaign), oldest first, up to `throughSeq` (a checkpoint's seq, so
+   * a bundle holds exactly what that checkpoint covers): events whose target is the subject, and events
+   * whose data names it as `campaignId` (every event about a campaign's items does). Read in keyset
+   * batches, so memory stays flat however many there are.
+   */
+  async *eventsAbout(subjectId: string, throughSeq: number, batch = 2000): AsyncGenerator<AuditEventView> {
+    let after = '0';
+    for (;;) {
+      // `data ? 'campaignId'` lets the planner use audit_events_campaign_idx (a partial index).
+      const rows = await this.dataSource.query<Row[]>(
+        `SELECT * FROM audit_events
+         WHERE seq > $2 AND seq <= $3
+           AND (target_id = $1 OR (data ? 'campaignId' AND data->>'campaignId' = $1))
+         ORDER BY seq LIMIT $4`,
+        [subjectId, after, throughSeq, batch],
+      );
+      for (const r of rows) yield toView(r);
+      if (rows.length < batch) return;
+      after = String(rows[rows.length - 1].seq);
+    }
+  }
 }

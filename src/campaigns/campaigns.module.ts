@@ -9,6 +9,9 @@ import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { AccountAccessController } from './account-access.controller';
 import { AccountAccessRepository } from './account-access.repository';
 import { AccountAccessService } from './account-access.service';
+import { CampaignEvidenceController } from './campaign-evidence.controller';
+import { CampaignEvidenceRepository } from './campaign-evidence.repository';
+import { CampaignEvidenceService } from './campaign-evidence.service';
 import { CampaignsController } from './campaigns.controller';
 import { LaunchGateService } from './launch-gate.service';
 import { CampaignTemplatesController } from './templates/campaign-templates.controller';
@@ -45,7 +48,12 @@ import { StandingItemsRepository } from './standing-items.repository';
     NotificationsModule,
     ProvisioningModule,
   ],
-  controllers: [CampaignsController, AccountAccessController, CampaignTemplatesController],
+  controllers: [
+    CampaignsController,
+    AccountAccessController,
+    CampaignTemplatesController,
+    CampaignEvidenceController,
+  ],
   providers: [
     CampaignRemindersService,
     ReviewEscalationsRepository,
@@ -71,6 +79,8 @@ import { StandingItemsRepository } from './standing-items.repository';
     CampaignTemplatesRepository,
     CampaignTemplatesService,
     TemplateLaunchesService,
+    CampaignEvidenceRepository,
+    CampaignEvidenceService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],
