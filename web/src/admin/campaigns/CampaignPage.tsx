@@ -9,7 +9,7 @@ import { Loading } from '../../components/Loading';
 import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
-import { campaignActions } from './campaign-logic';
+import { campaignActions, dueLabel, hasEvidence } from './campaign-logic';
 import grid from './Grid.module.css';
 import { ProgressChart } from './ProgressChart';
 
@@ -55,7 +55,7 @@ export function CampaignPage() {
   if (campaign.isPending) return <Loading label="Loading the campaign…" />;
   if (campaign.isError) return <ErrorAlert error={campaign.error} onRetry={() => void campaign.refetch()} />;
   const c = campaign.data;
-  const can = campaignActions(c.status);
+  const can = campaignActions(c.status, c.kind);
   return (
     <Stack>
       <Group justify="space-between" align="flex-start">
@@ -63,9 +63,16 @@ export function CampaignPage() {
           <Title order={1}>{c.name}</Title>
           {c.description && <Text c="dimmed">{c.description}</Text>}
         </Stack>
-        <Badge size="lg" variant="light" data-testid="campaign-status">
-          {c.status}
-        </Badge>
+        <Group gap="xs">
+          {c.kind === 'standing' && (
+            <Badge size="lg" variant="outline" color="grape" data-testid="campaign-kind">
+              standing
+            </Badge>
+          )}
+          <Badge size="lg" variant="light" data-testid="campaign-status">
+            {c.status}
+          </Badge>
+        </Group>
       </Group>
       <Facts c={c} />
       {admin && (can.launch || can.close || can.cancel) && (
@@ -111,9 +118,21 @@ export function CampaignPage() {
           ; this page follows them.
         </Alert>
       )}
-      <Anchor href={`/api/v1/campaigns/${c.id}/report.csv`} download={`${c.name}.csv`} w="fit-content">
-        Download report.csv
-      </Anchor>
+      <Group>
+        <Anchor href={`/api/v1/campaigns/${c.id}/report.csv`} download={`${c.name}.csv`} w="fit-content">
+          Download report.csv
+        </Anchor>
+        {hasEvidence(c.status) && (
+          <Anchor
+            href={`/api/v1/campaigns/${c.id}/evidence`}
+            download={`${c.name} evidence.zip`}
+            w="fit-content"
+            data-testid="download-evidence"
+          >
+            Download evidence
+          </Anchor>
+        )}
+      </Group>
       <Title order={2} size="h3">
         Progress
       </Title>
@@ -125,7 +144,7 @@ export function CampaignPage() {
 function Facts({ c }: { c: Campaign }) {
   const p = c.progress;
   const facts: [string, string][] = [
-    ['Due', formatDateTime(c.dueAt)],
+    ['Due', dueLabel(c, formatDateTime)],
     ['Launched', formatDateTime(c.launchedAt)],
     ['Closed', formatDateTime(c.closedAt)],
     ['Reviewers', c.reviewerStrategy.replace('_', ' ')],

@@ -8,6 +8,7 @@ import { formatDate } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
 import { CampaignCreateForm } from './CampaignCreateForm';
+import { dueLabel } from './campaign-logic';
 
 /** `/admin/campaigns`: every campaign with its state and progress; admins create new ones here. */
 export function CampaignsPage() {
@@ -51,11 +52,16 @@ export function CampaignsPage() {
                       <Anchor component={Link} to={`/admin/campaigns/${c.id}`}>
                         {c.name}
                       </Anchor>
+                      {c.kind === 'standing' && (
+                        <Badge ml="xs" variant="outline" color="grape" data-testid="campaign-standing">
+                          standing
+                        </Badge>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <Badge variant="light">{c.status}</Badge>
                     </Table.Td>
-                    <Table.Td>{formatDate(c.dueAt)}</Table.Td>
+                    <Table.Td>{dueLabel(c, formatDate)}</Table.Td>
                     <Table.Td>
                       {c.progress.total - c.progress.pending} of {c.progress.total}
                     </Table.Td>

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { campaignActions, emptyForm, formProblems, progressBars, toCreateBody } from './campaign-logic';
+import {
+  campaignActions,
+  dueLabel,
+  emptyForm,
+  formProblems,
+  hasEvidence,
+  progressBars,
+  toCreateBody,
+} from './campaign-logic';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const filled = {
@@ -72,5 +80,19 @@ describe('campaign actions', () => {
     expect(campaignActions('draft')).toEqual({ launch: true, close: false, cancel: true });
     expect(campaignActions('active')).toEqual({ launch: false, close: true, cancel: true });
     expect(campaignActions('closed')).toEqual({ launch: false, close: false, cancel: false });
+  });
+
+  it('offers nothing on a standing campaign, which is never due', () => {
+    expect(campaignActions('active', 'standing')).toEqual({ launch: false, close: false, cancel: false });
+    expect(dueLabel({ kind: 'standing', dueAt: null }, (d) => d)).toBe('never (standing)');
+    expect(dueLabel({ kind: 'regular', dueAt: '2026-03-15T23:59:59.000Z' }, (d) => d.slice(0, 10))).toBe(
+      '2026-03-15',
+    );
+  });
+
+  it('offers evidence for a closed campaign only', () => {
+    expect(hasEvidence('closed')).toBe(true);
+    expect(hasEvidence('active')).toBe(false);
+    expect(hasEvidence('cancelled')).toBe(false);
   });
 });

@@ -3,6 +3,18 @@ import type { components } from '../../api/schema';
 export type CreateCampaignBody = components['schemas']['CreateCampaignDto'];
 export type ProgressEntry = components['schemas']['ProgressEntryResponse'];
 export type CampaignStatus = components['schemas']['CampaignStatus'];
+export type CampaignKind = components['schemas']['CampaignKind'];
+
+/** A standing campaign has no due date: it is never due. */
+export function dueLabel(
+  c: { kind: CampaignKind; dueAt: string | null },
+  format: (iso: string) => string,
+): string {
+  return c.kind === 'standing' || !c.dueAt ? 'never (standing)' : format(c.dueAt);
+}
+
+/** Evidence exists once a campaign is closed (API.md `GET /campaigns/{id}/evidence`). */
+export const hasEvidence = (status: CampaignStatus): boolean => status === 'closed';
 
 /** What the create form holds: plain strings and arrays, as Mantine's inputs give them. */
 export interface CampaignForm {
@@ -101,11 +113,16 @@ export function progressBars(entries: readonly ProgressEntry[], unnamed: string)
 }
 
 /** Which admin actions a campaign in `status` offers. */
-export function campaignActions(status: CampaignStatus): {
+export function campaignActions(
+  status: CampaignStatus,
+  kind: CampaignKind = 'regular',
+): {
   launch: boolean;
   close: boolean;
   cancel: boolean;
 } {
+  // A standing campaign (break-glass, drift) is fed by events and never launched, closed or cancelled.
+  if (kind === 'standing') return { launch: false, close: false, cancel: false };
   return {
     launch: status === 'draft',
     close: status === 'active',

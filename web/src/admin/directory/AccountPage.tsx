@@ -4,6 +4,7 @@ import { Facts } from '../../components/Facts';
 import { QueryBlock } from '../../components/QueryBlock';
 import { TableScroll } from '../../components/TableScroll';
 import { formatDate, formatDateTime } from '../../lib/format';
+import { AccountAccess } from './AccountAccess';
 import { accountName } from './directory-logic';
 import { HistoryTable } from './HistoryTable';
 import { useAccount, useNames } from './useDirectory';
@@ -84,6 +85,7 @@ export function AccountPage() {
               </Table>
             </TableScroll>
           )}
+          <AccountAccess accountId={a.id} />
           <Title order={2} size="h3">
             Membership history
           </Title>

@@ -68,6 +68,14 @@ export function useAccount(id: string) {
   });
 }
 
+/** API.md `GET /accounts/{id}/access`: its groups with grant and certification, and its applications. */
+export function useAccountAccess(id: string) {
+  return useQuery({
+    queryKey: ['account-access', id],
+    queryFn: () => unwrap(api.GET('/api/v1/accounts/{id}/access', { params: { path: { id } } })),
+  });
+}
+
 export function useGroup(id: string) {
   return useQuery({
     queryKey: ['group', id],
