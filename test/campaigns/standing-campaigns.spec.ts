@@ -14,7 +14,7 @@ import {
   startEmulatedOrg,
   stopEmulatedOrg,
 } from '../helpers/org';
-import { sleep } from '../helpers/poll';
+import { pollUntil, sleep } from '../helpers/poll';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { waitForOps } from '../helpers/provisioning';
 
@@ -260,10 +260,13 @@ describe('standing campaigns', () => {
     expect(change.status).toBe(409);
     expect(change.body.code).toBe('invalid_state');
 
-    // The next sync confirms it: remediation done.
+    // The next sync confirms it (verification follows the sync's commit): remediation done.
     await syncNow(t, connectionId);
-    const item = (await reviewsOf(owner)).find((i) => i.id === itemId)!;
-    expect(item.remediation).toBe('done');
+    await pollUntil(
+      async () => (await reviewsOf(owner)).find((i) => i.id === itemId)!,
+      (i) => i.remediation === 'done',
+      (i) => `remediation is ${i.remediation}, not done`,
+    );
   });
 
   it('a keep is recorded and removes nothing', async () => {

@@ -314,7 +314,7 @@ describe('the OpenAPI document', () => {
         if (isList && !(target?.properties?.items?.items?.$ref && target.properties.nextCursor)) {
           problems.push(`${where}: a list whose body is not {items: T[], nextCursor}`);
         }
-      } else if (type !== 'text/csv' || schema.type !== 'string') {
+      } else if (!['text/csv', 'application/zip'].includes(type) || schema.type !== 'string') {
         problems.push(`${where}: unexpected 2xx media ${type}`);
       }
     }
