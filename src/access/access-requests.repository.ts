@@ -38,13 +38,14 @@ export class AccessRequestsRepository {
       | 'justification'
       | 'approval_steps'
       | 'starts_at'
+      | 'break_glass'
     >,
     ttlHours: number,
   ): Promise<RequestRow> {
     const [created] = await m.query<RequestRow[]>(
       `INSERT INTO access_requests (connection_id, group_id, account_id, requester_id, duration_minutes, justification,
-         approval_steps, expires_at, starts_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, clock_timestamp() + make_interval(secs => $8::float8 * 3600), $9)
+         approval_steps, expires_at, starts_at, break_glass)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, clock_timestamp() + make_interval(secs => $8::float8 * 3600), $9, $10)
        RETURNING *`,
       [
         r.connection_id,
@@ -56,6 +57,7 @@ export class AccessRequestsRepository {
         JSON.stringify(r.approval_steps),
         ttlHours,
         r.starts_at,
+        r.break_glass,
       ],
     );
     return created;
@@ -136,6 +138,21 @@ export class AccessRequestsRepository {
          RETURNING *`,
       ),
     );
+  }
+
+  /** Whether this person used break-glass for this group within the last `hours`. */
+  async hasBreakGlassSince(
+    m: EntityManager,
+    requesterId: string,
+    groupId: string,
+    hours: number,
+  ): Promise<boolean> {
+    const [row] = await m.query<unknown[]>(
+      `SELECT 1 FROM access_requests WHERE break_glass AND requester_id = $1 AND group_id = $2
+         AND created_at > now() - make_interval(hours => $3) LIMIT 1`,
+      [requesterId, groupId, hours],
+    );
+    return !!row;
   }
 
   /** The approval of a request by an auto-approve rule (no person, no step). */

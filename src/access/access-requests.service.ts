@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { assertNotBootstrap, separationOfDutiesViolation } from '../auth/separation-of-duties';
-import { type AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { DirectoryService } from '../directory/directory.service';
-import { type Actor, isAdmin } from '../platform/actor';
+import { type Actor } from '../platform/actor';
 import { AppError, forbidden, notFound } from '../platform/http/app-error';
 import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
@@ -20,11 +18,12 @@ import { type PolicyRow, type RequestRow } from './dto/access.rows';
 import { ApprovalRoutingService } from './approval-routing.service';
 import { effectiveSteps } from './approval-steps.policy';
 import { AutoApproveService } from './auto-approve.service';
+import { BreakGlassService } from './break-glass.service';
+import { RequestTargetService } from './request-target.service';
 import { afterCommit, GrantEffects } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 import { GrantsService } from './grants.service';
 import { GroupPoliciesRepository } from './group-policies.repository';
-import { isRoleGroup } from './group-policy.policy';
 
 const isUniqueViolation = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
@@ -45,57 +44,14 @@ export class AccessRequestsService {
     private readonly notices: AccessNotifications,
     private readonly routing: ApprovalRoutingService,
     private readonly autoApprove: AutoApproveService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly targets: RequestTargetService,
+    private readonly breakGlass: BreakGlassService,
   ) {}
 
   async createRequest(actor: Actor, dto: CreateRequestDto): Promise<AccessRequestResponse> {
-    if (actor.type !== 'principal') throw forbidden('Only principals request access');
-    const [group] = await this.directory.groupsByIds([dto.groupId]);
-    const policy = group && !group.removedAt ? await this.policies.get(group.id) : null;
-    if (
-      !group ||
-      !policy ||
-      !policy.requestable ||
-      group.membershipMethod === 'DYNAMIC_AUTOMATED' ||
-      // A policy saved before the group became a role group (ADMIN_GROUPS / AUDITOR_GROUPS).
-      isRoleGroup(this.config, group.externalId)
-    ) {
-      throw new AppError('not_requestable', 'This group is not requestable');
-    }
-    const mine = await this.visibility.myAccounts(actor);
-    let accountId: string;
-    let self: boolean;
-    if (dto.accountId) {
-      self = mine.some((a) => a.id === dto.accountId);
-      if (!self && !isAdmin(actor) && !policy.owner_ids.includes(actor.id)) {
-        throw forbidden("Only admins and the group's owners may request access for another account");
-      }
-      const [account] = await this.directory.accountsByIds([dto.accountId]);
-      if (
-        !account ||
-        account.removedAt ||
-        account.kind !== 'user' ||
-        account.connectionId !== group.connectionId
-      ) {
-        throw new AppError('no_account', "That account is not a user of the group's connection");
-      }
-      accountId = account.id;
-    } else {
-      const own = mine.find((a) => a.kind === 'user' && a.connectionId === group.connectionId);
-      if (!own) {
-        throw new AppError('no_account', "You have no user account in this group's JumpCloud organisation");
-      }
-      accountId = own.id;
-      self = true;
-    }
-    if (policy.eligible_group_ids?.length) {
-      const present = await this.directory.presentMemberships(
-        policy.eligible_group_ids.map((gid) => ({ groupId: gid, accountId })),
-      );
-      if (present.size === 0) {
-        throw new AppError('not_eligible', 'Only members of the eligible groups may request this group');
-      }
-    }
+    const target = await this.targets.resolve(actor, dto);
+    if (dto.breakGlass) return this.toResponse(await this.breakGlass.use(actor, target, dto));
+    const { group, policy, accountId, self, mine, standing } = target;
     const { duration, justification } = requestTerms(policy, dto);
     const startsAt = scheduledStart(dto.startsAt, new Date());
     const steps = effectiveSteps(policy);
@@ -104,7 +60,6 @@ export class AccessRequestsService {
       ? await this.routing.resolveManager(actor, accountId, actor.id)
       : null;
     const rule = await this.autoApprove.match(policy, mine, { self, durationMinutes: duration });
-    const standing = (await this.directory.presentMemberships([{ groupId: group.id, accountId }])).size > 0;
 
     const after = afterCommit();
     const row = await this.dataSource.transaction(async (m) => {
@@ -131,6 +86,7 @@ export class AccessRequestsService {
             justification,
             approval_steps: steps,
             starts_at: startsAt,
+            break_glass: false,
           },
           policy.request_ttl_hours,
         );

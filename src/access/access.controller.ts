@@ -81,8 +81,10 @@ export class AccessController {
         'justification_required',
         'no_account',
         'starts_too_late',
+        'break_glass_not_allowed',
       ],
-      409: ['already_member', 'request_pending', 'invalid_state'],
+      409: ['already_member', 'request_pending', 'invalid_state', 'grant_active'],
+      429: ['break_glass_rate_limited'],
     },
   })
   createRequest(@CurrentActor() actor: Actor, @Body() dto: CreateRequestDto): Promise<AccessRequestResponse> {

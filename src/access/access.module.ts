@@ -15,6 +15,8 @@ import { AccessRequestsService } from './access-requests.service';
 import { AccessVisibility } from './access-visibility';
 import { ApprovalRoutingService } from './approval-routing.service';
 import { AutoApproveService } from './auto-approve.service';
+import { BreakGlassService } from './break-glass.service';
+import { RequestTargetService } from './request-target.service';
 import { RequestExpiryService } from './request-expiry.service';
 import { RequestApproversRepository } from './request-approvers.repository';
 import { GrantEffects } from './grant-effects';
@@ -49,6 +51,8 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     ApprovalRoutingService,
     AutoApproveService,
     RequestExpiryService,
+    RequestTargetService,
+    BreakGlassService,
     GrantsRepository,
     GrantEffects,
     GroupPoliciesService,

@@ -20,6 +20,7 @@ export interface PolicyValues {
   approvalSteps: ApprovalStep[] | null;
   autoApproveRules: AutoApproveRule[] | null;
   requestTtlHours: number;
+  breakGlass: { enabled: boolean; maxDurationMinutes: number } | null;
 }
 
 /** The SQL of `access_group_policies`. */
@@ -38,8 +39,8 @@ export class GroupPoliciesRepository {
     const [saved] = await m.query<PolicyRow[]>(
       `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
          default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids,
-         warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours)
-       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15)
+         warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours, break_glass)
+       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15, $16::jsonb)
        ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
          max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
          approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
@@ -47,6 +48,7 @@ export class GroupPoliciesRepository {
          eligible_group_ids = EXCLUDED.eligible_group_ids,
          warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, approval_steps = EXCLUDED.approval_steps,
          auto_approve_rules = EXCLUDED.auto_approve_rules, request_ttl_hours = EXCLUDED.request_ttl_hours,
+         break_glass = EXCLUDED.break_glass,
          updated_at = now()
        RETURNING *`,
       [
@@ -65,6 +67,7 @@ export class GroupPoliciesRepository {
         v.approvalSteps === null ? null : JSON.stringify(v.approvalSteps),
         v.autoApproveRules === null ? null : JSON.stringify(v.autoApproveRules),
         v.requestTtlHours,
+        v.breakGlass === null ? null : JSON.stringify(v.breakGlass),
       ],
     );
     return saved;

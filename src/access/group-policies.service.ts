@@ -137,6 +137,7 @@ export class GroupPoliciesService {
         maxDurationMinutes: p.max_duration_minutes,
         defaultDurationMinutes: p.default_duration_minutes ?? p.max_duration_minutes,
         requireJustification: p.require_justification,
+        breakGlassMaxDurationMinutes: p.break_glass?.enabled ? p.break_glass.maxDurationMinutes : null,
       });
     }
     return { items, nextCursor: page.nextCursor };

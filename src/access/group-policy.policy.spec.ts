@@ -24,6 +24,7 @@ describe('checkPolicy', () => {
       approvalSteps: null,
       autoApproveRules: null,
       requestTtlHours: 72,
+      breakGlass: null,
     });
   });
 

@@ -52,6 +52,7 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
     approvalSteps: checkSteps(dto.approvalSteps, effectiveApprovers.length),
     autoApproveRules: checkRules(dto.autoApproveRules, dto.maxDurationMinutes),
     requestTtlHours: dto.requestTtlHours ?? REQUEST_TTL_HOURS,
+    breakGlass: checkBreakGlass(dto.breakGlass, maxGrantMinutes),
   };
 }
 
@@ -77,6 +78,7 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     approvalSteps: [{ kind: 'approvers', required: 1 }],
     autoApproveRules: [],
     requestTtlHours: REQUEST_TTL_HOURS,
+    breakGlass: null,
     updatedAt: null,
   };
 }
@@ -86,3 +88,18 @@ export const isRoleGroup = (
   config: { adminGroups: readonly string[]; auditorGroups: readonly string[] },
   externalId: string,
 ): boolean => config.adminGroups.includes(externalId) || config.auditorGroups.includes(externalId);
+
+/** A policy's break-glass as saved: none when not given; its maximum within MAX_GRANT_MINUTES. */
+export function checkBreakGlass(
+  bg: { enabled: boolean; maxDurationMinutes: number } | null | undefined,
+  maxGrantMinutes: number,
+): { enabled: boolean; maxDurationMinutes: number } | null {
+  if (!bg) return null;
+  if (bg.maxDurationMinutes > maxGrantMinutes) {
+    throw new AppError(
+      'validation_failed',
+      `breakGlass.maxDurationMinutes may be at most MAX_GRANT_MINUTES (${maxGrantMinutes})`,
+    );
+  }
+  return { enabled: bg.enabled, maxDurationMinutes: bg.maxDurationMinutes };
+}

@@ -72,6 +72,14 @@ export class AutoApproveRuleDto {
   forOthers?: boolean;
 }
 
+export class BreakGlassPolicyDto {
+  @ApiProperty() @IsBoolean() enabled!: boolean;
+  @ApiProperty({ minimum: 1, description: 'the longest break-glass grant, at most MAX_GRANT_MINUTES' })
+  @IsInt()
+  @Min(1)
+  maxDurationMinutes!: number;
+}
+
 export class PutPolicyDto {
   @ApiProperty({ type: [String], description: 'principals who own the group' })
   @IsArray()
@@ -151,6 +159,12 @@ export class PutPolicyDto {
   @Type(() => AutoApproveRuleDto)
   autoApproveRules?: AutoApproveRuleDto[];
 
+  @ApiPropertyOptional({ type: BreakGlassPolicyDto, nullable: true, description: 'default: no break-glass' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BreakGlassPolicyDto)
+  breakGlass?: BreakGlassPolicyDto | null;
+
   @ApiPropertyOptional({
     description: 'hours a request may wait for a decision (> 0, fractions allowed)',
     default: 72,
@@ -178,6 +192,7 @@ export class PolicyResponse {
   warnBeforeExpiryMinutes!: number;
   @ApiProperty({ type: [ApprovalStepDto] }) approvalSteps!: ApprovalStepDto[];
   @ApiProperty({ type: [AutoApproveRuleDto] }) autoApproveRules!: AutoApproveRuleDto[];
+  @ApiProperty({ type: BreakGlassPolicyDto, nullable: true }) breakGlass!: BreakGlassPolicyDto | null;
   @ApiProperty() requestTtlHours!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
@@ -193,6 +208,12 @@ export class CatalogEntry {
   @ApiProperty() maxDurationMinutes!: number;
   @ApiProperty() defaultDurationMinutes!: number;
   @ApiProperty() requireJustification!: boolean;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'the longest break-glass grant; null: no break-glass',
+  })
+  breakGlassMaxDurationMinutes!: number | null;
 }
 
 export class CreateRequestDto {
@@ -218,6 +239,13 @@ export class CreateRequestDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   startsAt?: string;
+
+  @ApiPropertyOptional({
+    description: "granted at once where the policy allows break-glass (the requester's own account)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  breakGlass?: boolean;
 }
 
 export class ApproveDto {
@@ -333,6 +361,7 @@ export class AccessRequestResponse {
     description: 'the scheduled start asked for',
   })
   startsAt!: string | null;
+  @ApiProperty() breakGlass!: boolean;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
   @ApiProperty({ type: RequestGrantState, nullable: true }) grant!: RequestGrantState | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;

@@ -27,6 +27,7 @@ export function toPolicy(p: PolicyRow): PolicyResponse {
     approvalSteps: effectiveSteps(p),
     autoApproveRules: p.auto_approve_rules ?? [],
     requestTtlHours: p.request_ttl_hours,
+    breakGlass: p.break_glass,
     updatedAt: p.updated_at.toISOString(),
   };
 }
@@ -75,6 +76,7 @@ export function toRequest(
     approverChanges: r.approver_changes,
     expiresAt: r.expires_at.toISOString(),
     startsAt: iso(r.starts_at),
+    breakGlass: r.break_glass,
     grantId: r.grant_id,
     grant: grant
       ? {

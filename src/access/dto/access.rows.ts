@@ -21,6 +21,8 @@ export interface PolicyRow {
   approval_steps: ApprovalStep[] | null;
   auto_approve_rules: AutoApproveRule[] | null;
   request_ttl_hours: number;
+  /** NULL: no break-glass. */
+  break_glass: { enabled: boolean; maxDurationMinutes: number } | null;
   created_at: Date;
   updated_at: Date;
   ck?: string;
@@ -43,6 +45,7 @@ export interface RequestRow {
   expires_at: Date;
   /** A scheduled start asked for (null: as soon as approved). */
   starts_at: Date | null;
+  break_glass: boolean;
   created_at: Date;
   decided_at: Date | null;
   ck?: string;

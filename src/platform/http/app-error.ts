@@ -36,6 +36,10 @@ export const ERROR_STATUS = {
   not_this_step: HttpStatus.CONFLICT,
   // a scheduled start more than 30 days ahead
   starts_too_late: HttpStatus.BAD_REQUEST,
+  // break-glass (API.md): not in this policy, while a grant is live, more than once a day
+  break_glass_not_allowed: HttpStatus.BAD_REQUEST,
+  grant_active: HttpStatus.CONFLICT,
+  break_glass_rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   // audit (API.md): one verify at a time per process
   verify_in_progress: HttpStatus.TOO_MANY_REQUESTS,
   // sign-in and sessions (API.md)

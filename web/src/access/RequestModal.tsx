@@ -1,4 +1,4 @@
-import { Button, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import type { CatalogEntry } from '../api/types';
 import { AppModal } from '../components/AppModal';
@@ -20,9 +20,16 @@ export function RequestModal({
   const [duration, setDuration] = useState<number | null>(entry.defaultDurationMinutes);
   const [justification, setJustification] = useState('');
   const [startsAt, setStartsAt] = useState('');
+  const [breakGlass, setBreakGlass] = useState(false);
+  const bgMax = extend ? null : entry.breakGlassMaxDurationMinutes;
+  // Break-glass: granted at once, within its own maximum, always with a justification.
+  const terms =
+    breakGlass && bgMax !== null
+      ? { ...entry, maxDurationMinutes: bgMax, requireJustification: true }
+      : entry;
   const [tried, setTried] = useState(false);
   const request = useRequestAccess();
-  const problems = requestProblems(entry, duration, justification);
+  const problems = requestProblems(terms, duration, justification);
   const submit = async () => {
     setTried(true);
     if (problems.length > 0 || duration === null) return;
@@ -31,7 +38,8 @@ export function RequestModal({
         groupId: entry.group.id,
         durationMinutes: duration,
         ...(justification.trim() ? { justification: justification.trim() } : {}),
-        ...(startsAtIso(startsAt) ? { startsAt: startsAtIso(startsAt) ?? undefined } : {}),
+        ...(!breakGlass && startsAtIso(startsAt) ? { startsAt: startsAtIso(startsAt) ?? undefined } : {}),
+        ...(breakGlass ? { breakGlass: true } : {}),
       });
       onClose(true);
     } catch {
@@ -59,9 +67,9 @@ export function RequestModal({
           </Text>
           <NumberInput
             label="Duration in minutes"
-            description={`1 to ${entry.maxDurationMinutes}`}
+            description={`1 to ${terms.maxDurationMinutes}`}
             min={1}
-            max={entry.maxDurationMinutes}
+            max={terms.maxDurationMinutes}
             allowDecimal={false}
             // Out-of-policy values stay as typed so the form can say what is wrong, rather than change them.
             clampBehavior="none"
@@ -71,14 +79,22 @@ export function RequestModal({
           />
           <Textarea
             label="Justification"
-            description={entry.requireJustification ? 'Required for this group' : 'Optional'}
-            withAsterisk={entry.requireJustification}
+            description={terms.requireJustification ? 'Required' : 'Optional'}
+            withAsterisk={terms.requireJustification}
             value={justification}
             onChange={(e) => setJustification(e.currentTarget.value)}
             autosize
             minRows={2}
           />
-          {!extend && (
+          {bgMax !== null && (
+            <Checkbox
+              label="Break-glass: granted at once, for an emergency"
+              description={`Up to ${formatMinutes(bgMax)}; every owner, approver and admin is told at once, and the owner reviews it afterwards. Once a day at most.`}
+              checked={breakGlass}
+              onChange={(e) => setBreakGlass(e.currentTarget.checked)}
+            />
+          )}
+          {!extend && !breakGlass && (
             <TextInput
               type="datetime-local"
               label="Start later"
@@ -98,7 +114,7 @@ export function RequestModal({
               Cancel
             </Button>
             <Button type="submit" loading={request.isPending}>
-              {extend ? 'Ask for more time' : 'Send request'}
+              {extend ? 'Ask for more time' : breakGlass ? 'Use break-glass' : 'Send request'}
             </Button>
           </Group>
         </Stack>

@@ -7,6 +7,7 @@ const entry = (name: string, apps: string[], over: Partial<CatalogEntry> = {}): 
   maxDurationMinutes: 60,
   defaultDurationMinutes: 30,
   requireJustification: false,
+  breakGlassMaxDurationMinutes: null,
   ...over,
 });
 

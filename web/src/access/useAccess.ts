@@ -70,6 +70,7 @@ export function useRequestAccess() {
       durationMinutes: number;
       justification?: string;
       startsAt?: string;
+      breakGlass?: boolean;
     }) => unwrap(api.POST('/api/v1/access-requests', { body })),
     onSuccess: invalidate,
   });

@@ -1950,6 +1950,11 @@ export interface components {
             /** @description also requests for someone else (default false) */
             forOthers?: boolean;
         };
+        BreakGlassPolicyDto: {
+            enabled: boolean;
+            /** @description the longest break-glass grant, at most MAX_GRANT_MINUTES */
+            maxDurationMinutes: number;
+        };
         PutPolicyDto: {
             /** @description principals who own the group */
             ownerIds: string[];
@@ -1975,6 +1980,8 @@ export interface components {
             approvalSteps?: components["schemas"]["ApprovalStepDto"][];
             /** @description matched at request time, first match wins */
             autoApproveRules?: components["schemas"]["AutoApproveRuleDto"][];
+            /** @description default: no break-glass */
+            breakGlass?: components["schemas"]["BreakGlassPolicyDto"] | null;
             /**
              * @description hours a request may wait for a decision (> 0, fractions allowed)
              * @default 72
@@ -1998,6 +2005,7 @@ export interface components {
             warnBeforeExpiryMinutes: number;
             approvalSteps: components["schemas"]["ApprovalStepDto"][];
             autoApproveRules: components["schemas"]["AutoApproveRuleDto"][];
+            breakGlass: components["schemas"]["BreakGlassPolicyDto"] | null;
             requestTtlHours: number;
             /** Format: date-time */
             updatedAt: string | null;
@@ -2013,6 +2021,8 @@ export interface components {
             maxDurationMinutes: number;
             defaultDurationMinutes: number;
             requireJustification: boolean;
+            /** @description the longest break-glass grant; null: no break-glass */
+            breakGlassMaxDurationMinutes: number | null;
         };
         CatalogEntryPage: {
             items: components["schemas"]["CatalogEntry"][];
@@ -2030,6 +2040,8 @@ export interface components {
              * @description start the grant then, at most 30 days ahead (a time already past: at once)
              */
             startsAt?: string;
+            /** @description granted at once where the policy allows break-glass (the requester's own account) */
+            breakGlass?: boolean;
         };
         /** @enum {string} */
         AccessRequestStatus: "pending" | "approved" | "denied" | "cancelled" | "expired";
@@ -2110,6 +2122,7 @@ export interface components {
              * @description the scheduled start asked for
              */
             startsAt: string | null;
+            breakGlass: boolean;
             /** Format: uuid */
             grantId: string | null;
             grant: components["schemas"]["RequestGrantState"] | null;
@@ -6793,7 +6806,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessRequestResponse"];
                 };
             };
-            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `not_requestable`, `not_eligible`, `duration_exceeds_policy`, `justification_required`, `no_account`, `starts_too_late` */
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `not_requestable`, `not_eligible`, `duration_exceeds_policy`, `justification_required`, `no_account`, `starts_too_late`, `break_glass_not_allowed` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6801,7 +6814,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "not_requestable" | "not_eligible" | "duration_exceeds_policy" | "justification_required" | "no_account" | "starts_too_late";
+                        code?: "not_requestable" | "not_eligible" | "duration_exceeds_policy" | "justification_required" | "no_account" | "starts_too_late" | "break_glass_not_allowed";
                     };
                 };
             };
@@ -6841,7 +6854,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `already_member`, `request_pending`, `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `already_member`, `request_pending`, `invalid_state`, `grant_active` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6849,7 +6862,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "already_member" | "request_pending" | "invalid_state";
+                        code?: "already_member" | "request_pending" | "invalid_state" | "grant_active";
                     };
                 };
             };
@@ -6862,7 +6875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts`, `break_glass_rate_limited` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -6870,7 +6883,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "too_many_attempts";
+                        code?: "too_many_attempts" | "break_glass_rate_limited";
                     };
                 };
             };

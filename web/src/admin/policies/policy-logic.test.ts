@@ -19,6 +19,7 @@ const policy: Policy = {
   approvalSteps: [{ kind: 'approvers', required: 1 }],
   autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
   requestTtlHours: 72,
+  breakGlass: null,
   updatedAt: '2026-12-06T05:00:00.000Z',
 };
 
@@ -43,6 +44,7 @@ describe('the policy form', () => {
       // Not edited by this form: sent back as GET gave it.
       autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
       requestTtlHours: 72,
+      breakGlass: null,
     });
     const separate = bodyFromForm(
       { ...form, approversAreOwners: false, approverIds: [OTHER], eligibleGroupIds: ['e'] },
@@ -52,7 +54,7 @@ describe('the policy form', () => {
   });
 
   it('sends back a field the form does not show yet, unchanged', () => {
-    const newer = { ...policy, breakGlass: { enabled: true, maxDurationMinutes: 30 } } as Policy;
+    const newer: Policy = { ...policy, breakGlass: { enabled: true, maxDurationMinutes: 30 } };
     expect(bodyFromForm(formFromPolicy(newer), newer)).toMatchObject({
       breakGlass: { enabled: true, maxDurationMinutes: 30 },
     });
