@@ -47,6 +47,20 @@ export class AccessService implements OnModuleInit {
     return this.policies.getPolicy(actor, groupId);
   }
 
+  /** Of these groups, those with a requestable policy (a convert_to_jit decision needs one). */
+  requestableAmong(groupIds: string[]): Promise<Set<string>> {
+    return this.policies.requestableAmong(groupIds);
+  }
+
+  /** A review converted these memberships to just-in-time: each account may now request its group. */
+  addEligibleAccounts(
+    m: EntityManager,
+    actor: Actor,
+    entries: { groupId: string; accountId: string; reviewItemId: string }[],
+  ): Promise<number> {
+    return this.policies.addEligibleAccounts(m, actor, entries);
+  }
+
   /** Grants an access review's removal took out end `revoked`, in the caller's transaction. */
   endGrantsRevokedByReview(
     m: EntityManager,

@@ -13,7 +13,7 @@ import { type GrantRow } from './dto/access.rows';
 import { afterCommit, GrantEffects, grantIntent } from './grant-effects';
 import { GrantsRepository } from './grants.repository';
 import { GroupPoliciesRepository } from './group-policies.repository';
-import { isRoleGroup } from './group-policy.policy';
+import { isEligible, isRoleGroup } from './group-policy.policy';
 
 // Scheduled grants started per transaction: each costs one outbox row (or none) and one audit event.
 const START_BATCH = 200;
@@ -113,7 +113,9 @@ export class GrantStartService {
       const present = await this.directory.presentMemberships(
         policy.eligible_group_ids.map((groupId) => ({ groupId, accountId: g.account_id })),
       );
-      if (present.size === 0) return 'the account is no longer in an eligible group';
+      if (!isEligible(policy, g.account_id, present.size > 0)) {
+        return 'the account is no longer in an eligible group';
+      }
     }
     const req = await this.requests.get(g.request_id);
     const approvals = req ? await this.requests.getApprovalsOf([req.id]) : [];

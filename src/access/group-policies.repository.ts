@@ -21,6 +21,7 @@ export interface PolicyValues {
   autoApproveRules: AutoApproveRule[] | null;
   requestTtlHours: number;
   breakGlass: { enabled: boolean; maxDurationMinutes: number } | null;
+  eligibleAccountIds: string[];
 }
 
 /** The SQL of `access_group_policies`. */
@@ -39,13 +40,15 @@ export class GroupPoliciesRepository {
     const [saved] = await m.query<PolicyRow[]>(
       `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
          default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids,
-         warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours, break_glass)
-       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15, $16::jsonb)
+         warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours, break_glass,
+         eligible_account_ids)
+       VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15,
+         $16::jsonb, $17::uuid[])
        ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
          max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
          approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
          require_justification = EXCLUDED.require_justification, auto_approve = EXCLUDED.auto_approve,
-         eligible_group_ids = EXCLUDED.eligible_group_ids,
+         eligible_group_ids = EXCLUDED.eligible_group_ids, eligible_account_ids = EXCLUDED.eligible_account_ids,
          warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, approval_steps = EXCLUDED.approval_steps,
          auto_approve_rules = EXCLUDED.auto_approve_rules, request_ttl_hours = EXCLUDED.request_ttl_hours,
          break_glass = EXCLUDED.break_glass,
@@ -68,9 +71,40 @@ export class GroupPoliciesRepository {
         v.autoApproveRules === null ? null : JSON.stringify(v.autoApproveRules),
         v.requestTtlHours,
         v.breakGlass === null ? null : JSON.stringify(v.breakGlass),
+        v.eligibleAccountIds,
       ],
     );
     return saved;
+  }
+
+  /** Of these groups, those with a requestable policy. */
+  async requestableAmong(groupIds: string[]): Promise<Set<string>> {
+    const rows = await this.dataSource.query<{ group_id: string }[]>(
+      `SELECT group_id FROM access_group_policies WHERE requestable AND group_id = ANY($1::uuid[])`,
+      [groupIds],
+    );
+    return new Set(rows.map((r) => r.group_id));
+  }
+
+  /**
+   * Adds each account to its group's eligible_account_ids (once), set-wise in the caller's
+   * transaction; returns the pairs it added (an account already there is not).
+   */
+  async addEligibleAccounts(
+    m: EntityManager,
+    pairs: { groupId: string; accountId: string }[],
+  ): Promise<{ group_id: string; account_id: string }[]> {
+    return m.query<{ group_id: string; account_id: string }[]>(
+      `WITH wanted AS (
+         SELECT DISTINCT w.group_id, w.account_id FROM unnest($1::uuid[], $2::uuid[]) AS w(group_id, account_id)
+         JOIN access_group_policies p ON p.group_id = w.group_id AND NOT w.account_id = ANY(p.eligible_account_ids)),
+       upd AS (
+         UPDATE access_group_policies p SET eligible_account_ids = p.eligible_account_ids || x.ids, updated_at = now()
+         FROM (SELECT group_id, array_agg(account_id) AS ids FROM wanted GROUP BY group_id) x
+         WHERE p.group_id = x.group_id RETURNING p.group_id)
+       SELECT w.group_id, w.account_id FROM wanted w JOIN upd u ON u.group_id = w.group_id`,
+      [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
+    );
   }
 
   /** One keyset page (limit + 1 rows, by created_at and group_id) of the requestable policies of these connections. */

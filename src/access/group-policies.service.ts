@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { type AppConfig } from '../config/app-config';
@@ -13,7 +13,7 @@ import { AccessVisibility } from './access-visibility';
 import { type CatalogEntry, type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
 import { toPolicy } from './dto/access.mappers';
 import { GroupPoliciesRepository } from './group-policies.repository';
-import { checkPolicy, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
+import { checkPolicy, isEligible, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
 
 /** Requestable-group policies (who owns and approves a group, for how long) and the catalog built on them. */
 @Injectable()
@@ -77,6 +77,19 @@ export class GroupPoliciesService {
         );
       }
     }
+    if (values.eligibleAccountIds.length > 0) {
+      const found = await this.directory.accountsByIds(values.eligibleAccountIds);
+      const ok = new Set(
+        found.filter((a) => a.kind === 'user' && a.connectionId === group.connectionId).map((a) => a.id),
+      );
+      const bad = values.eligibleAccountIds.filter((id) => !ok.has(id));
+      if (bad.length > 0) {
+        throw new AppError(
+          'validation_failed',
+          `eligibleAccountIds must be user accounts of the same connection: ${bad.join(', ')}`,
+        );
+      }
+    }
     const row = await this.dataSource.transaction(async (m) => {
       const previous = await this.policies.get(groupId, m);
       const saved = await this.policies.upsert(m, groupId, group.connectionId, values);
@@ -89,6 +102,41 @@ export class GroupPoliciesService {
       return saved;
     });
     return toPolicy(row);
+  }
+
+  /** Of these groups, those with a requestable policy. */
+  requestableAmong(groupIds: string[]): Promise<Set<string>> {
+    return groupIds.length === 0 ? Promise.resolve(new Set()) : this.policies.requestableAmong(groupIds);
+  }
+
+  /**
+   * Accounts whose standing membership a review converted to just-in-time become eligible to request
+   * the group (eligible_account_ids), in the caller's transaction, one audit event per account added.
+   */
+  async addEligibleAccounts(
+    m: EntityManager,
+    actor: Actor,
+    entries: { groupId: string; accountId: string; reviewItemId: string }[],
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
+    const added = await this.policies.addEligibleAccounts(m, entries);
+    await this.audit.recordMany(
+      m,
+      actor,
+      added.map((a) => ({
+        action: 'access.policy.eligible_account_added',
+        targetType: 'group',
+        targetId: a.group_id,
+        data: {
+          accountId: a.account_id,
+          reviewItemId:
+            entries.find((e) => e.groupId === a.group_id && e.accountId === a.account_id)?.reviewItemId ??
+            null,
+          reason: 'convert_to_jit',
+        },
+      })),
+    );
+    return added.length;
   }
 
   /** Requestable groups the caller has an account for and is eligible to request. */
@@ -128,9 +176,13 @@ export class GroupPoliciesService {
         continue;
       }
       const mine = accounts.filter((a) => a.connectionId === p.connection_id);
-      const eligible =
-        !p.eligible_group_ids?.length ||
-        p.eligible_group_ids.some((gid) => mine.some((a) => present.has(`${gid}:${a.id}`)));
+      const eligible = mine.some((a) =>
+        isEligible(
+          p,
+          a.id,
+          (p.eligible_group_ids ?? []).some((gid) => present.has(`${gid}:${a.id}`)),
+        ),
+      );
       if (!eligible) continue;
       items.push({
         group: { id: g.id, name: g.name, applications: g.applications },

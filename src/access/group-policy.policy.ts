@@ -53,6 +53,7 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
     autoApproveRules: checkRules(dto.autoApproveRules, dto.maxDurationMinutes),
     requestTtlHours: dto.requestTtlHours ?? REQUEST_TTL_HOURS,
     breakGlass: checkBreakGlass(dto.breakGlass, maxGrantMinutes),
+    eligibleAccountIds: [...new Set(dto.eligibleAccountIds ?? [])],
   };
 }
 
@@ -79,8 +80,23 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     autoApproveRules: [],
     requestTtlHours: REQUEST_TTL_HOURS,
     breakGlass: null,
+    eligibleAccountIds: [],
     updatedAt: null,
   };
+}
+
+/**
+ * Whether an account may request a group under its policy's eligibility: any account when the policy
+ * names no eligible groups, else a member of one of them (`memberOfEligibleGroup`) or an account named
+ * in eligible_account_ids (a convert_to_jit decision put it there).
+ */
+export function isEligible(
+  p: { eligible_group_ids: string[] | null; eligible_account_ids: string[] },
+  accountId: string,
+  memberOfEligibleGroup: boolean,
+): boolean {
+  if (!p.eligible_group_ids?.length) return true;
+  return memberOfEligibleGroup || p.eligible_account_ids.includes(accountId);
 }
 
 /** A group named in ADMIN_GROUPS or AUDITOR_GROUPS (by JumpCloud id) gives a role: never requestable. */

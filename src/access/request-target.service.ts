@@ -9,7 +9,7 @@ import { AccessVisibility } from './access-visibility';
 import { type CreateRequestDto } from './dto/access.dto';
 import { type PolicyRow } from './dto/access.rows';
 import { GroupPoliciesRepository } from './group-policies.repository';
-import { isRoleGroup } from './group-policy.policy';
+import { isEligible, isRoleGroup } from './group-policy.policy';
 
 /** What a new request is about: a requestable group, its policy and the eligible account it is for. */
 export interface RequestTarget {
@@ -77,7 +77,7 @@ export class RequestTargetService {
       const present = await this.directory.presentMemberships(
         policy.eligible_group_ids.map((gid) => ({ groupId: gid, accountId: account.id })),
       );
-      if (present.size === 0) {
+      if (!isEligible(policy, account.id, present.size > 0)) {
         throw new AppError('not_eligible', 'Only members of the eligible groups may request this group');
       }
     }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { systemActor } from '../platform/actor';
 import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
 import { CampaignsRepository } from './campaigns.repository';
+import { CertificationsService } from './certifications.service';
 import { EMPTY_PROGRESS } from './dto/campaign.mapper';
 import { ReviewItemsRepository } from './review-items.repository';
 
@@ -23,6 +25,8 @@ export class CampaignCloseService {
     private readonly items: ReviewItemsRepository,
     private readonly audit: AuditService,
     private readonly provisioning: ProvisioningService,
+    private readonly certifications: CertificationsService,
+    private readonly access: AccessService,
   ) {}
 
   /**
@@ -46,7 +50,7 @@ export class CampaignCloseService {
             action: 'remove_member',
             accountId: i.account_id,
             groupId: i.group_id,
-            reason: `access review "${c.name}": revoked`,
+            reason: `access review "${c.name}": ${i.decision === 'convert_to_jit' ? 'converted to just-in-time' : 'revoked'}`,
             sourceType: 'review_item',
             sourceId: i.id,
           }));
@@ -64,6 +68,15 @@ export class CampaignCloseService {
       } else {
         await this.items.setRemediationManual(m, campaignId);
       }
+      // Converted memberships: the person may now request the group just in time (API.md).
+      const converted = await this.items.convertedItems(m, campaignId);
+      const eligible = await this.access.addEligibleAccounts(
+        m,
+        CLOSE_ACTOR,
+        converted.map((i) => ({ groupId: i.group_id, accountId: i.account_id, reviewItemId: i.id })),
+      );
+      // Kept memberships are certified for certificationValidDays from this close (API.md).
+      const certified = await this.certifications.certifyKept(m, campaignId, c.certification_valid_days);
       await this.campaigns.markClosed(m, campaignId);
       const progress = (await this.campaigns.progressOf([campaignId], m)).get(campaignId) ?? EMPTY_PROGRESS;
       await this.audit.record(m, CLOSE_ACTOR, {
@@ -76,6 +89,8 @@ export class CampaignCloseService {
           defaultDecision: c.default_decision,
           operations: operationIds.length,
           grantMemberships,
+          certified,
+          eligible,
           ...progress,
         },
       });

@@ -5,10 +5,10 @@ import { systemActor } from '../platform/actor';
 import { CampaignNotifications } from './campaign-notifications';
 import { isDated } from './dto/campaign.mapper';
 import { CampaignsRepository } from './campaigns.repository';
+import { CertificationsRepository } from './certifications.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
-const RECENT_JOIN_DAYS = 30;
 // A launch adding at least this many items refreshes review_items' planner statistics at once.
 const ANALYZE_AFTER_ITEMS = 1_000;
 
@@ -24,6 +24,7 @@ export class CampaignLaunchService {
     private readonly assignment: ReviewerAssignmentService,
     private readonly audit: AuditService,
     private readonly notices: CampaignNotifications,
+    private readonly certifications: CertificationsRepository,
   ) {}
 
   /**
@@ -55,8 +56,13 @@ export class CampaignLaunchService {
         scope: plan.scope,
         assignments: plan.assignments,
         fallbacks: plan.fallbacks,
-        recentJoinDays: RECENT_JOIN_DAYS,
+        mode: c.mode,
       });
+      // Delta: the memberships in scope still certified are carried, not reviewed (API.md).
+      const carried =
+        c.mode === 'delta'
+          ? await this.certifications.insertCarried(m, campaignId, c.connection_id, plan.scope)
+          : 0;
       if (inserted >= ANALYZE_AFTER_ITEMS) await this.items.analyze(m);
       await this.campaigns.markActive(m, campaignId);
       const stats = await this.items.launchStats(m, campaignId);
@@ -64,7 +70,7 @@ export class CampaignLaunchService {
         action: 'campaign.launched',
         targetType: 'campaign',
         targetId: campaignId,
-        data: { requestedBy, items: inserted, ...stats },
+        data: { requestedBy, items: inserted, mode: c.mode, carried, ...stats },
       });
       return this.notices.assigned(m, { ...locked, due_at: c.due_at });
     });

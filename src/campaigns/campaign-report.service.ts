@@ -6,6 +6,7 @@ import { type Actor } from '../platform/actor';
 import { iso } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
 import { CampaignsRepository } from './campaigns.repository';
+import { CertificationsRepository } from './certifications.repository';
 import { csvCell } from './csv';
 import { ReviewItemsRepository } from './review-items.repository';
 
@@ -27,7 +28,13 @@ const HEADER = [
   'override',
   'remediation',
   'remediated_at',
+  // Beyond API.md's columns: until when the membership is certified, and for a carried membership
+  // (decision `carried`, a delta campaign) the decision it carries and the campaign that made it.
+  'certified_until',
+  'carried_decision',
+  'carried_from_campaign',
 ];
+const NO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * `GET /campaigns/{id}/report.csv` (API.md): one row per item, streamed. Items are read in keyset
@@ -42,6 +49,7 @@ export class CampaignReportService {
     private readonly campaigns: CampaignsRepository,
     private readonly items: ReviewItemsRepository,
     private readonly auth: AuthService,
+    private readonly certifications: CertificationsRepository,
   ) {}
 
   /** The report as a stream of CSV text; 404 (before any byte is sent) when there is no such campaign. */
@@ -71,7 +79,7 @@ export class CampaignReportService {
       }
       return email;
     };
-    let after = { k: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+    let after = { k: '-infinity', id: NO_UUID };
     for (;;) {
       const rows = await this.items.reportBatch(campaignId, after, REPORT_BATCH);
       for (const i of rows) {
@@ -90,11 +98,43 @@ export class CampaignReportService {
           String(i.override),
           i.remediation,
           iso(i.remediated_at) ?? '',
+          iso(i.certified_until) ?? '',
+          '',
+          '',
+        ].map(csvCell);
+      }
+      if (rows.length < REPORT_BATCH) break;
+      const last = rows[rows.length - 1];
+      after = { k: last.ck, id: last.id };
+    }
+    // A delta campaign's carried memberships: one row each, with the keep its certification carries.
+    let afterId = NO_UUID;
+    for (;;) {
+      const rows = await this.certifications.carriedReportBatch(campaignId, afterId, REPORT_BATCH);
+      for (const k of rows) {
+        const reviewer = await emailOf(k.reviewer_id);
+        yield [
+          campaignName,
+          k.account_email ?? '',
+          k.account_display_name ?? '',
+          k.group_name,
+          k.applications.map((a) => a.name).join('; '),
+          reviewer,
+          'carried',
+          'carried',
+          '',
+          reviewer,
+          k.decided_at.toISOString(),
+          'false',
+          'none',
+          '',
+          k.certified_until.toISOString(),
+          'keep',
+          k.source_campaign_id,
         ].map(csvCell);
       }
       if (rows.length < REPORT_BATCH) return;
-      const last = rows[rows.length - 1];
-      after = { k: last.ck, id: last.id };
+      afterId = rows[rows.length - 1].certification_id;
     }
   }
 }

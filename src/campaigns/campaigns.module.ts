@@ -18,6 +18,9 @@ import { CampaignTemplatesController } from './templates/campaign-templates.cont
 import { CampaignTemplatesRepository } from './templates/campaign-templates.repository';
 import { CampaignTemplatesService } from './templates/campaign-templates.service';
 import { TemplateLaunchesService } from './templates/template-launches.service';
+import { CertificationsController } from './certifications.controller';
+import { CertificationsRepository } from './certifications.repository';
+import { CertificationsService } from './certifications.service';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignProgressService } from './campaign-progress.service';
@@ -53,6 +56,7 @@ import { StandingItemsRepository } from './standing-items.repository';
     AccountAccessController,
     CampaignTemplatesController,
     CampaignEvidenceController,
+    CertificationsController,
   ],
   providers: [
     CampaignRemindersService,
@@ -81,6 +85,8 @@ import { StandingItemsRepository } from './standing-items.repository';
     TemplateLaunchesService,
     CampaignEvidenceRepository,
     CampaignEvidenceService,
+    CertificationsRepository,
+    CertificationsService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

@@ -3,7 +3,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
 import { notFound } from '../platform/http/app-error';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
-import { type CampaignProgress, type CampaignStatus, type CreateCampaignDto } from './dto/campaign.dto';
+import {
+  type CampaignProgress,
+  type CampaignStatus,
+  type CreateCampaignDto,
+  DEFAULT_CERTIFICATION_VALID_DAYS,
+} from './dto/campaign.dto';
 import { type CampaignRow } from './dto/campaign.mapper';
 import {
   type ProgressBy,
@@ -45,10 +50,11 @@ export class CampaignsRepository {
     const [row] = await m.query<CampaignRow[]>(
       `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
          reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by,
-         reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days, max_sync_age_hours)
+         reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days, max_sync_age_hours,
+         mode, certification_valid_days)
        VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12,
          COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3),
-         COALESCE($17::float8, 24)) RETURNING *`,
+         COALESCE($17::float8, 24), $18, $19) RETURNING *`,
       [
         c.dto.connectionId,
         c.dto.name,
@@ -67,6 +73,8 @@ export class CampaignsRepository {
         c.dto.closeAfterDueDays ?? null,
         c.dto.escalateAfterDays ?? null,
         c.dto.maxSyncAgeHours ?? null,
+        c.dto.mode ?? 'full',
+        c.dto.certificationValidDays ?? DEFAULT_CERTIFICATION_VALID_DAYS,
       ],
     );
     return row;
@@ -100,18 +108,24 @@ export class CampaignsRepository {
     return c;
   }
 
+  /** Each campaign's progress: its items by state, and the memberships a delta launch carried. */
   async progressOf(ids: string[], m?: EntityManager): Promise<Map<string, CampaignProgress>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db(m).query<(CampaignProgress & { campaign_id: string })[]>(
-      `SELECT campaign_id, count(*)::int AS total,
+      `SELECT c.id AS campaign_id, i.total, i.pending, i.kept, i.revoked, i.converted, k.carried, i.expired,
+         i.remediated, i."remediationFailed", i.manual
+       FROM unnest($1::uuid[]) AS c(id)
+       CROSS JOIN LATERAL (SELECT count(*)::int AS total,
          count(*) FILTER (WHERE status = 'pending')::int AS pending,
          count(*) FILTER (WHERE status = 'decided' AND decision = 'keep')::int AS kept,
          count(*) FILTER (WHERE status = 'decided' AND decision = 'revoke')::int AS revoked,
+         count(*) FILTER (WHERE status = 'decided' AND decision = 'convert_to_jit')::int AS converted,
          count(*) FILTER (WHERE status = 'expired')::int AS expired,
          count(*) FILTER (WHERE remediation = 'done')::int AS remediated,
          count(*) FILTER (WHERE remediation = 'failed')::int AS "remediationFailed",
          count(*) FILTER (WHERE remediation = 'manual')::int AS manual
-       FROM review_items WHERE campaign_id = ANY($1::uuid[]) GROUP BY campaign_id`,
+         FROM review_items WHERE campaign_id = c.id) i
+       CROSS JOIN LATERAL (SELECT count(*)::int AS carried FROM campaign_carried WHERE campaign_id = c.id) k`,
       [ids],
     );
     return new Map(
@@ -122,6 +136,8 @@ export class CampaignsRepository {
           pending: p.pending,
           kept: p.kept,
           revoked: p.revoked,
+          converted: p.converted,
+          carried: p.carried,
           expired: p.expired,
           remediated: p.remediated,
           remediationFailed: p.remediationFailed,

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { systemActor } from '../platform/actor';
 import { type ProvisioningOperationSettledEvent } from '../provisioning/provisioning.events';
 import { ProvisioningService, type SourceVerdicts } from '../provisioning/provisioning.service';
+import { CertificationsService } from './certifications.service';
 import { ReviewItemsRepository } from './review-items.repository';
 
 // Items marked done or failed per statement after a sync.
@@ -25,6 +26,7 @@ export class RemediationService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly access: AccessService,
     private readonly provisioning: ProvisioningService,
+    private readonly certifications: CertificationsService,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +55,10 @@ export class RemediationService implements OnModuleInit {
     if (!item) return false;
     // The removal took out a membership a grant created: only now does that grant end (`revoked`).
     // A failed removal leaves the grant live, to expire as usual, and the item `failed`.
+    // The membership is gone: so is its certification (API.md "Removing a membership ends its certification").
+    if (e.status === 'succeeded') {
+      await this.certifications.endRemoved(m, [{ groupId: item.group_id, accountId: item.account_id }]);
+    }
     if (e.status === 'succeeded' && item.grant_id !== null) {
       await this.access.endGrantsRevokedByReview(m, PROVISIONING_ACTOR, [
         { grantId: item.grant_id, reviewItemId: item.id },

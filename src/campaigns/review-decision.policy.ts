@@ -53,7 +53,7 @@ export function checkReviewItemAction(
   return { ok: true, override: !mine };
 }
 
-/** checkReviewItemAction for a decision, which also needs a justification to revoke. */
+/** checkReviewItemAction for a decision; revoke and convert_to_jit also need a justification. */
 export function checkDecision(
   actor: Actor,
   item: ReviewItemSubject,
@@ -61,10 +61,10 @@ export function checkDecision(
   justification?: string,
 ): ReviewCheck {
   const check = checkReviewItemAction(actor, item, 'decide');
-  if (check.ok && decision === 'revoke' && !justification?.trim()) {
+  if (check.ok && decision !== 'keep' && !justification?.trim()) {
     return refuse(
       'justification_required',
-      new AppError('justification_required', 'A justification is required to revoke'),
+      new AppError('justification_required', `A justification is required to ${decision}`),
     );
   }
   return check;
@@ -81,6 +81,22 @@ export function notPendingError(item: { status: string; decision: string | null 
     item.status === 'decided'
       ? `This item was already decided (${item.decision}); change it in the web app`
       : `This item is ${item.status}; it can no longer be decided`,
+  );
+}
+
+/** convert_to_jit leaves the person a way back only through a requestable group (API.md). */
+export function checkConvertible(
+  decision: Decision,
+  groupId: string,
+  requestable: ReadonlySet<string>,
+): ReviewCheck | null {
+  if (decision !== 'convert_to_jit' || requestable.has(groupId)) return null;
+  return refuse(
+    'group_not_requestable',
+    new AppError(
+      'group_not_requestable',
+      'convert_to_jit needs the group to have a requestable policy: the person could never request it back',
+    ),
   );
 }
 

@@ -8,7 +8,9 @@ import { notFound } from '../platform/http/app-error';
 import { decodeCursor, type JsonText, type Page, toJsonPage } from '../platform/http/pagination';
 import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from './dto/campaign.dto';
 import { type ItemResponseRow, toReviewItemResponse } from './dto/campaign.mapper';
+import { AccessService } from '../access/access.service';
 import {
+  checkConvertible,
   checkDecision,
   checkReviewItemAction,
   notPendingError,
@@ -31,6 +33,7 @@ export class ReviewDecisionsService {
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly standing: StandingCampaignsService,
+    private readonly access: AccessService,
   ) {}
 
   /**
@@ -73,6 +76,9 @@ export class ReviewDecisionsService {
       if (!check.ok) throw check.error;
       const stale = opts.pendingOnly ? notPendingError(item) : null;
       if (stale) throw stale;
+      const requestable = await this.requestableFor([{ decision, groupId: item.group_id }]);
+      const unconvertible = checkConvertible(decision, item.group_id, requestable);
+      if (unconvertible && !unconvertible.ok) throw unconvertible.error;
       return this.applyDecisions(m, actor, [
         { item, decision, justification: justification?.trim() || null, override: check.override },
       ]);
@@ -108,6 +114,12 @@ export class ReviewDecisionsService {
       const rejected: BulkDecisionResult['rejected'] = [];
       const seen = new Set<string>();
       const apply: DecisionWrite[] = [];
+      const requestable = await this.requestableFor(
+        decisions.flatMap((d) => {
+          const item = items.get(d.itemId);
+          return item ? [{ decision: d.decision, groupId: item.group_id }] : [];
+        }),
+      );
       for (const d of decisions) {
         const item = items.get(d.itemId);
         if (!item) {
@@ -122,6 +134,11 @@ export class ReviewDecisionsService {
         const check = checkDecision(actor, item, d.decision, d.justification);
         if (!check.ok) {
           rejected.push({ itemId: d.itemId, reason: check.reason });
+          continue;
+        }
+        const unconvertible = checkConvertible(d.decision, item.group_id, requestable);
+        if (unconvertible && !unconvertible.ok) {
+          rejected.push({ itemId: d.itemId, reason: unconvertible.reason });
           continue;
         }
         apply.push({
@@ -170,6 +187,12 @@ export class ReviewDecisionsService {
       return updated;
     });
     return toReviewItemResponse(row);
+  }
+
+  /** The requestable groups among those of convert_to_jit decisions (one query, none when there are none). */
+  private async requestableFor(ds: { decision: Decision; groupId: string }[]): Promise<Set<string>> {
+    const groups = [...new Set(ds.filter((d) => d.decision === 'convert_to_jit').map((d) => d.groupId))];
+    return groups.length === 0 ? new Set() : this.access.requestableAmong(groups);
   }
 
   private async applyDecisions(

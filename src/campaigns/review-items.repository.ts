@@ -32,7 +32,7 @@ const REVIEW_ITEM_JSON = [
   `',"jobTitle":' || ${jsonOf('job_title')} || ',"manager":' || CASE WHEN i.manager_account_id IS NULL
      THEN 'null' ELSE '{"id":"' || i.manager_account_id || '","displayName":' ||
      ${jsonOf('manager_display_name')} || '}' END`,
-  `',"isAdministrator":' || i.is_administrator::text || '}'`,
+  `',"isAdministrator":' || i.is_administrator::text || ',"mfaConfigured":' || ${jsonOf('mfa_configured')} || '}'`,
   `',"group":{"id":"' || i.group_id || '","name":' || ${jsonOf('group_name')}`,
   `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || i.applications::text || '}'`,
   `',"membershipSince":' || ${jsonTimeOf('membership_since')} || ',"grantId":' || ${jsonOf('grant_id')}`,
@@ -44,7 +44,7 @@ const REVIEW_ITEM_JSON = [
      WHEN coalesce(i.recommendation, '') = '' OR coalesce(i.recommendation_reason, '') = '' THEN 'null'
      ELSE '{"value":' || to_json(i.recommendation)::text || ',"reason":' ||
      to_json(i.recommendation_reason)::text || '}' END`,
-  `',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
+  `',"certifiedUntil":' || ${jsonTimeOf('certified_until')} || ',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
 ].join(' || ');
 
 /** One decision to write, with the item as it was locked. */
@@ -135,7 +135,7 @@ export class ReviewItemsRepository {
     return this.db().query<ReportRow[]>(
       `SELECT id, ${cursorKey('created_at')} AS ck, account_email, account_display_name, group_name,
               applications, reviewer_id, status, decision, justification, decided_by, decided_at, override,
-              remediation, remediated_at
+              remediation, remediated_at, certified_until
        FROM review_items
        WHERE campaign_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
        ORDER BY created_at, id LIMIT ${limit}`,
@@ -211,15 +211,21 @@ export class ReviewItemsRepository {
     );
   }
 
-  /** The next batch of revokes with no remediation yet (setRemediationPending takes them out). */
+  /**
+   * The next batch of removals (revoke and convert_to_jit) with no remediation yet
+   * (setRemediationPending takes them out).
+   */
   async revokesWithoutRemediation(
     m: EntityManager,
     campaignId: string,
     limit: number,
-  ): Promise<{ id: string; account_id: string; group_id: string; grant_id: string | null }[]> {
-    return m.query<{ id: string; account_id: string; group_id: string; grant_id: string | null }[]>(
-      `SELECT id, account_id, group_id, grant_id FROM review_items
-       WHERE campaign_id = $1 AND status = 'decided' AND decision = 'revoke' AND remediation = 'none'
+  ): Promise<
+    { id: string; account_id: string; group_id: string; grant_id: string | null; decision: Decision }[]
+  > {
+    return m.query(
+      `SELECT id, account_id, group_id, grant_id, decision FROM review_items
+       WHERE campaign_id = $1 AND status = 'decided' AND decision IN ('revoke', 'convert_to_jit')
+         AND remediation = 'none'
        ORDER BY id LIMIT $2`,
       [campaignId, limit],
     );
@@ -236,7 +242,19 @@ export class ReviewItemsRepository {
   async setRemediationManual(m: EntityManager, campaignId: string): Promise<void> {
     await m.query(
       `UPDATE review_items SET remediation = 'manual'
-       WHERE campaign_id = $1 AND status = 'decided' AND decision = 'revoke'`,
+       WHERE campaign_id = $1 AND status = 'decided' AND decision IN ('revoke', 'convert_to_jit')`,
+      [campaignId],
+    );
+  }
+
+  /** The campaign's convert_to_jit decisions (few: each names a requestable group). */
+  async convertedItems(
+    m: EntityManager,
+    campaignId: string,
+  ): Promise<{ id: string; account_id: string; group_id: string }[]> {
+    return m.query(
+      `SELECT id, account_id, group_id FROM review_items
+       WHERE campaign_id = $1 AND status = 'decided' AND decision = 'convert_to_jit' ORDER BY id`,
       [campaignId],
     );
   }

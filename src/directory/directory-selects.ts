@@ -4,7 +4,7 @@ import { cursorKey } from '../platform/database/keyset';
 // reads and the facts other domains ask for.
 
 export const ACCOUNT_SELECT = `SELECT a.id, a.connection_id, a.external_id, a.kind, a.email, a.username, a.display_name, a.state,
-    mgr.id AS manager_account_id, a.department, a.job_title, a.admin_roles, a.created_at, a.updated_at, a.removed_at,
+    mgr.id AS manager_account_id, a.department, a.job_title, a.admin_roles, a.mfa_configured, a.created_at, a.updated_at, a.removed_at,
     ${cursorKey('a.created_at')} AS ck
   FROM directory_accounts a
   LEFT JOIN directory_accounts mgr ON mgr.connection_id = a.connection_id AND mgr.kind = 'user'

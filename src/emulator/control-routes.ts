@@ -327,8 +327,18 @@ export function registerControlRoutes(
         jobTitle: str(b.jobTitle, 'jobTitle'),
         state: state as UserState | undefined,
         managerId: str(b.managerId, 'managerId'),
+        mfaConfigured: b.mfaConfigured === undefined ? undefined : b.mfaConfigured === true,
       }),
     };
+  });
+  r('PATCH', '/users/:id', (req) => {
+    const b = body(req);
+    emu.updateUser(req.params.id ?? '', {
+      department: str(b.department, 'department'),
+      managerId: b.managerId === null ? null : str(b.managerId, 'managerId'),
+      mfaConfigured: b.mfaConfigured === undefined ? undefined : b.mfaConfigured === true,
+    });
+    return { updated: true };
   });
   r('POST', '/users/:id/suspend', (req) => {
     emu.setUserState(req.params.id ?? '', 'SUSPENDED');

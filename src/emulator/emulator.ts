@@ -134,6 +134,7 @@ export class JumpCloudEmulator {
     usersActivated: 0,
     usersDeleted: 0,
     usersCreated: 0,
+    usersUpdated: 0,
     groupsRenamed: 0,
   };
 
@@ -459,6 +460,7 @@ export class JumpCloudEmulator {
     jobTitle?: string;
     state?: UserState;
     managerId?: string;
+    mfaConfigured?: boolean;
   }): string {
     const n = this.store.users.length;
     const firstname = input.firstname ?? 'New';
@@ -481,11 +483,25 @@ export class JumpCloudEmulator {
       location: 'Remote',
       created: new Date().toISOString(),
       admin: -1,
+      mfaConfigured: input.mfaConfigured ?? true,
       unixId: 5000 + n,
     });
     this.external.usersCreated++;
     this.recordChange('user_create', this.userRef(slot));
     return (this.store.users[slot] as { id: string }).id;
+  }
+
+  /** A profile change made in JumpCloud (department, manager, MFA enrolment). */
+  updateUser(
+    userId: string,
+    patch: { department?: string; managerId?: string | null; mfaConfigured?: boolean },
+  ): void {
+    const u = this.store.users[this.requireUser(userId)];
+    if (u === undefined) return;
+    if (patch.department !== undefined) u.department = patch.department;
+    if (patch.managerId !== undefined) u.manager = patch.managerId === null ? -1 : this.requireUser(patch.managerId);
+    if (patch.mfaConfigured !== undefined) u.mfaConfigured = patch.mfaConfigured;
+    this.external.usersUpdated++;
   }
 
   updateGroup(

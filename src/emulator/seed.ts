@@ -224,6 +224,8 @@ export function generateOrganization(seed: number, sizes: SeedSizes): Store {
       location: pick(rng, LOCATIONS),
       created: isoAt(BASE_TIME + i * 3_600_000),
       admin: -1,
+      // From the index, not the generator: drawing another number would change every later seeded value.
+      mfaConfigured: i % 4 !== 3,
       unixId: 5000 + i,
     });
   }

@@ -28,6 +28,8 @@ export interface UserRec {
   created: string;
   /** Administrator linked to this user (same person), or -1. */
   admin: number;
+  /** Whether the user has enrolled an MFA factor (served as `mfa.configured`, `totp_enabled`, `mfaEnrollment`). */
+  mfaConfigured: boolean;
   unixId: number;
   deleted: boolean;
 }

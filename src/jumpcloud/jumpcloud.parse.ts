@@ -66,7 +66,27 @@ export const SYSTEM_USER_FIELDS = [
   'employeeIdentifier',
   'created',
   'admin',
+  'mfa',
+  'totp_enabled',
+  'mfaEnrollment',
 ].join(' ');
+
+const ENROLLED = 'ENROLLED';
+
+/**
+ * A system user's MFA state from whichever of the spec's fields JumpCloud sent: `mfa.configured`,
+ * `totp_enabled`, `mfaEnrollment.*Status`. Any of them saying enrolled means true; present but none
+ * enrolled means false; none present means null (unknown, not "no MFA").
+ */
+export function systemUserMfa(raw: Rec): boolean | null {
+  const mfa = isRec(raw.mfa) ? raw.mfa : null;
+  const enrollment = isRec(raw.mfaEnrollment) ? raw.mfaEnrollment : null;
+  const signals: unknown[] = [mfa?.configured, raw.totp_enabled];
+  if (enrollment) signals.push(...Object.values(enrollment).map((s) => (typeof s === 'string' ? s === ENROLLED : undefined)));
+  const known = signals.filter((s): s is boolean => typeof s === 'boolean');
+  if (known.length === 0) return null;
+  return known.some(Boolean);
+}
 
 export function parseSystemUser(raw: unknown): JumpCloudSystemUser {
   if (!isRec(raw)) throw malformed('system user');
@@ -87,6 +107,7 @@ export function parseSystemUser(raw: unknown): JumpCloudSystemUser {
     suspended: raw.suspended === true || raw.state === 'SUSPENDED',
     accountLocked: raw.account_locked === true,
     adminId: admin ? str(admin.id) : null,
+    mfaConfigured: systemUserMfa(raw),
   };
 }
 
@@ -105,6 +126,8 @@ export function parseAdministrator(raw: unknown): JumpCloudAdministrator {
     suspended: raw.suspended === true,
     created: str(raw.created),
     organization: str(raw.organization),
+    // An administrator's own console MFA: enrolled TOTP (enableMultiFactor only says it is required).
+    mfaConfigured: typeof raw.totpEnrolled === 'boolean' ? raw.totpEnrolled : null,
   };
 }
 

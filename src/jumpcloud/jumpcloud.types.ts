@@ -24,6 +24,8 @@ export interface JumpCloudSystemUser {
   accountLocked: boolean;
   /** Id of the administrator record linked to this user (2026 spec `admin.id`), if any. */
   adminId: string | null;
+  /** Whether an MFA factor is enrolled (`mfa.configured`, `totp_enabled`, `mfaEnrollment`); null: not reported. */
+  mfaConfigured: boolean | null;
 }
 
 export interface JumpCloudAdministrator {
@@ -37,6 +39,8 @@ export interface JumpCloudAdministrator {
   created: string | null;
   /** Organisation id; missing for some multi-tenant administrators. */
   organization: string | null;
+  /** `totpEnrolled`; null: not reported. */
+  mfaConfigured: boolean | null;
 }
 
 export const MEMBERSHIP_METHODS = [

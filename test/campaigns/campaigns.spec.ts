@@ -163,6 +163,16 @@ describe('access review campaigns against the emulator', () => {
       body: JSON.stringify({ userId: joiner.id }),
     });
     expect(joined.status).toBe(200);
+    // An administrator (same email as a user) who has no MFA factor: JumpCloud reports it, the sync reads it.
+    const noMfa = s().users.find(
+      (u, slot) => u.admin >= 0 && u.state === 'ACTIVATED' && s().groupsOf(slot).length > 0,
+    )!;
+    const patched = await fetch(`${emu.url}/__emulator/users/${noMfa.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mfaConfigured: false }),
+    });
+    expect(patched.status).toBe(200);
     expect((await syncNow(t, connectionId)).stats).toMatchObject({ added: 1, removed: 0 });
     const all = await launched({ scope: {}, reviewerIds: [reviewer.id] });
     const live = s().groups.filter((g) => !g.deleted);
@@ -170,21 +180,24 @@ describe('access review campaigns against the emulator', () => {
     expect(all.items.length).toBeLessThanOrEqual(500);
     for (const i of all.items) {
       const u = s().users.find((x) => x.email === i.account.email)!;
-      expect([i.account.email, i.account.isAdministrator]).toEqual([u.email, u.admin >= 0]);
+      expect([i.account.email, i.account.isAdministrator, i.account.mfaConfigured]).toEqual([
+        u.email,
+        u.admin >= 0,
+        u.mfaConfigured,
+      ]);
       if (u.state === 'SUSPENDED') expect(i.recommendation?.value).toBe('revoke');
-      else if (u.admin >= 0)
-        expect(i.recommendation).toEqual({
-          value: 'review',
-          reason: expect.stringContaining('administrator'),
-        });
-      // Only the membership a later sync saw appear joined "recently"; the baseline's are no join dates.
-      else if (i.account.email === joiner.email && i.group.name === joinGroup.name)
-        expect(i.recommendation).toEqual({ value: 'review', reason: expect.stringContaining('30 days') });
+      else if (u.admin >= 0 && !u.mfaConfigured)
+        expect(i.recommendation).toEqual({ value: 'review', reason: 'A JumpCloud administrator without MFA' });
+      // No "joined recently", not even for the membership a later sync saw appear: nothing else stands out.
       else expect(i.recommendation).toBeNull();
     }
-    expect(all.items.filter((i) => i.recommendation?.reason.includes('30 days'))).toHaveLength(1);
+    expect(all.items.find((i) => i.account.email === joiner.email && i.group.name === joinGroup.name))
+      .toMatchObject({ recommendation: null, certifiedUntil: null });
     expect(all.items.some((i) => i.account.state === 'SUSPENDED')).toBe(true);
-    expect(all.items.some((i) => i.account.isAdministrator)).toBe(true);
+    expect(all.items.some((i) => i.account.isAdministrator && i.account.mfaConfigured)).toBe(true);
+    expect(
+      all.items.filter((i) => i.recommendation?.reason === 'A JumpCloud administrator without MFA').map((i) => i.account.email),
+    ).toContain(noMfa.email);
 
     // Pages of 50 (oldest first) give every item once, and the reviewer sees the same set at /reviews.
     const paged: Item[] = [];

@@ -174,6 +174,17 @@ export class PutPolicyDto {
   @IsPositive()
   @Max(8760)
   requestTtlHours?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'accounts that may request whatever eligibleGroupIds says (a convert_to_jit decision adds its account)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @IsUUID('all', { each: true })
+  eligibleAccountIds?: string[];
 }
 
 export class PolicyResponse {
@@ -194,6 +205,13 @@ export class PolicyResponse {
   @ApiProperty({ type: [AutoApproveRuleDto] }) autoApproveRules!: AutoApproveRuleDto[];
   @ApiProperty({ type: BreakGlassPolicyDto, nullable: true }) breakGlass!: BreakGlassPolicyDto | null;
   @ApiProperty() requestTtlHours!: number;
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description:
+      'accounts that may request whatever eligibleGroupIds says (convert_to_jit decisions add theirs)',
+  })
+  eligibleAccountIds!: string[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 

@@ -28,6 +28,7 @@ export function toPolicy(p: PolicyRow): PolicyResponse {
     autoApproveRules: p.auto_approve_rules ?? [],
     requestTtlHours: p.request_ttl_hours,
     breakGlass: p.break_glass,
+    eligibleAccountIds: p.eligible_account_ids,
     updatedAt: p.updated_at.toISOString(),
   };
 }

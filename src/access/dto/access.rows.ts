@@ -23,6 +23,7 @@ export interface PolicyRow {
   request_ttl_hours: number;
   /** NULL: no break-glass. */
   break_glass: { enabled: boolean; maxDurationMinutes: number } | null;
+  eligible_account_ids: string[];
   created_at: Date;
   updated_at: Date;
   ck?: string;

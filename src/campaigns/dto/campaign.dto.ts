@@ -32,12 +32,17 @@ export const DEFAULT_DECISIONS = ['none', 'keep', 'revoke'] as const;
 export type DefaultDecision = (typeof DEFAULT_DECISIONS)[number];
 export const ITEM_STATUSES = ['pending', 'decided', 'expired'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
-export const DECISIONS = ['keep', 'revoke'] as const;
+export const DECISIONS = ['keep', 'revoke', 'convert_to_jit'] as const;
 export type Decision = (typeof DECISIONS)[number];
 export const CAMPAIGN_KINDS = ['regular', 'standing'] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export const REMEDIATIONS = ['none', 'pending', 'done', 'failed', 'manual'] as const;
 export type Remediation = (typeof REMEDIATIONS)[number];
+/** `delta`: items only for memberships in scope without a valid certification (API.md). */
+export const CAMPAIGN_MODES = ['full', 'delta'] as const;
+export type CampaignMode = (typeof CAMPAIGN_MODES)[number];
+/** How long a close certifies a kept membership when the campaign does not say (API.md). */
+export const DEFAULT_CERTIFICATION_VALID_DAYS = 365;
 /** The most decisions one bulk request may carry (API.md). */
 export const MAX_BULK_DECISIONS = 1000;
 
@@ -142,6 +147,26 @@ export class CreateCampaignDto {
   @IsPositive()
   @Max(8760)
   maxSyncAgeHours?: number;
+
+  @ApiPropertyOptional({
+    enum: CAMPAIGN_MODES,
+    enumName: 'CampaignMode',
+    default: 'full',
+    description: '`delta`: items only for memberships without a valid certification; the others are carried',
+  })
+  @IsOptional()
+  @IsIn(CAMPAIGN_MODES)
+  mode?: CampaignMode;
+
+  @ApiPropertyOptional({
+    default: DEFAULT_CERTIFICATION_VALID_DAYS,
+    description: 'days: closing certifies each kept membership until this much later (fractions allowed)',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.00001)
+  @Max(3650)
+  certificationValidDays?: number;
 }
 
 /** `POST /campaigns/{id}/launch`: `force` launches over a directory older than maxSyncAgeHours (audited). */
@@ -196,6 +221,9 @@ export class CampaignProgress {
   @ApiProperty() pending!: number;
   @ApiProperty() kept!: number;
   @ApiProperty() revoked!: number;
+  @ApiProperty({ description: 'decided convert_to_jit' }) converted!: number;
+  @ApiProperty({ description: 'memberships a delta launch carried on their certification (not items)' })
+  carried!: number;
   @ApiProperty() expired!: number;
   @ApiProperty() remediated!: number;
   @ApiProperty() remediationFailed!: number;
@@ -260,6 +288,9 @@ export class CampaignResponse {
   templateId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "the template's period, e.g. 2027-Q1" })
   period!: string | null;
+  @ApiProperty({ enum: CAMPAIGN_MODES, enumName: 'CampaignMode' }) mode!: CampaignMode;
+  @ApiProperty({ description: 'days a close certifies each kept membership' })
+  certificationValidDays!: number;
 }
 
 export class ReviewItemManager {
@@ -278,6 +309,12 @@ export class ReviewItemAccount {
   @ApiProperty({ type: ReviewItemManager, nullable: true }) manager!: ReviewItemManager | null;
   @ApiProperty({ description: "the member's email also has a JumpCloud administrator account" })
   isAdministrator!: boolean;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'the MFA state JumpCloud reported for the account at launch; null when it said nothing',
+  })
+  mfaConfigured!: boolean | null;
 }
 
 export class ReviewItemGroup {
@@ -310,6 +347,14 @@ export class ReviewItemResponse {
   @ApiProperty({ enum: REMEDIATIONS, enumName: 'Remediation' }) remediation!: Remediation;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) remediatedAt!: string | null;
   @ApiProperty({ type: Recommendation, nullable: true }) recommendation!: Recommendation | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'until when the membership is certified: the certification in force at launch, or the one a kept decision got at close',
+  })
+  certifiedUntil!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 

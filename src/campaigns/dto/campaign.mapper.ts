@@ -2,6 +2,7 @@ import { iso } from '../../platform/database/sql';
 import { type StandingPurpose } from '../../platform/standing-reviews';
 import {
   type CampaignKind,
+  type CampaignMode,
   type CampaignProgress,
   type CampaignResponse,
   type CampaignStatus,
@@ -44,6 +45,8 @@ export interface CampaignRow {
   max_sync_age_hours: number;
   template_id: string | null;
   period: string | null;
+  mode: CampaignMode;
+  certification_valid_days: number;
   ck?: string;
 }
 
@@ -87,6 +90,8 @@ export interface ItemRow {
   remediated_at: Date | null;
   recommendation: 'keep' | 'revoke' | 'review' | null;
   recommendation_reason: string | null;
+  certified_until: Date | null;
+  mfa_configured: boolean | null;
   created_at: Date;
   ck?: string;
   campaign_status?: CampaignStatus;
@@ -101,6 +106,8 @@ export const EMPTY_PROGRESS: CampaignProgress = {
   pending: 0,
   kept: 0,
   revoked: 0,
+  converted: 0,
+  carried: 0,
   expired: 0,
   remediated: 0,
   remediationFailed: 0,
@@ -133,6 +140,8 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     maxSyncAgeHours: c.max_sync_age_hours,
     templateId: c.template_id,
     period: c.period,
+    mode: c.mode,
+    certificationValidDays: c.certification_valid_days,
     progress,
   };
 }
@@ -154,6 +163,7 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
         ? { id: i.manager_account_id, displayName: i.manager_display_name }
         : null,
       isAdministrator: i.is_administrator,
+      mfaConfigured: i.mfa_configured,
     },
     group: {
       id: i.group_id,
@@ -176,6 +186,7 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
       i.recommendation && i.recommendation_reason
         ? { value: i.recommendation, reason: i.recommendation_reason }
         : null,
+    certifiedUntil: iso(i.certified_until),
     createdAt: i.created_at.toISOString(),
   };
 }
@@ -197,4 +208,5 @@ export interface ReportRow {
   override: boolean;
   remediation: string;
   remediated_at: Date | null;
+  certified_until: Date | null;
 }

@@ -107,7 +107,7 @@ export class TemplateLaunchesService implements OnModuleInit {
       ...t.campaign,
       connectionId: t.connection_id,
       name: `${t.name} ${period.key}`,
-      // Stripped by the whitelist below while campaigns take no `mode`; carried once they do.
+      // The template's mode becomes its campaigns' (a delta template reviews only what changed).
       mode: t.mode,
       // The launch restarts it from its own moment (LaunchGateService).
       dueAt: new Date(now.getTime() + t.duration_days * 86_400_000).toISOString(),

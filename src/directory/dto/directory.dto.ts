@@ -16,6 +16,12 @@ export class AccountResponse {
   @ApiProperty({ type: String, nullable: true }) department!: string | null;
   @ApiProperty({ type: String, nullable: true }) jobTitle!: string | null;
   @ApiProperty({ type: [String] }) adminRoles!: string[];
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing',
+  })
+  mfaConfigured!: boolean | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) removedAt!: string | null;
@@ -71,6 +77,7 @@ export interface AccountRow {
   department: string | null;
   job_title: string | null;
   admin_roles: string[];
+  mfa_configured: boolean | null;
   created_at: Date;
   updated_at: Date;
   removed_at: Date | null;
@@ -114,6 +121,7 @@ export function toAccount(r: AccountRow): AccountResponse {
     department: r.department,
     jobTitle: r.job_title,
     adminRoles: r.admin_roles,
+    mfaConfigured: r.mfa_configured,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     removedAt: r.removed_at?.toISOString() ?? null,

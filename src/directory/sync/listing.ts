@@ -20,11 +20,25 @@ export const ACCOUNT_COLS = [
   'department',
   'job_title',
   'admin_roles',
+  'mfa_configured',
 ];
 
 export function userRow(id: string, u: JumpCloudSystemUser): (string | null | string[])[] {
   const name = u.displayname?.trim() || [u.firstname, u.lastname].filter(Boolean).join(' ').trim() || null;
-  return [id, 'user', u.id, u.email, u.username, name, u.state, u.managerId, u.department, u.jobTitle, []];
+  return [
+    id,
+    'user',
+    u.id,
+    u.email,
+    u.username,
+    name,
+    u.state,
+    u.managerId,
+    u.department,
+    u.jobTitle,
+    [],
+    mfaCell(u.mfaConfigured),
+  ];
 }
 
 export function adminRow(id: string, a: JumpCloudAdministrator): (string | null | string[])[] {
@@ -43,8 +57,12 @@ export function adminRow(id: string, a: JumpCloudAdministrator): (string | null 
     null,
     null,
     roles,
+    mfaCell(a.mfaConfigured),
   ];
 }
+
+/** A nullable boolean as a COPY value ('t'/'f'), null when JumpCloud said nothing. */
+const mfaCell = (v: boolean | null): string | null => (v === null ? null : v ? 't' : 'f');
 
 /** Drains a listing into a stage, checking that it came back whole (count = JumpCloud's total). */
 export async function drain<T>(

@@ -45,7 +45,7 @@ export class SyncStaging {
     await this.s.q(DROP_STAGE_TABLES);
     await this.s.q(`CREATE TEMP TABLE stage_accounts (
       id uuid, kind text, external_id text, email text, username text, display_name text, state text,
-      manager_external_id text, department text, job_title text, admin_roles text[])`);
+      manager_external_id text, department text, job_title text, admin_roles text[], mfa_configured boolean)`);
     await this.s.q(
       `CREATE TEMP TABLE stage_groups (id uuid, external_id text, name text, description text, membership_method text)`,
     );

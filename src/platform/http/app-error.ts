@@ -54,6 +54,8 @@ export const ERROR_STATUS = {
   grant_not_waiting: HttpStatus.CONFLICT,
   // campaigns (API.md): the last successful sync is older than the campaign's maxSyncAgeHours
   stale_directory: HttpStatus.CONFLICT,
+  // campaigns (API.md): convert_to_jit needs a group someone may request
+  group_not_requestable: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

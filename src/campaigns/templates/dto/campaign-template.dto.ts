@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { Type } from 'class-transformer';
 import {
   IsDefined,
-  IsIn,
   IsInt,
   IsNotEmpty,
   IsNumber,
@@ -67,10 +66,7 @@ export class CreateCampaignTemplateDto extends OmitType(CreateCampaignDto, ['due
   @Max(365)
   durationDays!: number;
 
-  @ApiPropertyOptional({ enum: TEMPLATE_MODES, default: 'full' })
-  @IsOptional()
-  @IsIn(TEMPLATE_MODES)
-  mode?: TemplateMode;
+  // `mode` (and certificationValidDays) come with the campaign fields: a template hands them to its campaigns.
 }
 
 /** `PATCH /campaign-templates/{id}`: any field but the connection; lists and objects are replaced whole. */
