@@ -499,7 +499,8 @@ export class JumpCloudEmulator {
     const u = this.store.users[this.requireUser(userId)];
     if (u === undefined) return;
     if (patch.department !== undefined) u.department = patch.department;
-    if (patch.managerId !== undefined) u.manager = patch.managerId === null ? -1 : this.requireUser(patch.managerId);
+    if (patch.managerId !== undefined)
+      u.manager = patch.managerId === null ? -1 : this.requireUser(patch.managerId);
     if (patch.mfaConfigured !== undefined) u.mfaConfigured = patch.mfaConfigured;
     this.external.usersUpdated++;
   }

@@ -82,7 +82,10 @@ export function systemUserMfa(raw: Rec): boolean | null {
   const mfa = isRec(raw.mfa) ? raw.mfa : null;
   const enrollment = isRec(raw.mfaEnrollment) ? raw.mfaEnrollment : null;
   const signals: unknown[] = [mfa?.configured, raw.totp_enabled];
-  if (enrollment) signals.push(...Object.values(enrollment).map((s) => (typeof s === 'string' ? s === ENROLLED : undefined)));
+  if (enrollment)
+    signals.push(
+      ...Object.values(enrollment).map((s) => (typeof s === 'string' ? s === ENROLLED : undefined)),
+    );
   const known = signals.filter((s): s is boolean => typeof s === 'boolean');
   if (known.length === 0) return null;
   return known.some(Boolean);

@@ -187,16 +187,22 @@ describe('access review campaigns against the emulator', () => {
       ]);
       if (u.state === 'SUSPENDED') expect(i.recommendation?.value).toBe('revoke');
       else if (u.admin >= 0 && !u.mfaConfigured)
-        expect(i.recommendation).toEqual({ value: 'review', reason: 'A JumpCloud administrator without MFA' });
+        expect(i.recommendation).toEqual({
+          value: 'review',
+          reason: 'A JumpCloud administrator without MFA',
+        });
       // No "joined recently", not even for the membership a later sync saw appear: nothing else stands out.
       else expect(i.recommendation).toBeNull();
     }
-    expect(all.items.find((i) => i.account.email === joiner.email && i.group.name === joinGroup.name))
-      .toMatchObject({ recommendation: null, certifiedUntil: null });
+    expect(
+      all.items.find((i) => i.account.email === joiner.email && i.group.name === joinGroup.name),
+    ).toMatchObject({ recommendation: null, certifiedUntil: null });
     expect(all.items.some((i) => i.account.state === 'SUSPENDED')).toBe(true);
     expect(all.items.some((i) => i.account.isAdministrator && i.account.mfaConfigured)).toBe(true);
     expect(
-      all.items.filter((i) => i.recommendation?.reason === 'A JumpCloud administrator without MFA').map((i) => i.account.email),
+      all.items
+        .filter((i) => i.recommendation?.reason === 'A JumpCloud administrator without MFA')
+        .map((i) => i.account.email),
     ).toContain(noMfa.email);
 
     // Pages of 50 (oldest first) give every item once, and the reviewer sees the same set at /reviews.
@@ -608,7 +614,7 @@ describe('access review campaigns against the emulator', () => {
       const lines = csv.text.trim().split('\n');
       expect(lines).toHaveLength(total + 1);
       expect(lines[0]).toBe(
-        'campaign,account_email,account_name,group,applications,reviewer,status,decision,justification,decided_by,decided_at,override,remediation,remediated_at',
+        'campaign,account_email,account_name,group,applications,reviewer,status,decision,justification,decided_by,decided_at,override,remediation,remediated_at,certified_until,carried_decision,carried_from_campaign',
       );
       expect(csv.text).toContain(`"'=HYPERLINK(""http://evil"")"`);
       expect(csv.text).not.toMatch(/(^|,)=HYPERLINK/m);

@@ -28,6 +28,9 @@ async function reportAsBefore(db: Client, campaignId: string): Promise<string> {
     'override',
     'remediation',
     'remediated_at',
+    'certified_until',
+    'carried_decision',
+    'carried_from_campaign',
   ];
   const { rows: campaigns } = await db.query<{ name: string }>(`SELECT name FROM campaigns WHERE id = $1`, [
     campaignId,
@@ -58,6 +61,9 @@ async function reportAsBefore(db: Client, campaignId: string): Promise<string> {
       String(i.override),
       i.remediation,
       iso(i.remediated_at),
+      iso(i.certified_until),
+      '',
+      '',
     ].map(csvCell),
   );
   return stringify([header]) + (records.length ? stringify(records) : '');

@@ -64,7 +64,6 @@ const RESOURCES: Record<
     // purpose: which standing campaign (Break-glass or Drift reviews); null for a regular one.
     // period: the template period a campaign was made for (its name's suffix, e.g. 2027-Q1); else null.
     extra: ['createdAt', 'purpose', 'period'],
-    missing: ['mode'],
   },
   CampaignProgress: {
     fields: [
@@ -80,7 +79,7 @@ const RESOURCES: Record<
       'remediationFailed',
       'manual',
     ],
-    missing: ['converted', 'carried', 'held'],
+    missing: ['held'],
   },
   ReviewItemResponse: {
     fields: [

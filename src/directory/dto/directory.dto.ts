@@ -19,7 +19,8 @@ export class AccountResponse {
   @ApiProperty({
     type: Boolean,
     nullable: true,
-    description: 'an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing',
+    description:
+      'an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing',
   })
   mfaConfigured!: boolean | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
