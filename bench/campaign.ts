@@ -15,23 +15,30 @@ import {
   run,
   prepareBench,
 } from './lib';
+import { deltaAfterCertifiedCampaign } from './campaign-delta';
 
 /**
- * `npm run bench:campaign [-- --users 100000 --groups 10000 --memberships-per-user 10 --decisions 100000 --reviewers 20]`
+ * `npm run bench:campaign [-- --scale 1] [--users 100000 --groups 10000 --memberships-per-user 10 --decisions 100000 --reviewers 20 --delta-fraction 0.01]`
  * Through the real server (one process, APP_ROLE=all) against the emulator: a full sync, then a
  * campaign over every membership launched (POST launch → status active), then `--decisions` decisions
  * applied through the bulk endpoint (1,000 a request, by the items' own reviewers). In the same run,
  * a bare `INSERT … SELECT` of the same rows from `directory_membership_view` into a copy of the
  * review_items table (same indexes and defaults, no assignment, no joins) gives the floor to compare.
- * Last, report.csv is downloaded whole, with the server's RSS sampled before, during and after.
+ * Then report.csv is downloaded whole, with the server's RSS sampled before, during and after.
+ * Last (campaign-delta.ts), the campaign closes (pending items take `keep`, certifying them),
+ * `--delta-fraction` of the memberships change in the emulator, a sync reads them, and a delta campaign
+ * is launched: its items must be exactly the memberships the full campaign did not keep.
+ * `--scale` multiplies the users, groups and decisions (0.1: 100,000 memberships).
  */
 const BULK = 1000;
 
 async function main(): Promise<void> {
-  const users = flag('users', 100_000);
-  const groups = flag('groups', 10_000);
+  const scale = flag('scale', 1);
+  const users = flag('users', Math.round(100_000 * scale));
+  const groups = flag('groups', Math.max(1, Math.round(10_000 * scale)));
   const perUser = flag('memberships-per-user', 10);
-  const decisions = flag('decisions', 100_000);
+  const decisions = flag('decisions', Math.round(100_000 * scale));
+  const deltaFraction = flag('delta-fraction', 0.01);
   const reviewerCount = flag('reviewers', 20);
   const { databaseUrl, redisUrl, emu, port, token } = await prepareBench('campaign', {
     users,
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
       const t = await call('POST', `/api/v1/principals/${p.id as string}/tokens`, { name: 'bench' });
       reviewers.push({ id: p.id as string, token: t.token as string });
     }
-    const campaign = await call('POST', '/api/v1/campaigns', {
+    const createBody = {
       connectionId,
       name: 'bench',
       scope: {},
@@ -68,9 +75,11 @@ async function main(): Promise<void> {
       reviewerIds: reviewers.map((r) => r.id),
       fallbackReviewerIds: [reviewers[0].id],
       dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
-      defaultDecision: 'none',
+      // Keep: the close certifies every membership nobody revoked, for the delta launch after it.
+      defaultDecision: 'keep',
       autoRemediate: false,
-    });
+    };
+    const campaign = await call('POST', '/api/v1/campaigns', createBody);
     const campaignId = campaign.id as string;
     started = Date.now();
     await call('POST', `/api/v1/campaigns/${campaignId}/launch`);
@@ -164,6 +173,16 @@ async function main(): Promise<void> {
     report.rssAfterMiB = rssMiB(pid);
     report.peakAfterMiB = peakRssMiB(pid);
 
+    const delta = await deltaAfterCertifiedCampaign({
+      client,
+      db,
+      emu,
+      connectionId,
+      fullCampaignId: campaignId,
+      createBody,
+      fraction: deltaFraction,
+    });
+
     const perSecond = (n: number, ms: number) => Math.round((n / ms) * 1000);
     const result = {
       benchmark: 'campaign',
@@ -179,6 +198,7 @@ async function main(): Promise<void> {
       launchToBareRatio: Number((launchMs / bareMs).toFixed(2)),
       decisions: { applied, requests, wallMs: decideMs, decisionsPerSecond: perSecond(applied, decideMs) },
       report,
+      delta,
       peakRssMiB: peakRssMiB(server.pid!),
     };
     const md = [
@@ -188,7 +208,12 @@ async function main(): Promise<void> {
       `| bare INSERT … SELECT of the same rows | ${bare.rowCount} | ${(bareMs / 1000).toFixed(1)} | ${result.bareInsertSelect.rowsPerSecond} |`,
       `| bulk decisions (${requests} requests of ≤ ${BULK}) | ${applied} | ${(decideMs / 1000).toFixed(1)} | ${result.decisions.decisionsPerSecond} |`,
       `| report.csv download (${report.rows - 1} items, ${(report.bytes / 1048576).toFixed(1)} MiB) | ${report.rows} | ${(report.wallMs / 1000).toFixed(1)} | ${perSecond(report.rows, report.wallMs)} |`,
+      `| close, certifying the kept items | ${delta.certified} | ${(delta.closeMs / 1000).toFixed(1)} | ${perSecond(delta.certified, delta.closeMs)} |`,
+      `| delta launch after ${deltaFraction * 100}% changed (${delta.launch.carried} carried) | ${delta.launch.items} | ${(delta.launch.wallMs / 1000).toFixed(1)} | ${perSecond(delta.launch.items, delta.launch.wallMs)} |`,
+      `| bare INSERT … SELECT of the same changed rows | ${delta.bareInsertSelect.rows} | ${(delta.bareInsertSelect.wallMs / 1000).toFixed(2)} | ${perSecond(delta.bareInsertSelect.rows, delta.bareInsertSelect.wallMs)} |`,
+      `| finding them: anti-join of every membership with its certification (count) | ${delta.bareAntiJoin.rows} | ${(delta.bareAntiJoin.wallMs / 1000).toFixed(2)} | |`,
       ``,
+      `delta: churn added ${delta.churn.added} and removed ${delta.churn.removed} memberships; expected items ${delta.expectedItems} (of which ${delta.revokedStillMembers} revoked in the full campaign, still members: remediation manual); delta launch / bare ratio ${delta.launchToBareRatio}`,
       `report.csv server RSS: ${report.rssBeforeMiB} MiB before, ${report.rssPeakDuringMiB} MiB at most during, ${report.rssAfterMiB} MiB after; peak RSS (VmHWM) ${report.peakBeforeMiB} MiB before, ${report.peakAfterMiB} MiB after`,
       `launch / bare ratio: ${result.launchToBareRatio}; peak server RSS ${result.peakRssMiB} MiB; sync ${(syncMs / 1000).toFixed(1)} s`,
     ].join('\n');
@@ -196,6 +221,12 @@ async function main(): Promise<void> {
     console.log(`result: ${writeResult('campaign', result, md)}`);
     if (report.rows !== items + 1) {
       console.error(`FAILED: report.csv has ${report.rows} lines for ${items} items`);
+      process.exitCode = 1;
+    }
+    if (delta.launch.items !== delta.expectedItems) {
+      console.error(
+        `FAILED: the delta launch made ${delta.launch.items} items, expected ${delta.expectedItems}`,
+      );
       process.exitCode = 1;
     }
     if (applied !== rows.length) {

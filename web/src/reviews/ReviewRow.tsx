@@ -3,6 +3,19 @@ import type { ReviewItem } from '../api/types';
 import { formatDate } from '../lib/format';
 
 const RECOMMENDATION_COLOR = { keep: 'green', revoke: 'red', review: 'yellow' } as const;
+const DECIDED = {
+  keep: { color: 'green', label: 'kept' },
+  revoke: { color: 'red', label: 'revoked' },
+  convert_to_jit: { color: 'violet', label: 'converted to JIT' },
+} as const;
+
+/** The membership's certification as a reviewer reads it: in force until, expired on, or none. */
+function certification(until: string | null): string {
+  if (!until) return ' · not certified';
+  return new Date(until).getTime() > Date.now()
+    ? ` · certified until ${formatDate(until)}`
+    : ` · certification expired ${formatDate(until)}`;
+}
 
 export function ReviewRow({
   item,
@@ -64,6 +77,16 @@ export function ReviewRow({
                 JumpCloud administrator
               </Badge>
             )}
+            {a.mfaConfigured === false && (
+              <Badge color="red" variant="light" data-testid="no-mfa">
+                no MFA
+              </Badge>
+            )}
+            {a.mfaConfigured === true && (
+              <Badge color="gray" variant="light">
+                MFA
+              </Badge>
+            )}
           </Group>
           <Text size="sm">
             {[a.jobTitle, a.department].filter(Boolean).join(', ') || 'No title or department'}
@@ -78,6 +101,7 @@ export function ReviewRow({
           <Text size="sm" c="dimmed">
             Member since {formatDate(item.membershipSince)} ·{' '}
             {item.grantId ? 'through a jumpgate grant' : 'standing'}
+            {certification(item.certifiedUntil)}
             {campaignName ? ` · ${campaignName}` : ''}
           </Text>
           {item.recommendation && (
@@ -90,8 +114,8 @@ export function ReviewRow({
           )}
         </Stack>
         {item.decision && (
-          <Badge color={item.decision === 'revoke' ? 'red' : 'green'} variant="filled">
-            {item.decision === 'revoke' ? 'revoked' : 'kept'}
+          <Badge color={DECIDED[item.decision].color} variant="filled">
+            {DECIDED[item.decision].label}
           </Badge>
         )}
         {item.status === 'pending' && (

@@ -15,6 +15,9 @@ import { ReviewRow } from './ReviewRow';
 import { ReassignModal } from './ReassignModal';
 import { RevokeModal } from './RevokeModal';
 import { type DecisionInput, useDecide, useReviewItems, useReviewSummary } from './useReviews';
+import type { Decision } from '../api/types';
+
+const VERBS: Record<Decision, string> = { keep: 'Kept', revoke: 'Revoked', convert_to_jit: 'Converted' };
 
 export function ReviewsPage() {
   const [params, setParams] = useSearchParams();
@@ -38,8 +41,10 @@ export function ReviewsPage() {
 
   const [cursor, setCursor] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Items waiting for the justification a revoke or a conversion needs.
   const [revoking, setRevoking] = useState<string[] | null>(null);
   const [reassigning, setReassigning] = useState<ReviewItem | null>(null);
+  const [justifying, setJustifying] = useState<'revoke' | 'convert_to_jit'>('revoke');
   const [history, setHistory] = useState<DecisionBatch[]>([]);
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
   const [help, setHelp] = useState(true);
@@ -82,18 +87,14 @@ export function ReviewsPage() {
   );
 
   const decideTargets = useCallback(
-    (decision: 'keep' | 'revoke', ids: string[], justification: string | null) => {
+    (decision: Decision, ids: string[], justification: string | null) => {
       const items = reviews.items.filter((i) => ids.includes(i.id));
       const decisions = items.map((i) => ({
         itemId: i.id,
         decision,
         ...(justification ? { justification } : {}),
       }));
-      void send(
-        decisions,
-        batchFor(items, decision, justification),
-        decision === 'keep' ? 'Kept' : 'Revoked',
-      );
+      void send(decisions, batchFor(items, decision, justification), VERBS[decision]);
     },
     [reviews.items, send],
   );
@@ -138,6 +139,7 @@ export function ReviewsPage() {
         }
         case 'revoke': {
           const ids = targets(selected, cursorItem?.id ?? null);
+          setJustifying('revoke');
           if (ids.length) setRevoking(ids);
           break;
         }
@@ -227,6 +229,19 @@ export function ReviewsPage() {
             </Button>
             <Button
               size="xs"
+              color="violet"
+              variant="light"
+              disabled={actionCount === 0 || decide.isPending}
+              onClick={() => {
+                const ids = targets(selected, cursorItem?.id ?? null);
+                setJustifying('convert_to_jit');
+                if (ids.length) setRevoking(ids);
+              }}
+            >
+              Convert to JIT {actionCount > 1 ? actionCount : ''}
+            </Button>
+            <Button
+              size="xs"
               variant="default"
               disabled={history.length === 0 || decide.isPending}
               onClick={undo}
@@ -304,10 +319,11 @@ export function ReviewsPage() {
       />
       <RevokeModal
         count={revoking?.length ?? 0}
+        decision={justifying}
         opened={revoking !== null}
         onClose={() => setRevoking(null)}
         onConfirm={(justification) => {
-          if (revoking) decideTargets('revoke', revoking, justification);
+          if (revoking) decideTargets(justifying, revoking, justification);
           setRevoking(null);
         }}
       />

@@ -2,18 +2,34 @@ import { Button, Group, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { AppModal } from '../components/AppModal';
 
-/** The one justification a revoke needs (API.md), for one item or a whole selection. */
+const WORDING = {
+  revoke: {
+    title: 'Revoke',
+    heading: (n: string) => `Revoke ${n}`,
+    body: 'Revoked memberships are removed from JumpCloud when the campaign closes (or listed for manual removal). One justification covers them all.',
+  },
+  convert_to_jit: {
+    title: 'Convert to just-in-time',
+    heading: (n: string) => `Convert ${n} to just-in-time`,
+    body: 'The standing memberships are removed when the campaign closes, and each person may then request the group just in time. The group must be requestable. One justification covers them all.',
+  },
+} as const;
+
+/** The one justification a revoke or a conversion to just-in-time needs (API.md), for one item or a selection. */
 export function RevokeModal({
   count,
+  decision = 'revoke',
   opened,
   onClose,
   onConfirm,
 }: {
   count: number;
+  decision?: 'revoke' | 'convert_to_jit';
   opened: boolean;
   onClose: () => void;
   onConfirm: (justification: string) => void;
 }) {
+  const words = WORDING[decision];
   const [text, setText] = useState('');
   const ok = text.trim().length > 0;
   const submit = () => {
@@ -25,7 +41,7 @@ export function RevokeModal({
     <AppModal
       opened={opened}
       onClose={onClose}
-      title={`Revoke ${count} ${count === 1 ? 'membership' : 'memberships'}`}
+      title={words.heading(`${count} ${count === 1 ? 'membership' : 'memberships'}`)}
     >
       <form
         onSubmit={(e) => {
@@ -34,13 +50,10 @@ export function RevokeModal({
         }}
       >
         <Stack>
-          <Text size="sm">
-            Revoked memberships are removed from JumpCloud when the campaign closes (or listed for manual
-            removal). One justification covers them all.
-          </Text>
+          <Text size="sm">{words.body}</Text>
           <Textarea
             label="Justification"
-            description="Required for a revoke; Ctrl+Enter sends"
+            description="Required; Ctrl+Enter sends"
             required
             autosize
             minRows={2}
@@ -58,8 +71,8 @@ export function RevokeModal({
             <Button variant="default" onClick={onClose}>
               Cancel
             </Button>
-            <Button type="submit" color="red" disabled={!ok}>
-              Revoke {count}
+            <Button type="submit" color={decision === 'revoke' ? 'red' : 'violet'} disabled={!ok}>
+              {words.title} {count}
             </Button>
           </Group>
         </Stack>

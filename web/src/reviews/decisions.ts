@@ -17,7 +17,7 @@ export function batchFor(
     justification,
     before: items.map((i) => ({
       itemId: i.id,
-      decision: i.decision === 'keep' || i.decision === 'revoke' ? i.decision : null,
+      decision: i.decision ?? null,
       justification: i.justification,
     })),
   };

@@ -17,6 +17,7 @@ function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
       jobTitle: 'Analyst',
       manager: null,
       isAdministrator: false,
+      mfaConfigured: null,
     },
     group: {
       id: 'g1',
@@ -36,6 +37,7 @@ function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
     remediation: 'none',
     remediatedAt: null,
     recommendation: null,
+    certifiedUntil: null,
     createdAt: '2025-06-01T00:00:00Z',
     ...over,
   };

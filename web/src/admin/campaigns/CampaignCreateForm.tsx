@@ -25,6 +25,11 @@ const STRATEGIES = [
   { value: 'group_owner', label: "The group's owner" },
   { value: 'named', label: 'Named reviewers (whole groups each)' },
 ];
+const MODES = [
+  { value: 'full', label: 'Full: every membership in scope' },
+  { value: 'delta', label: 'Delta: only what is not certified' },
+];
+
 const DEFAULTS = [
   { value: 'none', label: 'None: undecided items expire' },
   { value: 'keep', label: 'Keep' },
@@ -155,6 +160,23 @@ export function CampaignCreateForm() {
             value={form.defaultDecision}
             allowDeselect={false}
             onChange={(v) => set({ defaultDecision: (v ?? 'none') as CampaignForm['defaultDecision'] })}
+          />
+          <Select
+            label="Mode"
+            description="Delta reviews only memberships without a valid certification; the rest are carried."
+            data={MODES}
+            value={form.mode}
+            allowDeselect={false}
+            onChange={(v) => set({ mode: (v ?? 'full') as CampaignForm['mode'] })}
+          />
+          <TextInput
+            label="Certify kept memberships for (days)"
+            description="Closing certifies each kept membership this long."
+            type="number"
+            min={1}
+            required
+            value={form.certificationValidDays}
+            onChange={(e) => set({ certificationValidDays: e.currentTarget.value })}
           />
         </div>
         <Checkbox

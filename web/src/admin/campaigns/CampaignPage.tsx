@@ -150,6 +150,9 @@ function Facts({ c }: { c: Campaign }) {
     ['Reviewers', c.reviewerStrategy.replace('_', ' ')],
     ['Decided', `${p.total - p.pending} of ${p.total}`],
     ['Kept / revoked / expired', `${p.kept} / ${p.revoked} / ${p.expired}`],
+    ['Converted to just-in-time', String(p.converted)],
+    ['Mode', c.mode === 'delta' ? `delta (${p.carried} carried on their certification)` : 'full'],
+    ['Certifies kept memberships for', `${c.certificationValidDays} days`],
     ['Undecided at close', c.defaultDecision],
     [
       'Remediation',

@@ -31,6 +31,11 @@ describe('campaign form', () => {
       'Choose at least one named reviewer.',
     ]);
     expect(formProblems(filled, now)).toEqual([]);
+    for (const days of ['0', '', 'a year', '-3']) {
+      expect(formProblems({ ...filled, certificationValidDays: days }, now)).toEqual([
+        'Certify kept memberships for a number of days between 0 and 3650.',
+      ]);
+    }
   });
 
   it('builds the API body: trimmed name, due at the end of the day, named reviewers only when named', () => {
@@ -42,6 +47,12 @@ describe('campaign form', () => {
       reviewerStrategy: 'manager',
       fallbackReviewerIds: ['p1'],
       dueAt: '2026-03-15T23:59:59.000Z',
+      mode: 'full',
+      certificationValidDays: 365,
+    });
+    expect(toCreateBody({ ...filled, mode: 'delta', certificationValidDays: '90.5' })).toMatchObject({
+      mode: 'delta',
+      certificationValidDays: 90.5,
     });
     expect(body).not.toHaveProperty('reviewerIds');
     expect(body).not.toHaveProperty('description');

@@ -29,6 +29,10 @@ export interface CampaignForm {
   dueDate: string;
   defaultDecision: CreateCampaignBody['defaultDecision'];
   autoRemediate: boolean;
+  /** `delta`: review only memberships without a valid certification. */
+  mode: NonNullable<CreateCampaignBody['mode']>;
+  /** Days a close certifies each kept membership, as typed (a positive number). */
+  certificationValidDays: string;
 }
 
 export function emptyForm(today: Date): CampaignForm {
@@ -44,6 +48,8 @@ export function emptyForm(today: Date): CampaignForm {
     dueDate: due.toISOString().slice(0, 10),
     defaultDecision: 'none',
     autoRemediate: false,
+    mode: 'full',
+    certificationValidDays: '365',
   };
 }
 
@@ -58,6 +64,9 @@ export function formProblems(f: CampaignForm, now: Date): string[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(f.dueDate)) problems.push('Give a due date.');
   else if (new Date(`${f.dueDate}T23:59:59.000Z`).getTime() <= now.getTime())
     problems.push('The due date must be in the future.');
+  const days = Number(f.certificationValidDays);
+  if (!f.certificationValidDays.trim() || !Number.isFinite(days) || days <= 0 || days > 3650)
+    problems.push('Certify kept memberships for a number of days between 0 and 3650.');
   return problems;
 }
 
@@ -75,6 +84,8 @@ export function toCreateBody(f: CampaignForm): CreateCampaignBody {
     dueAt: `${f.dueDate}T23:59:59.000Z`,
     defaultDecision: f.defaultDecision,
     autoRemediate: f.autoRemediate,
+    mode: f.mode,
+    certificationValidDays: Number(f.certificationValidDays),
     // The server's own defaults, sent because the generated type requires them.
     closeAfterDueDays: 0,
     escalateAfterDays: 3,
