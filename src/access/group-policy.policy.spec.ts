@@ -1,5 +1,5 @@
 import { type PutPolicyDto } from './dto/access.dto';
-import { checkPolicy, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
+import { checkPolicy, isEligible, isRoleGroup, noPolicy, principalsOf } from './group-policy.policy';
 
 const base: PutPolicyDto = {
   ownerIds: ['o1', 'o1', 'o2'],
@@ -25,7 +25,12 @@ describe('checkPolicy', () => {
       autoApproveRules: null,
       requestTtlHours: 72,
       breakGlass: null,
+      eligibleAccountIds: [],
     });
+    expect(checkPolicy({ ...base, eligibleAccountIds: ['a1', 'a1', 'a2'] }, 480).eligibleAccountIds).toEqual([
+      'a1',
+      'a2',
+    ]);
   });
 
   it('takes warnBeforeExpiryMinutes up to MAX_GRANT_MINUTES (0: no warning)', () => {
@@ -76,5 +81,19 @@ describe('isRoleGroup', () => {
     expect(isRoleGroup(config, '5f00b')).toBe(true);
     expect(isRoleGroup(config, '5f00c')).toBe(false);
     expect(isRoleGroup({ adminGroups: [], auditorGroups: [] }, '5f00a')).toBe(false);
+  });
+});
+
+describe('isEligible', () => {
+  it('lets any account request when the policy names no eligible groups', () => {
+    expect(isEligible({ eligible_group_ids: null, eligible_account_ids: [] }, 'a1', false)).toBe(true);
+    expect(isEligible({ eligible_group_ids: [], eligible_account_ids: [] }, 'a1', false)).toBe(true);
+  });
+
+  it('else members of an eligible group, or accounts named one by one (a convert_to_jit decision)', () => {
+    const p = { eligible_group_ids: ['g1'], eligible_account_ids: ['a2'] };
+    expect(isEligible(p, 'a1', true)).toBe(true);
+    expect(isEligible(p, 'a2', false)).toBe(true);
+    expect(isEligible(p, 'a1', false)).toBe(false);
   });
 });

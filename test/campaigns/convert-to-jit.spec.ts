@@ -74,16 +74,21 @@ describe('convert_to_jit against the emulator', () => {
     expect(policy.status).toBe(200);
     expect(policy.body.eligibleAccountIds).toEqual([]);
     const catalogIds = async (p: TestPrincipal) =>
-      ((await t.request('GET', '/api/v1/catalog', { token: p.token })).body.items as { group: { id: string } }[]).map(
-        (c) => c.group.id,
-      );
+      (
+        (await t.request('GET', '/api/v1/catalog', { token: p.token })).body.items as {
+          group: { id: string };
+        }[]
+      ).map((c) => c.group.id);
     expect(await catalogIds(person)).not.toContain(gId);
 
     const c = await launchCampaign(
       t,
       admin,
       auditor,
-      campaignBody(connectionId, reviewer.id, { scope: { groupIds: [gId, hId] }, reviewerIds: [reviewer.id] }),
+      campaignBody(connectionId, reviewer.id, {
+        scope: { groupIds: [gId, hId] },
+        reviewerIds: [reviewer.id],
+      }),
     );
     const items = await campaignItems(t, auditor.token, c.id);
     const item = items.find((i) => i.group.id === gId && i.account.id === accountId)!;
@@ -94,26 +99,39 @@ describe('convert_to_jit against the emulator', () => {
     // A justification is required; a group nobody may request cannot take a conversion (409).
     const bare = await decide(item, { decision: 'convert_to_jit' });
     expect([bare.status, bare.body.code]).toEqual([400, 'justification_required']);
-    const notRequestable = await decide(hItem, { decision: 'convert_to_jit', justification: 'occasional use' });
+    const notRequestable = await decide(hItem, {
+      decision: 'convert_to_jit',
+      justification: 'occasional use',
+    });
     expect([notRequestable.status, notRequestable.body.code]).toEqual([409, 'group_not_requestable']);
     const bulk = await t.request('POST', '/api/v1/reviews/decisions', {
       token: reviewer.token,
-      body: { decisions: [{ itemId: hItem.id, decision: 'convert_to_jit', justification: 'occasional use' }] },
+      body: {
+        decisions: [{ itemId: hItem.id, decision: 'convert_to_jit', justification: 'occasional use' }],
+      },
     });
-    expect(bulk.body).toEqual({ applied: 0, rejected: [{ itemId: hItem.id, reason: 'group_not_requestable' }] });
+    expect(bulk.body).toEqual({
+      applied: 0,
+      rejected: [{ itemId: hItem.id, reason: 'group_not_requestable' }],
+    });
     const unchanged = (await campaignItems(t, auditor.token, c.id)).find((i) => i.id === hItem.id)!;
     expect([unchanged.status, unchanged.decision]).toEqual(['pending', null]);
 
-    const converted = await decide(item, { decision: 'convert_to_jit', justification: 'needs it twice a year' });
+    const converted = await decide(item, {
+      decision: 'convert_to_jit',
+      justification: 'needs it twice a year',
+    });
     expect(converted.status).toBe(200);
     expect(converted.body).toMatchObject({ status: 'decided', decision: 'convert_to_jit' });
-    expect((await t.request('GET', `/api/v1/campaigns/${c.id}`, { token: auditor.token })).body.progress).toMatchObject(
-      { converted: 1, revoked: 0 },
-    );
+    expect(
+      (await t.request('GET', `/api/v1/campaigns/${c.id}`, { token: auditor.token })).body.progress,
+    ).toMatchObject({ converted: 1, revoked: 0 });
 
     // Close: the standing membership is removed in JumpCloud, like a revoke.
     expect(emulatorHasMember(emu, g.id, user.id)).toBe(true);
-    expect((await t.request('POST', `/api/v1/campaigns/${c.id}/close`, { token: admin.token })).status).toBe(202);
+    expect((await t.request('POST', `/api/v1/campaigns/${c.id}/close`, { token: admin.token })).status).toBe(
+      202,
+    );
     await waitForCampaign(t, auditor.token, c.id, 'closed');
     const ops = await t.request('GET', `/api/v1/provisioning-operations?sourceId=${item.id}`, {
       token: auditor.token,
@@ -139,7 +157,11 @@ describe('convert_to_jit against the emulator', () => {
       { token: auditor.token },
     );
     expect(events.body.items).toHaveLength(1);
-    expect(events.body.items[0].data).toMatchObject({ accountId, reviewItemId: item.id, reason: 'convert_to_jit' });
+    expect(events.body.items[0].data).toMatchObject({
+      accountId,
+      reviewItemId: item.id,
+      reason: 'convert_to_jit',
+    });
 
     // The person asks and gets it, just in time.
     const { grantId } = await requestAndApprove(t, person, approver, gId);
