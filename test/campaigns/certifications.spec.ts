@@ -184,6 +184,13 @@ describe('certifications and delta campaigns against the emulator', () => {
     // The kept items show until when.
     const after = await campaignItems(t, auditor.token, full.c.id);
     expect(after.every((i) => i.certifiedUntil !== null)).toBe(true);
+    // And so does the account's access (API.md `GET /accounts/{id}/access`).
+    const access = await t.request('GET', `/api/v1/accounts/${certs[0].accountId}/access`, {
+      token: auditor.token,
+    });
+    expect(access.body.groups.find((x: { groupId: string }) => x.groupId === id1)).toMatchObject({
+      certifiedUntil: certs[0].certifiedUntil,
+    });
 
     // g3: certified for a moment only (0.00002 days, under 2 s): soon expired.
     const brief = await run({
