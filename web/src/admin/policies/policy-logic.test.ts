@@ -15,6 +15,7 @@ const policy: Policy = {
   requireJustification: true,
   autoApprove: false,
   eligibleGroupIds: null,
+  eligibleAccountIds: [],
   warnBeforeExpiryMinutes: 10,
   approvalSteps: [{ kind: 'approvers', required: 1 }],
   autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
@@ -40,6 +41,7 @@ describe('the policy form', () => {
       approvalsRequired: 1,
       requireJustification: true,
       autoApprove: false,
+      eligibleAccountIds: [],
       warnBeforeExpiryMinutes: 10,
       // Not edited by this form: sent back as GET gave it.
       autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
@@ -58,6 +60,9 @@ describe('the policy form', () => {
     expect(bodyFromForm(formFromPolicy(newer), newer)).toMatchObject({
       breakGlass: { enabled: true, maxDurationMinutes: 30 },
     });
+    // Accounts a convert_to_jit decision made eligible survive an edit of the form.
+    const converted = { ...policy, eligibleAccountIds: [OTHER] };
+    expect(bodyFromForm(formFromPolicy(converted), converted).eligibleAccountIds).toEqual([OTHER]);
   });
 
   it('sends the steps in order, a manager step without "required", and the first approvers count as approvalsRequired', () => {
