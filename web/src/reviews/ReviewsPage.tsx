@@ -2,7 +2,7 @@ import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import type { ReviewItem } from '../api/types';
+import type { Decision, ReviewItem } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
 import { batchFor, type DecisionBatch, undoPlan } from './decisions';
@@ -15,7 +15,6 @@ import { ReviewRow } from './ReviewRow';
 import { ReassignModal } from './ReassignModal';
 import { RevokeModal } from './RevokeModal';
 import { type DecisionInput, useDecide, useReviewItems, useReviewSummary } from './useReviews';
-import type { Decision } from '../api/types';
 
 const VERBS: Record<Decision, string> = { keep: 'Kept', revoke: 'Revoked', convert_to_jit: 'Converted' };
 
