@@ -158,9 +158,9 @@ export class CreateCampaignDto {
   @IsIn(CAMPAIGN_MODES)
   mode?: CampaignMode;
 
+  // No `default:` in the document: the generated client would make the field required (default 365).
   @ApiPropertyOptional({
-    default: DEFAULT_CERTIFICATION_VALID_DAYS,
-    description: 'days: closing certifies each kept membership until this much later (fractions allowed)',
+    description: `days: closing certifies each kept membership until this much later (fractions allowed; default ${DEFAULT_CERTIFICATION_VALID_DAYS})`,
   })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
