@@ -1168,6 +1168,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Certifications in force: memberships a closed campaign kept, until when */
+        get: operations["CertificationsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1685,6 +1702,8 @@ export interface components {
             department: string | null;
             jobTitle: string | null;
             adminRoles: string[];
+            /** @description an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing */
+            mfaConfigured: boolean | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1723,6 +1742,8 @@ export interface components {
             department: string | null;
             jobTitle: string | null;
             adminRoles: string[];
+            /** @description an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing */
+            mfaConfigured: boolean | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1807,6 +1828,8 @@ export interface components {
             department: string | null;
             jobTitle: string | null;
             adminRoles: string[];
+            /** @description an MFA factor is enrolled, as JumpCloud reports it (users: mfa, totp_enabled, mfaEnrollment; administrators: totpEnrolled); null when it says nothing */
+            mfaConfigured: boolean | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1987,6 +2010,8 @@ export interface components {
              * @default 72
              */
             requestTtlHours: number;
+            /** @description accounts that may request whatever eligibleGroupIds says (a convert_to_jit decision adds its account) */
+            eligibleAccountIds?: string[];
         };
         PolicyResponse: {
             /** Format: uuid */
@@ -2007,6 +2032,8 @@ export interface components {
             autoApproveRules: components["schemas"]["AutoApproveRuleDto"][];
             breakGlass: components["schemas"]["BreakGlassPolicyDto"] | null;
             requestTtlHours: number;
+            /** @description accounts that may request whatever eligibleGroupIds says (convert_to_jit decisions add theirs) */
+            eligibleAccountIds: string[];
             /** Format: date-time */
             updatedAt: string | null;
         };
@@ -2186,6 +2213,11 @@ export interface components {
             /** @default 1 */
             overdueEveryDays: number;
         };
+        /**
+         * @description `delta`: items only for memberships without a valid certification; the others are carried
+         * @enum {string}
+         */
+        CampaignMode: "full" | "delta";
         CreateCampaignDto: {
             connectionId: string;
             name: string;
@@ -2217,6 +2249,13 @@ export interface components {
              * @default 24
              */
             maxSyncAgeHours: number;
+            /**
+             * @description `delta`: items only for memberships without a valid certification; the others are carried
+             * @default full
+             */
+            mode: components["schemas"]["CampaignMode"];
+            /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
+            certificationValidDays?: number;
         };
         /** @enum {string} */
         CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
@@ -2243,6 +2282,10 @@ export interface components {
             pending: number;
             kept: number;
             revoked: number;
+            /** @description decided convert_to_jit */
+            converted: number;
+            /** @description memberships a delta launch carried on their certification (not items) */
+            carried: number;
             expired: number;
             remediated: number;
             remediationFailed: number;
@@ -2298,6 +2341,9 @@ export interface components {
             templateId: string | null;
             /** @description the template's period, e.g. 2027-Q1 */
             period: string | null;
+            mode: components["schemas"]["CampaignMode"];
+            /** @description days a close certifies each kept membership */
+            certificationValidDays: number;
         };
         PreviewReviewerResponse: {
             /**
@@ -2358,6 +2404,8 @@ export interface components {
             manager: components["schemas"]["ReviewItemManager"] | null;
             /** @description the member's email also has a JumpCloud administrator account */
             isAdministrator: boolean;
+            /** @description the MFA state JumpCloud reported for the account at launch; null when it said nothing */
+            mfaConfigured: boolean | null;
         };
         ReviewItemGroup: {
             /** Format: uuid */
@@ -2369,7 +2417,7 @@ export interface components {
         /** @enum {string} */
         ReviewItemStatus: "pending" | "decided" | "expired";
         /** @enum {string} */
-        Decision: "keep" | "revoke";
+        Decision: "keep" | "revoke" | "convert_to_jit";
         /** @enum {string} */
         Remediation: "none" | "pending" | "done" | "failed" | "manual";
         Recommendation: {
@@ -2403,6 +2451,11 @@ export interface components {
             /** Format: date-time */
             remediatedAt: string | null;
             recommendation: components["schemas"]["Recommendation"] | null;
+            /**
+             * Format: date-time
+             * @description until when the membership is certified: the certification in force at launch, or the one a kept decision got at close
+             */
+            certifiedUntil: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -2443,13 +2496,13 @@ export interface components {
         };
         DecisionDto: {
             /** @enum {string} */
-            decision: "keep" | "revoke";
+            decision: "keep" | "revoke" | "convert_to_jit";
             /** @description required for revoke */
             justification?: string;
         };
         BulkDecisionEntryDto: {
             /** @enum {string} */
-            decision: "keep" | "revoke";
+            decision: "keep" | "revoke" | "convert_to_jit";
             /** @description required for revoke */
             justification?: string;
             itemId: string;
@@ -2542,21 +2595,21 @@ export interface components {
              * @default 24
              */
             maxSyncAgeHours: number;
+            /**
+             * @description `delta`: items only for memberships without a valid certification; the others are carried
+             * @default full
+             */
+            mode: components["schemas"]["CampaignMode"];
+            /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
+            certificationValidDays?: number;
             schedule: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays: number;
-            /**
-             * @default full
-             * @enum {string}
-             */
-            mode: "full" | "delta";
         };
         TemplateScheduleResponse: {
             everyMonths: number;
             dayOfMonth: number;
         };
-        /** @enum {string} */
-        CampaignMode: "full" | "delta";
         TemplatePeriodResponse: {
             /** @description e.g. 2027-Q1; the name of its campaign is the template name + " " + this */
             key: string;
@@ -2633,14 +2686,44 @@ export interface components {
              * @default 24
              */
             maxSyncAgeHours: number;
+            /**
+             * @description `delta`: items only for memberships without a valid certification; the others are carried
+             * @default full
+             */
+            mode: components["schemas"]["CampaignMode"];
+            /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
+            certificationValidDays?: number;
             schedule?: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays?: number;
+        };
+        CertificationResponse: {
+            /** Format: uuid */
+            accountId: string;
+            /** Format: uuid */
+            groupId: string;
             /**
-             * @default full
-             * @enum {string}
+             * Format: uuid
+             * @description the campaign whose close certified it
              */
-            mode: "full" | "delta";
+            campaignId: string;
+            /**
+             * Format: uuid
+             * @description who decided keep
+             */
+            reviewerId: string | null;
+            /** Format: date-time */
+            decidedAt: string;
+            /**
+             * Format: date-time
+             * @description past: expired (a delta campaign reviews it again)
+             */
+            certifiedUntil: string;
+        };
+        CertificationResponsePage: {
+            items: components["schemas"]["CertificationResponse"][];
+            /** @description null on the last page */
+            nextCursor: string | null;
         };
         HealthOkResponse: {
             /** @enum {string} */
@@ -8041,7 +8124,7 @@ export interface operations {
                 cursor?: string;
                 status?: "pending" | "decided" | "expired";
                 reviewerId?: string;
-                decision?: "keep" | "revoke";
+                decision?: "keep" | "revoke" | "convert_to_jit";
             };
             header?: never;
             path: {
@@ -9310,6 +9393,80 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
                         code?: "invalid_state";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    CertificationsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque cursor from a previous nextCursor */
+                cursor?: string;
+                accountId?: string;
+                groupId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Certifications in force: memberships a closed campaign kept, until when */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationResponsePage"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed; `code`: `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_cursor";
+                    };
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
                     };
                 };
             };
