@@ -134,6 +134,18 @@ describe('every list route refuses a cursor it did not issue', () => {
     });
     expect(campaign.status).toBe(201);
 
+    const { dueAt: _dueAt, ...templateCampaign } = campaignBody(connectionId, admin.id, {
+      name: 'cursor walk template',
+      scope: { groupIds: [groupId] },
+      reviewerIds: [admin.id],
+      autoRemediate: false,
+    });
+    const template = await t.request('POST', '/api/v1/campaign-templates', {
+      token: admin.token,
+      body: { ...templateCampaign, schedule: { everyMonths: 3 }, durationDays: 14 },
+    });
+    expect(template.status).toBe(201);
+
     // Disabled: this walk needs the channel's id, not deliveries.
     const channel = await t.request('POST', '/api/v1/notification-channels', {
       token: admin.token,
@@ -159,6 +171,7 @@ describe('every list route refuses a cursor it did not issue', () => {
       campaigns: campaign.body.id as string,
       'provisioning-operations': op.rows[0].id as string,
       'notification-channels': channel.body.id as string,
+      'campaign-templates': template.body.id as string,
     });
   });
 
