@@ -5,7 +5,6 @@ import { systemActor } from '../platform/actor';
 import { CampaignNotifications } from './campaign-notifications';
 import { isDated } from './dto/campaign.mapper';
 import { CampaignsRepository } from './campaigns.repository';
-import { CertificationsRepository } from './certifications.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
@@ -24,7 +23,6 @@ export class CampaignLaunchService {
     private readonly assignment: ReviewerAssignmentService,
     private readonly audit: AuditService,
     private readonly notices: CampaignNotifications,
-    private readonly certifications: CertificationsRepository,
   ) {}
 
   /**
@@ -49,7 +47,8 @@ export class CampaignLaunchService {
     const notices = await this.dataSource.transaction(async (m) => {
       const locked = await this.campaigns.getById(campaignId, m, true);
       if (locked.status !== 'launching') return [];
-      const inserted = await this.items.insertLaunchItems(m, {
+      // Delta: the memberships in scope still certified are carried, not reviewed (API.md).
+      const { items: inserted, carried } = await this.items.insertLaunchItems(m, {
         campaignId,
         connectionId: c.connection_id,
         reviewerStrategy: c.reviewer_strategy,
@@ -58,11 +57,6 @@ export class CampaignLaunchService {
         fallbacks: plan.fallbacks,
         mode: c.mode,
       });
-      // Delta: the memberships in scope still certified are carried, not reviewed (API.md).
-      const carried =
-        c.mode === 'delta'
-          ? await this.certifications.insertCarried(m, campaignId, c.connection_id, plan.scope)
-          : 0;
       if (inserted >= ANALYZE_AFTER_ITEMS) await this.items.analyze(m);
       await this.campaigns.markActive(m, campaignId);
       const stats = await this.items.launchStats(m, campaignId);

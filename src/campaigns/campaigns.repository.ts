@@ -108,13 +108,13 @@ export class CampaignsRepository {
     return c;
   }
 
-  /** Each campaign's progress: its items by state, and the memberships a delta launch carried. */
+  /** Each campaign's progress: its items by state, and the memberships a delta launch carried (counted then). */
   async progressOf(ids: string[], m?: EntityManager): Promise<Map<string, CampaignProgress>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db(m).query<(CampaignProgress & { campaign_id: string })[]>(
-      `SELECT c.id AS campaign_id, i.total, i.pending, i.kept, i.revoked, i.converted, k.carried, i.expired,
+      `SELECT c.id AS campaign_id, i.total, i.pending, i.kept, i.revoked, i.converted, c.carried_count AS carried, i.expired,
          i.remediated, i."remediationFailed", i.manual
-       FROM unnest($1::uuid[]) AS c(id)
+       FROM campaigns c
        CROSS JOIN LATERAL (SELECT count(*)::int AS total,
          count(*) FILTER (WHERE status = 'pending')::int AS pending,
          count(*) FILTER (WHERE status = 'decided' AND decision = 'keep')::int AS kept,
@@ -125,7 +125,7 @@ export class CampaignsRepository {
          count(*) FILTER (WHERE remediation = 'failed')::int AS "remediationFailed",
          count(*) FILTER (WHERE remediation = 'manual')::int AS manual
          FROM review_items WHERE campaign_id = c.id) i
-       CROSS JOIN LATERAL (SELECT count(*)::int AS carried FROM campaign_carried WHERE campaign_id = c.id) k`,
+       WHERE c.id = ANY($1::uuid[])`,
       [ids],
     );
     return new Map(

@@ -24,6 +24,27 @@ export interface CertificationRow {
   ck?: string;
 }
 
+/**
+ * The certifications a delta campaign `c` (a `campaigns` row) carried: exactly those its launch
+ * statement saw in force, whatever was certified or ended since. "Valid at launch" means: written by a
+ * transaction its snapshot sees as finished (`created_xid`), not ended by one (`ended_xid`) nor by the
+ * launch itself (which ends the certifications of memberships gone from the directory, so each one
+ * left stands for a membership the launch saw and did not make an item of), `certified_until` after
+ * the launch's `now()`, in its connection and the groups its scope resolved to. Null for a campaign
+ * without a snapshot (full, or a delta launched before migration 1764000014100: campaign_carried).
+ */
+export const carriedBy = (c: string, ce = 'ce'): string =>
+  `${ce}.connection_id = ${c}.connection_id
+   AND (${c}.carried_group_ids IS NULL OR ${ce}.group_id = ANY (${c}.carried_group_ids))
+   AND pg_visible_in_snapshot(${ce}.created_xid, ${c}.carried_snapshot)
+   AND (${ce}.ended_xid IS NULL OR (${ce}.ended_xid <> ${c}.carried_xid
+        AND NOT pg_visible_in_snapshot(${ce}.ended_xid, ${c}.carried_snapshot)))
+   AND ${ce}.certified_until > ${c}.carried_as_of`;
+
+/** SET clause ending a certification: `ended_xid` with `ended_at`, so a launch's snapshot can tell when. */
+export const END_CERTIFICATION = (reason: 'superseded' | 'removed'): string =>
+  `ended_at = clock_timestamp(), ended_xid = pg_current_xact_id(), end_reason = '${reason}'`;
+
 /** A carried membership as the report prints it: the certifying item's snapshot and what it carries. */
 export interface CarriedReportRow {
   certification_id: string;
@@ -37,7 +58,7 @@ export interface CarriedReportRow {
   source_campaign_id: string;
 }
 
-/** The SQL of `certifications` and `campaign_carried`. */
+/** The SQL of `certifications` and of what delta campaigns carried. */
 @Injectable()
 export class CertificationsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -50,7 +71,7 @@ export class CertificationsRepository {
   async certifyKept(m: EntityManager, campaignId: string, until: Date): Promise<number> {
     const kept = `i.campaign_id = $1 AND i.status = 'decided' AND i.decision = 'keep'`;
     await m.query(
-      `UPDATE certifications ce SET ended_at = clock_timestamp(), end_reason = 'superseded'
+      `UPDATE certifications ce SET ${END_CERTIFICATION('superseded')}
        FROM review_items i WHERE ${kept}
          AND ce.group_id = i.group_id AND ce.account_id = i.account_id AND ce.ended_at IS NULL`,
       [campaignId],
@@ -81,35 +102,12 @@ export class CertificationsRepository {
     if (pairs.length === 0) return 0;
     const [{ n }] = await m.query<{ n: number }[]>(
       `WITH ended AS (
-         UPDATE certifications ce SET ended_at = clock_timestamp(), end_reason = 'removed'
+         UPDATE certifications ce SET ${END_CERTIFICATION('removed')}
          FROM unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
          WHERE ce.group_id = p.group_id AND ce.account_id = p.account_id AND ce.ended_at IS NULL
          RETURNING 1)
        SELECT count(*)::int AS n FROM ended`,
       [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
-    );
-    return n;
-  }
-
-  /**
-   * A delta launch: every membership in scope with a certification still valid is carried (one
-   * narrow row each) instead of becoming an item. One INSERT … SELECT. Returns the count.
-   */
-  async insertCarried(
-    m: EntityManager,
-    campaignId: string,
-    connectionId: string,
-    scope: string[] | null,
-  ): Promise<number> {
-    const [{ n }] = await m.query<{ n: number }[]>(
-      `WITH ins AS (
-         INSERT INTO campaign_carried (campaign_id, certification_id)
-         SELECT $1, ce.id FROM directory_membership_view v
-         JOIN certifications ce ON ${certificationOfMembership('v')} AND ce.certified_until > now()
-         WHERE v.connection_id = $2 AND ($3::uuid[] IS NULL OR v.group_id = ANY($3::uuid[]))
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      [campaignId, connectionId, scope],
     );
     return n;
   }
@@ -131,16 +129,26 @@ export class CertificationsRepository {
     );
   }
 
-  /** The report's next batch of a campaign's carried memberships, by certification id. */
+  /**
+   * The report's next batch of a campaign's carried memberships, by certification id: from its launch
+   * snapshot (carriedBy), or from campaign_carried for a delta launched before snapshots.
+   */
   async carriedReportBatch(campaignId: string, afterId: string, limit: number): Promise<CarriedReportRow[]> {
     return this.dataSource.query<CarriedReportRow[]>(
-      `SELECT k.certification_id, i.account_email, i.account_display_name, i.group_name, i.applications,
+      `SELECT ce.id AS certification_id, i.account_email, i.account_display_name, i.group_name, i.applications,
          ce.reviewer_id, ce.decided_at, ce.certified_until, ce.campaign_id AS source_campaign_id
+       FROM campaigns c
+       JOIN certifications ce ON c.carried_snapshot IS NOT NULL AND ${carriedBy('c')}
+       JOIN review_items i ON i.id = ce.review_item_id
+       WHERE c.id = $1 AND ce.id > $2::uuid
+       UNION ALL
+       SELECT ce.id, i.account_email, i.account_display_name, i.group_name, i.applications,
+         ce.reviewer_id, ce.decided_at, ce.certified_until, ce.campaign_id
        FROM campaign_carried k
        JOIN certifications ce ON ce.id = k.certification_id
        JOIN review_items i ON i.id = ce.review_item_id
        WHERE k.campaign_id = $1 AND k.certification_id > $2::uuid
-       ORDER BY k.certification_id LIMIT ${limit}`,
+       ORDER BY 1 LIMIT ${limit}`,
       [campaignId, afterId],
     );
   }

@@ -7,7 +7,9 @@ import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
 import { syncNow } from '../helpers/jumpcloud';
 import { groupMembers, localId, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
+import { unzip } from '../helpers/zip';
 
 /** RFC 4180 records (quoted cells may hold commas, quotes and newlines) as objects keyed by the header. */
 function parseCsv(text: string): Record<string, string>[] {
@@ -290,5 +292,97 @@ describe('certifications and delta campaigns against the emulator', () => {
     const again = await run({ scope: { groupIds: [id1, id2] }, reviewerIds: [reviewer.id] });
     expect(again.items).toHaveLength(members1.length + 1 + g2.size);
     expect(again.c.progress.carried).toBe(0);
+  });
+
+  it('what a delta campaign carried is fixed at launch: certifications made or ended since change neither report.csv, progress nor the evidence bundle', async () => {
+    // Groups the test above did not touch.
+    const [gA, gB] = staticGroups(5).slice(3);
+    const [idA, idB] = [await idOf('directory_groups', gA.id), await idOf('directory_groups', gB.id)];
+    const full = await run({ scope: { groupIds: [idA, idB] }, reviewerIds: [reviewer.id] });
+    await keepAllAndClose(full.c, full.items);
+
+    // A member leaves gB, and the sync's end of its certification is lost (the event handler runs
+    // after the sync commits): its certification is left in force for a membership that is gone.
+    const gone = groupMembers(emu, gB).find(plain)!;
+    await control('DELETE', `/groups/${gB.id}/members/${gone.id}`);
+    await syncNow(t, connectionId);
+    const goneId = await idOf('directory_accounts', gone.id);
+    await pollUntil(
+      async () =>
+        (
+          await db.query(
+            `SELECT count(*)::int AS n FROM certifications WHERE group_id = $1 AND account_id = $2 AND ended_at IS NULL`,
+            [idB, goneId],
+          )
+        ).rows[0].n as number,
+      (n) => n === 0,
+      () => 'the sync did not end the certification',
+    );
+    await db.query(
+      `UPDATE certifications SET ended_at = NULL, ended_xid = NULL, end_reason = NULL
+       WHERE id = (SELECT id FROM certifications WHERE group_id = $1 AND account_id = $2 ORDER BY created_at DESC LIMIT 1)`,
+      [idB, goneId],
+    );
+
+    const delta = await run({ scope: { groupIds: [idA, idB] }, reviewerIds: [reviewer.id], mode: 'delta' });
+    const carriedCount = groupMembers(emu, gA).length + groupMembers(emu, gB).length;
+    expect(delta.items).toEqual([]);
+    expect(delta.c.progress).toMatchObject({ total: 0, carried: carriedCount });
+    // The launch ended the stale certification rather than carry a membership that is gone.
+    const stale = await db.query(
+      `SELECT end_reason FROM certifications WHERE group_id = $1 AND account_id = $2 ORDER BY created_at DESC LIMIT 1`,
+      [idB, goneId],
+    );
+    expect(stale.rows[0].end_reason).toBe('removed');
+
+    const report = async (): Promise<string> => {
+      const res = await t.request('GET', `/api/v1/campaigns/${delta.c.id}/report.csv`, {
+        token: auditor.token,
+      });
+      expect(res.status).toBe(200);
+      return res.text;
+    };
+    const atLaunch = await report();
+    const carried = parseCsv(atLaunch);
+    expect(carried).toHaveLength(carriedCount);
+    expect(carried.every((r) => r.decision === 'carried' && r.carried_from_campaign === full.c.id)).toBe(
+      true,
+    );
+    expect(carried.some((r) => r.account_email === gone.email)).toBe(false);
+
+    // After the launch: a carried member leaves gA (its certification ends), someone joins gB, and a
+    // new full campaign over gA certifies again (every gA certification superseded by a new one).
+    const leaver = groupMembers(emu, gA).find(plain)!;
+    const joiner = s().users.find(
+      (u) => !u.deleted && u.state === 'ACTIVATED' && u.admin < 0 && !groupMembers(emu, gB).includes(u),
+    )!;
+    await control('DELETE', `/groups/${gA.id}/members/${leaver.id}`);
+    await control('POST', `/groups/${gB.id}/members`, { userId: joiner.id });
+    await syncNow(t, connectionId);
+    const again = await run({ scope: { groupIds: [idA] }, reviewerIds: [reviewer.id] });
+    await keepAllAndClose(again.c, again.items);
+    expect((await certifications(`groupId=${idA}`)).every((x) => x.campaignId === again.c.id)).toBe(true);
+
+    // The delta campaign still reports exactly what it carried at launch.
+    expect(await report()).toBe(atLaunch);
+    const now = (await t.request('GET', `/api/v1/campaigns/${delta.c.id}`, { token: auditor.token })).body;
+    expect(now.progress.carried).toBe(carriedCount);
+
+    // Closed, its evidence bundle holds the same report and the same count.
+    expect(
+      (await t.request('POST', `/api/v1/campaigns/${delta.c.id}/close`, { token: admin.token })).status,
+    ).toBe(202);
+    await waitForCampaign(t, auditor.token, delta.c.id, 'closed');
+    const res = await fetch(`${t.url}/api/v1/campaigns/${delta.c.id}/evidence`, {
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
+    expect(res.status).toBe(200);
+    const files = await unzip(Buffer.from(await res.arrayBuffer()));
+    expect(files.get('report.csv')!.toString()).toBe(atLaunch);
+    expect(JSON.parse(files.get('campaign.json')!.toString()).progress).toMatchObject({
+      total: 0,
+      carried: carriedCount,
+    });
+    expect(files.get('items.ndjson')!.toString()).toBe('');
   });
 });

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client } from 'pg';
-import { fromBuffer, type Entry, type ZipFile as ZipReader } from 'yauzl';
 import { ZipFile } from 'yazl';
 import { type Checkpoint, checkpointSignatureValid } from '../../src/audit/audit-checkpoint';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
@@ -13,33 +12,9 @@ import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
 import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
+import { unzip } from '../helpers/zip';
 
 const DATA_FILES = ['report.csv', 'campaign.json', 'items.ndjson', 'audit-events.ndjson', 'checkpoint.json'];
-
-/** Every entry of a zip, by name (yauzl, a reader independent of the writer the server uses). */
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    fromBuffer(zip, { lazyEntries: true }, (err, reader?: ZipReader) => {
-      if (err || !reader) return reject(err ?? new Error('no zip'));
-      const out = new Map<string, Buffer>();
-      reader.on('entry', (entry: Entry) => {
-        reader.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e ?? new Error('no stream'));
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out.set(entry.fileName, Buffer.concat(chunks));
-            reader.readEntry();
-          });
-          stream.on('error', reject);
-        });
-      });
-      reader.on('end', () => resolve(out));
-      reader.on('error', reject);
-      reader.readEntry();
-    });
-  });
-}
 
 function zipOf(files: Map<string, Buffer>): Promise<Buffer> {
   const z = new ZipFile();
