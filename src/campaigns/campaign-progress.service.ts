@@ -74,13 +74,16 @@ export class CampaignProgressService {
       },
       { create: false },
     );
-    const counts = await this.launchItems.previewCounts({
-      connectionId: dto.connectionId,
-      reviewerStrategy: dto.reviewerStrategy,
-      scope: plan.scope,
-      assignments: plan.assignments,
-      fallbacks: plan.fallbacks,
-    });
+    const counts = await this.launchItems.previewCounts(
+      {
+        connectionId: dto.connectionId,
+        reviewerStrategy: dto.reviewerStrategy,
+        scope: plan.scope,
+        assignments: plan.assignments,
+        fallbacks: plan.fallbacks,
+      },
+      dto.mode ?? 'full',
+    );
     const reviewers = counts.byReviewer.map(({ reviewerId, items }) => {
       const r = plan.reviewers.get(reviewerId);
       if (!r) throw new Error(`preview: reviewer ${reviewerId} is not in the plan`);
@@ -93,6 +96,7 @@ export class CampaignProgressService {
       reviewers,
       fallbackItems: counts.fallbackItems,
       unassignedItems: counts.unassignedItems,
+      ...(counts.carried === null ? {} : { carried: counts.carried }),
     };
   }
 }

@@ -64,33 +64,42 @@ export class CertificationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Certifies every kept item of a closing campaign until `until`: the certification each membership
-   * had is superseded (kept, ended), a new one is written, and the items show the new date. Three
-   * set-wise statements in the close's transaction. Returns how many memberships were certified.
+   * Certifies kept items until `until`: the certification each membership had is superseded (kept,
+   * ended), a new one is written, and the items show the new date. Three set-wise statements in the
+   * caller's transaction (a close: every kept item of the campaign; a standing campaign: the items
+   * just kept, the latest per membership). Returns how many memberships were certified.
    */
-  async certifyKept(m: EntityManager, campaignId: string, until: Date): Promise<number> {
-    const kept = `i.campaign_id = $1 AND i.status = 'decided' AND i.decision = 'keep'`;
+  async certifyKept(
+    m: EntityManager,
+    which: { campaignId: string } | { itemIds: string[] },
+    until: Date,
+  ): Promise<number> {
+    const [filter, key] =
+      'campaignId' in which
+        ? ['i.campaign_id = $1', which.campaignId]
+        : ['i.id = ANY ($1::uuid[])', which.itemIds];
+    const kept = `${filter} AND i.status = 'decided' AND i.decision = 'keep'`;
     await m.query(
       `UPDATE certifications ce SET ${END_CERTIFICATION('superseded')}
        FROM review_items i WHERE ${kept}
          AND ce.group_id = i.group_id AND ce.account_id = i.account_id AND ce.ended_at IS NULL`,
-      [campaignId],
+      [key],
     );
+    // One live certification per membership: a standing campaign may keep one twice in a batch.
     const [{ n }] = await m.query<{ n: number }[]>(
       `WITH ins AS (
          INSERT INTO certifications (connection_id, account_id, group_id, campaign_id, review_item_id, reviewer_id,
            decided_at, certified_until, membership_since, department, manager_account_id)
-         SELECT i.connection_id, i.account_id, i.group_id, i.campaign_id, i.id, COALESCE(i.decided_by, i.reviewer_id),
-           COALESCE(i.decided_at, clock_timestamp()), $2, i.membership_since, i.department, i.manager_account_id
+         SELECT DISTINCT ON (i.group_id, i.account_id) i.connection_id, i.account_id, i.group_id, i.campaign_id, i.id,
+           COALESCE(i.decided_by, i.reviewer_id), COALESCE(i.decided_at, clock_timestamp()), $2, i.membership_since,
+           i.department, i.manager_account_id
          FROM review_items i WHERE ${kept}
+         ORDER BY i.group_id, i.account_id, i.decided_at DESC, i.id
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
-      [campaignId, until.toISOString()],
+      [key, until.toISOString()],
     );
-    await m.query(`UPDATE review_items i SET certified_until = $2 WHERE ${kept}`, [
-      campaignId,
-      until.toISOString(),
-    ]);
+    await m.query(`UPDATE review_items i SET certified_until = $2 WHERE ${kept}`, [key, until.toISOString()]);
     return n;
   }
 

@@ -11,6 +11,8 @@ import { type CertificationResponse, toCertificationResponse } from './dto/certi
 
 const DAY_MS = 86_400_000;
 
+const untilFrom = (validDays: number): Date => new Date(Date.now() + validDays * DAY_MS);
+
 /**
  * Certifications (API.md "Campaigns that run themselves"): a close certifies each kept membership for
  * the campaign's `certificationValidDays`; removing the membership (a review's removal, a sync that no
@@ -34,9 +36,19 @@ export class CertificationsService {
     return ks.page(await this.certifications.list(f, ks), toCertificationResponse);
   }
 
-  /** In the close's transaction. Returns how many memberships it certified. */
+  /** In the close's transaction: every kept item. Returns how many memberships it certified. */
   certifyKept(m: EntityManager, campaignId: string, validDays: number): Promise<number> {
-    return this.certifications.certifyKept(m, campaignId, new Date(Date.now() + validDays * DAY_MS));
+    return this.certifications.certifyKept(m, { campaignId }, untilFrom(validDays));
+  }
+
+  /**
+   * A standing campaign has no close: its keeps certify when decided (API.md "a keep certifies"), for
+   * the standing campaign's certificationValidDays, in the deciding transaction.
+   */
+  async certifyStandingKeeps(m: EntityManager, itemIds: string[], validDays: number): Promise<Date> {
+    const until = untilFrom(validDays);
+    if (itemIds.length > 0) await this.certifications.certifyKept(m, { itemIds }, until);
+    return until;
   }
 
   /** A review's removal succeeded: the membership's certification ends with it (in the settling transaction). */

@@ -41,6 +41,8 @@ export interface LaunchPreviewCounts {
   fallbackItems: number;
   unassignedItems: number;
   byReviewer: { reviewerId: string; items: number }[];
+  /** Delta: memberships in scope a launch now would carry (null for a full campaign). */
+  carried: number | null;
 }
 
 /** The eight parameters scopedMemberships reads, from its first index on. */
@@ -153,10 +155,14 @@ export class LaunchItemsRepository {
 
   /**
    * What insertLaunchItems would insert, counted per reviewer in one statement and writing nothing:
-   * the grouping set `()` is the whole scope (its items and distinct groups).
+   * the grouping set `()` is the whole scope (its items and distinct groups). A delta preview leaves
+   * out, and counts in a second statement, the memberships whose certification is valid now, as the
+   * launch does.
    */
-  async previewCounts(s: LaunchScope): Promise<LaunchPreviewCounts> {
+  async previewCounts(s: LaunchScope, mode: CampaignMode): Promise<LaunchPreviewCounts> {
     const v = scopedMemberships(1);
+    const delta = mode === 'delta';
+    const certified = `JOIN certifications ce ON ${certificationOfMembership('v')} AND ce.certified_until > now()`;
     const rows = await this.dataSource.query<
       {
         whole: boolean;
@@ -172,12 +178,23 @@ export class LaunchItemsRepository {
          count(*) FILTER (WHERE x.primary_id IS NULL AND x.reviewer_id IS NOT NULL)::int AS fallback,
          count(*) FILTER (WHERE x.reviewer_id IS NULL)::int AS unassigned
        FROM (SELECT v.group_id, ${v.primary} AS primary_id, ${v.reviewer} AS reviewer_id
-             FROM ${v.from} WHERE ${v.where}) x
+             FROM ${v.from} WHERE ${v.where}
+             ${delta ? `AND NOT EXISTS (SELECT 1 FROM certifications ce WHERE ${certificationOfMembership('v')} AND ce.certified_until > now())` : ''}) x
        GROUP BY GROUPING SETS ((x.reviewer_id), ())`,
       scopeParams(s),
     );
     const whole = rows.find((r) => r.whole);
+    const carried = delta
+      ? (
+          await this.dataSource.query<{ n: number }[]>(
+            `SELECT count(*)::int AS n FROM directory_membership_view v ${certified}
+             WHERE v.connection_id = $1 AND ($2::uuid[] IS NULL OR v.group_id = ANY ($2::uuid[]))`,
+            [s.connectionId, s.scope],
+          )
+        )[0].n
+      : null;
     return {
+      carried,
       items: whole?.items ?? 0,
       groups: whole?.groups ?? 0,
       fallbackItems: whole?.fallback ?? 0,

@@ -225,13 +225,18 @@ export class ReviewDecisionsService {
         },
       })),
     );
-    // A standing campaign's revokes go out now: it has no close (StandingCampaignsService).
-    const revoked = new Set(
-      decisions
-        .filter((d) => d.item.campaign_kind === 'standing' && d.decision === 'revoke')
-        .map((d) => d.item.id),
-    );
-    const standingRevokes = updated.filter((r) => revoked.has(r.id));
+    // A standing campaign's revokes go out and its keeps certify now: it has no close
+    // (StandingCampaignsService).
+    const standingWith = (decision: Decision) => {
+      const ids = new Set(
+        decisions
+          .filter((d) => d.item.campaign_kind === 'standing' && d.decision === decision)
+          .map((d) => d.item.id),
+      );
+      return updated.filter((r) => ids.has(r.id));
+    };
+    await this.standing.certifyAtOnce(m, standingWith('keep'));
+    const standingRevokes = standingWith('revoke');
     const operationIds = await this.standing.remediateAtOnce(m, standingRevokes);
     standingRevokes.forEach((r, i) => {
       r.remediation = 'pending';

@@ -5,6 +5,8 @@ import { AuthService } from '../auth/auth.service';
 import { systemActor } from '../platform/actor';
 import { StandingReviews, type StandingReviewRequest } from '../platform/standing-reviews';
 import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
+import { CampaignsRepository } from './campaigns.repository';
+import { CertificationsService } from './certifications.service';
 import { type ItemRow } from './dto/campaign.mapper';
 import { ReviewItemsRepository } from './review-items.repository';
 import { type StandingItemInput, StandingItemsRepository } from './standing-items.repository';
@@ -27,6 +29,8 @@ export class StandingCampaignsService implements OnModuleInit {
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly provisioning: ProvisioningService,
+    private readonly campaigns: CampaignsRepository,
+    private readonly certifications: CertificationsService,
   ) {}
 
   onModuleInit(): void {
@@ -116,6 +120,19 @@ export class StandingCampaignsService implements OnModuleInit {
       operationIds,
     );
     return operationIds;
+  }
+
+  /**
+   * A standing campaign's keeps certify when decided, since no close will come: until its
+   * certificationValidDays (365 unless changed) from now. Sets `certified_until` on the rows given.
+   */
+  async certifyAtOnce(m: EntityManager, kept: ItemRow[]): Promise<void> {
+    for (const [campaignId, batch] of groupBy(kept, (i) => i.campaign_id)) {
+      const c = await this.campaigns.getById(campaignId, m);
+      const ids = batch.map((i) => i.id);
+      const until = await this.certifications.certifyStandingKeeps(m, ids, c.certification_valid_days);
+      for (const i of batch) i.certified_until = until;
+    }
   }
 
   /** After the deciding transaction commits. */

@@ -232,11 +232,23 @@ describe('certifications and delta campaigns against the emulator', () => {
     expect((await certifications(`groupId=${id1}`)).length).toBe(members1.length - 1);
 
     await new Promise((r) => setTimeout(r, 2_000)); // g3's certifications expire
-    const delta = await run({
-      scope: { groupIds: [id1, id2, id3] },
-      reviewerIds: [reviewer.id],
-      mode: 'delta',
-    });
+    const deltaBody = { scope: { groupIds: [id1, id2, id3] }, reviewerIds: [reviewer.id], mode: 'delta' };
+    // The preview counts what the delta launch will make, and what it will carry.
+    const counts = async () =>
+      (await db.query(`SELECT (SELECT count(*) FROM campaigns) + (SELECT count(*) FROM review_items) AS n`))
+        .rows[0].n as string;
+    const preview = async (body: Record<string, unknown>) => {
+      const before = await counts();
+      const res = await t.request('POST', '/api/v1/campaigns/preview', {
+        token: admin.token,
+        body: campaignBody(connectionId, reviewer.id, body),
+      });
+      expect(res.status).toBe(200);
+      expect(await counts()).toBe(before); // a preview creates nothing
+      return res.body as Record<string, unknown>;
+    };
+    const previewed = await preview(deltaBody);
+    const delta = await run(deltaBody);
     const g3Pairs: string[] = [];
     for (const u of groupMembers(emu, g3)) g3Pairs.push(`${id3}:${await idOf('directory_accounts', u.id)}`);
     const expected = [`${id1}:${joinerId}`, `${id1}:${readdedId}`, ...g3Pairs];
@@ -261,6 +273,18 @@ describe('certifications and delta campaigns against the emulator', () => {
       pending: expected.length,
       carried: carriedCount,
     });
+    expect(previewed).toEqual({
+      items: expected.length,
+      groups: 2,
+      reviewers: [expect.objectContaining({ id: reviewer.id, items: expected.length })],
+      fallbackItems: 0,
+      unassignedItems: 0,
+      carried: carriedCount,
+    });
+    // A full preview of the same scope counts every membership and carries nothing.
+    const fullPreview = await preview({ ...deltaBody, mode: 'full' });
+    expect(fullPreview).toMatchObject({ items: expected.length + carriedCount, groups: 3 });
+    expect(fullPreview).not.toHaveProperty('carried');
 
     // The report lists the items and then one `carried` row per carried membership, with what it carries.
     const csv = await t.request('GET', `/api/v1/campaigns/${delta.c.id}/report.csv`, {

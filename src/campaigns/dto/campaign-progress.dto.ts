@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 
 export const PROGRESS_BY = ['reviewer', 'group'] as const;
@@ -76,4 +76,9 @@ export class CampaignPreviewResponse {
   @ApiProperty({ description: 'items that go to a fallback reviewer' }) fallbackItems!: number;
   @ApiProperty({ description: 'items no reviewer may take (every fallback is the member)' })
   unassignedItems!: number;
+  @ApiPropertyOptional({
+    description:
+      '`mode: "delta"` only: memberships in scope that a launch now would carry on a valid certification instead of making items of (not in `items`)',
+  })
+  carried?: number;
 }
