@@ -269,27 +269,82 @@ describe('standing campaigns', () => {
     );
   });
 
-  it('a keep is recorded and removes nothing', async () => {
+  it('a keep removes nothing and certifies the membership at once, for 365 days: a delta campaign then carries it', async () => {
     const g = await freshGroup();
     const owner = await createPrincipal(t);
     await putOwners(g.id, [owner.id]);
     const member = g.members[2];
-    const itemId = (await breakGlass(g, member))!;
+    const accountId = await idOf('directory_accounts', member.id);
+    // Two uses of the same membership, both kept in one batch: one certification, not two.
+    const itemIds = [(await breakGlass(g, member))!, (await breakGlass(g, member))!];
+    const before = Date.now();
     const kept = await t.request('POST', '/api/v1/reviews/decisions', {
       token: owner.token,
-      body: { decisions: [{ itemId, decision: 'keep' }] },
+      body: { decisions: itemIds.map((itemId) => ({ itemId, decision: 'keep' })) },
     });
-    expect(kept.body).toEqual({ applied: 1, rejected: [] });
-    const item = (await reviewsOf(owner)).find((i) => i.id === itemId)!;
-    expect(item).toMatchObject({ status: 'decided', decision: 'keep', remediation: 'none' });
+    expect(kept.body).toEqual({ applied: 2, rejected: [] });
+    const items = (await reviewsOf(owner)).filter((i) => itemIds.includes(i.id));
+    expect(items).toHaveLength(2);
+    for (const item of items) {
+      expect(item).toMatchObject({ status: 'decided', decision: 'keep', remediation: 'none' });
+      const until = new Date(item.certifiedUntil!).getTime();
+      expect(until).toBeGreaterThanOrEqual(before + 365 * 86_400_000);
+      expect(until).toBeLessThan(Date.now() + 365 * 86_400_000 + 1_000);
+    }
+    const certs = await t.request('GET', `/api/v1/certifications?groupId=${g.id}&accountId=${accountId}`, {
+      token: auditor.token,
+    });
+    expect(certs.body.items).toEqual([
+      expect.objectContaining({
+        accountId,
+        groupId: g.id,
+        campaignId: items[0].campaignId,
+        reviewerId: owner.id,
+        certifiedUntil: items[0].certifiedUntil,
+      }),
+    ]);
     expect(
       (
-        await db.query(`SELECT count(*)::int AS n FROM provisioning_operations WHERE source_id = $1`, [
-          itemId,
-        ])
+        await db.query(
+          `SELECT count(*)::int AS n FROM provisioning_operations WHERE source_id = ANY($1::uuid[])`,
+          [itemIds],
+        )
       ).rows[0].n,
     ).toBe(0);
     expect(emulatorHasMember(emu, g.rec.id, member.id)).toBe(true);
+
+    // A delta campaign over the group reviews the other members and carries the one kept here.
+    const created = await t.request('POST', '/api/v1/campaigns', {
+      token: admin.token,
+      body: {
+        connectionId,
+        name: 'Delta after a standing keep',
+        scope: { groupIds: [g.id] },
+        reviewerStrategy: 'named',
+        reviewerIds: [owner.id],
+        fallbackReviewerIds: [admin.id],
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        defaultDecision: 'none',
+        autoRemediate: false,
+        mode: 'delta',
+      },
+    });
+    expect(created.status).toBe(201);
+    const launched = await t.request('POST', `/api/v1/campaigns/${created.body.id}/launch`, {
+      token: admin.token,
+    });
+    expect(launched.status).toBe(202);
+    const delta = await pollUntil(
+      async () =>
+        (
+          await t.request<CampaignResponse>('GET', `/api/v1/campaigns/${created.body.id}`, {
+            token: auditor.token,
+          })
+        ).body,
+      (c) => c.status === 'active',
+      (c) => `delta campaign is ${c.status}`,
+    );
+    expect(delta.progress).toMatchObject({ total: g.members.length - 1, carried: 1 });
   });
 
   it('a standing campaign is never launched, closed or cancelled, and does not hold its connection', async () => {

@@ -2365,6 +2365,8 @@ export interface components {
             fallbackItems: number;
             /** @description items no reviewer may take (every fallback is the member) */
             unassignedItems: number;
+            /** @description `mode: "delta"` only: memberships in scope that a launch now would carry on a valid certification instead of making items of (not in `items`) */
+            carried?: number;
         };
         CampaignResponsePage: {
             items: components["schemas"]["CampaignResponse"][];
