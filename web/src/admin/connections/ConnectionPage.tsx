@@ -49,7 +49,10 @@ export function ConnectionPage() {
     ['Region', c.region],
     ['Credential', c.clientIdLast4 ? `${c.credentialType} (…${c.clientIdLast4})` : c.credentialType],
     ['Write access', c.writeAccess],
-    ['Syncs every', `${c.syncIntervalMinutes} min`],
+    [
+      'Syncs every',
+      c.syncIntervalMinutes === 0 ? 'never (manual syncs only)' : `${c.syncIntervalMinutes} min`,
+    ],
     ['Last sync', formatDateTime(c.lastSyncAt)],
   ];
   return (
