@@ -62,6 +62,25 @@ describe('loadConfig', () => {
     expect(c.encryptionKey.length).toBe(32);
   });
 
+  it('JumpCloud limits: 8 in flight and no requests/s cap unless JUMPCLOUD_REQUESTS_PER_SECOND is set', () => {
+    expect(loadConfig(prod).jumpcloud).toMatchObject({ maxConcurrent: 8, requestsPerSecond: null });
+    expect(
+      loadConfig({ ...prod, JUMPCLOUD_REQUESTS_PER_SECOND: ' ' }).jumpcloud.requestsPerSecond,
+    ).toBeNull();
+    const set = loadConfig({ ...prod, JUMPCLOUD_MAX_CONCURRENT: '3', JUMPCLOUD_REQUESTS_PER_SECOND: '20' });
+    expect(set.jumpcloud).toMatchObject({ maxConcurrent: 3, requestsPerSecond: 20 });
+    for (const [name, value, reason] of [
+      ['JUMPCLOUD_MAX_CONCURRENT', '0', 'must be between 1 and 256'],
+      ['JUMPCLOUD_MAX_CONCURRENT', '2.5', 'must be an integer'],
+      ['JUMPCLOUD_MAX_CONCURRENT', '257', 'must be between 1 and 256'],
+      ['JUMPCLOUD_REQUESTS_PER_SECOND', '0', 'must be between 1 and 10000'],
+      ['JUMPCLOUD_REQUESTS_PER_SECOND', 'unlimited', 'must be an integer'],
+    ]) {
+      const e = errorOf({ ...prod, [name]: value });
+      expect([e.variable, e.message]).toEqual([name, `Invalid environment: ${name} ${reason}`]);
+    }
+  });
+
   it('uses local services outside production', () => {
     const c = loadConfig({ NODE_ENV: 'development' });
     expect(c.databaseUrl).toContain('127.0.0.1:54329');

@@ -64,8 +64,10 @@ export interface AppConfig {
   sessionMaxHours: number;
   /** JumpCloud client: per-connection limits, per-request timeout and retries. */
   jumpcloud: {
+    /** The ceiling of the adaptive concurrency per connection. */
     maxConcurrent: number;
-    requestsPerSecond: number;
+    /** A fixed requests/s cap per connection; null (unset): none, the client adapts to 429s. */
+    requestsPerSecond: number | null;
     timeoutMs: number;
     maxAttempts: number;
     retryBaseMs: number;
@@ -351,7 +353,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionMaxHours: parsePositive(env, 'SESSION_MAX_HOURS', 12, 8_760),
     jumpcloud: {
       maxConcurrent: parseInteger(env, 'JUMPCLOUD_MAX_CONCURRENT', 8, 1, 256),
-      requestsPerSecond: parseInteger(env, 'JUMPCLOUD_REQUESTS_PER_SECOND', 50, 1, 10_000),
+      // Unset = no cap (API.md): JumpCloud publishes no numbers, so a guessed cap only slows syncs.
+      requestsPerSecond: present(env, 'JUMPCLOUD_REQUESTS_PER_SECOND')
+        ? parseInteger(env, 'JUMPCLOUD_REQUESTS_PER_SECOND', 0, 1, 10_000)
+        : null,
       timeoutMs: parseInteger(env, 'JUMPCLOUD_TIMEOUT_MS', 30_000, 100, 600_000),
       maxAttempts: parseInteger(env, 'JUMPCLOUD_MAX_ATTEMPTS', 5, 1, 20),
       retryBaseMs: parseInteger(env, 'JUMPCLOUD_RETRY_BASE_MS', 500, 1, 60_000),

@@ -56,6 +56,9 @@ function authKind(req: FastifyRequest): RequestLogEntry['auth'] {
 export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator): void {
   // Every API and token request is logged and counted, then faults, then authentication.
   app.addHook('onRequest', async (req, reply) => {
+    const inFlight = emu.requestStarted();
+    // 'close' comes once whether the answer was sent or the client went away (a hang, a timeout).
+    reply.raw.once('close', () => emu.requestEnded());
     const path = req.url.split('?')[0] ?? req.url;
     const orgHeader = req.headers['x-org-id'];
     const entry = emu.logRequest({
@@ -67,6 +70,7 @@ export function registerApiRoutes(app: FastifyInstance, emu: JumpCloudEmulator):
       auth: authKind(req),
       orgIdHeader: typeof orgHeader === 'string' ? orgHeader : null,
       fault: null,
+      inFlight,
     });
     logEntries.set(req, entry);
 

@@ -188,6 +188,7 @@ export function registerControlRoutes(
       retryAfterSeconds: b.retryAfterSeconds === null ? null : num(b.retryAfterSeconds, 'retryAfterSeconds'),
       status: num(b.status, 'status'),
       latencyMs: num(b.latencyMs, 'latencyMs'),
+      latencyMaxMs: num(b.latencyMaxMs, 'latencyMaxMs'),
       hangMs: num(b.hangMs, 'hangMs'),
     };
     for (const k of Object.keys(spec) as (keyof FaultSpec)[]) if (spec[k] === undefined) delete spec[k];

@@ -45,8 +45,10 @@ export interface FaultSpec {
   retryAfterSeconds?: number | null;
   /** server_error: status, default 500. */
   status?: number;
-  /** latency: added delay. */
+  /** latency: added delay; with `latencyMaxMs`, the least of a delay drawn evenly per request. */
   latencyMs?: number;
+  /** latency: the most of the drawn delay (a realistic spread, e.g. 50–150 ms). */
+  latencyMaxMs?: number;
   /** hang: answer normally after this long; omitted = never answer. */
   hangMs?: number;
 }
@@ -70,6 +72,8 @@ export interface RequestLogEntry {
   /** The `x-org-id` header as sent (an org id is not a secret), or null when absent. */
   orgIdHeader: string | null;
   fault: string | null;
+  /** API requests in flight when this one arrived, itself included. */
+  inFlight?: number;
   /** JSON body of a membership write, as received (it holds ids only). */
   body?: unknown;
 }
@@ -126,6 +130,8 @@ export class JumpCloudEmulator {
   private log: RequestLogEntry[] = [];
   private logSeq = 0;
   requestsByRoute = new Map<string, number>();
+  /** API and token requests being served now, and the most at once since the request log was cleared. */
+  concurrency = { inFlight: 0, highWater: 0 };
   membership = { calls: 0, added: 0, removed: 0 };
   external = {
     added: 0,
@@ -281,6 +287,9 @@ export class JumpCloudEmulator {
     if (spec.fraction !== undefined && !(spec.fraction >= 0 && spec.fraction <= 1)) {
       throw new RangeError('fraction must be within 0..1');
     }
+    if (spec.latencyMaxMs !== undefined && !(spec.latencyMaxMs >= (spec.latencyMs ?? 0))) {
+      throw new RangeError('latencyMaxMs must be at least latencyMs');
+    }
     const rule: FaultRule = {
       ...spec,
       id: ++this.faultSeq,
@@ -318,14 +327,29 @@ export class JumpCloudEmulator {
       if (f.fraction !== undefined && this.faultRng() >= f.fraction) continue;
       if (f.remaining !== null) f.remaining--;
       f.hits++;
-      if (f.kind === 'latency') latencyMs += f.latencyMs ?? 0;
-      else terminal = f;
+      if (f.kind === 'latency') {
+        const least = f.latencyMs ?? 0;
+        latencyMs +=
+          f.latencyMaxMs === undefined ? least : least + this.faultRng() * (f.latencyMaxMs - least);
+      } else terminal = f;
     }
     this.faults = this.faults.filter((f) => f.remaining === null || f.remaining > 0);
     return { latencyMs, terminal };
   }
 
   // ------------------------------------------------------------------ request log and counters
+
+  /** A request arrived (API or token); returns how many are in flight with it. */
+  requestStarted(): number {
+    const c = this.concurrency;
+    c.inFlight++;
+    c.highWater = Math.max(c.highWater, c.inFlight);
+    return c.inFlight;
+  }
+
+  requestEnded(): void {
+    this.concurrency.inFlight = Math.max(0, this.concurrency.inFlight - 1);
+  }
 
   logRequest(e: Omit<RequestLogEntry, 'seq' | 'at'>): RequestLogEntry {
     const entry = { ...e, seq: ++this.logSeq, at: Date.now() };
@@ -361,12 +385,14 @@ export class JumpCloudEmulator {
     this.log = [];
     this.requestsByRoute = new Map();
     this.membership = { calls: 0, added: 0, removed: 0 };
+    this.concurrency.highWater = this.concurrency.inFlight;
     for (const k of Object.keys(this.external) as (keyof typeof this.external)[]) this.external[k] = 0;
   }
 
   stats(): {
     totalRequests: number;
     requestsByRoute: Record<string, number>;
+    concurrency: { inFlight: number; highWater: number };
     membership: { calls: number; added: number; removed: number };
     external: JumpCloudEmulator['external'];
   } {
@@ -375,6 +401,7 @@ export class JumpCloudEmulator {
     return {
       totalRequests: total,
       requestsByRoute: Object.fromEntries(this.requestsByRoute),
+      concurrency: { ...this.concurrency },
       membership: { ...this.membership },
       external: { ...this.external },
     };

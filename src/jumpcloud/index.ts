@@ -20,6 +20,7 @@ export {
   type JumpCloudRegion,
 } from './jumpcloud.options';
 export * from './jumpcloud.types';
+export { type LimiterSnapshot } from './jumpcloud.limiter';
 export {
   INSIGHTS_MAX_LIMIT,
   type InsightsEvent,

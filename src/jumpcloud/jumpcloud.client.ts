@@ -1,6 +1,7 @@
 import { JumpCloudConnectionTest } from './jumpcloud.connection-test';
 import { type JumpCloudConnectionRegistry, defaultConnectionRegistry } from './jumpcloud.connection-state';
 import { JumpCloudInsights, type InsightsEvent, type InsightsQuery } from './jumpcloud.insights';
+import { type LimiterSnapshot } from './jumpcloud.limiter';
 import { JumpCloudMembershipWrites } from './jumpcloud.membership-writes';
 import { type JumpCloudClientOptions } from './jumpcloud.options';
 import { JumpCloudReads } from './jumpcloud.reads';
@@ -36,12 +37,14 @@ export class JumpCloudClient {
   private readonly writes: JumpCloudMembershipWrites;
   private readonly access: JumpCloudConnectionTest;
   private readonly insights: JumpCloudInsights;
+  private readonly transport: JumpCloudTransport;
 
   constructor(
     options: JumpCloudClientOptions,
     registry: JumpCloudConnectionRegistry = defaultConnectionRegistry,
   ) {
     const t = new JumpCloudTransport(options, registry);
+    this.transport = t;
     this.orgId = t.orgId;
     this.apiUrl = t.apiUrl;
     this.tokenUrl = t.tokenUrl;
@@ -50,6 +53,14 @@ export class JumpCloudClient {
     this.writes = new JumpCloudMembershipWrites(t, this.reads);
     this.access = new JumpCloudConnectionTest(t, this.reads);
     this.insights = new JumpCloudInsights(t);
+  }
+
+  /**
+   * The connection's adaptive concurrency (limit, ceiling, requests running and queued, how many
+   * 429 windows halved it), shared by every client of the connection in this process.
+   */
+  get concurrency(): LimiterSnapshot {
+    return this.transport.concurrency;
   }
 
   /** Directory Insights events, a page at a time (jumpcloud.insights.ts). */

@@ -1,4 +1,4 @@
-import { ConnectionLimiter } from './jumpcloud.limiter';
+import { ConnectionLimiter, type LimiterSettings } from './jumpcloud.limiter';
 import { DEFAULTS, type JumpCloudLimits } from './jumpcloud.options';
 
 export interface CachedToken {
@@ -8,13 +8,13 @@ export interface CachedToken {
 }
 
 /**
- * What every client of one connection shares inside a process: the limiter (concurrency and
- * requests/s), a pause set by a 429 so that all callers back off together, and the token cache.
- * BullMQ's open-source limiter is per queue, so per-connection limits live here (ARCHITECTURE.md).
+ * What every client of one connection shares inside a process: the limiter (the adaptive
+ * concurrency that a 429 halves for every caller, and the requests/s cap when configured) and the
+ * token cache. BullMQ's open-source limiter is per queue, so per-connection limits live here
+ * (ARCHITECTURE.md).
  */
 export class ConnectionState {
   readonly limiter: ConnectionLimiter;
-  pausedUntil = 0;
   /** Keyed by token URL + client id + a digest of the secret, so a rotated secret gets a new token. */
   readonly tokens = new Map<string, CachedToken>();
   readonly tokenFetches = new Map<string, Promise<CachedToken>>();
@@ -22,7 +22,7 @@ export class ConnectionState {
 
   constructor(limits: JumpCloudLimits | undefined) {
     const s = settingsOf(limits);
-    this.limiter = new ConnectionLimiter(s.maxConcurrent, s.requestsPerSecond);
+    this.limiter = new ConnectionLimiter(s);
     this.limitsKey = JSON.stringify(s);
   }
 
@@ -32,20 +32,15 @@ export class ConnectionState {
     const key = JSON.stringify(s);
     if (key === this.limitsKey) return;
     this.limitsKey = key;
-    this.limiter.update(s.maxConcurrent, s.requestsPerSecond);
+    this.limiter.update(s);
   }
 }
 
-function settingsOf(limits: JumpCloudLimits | undefined): {
-  maxConcurrent: number;
-  requestsPerSecond: number;
-} {
-  const maxConcurrent = limits?.maxConcurrent ?? DEFAULTS.limits.maxConcurrent;
-  const requestsPerSecond = limits?.requestsPerSecond ?? DEFAULTS.limits.requestsPerSecond;
-  if (!(maxConcurrent >= 1) || !(requestsPerSecond > 0)) {
-    throw new RangeError('JumpCloud limits: maxConcurrent must be ≥ 1 and requestsPerSecond > 0');
-  }
-  return { maxConcurrent: Math.floor(maxConcurrent), requestsPerSecond };
+function settingsOf(limits: JumpCloudLimits | undefined): LimiterSettings {
+  return {
+    maxConcurrent: Math.floor(limits?.maxConcurrent ?? DEFAULTS.limits.maxConcurrent),
+    requestsPerSecond: limits?.requestsPerSecond ?? DEFAULTS.limits.requestsPerSecond,
+  };
 }
 
 /** Process-wide registry of connection states, keyed by the caller's connection key. */

@@ -4,10 +4,13 @@ export type JumpCloudCredentials =
   { type: 'service_account'; clientId: string; clientSecret: string } | { type: 'api_key'; apiKey: string };
 
 export interface JumpCloudLimits {
-  /** Requests in flight at once for the connection (across every client instance of it). */
+  /**
+   * The most requests in flight at once for the connection (across every client instance of it):
+   * the ceiling of the adaptive limit, which halves on a 429 and grows back one step per window.
+   */
   maxConcurrent?: number;
-  /** Requests started per second for the connection. */
-  requestsPerSecond?: number;
+  /** A fixed cap of requests started per second for the connection; null or absent = none. */
+  requestsPerSecond?: number | null;
 }
 
 export interface JumpCloudBackoff {
@@ -30,6 +33,8 @@ export interface JumpCloudClientEvent {
   reason?: 'rate_limited' | 'server_error' | 'network' | 'timeout' | 'unauthorized';
   attempt?: number;
   delayMs?: number;
+  /** On a 429: the connection's concurrency limit after it (halved once per congestion window). */
+  limit?: number;
 }
 
 export interface JumpCloudClientOptions {
@@ -82,7 +87,7 @@ export const DEFAULTS = {
   timeoutMs: 30_000,
   maxAttempts: 5,
   backoff: { baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 120_000 },
-  limits: { maxConcurrent: 8, requestsPerSecond: 50 },
+  limits: { maxConcurrent: 8, requestsPerSecond: null },
   readAhead: 1,
 } as const;
 

@@ -9,15 +9,8 @@ import {
   mentionsOrganization,
   type JumpCloudPermissionArea,
 } from './jumpcloud.errors';
-import {
-  TransportError,
-  backoffMs,
-  header,
-  retryAfterMs,
-  send,
-  sleep,
-  type HttpResponse,
-} from './jumpcloud.http';
+import { TransportError, backoffMs, header, retryAfterMs, send, type HttpResponse } from './jumpcloud.http';
+import { type LimiterOutcome, type LimiterSnapshot } from './jumpcloud.limiter';
 import {
   DEFAULTS,
   JUMPCLOUD_MAX_PAGE_SIZE,
@@ -70,6 +63,12 @@ interface RawPage {
 }
 
 const HEX24 = /^[0-9a-f]{24}$/i;
+/**
+ * A 429 is JumpCloud saying "too much": the connection's concurrency halves. A 5xx is a fault, not a
+ * signal about our pace, so it neither shrinks nor grows the limit.
+ */
+const outcomeOf = (res: HttpResponse): LimiterOutcome =>
+  res.status === 429 ? 'congested' : res.status >= 500 ? 'neutral' : 'ok';
 // Transport error codes of requests that certainly never reached JumpCloud.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -205,18 +204,17 @@ export class JumpCloudTransport {
     return h;
   }
 
-  private async waitForPause(): Promise<void> {
-    for (;;) {
-      const wait = this.state.pausedUntil - Date.now();
-      if (wait <= 0) return;
-      await sleep(wait);
-    }
+  /** The connection's adaptive concurrency now (shared by every client of the connection). */
+  get concurrency(): LimiterSnapshot {
+    return this.state.limiter.snapshot;
   }
 
   /**
    * One logical call with retries. Every JumpCloud call the client makes is a read or an idempotent
    * membership write, so 429, 5xx, resets and timeouts are all retried, up to `maxAttempts`.
    * A 401 with a service account fetches a new token once before counting as bad credentials.
+   * A retry's wait (Retry-After, else backoff) is served by the limiter, holding no slot; a 429 also
+   * halves the connection's concurrency (once per congestion window, see ConnectionLimiter).
    */
   async call(spec: CallSpec): Promise<HttpResponse> {
     const what = `${spec.method} ${spec.path}`;
@@ -225,21 +223,25 @@ export class JumpCloudTransport {
     let refreshed = false;
     let lastReason: 'rate_limited' | 'unavailable' = 'unavailable';
     let lastDetail = '';
+    let delayMs = 0;
     for (let attempt = 1; ; attempt++) {
-      await this.waitForPause();
       const token = await this.tokens.bearer();
       let res: HttpResponse;
       try {
-        res = await this.state.limiter.schedule(() => {
-          this.emit({ type: 'request', request: what, attempt });
-          return send({
-            method: spec.method,
-            url,
-            headers: this.headersFor(spec, token),
-            body,
-            timeoutMs: this.retry.timeoutMs,
-          });
-        });
+        res = await this.state.limiter.schedule(
+          () => {
+            this.emit({ type: 'request', request: what, attempt });
+            return send({
+              method: spec.method,
+              url,
+              headers: this.headersFor(spec, token),
+              body,
+              timeoutMs: this.retry.timeoutMs,
+            });
+          },
+          { classify: outcomeOf, delayMs },
+        );
+        delayMs = 0;
       } catch (e) {
         if (!(e instanceof TransportError)) throw e;
         lastReason = 'unavailable';
@@ -247,9 +249,8 @@ export class JumpCloudTransport {
         // A refused connection or an unknown host never reached JumpCloud; a timeout or a reset may have.
         if (spec.track && !NEVER_SENT.has(e.message)) spec.track.mayHaveLanded = true;
         if (attempt >= this.retry.maxAttempts) break;
-        const delayMs = backoffMs(attempt, this.retry.baseMs, this.retry.maxMs);
+        delayMs = backoffMs(attempt, this.retry.baseMs, this.retry.maxMs);
         this.emit({ type: 'retry', request: what, reason: e.kind, attempt, delayMs });
-        await sleep(delayMs);
         continue;
       }
       const s = res.status;
@@ -287,14 +288,10 @@ export class JumpCloudTransport {
         lastDetail = `${s}${detail ? `: ${detail}` : ''}`;
         if (attempt >= this.retry.maxAttempts) break;
         const announced = s === 429 || s === 503 ? retryAfterMs(res) : undefined;
-        const delayMs =
+        delayMs =
           announced !== undefined
             ? Math.min(announced, this.retry.maxRetryAfterMs)
             : backoffMs(attempt, this.retry.baseMs, this.retry.maxMs);
-        if (s === 429) {
-          // Rate limits are per organisation: hold back every caller of this connection.
-          this.state.pausedUntil = Math.max(this.state.pausedUntil, Date.now() + delayMs);
-        }
         this.emit({
           type: 'retry',
           request: what,
@@ -302,8 +299,8 @@ export class JumpCloudTransport {
           reason: s === 429 ? 'rate_limited' : 'server_error',
           attempt,
           delayMs,
+          ...(s === 429 ? { limit: this.state.limiter.snapshot.limit } : {}),
         });
-        await sleep(delayMs);
         continue;
       }
       throw new JumpCloudError('unknown', `unexpected ${s} on ${what}${detail ? `: ${detail}` : ''}`, {

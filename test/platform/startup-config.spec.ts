@@ -61,6 +61,8 @@ describe('start-up in production with a bad environment', () => {
       missingRedisUrl: { DATABASE_URL: good.DATABASE_URL, ENCRYPTION_KEY: KEY },
       missingEncryptionKey: { DATABASE_URL: good.DATABASE_URL, REDIS_URL: good.REDIS_URL },
       shortEncryptionKey: { ...good, ENCRYPTION_KEY: Buffer.alloc(16, 1).toString('base64') },
+      zeroMaxConcurrent: { ...good, JUMPCLOUD_MAX_CONCURRENT: '0' },
+      wordyRequestsPerSecond: { ...good, JUMPCLOUD_REQUESTS_PER_SECOND: 'fast' },
     };
     const entries = await Promise.all(
       Object.entries(cases).map(async ([name, env]) => [name, await start(env)] as const),
@@ -75,6 +77,8 @@ describe('start-up in production with a bad environment', () => {
     ['missingRedisUrl', 'REDIS_URL'],
     ['missingEncryptionKey', 'ENCRYPTION_KEY'],
     ['shortEncryptionKey', 'ENCRYPTION_KEY'],
+    ['zeroMaxConcurrent', 'JUMPCLOUD_MAX_CONCURRENT must be between 1 and 256'],
+    ['wordyRequestsPerSecond', 'JUMPCLOUD_REQUESTS_PER_SECOND must be an integer'],
   ])('%s: exits non-zero naming %s, without the password', (name, variable) => {
     const { code, output } = results[name];
     expect(code).not.toBe(0);
