@@ -32,6 +32,8 @@ export interface LimiterSnapshot {
   /** Requests allowed in flight now (1..ceiling). */
   limit: number;
   ceiling: number;
+  /** The fixed requests/s cap, or null when none is configured. */
+  requestsPerSecond: number | null;
   running: number;
   queued: number;
   /** Congestion events so far (each halved the limit once). */
@@ -107,6 +109,7 @@ export class ConnectionLimiter {
     return {
       limit: this.current,
       ceiling: this.ceiling,
+      requestsPerSecond: this.requestsPerSecond,
       running: this.active,
       queued: this.waiting.length,
       decreases: this.decreases,
