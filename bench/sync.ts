@@ -20,19 +20,23 @@ import {
   run,
   prepareBench,
 } from './lib';
+import { latencyMarkdown, latencyPasses } from './sync-latency';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
 /**
- * `npm run bench:sync [-- --users 100000 --groups 10000 --memberships-per-user 10 --churn-percent 1 --cpu-prof DIR]`
- * Full sync of an emulated organisation through the real server (one process, APP_ROLE=all), then a
- * re-sync with a share of memberships changed, then one with nothing changed. Fails when the server's
- * peak RSS passes 512 MiB or when an unchanged re-sync writes anything.
+ * `npm run bench:sync [-- --scale 1 | --users 100000 --groups 10000 --memberships-per-user 10] [--churn-percent 1] [--latency 0] [--cpu-prof DIR]`
+ * Full sync of an emulated organisation through the real server (one process, APP_ROLE=all, API.md's
+ * default JumpCloud limits: 8 in flight, no requests/s cap), then a re-sync with a share of memberships
+ * changed, then one with nothing changed. Then, unless `--latency 0`, the passes at 50–150 ms a call
+ * (bench/sync-latency.ts). Fails when the server's peak RSS passes 512 MiB or when an unchanged re-sync
+ * writes anything. `--scale` multiplies the default users and groups (0.1: 100,000 memberships).
  */
 const RSS_LIMIT_MIB = 512;
 
 async function main(): Promise<void> {
-  const users = flag('users', 100_000);
-  const groups = flag('groups', 10_000);
+  const scale = flag('scale', 1);
+  const users = flag('users', Math.round(100_000 * scale));
+  const groups = flag('groups', Math.max(1, Math.round(10_000 * scale)));
   const perUser = flag('memberships-per-user', 10);
   const churnPercent = flag('churn-percent', 1);
   const { databaseUrl, redisUrl, emu, port, token } = await prepareBench('sync', {
@@ -51,6 +55,8 @@ async function main(): Promise<void> {
       port,
       token,
       emu,
+      // The server's own defaults (8 in flight, no cap): the same concurrency as the fetch ceilings.
+      clientLimitOff: false,
       nodeArgs: cpuProfileArgs(),
     });
     await waitForHttp(`http://127.0.0.1:${port}/health`);
@@ -152,6 +158,7 @@ async function main(): Promise<void> {
     const changed = await sync(`re-sync, ${churnPercent}% memberships changed`);
     const unchanged = await sync('re-sync, nothing changed');
     const runs = [full, changed, unchanged];
+    const latency = flag('latency', 1) ? await latencyPasses({ client, emu, concurrency: 8 }) : null;
     const ratios = {
       fullSyncToFetchPlusIngest: ratio(full.wallMs, fetchCeiling.wallMs + ingestCeiling.wallMs),
       changedResyncToFetch: ratio(changed.wallMs, fetchCeiling.wallMs),
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
       ratios,
       targets: { fullSyncToFetchPlusIngest: 1.5, changedResyncToFetch: 1.2 },
       limits: { rssMiB: RSS_LIMIT_MIB },
+      latency,
     };
     const md = [
       `| run | wall s | rows/s | API calls | added | removed | updated | peak RSS MiB |`,
@@ -198,6 +206,7 @@ async function main(): Promise<void> {
       ...[...new Set(runs.flatMap((r) => Object.keys(r.timingsMs ?? {})))].map(
         (phase) => `| ${phase} | ${runs.map((r) => r.timingsMs?.[phase] ?? '').join(' | ')} |`,
       ),
+      ...(latency ? ['', latencyMarkdown(latency)] : []),
     ].join('\n');
     console.log(
       `\nsync benchmark: ${users} users, ${groups} groups, ${full.stats.memberships} memberships\n\n${md}\n`,
