@@ -1,12 +1,13 @@
-import { Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { CatalogEntry, Grant } from '../api/types';
+import { Link } from 'react-router';
+import type { AccessRequest, CatalogEntry, Grant } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Loading } from '../components/Loading';
 import { countdown, formatDate, formatDateTime, formatMinutes } from '../lib/format';
 import { useNow } from '../lib/useNow';
 import { useMe } from '../shell/useMe';
-import { searchCatalog } from './access-logic';
+import { grantState, searchCatalog, sentMessage, stepSummary } from './access-logic';
 import { RequestModal } from './RequestModal';
 import {
   useCancelRequest,
@@ -18,7 +19,8 @@ import {
   useMyRequests,
 } from './useAccess';
 
-const LIVE_GRANT = new Set<Grant['status']>(['provisioning', 'active', 'revoking']);
+// A scheduled grant is live too: it holds the group's place until its start (API.md).
+const LIVE_GRANT = new Set<Grant['status']>(['scheduled', 'provisioning', 'active', 'revoking']);
 const REQUEST_COLOR = {
   pending: 'blue',
   approved: 'green',
@@ -98,12 +100,14 @@ export function AccessPage() {
                           grant {g.status}
                         </Badge>
                         <Text span size="sm" data-testid="countdown">
-                          {g.status === 'active' ? countdown(g.expiresAt, now) : 'being applied in JumpCloud'}
+                          {g.status === 'active'
+                            ? countdown(g.expiresAt, now)
+                            : (grantState(g) ?? 'being applied in JumpCloud')}
                         </Text>
                       </Table.Td>
                       <Table.Td>
                         <Group gap="xs">
-                          {entry && (
+                          {entry && g.status === 'active' && (
                             <Button
                               size="xs"
                               variant="light"
@@ -223,9 +227,18 @@ export function AccessPage() {
                     <Table.Td>{formatDateTime(r.createdAt)}</Table.Td>
                     <Table.Td>{formatMinutes(r.durationMinutes)}</Table.Td>
                     <Table.Td>
-                      <Badge variant="light" color={REQUEST_COLOR[r.status]}>
-                        {r.status}
-                      </Badge>
+                      <Anchor
+                        component={Link}
+                        to={`/requests/${r.id}`}
+                        aria-label={`Request for ${groupName(r.groupId)}, ${r.status}: details`}
+                      >
+                        <Badge variant="light" color={REQUEST_COLOR[r.status]}>
+                          {r.breakGlass ? `${r.status} (break-glass)` : r.status}
+                        </Badge>
+                      </Anchor>
+                      <Text size="xs" data-testid="request-state">
+                        {stepSummary(r) ?? (r.grant ? grantState(r.grant) : null)}
+                      </Text>
                     </Table.Td>
                     <Table.Td>
                       {r.status === 'pending' && (
@@ -252,8 +265,8 @@ export function AccessPage() {
         <RequestModal
           entry={requesting.entry}
           extend={requesting.extend}
-          onClose={(ok) => {
-            if (ok) setSent(`Request for ${requesting.entry.group.name} sent; it shows under My requests.`);
+          onClose={(made: AccessRequest | null) => {
+            if (made) setSent(sentMessage(made, requesting.entry.group.name));
             setRequesting(null);
           }}
         />

@@ -1,10 +1,12 @@
-import { Button, Checkbox, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import type { CatalogEntry } from '../api/types';
+import { ApiError } from '../api/errors';
+import type { AccessRequest, CatalogEntry } from '../api/types';
 import { AppModal } from '../components/AppModal';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { formatMinutes } from '../lib/format';
-import { requestProblems, startsAtIso } from './access-logic';
+import { useNow } from '../lib/useNow';
+import { explainRequestError, requestProblems, startProblem, startsAtIso } from './access-logic';
 import { useRequestAccess } from './useAccess';
 
 /** Request (or, with an active grant, extend) membership of one catalog group. */
@@ -15,7 +17,8 @@ export function RequestModal({
 }: {
   entry: CatalogEntry;
   extend: boolean;
-  onClose: (sent: boolean) => void;
+  /** The request made, or null when the person closed the form. */
+  onClose: (sent: AccessRequest | null) => void;
 }) {
   const [duration, setDuration] = useState<number | null>(entry.defaultDurationMinutes);
   const [justification, setJustification] = useState('');
@@ -29,19 +32,23 @@ export function RequestModal({
       : entry;
   const [tried, setTried] = useState(false);
   const request = useRequestAccess();
+  const now = useNow(60_000);
+  const startIssue = breakGlass ? null : startProblem(startsAt, now);
   const problems = requestProblems(terms, duration, justification);
+  const err = request.error;
+  const refusal = err instanceof ApiError ? explainRequestError(err.code, err.message) : null;
   const submit = async () => {
     setTried(true);
-    if (problems.length > 0 || duration === null) return;
+    if (problems.length > 0 || startIssue || duration === null) return;
     try {
-      await request.mutateAsync({
+      const made = await request.mutateAsync({
         groupId: entry.group.id,
         durationMinutes: duration,
         ...(justification.trim() ? { justification: justification.trim() } : {}),
         ...(!breakGlass && startsAtIso(startsAt) ? { startsAt: startsAtIso(startsAt) ?? undefined } : {}),
         ...(breakGlass ? { breakGlass: true } : {}),
       });
-      onClose(true);
+      onClose(made);
     } catch {
       // request.error shows it.
     }
@@ -49,7 +56,7 @@ export function RequestModal({
   return (
     <AppModal
       opened
-      onClose={() => onClose(false)}
+      onClose={() => onClose(null)}
       title={`${extend ? 'Extend' : 'Request'} ${entry.group.name}`}
     >
       <form
@@ -89,10 +96,25 @@ export function RequestModal({
           {bgMax !== null && (
             <Checkbox
               label="Break-glass: granted at once, for an emergency"
-              description={`Up to ${formatMinutes(bgMax)}; every owner, approver and admin is told at once, and the owner reviews it afterwards. Once a day at most.`}
+              description={`Up to ${formatMinutes(bgMax)}, without approval. Once a day at most.`}
               checked={breakGlass}
-              onChange={(e) => setBreakGlass(e.currentTarget.checked)}
+              onChange={(e) => {
+                setBreakGlass(e.currentTarget.checked);
+                request.reset();
+              }}
             />
+          )}
+          {breakGlass && (
+            <Alert
+              color="red"
+              variant="filled"
+              title="Everyone is told, at once"
+              data-testid="break-glass-warning"
+            >
+              Every owner and approver of this group and every jumpgate admin is notified now, on every
+              channel, whatever their settings. The group&apos;s owner reviews this use afterwards. Use it
+              only for an emergency, and say why below.
+            </Alert>
           )}
           {!extend && !breakGlass && (
             <TextInput
@@ -100,17 +122,29 @@ export function RequestModal({
               label="Start later"
               description="Optional, up to 30 days ahead; approvals and eligibility are checked again then"
               value={startsAt}
-              onChange={(e) => setStartsAt(e.currentTarget.value)}
+              onChange={(e) => {
+                setStartsAt(e.currentTarget.value);
+                request.reset();
+              }}
+              error={
+                (tried ? startIssue : null) ??
+                (refusal?.field === 'startsAt' ? `${refusal.title}: ${refusal.text}` : undefined)
+              }
             />
           )}
           {tried && problems.length > 0 && (
-            <Text c="red" size="sm" role="alert">
+            <Text c="var(--mantine-color-error)" size="sm" role="alert">
               {problems.join(' ')}
             </Text>
           )}
-          {request.isError && <ErrorAlert error={request.error} />}
+          {refusal && refusal.field === null && (
+            <Alert color="red" title={refusal.title} role="alert" data-testid="request-refusal">
+              {refusal.text}
+            </Alert>
+          )}
+          {request.isError && !refusal && <ErrorAlert error={request.error} />}
           <Group justify="flex-end">
-            <Button variant="default" onClick={() => onClose(false)}>
+            <Button variant="default" onClick={() => onClose(null)}>
               Cancel
             </Button>
             <Button type="submit" loading={request.isPending}>

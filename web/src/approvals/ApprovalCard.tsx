@@ -1,8 +1,10 @@
-import { Badge, Button, Group, Paper, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Paper, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
+import { Link } from 'react-router';
+import { ApiError } from '../api/errors';
 import type { AccessRequest } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { canActNow, stepSummary } from '../access/access-logic';
+import { canActNow, explainDecisionError, stepSummary, waitingFor } from '../access/access-logic';
 import { formatDateTime, formatMinutes } from '../lib/format';
 import { useMe } from '../shell/useMe';
 import { useAccount, useDecideRequest, useGroup } from './useApprovals';
@@ -13,9 +15,13 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
   const group = useGroup(request.groupId);
   const decide = useDecideRequest();
   const me = useMe();
-  // An approver of a later step sees the request but cannot act yet (the server says not_this_step).
+  // An approver of a later step sees the request greyed; acting anyway gets the server's not_this_step,
+  // explained below, and changes nothing.
   const myTurn = canActNow(request, me.data?.id);
+  const waiting = waitingFor(request, me.data?.id);
   const step = stepSummary(request);
+  const asManager = myTurn && request.approvalSteps[request.currentStep]?.kind === 'manager';
+  const refused = decide.error instanceof ApiError ? explainDecisionError(decide.error.code, request) : null;
   const [comment, setComment] = useState('');
   const [denyTried, setDenyTried] = useState(false);
   const who = account.data ? (account.data.displayName ?? account.data.email ?? account.data.id) : '…';
@@ -25,15 +31,27 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
       withBorder
       p="md"
       data-testid="approval"
+      data-waiting={waiting ? 'true' : undefined}
       component="article"
       aria-label={`${who} asks for ${groupName}`}
+      // Greyed, not faded: the text keeps its contrast.
+      bg={waiting ? 'var(--mantine-color-gray-1)' : undefined}
     >
       <Stack gap="xs">
         <Group justify="space-between">
           <Text fw={600}>
             {who} asks for {groupName}
           </Text>
-          <Text size="sm">{formatDateTime(request.createdAt)}</Text>
+          <Group gap="xs">
+            {waiting && (
+              <Badge color="gray" variant="light" data-testid="waiting-for-step">
+                {waiting}
+              </Badge>
+            )}
+            <Anchor component={Link} to={`/requests/${request.id}`} size="sm">
+              {formatDateTime(request.createdAt)}
+            </Anchor>
+          </Group>
         </Group>
         {account.isError && <ErrorAlert error={account.error} />}
         {account.data && (
@@ -55,6 +73,7 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
         {step && (
           <Text size="sm" data-testid="approval-step">
             {step}
+            {asManager ? ' · you are asked as their manager' : ''}
             {myTurn
               ? ''
               : ` · not your step yet: ${
@@ -85,11 +104,17 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
           autosize
           minRows={1}
         />
-        {decide.isError && <ErrorAlert error={decide.error} />}
+        {refused ? (
+          <Alert color="gray" title={refused.title} role="alert" data-testid="not-this-step">
+            {refused.text}
+          </Alert>
+        ) : (
+          decide.isError && <ErrorAlert error={decide.error} />
+        )}
         <Group>
           <Button
             color="green"
-            disabled={!myTurn}
+            variant={myTurn ? 'filled' : 'default'}
             loading={decide.isPending}
             onClick={() => decide.mutate({ id: request.id, approve: true, comment: comment.trim() })}
           >
@@ -97,8 +122,7 @@ export function ApprovalCard({ request }: { request: AccessRequest }) {
           </Button>
           <Button
             color="red"
-            variant="light"
-            disabled={!myTurn}
+            variant={myTurn ? 'light' : 'default'}
             loading={decide.isPending}
             onClick={() => {
               setDenyTried(true);

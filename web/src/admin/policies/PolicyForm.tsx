@@ -14,13 +14,16 @@ import { useState } from 'react';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { formatMinutes } from '../../lib/format';
 import grid from '../campaigns/Grid.module.css';
+import { BreakGlassEditor } from './BreakGlassEditor';
 import {
   bodyFromForm,
   formFromPolicy,
+  newRule,
   placeErrors,
   type Policy,
   type PolicyForm as Form,
 } from './policy-logic';
+import { RulesEditor } from './RulesEditor';
 import { StepsEditor } from './StepsEditor';
 import { useSavePolicy } from './usePolicy';
 
@@ -49,7 +52,7 @@ export function PolicyForm({
     setForm((f) => ({ ...f, ...patch }));
     save.reset();
   };
-  const placed = save.isError ? placeErrors(save.error, form) : { fields: {}, general: null };
+  const placed = save.isError ? placeErrors(save.error, form) : { fields: {}, rules: {}, general: null };
   const err = placed.fields;
   const num = (v: string | number): number | '' => (typeof v === 'number' ? v : v === '' ? '' : Number(v));
 
@@ -145,7 +148,7 @@ export function PolicyForm({
           error={err.requireJustification}
         />
         <Switch
-          label="Approve self-requests automatically"
+          label="Approve self-requests automatically (one rule with no condition, after the rules below)"
           checked={form.autoApprove}
           onChange={(e) => set({ autoApprove: e.currentTarget.checked })}
           error={err.autoApprove}
@@ -159,13 +162,20 @@ export function PolicyForm({
           onChange={(v) => set({ eligibleGroupIds: v })}
           error={err.eligibleGroupIds}
         />
-        {policy.autoApproveRules.length > 0 && (
-          <Text size="sm" data-testid="auto-approve-rules">
-            {policy.autoApproveRules.length} automatic approval{' '}
-            {policy.autoApproveRules.length === 1 ? 'rule is' : 'rules are'} kept as they are (this page does
-            not edit them yet; use PUT /api/v1/groups/{'{id}'}/policy).
-          </Text>
-        )}
+        <RulesEditor
+          rules={form.autoApproveRules}
+          groups={groups}
+          onAdd={() => set({ autoApproveRules: [...form.autoApproveRules, newRule(form)] })}
+          onChange={(autoApproveRules) => set({ autoApproveRules })}
+          error={err.autoApproveRules}
+          ruleErrors={placed.rules}
+        />
+        <BreakGlassEditor
+          value={form.breakGlass}
+          longestGrant={form.maxDurationMinutes}
+          onChange={(breakGlass) => set({ breakGlass })}
+          error={err.breakGlass}
+        />
         {placed.general ? <ErrorAlert error={placed.general} /> : null}
         {save.isError && Object.keys(err).length > 0 && (
           <Text size="sm" c="red" role="alert">

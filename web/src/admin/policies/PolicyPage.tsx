@@ -57,6 +57,12 @@ function PolicyFacts({
                 )
                 .join('; '),
         ],
+        [
+          'Break-glass',
+          policy.breakGlass?.enabled
+            ? `allowed, up to ${formatMinutes(policy.breakGlass.maxDurationMinutes)}`
+            : 'not allowed',
+        ],
         ['Requests wait at most', `${policy.requestTtlHours} h`],
         ['Longest grant', formatMinutes(policy.maxDurationMinutes)],
         ['Default grant', formatMinutes(policy.defaultDurationMinutes)],

@@ -11,6 +11,22 @@ export interface StepForm {
   required: number | '';
 }
 
+/** One automatic approval rule (API.md "Just-in-time additions"); empty lists mean "any". */
+export interface RuleForm {
+  requesterInGroupIds: string[];
+  departments: string[];
+  maxDurationMinutes: number | '';
+  forOthers: boolean;
+}
+
+export type RuleField = keyof RuleForm;
+
+export interface BreakGlassForm {
+  enabled: boolean;
+  /** Kept while break-glass is off, so switching it back on restores the admin's number. */
+  maxDurationMinutes: number | '';
+}
+
 export interface PolicyForm {
   requestable: boolean;
   ownerIds: string[];
@@ -26,6 +42,9 @@ export interface PolicyForm {
   autoApprove: boolean;
   eligibleGroupIds: string[];
   warnBeforeExpiryMinutes: number | '';
+  /** In order: the first rule a request matches approves it. */
+  autoApproveRules: RuleForm[];
+  breakGlass: BreakGlassForm;
 }
 
 export type PolicyField = Exclude<keyof PolicyForm, 'approversAreOwners'>;
@@ -55,7 +74,42 @@ export function formFromPolicy(p: Policy): PolicyForm {
     autoApprove: p.autoApprove,
     eligibleGroupIds: [...(p.eligibleGroupIds ?? [])],
     warnBeforeExpiryMinutes: p.warnBeforeExpiryMinutes,
+    autoApproveRules: p.autoApproveRules.map((r) => ({
+      requesterInGroupIds: [...(r.requesterInGroupIds ?? [])],
+      departments: [...(r.departments ?? [])],
+      maxDurationMinutes: r.maxDurationMinutes,
+      forOthers: r.forOthers ?? false,
+    })),
+    breakGlass: p.breakGlass
+      ? { enabled: p.breakGlass.enabled, maxDurationMinutes: p.breakGlass.maxDurationMinutes }
+      : { enabled: false, maxDurationMinutes: '' },
   };
+}
+
+/** A new rule: no condition but the duration, which starts at the policy's longest grant. */
+export const newRule = (f: Pick<PolicyForm, 'maxDurationMinutes'>): RuleForm => ({
+  requesterInGroupIds: [],
+  departments: [],
+  maxDurationMinutes: f.maxDurationMinutes,
+  forOthers: false,
+});
+
+// An empty number the server requires goes as null, so its own message names the field.
+const orNull = (v: number | ''): number | null => (v === '' ? null : v);
+
+function ruleBody(r: RuleForm): Record<string, unknown> {
+  return {
+    ...(r.requesterInGroupIds.length > 0 ? { requesterInGroupIds: r.requesterInGroupIds } : {}),
+    ...(r.departments.length > 0 ? { departments: r.departments } : {}),
+    maxDurationMinutes: orNull(r.maxDurationMinutes),
+    ...(r.forOthers ? { forOthers: true } : {}),
+  };
+}
+
+/** Off with no number is "no break-glass" (null); off with a number keeps it for next time. */
+function breakGlassBody(b: BreakGlassForm): Record<string, unknown> | null {
+  if (!b.enabled && b.maxDurationMinutes === '') return null;
+  return { enabled: b.enabled, maxDurationMinutes: orNull(b.maxDurationMinutes) };
 }
 
 /** Fields of GET's answer that PUT does not take. */
@@ -77,13 +131,17 @@ export function bodyFromForm(f: PolicyForm, original: Policy): PolicyBody {
   delete kept.approvalsRequired;
   delete kept.approvalSteps;
   delete kept.requestTtlHours;
+  delete kept.autoApproveRules;
+  delete kept.breakGlass;
   const body: Record<string, unknown> = {
     ...kept,
     requestable: f.requestable,
     ownerIds: f.ownerIds,
-    maxDurationMinutes: f.maxDurationMinutes === '' ? null : f.maxDurationMinutes,
+    maxDurationMinutes: orNull(f.maxDurationMinutes),
     requireJustification: f.requireJustification,
     autoApprove: f.autoApprove,
+    autoApproveRules: f.autoApproveRules.map(ruleBody),
+    breakGlass: breakGlassBody(f.breakGlass),
   };
   if (!f.approversAreOwners) body.approverIds = f.approverIds;
   body.approvalSteps = f.approvalSteps.map((st) =>
@@ -113,13 +171,22 @@ const FIELDS: PolicyField[] = [
   'eligibleGroupIds',
   'warnBeforeExpiryMinutes',
   'requestTtlHours',
+  'autoApproveRules',
+  'breakGlass',
 ];
+
+const RULE_FIELDS: RuleField[] = ['requesterInGroupIds', 'departments', 'maxDurationMinutes', 'forOthers'];
 
 /** Codes that refuse making the group requestable. */
 const REQUESTABLE_CODES = new Set(['dynamic_group', 'role_group']);
 
+/** A rule's errors by field; `rule` holds what names none of its fields. */
+export type RuleErrors = Partial<Record<RuleField | 'rule', string>>;
+
 export interface PlacedErrors {
   fields: Partial<Record<PolicyField, string>>;
+  /** Messages about one automatic approval rule, by its index, on the rule's field they name. */
+  rules: Partial<Record<number, RuleErrors>>;
   /** What no field explains (the group was removed, a network failure, a 403). */
   general: unknown;
 }
@@ -130,13 +197,53 @@ export interface PlacedErrors {
  * UUID"); an unknown principal goes to the list that holds it. Anything else stays general.
  */
 export function placeErrors(err: unknown, form: PolicyForm): PlacedErrors {
-  if (!(err instanceof ApiError) || err.status !== 400) return { fields: {}, general: err };
+  if (!(err instanceof ApiError) || err.status !== 400) return { fields: {}, rules: {}, general: err };
   const fields: Partial<Record<PolicyField, string>> = {};
+  const rules: PlacedErrors['rules'] = {};
   const rest: string[] = [];
   const add = (f: PolicyField, m: string) => {
     fields[f] = fields[f] ? `${fields[f]}; ${m}` : m;
   };
+  const addRule = (i: number, f: keyof RuleErrors, m: string) => {
+    const r = (rules[i] ??= {});
+    r[f] = r[f] ? `${r[f]}; ${m}` : m;
+  };
   for (const m of err.messages) {
+    // Before the policy's own fields: "autoApproveRules[0].maxDurationMinutes may not exceed
+    // maxDurationMinutes (60)" names both. The pipe writes the index as ".0.", the policy check as "[0]".
+    // The pipe's nested messages read "autoApproveRules.0.each value in requesterInGroupIds must be a UUID".
+    const rule = /\bautoApproveRules(?:\[(\d+)\]|\.(\d+))/.exec(m);
+    if (rule) {
+      const i = Number(rule[1] ?? rule[2]);
+      const after = m.slice(rule.index + rule[0].length);
+      const f = RULE_FIELDS.find((x) => new RegExp(`\\b${x}\\b`).test(after)) ?? 'rule';
+      if (i < form.autoApproveRules.length) addRule(i, f, m);
+      else add('autoApproveRules', m);
+      continue;
+    }
+    if (/\bbreakGlass\b/.test(m)) {
+      add('breakGlass', m);
+      continue;
+    }
+    const foreign =
+      /^eligibleGroupIds and requesterInGroupIds must be groups of the same connection: (.+)$/.exec(m);
+    if (foreign) {
+      // Put it on each list that holds one of the groups it names.
+      const ids = (foreign[1] ?? '').split(', ');
+      const holds = (list: readonly string[]) => ids.some((id) => list.includes(id));
+      let placed = false;
+      if (holds(form.eligibleGroupIds)) {
+        add('eligibleGroupIds', m);
+        placed = true;
+      }
+      form.autoApproveRules.forEach((r, i) => {
+        if (!holds(r.requesterInGroupIds)) return;
+        addRule(i, 'requesterInGroupIds', m);
+        placed = true;
+      });
+      if (!placed) rest.push(m);
+      continue;
+    }
     if (err.code && REQUESTABLE_CODES.has(err.code)) {
       add('requestable', m);
       continue;
@@ -157,6 +264,7 @@ export function placeErrors(err: unknown, form: PolicyForm): PlacedErrors {
   }
   return {
     fields,
+    rules,
     general: rest.length > 0 ? new ApiError(err.status, rest.join('; '), err.code, rest) : null,
   };
 }
