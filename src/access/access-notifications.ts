@@ -53,6 +53,10 @@ export class AccessNotifications {
         requesterEmail: requester?.email ?? '',
         durationMinutes: req.duration_minutes,
         justification: req.justification,
+        // The step the recipients are asked for, 1-based as people count.
+        step: req.current_step + 1,
+        steps: req.approval_steps.length,
+        stepKind: req.approval_steps[req.current_step]?.kind ?? 'approvers',
       },
       links: { ui: `/requests/${req.id}`, api: `/api/v1/access-requests/${req.id}` },
     });

@@ -152,7 +152,8 @@ export class ApprovalRoutingService {
     if (!stepsOf.includes(req.current_step)) {
       throw new AppError(
         'not_this_step',
-        `The request waits on step ${req.current_step} (${req.approval_steps[req.current_step]?.kind}); you approve step ${stepsOf.join(', ')}`,
+        // Steps counted from 1, as the web app and Slack show them.
+        `The request waits on step ${req.current_step + 1} (${req.approval_steps[req.current_step]?.kind === 'manager' ? "the requester's manager" : "the group's approvers"}); you approve step ${stepsOf.map((i) => i + 1).join(', ')}`,
       );
     }
   }

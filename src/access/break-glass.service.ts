@@ -128,7 +128,12 @@ export class BreakGlassService {
             justification,
             durationMinutes: duration,
           },
-          links: { ui: `/requests/${created.id}`, api: `/api/v1/access-requests/${created.id}` },
+          // The review is done in My reviews, where the standing campaign's item shows to its reviewer.
+          links: {
+            ui: `/requests/${created.id}`,
+            api: `/api/v1/access-requests/${created.id}`,
+            review: '/reviews',
+          },
         })),
       );
       await this.standing.request(m, [

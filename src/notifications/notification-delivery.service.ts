@@ -3,6 +3,7 @@ import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { jobAttempts } from '../platform/queue/jobs';
 import { type OutgoingNotification } from './channels/message';
+import { type NotificationLinks } from './notification-kinds';
 import { NotificationChannelsService } from './notification-channels.service';
 import { type ClaimedNotification, NotificationsRepository } from './notifications.repository';
 
@@ -15,8 +16,12 @@ export class DeliveryRetry extends Error {
 }
 
 /** Every link absolute on PUBLIC_URL (API.md); outside production, the server's own address. */
-export function absoluteLinks(base: string, links: { ui: string; api: string }): { ui: string; api: string } {
-  return { ui: new URL(links.ui, base).toString(), api: new URL(links.api, base).toString() };
+export function absoluteLinks(base: string, links: NotificationLinks): NotificationLinks {
+  return {
+    ui: new URL(links.ui, base).toString(),
+    api: new URL(links.api, base).toString(),
+    ...(links.review ? { review: new URL(links.review, base).toString() } : {}),
+  };
 }
 
 /**

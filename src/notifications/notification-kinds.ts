@@ -36,6 +36,16 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 export type NotifyRecipient = string | { id: string; data?: Record<string, unknown> } | { email: string };
 
 /** What a domain hands `NotificationsService.notify` inside its own transaction. */
+/**
+ * Where a notification leads: the web app path (API.md "Web app") and the REST route, plus, for a
+ * notice that has an after-the-fact review (break_glass_used), where that review is done.
+ */
+export interface NotificationLinks {
+  ui: string;
+  api: string;
+  review?: string;
+}
+
 export interface NotifyInput {
   kind: NotificationKind;
   /** Principals, or every admin (API.md: the failure kinds go to the admins). */
@@ -46,5 +56,5 @@ export interface NotifyInput {
   /** Facts the message names (campaignName, groupName, dueAt, expiresAt, ...): never a secret. */
   data: Record<string, unknown>;
   /** Web app path (API.md "Web app") and REST route; made absolute on PUBLIC_URL when sent. */
-  links: { ui: string; api: string };
+  links: NotificationLinks;
 }

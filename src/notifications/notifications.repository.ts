@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { returned } from '../platform/database/sql';
-import { type NotificationKind, type NotificationStatus } from './notification-kinds';
+import { type NotificationKind, type NotificationLinks, type NotificationStatus } from './notification-kinds';
 import { type Preferences } from './preferences.policy';
 
 export interface NotificationRow {
@@ -15,7 +15,7 @@ export interface NotificationRow {
   channel_id: string;
   status: NotificationStatus;
   data: Record<string, unknown>;
-  links: { ui: string; api: string };
+  links: NotificationLinks;
   attempts: number;
   last_error: string | null;
   delivery_ref: Record<string, unknown> | null;
@@ -42,7 +42,7 @@ export interface Expansion {
   subjectId: string;
   period: string;
   data: Record<string, unknown>;
-  links: { ui: string; api: string };
+  links: NotificationLinks;
   ignorePreferences: boolean;
 }
 

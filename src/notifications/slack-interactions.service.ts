@@ -6,7 +6,7 @@ import { AuthService } from '../auth/auth.service';
 import { type Actor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
 import { type OpenChannel } from './channels/channel-sender';
-import { notificationOfBlock, slackBlocks } from './channels/slack-blocks';
+import { notificationOfBlock, outcomeKey, slackBlocks } from './channels/slack-blocks';
 import { slackErrorCode, SlackSender } from './channels/slack.sender';
 import { NotificationChannelsService } from './notification-channels.service';
 import { NotificationDeliveryService } from './notification-delivery.service';
@@ -53,6 +53,11 @@ interface Origin {
   channel?: string;
   ts?: string;
   blockId?: string;
+}
+
+/** Nothing was done, and why: shown to the person who clicked (a refusal may change with time). */
+class Refusal {
+  constructor(readonly text: string) {}
 }
 
 /** Slack's signature: `v0=` + hex HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
@@ -150,9 +155,10 @@ export class SlackInteractionsService {
       blockId: action.block_id,
     };
     const result = await this.act(channel, client, slackUserId, (actor) => handler.act(actor, origin.value));
-    if (typeof result === 'string') return this.showOutcome(client, origin, result);
+    if (result instanceof Refusal) return this.showOutcome(client, origin, result.text, true);
+    if (typeof result === 'string') return this.showOutcome(client, origin, result, false);
     if (!handler.answer || !payload.trigger_id) {
-      return this.showOutcome(client, origin, 'Nothing was done: this needs the web app.');
+      return this.showOutcome(client, origin, 'Nothing was done: this needs the web app.', true);
     }
     const opened = await this.openQuestion(client, payload.trigger_id, action.action_id, origin, result.ask);
     if (!opened) {
@@ -160,6 +166,7 @@ export class SlackInteractionsService {
         client,
         origin,
         'Nothing was done: Slack did not open the form in time; try again.',
+        true,
       );
     }
   }
@@ -219,7 +226,8 @@ export class SlackInteractionsService {
     const outcome = await this.act(channel, client, slackUserId, (actor) =>
       answerHandler(actor, origin.value, answer),
     );
-    await this.showOutcome(client, origin, typeof outcome === 'string' ? outcome : '');
+    if (outcome instanceof Refusal) await this.showOutcome(client, origin, outcome.text, true);
+    else await this.showOutcome(client, origin, outcome, false);
     return undefined;
   }
 
@@ -227,13 +235,23 @@ export class SlackInteractionsService {
    * The outcome on the message: a digest item's block is replaced by it (the row keeps every outcome,
    * so the other items keep their buttons and earlier outcomes); any other message becomes the outcome.
    */
-  private async showOutcome(client: WebClient, origin: Origin, outcome: string): Promise<void> {
+  private async showOutcome(
+    client: WebClient,
+    origin: Origin,
+    outcome: string,
+    refused: boolean,
+  ): Promise<void> {
     const { channel, ts, blockId } = origin;
     if (!channel || !ts) return;
     const notificationId = notificationOfBlock(blockId);
     const row =
       notificationId && blockId
-        ? await this.notifications.recordSlackOutcome(notificationId, { channel, ts }, blockId, outcome)
+        ? await this.notifications.recordSlackOutcome(
+            notificationId,
+            { channel, ts },
+            outcomeKey(blockId, refused),
+            outcome,
+          )
         : null;
     if (row) {
       const outcomes = (row.delivery_ref?.outcomes ?? {}) as Record<string, string>;
@@ -253,17 +271,19 @@ export class SlackInteractionsService {
     client: WebClient,
     slackUserId: string,
     run: (actor: Actor) => Promise<T>,
-  ): Promise<T | string> {
+  ): Promise<T | Refusal> {
     const info = await client.users.info({ user: slackUserId });
     const email = info.user?.profile?.email;
     const [p] = email ? await this.auth.principalRowsByEmails([email]) : [];
-    if (!p || p.disabled) return 'Nothing was done: no enabled jumpgate principal has your Slack email.';
+    if (!p || p.disabled) {
+      return new Refusal('Nothing was done: no enabled jumpgate principal has your Slack email.');
+    }
     try {
       return await run(actorOf(p, { via: 'slack', channelId: channel.id }));
     } catch (err) {
-      if (err instanceof AppError) return `Nothing was done: ${err.message}`;
+      if (err instanceof AppError) return new Refusal(`Nothing was done: ${err.message}`);
       this.logger.error({ err, channelId: channel.id }, 'Slack action failed');
-      return 'Nothing was done: jumpgate could not complete this; try the web app.';
+      return new Refusal('Nothing was done: jumpgate could not complete this; try the web app.');
     }
   }
 }

@@ -181,7 +181,9 @@ describe('Slack interactions', () => {
     const res = await click('U-APP', 'jumpgate.request.approve', req.body.id);
     expect(res.status).toBe(200);
     const update = slack.calls.filter((c) => c.method === 'chat.update').pop();
-    expect(String(update?.args.text)).toMatch(/^Nothing was done: The request waits on step 0 \(manager\)/);
+    expect(String(update?.args.text)).toBe(
+      "Nothing was done: The request waits on step 1 (the requester's manager); you approve step 2",
+    );
     const after = await t.request('GET', `/api/v1/access-requests/${req.body.id}`, { token: admin.token });
     expect(after.body).toMatchObject({ status: 'pending', currentStep: 0, approvals: [] });
   });

@@ -1,4 +1,4 @@
-import { type NotificationKind } from '../notification-kinds';
+import { type NotificationKind, type NotificationLinks } from '../notification-kinds';
 
 /** A notification as a channel sends it: links already absolute on PUBLIC_URL. */
 export interface OutgoingNotification {
@@ -8,7 +8,7 @@ export interface OutgoingNotification {
   recipient: { id: string; email: string; name: string | null };
   subject: { type: string; id: string };
   data: Record<string, unknown>;
-  links: { ui: string; api: string };
+  links: NotificationLinks;
 }
 
 export interface RenderedMessage {
@@ -33,6 +33,13 @@ function plural(n: unknown, one: string): string {
 }
 
 type Render = (d: Record<string, unknown>) => { subject: string; lines: string[] };
+
+/** Which approval step the recipient is asked for (request_to_approve carries step, steps, stepKind). */
+function stepLine(d: Record<string, unknown>): string[] {
+  if (typeof d.step !== 'number' || typeof d.steps !== 'number') return [];
+  const who = d.stepKind === 'manager' ? "the requester's manager" : "the group's approvers";
+  return [`Step ${d.step} of ${d.steps} (${who}): you are asked for this step.`];
+}
 
 // One line of what happened or what to do, per kind; the links follow in every message.
 const RENDER: Record<NotificationKind, Render> = {
@@ -67,6 +74,7 @@ const RENDER: Record<NotificationKind, Render> = {
     lines: [
       `${str(d.requesterEmail)} asks for membership of ${str(d.groupName)} for ${str(d.accountEmail, 'their account')}, ${str(d.durationMinutes)} minutes.`,
       `Justification: ${str(d.justification, '(none)')}`,
+      ...stepLine(d),
     ],
   }),
   request_decided: (d) => ({
@@ -92,7 +100,11 @@ const RENDER: Record<NotificationKind, Render> = {
   }),
   break_glass_used: (d) => ({
     subject: `Break-glass access: ${str(d.accountEmail)} in ${str(d.groupName)}`,
-    lines: [`${str(d.accountEmail)} used break-glass access to ${str(d.groupName)}: ${str(d.justification)}`],
+    lines: [
+      `${str(d.accountEmail)} used break-glass access to ${str(d.groupName)} for ${str(d.durationMinutes)} minutes: it was granted at once, without approval.`,
+      `Justification: ${str(d.justification, '(none)')}`,
+      `You are told because you own, approve or administer this group. The group's owner reviews this use afterwards in "Break-glass reviews".`,
+    ],
   }),
   remediation_failed: (d) => ({
     subject: `Remediation failed: ${str(d.action)} ${str(d.accountEmail)} in ${str(d.groupName)}`,
@@ -120,5 +132,9 @@ const RENDER: Record<NotificationKind, Render> = {
 
 export function renderMessage(n: Pick<OutgoingNotification, 'kind' | 'data' | 'links'>): RenderedMessage {
   const { subject, lines } = RENDER[n.kind](n.data);
-  return { subject, text: [...lines, '', `Open: ${n.links.ui}`, `API: ${n.links.api}`, ''].join('\n') };
+  const review = n.links.review ? [`Review: ${n.links.review}`] : [];
+  return {
+    subject,
+    text: [...lines, '', `Open: ${n.links.ui}`, ...review, `API: ${n.links.api}`, ''].join('\n'),
+  };
 }

@@ -28,7 +28,25 @@ const button = (text: string, actionId: string, value: string, style?: 'primary'
 export const itemBlockId = (notificationId: string, itemId: string): string =>
   `jg.${notificationId}.${itemId}`;
 
-/** The notification an item block belongs to (null for blocks that are not a digest item's). */
+/** The block id of a request's Approve/Deny: names the notification, like a digest item's. */
+export const requestBlockId = (notificationId: string, requestId: string): string =>
+  `jg.${notificationId}.request.${requestId}`;
+
+/**
+ * Where an outcome is kept on its row. A refusal of a request's button (an approver of a later step
+ * clicking early) is a note beside the buttons, since the same person may act once their step comes;
+ * every other outcome replaces the buttons (a digest item's refusal does not change with time).
+ */
+export const outcomeKey = (blockId: string, refused: boolean): string =>
+  refused && blockId.includes('.request.') ? `${blockId}.note` : blockId;
+
+const context = (blockId: string, text: string): Block => ({
+  type: 'context',
+  block_id: blockId,
+  elements: [{ type: 'mrkdwn', text }],
+});
+
+/** The notification a block belongs to (null for blocks that are not a digest item's or a request's). */
 export function notificationOfBlock(blockId: string | undefined): string | null {
   const m = /^jg\.([0-9a-f-]{36})\./.exec(blockId ?? '');
   return m ? m[1] : null;
@@ -47,14 +65,29 @@ export function slackBlocks(
   const blocks: Block[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*${subject}*\n${text.split('\n\nOpen:')[0]}` } },
   ];
-  const actions: Block[] = [{ ...button('Open in jumpgate', 'jumpgate.open', n.id), url: n.links.ui }];
+  const links: Block[] = [{ ...button('Open in jumpgate', 'jumpgate.open', n.id), url: n.links.ui }];
+  if (n.links.review) links.push({ ...button('Review it', 'jumpgate.review', n.id), url: n.links.review });
   if (n.kind === 'request_to_approve' && typeof n.data.requestId === 'string') {
-    actions.push(
-      button('Approve', SLACK_ACTIONS.approve, n.data.requestId, 'primary'),
-      button('Deny', SLACK_ACTIONS.deny, n.data.requestId, 'danger'),
-    );
+    const blockId = requestBlockId(n.id, n.data.requestId);
+    const outcome = outcomes[blockId];
+    const note = outcomes[outcomeKey(blockId, true)];
+    if (outcome) {
+      blocks.push({ type: 'actions', elements: links }, context(blockId, outcome));
+    } else {
+      blocks.push({
+        type: 'actions',
+        block_id: blockId,
+        elements: [
+          ...links,
+          button('Approve', SLACK_ACTIONS.approve, n.data.requestId, 'primary'),
+          button('Deny', SLACK_ACTIONS.deny, n.data.requestId, 'danger'),
+        ],
+      });
+      if (note) blocks.push(context(outcomeKey(blockId, true), note));
+    }
+  } else {
+    blocks.push({ type: 'actions', elements: links });
   }
-  blocks.push({ type: 'actions', elements: actions });
   const preview = Array.isArray(n.data.preview)
     ? (n.data.preview as { itemId: string; label: string }[])
     : [];
@@ -65,7 +98,7 @@ export function slackBlocks(
       blocks.push(
         { type: 'section', text: { type: 'plain_text', text: item.label } },
         outcome
-          ? { type: 'context', block_id: blockId, elements: [{ type: 'mrkdwn', text: outcome }] }
+          ? context(blockId, outcome)
           : {
               type: 'actions',
               block_id: blockId,
