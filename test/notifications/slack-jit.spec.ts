@@ -87,7 +87,7 @@ describe('Slack: approval steps and break-glass', () => {
       (v) => v !== undefined,
       () => `no delivery stored for ${slackUser}`,
     );
-    return { call: call!, ts: ts! };
+    return { call: call!, ts: ts };
   }
 
   const blocksOf = (c: SlackCall | undefined) => (c?.args.blocks ?? []) as Block[];
