@@ -94,6 +94,23 @@ export class ConnectionsController {
     return this.connections.update(actor, id, dto);
   }
 
+  @Post(':id/test')
+  @AdminOnly()
+  @HttpCode(200)
+  @ApiRoute({
+    summary: "Test a saved connection's stored credentials (and refresh its `insights`)",
+    description:
+      'Always 200 for an answer from JumpCloud: `ok: false` with a `code` says why the stored credentials no longer work.',
+    body: { oneOf: [ConnectionTestPassed, ConnectionTestFailed] },
+    errors: [400, 403, 404],
+  })
+  testSaved(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<ConnectionTestResponse> {
+    return this.connections.testSaved(actor, id);
+  }
+
   @Delete(':id')
   @AdminOnly()
   @HttpCode(204)

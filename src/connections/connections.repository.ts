@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { returned } from '../platform/database/sql';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type SealedColumn } from '../platform/secrets/sealed-column';
+import { type InsightsState } from './connection-insights';
 
 /** Where a connection's sealed credentials live (bound to the connection id). */
 export const CONNECTION_CREDENTIALS: SealedColumn = { table: 'connections', column: 'credentials' };
@@ -19,6 +20,8 @@ export interface ConnectionRow {
   status: 'ok' | 'error';
   status_error: string | null;
   write_access: 'unverified' | 'verified' | 'denied';
+  insights: InsightsState;
+  insights_checked_at: Date | null;
   last_sync_at: Date | null;
   created_at: Date;
   ck?: string;
@@ -62,11 +65,14 @@ export class ConnectionsRepository {
       | 'client_id_last4'
       | 'credentials'
       | 'sync_interval_minutes'
+      | 'insights'
+      | 'insights_checked_at'
     >,
   ): Promise<ConnectionRow> {
     const rows = await m.query<ConnectionRow[]>(
-      `INSERT INTO connections (id, name, org_id, region, credential_type, client_id_last4, credentials, sync_interval_minutes)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      `INSERT INTO connections (id, name, org_id, region, credential_type, client_id_last4, credentials,
+         sync_interval_minutes, insights, insights_checked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         c.id,
         c.name,
@@ -76,6 +82,8 @@ export class ConnectionsRepository {
         c.client_id_last4,
         c.credentials,
         c.sync_interval_minutes,
+        c.insights,
+        c.insights_checked_at,
       ],
     );
     return rows[0];
@@ -93,6 +101,8 @@ export class ConnectionsRepository {
         | 'client_id_last4'
         | 'credentials'
         | 'write_access'
+        | 'insights'
+        | 'insights_checked_at'
       >
     >,
   ): Promise<ConnectionRow> {
@@ -128,6 +138,18 @@ export class ConnectionsRepository {
     await this.dataSource.query(
       `UPDATE connections SET write_access = $2 WHERE id = $1 AND write_access IS DISTINCT FROM $2`,
       [id, access],
+    );
+  }
+
+  /**
+   * What a Directory Insights read found at `at`; a finding older than the stored one is dropped (two
+   * readers racing), and a deleted connection is left as it was.
+   */
+  async setInsights(id: string, state: InsightsState, at: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE connections SET insights = $2, insights_checked_at = $3
+       WHERE id = $1 AND deleted_at IS NULL AND (insights_checked_at IS NULL OR insights_checked_at <= $3)`,
+      [id, state, at],
     );
   }
 

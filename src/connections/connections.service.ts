@@ -17,6 +17,7 @@ import { Keyset } from '../platform/database/keyset';
 import { type Page } from '../platform/http/pagination';
 import { openJson, resealRow, sealJson } from '../platform/secrets/sealed-column';
 import { SecretBox } from '../platform/secrets/secret-box';
+import { type InsightsState, probeInsights } from './connection-insights';
 import { CONNECTION_CREDENTIALS, type ConnectionRow, ConnectionsRepository } from './connections.repository';
 import {
   type ConnectionResponse,
@@ -60,6 +61,11 @@ function failureMessage(code: TestFailureCode, err: unknown): string {
   // The client's messages never carry credentials; they add which permission area failed.
   const area = err instanceof JumpCloudError && err.area ? ` (${err.area})` : '';
   return `${FAILURE_MESSAGES[code]}${code === 'missing_permission' ? area : ''}`;
+}
+
+/** A test's audit data: the outcome and its code, never the credentials. */
+function testAuditData(region: 'us' | 'eu', r: ConnectionTestResponse): Record<string, unknown> {
+  return { region, ok: r.ok, code: r.ok ? null : r.code, insights: r.ok ? r.insights : null };
 }
 
 function credentialsOf(dto: {
@@ -115,6 +121,8 @@ export class ConnectionsService {
       lastSyncAt: c.last_sync_at?.toISOString() ?? null,
       createdAt: c.created_at.toISOString(),
       writeAccess: c.write_access,
+      insights: c.insights,
+      insightsCheckedAt: c.insights_checked_at?.toISOString() ?? null,
     };
   }
 
@@ -147,54 +155,86 @@ export class ConnectionsService {
     });
   }
 
-  /** Tries credentials against JumpCloud: the organisation and reads of users, groups, administrators. */
+  /**
+   * Tries credentials against JumpCloud: the organisation and reads of users, groups, administrators,
+   * then whether they may read Directory Insights (which a connection does without, so it never fails a test).
+   */
   private async probe(
     id: string,
     orgId: string,
     region: 'us' | 'eu',
     credentials: JumpCloudCredentials,
-  ): Promise<ConnectionTestResponse> {
+  ): Promise<ConnectionTestResponse & { checkedAt: Date }> {
     // A throwaway key: a failed test must not poison the cached token of a live connection.
     const key = `probe-${id}-${randomUUID()}`;
     const client = this.buildClient(key, orgId, region, credentials);
+    const checkedAt = new Date();
     try {
       const report = await client.checkAccess();
+      const insights = await probeInsights(client, checkedAt.getTime());
+      if (insights === 'unavailable')
+        this.logger.warn({ orgId }, 'connection test could not read Directory Insights');
       return {
         ok: true,
         organization: { id: report.organization.id, name: report.organization.name },
         writeAccess: 'unverified',
+        insights,
+        checkedAt,
       };
     } catch (err) {
       const code = failureCode(err);
       if (code === 'unavailable')
         this.logger.warn({ err, orgId }, 'connection test could not reach JumpCloud');
-      return { ok: false, code, error: failureMessage(code, err) };
+      return { ok: false, code, error: failureMessage(code, err), checkedAt };
     } finally {
       this.clients.forget(key);
     }
   }
 
   async test(actor: Actor, dto: TestConnectionDto): Promise<ConnectionTestResponse> {
-    const result = await this.probe('test', dto.orgId, dto.region ?? 'us', credentialsOf(dto));
+    const { checkedAt: _, ...result } = await this.probe(
+      'test',
+      dto.orgId,
+      dto.region ?? 'us',
+      credentialsOf(dto),
+    );
     await this.audit.recordAlone(actor, {
       action: 'connection.tested',
       targetType: 'organization',
       targetId: dto.orgId,
-      data: { region: dto.region ?? 'us', ok: result.ok, code: result.ok ? null : result.code },
+      data: testAuditData(dto.region ?? 'us', result),
     });
     return result;
   }
 
-  private assertProbeOk(result: ConnectionTestResponse): void {
-    if (result.ok) return;
-    throw new AppError(result.code, result.error);
+  /** Tests a saved connection's stored credentials, and keeps what it found about Directory Insights. */
+  async testSaved(actor: Actor, id: string): Promise<ConnectionTestResponse> {
+    const row = await this.repo.get(id);
+    if (!row) throw notFound('Connection');
+    const { checkedAt, ...result } = await this.probe(id, row.org_id, row.region, this.credentialsOf(row));
+    if (result.ok) await this.repo.setInsights(id, result.insights, checkedAt);
+    await this.audit.recordAlone(actor, {
+      action: 'connection.tested',
+      targetType: 'connection',
+      targetId: id,
+      data: testAuditData(row.region, result),
+    });
+    return result;
+  }
+
+  private assertProbeOk(result: ConnectionTestResponse & { checkedAt: Date }): {
+    insights: InsightsState;
+    insights_checked_at: Date;
+  } {
+    if (!result.ok) throw new AppError(result.code, result.error);
+    return { insights: result.insights, insights_checked_at: result.checkedAt };
   }
 
   async create(actor: Actor, dto: CreateConnectionDto): Promise<ConnectionResponse> {
     const credentials = credentialsOf(dto);
     const region = dto.region ?? 'us';
     const id = randomUUID();
-    this.assertProbeOk(await this.probe(id, dto.orgId, region, credentials));
+    const insights = this.assertProbeOk(await this.probe(id, dto.orgId, region, credentials));
     return this.dataSource.transaction(async (m) => {
       const row = await this.repo.insert(m, {
         id,
@@ -205,6 +245,7 @@ export class ConnectionsService {
         client_id_last4: credentials.type === 'service_account' ? credentials.clientId.slice(-4) : null,
         credentials: sealJson(this.box, credentials, id),
         sync_interval_minutes: dto.syncIntervalMinutes ?? null,
+        ...insights,
       });
       await this.audit.record(m, actor, {
         action: 'connection.created',
@@ -231,6 +272,7 @@ export class ConnectionsService {
     const current = await this.repo.get(id);
     if (!current) throw notFound('Connection');
     let credentials: JumpCloudCredentials | null = null;
+    let insights: ReturnType<ConnectionsService['assertProbeOk']> | null = null;
     if (dto.apiKey !== undefined || dto.clientId !== undefined || dto.clientSecret !== undefined) {
       // Rotating only the secret keeps the stored client id.
       const clientId =
@@ -240,7 +282,7 @@ export class ConnectionsService {
           : undefined);
       credentials = credentialsOf({ clientId, clientSecret: dto.clientSecret, apiKey: dto.apiKey });
       // New credentials must reach the same organisation: the probe is bound to the stored org id.
-      this.assertProbeOk(await this.probe(id, current.org_id, current.region, credentials));
+      insights = this.assertProbeOk(await this.probe(id, current.org_id, current.region, credentials));
     }
     const updated = await this.dataSource.transaction(async (m) => {
       const locked = await this.repo.get(id, m, true);
@@ -261,6 +303,7 @@ export class ConnectionsService {
           credentials.type === 'service_account' ? credentials.clientId.slice(-4) : null;
         patch.credentials = sealJson(this.box, credentials, id);
         patch.write_access = 'unverified';
+        if (insights) Object.assign(patch, insights);
         changes.credentials = { rotated: true, credentialType: credentials.type };
       }
       if (Object.keys(patch).length === 0) return locked;

@@ -3,6 +3,7 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
+import { ActivityReadService } from './activity/activity-read.service';
 import { DirectoryController, SyncsController } from './directory.controller';
 import { DirectoryQueriesRepository } from './directory-queries.repository';
 import { DirectoryQueriesService } from './directory-queries.service';
@@ -11,6 +12,7 @@ import { DirectorySyncRunService } from './directory-sync-run.service';
 import { DirectorySyncService } from './directory-sync.service';
 import { DirectorySchedule } from './directory.schedule';
 import { DirectoryService } from './directory.service';
+import { DirectoryActivityProcessor } from './jobs/directory-activity.processor';
 import { DirectorySyncProcessor } from './jobs/directory-sync.processor';
 import { MembershipHistoryRepository } from './membership-history.repository';
 import { MembershipHistoryService } from './membership-history.service';
@@ -30,12 +32,13 @@ import { SyncRunsRepository } from './sync-runs.repository';
     SyncRunsRepository,
     MembershipHistoryService,
     MembershipHistoryRepository,
+    ActivityReadService,
   ],
   // DirectoryService for other domains (the API's reads stay inside); the runner only for the worker module below.
-  exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService],
+  exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService, ActivityReadService],
 })
 export class DirectoryModule {}
 
-/** The sync worker, only in processes that run workers (APP_ROLE all or worker). */
-@Module({ imports: [DirectoryModule], providers: [DirectorySyncProcessor] })
+/** The sync and activity workers, only in processes that run workers (APP_ROLE all or worker). */
+@Module({ imports: [DirectoryModule], providers: [DirectorySyncProcessor, DirectoryActivityProcessor] })
 export class DirectoryWorkersModule {}

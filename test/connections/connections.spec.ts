@@ -123,6 +123,8 @@ describe('connections', () => {
       lastSyncAt: null,
       createdAt: expect.any(String),
       writeAccess: 'unverified',
+      insights: 'readable',
+      insightsCheckedAt: expect.any(String),
     });
     connectionId = created.body.id;
     const list = await call('GET', '/api/v1/connections');

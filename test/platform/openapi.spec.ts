@@ -170,8 +170,8 @@ const RESOURCES: Record<
       'createdAt',
     ],
     later: ['insights'],
-    // JumpCloud write permission, which reads cannot show
-    extra: ['writeAccess'],
+    // JumpCloud write permission, which reads cannot show; when `insights` was last looked at
+    extra: ['writeAccess', 'insightsCheckedAt'],
   },
   SyncRunResponse: {
     fields: ['id', 'connectionId', 'status', 'trigger', 'startedAt', 'finishedAt', 'stats', 'held', 'error'],

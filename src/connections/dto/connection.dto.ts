@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { INSIGHTS_STATES, type InsightsState } from '../connection-insights';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
@@ -120,6 +121,20 @@ export class ConnectionResponse {
     description: 'JumpCloud write permission, which reads cannot show: `unverified` until the first write',
   })
   writeAccess!: 'unverified' | 'verified' | 'denied';
+  @ApiProperty({
+    enum: INSIGHTS_STATES,
+    enumName: 'InsightsState',
+    description:
+      'Whether the credentials may read Directory Insights (sign-in activity, who changed what), as last seen by a test, create, credential change or sync: `forbidden` = the role lacks Directory Insights; `unavailable` = not checked yet or JumpCloud did not answer',
+  })
+  insights!: InsightsState;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'when `insights` was last checked',
+  })
+  insightsCheckedAt!: string | null;
 }
 
 export class OrganizationResponse {
@@ -131,6 +146,7 @@ export class ConnectionTestPassed {
   @ApiProperty({ enum: [true] }) ok!: true;
   @ApiProperty({ type: OrganizationResponse }) organization!: OrganizationResponse;
   @ApiProperty({ enum: ['unverified'] }) writeAccess!: 'unverified';
+  @ApiProperty({ enum: INSIGHTS_STATES, enumName: 'InsightsState' }) insights!: InsightsState;
 }
 
 export const CONNECTION_TEST_CODES = [

@@ -22,6 +22,7 @@ export class JobQueue {
     @InjectQueue(QUEUES.grantExpiry) grantExpiry: Queue,
     @InjectQueue(QUEUES.campaigns) campaigns: Queue,
     @InjectQueue(QUEUES.notifications) notifications: Queue,
+    @InjectQueue(QUEUES.directoryActivity) directoryActivity: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.queues = {
@@ -30,6 +31,7 @@ export class JobQueue {
       [QUEUES.grantExpiry]: grantExpiry,
       [QUEUES.campaigns]: campaigns,
       [QUEUES.notifications]: notifications,
+      [QUEUES.directoryActivity]: directoryActivity,
     };
   }
 

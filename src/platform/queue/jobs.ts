@@ -13,7 +13,8 @@ export type AppJob =
   | { name: 'start'; data: { grantId: string } }
   | { name: 'launch'; data: { campaignId: string; requestedBy: string | null } }
   | { name: 'close'; data: { campaignId: string; requestedBy: string | null } }
-  | { name: 'notify'; data: { notificationId: string } };
+  | { name: 'notify'; data: { notificationId: string } }
+  | { name: 'activity'; data: { connectionId: string; runId: string } };
 
 export type JobName = AppJob['name'];
 export type JobData<N extends JobName> = Extract<AppJob, { name: N }>['data'];
@@ -98,6 +99,18 @@ export const JOBS: { readonly [N in JobName]: JobSpec<N> } = {
     attempts: 8,
     options: (c) => ({
       backoff: { type: 'exponential', delay: c.syncRetryBaseMs, jitter: 0.3 },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    }),
+  },
+  // The Directory Insights read after a sync (sign-in activity): one per sync run; a run's read that
+  // finds another of the same connection running waits for it by retrying.
+  activity: {
+    queue: QUEUES.directoryActivity,
+    id: (d) => `activity.${d.runId}`,
+    attempts: 6,
+    options: (c) => ({
+      backoff: { type: 'exponential', delay: c.syncRetryBaseMs },
       removeOnComplete: true,
       removeOnFail: 1000,
     }),

@@ -8,6 +8,7 @@ export const QUEUES = {
   grantExpiry: 'grant-expiry',
   campaigns: 'campaigns',
   notifications: 'notifications',
+  directoryActivity: 'directory-activity',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
