@@ -117,9 +117,9 @@ describe('connection insights state', () => {
     expect((await call('GET', `/api/v1/connections/${id}`, undefined, auditor.token)).body.insights).toBe(
       'readable',
     );
-    expect(
-      (await call('POST', `/api/v1/connections/00000000-0000-4000-8000-000000000000/test`)).status,
-    ).toBe(404);
+    expect((await call('POST', `/api/v1/connections/00000000-0000-4000-8000-000000000000/test`)).status).toBe(
+      404,
+    );
     expect((await call('POST', `/api/v1/connections/nope/test`)).status).toBe(400);
     expect(emu.emulator.requests({ since: before })).toEqual([]);
   });

@@ -37,7 +37,8 @@ function fakeQueues(fail = false): { queues: Queue[]; calls: Call[] } {
 }
 
 const config = { syncRetryBaseMs: 5000 } as AppConfig;
-const make = (queues: Queue[]) => new JobQueue(queues[0], queues[1], queues[2], queues[3], queues[4], queues[5], config);
+const make = (queues: Queue[]) =>
+  new JobQueue(queues[0], queues[1], queues[2], queues[3], queues[4], queues[5], config);
 
 describe('JobQueue', () => {
   it('sends each job to its queue with the id and options its name declares', async () => {

@@ -358,6 +358,26 @@ export interface paths {
         patch: operations["ConnectionsController_update"];
         trace?: never;
     };
+    "/api/v1/connections/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a saved connection's stored credentials (and refresh its `insights`)
+         * @description Always 200 for an answer from JumpCloud: `ok: false` with a `code` says why the stored credentials no longer work.
+         */
+        post: operations["ConnectionsController_testSaved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-channels": {
         parameters: {
             query?: never;
@@ -1446,12 +1466,15 @@ export interface components {
             id: string;
             name: string;
         };
+        /** @enum {string} */
+        InsightsState: "readable" | "forbidden" | "unavailable";
         ConnectionTestPassed: {
             /** @enum {boolean} */
             ok: true;
             organization: components["schemas"]["OrganizationResponse"];
             /** @enum {string} */
             writeAccess: "unverified";
+            insights: components["schemas"]["InsightsState"];
         };
         /** @enum {string} */
         ConnectionTestCode: "bad_credentials" | "wrong_org" | "missing_permission" | "unavailable";
@@ -1520,6 +1543,13 @@ export interface components {
              * @enum {string}
              */
             writeAccess: "unverified" | "verified" | "denied";
+            /** @description Whether the credentials may read Directory Insights (sign-in activity, who changed what), as last seen by a test, create, credential change or sync: `forbidden` = the role lacks Directory Insights; `unavailable` = not checked yet or JumpCloud did not answer */
+            insights: components["schemas"]["InsightsState"];
+            /**
+             * Format: date-time
+             * @description when `insights` was last checked
+             */
+            insightsCheckedAt: string | null;
         };
         ConnectionResponsePage: {
             items: components["schemas"]["ConnectionResponse"][];
@@ -4729,6 +4759,85 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
                         code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    ConnectionsController_testSaved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Always 200 for an answer from JumpCloud: `ok: false` with a `code` says why the stored credentials no longer work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestPassed"] | components["schemas"]["ConnectionTestFailed"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
                     };
                 };
             };
