@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       appRole: 'all',
       migrationsRun: true,
       syncIntervalMinutes: 60,
+      fullSyncHours: 24,
       expirySweepSeconds: 30,
       maxGrantMinutes: 10080,
       trustProxy: false,

@@ -22,6 +22,8 @@ export interface AppConfig {
   jumpcloudOauthTokenUrl: string | null;
   jumpcloudInsightsUrl: string | null;
   syncIntervalMinutes: number;
+  /** A full sync at least this often; syncs in between are incremental when Directory Insights is readable. */
+  fullSyncHours: number;
   expirySweepSeconds: number;
   maxGrantMinutes: number;
   /**
@@ -321,6 +323,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jumpcloudOauthTokenUrl: parseOverride(env, 'JUMPCLOUD_OAUTH_TOKEN_URL', production),
     jumpcloudInsightsUrl: parseOverride(env, 'JUMPCLOUD_INSIGHTS_URL', production),
     syncIntervalMinutes: parseInteger(env, 'SYNC_INTERVAL_MINUTES', 60, 0, 525600),
+    fullSyncHours: parseInteger(env, 'FULL_SYNC_HOURS', 24, 1, 8760),
     expirySweepSeconds: parseInteger(env, 'EXPIRY_SWEEP_SECONDS', 30, 1, 86400),
     maxGrantMinutes: parseInteger(env, 'MAX_GRANT_MINUTES', 10080, 1, 525600),
     trustProxy: parseTrustProxy(env),

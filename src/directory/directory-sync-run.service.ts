@@ -14,6 +14,7 @@ import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from './di
 import { DirectoryRepository } from './directory.repository';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { DirectorySyncEngine, IncompleteListingError, type SyncStats } from './sync/directory-sync.engine';
+import { planSync } from './sync/sync-plan';
 
 const SYNC_ACTOR = systemActor('directory-sync');
 
@@ -82,12 +83,27 @@ export class DirectorySyncRunService {
       const client = await this.connections.clientFor(connectionId, (e) => {
         if (e.type === 'request') apiCalls++;
       });
+      // Full or incremental, and for an incremental run what the events since the cursor name.
+      const plan = await planSync(client, {
+        requested: run.requested_mode,
+        ...(await this.runs.lastSyncState(qr, connectionId)),
+        fullSyncHours: this.config.fullSyncHours,
+        now: new Date(),
+      });
+      if (plan.detail) {
+        this.logger.warn(
+          { runId, fallbackReason: plan.fallbackReason, error: plan.detail },
+          'events unusable',
+        );
+      }
+      await this.runs.markMode(qr, runId, plan.mode);
       const engine = new DirectorySyncEngine(qr, client, {
         connectionId,
         runId,
         holdPercent: this.config.syncRemovalHoldPercent,
         previouslyHeld,
         startedAt,
+        touches: plan.touches,
       });
       await engine.stage();
 
@@ -97,7 +113,13 @@ export class DirectorySyncRunService {
       let notices: string[] = [];
       try {
         outcome = await engine.merge();
-        const stats: SyncStats = { ...outcome.stats, apiCalls };
+        const stats: SyncStats & Pick<typeof plan, 'mode' | 'events' | 'fallbackReason'> = {
+          ...outcome.stats,
+          apiCalls,
+          mode: plan.mode,
+          events: plan.events,
+          fallbackReason: plan.fallbackReason,
+        };
         await this.runs.markSucceeded(
           qr,
           runId,
@@ -108,6 +130,7 @@ export class DirectorySyncRunService {
             timingsMs: engine.timings,
           },
           outcome.held,
+          { until: plan.eventsUntil, seen: plan.eventsSeen },
         );
         await this.disablePrincipalsOfInactiveAccounts(qr.manager, connectionId);
         await this.audit.record(qr.manager, SYNC_ACTOR, {

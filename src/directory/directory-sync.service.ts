@@ -8,6 +8,7 @@ import { JobQueue } from '../platform/queue/job-queue';
 import { type HeldRemovalListResponse, type SyncRunResponse, toSyncRunResponse } from './dto/sync-run.dto';
 import { DirectorySyncRunService } from './directory-sync-run.service';
 import { SyncRunsRepository } from './sync-runs.repository';
+import { type RequestedSyncMode } from './sync/sync-mode.policy';
 
 export { type SyncRunResponse } from './dto/sync-run.dto';
 
@@ -28,19 +29,21 @@ export class DirectorySyncService {
     actor: Actor,
     connectionId: string,
     trigger: 'manual' | 'scheduled' = 'manual',
+    mode: RequestedSyncMode = 'auto',
   ): Promise<SyncRunResponse> {
     if (!(await this.connections.getRow(connectionId))) throw notFound('Connection');
     const created = await this.runs.createQueued(
       connectionId,
       trigger,
       actor.type === 'principal' ? actor.id : null,
+      mode,
     );
     if (created) {
       await this.enqueue(created.id);
       return toSyncRunResponse(created);
     }
     const open = await this.runs.getOpenForConnection(connectionId);
-    if (!open) return this.trigger(actor, connectionId, trigger); // it finished in between
+    if (!open) return this.trigger(actor, connectionId, trigger, mode); // it finished in between
     return toSyncRunResponse(open);
   }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
@@ -14,7 +14,7 @@ import {
   GroupResponse,
 } from './dto/directory.dto';
 import { MembershipHistoryItem } from './dto/membership-history.dto';
-import { HeldRemovalListResponse, SyncRunResponse } from './dto/sync-run.dto';
+import { HeldRemovalListResponse, SyncRunResponse, TriggerSyncDto } from './dto/sync-run.dto';
 import { AccountsQueryDto, ApplicationsQueryDto, GroupsQueryDto } from './dto/directory-query.dto';
 import { MembershipHistoryService } from './membership-history.service';
 
@@ -151,8 +151,12 @@ export class SyncsController {
     body: SyncRunResponse,
     errors: [400, 403, 404],
   })
-  trigger(@CurrentActor() actor: Actor, @Param('id', ParseUUIDPipe) id: string): Promise<SyncRunResponse> {
-    return this.syncs.trigger(actor, id, 'manual');
+  trigger(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: TriggerSyncDto,
+  ): Promise<SyncRunResponse> {
+    return this.syncs.trigger(actor, id, 'manual', dto.mode);
   }
 
   @Get('connections/:id/syncs')

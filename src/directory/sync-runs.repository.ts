@@ -4,6 +4,7 @@ import { returned } from '../platform/database/sql';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type HeldRemovals } from './sync/removal-hold.policy';
 import { type SyncStats } from './sync/directory-sync.engine';
+import { type RequestedSyncMode, type SyncMode } from './sync/sync-mode.policy';
 
 export interface SyncRunRow {
   id: string;
@@ -17,6 +18,12 @@ export interface SyncRunRow {
   stats: (SyncStats & Record<string, unknown>) | null;
   error: string | null;
   held: HeldRemovals | null;
+  requested_mode: RequestedSyncMode;
+  /** Set when the run starts (planned); runs before incremental sync existed were full. */
+  mode: SyncMode | null;
+  /** How far this run read Directory Insights: the cursor of the next incremental run. */
+  events_until: Date | null;
+  events_seen: [number, string][] | null;
   ck?: string;
 }
 
@@ -36,12 +43,13 @@ export class SyncRunsRepository {
     connectionId: string,
     trigger: SyncRunRow['trigger'],
     requestedBy: string | null,
+    requestedMode: RequestedSyncMode = 'auto',
   ): Promise<SyncRunRow | undefined> {
     const created = await this.dataSource.query<SyncRunRow[]>(
-      `INSERT INTO directory_sync_runs (connection_id, status, trigger, requested_by)
-       VALUES ($1, 'queued', $2, $3)
+      `INSERT INTO directory_sync_runs (connection_id, status, trigger, requested_by, requested_mode)
+       VALUES ($1, 'queued', $2, $3, $4)
        ON CONFLICT (connection_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING *`,
-      [connectionId, trigger, requestedBy],
+      [connectionId, trigger, requestedBy, requestedMode],
     );
     return created[0];
   }
@@ -134,6 +142,51 @@ export class SyncRunsRepository {
     return startedAt;
   }
 
+  /**
+   * What the mode decision needs (sync-mode.policy.ts): when the last succeeded full sync started and
+   * how many JumpCloud calls it made, and how far the last succeeded run of any mode read the events.
+   */
+  async lastSyncState(
+    qr: QueryRunner,
+    connectionId: string,
+  ): Promise<{
+    lastFullAt: Date | null;
+    fullSyncCalls: number | null;
+    cursor: Date | null;
+    handled: [number, string][] | null;
+    lastRunHeld: boolean;
+  }> {
+    const [row] = (await qr.query(
+      `SELECT f.started_at AS last_full_at, (f.stats->>'apiCalls')::int AS full_calls,
+              l.events_until AS cursor, l.events_seen AS handled,
+              coalesce(l.held ?| array['accounts', 'memberships'], false) AS last_run_held
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (SELECT started_at, stats FROM directory_sync_runs WHERE connection_id = $1
+                          AND status = 'succeeded' AND mode = 'full' ORDER BY finished_at DESC LIMIT 1) f ON true
+       LEFT JOIN LATERAL (SELECT events_until, events_seen, held FROM directory_sync_runs WHERE connection_id = $1
+                          AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1) l ON true`,
+      [connectionId],
+    )) as {
+      last_full_at: Date | null;
+      full_calls: number | null;
+      cursor: Date | null;
+      handled: [number, string][] | null;
+      last_run_held: boolean;
+    }[];
+    return {
+      lastFullAt: row.last_full_at,
+      fullSyncCalls: row.full_calls,
+      cursor: row.cursor,
+      handled: row.handled,
+      lastRunHeld: row.last_run_held,
+    };
+  }
+
+  /** The mode this run runs in (decided when it starts), shown while it runs. */
+  async markMode(qr: QueryRunner, runId: string, mode: SyncMode): Promise<void> {
+    await qr.query(`UPDATE directory_sync_runs SET mode = $2 WHERE id = $1`, [runId, mode]);
+  }
+
   /** What the connection's last succeeded run held back (the next run applies it when it agrees). */
   async lastSucceededHeld(qr: QueryRunner, connectionId: string): Promise<HeldRemovals | null> {
     const [previous] = (await qr.query(
@@ -149,13 +202,15 @@ export class SyncRunsRepository {
     runId: string,
     stats: Record<string, unknown>,
     held: HeldRemovals,
+    events: { until: Date; seen: [number, string][] },
   ): Promise<void> {
     await qr.query(
       // clock_timestamp(): now() is the start of this transaction, which a first sync opens before
       // it lists (a 345 s run read as 2 s).
-      `UPDATE directory_sync_runs SET status = 'succeeded', finished_at = clock_timestamp(), stats = $2, held = $3, error = NULL
+      `UPDATE directory_sync_runs SET status = 'succeeded', finished_at = clock_timestamp(), stats = $2, held = $3, error = NULL,
+         events_until = $4, events_seen = $5
        WHERE id = $1`,
-      [runId, JSON.stringify(stats), JSON.stringify(held)],
+      [runId, JSON.stringify(stats), JSON.stringify(held), events.until, JSON.stringify(events.seen)],
     );
   }
 

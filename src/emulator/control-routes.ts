@@ -335,6 +335,10 @@ export function registerControlRoutes(
   r('PATCH', '/users/:id', (req) => {
     const b = body(req);
     emu.updateUser(req.params.id ?? '', {
+      firstname: str(b.firstname, 'firstname'),
+      lastname: str(b.lastname, 'lastname'),
+      displayname: str(b.displayname, 'displayname'),
+      jobTitle: str(b.jobTitle, 'jobTitle'),
       department: str(b.department, 'department'),
       managerId: b.managerId === null ? null : str(b.managerId, 'managerId'),
       mfaConfigured: b.mfaConfigured === undefined ? undefined : b.mfaConfigured === true,
@@ -353,6 +357,16 @@ export function registerControlRoutes(
     emu.deleteUser(req.params.id ?? '');
     return { deleted: true };
   });
+  r('POST', '/apps/:id/groups', (req) => ({
+    changed: emu.setAppBinding(
+      req.params.id ?? '',
+      str(body(req).groupId, 'groupId') ?? bad('groupId is required'),
+      true,
+    ),
+  }));
+  r('DELETE', '/apps/:id/groups/:groupId', (req) => ({
+    changed: emu.setAppBinding(req.params.id ?? '', req.params.groupId ?? '', false),
+  }));
   r('POST', '/churn', (req) => {
     const b = body(req);
     const count = num(b.count, 'count');

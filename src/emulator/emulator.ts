@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createRng, type Rng } from './random';
 import { InsightsLog, seedSignIns, type Initiator } from './insights';
 import { DEFAULT_SIZES, generateOrganization, type SeedSizes } from './seed';
-import { type MembershipMethod, type Store, type UserState } from './store';
+import { type MembershipMethod, type Store, type UserRec, type UserState } from './store';
 
 /** Permission areas a credential can be denied, mirroring the spec's x-scopes. */
 export const PERMISSIONS = [
@@ -142,6 +142,8 @@ export class JumpCloudEmulator {
     usersCreated: 0,
     usersUpdated: 0,
     groupsRenamed: 0,
+    bindingsAdded: 0,
+    bindingsRemoved: 0,
   };
 
   constructor(opts: {
@@ -465,6 +467,7 @@ export class JumpCloudEmulator {
       if (state === 'ACTIVATED') this.external.usersActivated++;
       const ref = this.userRef(slot);
       if (state === 'SUSPENDED') this.recordChange('user_suspended', ref);
+      if (u.state === 'SUSPENDED') this.recordChange('user_unsuspended', ref);
       this.recordChange('user_update', ref, [{ field: 'state', from: u.state, to: state }]);
     }
     u.state = state;
@@ -518,18 +521,85 @@ export class JumpCloudEmulator {
     return (this.store.users[slot] as { id: string }).id;
   }
 
-  /** A profile change made in JumpCloud (department, manager, MFA enrolment). */
+  /**
+   * A profile change made in JumpCloud (names, department, title, manager, MFA enrolment), recorded
+   * as the `user_update` JumpCloud logs, with the fields that changed.
+   */
   updateUser(
     userId: string,
-    patch: { department?: string; managerId?: string | null; mfaConfigured?: boolean },
+    patch: {
+      firstname?: string;
+      lastname?: string;
+      displayname?: string;
+      department?: string;
+      jobTitle?: string;
+      managerId?: string | null;
+      mfaConfigured?: boolean;
+    },
   ): void {
-    const u = this.store.users[this.requireUser(userId)];
+    const slot = this.requireUser(userId);
+    const u = this.store.users[slot];
     if (u === undefined) return;
-    if (patch.department !== undefined) u.department = patch.department;
-    if (patch.managerId !== undefined)
-      u.manager = patch.managerId === null ? -1 : this.requireUser(patch.managerId);
-    if (patch.mfaConfigured !== undefined) u.mfaConfigured = patch.mfaConfigured;
+    const manager =
+      patch.managerId === undefined
+        ? undefined
+        : patch.managerId === null
+          ? -1
+          : this.requireUser(patch.managerId);
+    const changes: { field: string; from: unknown; to: unknown }[] = [];
+    const set = <
+      K extends
+        'firstname' | 'lastname' | 'displayname' | 'department' | 'jobTitle' | 'mfaConfigured' | 'manager',
+    >(
+      field: K,
+      to: UserRec[K] | undefined,
+    ) => {
+      if (to === undefined || u[field] === to) return;
+      changes.push({ field, from: u[field], to });
+      u[field] = to;
+    };
+    set('firstname', patch.firstname);
+    set('lastname', patch.lastname);
+    set('displayname', patch.displayname);
+    set('department', patch.department);
+    set('jobTitle', patch.jobTitle);
+    set('manager', manager);
+    set('mfaConfigured', patch.mfaConfigured);
     this.external.usersUpdated++;
+    if (changes.length > 0) this.recordChange('user_update', this.userRef(slot), changes);
+  }
+
+  /**
+   * Binds a user group to an application (or unbinds it), recorded as the `association_change`
+   * JumpCloud logs between the application and the group. Returns false when nothing changed.
+   */
+  setAppBinding(appId: string, groupId: string, bound: boolean): boolean {
+    const appSlot = this.store.appSlotById.get(appId);
+    const app = appSlot === undefined ? undefined : this.store.apps[appSlot];
+    if (app === undefined) throw new NotFound(`application ${appId}`);
+    const gs = this.requireGroup(groupId);
+    const at = app.groups.indexOf(gs);
+    if (at >= 0 === bound) return false;
+    if (bound) app.groups.push(gs);
+    else app.groups.splice(at, 1);
+    if (bound) this.external.bindingsAdded++;
+    else this.external.bindingsRemoved++;
+    const g = this.store.groups[gs];
+    this.insights.record({
+      event_type: 'association_change',
+      service: 'directory',
+      success: true,
+      initiated_by: this.consoleAdmin(),
+      resource: { id: app.id, type: 'application', name: app.name },
+      association: {
+        op: bound ? 'add' : 'remove',
+        connection: {
+          from: { type: 'application', object_id: app.id, name: app.name },
+          to: { type: 'user_group', object_id: g.id, name: g.name },
+        },
+      },
+    });
+    return true;
   }
 
   updateGroup(

@@ -195,4 +195,48 @@ describe('Directory Insights events', () => {
       (await events({ service: ['all'], start_time: since(1) }, { 'x-api-key': 'jca_wrong' })).status,
     ).toBe(401);
   });
+
+  it('profile changes, reactivation and application bindings become events too; a no-op records nothing', async () => {
+    const from = new Date().toISOString();
+    const s = emu.emulator.store;
+    const user = s.users[s.userSlots()[0]] as { id: string };
+    const app = s.apps.find((a) => a.groups.length > 0)!;
+    const bound = s.groups[app.groups[0]] as { id: string };
+    const unbound = s.groups.find((g, slot) => !g.deleted && !app.groups.includes(slot))!;
+    expect(
+      await ctl('PATCH', `/users/${user.id}`, { displayname: 'Renamed Person', jobTitle: 'Chief Tester' }),
+    ).toBe(200);
+    expect(await ctl('PATCH', `/users/${user.id}`, { jobTitle: 'Chief Tester' })).toBe(200);
+    expect(await ctl('POST', `/users/${user.id}/suspend`)).toBe(200);
+    expect(await ctl('POST', `/users/${user.id}/activate`)).toBe(200);
+    expect(await ctl('POST', `/apps/${app.id}/groups`, { groupId: unbound.id })).toBe(200);
+    expect(await ctl('DELETE', `/apps/${app.id}/groups/${bound.id}`)).toBe(200);
+    expect(await ctl('DELETE', `/apps/${app.id}/groups/${bound.id}`)).toBe(200);
+    expect(await ctl('POST', `/apps/nosuchapp/groups`, { groupId: unbound.id })).toBe(404);
+    const r = await events({ service: ['directory'], start_time: from });
+    const changes = r.body.filter((e) => e.event_type !== 'user_login_attempt');
+    expect(changes.map((e) => e.event_type)).toEqual([
+      'user_update',
+      'user_suspended',
+      'user_update',
+      'user_unsuspended',
+      'user_update',
+      'association_change',
+      'association_change',
+    ]);
+    expect(changes[0]?.changes).toEqual([
+      { field: 'displayname', from: expect.any(String), to: 'renamed person' },
+      // Values are stored lowercase, field names included (they are values here).
+      { field: 'jobtitle', from: expect.any(String), to: 'chief tester' },
+    ]);
+    expect(changes[5]?.association).toEqual({
+      op: 'add',
+      connection: {
+        from: { type: 'application', object_id: app.id, name: app.name.toLowerCase() },
+        to: { type: 'user_group', object_id: unbound.id, name: unbound.name.toLowerCase() },
+      },
+    });
+    expect((changes[6]?.association as { op: string }).op).toBe('remove');
+    expect(s.apps.find((a) => a.id === app.id)!.groups.map((g) => s.groups[g].id)).toContain(unbound.id);
+  });
 });

@@ -59,9 +59,15 @@ export async function waitForRun(t: TestApp, runId: string, timeoutMs = 60_000):
   );
 }
 
-export async function syncNow(t: TestApp, connectionId: string): Promise<SyncRun> {
+/** Runs a sync and waits for it; `mode` as API.md's POST body (none: the server's default, `auto`). */
+export async function syncNow(
+  t: TestApp,
+  connectionId: string,
+  mode?: 'auto' | 'full' | 'incremental',
+): Promise<SyncRun> {
   const res = await t.request('POST', `/api/v1/connections/${connectionId}/syncs`, {
     token: BOOTSTRAP_TOKEN,
+    ...(mode === undefined ? {} : { body: { mode } }),
   });
   if (res.status !== 202) throw new Error(`trigger sync: ${res.status} ${res.text}`);
   return waitForRun(t, (res.body as { id: string }).id);

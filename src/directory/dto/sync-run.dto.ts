@@ -1,7 +1,33 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
 import { type HeldRemovals } from '../sync/removal-hold.policy';
 import { type SyncStats } from '../sync/directory-sync.engine';
 import { type SyncRunRow } from '../sync-runs.repository';
+import { type FallbackReason, type RequestedSyncMode, type SyncMode } from '../sync/sync-mode.policy';
+
+const FALLBACK_REASONS: FallbackReason[] = [
+  'no_full_sync',
+  'full_sync_due',
+  'removals_held',
+  'cursor_past_retention',
+  'insights_forbidden',
+  'events_error',
+  'uninterpreted_event',
+  'too_many_events',
+];
+
+/** API.md "Directory sync": optional body of POST /connections/{id}/syncs. */
+export class TriggerSyncDto {
+  @ApiPropertyOptional({
+    enum: ['auto', 'full', 'incremental'],
+    default: 'auto',
+    description:
+      'auto: incremental when Directory Insights is readable and the last full sync is younger than FULL_SYNC_HOURS, else full; incremental falls back to full, saying why (stats.fallbackReason)',
+  })
+  @IsOptional()
+  @IsIn(['auto', 'full', 'incremental'])
+  mode?: RequestedSyncMode;
+}
 
 export class SyncStatsResponse implements SyncStats {
   @ApiProperty() users!: number;
@@ -13,6 +39,21 @@ export class SyncStatsResponse implements SyncStats {
   @ApiProperty({ description: 'directory rows this run marked removed' }) removed!: number;
   @ApiProperty({ description: 'directory rows this run changed' }) updated!: number;
   @ApiProperty({ description: 'requests made to JumpCloud' }) apiCalls!: number;
+  @ApiProperty({
+    type: String,
+    enum: ['full', 'incremental'],
+    nullable: true,
+    description: 'how the run synced (null while it is queued)',
+  })
+  mode!: SyncMode | null;
+  @ApiProperty({ description: 'Directory Insights events read' }) events!: number;
+  @ApiProperty({
+    type: String,
+    enum: FALLBACK_REASONS,
+    nullable: true,
+    description: 'why a run that could have been incremental ran as a full sync, else null',
+  })
+  fallbackReason!: FallbackReason | null;
 }
 
 /** API.md: how many removals of each kind the run held (its digests stay internal, for the next run). */
@@ -64,10 +105,13 @@ const EMPTY_STATS: SyncStats = {
 };
 
 export function toSyncRunResponse(r: SyncRunRow): SyncRunResponse {
-  const stats = { ...EMPTY_STATS };
+  const stats: SyncStatsResponse = { ...EMPTY_STATS, mode: r.mode, events: 0, fallbackReason: null };
   for (const k of Object.keys(EMPTY_STATS) as (keyof SyncStats)[]) {
     if (typeof r.stats?.[k] === 'number') stats[k] = r.stats[k];
   }
+  if (typeof r.stats?.events === 'number') stats.events = r.stats.events;
+  const reason = r.stats?.fallbackReason;
+  if (FALLBACK_REASONS.includes(reason as FallbackReason)) stats.fallbackReason = reason as FallbackReason;
   return {
     id: r.id,
     connectionId: r.connection_id,

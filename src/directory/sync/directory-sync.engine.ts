@@ -3,6 +3,8 @@ import { type JumpCloudClient } from '../../jumpcloud';
 import { affected } from '../../platform/database/sql';
 import { decideRemoval, type HeldRemovals, type RemovalDecision } from './removal-hold.policy';
 import { mergeEntities, removalCandidates, sweep } from './set-merge';
+import { type DirectoryTouches } from './directory-events.policy';
+import { IncrementalStaging } from './incremental-staging';
 import { SyncStaging } from './staging';
 import { ACCOUNT_COLS } from './listing';
 import { DROP_STAGE_TABLES, SyncSession } from './sync-session';
@@ -47,7 +49,25 @@ export interface EngineOptions {
    * this moment may be missing from, or stale in, the listing: the merge leaves it to the next run.
    */
   startedAt: Date;
+  /**
+   * An incremental run: what the events since the cursor name. Only those objects are read again, and
+   * the merge removes nothing outside what they read (`scope_*` tables). Absent: a full sync.
+   */
+  touches?: DirectoryTouches;
 }
+
+/** Live rows of the merged table (alias `a`) that an incremental run read completely. */
+const IN_SCOPE = {
+  accounts: `AND (a.kind = 'admin' OR a.external_id IN (SELECT external_id FROM scope_users))`,
+  groups: `AND a.external_id IN (SELECT external_id FROM scope_groups)`,
+  memberships: `AND (group_id IN (SELECT group_id FROM scope_member_groups)
+                  OR account_id IN (SELECT account_id FROM scope_gone_accounts))`,
+  // A binding goes when its application's bindings were listed without it, or its group or
+  // application is gone (a full sync keeps only bindings between live rows).
+  bindings: `AND (EXISTS (SELECT 1 FROM directory_applications d WHERE d.id = x.application_id
+                    AND (d.removed_at IS NOT NULL OR d.external_id IN (SELECT external_id FROM scope_binding_apps)))
+                  OR EXISTS (SELECT 1 FROM directory_groups g WHERE g.id = x.group_id AND g.removed_at IS NOT NULL))`,
+};
 
 /**
  * One sync of one connection: every listing streams into session-local staging tables through COPY
@@ -57,7 +77,9 @@ export interface EngineOptions {
  */
 export class DirectorySyncEngine {
   private readonly s: SyncSession;
-  private readonly staging: SyncStaging;
+  private readonly staging: SyncStaging | IncrementalStaging;
+  /** Removal clauses limiting an incremental run to what it read (empty for a full sync). */
+  private readonly scope: Record<keyof typeof IN_SCOPE, string>;
   /** See SyncOutcome.membershipsDeferred. */
   private membershipsDeferred = 0;
 
@@ -67,7 +89,13 @@ export class DirectorySyncEngine {
     private readonly opts: EngineOptions,
   ) {
     this.s = new SyncSession(qr);
-    this.staging = new SyncStaging(this.s, client, opts);
+    if (opts.touches) {
+      this.staging = new IncrementalStaging(this.s, client, { ...opts, touches: opts.touches });
+      this.scope = IN_SCOPE;
+    } else {
+      this.staging = new SyncStaging(this.s, client, opts);
+      this.scope = { accounts: '', groups: '', memberships: '', bindings: '' };
+    }
   }
 
   /** Milliseconds spent per phase of this run, kept with the run's stats for operators and benchmarks. */
@@ -116,20 +144,21 @@ export class DirectorySyncEngine {
       });
       added += accounts.added;
       updated += accounts.updated;
+      const accountsGone = `${accounts.goneWhere} ${this.scope.accounts}`;
       const accountRemoval = await this.holdOrApply(
         'accounts',
-        `SELECT a.id FROM directory_accounts a ${accounts.goneWhere}`,
+        `SELECT a.id FROM directory_accounts a ${accountsGone}`,
         [c],
         before.accounts,
       );
       if (accountRemoval.apply) {
-        removed += await sweep(this.s, c, at, 'directory_accounts', accounts.goneWhere);
+        removed += await sweep(this.s, c, at, 'directory_accounts', accountsGone);
       } else if (accountRemoval.held) {
         held.accounts = accountRemoval.held;
         // Which ones, for GET /syncs/{id}/held.
         await this.s.q(
           `INSERT INTO directory_sync_held (run_id, kind, account_id)
-           SELECT $2::uuid, 'account', a.id FROM directory_accounts a ${accounts.goneWhere}`,
+           SELECT $2::uuid, 'account', a.id FROM directory_accounts a ${accountsGone}`,
           [c, run],
         );
       }
@@ -144,7 +173,7 @@ export class DirectorySyncEngine {
     });
     added += groups.added;
     updated += groups.updated;
-    removed += await sweep(this.s, c, at, 'directory_groups', groups.goneWhere);
+    removed += await sweep(this.s, c, at, 'directory_groups', `${groups.goneWhere} ${this.scope.groups}`);
 
     // ---- memberships (direct), staged already resolved to jumpgate ids
     this.s.lap('merge.groups');
@@ -163,7 +192,8 @@ export class DirectorySyncEngine {
          SELECT coalesce(p.group_id, m.group_id) AS group_id, coalesce(p.account_id, m.account_id) AS account_id,
                 CASE WHEN m.group_id IS NULL THEN 'add' WHEN p.group_id IS NULL THEN 'remove' ELSE 'revive' END AS change
          FROM stage_pairs p
-         FULL JOIN (SELECT group_id, account_id, removed_at FROM directory_memberships WHERE connection_id = $1) m
+         FULL JOIN (SELECT group_id, account_id, removed_at FROM directory_memberships
+                    WHERE connection_id = $1 ${this.scope.memberships}) m
            ON m.group_id = p.group_id AND m.account_id = p.account_id
          WHERE m.group_id IS NULL OR (p.group_id IS NULL AND m.removed_at IS NULL)
             OR (p.group_id IS NOT NULL AND m.removed_at IS NOT NULL)`,
@@ -257,7 +287,8 @@ export class DirectorySyncEngine {
     removed += affected(
       await this.s.q(
         `DELETE FROM directory_application_groups x WHERE x.connection_id = $1
-           AND NOT EXISTS (SELECT 1 FROM stage_binding_pairs p WHERE p.application_id = x.application_id AND p.group_id = x.group_id)`,
+           AND NOT EXISTS (SELECT 1 FROM stage_binding_pairs p WHERE p.application_id = x.application_id AND p.group_id = x.group_id)
+           ${this.scope.bindings}`,
         [c],
       ),
     );

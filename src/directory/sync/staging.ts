@@ -10,6 +10,20 @@ export interface StagingOptions {
   groupConcurrency?: number;
 }
 
+/** The session-local tables a run stages its listings into (the same for full and incremental runs). */
+export async function createStageTables(s: SyncSession): Promise<void> {
+  await s.q(DROP_STAGE_TABLES);
+  await s.q(`CREATE TEMP TABLE stage_accounts (
+    id uuid, kind text, external_id text, email text, username text, display_name text, state text,
+    manager_external_id text, department text, job_title text, admin_roles text[], mfa_configured boolean)`);
+  await s.q(
+    `CREATE TEMP TABLE stage_groups (id uuid, external_id text, name text, description text, membership_method text)`,
+  );
+  await s.q(`CREATE TEMP TABLE stage_pairs (group_id uuid, account_id uuid)`);
+  await s.q(`CREATE TEMP TABLE stage_apps (external_id text, name text)`);
+  await s.q(`CREATE TEMP TABLE stage_bindings (app_external_id text, group_external_id text)`);
+}
+
 /**
  * The first half of a sync: every listing streams into session-local staging tables through COPY
  * (a connection's first accounts and memberships straight into the directory, inside the run's
@@ -42,16 +56,7 @@ export class SyncStaging {
 
   async stage(): Promise<void> {
     this.s.restartClock();
-    await this.s.q(DROP_STAGE_TABLES);
-    await this.s.q(`CREATE TEMP TABLE stage_accounts (
-      id uuid, kind text, external_id text, email text, username text, display_name text, state text,
-      manager_external_id text, department text, job_title text, admin_roles text[], mfa_configured boolean)`);
-    await this.s.q(
-      `CREATE TEMP TABLE stage_groups (id uuid, external_id text, name text, description text, membership_method text)`,
-    );
-    await this.s.q(`CREATE TEMP TABLE stage_pairs (group_id uuid, account_id uuid)`);
-    await this.s.q(`CREATE TEMP TABLE stage_apps (external_id text, name text)`);
-    await this.s.q(`CREATE TEMP TABLE stage_bindings (app_external_id text, group_external_id text)`);
+    await createStageTables(this.s);
 
     // A credential that no longer reaches this organisation must not sync anything.
     await this.client.getOrganization();
@@ -219,25 +224,39 @@ export class SyncStaging {
     }
     known.clear();
 
-    const appIds = new Set<string>();
-    await this.s.copy('stage_apps', ['external_id', 'name'], (stage) =>
-      drain('applications', this.client.listApplications({ readAhead: 8 }), (a) => {
-        if (appIds.has(a.id)) return undefined;
-        appIds.add(a.id);
-        return stage.write([a.id, a.label]);
-      }),
-    );
-    await this.s.copy('stage_bindings', ['app_external_id', 'group_external_id'], (stage) =>
-      forEachConcurrently([...appIds], this.opts.groupConcurrency ?? 8, (appId) =>
-        drain(`groups bound to application ${appId}`, this.client.listApplicationGroups(appId), (b) =>
-          stage.write([appId, b.groupId]),
-        ),
-      ),
-    );
+    await stageApplications(this.s, this.client, this.opts.groupConcurrency ?? 8, () => true);
     this.s.lap('stage.applications');
     // stage_pairs (a million rows) is left out: the planner sizes it from its pages, enough for the diff's hash join.
     // The session's own temporary tables: any role may ANALYZE those directly.
     await this.s.q(`ANALYZE stage_accounts, stage_groups, stage_apps, stage_bindings`);
     this.s.lap('stage.analyze');
   }
+}
+
+/**
+ * Lists every application into `stage_apps`, and the groups bound to those `withBindings` selects
+ * into `stage_bindings`. Returns the listed application ids.
+ */
+export async function stageApplications(
+  s: SyncSession,
+  client: JumpCloudClient,
+  concurrency: number,
+  withBindings: (appId: string) => boolean,
+): Promise<Set<string>> {
+  const appIds = new Set<string>();
+  await s.copy('stage_apps', ['external_id', 'name'], (stage) =>
+    drain('applications', client.listApplications({ readAhead: 8 }), (a) => {
+      if (appIds.has(a.id)) return undefined;
+      appIds.add(a.id);
+      return stage.write([a.id, a.label]);
+    }),
+  );
+  await s.copy('stage_bindings', ['app_external_id', 'group_external_id'], (stage) =>
+    forEachConcurrently([...appIds].filter(withBindings), concurrency, (appId) =>
+      drain(`groups bound to application ${appId}`, client.listApplicationGroups(appId), (b) =>
+        stage.write([appId, b.groupId]),
+      ),
+    ),
+  );
+  return appIds;
 }

@@ -57,4 +57,5 @@ export class SyncSession {
 
 /** Every staging table a run uses: dropped before staging and after merging (the session is pooled). */
 export const DROP_STAGE_TABLES = `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_pairs, pair_changes,
-         stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs`;
+         stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs, stage_member_refs,
+         scope_users, scope_groups, scope_member_groups, scope_gone_accounts, scope_binding_apps`;
