@@ -340,9 +340,20 @@ export async function createBenchConnection(call: ApiCall, emu: EmulatorProcess)
   return conn.id as string;
 }
 
-/** One sync of the connection through the API, waited for: the finished run, or an error if it failed. */
-export async function syncOnce(client: ApiClient, connectionId: string): Promise<Record<string, unknown>> {
-  const run = await client.call('POST', `/api/v1/connections/${connectionId}/syncs`);
+/**
+ * One sync of the connection through the API, waited for: the finished run, or an error if it failed.
+ * `mode` as API.md's POST body (none: the server's default, `auto`).
+ */
+export async function syncOnce(
+  client: ApiClient,
+  connectionId: string,
+  mode?: 'auto' | 'full' | 'incremental',
+): Promise<Record<string, unknown>> {
+  const run = await client.call(
+    'POST',
+    `/api/v1/connections/${connectionId}/syncs`,
+    mode === undefined ? undefined : { mode },
+  );
   const done = await client.poll(
     `/api/v1/syncs/${run.id as string}`,
     (r) => r.status !== 'queued' && r.status !== 'running',

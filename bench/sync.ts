@@ -20,6 +20,7 @@ import {
   run,
   prepareBench,
 } from './lib';
+import { incrementalTable, measureIncremental } from './sync-incremental';
 import { latencyMarkdown, latencyPasses } from './sync-latency';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
@@ -27,9 +28,12 @@ import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
  * `npm run bench:sync [-- --scale 1 | --users 100000 --groups 10000 --memberships-per-user 10] [--churn-percent 1] [--latency 0] [--cpu-prof DIR]`
  * Full sync of an emulated organisation through the real server (one process, APP_ROLE=all, API.md's
  * default JumpCloud limits: 8 in flight, no requests/s cap), then a re-sync with a share of memberships
- * changed, then one with nothing changed. Then, unless `--latency 0`, the passes at 50–150 ms a call
+ * changed, then one with nothing changed (these three full), then an incremental sync after 100
+ * membership changes in 50 groups (bench/sync-incremental.ts; `--incremental-changes N`,
+ * `--incremental-groups N`). Then, unless `--latency 0`, the passes at 50–150 ms a call
  * (bench/sync-latency.ts). Fails when the server's peak RSS passes 512 MiB or when an unchanged re-sync
- * writes anything. `--scale` multiplies the default users and groups (0.1: 100,000 memberships).
+ * writes anything, or when the incremental run is not incremental or writes other rows than the
+ * changed ones. `--scale` multiplies the default users and groups (0.1: 100,000 memberships).
  */
 const RSS_LIMIT_MIB = 512;
 
@@ -77,10 +81,11 @@ async function main(): Promise<void> {
         postgres: sec(postgresCpuSince(before.postgres)),
       };
     };
-    const sync = async (label: string) => {
+    // Full syncs unless said otherwise: the server's default (auto) would run re-syncs incrementally.
+    const sync = async (label: string, mode: 'full' | 'incremental' = 'full') => {
       const started = Date.now();
       const cpuBefore = cpuOf();
-      const r = await syncOnce(client, connectionId).catch((err: Error) => {
+      const r = await syncOnce(client, connectionId, mode).catch((err: Error) => {
         throw new Error(`${label}: ${err.message}`);
       });
       const wallMs = Date.now() - started;
@@ -157,6 +162,14 @@ async function main(): Promise<void> {
       [...removedKeys].filter((k) => !addedKeys.has(k)).length;
     const changed = await sync(`re-sync, ${churnPercent}% memberships changed`);
     const unchanged = await sync('re-sync, nothing changed');
+    const incremental = await measureIncremental({
+      emulatorUrl: emu.url,
+      sync,
+      // A full sync of the same organisation, the one the incremental run replaces.
+      reference: unchanged,
+      changes: flag('incremental-changes', 100),
+      groups: flag('incremental-groups', 50),
+    });
     const runs = [full, changed, unchanged];
     const latency = flag('latency', 1) ? await latencyPasses({ client, emu, concurrency: 8 }) : null;
     const ratios = {
@@ -173,6 +186,7 @@ async function main(): Promise<void> {
       ceilings: { fetch: { ...fetchCeiling, cpuSeconds: fetchCeilingCpu }, ingest: ingestCeiling },
       churn: { requested: Math.round((full.stats.memberships * churnPercent) / 100), netChanges },
       ratios,
+      incremental,
       targets: { fullSyncToFetchPlusIngest: 1.5, changedResyncToFetch: 1.2 },
       limits: { rssMiB: RSS_LIMIT_MIB },
       latency,
@@ -201,10 +215,13 @@ async function main(): Promise<void> {
       ),
       `| ceiling: bare fetch | ${fetchCeilingCpu.fetcher} | ${fetchCeilingCpu.emulator} | | ${((fetchCeilingCpu.fetcher + fetchCeilingCpu.emulator) / 2).toFixed(2)} |`,
       ``,
-      `| phase (ms) | ${runs.map((r) => r.label).join(' | ')} |`,
-      `|---|${runs.map(() => '---').join('|')}|`,
-      ...[...new Set(runs.flatMap((r) => Object.keys(r.timingsMs ?? {})))].map(
-        (phase) => `| ${phase} | ${runs.map((r) => r.timingsMs?.[phase] ?? '').join(' | ')} |`,
+      ...incrementalTable(incremental),
+      ``,
+      `| phase (ms) | ${[...runs, incremental.run].map((r) => r.label).join(' | ')} |`,
+      `|---|${[...runs, incremental.run].map(() => '---').join('|')}|`,
+      ...[...new Set([...runs, incremental.run].flatMap((r) => Object.keys(r.timingsMs ?? {})))].map(
+        (phase) =>
+          `| ${phase} | ${[...runs, incremental.run].map((r) => r.timingsMs?.[phase] ?? '').join(' | ')} |`,
       ),
       ...(latency ? ['', latencyMarkdown(latency)] : []),
     ].join('\n');
@@ -224,6 +241,7 @@ async function main(): Promise<void> {
     if (unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated !== 0) {
       problems.push('an unchanged re-sync wrote rows');
     }
+    problems.push(...incremental.problems);
     if (problems.length) {
       console.error(`FAILED: ${problems.join('; ')}`);
       process.exitCode = 1;

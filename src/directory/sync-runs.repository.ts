@@ -153,17 +153,18 @@ export class SyncRunsRepository {
     lastFullAt: Date | null;
     fullSyncCalls: number | null;
     cursor: Date | null;
+    cursorAfterFull: boolean;
     handled: [number, string][] | null;
     lastRunHeld: boolean;
   }> {
     const [row] = (await qr.query(
       `SELECT f.started_at AS last_full_at, (f.stats->>'apiCalls')::int AS full_calls,
-              l.events_until AS cursor, l.events_seen AS handled,
+              l.events_until AS cursor, l.events_seen AS handled, l.mode = 'full' AS after_full,
               coalesce(l.held ?| array['accounts', 'memberships'], false) AS last_run_held
        FROM (SELECT 1) one
        LEFT JOIN LATERAL (SELECT started_at, stats FROM directory_sync_runs WHERE connection_id = $1
                           AND status = 'succeeded' AND mode = 'full' ORDER BY finished_at DESC LIMIT 1) f ON true
-       LEFT JOIN LATERAL (SELECT events_until, events_seen, held FROM directory_sync_runs WHERE connection_id = $1
+       LEFT JOIN LATERAL (SELECT events_until, events_seen, held, mode FROM directory_sync_runs WHERE connection_id = $1
                           AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1) l ON true`,
       [connectionId],
     )) as {
@@ -172,11 +173,13 @@ export class SyncRunsRepository {
       cursor: Date | null;
       handled: [number, string][] | null;
       last_run_held: boolean;
+      after_full: boolean | null;
     }[];
     return {
       lastFullAt: row.last_full_at,
       fullSyncCalls: row.full_calls,
       cursor: row.cursor,
+      cursorAfterFull: row.after_full === true,
       handled: row.handled,
       lastRunHeld: row.last_run_held,
     };

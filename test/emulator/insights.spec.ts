@@ -199,7 +199,10 @@ describe('Directory Insights events', () => {
   it('profile changes, reactivation and application bindings become events too; a no-op records nothing', async () => {
     const from = new Date().toISOString();
     const s = emu.emulator.store;
-    const user = s.users[s.userSlots()[0]] as { id: string };
+    const user = s
+      .userSlots()
+      .map((slot) => s.users[slot])
+      .find((u) => u.state === 'ACTIVATED')!;
     const app = s.apps.find((a) => a.groups.length > 0)!;
     const bound = s.groups[app.groups[0]] as { id: string };
     const unbound = s.groups.find((g, slot) => !g.deleted && !app.groups.includes(slot))!;

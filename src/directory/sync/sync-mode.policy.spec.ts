@@ -1,4 +1,10 @@
-import { decideSyncMode, EVENTS_OVERLAP_MS, INSIGHTS_RETENTION_MS, type ModeInput } from './sync-mode.policy';
+import {
+  CLOCK_SKEW_MS,
+  decideSyncMode,
+  EVENTS_OVERLAP_MS,
+  INSIGHTS_RETENTION_MS,
+  type ModeInput,
+} from './sync-mode.policy';
 
 const now = new Date('2026-12-06T12:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3600 * 1000);
@@ -6,6 +12,7 @@ const base: ModeInput = {
   requested: 'auto',
   lastFullAt: hoursAgo(2),
   cursor: hoursAgo(1),
+  cursorAfterFull: false,
   fullSyncHours: 24,
   now,
   lastRunHeld: false,
@@ -57,6 +64,11 @@ describe('decideSyncMode', () => {
     expect(decideSyncMode({ ...input, cursor: new Date(edge.getTime() - 1) })).toEqual({
       mode: 'full',
       fallbackReason: 'cursor_past_retention',
+    });
+    // After a full sync the read starts only the clock skew before the cursor.
+    const afterFull = new Date(now.getTime() - INSIGHTS_RETENTION_MS + CLOCK_SKEW_MS);
+    expect(decideSyncMode({ ...input, cursorAfterFull: true, cursor: afterFull })).toEqual({
+      mode: 'incremental',
     });
   });
 });

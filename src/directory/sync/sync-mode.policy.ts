@@ -28,8 +28,16 @@ export type ModeDecision = { mode: 'full'; fallbackReason: FallbackReason | null
 
 /** Directory Insights keeps 90 days of events (spec/jumpcloud-directory-insights.json). */
 export const INSIGHTS_RETENTION_MS = 90 * 24 * 3600 * 1000;
-/** Events can arrive minutes late (API-NOTES §10): each read starts this long before the cursor. */
+/**
+ * Events can arrive minutes late (API-NOTES §10): a read after an incremental run starts this long
+ * before its cursor, since a late event names an object that run did not know to read again.
+ */
 export const EVENTS_OVERLAP_MS = 15 * 60 * 1000;
+/**
+ * After a full sync only the clocks' disagreement matters: its listing, begun at the cursor, already
+ * shows every change made before it, however late JumpCloud records the event.
+ */
+export const CLOCK_SKEW_MS = 60 * 1000;
 
 export interface ModeInput {
   requested: RequestedSyncMode;
@@ -37,6 +45,8 @@ export interface ModeInput {
   lastFullAt: Date | null;
   /** How far the last succeeded run read the events (a full run: its start); null when unknown. */
   cursor: Date | null;
+  /** Whether that run was a full sync (see eventsStart). */
+  cursorAfterFull: boolean;
   fullSyncHours: number;
   now: Date;
   /** Whether the connection's last succeeded run held removals. */
@@ -58,13 +68,13 @@ export function decideSyncMode(i: ModeInput): ModeDecision {
     return { mode: 'full', fallbackReason: asked ? 'full_sync_due' : null };
   }
   if (i.lastRunHeld) return { mode: 'full', fallbackReason: 'removals_held' };
-  if (eventsStart(i.cursor).getTime() < i.now.getTime() - INSIGHTS_RETENTION_MS) {
+  if (eventsStart(i.cursor, i.cursorAfterFull).getTime() < i.now.getTime() - INSIGHTS_RETENTION_MS) {
     return { mode: 'full', fallbackReason: 'cursor_past_retention' };
   }
   return { mode: 'incremental' };
 }
 
 /** Where an incremental run starts reading: the cursor less the overlap for late events. */
-export function eventsStart(cursor: Date): Date {
-  return new Date(cursor.getTime() - EVENTS_OVERLAP_MS);
+export function eventsStart(cursor: Date, afterFull: boolean): Date {
+  return new Date(cursor.getTime() - (afterFull ? CLOCK_SKEW_MS : EVENTS_OVERLAP_MS));
 }

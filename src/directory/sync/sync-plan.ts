@@ -57,7 +57,7 @@ export async function planSync(
   if (input.insightsForbidden) return full('insights_forbidden');
   try {
     const read = await readDirectoryEvents(client, {
-      since: eventsStart(input.cursor as Date),
+      since: eventsStart(input.cursor as Date, input.cursorAfterFull),
       until,
       maxCalls: input.fullSyncCalls,
       handled: (input.handled ?? []).map(([, id]) => id),
@@ -72,7 +72,7 @@ export async function planSync(
       eventsUntil: until,
       // What the next run's overlap will read again: skip what this run (or one before) acted on.
       eventsSeen: [...(input.handled ?? []), ...read.touches.changes].filter(
-        ([at]) => at >= eventsStart(until).getTime(),
+        ([at]) => at >= eventsStart(until, false).getTime(),
       ),
       touches: read.touches,
       associations: read.associations,

@@ -1,0 +1,109 @@
+import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
+
+/** What bench/sync.ts measures of one run. */
+export interface MeasuredRun {
+  label: string;
+  wallMs: number;
+  stats: SyncStats & { mode?: string | null; events?: number; fallbackReason?: string | null };
+}
+
+export interface IncrementalResult<R extends MeasuredRun = MeasuredRun> {
+  changes: { requested: number; groups: number; made: number };
+  run: R;
+  reference: { label: string; wallMs: number; apiCalls: number };
+  ratios: { calls: number; wall: number };
+  rowsWritten: number;
+  targets: { calls: number; wall: number };
+  problems: string[];
+}
+
+async function control<T>(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${emulatorUrl}/__emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * Issue 22's incremental run: `changes` membership changes made in JumpCloud by someone else, spread
+ * over `groups` groups (in each: one member removed, one user added, alternately), then one incremental
+ * sync, beside a full sync of the same organisation (`reference`). Targets: calls ≤ 1%, wall ≤ 5% of
+ * the full sync's, and only the changed rows written.
+ */
+export async function measureIncremental<R extends MeasuredRun>(o: {
+  emulatorUrl: string;
+  sync: (label: string, mode: 'full' | 'incremental') => Promise<R>;
+  reference: MeasuredRun;
+  changes?: number;
+  groups?: number;
+}): Promise<IncrementalResult<R>> {
+  const want = o.changes ?? 100;
+  const groupCount = o.groups ?? 50;
+  // Static groups with members (manual changes are refused where a rule sets the members).
+  const groups = (
+    await control<{ id: string; membershipMethod: string; memberCount: number }[]>(
+      o.emulatorUrl,
+      'GET',
+      `/state/groups?limit=${groupCount * 4}`,
+    )
+  )
+    .filter((g) => g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.memberCount > 1)
+    .slice(0, groupCount);
+  const users = await control<{ id: string }[]>(o.emulatorUrl, 'GET', `/state/users?limit=${want * 4}`);
+  let made = 0;
+  for (let i = 0; made < want && i < want * 4; i++) {
+    const g = groups[i % groups.length];
+    if (i % 2 === 0) {
+      const members = await control<string[]>(o.emulatorUrl, 'GET', `/state/groups/${g.id}/members?limit=1`);
+      const r = await control<{ changed: boolean }>(
+        o.emulatorUrl,
+        'DELETE',
+        `/groups/${g.id}/members/${members[0]}`,
+      );
+      if (r.changed) made++;
+    } else {
+      const r = await control<{ changed: boolean }>(o.emulatorUrl, 'POST', `/groups/${g.id}/members`, {
+        userId: users[i % users.length].id,
+      });
+      if (r.changed) made++;
+    }
+  }
+  const run = await o.sync(`incremental sync, ${made} changes in ${groups.length} groups`, 'incremental');
+  const ratio = (a: number, b: number) => Number((a / Math.max(b, 1)).toFixed(4));
+  const ratios = {
+    calls: ratio(run.stats.apiCalls, o.reference.stats.apiCalls),
+    wall: ratio(run.wallMs, o.reference.wallMs),
+  };
+  const rowsWritten = run.stats.added + run.stats.removed + run.stats.updated;
+  const targets = { calls: 0.01, wall: 0.05 };
+  const problems: string[] = [];
+  if (run.stats.mode !== 'incremental') {
+    problems.push(`the incremental run ran ${String(run.stats.mode)} (${String(run.stats.fallbackReason)})`);
+  }
+  if (rowsWritten !== made)
+    problems.push(`the incremental run wrote ${rowsWritten} rows for ${made} changes`);
+  return {
+    changes: { requested: want, groups: groups.length, made },
+    run,
+    reference: { label: o.reference.label, wallMs: o.reference.wallMs, apiCalls: o.reference.stats.apiCalls },
+    ratios,
+    rowsWritten,
+    targets,
+    problems,
+  };
+}
+
+/** The result's lines for the benchmark's markdown table. */
+export function incrementalTable(r: IncrementalResult): string[] {
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return [
+    `| incremental vs full | wall s | API calls | events read | rows written |`,
+    `|---|---|---|---|---|`,
+    `| ${r.reference.label} | ${s(r.reference.wallMs)} | ${r.reference.apiCalls} | | |`,
+    `| ${r.run.label} | ${s(r.run.wallMs)} | ${r.run.stats.apiCalls} | ${r.run.stats.events ?? ''} | ${r.rowsWritten} (${r.changes.made} changes) |`,
+    `| ratio (target) | ${r.ratios.wall} (≤ ${r.targets.wall}) | ${r.ratios.calls} (≤ ${r.targets.calls}) | | |`,
+  ];
+}
