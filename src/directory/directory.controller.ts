@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../platform/actor';
 import { DEFAULT_LIMIT, ListQueryDto, type Page } from '../platform/http/pagination';
 import { ApiRoute } from '../platform/http/openapi';
@@ -145,6 +145,8 @@ export class SyncsController {
   @Post('connections/:id/syncs')
   @AdminOnly()
   @HttpCode(202)
+  // The body is optional (API.md): no body is `{mode: "auto"}`.
+  @ApiBody({ type: TriggerSyncDto, required: false })
   @ApiRoute({
     summary: 'Start a sync (or get the one already queued or running)',
     status: 202,

@@ -20,9 +20,8 @@ const FALLBACK_REASONS: FallbackReason[] = [
 export class TriggerSyncDto {
   @ApiPropertyOptional({
     enum: ['auto', 'full', 'incremental'],
-    default: 'auto',
     description:
-      'auto: incremental when Directory Insights is readable and the last full sync is younger than FULL_SYNC_HOURS, else full; incremental falls back to full, saying why (stats.fallbackReason)',
+      'default auto: incremental when Directory Insights is readable and the last full sync is younger than FULL_SYNC_HOURS, else full; incremental falls back to full, saying why (stats.fallbackReason)',
   })
   @IsOptional()
   @IsIn(['auto', 'full', 'incremental'])

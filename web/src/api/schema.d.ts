@@ -1890,6 +1890,13 @@ export interface components {
             /** @description null on the last page */
             nextCursor: string | null;
         };
+        TriggerSyncDto: {
+            /**
+             * @description default auto: incremental when Directory Insights is readable and the last full sync is younger than FULL_SYNC_HOURS, else full; incremental falls back to full, saying why (stats.fallbackReason)
+             * @enum {string}
+             */
+            mode?: "auto" | "full" | "incremental";
+        };
         /** @enum {string} */
         SyncRunStatus: "queued" | "running" | "succeeded" | "failed";
         SyncStatsResponse: {
@@ -1906,6 +1913,18 @@ export interface components {
             updated: number;
             /** @description requests made to JumpCloud */
             apiCalls: number;
+            /**
+             * @description how the run synced (null while it is queued)
+             * @enum {string|null}
+             */
+            mode: "full" | "incremental" | null;
+            /** @description Directory Insights events read */
+            events: number;
+            /**
+             * @description why a run that could have been incremental ran as a full sync, else null
+             * @enum {string|null}
+             */
+            fallbackReason: "no_full_sync" | "full_sync_due" | "removals_held" | "cursor_past_retention" | "insights_forbidden" | "events_error" | "uninterpreted_event" | "too_many_events" | null;
         };
         HeldRemovalsResponse: {
             accounts: number;
@@ -6208,7 +6227,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TriggerSyncDto"];
+            };
+        };
         responses: {
             /** @description Start a sync (or get the one already queued or running) */
             202: {
@@ -6262,6 +6285,15 @@ export interface operations {
                         /** @enum {string} */
                         code?: "not_found";
                     };
+                };
+            };
+            /** @description The body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
