@@ -208,8 +208,10 @@ describe('membership history', () => {
     // Applications are listed after every group's members: a window between the listing and the merge.
     emu.emulator.addFault({ kind: 'latency', path: '/applications$', count: 1, latencyMs: 5000 });
     const since = emu.emulator.lastSeq;
+    // A full listing: an incremental run would not list this group's members at all.
     const trigger = await t.request('POST', `/api/v1/connections/${connectionId}/syncs`, {
       token: BOOTSTRAP_TOKEN,
+      body: { mode: 'full' },
     });
     expect(trigger.status).toBe(202);
     const membersListed = () =>
