@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { ConnectionInsightsService } from '../connections/connection-insights.service';
 import { ConnectionsService } from '../connections/connections.service';
 import { JumpCloudError } from '../jumpcloud';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -48,6 +49,7 @@ export class DirectorySyncRunService {
     private readonly runs: SyncRunsRepository,
     private readonly accounts: DirectoryRepository,
     private readonly connections: ConnectionsService,
+    private readonly insights: ConnectionInsightsService,
     private readonly audit: AuditService,
     private readonly auth: AuthService,
     private readonly events: EventEmitter2,
@@ -97,6 +99,8 @@ export class DirectorySyncRunService {
         );
       }
       await this.runs.markMode(qr, runId, plan.mode);
+      // What the read found is the connection's Directory Insights state too (connection reads show it).
+      if (plan.insights !== null) await this.insights.record(connectionId, plan.insights);
       const engine = new DirectorySyncEngine(qr, client, {
         connectionId,
         runId,

@@ -67,6 +67,8 @@ describe('incremental sync: modes, fallbacks and faults', () => {
     await expectExact(run);
     // The events read, then only what they named: far fewer calls than the full sync.
     expect(run.stats.apiCalls).toBeLessThan(runs.body.items.at(-1).stats.apiCalls / 2);
+    const conn = await t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN });
+    expect(conn.body.insights).toBe('readable');
   });
 
   it('mode full is full; bad modes are refused with 400 and start nothing', async () => {
@@ -130,6 +132,9 @@ describe('incremental sync: modes, fallbacks and faults', () => {
     const run = await syncNow(t, connectionId);
     expect(run.stats).toMatchObject({ mode: 'full', fallbackReason: 'insights_forbidden' });
     await expectExact(run);
+    // What the sync found is the connection's state too.
+    const conn = await t.request('GET', `/api/v1/connections/${connectionId}`, { token: BOOTSTRAP_TOKEN });
+    expect(conn.body.insights).toBe('forbidden');
   });
 
   it('a cursor past the 90-day retention: a correct full sync, reason cursor_past_retention', async () => {

@@ -1,3 +1,4 @@
+import { type InsightsState, insightsStateOf } from '../../connections/connection-insights';
 import { type InsightsEvent, isJumpCloudError, type JumpCloudClient } from '../../jumpcloud';
 import { type DirectoryTouches } from './directory-events.policy';
 import { readDirectoryEvents } from './directory-events';
@@ -24,6 +25,8 @@ export interface SyncPlan {
   associations: InsightsEvent[];
   /** Why the events could not be used, for the log (no secrets: a client error's message). */
   detail?: string;
+  /** What reading the events found about the connection's Directory Insights; null: not read. */
+  insights: InsightsState | null;
 }
 
 /**
@@ -35,15 +38,19 @@ export async function planSync(
   input: ModeInput & {
     /** What the last full sync cost in JumpCloud calls (null: unknown, no limit). */
     fullSyncCalls: number | null;
-    /** The connection's Directory Insights state, when already known to be forbidden. */
-    insightsForbidden?: boolean;
     /** The changes of the cursor's overlap the last run acted on. */
     handled: [number, string][] | null;
   },
 ): Promise<SyncPlan> {
   const until = input.now;
-  const full = (fallbackReason: FallbackReason | null, events = 0, detail?: string): SyncPlan => ({
+  const full = (
+    fallbackReason: FallbackReason | null,
+    insights: InsightsState | null,
+    events = 0,
+    detail?: string,
+  ): SyncPlan => ({
     mode: 'full',
+    insights,
     fallbackReason,
     events,
     eventsUntil: until,
@@ -53,8 +60,7 @@ export async function planSync(
     ...(detail ? { detail } : {}),
   });
   const decision = decideSyncMode(input);
-  if (decision.mode === 'full') return full(decision.fallbackReason);
-  if (input.insightsForbidden) return full('insights_forbidden');
+  if (decision.mode === 'full') return full(decision.fallbackReason, null);
   try {
     const read = await readDirectoryEvents(client, {
       since: eventsStart(input.cursor as Date, input.cursorAfterFull),
@@ -63,10 +69,11 @@ export async function planSync(
       handled: (input.handled ?? []).map(([, id]) => id),
     });
     const events = read.touches.events;
-    if (read.overBudget) return full('too_many_events', events);
-    if (read.touches.uninterpreted > 0) return full('uninterpreted_event', events);
+    if (read.overBudget) return full('too_many_events', 'readable', events);
+    if (read.touches.uninterpreted > 0) return full('uninterpreted_event', 'readable', events);
     return {
       mode: 'incremental',
+      insights: 'readable',
       fallbackReason: null,
       events,
       eventsUntil: until,
@@ -79,7 +86,8 @@ export async function planSync(
     };
   } catch (err) {
     if (!isJumpCloudError(err)) throw err;
-    if (err.code === 'missing_permission') return full('insights_forbidden', 0, err.message);
-    return full('events_error', 0, `${err.code}: ${err.message}`);
+    const found = insightsStateOf(err);
+    if (found === 'forbidden') return full('insights_forbidden', found, 0, err.message);
+    return full('events_error', found, 0, `${err.code}: ${err.message}`);
   }
 }
