@@ -294,6 +294,24 @@ describe('notifications, audit and held removals in a real browser', () => {
       await page.getByTestId('checkpoint').getByText(`signed with key ${key.keyId}`).waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
 
+      // The auditor's check: the checkpoint just taken, pasted back, matches; a forged copy does not.
+      const kept = (await page.getByTestId('checkpoint').locator('pre').textContent()) ?? '';
+      const forged = JSON.stringify({ ...(JSON.parse(kept) as object), hash: 'f'.repeat(64) });
+      await page.getByText('Verify against checkpoints kept outside jumpgate').click();
+      const pasted = page.getByRole('textbox', { name: 'Or paste checkpoints' });
+      await pasted.fill('{not json');
+      await page.getByRole('button', { name: 'Verify against these checkpoints' }).click();
+      await page.getByText('This is not JSON', { exact: false }).waitFor();
+      await pasted.fill(kept);
+      await page.getByRole('button', { name: 'Verify against these checkpoints' }).click();
+      const against = page.getByTestId('checkpoint-verify-result');
+      await against.getByText('The audit chain holds and matches every checkpoint').waitFor();
+      await pasted.fill(`[${kept}, ${forged}]`);
+      await page.getByRole('button', { name: 'Verify against these checkpoints' }).click();
+      await against.getByText('The audit chain does not match the checkpoints').waitFor();
+      await against.getByText('its signature does not verify', { exact: false }).waitFor();
+      expect(await seriousA11yViolations(page)).toEqual([]);
+
       // Someone with the database's superuser edits an event behind jumpgate's back.
       const superuser = new Client({ connectionString: adminUrlFor(w.org.t.databaseName) });
       await superuser.connect();
@@ -355,5 +373,37 @@ describe('notifications, audit and held removals in a real browser', () => {
         expect(problems).toEqual([]);
       });
     }
+  });
+
+  it('an admin deletes a channel after confirming, and the deletion is audited', async () => {
+    const spare = await asBootstrap(w, 'POST', '/api/v1/notification-channels', {
+      type: 'webhook',
+      name: 'Spare hook',
+      enabled: false,
+      config: { url: `${hook.url}/spare`, secret: SECRET },
+    });
+    expect(spare.status).toBe(201);
+    const spareId = (spare.body as { id: string }).id;
+    await asPerson(w, w.org.people.ada, '/admin/notifications', async ({ page, problems }) => {
+      const row = page.locator(`[data-channel-id="${spareId}"]`);
+      await row.getByRole('button', { name: 'Delete Spare hook' }).click();
+      await row.getByRole('button', { name: 'Keep it' }).click();
+      expect(await row.getByTestId('channel-delete-confirm').count()).toBe(0);
+      expect((await channels()).some((c) => c.id === spareId)).toBe(true);
+      await row.getByRole('button', { name: 'Delete Spare hook' }).click();
+      await row.getByRole('button', { name: 'Yes, delete Spare hook' }).click();
+      await row.waitFor({ state: 'detached' });
+      expect((await channels()).some((c) => c.id === spareId)).toBe(false);
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      expect(problems).toEqual([]);
+    });
+    const audited = (
+      await asBootstrap(
+        w,
+        'GET',
+        `/api/v1/audit-events?action=notification_channel.deleted&targetId=${spareId}`,
+      )
+    ).body.items as unknown[];
+    expect(audited).toHaveLength(1);
   });
 });

@@ -1,10 +1,30 @@
-import { Alert, Anchor, Badge, Button, Code, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Code,
+  FileInput,
+  Group,
+  List,
+  Paper,
+  Stack,
+  Text,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { Loading } from '../../components/Loading';
-import { type Checkpoint, describeVerify, type VerifyResult } from './audit-logic';
+import {
+  type Checkpoint,
+  describeCheckpointVerify,
+  describeVerify,
+  parseCheckpoints,
+  type VerifyResult,
+} from './audit-logic';
 import classes from './Audit.module.css';
 
 /** The verify answer: the chain holds, or the first event that does not. */
@@ -74,6 +94,70 @@ function KeysPanel() {
   );
 }
 
+/**
+ * The auditor's check: the chain against checkpoints kept outside jumpgate (pasted or chosen as files),
+ * which reveals a cut-off or rewritten history that a plain verify cannot see.
+ */
+function CheckpointVerifyPanel() {
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<File[]>([]);
+  const [inputError, setInputError] = useState<string | null>(null);
+  const check = useMutation({
+    mutationFn: (checkpoints: Checkpoint[]) =>
+      unwrap(api.POST('/api/v1/audit-events/verify', { body: { checkpoints } })),
+  });
+  const submit = async () => {
+    const parsed = parseCheckpoints([text, ...(await Promise.all(files.map((f) => f.text())))]);
+    if ('error' in parsed) {
+      setInputError(parsed.error);
+      return;
+    }
+    setInputError(null);
+    check.mutate(parsed.checkpoints);
+  };
+  const view = check.data && describeCheckpointVerify(check.data);
+  return (
+    <Stack gap="sm">
+      <FileInput
+        label="Checkpoint files"
+        description="The checkpoint files you downloaded and kept (JSON)"
+        multiple
+        accept="application/json,.json"
+        value={files}
+        onChange={setFiles}
+        clearable
+      />
+      <Textarea
+        label="Or paste checkpoints"
+        description="One checkpoint as downloaded, or an array of them"
+        autosize
+        minRows={3}
+        value={text}
+        onChange={(e) => setText(e.currentTarget.value)}
+        error={inputError}
+      />
+      <Button w="fit-content" variant="light" onClick={() => void submit()} loading={check.isPending}>
+        Verify against these checkpoints
+      </Button>
+      {check.isError && <ErrorAlert error={check.error} />}
+      {view && (
+        <Alert
+          color={view.ok ? 'green' : 'red'}
+          title={view.title}
+          role={view.ok ? 'status' : 'alert'}
+          data-testid="checkpoint-verify-result"
+        >
+          <List size="sm">
+            {view.lines.map((l) => (
+              <List.Item key={l}>{l}</List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
 /** Verify, checkpoint and the public keys: read-only, so admins and auditors see the same panel. */
 export function IntegrityPanel() {
   const verify = useMutation({ mutationFn: () => unwrap(api.GET('/api/v1/audit-events/verify')) });
@@ -100,6 +184,10 @@ export function IntegrityPanel() {
         {verify.data && <VerifyResultView result={verify.data} />}
         {checkpoint.isError && <ErrorAlert error={checkpoint.error} />}
         {checkpoint.data && <CheckpointView checkpoint={checkpoint.data} />}
+        <details className={classes.details}>
+          <summary>Verify against checkpoints kept outside jumpgate</summary>
+          <CheckpointVerifyPanel />
+        </details>
         <details className={classes.details}>
           <summary>Checkpoint public keys (Ed25519)</summary>
           <KeysPanel />

@@ -78,3 +78,75 @@ export function dataLine(data: Record<string, unknown>, max = 240): string {
   if (s === '{}') return '—';
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+export type CheckpointVerifyResult = components['schemas']['CheckpointVerifyResponse'];
+type CheckpointFailureReason = CheckpointVerifyResult['checkpointFailures'][number]['reason'];
+
+/**
+ * Checkpoints an auditor kept, as pasted or read from files: one checkpoint, an array of them, or
+ * several files' contents one after another. Each must have the fields the server signed.
+ */
+export function parseCheckpoints(texts: string[]): { checkpoints: Checkpoint[] } | { error: string } {
+  const checkpoints: Checkpoint[] = [];
+  for (const text of texts) {
+    if (!text.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { error: 'This is not JSON: paste the checkpoint files as downloaded (or an array of them).' };
+    }
+    for (const c of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (!isCheckpoint(c))
+        return { error: 'A checkpoint needs seq, headId, hash, count, at, keyId and signature.' };
+      checkpoints.push(c);
+    }
+  }
+  if (checkpoints.length === 0) return { error: 'Paste or choose at least one checkpoint.' };
+  return { checkpoints };
+}
+
+function isCheckpoint(c: unknown): c is Checkpoint {
+  if (c === null || typeof c !== 'object') return false;
+  const o = c as Record<string, unknown>;
+  return (
+    typeof o.seq === 'number' &&
+    typeof o.headId === 'string' &&
+    typeof o.hash === 'string' &&
+    typeof o.count === 'number' &&
+    typeof o.at === 'string' &&
+    typeof o.keyId === 'string' &&
+    typeof o.signature === 'string'
+  );
+}
+
+const CHECKPOINT_REASONS: Record<CheckpointFailureReason, string> = {
+  unknown_key: 'it is signed with a key this server does not have',
+  bad_signature: 'its signature does not verify: the checkpoint itself was changed',
+  missing: 'the event it names is gone: history was cut',
+  hash_mismatch: 'the event it names no longer has the hash it had: history was rewritten',
+  count_mismatch: 'the log no longer has as many events up to it as it had',
+};
+
+/** The answer to a verify against kept checkpoints, in words, one line per failed checkpoint. */
+export function describeCheckpointVerify(v: CheckpointVerifyResult): {
+  ok: boolean;
+  title: string;
+  lines: string[];
+} {
+  // The server's `ok` also counts the checkpoints; the chain itself holds when no event is broken.
+  const chain = describeVerify({ ...v, ok: v.firstBrokenId === null });
+  const lines = [chain.detail];
+  if (v.truncated) lines.push('A checkpoint names an event that is no longer in the log: history was cut.');
+  for (const f of v.checkpointFailures) lines.push(`Checkpoint ${f.seq}: ${CHECKPOINT_REASONS[f.reason]}.`);
+  const ok = chain.ok && !v.truncated && v.checkpointFailures.length === 0;
+  return {
+    ok,
+    title: ok
+      ? 'The audit chain holds and matches every checkpoint'
+      : chain.ok
+        ? 'The audit chain does not match the checkpoints'
+        : chain.title,
+    lines,
+  };
+}

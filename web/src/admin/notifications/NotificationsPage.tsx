@@ -35,6 +35,13 @@ function ChannelRow({ c, admin, onEdit }: { c: Channel; admin: boolean; onEdit: 
     mutationFn: () =>
       unwrap(api.POST('/api/v1/notification-channels/{id}/test', { params: { path: { id: c.id } } })),
   });
+  // Deleting asks once more in the row: the channel's past deliveries stay listed, its future ones stop.
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: () =>
+      unwrap(api.DELETE('/api/v1/notification-channels/{id}', { params: { path: { id: c.id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['channels'] }),
+  });
   return (
     <Table.Tr data-testid="channel-row" data-channel-id={c.id}>
       <Table.Td>
@@ -57,6 +64,24 @@ function ChannelRow({ c, admin, onEdit }: { c: Channel; admin: boolean; onEdit: 
           ))}
         {test.isError && <ErrorAlert error={test.error} />}
         {toggle.isError && <ErrorAlert error={toggle.error} />}
+        {remove.isError && <ErrorAlert error={remove.error} />}
+        {confirming && (
+          <Group gap="xs" mt="xs" data-testid="channel-delete-confirm">
+            <Text size="sm">Delete {c.name}? Nothing more goes out through it.</Text>
+            <Button
+              size="xs"
+              color="red"
+              loading={remove.isPending}
+              onClick={() => remove.mutate()}
+              aria-label={`Yes, delete ${c.name}`}
+            >
+              Delete
+            </Button>
+            <Button size="xs" variant="default" onClick={() => setConfirming(false)}>
+              Keep it
+            </Button>
+          </Group>
+        )}
       </Table.Td>
       <Table.Td>
         <Badge variant="light" color={c.enabled ? 'green' : 'gray'}>
@@ -87,6 +112,15 @@ function ChannelRow({ c, admin, onEdit }: { c: Channel; admin: boolean; onEdit: 
               aria-label={`Test ${c.name}`}
             >
               Test
+            </Button>
+            <Button
+              size="xs"
+              variant="subtle"
+              color="red"
+              onClick={() => setConfirming(true)}
+              aria-label={`Delete ${c.name}`}
+            >
+              Delete
             </Button>
           </Group>
         </Table.Td>
