@@ -62,12 +62,18 @@ export class AccessNotifications {
     });
   }
 
+  /**
+   * `request_decided` to the requester and the beneficiary. A caller that knows the names already
+   * passes them: a read through the pool inside a transaction needs a second connection, and a
+   * burst of requests that each hold one while waiting for another empties the pool (500s).
+   */
   async requestDecided(
     m: EntityManager,
     req: RequestRow,
     decision: 'approved' | 'denied' | 'expired',
+    known?: { groupName: string; accountEmail: string },
   ): Promise<string[]> {
-    const names = await this.names(req.group_id, req.account_id);
+    const names = known ?? (await this.names(req.group_id, req.account_id));
     return this.notifications.notify(m, {
       kind: 'request_decided',
       recipients: [req.requester_id, ...(names.accountEmail ? [{ email: names.accountEmail }] : [])],
@@ -84,12 +90,27 @@ export class AccessNotifications {
    * group the account holds a grant of extends that grant).
    */
   async grantsChanged(m: EntityManager, changes: GrantNotice[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const { g, kind } of changes) {
-      const requesterId = (await this.requests.get(g.request_id))?.requester_id;
-      const names = await this.names(g.group_id, g.account_id);
-      ids.push(
-        ...(await this.notifications.notify(m, {
+    if (changes.length === 0) return [];
+    // Set-wise: a settlement moves hundreds of grants in one transaction, and a read per grant there
+    // (four round trips each, on pool connections the worker's jobs also wait for) made activations
+    // and expiries crawl.
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const [requesters, groups, accounts] = await Promise.all([
+      this.requests.getRequesterIds(unique(changes.map(({ g }) => g.request_id))),
+      this.directory.groupsByIds(unique(changes.map(({ g }) => g.group_id))),
+      this.directory.accountsByIds(unique(changes.map(({ g }) => g.account_id))),
+    ]);
+    const groupName = new Map(groups.map((x) => [x.id, x.name]));
+    const accountEmail = new Map(accounts.map((x) => [x.id, x.email ?? '']));
+    return this.notifications.notifyMany(
+      m,
+      changes.map(({ g, kind }) => {
+        const requesterId = requesters.get(g.request_id);
+        const names = {
+          groupName: groupName.get(g.group_id) ?? g.group_id,
+          accountEmail: accountEmail.get(g.account_id) ?? '',
+        };
+        return {
           kind,
           recipients: [
             ...(requesterId ? [requesterId] : []),
@@ -109,9 +130,8 @@ export class AccessNotifications {
             kind === 'grant_expiring'
               ? { ui: '/access', api: '/api/v1/access-requests' }
               : { ui: '/access', api: `/api/v1/grants/${g.id}` },
-        })),
-      );
-    }
-    return ids;
+        };
+      }),
+    );
   }
 }

@@ -20,6 +20,16 @@ export class AccessRequestsRepository {
     return row;
   }
 
+  /** Each request's requester, set-wise (by request id). */
+  async getRequesterIds(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.query<{ id: string; requester_id: string }[]>(
+      `SELECT id, requester_id FROM access_requests WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.requester_id]));
+  }
+
   async lock(m: EntityManager, id: string): Promise<RequestRow | undefined> {
     const [req] = await m.query<RequestRow[]>(`SELECT * FROM access_requests WHERE id = $1 FOR UPDATE`, [id]);
     return req;

@@ -32,9 +32,8 @@ export interface ClaimedNotification extends NotificationRow {
 
 export interface Expansion {
   kind: NotificationKind;
-  /** Principal ids and, in the same order, each one's own data (JSON text) or null. */
-  recipientIds: string[];
-  recipientData: (string | null)[];
+  /** Principals by id, each with its own data merged over the common data (a digest) or none. */
+  recipients: { id: string; extra?: Record<string, unknown> }[];
   /** Lower-case emails whose principals also receive it. */
   recipientEmails: string[];
   admins: boolean;
@@ -57,49 +56,64 @@ export class NotificationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * One row per recipient and enabled channel, set-wise, in the caller's transaction: `suppressed`
-   * where the recipient's preference turns the kind off on that channel type, else `pending`. The
-   * key (recipient, kind, subject, period, channel) makes a repeat a no-op. Disabled principals and
-   * the bootstrap principal (no mailbox) get nothing. Returns the new pending rows' ids.
+   * One row per recipient and enabled channel of every expansion, in ONE statement in the caller's
+   * transaction (a settlement of 500 grants is one round trip, not 500): `suppressed` where the
+   * recipient's preference turns the kind off on that channel type, else `pending`. The key
+   * (recipient, kind, subject, period, channel) makes a repeat a no-op. Disabled principals and the
+   * bootstrap principal (no mailbox) get nothing. Returns the new pending rows' ids.
    */
-  async insertExpanded(m: EntityManager, e: Expansion): Promise<string[]> {
+  async insertExpanded(m: EntityManager, expansions: Expansion[]): Promise<string[]> {
+    if (expansions.length === 0) return [];
     const rows = await m.query<{ id: string }[]>(
-      `WITH r AS (
-         SELECT id, extra FROM unnest($1::uuid[], $2::jsonb[]) AS r(id, extra)
+      `WITH e AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS e(n int, kind text, subject_type text, subject_id uuid,
+           period text, data jsonb, links jsonb, admins boolean, ignore_preferences boolean, recipients jsonb,
+           emails jsonb)
+       ),
+       r AS (
+         SELECT e.n, (x ->> 'id')::uuid AS id, x -> 'extra' AS extra
+         FROM e CROSS JOIN jsonb_array_elements(e.recipients) AS x
          UNION
-         SELECT p.id, NULL::jsonb FROM principals p WHERE $3 AND 'admin' = ANY(p.roles)
+         SELECT e.n, p.id, NULL::jsonb FROM e JOIN principals p ON e.admins AND 'admin' = ANY(p.roles)
          UNION
-         SELECT p.id, NULL::jsonb FROM principals p WHERE lower(p.email) = ANY($11::text[])
+         SELECT e.n, p.id, NULL::jsonb
+         FROM e CROSS JOIN jsonb_array_elements_text(e.emails) AS x(email)
+         JOIN principals p ON lower(p.email) = x.email
        ),
        ins AS (
          INSERT INTO notifications (recipient_id, kind, subject_type, subject_id, period, channel_id, status, data, links)
-         SELECT DISTINCT ON (p.id, c.id) p.id, $4, $5, $6, $7, c.id,
-                CASE WHEN NOT $10 AND c.type IN ('email', 'slack')
-                          AND (pref.kinds -> $4 ->> c.type) = 'false' THEN 'suppressed'
+         SELECT DISTINCT ON (r.n, p.id, c.id) p.id, e.kind, e.subject_type, e.subject_id, e.period, c.id,
+                CASE WHEN NOT e.ignore_preferences AND c.type IN ('email', 'slack')
+                          AND (pref.kinds -> e.kind ->> c.type) = 'false' THEN 'suppressed'
                      ELSE 'pending' END,
-                $8::jsonb || COALESCE(r.extra, '{}'::jsonb), $9::jsonb
+                e.data || COALESCE(r.extra, '{}'::jsonb), e.links
          FROM r
+         JOIN e ON e.n = r.n
          JOIN principals p ON p.id = r.id AND NOT p.disabled AND NOT p.is_bootstrap
          CROSS JOIN notification_channels c
          LEFT JOIN notification_preferences pref ON pref.principal_id = p.id
          WHERE c.enabled AND c.deleted_at IS NULL
-         ORDER BY p.id, c.id, r.extra IS NULL
+         ORDER BY r.n, p.id, c.id, r.extra IS NULL
          ON CONFLICT (recipient_id, kind, subject_type, subject_id, period, channel_id) DO NOTHING
          RETURNING id, status
        )
        SELECT id FROM ins WHERE status = 'pending'`,
       [
-        e.recipientIds,
-        e.recipientData,
-        e.admins,
-        e.kind,
-        e.subjectType,
-        e.subjectId,
-        e.period,
-        JSON.stringify(e.data),
-        JSON.stringify(e.links),
-        e.ignorePreferences,
-        e.recipientEmails,
+        JSON.stringify(
+          expansions.map((e, n) => ({
+            n,
+            kind: e.kind,
+            subject_type: e.subjectType,
+            subject_id: e.subjectId,
+            period: e.period,
+            data: e.data,
+            links: e.links,
+            admins: e.admins,
+            ignore_preferences: e.ignorePreferences,
+            recipients: e.recipients,
+            emails: e.recipientEmails,
+          })),
+        ),
       ],
     );
     return rows.map((r) => r.id);

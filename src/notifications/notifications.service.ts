@@ -6,7 +6,7 @@ import { type Page } from '../platform/http/pagination';
 import { JobQueue } from '../platform/queue/job-queue';
 import { type NotificationResponse, toNotificationResponse } from './dto/notification.dto';
 import { type NotifyInput } from './notification-kinds';
-import { type NotificationFilter, NotificationsRepository } from './notifications.repository';
+import { type Expansion, type NotificationFilter, NotificationsRepository } from './notifications.repository';
 
 // A row younger than this is being dispatched by the code that wrote it: the relay leaves it alone.
 const RELAY_MIN_AGE_MS = 3_000;
@@ -29,32 +29,42 @@ export class NotificationsService {
    * `dispatch` after the commit; a repeat of the same key adds nothing.
    */
   async notify(m: EntityManager, input: NotifyInput): Promise<string[]> {
+    return this.notifyMany(m, [input]);
+  }
+
+  /** `notify` for many events of one transaction in one statement (e.g. every grant a settlement moved). */
+  async notifyMany(m: EntityManager, inputs: NotifyInput[]): Promise<string[]> {
     if (!m.queryRunner?.isTransactionActive) {
       throw new Error(
         'NotificationsService.notify must run inside the transaction of the event that causes it',
       );
     }
-    const admins = !Array.isArray(input.recipients);
-    const all = Array.isArray(input.recipients) ? input.recipients : [];
-    if (!admins && all.length === 0) return [];
-    const byId = all.flatMap((r) =>
-      typeof r === 'string' ? [{ id: r, data: undefined }] : 'id' in r ? [r] : [],
+    return this.repo.insertExpanded(
+      m,
+      inputs.flatMap((input): Expansion[] => {
+        const admins = !Array.isArray(input.recipients);
+        const all = Array.isArray(input.recipients) ? input.recipients : [];
+        if (!admins && all.length === 0) return [];
+        return [
+          {
+            kind: input.kind,
+            recipients: all.flatMap((r) =>
+              typeof r === 'string' ? [{ id: r }] : 'id' in r ? [{ id: r.id, extra: r.data }] : [],
+            ),
+            recipientEmails: all.flatMap((r) =>
+              typeof r === 'object' && 'email' in r ? [r.email.toLowerCase()] : [],
+            ),
+            admins,
+            subjectType: input.subject.type,
+            subjectId: input.subject.id,
+            period: input.period ?? '',
+            data: input.data,
+            links: input.links,
+            ignorePreferences: input.kind === 'break_glass_used',
+          },
+        ];
+      }),
     );
-    return this.repo.insertExpanded(m, {
-      kind: input.kind,
-      recipientIds: byId.map((r) => r.id),
-      recipientData: byId.map((r) => (r.data ? JSON.stringify(r.data) : null)),
-      recipientEmails: all.flatMap((r) =>
-        typeof r === 'object' && 'email' in r ? [r.email.toLowerCase()] : [],
-      ),
-      admins,
-      subjectType: input.subject.type,
-      subjectId: input.subject.id,
-      period: input.period ?? '',
-      data: input.data,
-      links: input.links,
-      ignorePreferences: input.kind === 'break_glass_used',
-    });
   }
 
   /** Hands rows to the queue after the commit; what Redis refuses the relay sends later. */
