@@ -1,5 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import {
   cpuProfileArgs,
@@ -17,13 +18,18 @@ import {
   syncOnce,
   cleanUp,
   run,
+  LIMIT_OFF_MAX_CONCURRENT,
 } from './lib';
+import { type BurstResult, runBurst } from './expiry-burst';
 
 /**
- * `npm run bench:expiry [-- --grants 10000 --cpu-prof DIR --limit-off-only]`
+ * `npm run bench:expiry [-- --grants 10000 --burst 1000 --cpu-prof DIR --limit-off-only]`
  * Grants of one minute for `grants` accounts, all activated within the same minute, expire through the
  * real server (APP_ROLE=all: delayed `grant-expiry` jobs, the sweep, the outbox, the worker).
  *
+ * 0. The burst (expiry-burst.ts; `--burst 0` skips it): `burst` auto-approved requests at once through the
+ *    REST API, request → grant `active` p50/p99, exactly one membership read and one write per grant,
+ *    beside the bare ceiling of the same calls straight to the emulator.
  * 1. With the JumpCloud client's rate limit off: lateness of each remove call (the remove operation's
  *    completion minus the grant's `expiresAt`: p50, p99, max) and JumpCloud calls per grant.
  * 2. A second batch activated the same way; the server is restarted with the default per-connection
@@ -44,7 +50,8 @@ interface Lateness {
 
 async function main(): Promise<void> {
   const grants = flag('grants', 10_000);
-  const users = grants + Math.ceil(grants / 2) + 100;
+  const burst = flag('burst', 1_000);
+  const users = grants + Math.ceil(grants / 2) + burst + 100;
   const { databaseUrl: base, redisUrl } = servicesEnv();
   const databaseUrl = await freshDatabase(base, 'expiry');
   const emu = await startEmulatorProcess([
@@ -105,6 +112,10 @@ async function main(): Promise<void> {
     }
   };
 
+  // Jobs a killed earlier run left in this Redis database would run against this run's database.
+  const redis = new Redis(`${redisUrl.replace(/\/\d+$/, '')}/13`);
+  await redis.flushdb();
+  await redis.quit();
   try {
     await startServer(true);
     await db.connect();
@@ -113,10 +124,10 @@ async function main(): Promise<void> {
     const { rows: groups } = await db.query<{ id: string }>(
       `SELECT g.id FROM directory_groups g WHERE g.connection_id = $1 AND g.membership_method <> 'DYNAMIC_AUTOMATED'
        ORDER BY (SELECT count(*) FROM directory_memberships m WHERE m.group_id = g.id AND m.removed_at IS NULL), g.id
-       LIMIT 2`,
+       LIMIT 4`,
       [connectionId],
     );
-    if (groups.length < 2) throw new Error('the emulated organisation needs two static groups');
+    if (groups.length < 4) throw new Error('the emulated organisation needs four static groups');
     const { rows: admins } = await db.query<{ id: string }>(`SELECT id FROM principals WHERE is_bootstrap`);
 
     /** Writes what `grants` approvals write, then waits until every grant is active. */
@@ -141,8 +152,8 @@ async function main(): Promise<void> {
       );
       await db.query(
         `INSERT INTO access_requests (id, connection_id, group_id, account_id, requester_id, duration_minutes, status,
-           grant_id, decided_at)
-         SELECT request_id, $1, $2, account_id, $3, 1, 'approved', grant_id, now() FROM seed`,
+           grant_id, decided_at, expires_at)
+         SELECT request_id, $1, $2, account_id, $3, 1, 'approved', grant_id, now(), now() + interval '72 hours' FROM seed`,
         [connectionId, groupId, admins[0].id],
       );
       await db.query(
@@ -217,6 +228,22 @@ async function main(): Promise<void> {
       };
     };
 
+    // 0. The burst, rate limit off; its grants last an hour, past the end of the run.
+    let burstResult: BurstResult | null = null;
+    if (burst > 0) {
+      burstResult = await runBurst({
+        call,
+        port,
+        db,
+        emu,
+        connectionId,
+        groupId: groups[2].id,
+        ceilingGroupId: groups[3].id,
+        size: burst,
+        concurrency: LIMIT_OFF_MAX_CONCURRENT,
+      });
+    }
+
     // 1. Rate limit off.
     console.log(`seeding ${grants} one-minute grants (rate limit off)`);
     await seed(groups[0].id);
@@ -243,6 +270,7 @@ async function main(): Promise<void> {
       benchmark: 'expiry',
       machine: { cpus: cpus().length, node: process.version },
       grants,
+      burst: burstResult,
       rateLimitOff: unlimited,
       defaultLimit: limited && { ...limited, requestsPerSecond: null, maxConcurrent: 8 },
     };
@@ -254,8 +282,16 @@ async function main(): Promise<void> {
         ? `| default limit (8 in flight, no requests/s cap) | ${grants} | ${limited.p50Ms} | ${limited.p99Ms} | ${limited.maxMs} | ${limited.removeCallsPerGrant.toFixed(2)} | ${(limited.drainMs / 1000).toFixed(1)} |`
         : `| default limit | skipped (--limit-off-only) | | | | | |`,
     ].join('\n');
-    console.log(`\nexpiry benchmark\n\n${md}\n`);
-    console.log(`result: ${writeResult('expiry', result, md)}`);
+    const b = burstResult;
+    const burstMd = b
+      ? [
+          `| burst | requests | request → active p50 ms | p99 ms | max ms | wall s | reads / writes per grant | ceiling (read + add, ${b.ceiling.concurrency} in flight) | wall / ceiling |`,
+          `|---|---|---|---|---|---|---|---|---|`,
+          `| auto-approved, rate limit off | ${b.requests} | ${b.p50Ms} | ${b.p99Ms} | ${b.maxMs} | ${(b.wallMs / 1000).toFixed(1)} | ${b.membershipReadsPerGrant.max} / ${b.membershipWritesPerGrant.max} | p50 ${b.ceiling.p50Ms} ms, p99 ${b.ceiling.p99Ms} ms, wall ${(b.ceiling.wallMs / 1000).toFixed(1)} s | ${b.wallToCeilingRatio} |`,
+        ].join('\n')
+      : 'burst skipped (--burst 0)';
+    console.log(`\nexpiry benchmark\n\n${burstMd}\n\n${md}\n`);
+    console.log(`result: ${writeResult('expiry', result, `${burstMd}\n\n${md}`)}`);
   } finally {
     await stopServer().catch(() => undefined);
     await db.end().catch(() => undefined);

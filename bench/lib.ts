@@ -247,6 +247,9 @@ export async function prepareBench(
   return { databaseUrl, redisUrl, emu, port: await freePort(), token: randomToken() };
 }
 
+/** JumpCloud requests in flight per connection when a benchmark turns the client's rate limit off. */
+export const LIMIT_OFF_MAX_CONCURRENT = 16;
+
 /**
  * The compiled jumpgate server (APP_ROLE=all) against an emulator, in a process of its own. Each
  * benchmark gives its own Redis database so that queues are never shared between benchmarks.
@@ -277,7 +280,10 @@ export function spawnServer(o: {
       JUMPCLOUD_API_URL: o.emu.apiUrl,
       JUMPCLOUD_OAUTH_TOKEN_URL: o.emu.tokenUrl,
       ...((o.clientLimitOff ?? true)
-        ? { JUMPCLOUD_REQUESTS_PER_SECOND: '10000', JUMPCLOUD_MAX_CONCURRENT: '16' }
+        ? {
+            JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
+            JUMPCLOUD_MAX_CONCURRENT: String(LIMIT_OFF_MAX_CONCURRENT),
+          }
         : {}),
       LOG_LEVEL: 'warn',
       ...o.env,
