@@ -118,55 +118,74 @@ export class DirectoryRepository {
   }
 
   /**
-   * Records a membership change jumpgate itself made in JumpCloud, at once and inside the caller's
-   * transaction, with its history row; the next sync confirms or contradicts it.
+   * Records membership changes jumpgate itself made in JumpCloud, set-wise inside the caller's
+   * transaction (a settlement of hundreds of operations costs two statements, not one each): each
+   * membership and its history row with the same moment, clock_timestamp(), since now() would be the
+   * start of the settling transaction, which may have waited for locks. At most one change per
+   * membership (operations on one membership apply one after another). Returns the changes written.
    */
-  async recordProvisionedChange(m: EntityManager, change: ProvisionedChange): Promise<boolean> {
-    // One statement writes the membership and its history row with the same moment: clock_timestamp(),
-    // since now() would be the start of the settling transaction, which may have waited for locks.
-    const params = [
-      change.groupId,
-      change.accountId,
-      change.connectionId,
-      change.operationId,
-      change.action === 'add' ? 'added' : 'removed',
-    ];
-    const written = returned<unknown>(
+  async recordProvisionedChanges(
+    m: EntityManager,
+    changes: ProvisionedChange[],
+  ): Promise<ProvisionedChange[]> {
+    const written: ProvisionedChange[] = [];
+    for (const action of ['add', 'remove'] as const) {
+      const these = changes.filter((c) => c.action === action);
+      if (these.length === 0) continue;
+      const col = <K extends keyof ProvisionedChange>(k: K) => these.map((c) => c[k]);
+      const rows = await m.query<{ group_id: string; account_id: string }[]>(
+        `WITH c AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])
+             AS c(group_id, account_id, connection_id, operation_id)
+         ),
+         w AS (${
+           action === 'add'
+             ? `INSERT INTO directory_memberships (group_id, account_id, connection_id, since)
+                SELECT group_id, account_id, connection_id, clock_timestamp() FROM c
+                ON CONFLICT (group_id, account_id) DO UPDATE
+                  SET removed_at = NULL, since = EXCLUDED.since, seen_at_baseline = false
+                  WHERE directory_memberships.removed_at IS NOT NULL
+                RETURNING group_id, account_id, since AS at`
+             : `UPDATE directory_memberships d SET removed_at = clock_timestamp() FROM c
+                WHERE d.group_id = c.group_id AND d.account_id = c.account_id AND d.removed_at IS NULL
+                RETURNING d.group_id, d.account_id, d.removed_at AS at`
+         })
+         INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
+         SELECT c.connection_id, NULL, c.operation_id, w.group_id, w.account_id, $5, w.at
+         FROM w JOIN c ON c.group_id = w.group_id AND c.account_id = w.account_id
+         RETURNING group_id, account_id`,
+        [
+          col('groupId'),
+          col('accountId'),
+          col('connectionId'),
+          col('operationId'),
+          action === 'add' ? 'added' : 'removed',
+        ],
+      );
+      const done = new Set(rows.map((r) => `${r.group_id}:${r.account_id}`));
+      written.push(...these.filter((c) => done.has(`${c.groupId}:${c.accountId}`)));
+      // Already so in the copy. If a sync saw it happen after this operation's first call began, it
+      // recorded jumpgate's own change as one made outside (its listing fell between the write and
+      // this moment): the row is the operation's. The sync's row is committed by now: writing the
+      // membership above waited for the sync's transaction, which held that row.
+      const claim = these.filter((c) => !done.has(`${c.groupId}:${c.accountId}`) && c.startedAt !== null);
+      if (claim.length === 0) continue;
       await m.query(
-        change.action === 'add'
-          ? `WITH w AS (
-               INSERT INTO directory_memberships (group_id, account_id, connection_id, since)
-               VALUES ($1, $2, $3, clock_timestamp())
-               ON CONFLICT (group_id, account_id) DO UPDATE
-                 SET removed_at = NULL, since = EXCLUDED.since, seen_at_baseline = false
-                 WHERE directory_memberships.removed_at IS NOT NULL
-               RETURNING since AS at)
-             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
-             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`
-          : `WITH w AS (
-               UPDATE directory_memberships SET removed_at = clock_timestamp()
-               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL
-               RETURNING removed_at AS at)
-             INSERT INTO directory_membership_history (connection_id, run_id, operation_id, group_id, account_id, change, at)
-             SELECT $3, NULL, $4, $1, $2, $5, at FROM w RETURNING 1`,
-        params,
-      ),
-    );
-    if (written.length > 0) return true;
-    // Already so in the copy. If a sync saw it happen after this operation's first call began, it
-    // recorded jumpgate's own change as one made outside (its listing fell between the write and this
-    // moment): the row is the operation's. The sync's row is committed by now: writing the membership
-    // above waited for the sync's transaction, which held that row.
-    if (change.startedAt !== null) {
-      await m.query(
-        `UPDATE directory_membership_history h SET operation_id = $3, run_id = NULL
+        `UPDATE directory_membership_history h SET operation_id = c.operation_id, run_id = NULL
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[]) AS c(group_id, account_id, operation_id, started_at)
          WHERE h.id = (SELECT id FROM directory_membership_history
-                       WHERE group_id = $1 AND account_id = $2 ORDER BY at DESC, id DESC LIMIT 1)
-           AND h.operation_id IS NULL AND h.change = $4 AND h.at >= $5`,
-        [change.groupId, change.accountId, change.operationId, params[4], change.startedAt],
+                       WHERE group_id = c.group_id AND account_id = c.account_id ORDER BY at DESC, id DESC LIMIT 1)
+           AND h.operation_id IS NULL AND h.change = $5 AND h.at >= c.started_at`,
+        [
+          claim.map((c) => c.groupId),
+          claim.map((c) => c.accountId),
+          claim.map((c) => c.operationId),
+          claim.map((c) => c.startedAt),
+          action === 'add' ? 'added' : 'removed',
+        ],
       );
     }
-    return false;
+    return written;
   }
 
   /** Whether these memberships are currently present in the directory copy (set-wise). */

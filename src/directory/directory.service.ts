@@ -76,11 +76,15 @@ export class DirectoryService implements OnModuleInit {
   }
 
   /**
-   * Records a membership change jumpgate itself made in JumpCloud, at once and inside the caller's
-   * transaction, with its history row; the next sync confirms or contradicts it.
+   * Records membership changes jumpgate itself made in JumpCloud, at once and inside the caller's
+   * transaction, each with its history row (set-wise); the next sync confirms or contradicts them.
    */
-  async recordProvisionedChange(m: EntityManager, change: ProvisionedChange): Promise<boolean> {
-    return this.repo.recordProvisionedChange(m, change);
+  async recordProvisionedChanges(
+    m: EntityManager,
+    changes: ProvisionedChange[],
+  ): Promise<ProvisionedChange[]> {
+    if (changes.length === 0) return [];
+    return this.repo.recordProvisionedChanges(m, changes);
   }
 
   /** Whether these memberships are currently present in the directory copy (set-wise). */

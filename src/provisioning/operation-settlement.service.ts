@@ -94,19 +94,23 @@ export class OperationSettlementService {
         const row = byId.get(s.op.id);
         return row ? [{ ...s, row }] : [];
       });
-      for (const { op, status, row, result } of done) {
-        // A member found already was not added by jumpgate, nor was one found gone removed by it:
-        // the next sync records either as a change made outside.
-        if (status !== 'succeeded' || result === 'already_member' || result === 'not_member') continue;
-        await this.directory.recordProvisionedChange(m, {
-          connectionId: op.connection_id,
-          groupId: op.group_id,
-          accountId: op.account_id,
-          action: op.action === 'add_member' ? 'add' : 'remove',
-          operationId: op.id,
-          startedAt: row.started_at,
-        });
-      }
+      // A member found already was not added by jumpgate, nor was one found gone removed by it:
+      // the next sync records either as a change made outside.
+      await this.directory.recordProvisionedChanges(
+        m,
+        done
+          .filter(
+            (d) => d.status === 'succeeded' && d.result !== 'already_member' && d.result !== 'not_member',
+          )
+          .map(({ op, row }) => ({
+            connectionId: op.connection_id,
+            groupId: op.group_id,
+            accountId: op.account_id,
+            action: op.action === 'add_member' ? ('add' as const) : ('remove' as const),
+            operationId: op.id,
+            startedAt: row.started_at,
+          })),
+      );
       const after = await this.applyOutcomes(
         m,
         done.map(({ row }) => toSettledEvent(row)),
