@@ -75,7 +75,9 @@ export class AccessRequestsService {
     const rule = await this.autoApprove.match(policy, mine, { self, durationMinutes: duration });
 
     const after = afterCommit();
-    const row = await this.dataSource.transaction(async (m) => {
+    // Its audit events are written at its end (AuditService.transaction): many requests at once queue
+    // on the cluster-wide append lock, which is then held for a few round trips only.
+    const row = await this.audit.transaction(async (m) => {
       const live = await this.grantRows.lockLive(m, group.id, accountId);
       if (standing && !live) {
         throw new AppError(

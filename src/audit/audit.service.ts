@@ -118,6 +118,8 @@ function toView(row: Row): AuditEventView {
 @Injectable()
 export class AuditService {
   private readonly key: ChainKey;
+  // Appends kept for the end of a transaction opened by `transaction`, by its query runner.
+  private readonly deferred = new WeakMap<object, { actor: Actor; input: AuditEventInput }[]>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -126,10 +128,42 @@ export class AuditService {
     this.key = deriveChainKey(config.encryptionKey);
   }
 
-  /** Appends one event inside the caller's transaction. */
-  async record(manager: EntityManager, actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
-    const [view] = await this.recordMany(manager, actor, [input]);
-    return view;
+  /**
+   * A transaction whose appends (`record`, `recordMany` on its manager, wherever they are called from)
+   * are kept and written together at its end, in order, right before the commit: the cluster-wide
+   * append lock is then held for a few round trips, not from the first append to the commit. For
+   * work that many callers run at once (a burst of access requests), where that lock is what they
+   * queue on. Nothing is appended if `fn` throws (the transaction rolls back anyway).
+   */
+  async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (m) => {
+      const runner = m.queryRunner as object;
+      const kept: { actor: Actor; input: AuditEventInput }[] = [];
+      this.deferred.set(runner, kept);
+      let result: T;
+      try {
+        result = await fn(m);
+      } finally {
+        this.deferred.delete(runner);
+      }
+      // One recordMany per run of events by the same actor keeps the order of the calls.
+      for (let i = 0; i < kept.length;) {
+        let j = i + 1;
+        while (j < kept.length && kept[j].actor === kept[i].actor) j++;
+        await this.recordMany(
+          m,
+          kept[i].actor,
+          kept.slice(i, j).map((k) => k.input),
+        );
+        i = j;
+      }
+      return result;
+    });
+  }
+
+  /** Appends one event inside the caller's transaction (kept for its end inside `transaction`). */
+  async record(manager: EntityManager, actor: Actor, input: AuditEventInput): Promise<void> {
+    await this.recordMany(manager, actor, [input]);
   }
 
   /**
@@ -137,15 +171,16 @@ export class AuditService {
    * head read, one sequence read, inserts in chunks) instead of four per event: a bulk action still
    * records one event per item, in order, chained exactly as `record` would chain them.
    */
-  async recordMany(
-    manager: EntityManager,
-    actor: Actor,
-    inputs: AuditEventInput[],
-  ): Promise<AuditEventView[]> {
+  async recordMany(manager: EntityManager, actor: Actor, inputs: AuditEventInput[]): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('AuditService.record must run inside the transaction of the action it records');
     }
-    if (inputs.length === 0) return [];
+    if (inputs.length === 0) return;
+    const kept = this.deferred.get(manager.queryRunner);
+    if (kept) {
+      kept.push(...inputs.map((input) => ({ actor, input })));
+      return;
+    }
     // Everything that does not depend on the head is prepared before the lock, and the head and the
     // sequence numbers come in one statement: the lock is held for as few round trips as possible,
     // since every append in the cluster waits for it.
@@ -218,11 +253,10 @@ export class AuditService {
         params,
       );
     }
-    return rows.map(toView);
   }
 
   /** For actions with nothing else to write: the event in a transaction of its own. */
-  async recordAlone(actor: Actor, input: AuditEventInput): Promise<AuditEventView> {
+  async recordAlone(actor: Actor, input: AuditEventInput): Promise<void> {
     return this.dataSource.transaction((m) => this.record(m, actor, input));
   }
 
