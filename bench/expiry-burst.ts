@@ -2,7 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client } from 'pg';
-import { type ApiCall, type EmulatorProcess, ratio, runCeiling } from './lib';
+import {
+  type ApiCall,
+  type EmulatorProcess,
+  emulatorLogMark,
+  emulatorRequests,
+  membershipWritesPerUser,
+  ratio,
+  runCeiling,
+} from './lib';
 
 /** What the burst measured, and the bare ceiling beside it. */
 export interface BurstResult {
@@ -18,14 +26,6 @@ export interface BurstResult {
   membershipWritesPerGrant: { min: number; max: number };
   ceiling: { wallMs: number; p50Ms: number; p99Ms: number; concurrency: number; calls: number };
   wallToCeilingRatio: number;
-}
-
-interface LogEntry {
-  seq: number;
-  method: string;
-  route: string;
-  path: string;
-  body?: { id?: string };
 }
 
 const percentile = (sorted: number[], p: number): number =>
@@ -101,13 +101,7 @@ export async function runBurst(o: {
     return { ...a, token: t.token as string };
   });
 
-  await fetch(`${emu.url}/__emulator/settings`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ requestLogSize: 10 * o.size + 10_000 }),
-  });
-  const last = (await (await fetch(`${emu.url}/__emulator/requests?limit=1`)).json()) as LogEntry[];
-  const since = last[0]?.seq ?? 0;
+  const since = await emulatorLogMark(emu, 10 * o.size + 10_000);
 
   console.log(`burst: ${o.size} requests at once`);
   const sent = new Map<string, number>();
@@ -144,22 +138,16 @@ export async function runBurst(o: {
   const lastActive = Math.max(...active.map((g) => g.at));
 
   // Per grant, from the emulator's log: the membership read before the add, and the add.
-  const log = (await (await fetch(`${emu.url}/__emulator/requests?since=${since}`)).json()) as LogEntry[];
-  const userOf = (e: LogEntry): string | null => {
-    if (e.method === 'GET' && e.route.endsWith('/users/:user_id/memberof')) {
-      return /\/users\/([^/]+)\/memberof/.exec(e.path)?.[1] ?? null;
-    }
-    if (e.method === 'POST' && e.route.endsWith('/usergroups/:group_id/members')) return e.body?.id ?? null;
-    return null;
-  };
+  const log = await emulatorRequests(emu, since);
   const reads = new Map<string, number>();
-  const writes = new Map<string, number>();
   for (const e of log) {
-    const user = userOf(e);
-    if (user === null) continue;
-    const counts = e.method === 'GET' ? reads : writes;
-    counts.set(user, (counts.get(user) ?? 0) + 1);
+    const user = /\/users\/([^/]+)\/memberof/.exec(e.path)?.[1];
+    if (e.method === 'GET' && user !== undefined) reads.set(user, (reads.get(user) ?? 0) + 1);
   }
+  // Any membership write counts (a remove here would be as wrong as a second add).
+  const writes = membershipWritesPerUser(log, 'add');
+  for (const [user, n] of membershipWritesPerUser(log, 'remove'))
+    writes.set(user, (writes.get(user) ?? 0) + n);
   const perGrant = (counts: Map<string, number>) => people.map((p) => counts.get(p.external_id) ?? 0);
   const r = perGrant(reads);
   const w = perGrant(writes);

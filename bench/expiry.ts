@@ -19,6 +19,9 @@ import {
   cleanUp,
   run,
   LIMIT_OFF_MAX_CONCURRENT,
+  emulatorLogMark,
+  emulatorRequests,
+  membershipWritesPerUser,
 } from './lib';
 import { type BurstResult, runBurst } from './expiry-burst';
 
@@ -97,10 +100,25 @@ async function main(): Promise<void> {
   };
   const client = apiClient(port, token);
   const { call } = client;
-  const stats = async () => {
-    const res = await fetch(`${emu.url}/__emulator/stats`);
-    return ((await res.json()) as { membership: { calls: number; added: number; removed: number } })
-      .membership;
+  /**
+   * JumpCloud removal calls each grant of the group cost, from the emulator's log since `since`:
+   * exactly one each, else the run fails loudly. Returns the mean (1).
+   */
+  const removalCallsPerGrant = async (groupId: string, since: number): Promise<number> => {
+    const { rows } = await db.query<{ user_ext: string; group_ext: string }>(
+      `SELECT a.external_id AS user_ext, gr.external_id AS group_ext FROM access_grants g
+       JOIN directory_accounts a ON a.id = g.account_id JOIN directory_groups gr ON gr.id = g.group_id
+       WHERE g.group_id = $1`,
+      [groupId],
+    );
+    const per = membershipWritesPerUser(await emulatorRequests(emu, since), 'remove', rows[0].group_ext);
+    const counts = rows.map((r) => per.get(r.user_ext) ?? 0);
+    const [min, max] = [Math.min(...counts), Math.max(...counts)];
+    console.log(`  removal calls per grant: ${min}–${max}`);
+    if (min !== 1 || max !== 1) {
+      throw new Error(`every expired grant must cost exactly one removal call; got ${min}–${max}`);
+    }
+    return counts.reduce((a, b) => a + b, 0) / counts.length;
   };
   const waitFor = async (label: string, sql: string, params: unknown[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
@@ -165,10 +183,12 @@ async function main(): Promise<void> {
         [connectionId, groupId],
       );
       await db.query('COMMIT');
+      // Every grant activated once (starts_at set): on a loaded machine the first may expire before the
+      // last is active, so waiting for all of them active at once could wait forever.
       await waitFor(
         'activation',
-        `SELECT count(*) FILTER (WHERE status = 'active') = $2::int AS done,
-                count(*) FILTER (WHERE status = 'active') || ' of ' || $2::text || ' active' AS detail
+        `SELECT count(*) FILTER (WHERE starts_at IS NOT NULL) = $2::int AS done,
+                count(*) FILTER (WHERE starts_at IS NOT NULL) || ' of ' || $2::text || ' activated' AS detail
          FROM access_grants WHERE group_id = $1`,
         [groupId, grants],
         600_000,
@@ -242,28 +262,28 @@ async function main(): Promise<void> {
         size: burst,
         concurrency: LIMIT_OFF_MAX_CONCURRENT,
       });
+      console.log(`burst: ${JSON.stringify(burstResult)}`);
     }
 
     // 1. Rate limit off.
     console.log(`seeding ${grants} one-minute grants (rate limit off)`);
+    // Adds, the reads before them and removals: all kept in the emulator's log.
+    const since1 = await emulatorLogMark(emu, 4 * grants + 10_000);
     await seed(groups[0].id);
-    const before1 = await stats();
     const unlimited = await measure(groups[0].id);
-    const after1 = await stats();
-    unlimited.removeCallsPerGrant = (after1.calls - before1.calls) / grants;
+    unlimited.removeCallsPerGrant = await removalCallsPerGrant(groups[0].id, since1);
 
     // 2. Activated with the limit off, expired at the default per-connection limit (minutes long:
     // --limit-off-only skips it when profiling the first part).
     let limited: Lateness | null = null;
     if (!process.argv.includes('--limit-off-only')) {
       console.log(`seeding ${grants} more; they expire after a restart at the default limit`);
+      const since2 = await emulatorLogMark(emu, 4 * grants + 10_000);
       await seed(groups[1].id);
       await stopServer();
       await startServer(false);
-      const before2 = await stats();
       limited = await measure(groups[1].id);
-      const after2 = await stats();
-      limited.removeCallsPerGrant = (after2.calls - before2.calls) / grants;
+      limited.removeCallsPerGrant = await removalCallsPerGrant(groups[1].id, since2);
     }
 
     const result = {

@@ -387,3 +387,51 @@ export function run(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/** One entry of the emulator's request log (`GET /__emulator/requests`). */
+export interface EmulatorLogEntry {
+  seq: number;
+  method: string;
+  route: string;
+  path: string;
+  /** A membership write's body: `{op, type, id}`. */
+  body?: { op?: string; id?: string };
+}
+
+/**
+ * Keeps at least `keep` entries in the emulator's request log from now on and returns the sequence
+ * number to read it from (`emulatorRequests`), so a run's JumpCloud calls can be counted one by one.
+ */
+export async function emulatorLogMark(emu: EmulatorProcess, keep: number): Promise<number> {
+  await fetch(`${emu.url}/__emulator/settings`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ requestLogSize: keep }),
+  });
+  const last = (await (await fetch(`${emu.url}/__emulator/requests?limit=1`)).json()) as EmulatorLogEntry[];
+  return last[0]?.seq ?? 0;
+}
+
+export async function emulatorRequests(emu: EmulatorProcess, since: number): Promise<EmulatorLogEntry[]> {
+  return (await (await fetch(`${emu.url}/__emulator/requests?since=${since}`)).json()) as EmulatorLogEntry[];
+}
+
+/**
+ * Membership writes (`POST /v2/usergroups/{id}/members`) of one op, counted per JumpCloud user id
+ * (of one group when given its JumpCloud id).
+ */
+export function membershipWritesPerUser(
+  log: EmulatorLogEntry[],
+  op: 'add' | 'remove',
+  groupExternalId?: string,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of log) {
+    if (e.method !== 'POST' || !e.route.endsWith('/usergroups/:group_id/members') || e.body?.op !== op)
+      continue;
+    if (groupExternalId !== undefined && !e.path.includes(`/usergroups/${groupExternalId}/`)) continue;
+    const user = e.body.id ?? '';
+    out.set(user, (out.get(user) ?? 0) + 1);
+  }
+  return out;
+}
