@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { flag, ROOT, run, writeResult } from './lib';
+import { type BurstResult } from './expiry-burst';
 
 /**
  * `npm run bench [-- --scale 1] [--users N --groups N --memberships-per-user N --decisions N --grants N]`
@@ -38,6 +39,7 @@ interface CampaignResult extends Ran {
 }
 interface Lateness {
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
   maxMs: number;
   removeCallsPerGrant: number;
@@ -45,6 +47,7 @@ interface Lateness {
 }
 interface ExpiryResult extends Ran {
   grants: number;
+  burst: BurstResult | null;
   rateLimitOff: Lateness;
   defaultLimit: Lateness & { requestsPerSecond: number | null; maxConcurrent: number };
 }
@@ -155,8 +158,14 @@ async function main(): Promise<void> {
   if (expiry) {
     const off = expiry.rateLimitOff;
     const lim = expiry.defaultLimit;
+    const b = expiry.burst;
+    if (b) {
+      rows.push(
+        `| burst, ${b.requests} auto-approved requests at once (rate limit off) | request → active p50 ${s(b.p50Ms)}, p99 ${s(b.p99Ms)}, wall ${s(b.wallMs)}; ${b.membershipReadsPerGrant.max} read + ${b.membershipWritesPerGrant.max} write per grant | read + add straight to the emulator, ${b.ceiling.concurrency} in flight: wall ${s(b.ceiling.wallMs)} | ${b.wallToCeilingRatio} | exactly 1 read + 1 write per grant | ${ok(b.membershipReadsPerGrant.min === 1 && b.membershipReadsPerGrant.max === 1 && b.membershipWritesPerGrant.min === 1 && b.membershipWritesPerGrant.max === 1)} |`,
+      );
+    }
     rows.push(
-      `| expiry, rate limit off (${expiry.grants} grants) | lateness p50 ${off.p50Ms} ms, p99 ${off.p99Ms} ms, max ${off.maxMs} ms; ${off.removeCallsPerGrant} calls/grant | — (bare BullMQ: 0.4–0.75 s p99, not re-measured) | — | p99 ≤ 2 s; 1 call/grant | ${ok(off.p99Ms <= 2000 && off.removeCallsPerGrant === 1)} |`,
+      `| expiry, rate limit off (${expiry.grants} grants) | lateness p50 ${off.p50Ms} ms, p95 ${off.p95Ms} ms, p99 ${off.p99Ms} ms, max ${off.maxMs} ms; ${off.removeCallsPerGrant} calls/grant | — (bare BullMQ: 0.4–0.75 s p99, not re-measured) | — | p99 ≤ 2 s; 1 call/grant | ${ok(off.p99Ms <= 2000 && off.removeCallsPerGrant === 1)} |`,
       `| expiry, default limit (${lim.requestsPerSecond === null ? 'no requests/s cap' : `${lim.requestsPerSecond}/s`}, ${lim.maxConcurrent} concurrent) | drain ${s(lim.drainMs)}; ${lim.removeCallsPerGrant} calls/grant | — | — | reported | — |`,
     );
   }
