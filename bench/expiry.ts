@@ -1,5 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import {
@@ -17,6 +17,9 @@ import {
   createBenchConnection,
   syncOnce,
   cleanUp,
+  cpuMicros,
+  postgresCpuMicros,
+  postgresCpuSince,
   run,
   LIMIT_OFF_MAX_CONCURRENT,
   emulatorLogMark,
@@ -50,6 +53,14 @@ interface Lateness {
   maxMs: number;
   removeCallsPerGrant: number;
   drainMs: number;
+  /** CPU seconds of each side from the seeding to the last expiry, the wall time, the load average. */
+  cpu?: {
+    serverSeconds: number;
+    emulatorSeconds: number;
+    postgresSeconds: number;
+    wallSeconds: number;
+    loadAverage: { before: number[]; after: number[] };
+  };
 }
 
 async function main(): Promise<void> {
@@ -78,6 +89,8 @@ async function main(): Promise<void> {
   const token = randomToken();
   const db = new Client({ connectionString: databaseUrl });
   let server: ChildProcess | null = null;
+  // Read through a function: TypeScript does not see the assignments inside startServer.
+  const serverPid = (): number | undefined => server?.pid;
   const startServer = async (limitOff: boolean) => {
     // Its own Redis database: the sync and campaign benchmarks use 15 and 14, and queues must not be shared.
     server = spawnServer({
@@ -285,8 +298,34 @@ async function main(): Promise<void> {
     console.log(`seeding ${grants} one-minute grants (rate limit off)`);
     // Adds, the reads before them and removals: all kept in the emulator's log.
     const since1 = await emulatorLogMark(emu, 4 * grants + 10_000);
+    const cpu0 = {
+      server: cpuMicros(serverPid()),
+      emulator: cpuMicros(emu.child.pid),
+      pg: postgresCpuMicros(),
+    };
+    const load0 = loadavg();
+    const wall0 = Date.now();
     await seed(groups[0].id);
     const unlimited = await measure(groups[0].id);
+    // What the adds and removals cost the machine, beside what the run had of it: on 2 shared cores,
+    // a CPU floor (the three sides' CPU seconds over 2) far under the wall time means the run mostly
+    // waited for CPU that other processes held (the load average says how many competed).
+    const used = (now: number | null, before: number | null) =>
+      now === null || before === null ? NaN : (now - before) / 1e6;
+    unlimited.cpu = {
+      serverSeconds: used(cpuMicros(serverPid()), cpu0.server),
+      emulatorSeconds: used(cpuMicros(emu.child.pid), cpu0.emulator),
+      postgresSeconds: postgresCpuSince(cpu0.pg) / 1e6,
+      wallSeconds: (Date.now() - wall0) / 1000,
+      loadAverage: {
+        before: load0.map((l) => Number(l.toFixed(2))),
+        after: loadavg().map((l) => Number(l.toFixed(2))),
+      },
+    };
+    const c = unlimited.cpu;
+    console.log(
+      `  CPU (seed + expiry): server ${c.serverSeconds.toFixed(1)} s, emulator ${c.emulatorSeconds.toFixed(1)} s, Postgres ${c.postgresSeconds.toFixed(1)} s; floor ${((c.serverSeconds + c.emulatorSeconds + c.postgresSeconds) / 2).toFixed(1)} s of ${c.wallSeconds.toFixed(1)} s wall; load average ${c.loadAverage.before.join('/')} → ${c.loadAverage.after.join('/')}`,
+    );
     unlimited.removeCallsPerGrant = await removalCallsPerGrant(groups[0].id, since1);
 
     // 2. Activated with the limit off, expired at the default per-connection limit (minutes long:

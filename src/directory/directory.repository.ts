@@ -133,8 +133,9 @@ export class DirectoryRepository {
       const these = changes.filter((c) => c.action === action);
       if (these.length === 0) continue;
       const col = <K extends keyof ProvisionedChange>(k: K) => these.map((c) => c[k]);
-      const rows = await m.query<{ group_id: string; account_id: string }[]>(
-        `WITH c AS (
+      const rows = returned<{ group_id: string; account_id: string }>(
+        await m.query(
+          `WITH c AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[])
              AS c(group_id, account_id, connection_id, operation_id)
          ),
@@ -154,13 +155,14 @@ export class DirectoryRepository {
          SELECT c.connection_id, NULL, c.operation_id, w.group_id, w.account_id, $5, w.at
          FROM w JOIN c ON c.group_id = w.group_id AND c.account_id = w.account_id
          RETURNING group_id, account_id`,
-        [
-          col('groupId'),
-          col('accountId'),
-          col('connectionId'),
-          col('operationId'),
-          action === 'add' ? 'added' : 'removed',
-        ],
+          [
+            col('groupId'),
+            col('accountId'),
+            col('connectionId'),
+            col('operationId'),
+            action === 'add' ? 'added' : 'removed',
+          ],
+        ),
       );
       const done = new Set(rows.map((r) => `${r.group_id}:${r.account_id}`));
       written.push(...these.filter((c) => done.has(`${c.groupId}:${c.accountId}`)));
