@@ -280,10 +280,8 @@ export function spawnServer(o: {
       JUMPCLOUD_API_URL: o.emu.apiUrl,
       JUMPCLOUD_OAUTH_TOKEN_URL: o.emu.tokenUrl,
       ...((o.clientLimitOff ?? true)
-        ? {
-            JUMPCLOUD_REQUESTS_PER_SECOND: '10000',
-            JUMPCLOUD_MAX_CONCURRENT: String(LIMIT_OFF_MAX_CONCURRENT),
-          }
+        ? // JUMPCLOUD_REQUESTS_PER_SECOND unset: no requests/s cap (API.md); only the in-flight ceiling.
+          { JUMPCLOUD_MAX_CONCURRENT: String(LIMIT_OFF_MAX_CONCURRENT) }
         : {}),
       LOG_LEVEL: 'warn',
       ...o.env,
