@@ -252,8 +252,8 @@ async function main(): Promise<void> {
                 round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)) AS p95,
                 round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)) AS p99, round(max(ms)) AS max
          FROM access_grants g
-         JOIN provisioning_operations o ON o.source_id = g.id AND o.action = 'remove_member',
-         JOIN audit_events a ON a.target_id = g.id AND a.action = 'access.grant.expired',
+         JOIN provisioning_operations o ON o.source_id = g.id AND o.action = 'remove_member'
+         JOIN audit_events a ON a.target_id = g.id::text AND a.action = 'access.grant.expired',
          LATERAL (VALUES ('1 expiry → revoking transaction began (job or sweep picked it up)', o.created_at - g.expires_at),
                          ('2 → committed (its audit append, under the lock)', a.at - o.created_at),
                          ('3 → provisioning worker started (dispatch, queue, reads)', o.started_at - a.at),
