@@ -3,16 +3,13 @@ import { DataSource } from 'typeorm';
 import { AccessService } from '../access/access.service';
 import { AuditService } from '../audit/audit.service';
 import { systemActor } from '../platform/actor';
-import { type OperationIntent, ProvisioningService } from '../provisioning/provisioning.service';
+import { CampaignNotifications } from './campaign-notifications';
 import { CampaignsRepository } from './campaigns.repository';
 import { CertificationsService } from './certifications.service';
 import { EMPTY_PROGRESS } from './dto/campaign.mapper';
+import { HeldRemovalsRepository } from './held-removals.repository';
 import { ReviewItemsRepository } from './review-items.repository';
-
-// Revokes turned into provisioning operations per statement, well under 65,535 bind parameters.
-const REMEDIATION_BATCH = 5_000;
-// Operations handed to the provisioning queue per call after commit.
-const DISPATCH_BATCH = 1000;
+import { RevokeRemovalsService } from './revoke-removals.service';
 
 const CLOSE_ACTOR = systemActor('campaign-close');
 
@@ -23,48 +20,34 @@ export class CampaignCloseService {
     private readonly dataSource: DataSource,
     private readonly campaigns: CampaignsRepository,
     private readonly items: ReviewItemsRepository,
+    private readonly held: HeldRemovalsRepository,
+    private readonly removals: RevokeRemovalsService,
     private readonly audit: AuditService,
-    private readonly provisioning: ProvisioningService,
     private readonly certifications: CertificationsService,
     private readonly access: AccessService,
+    private readonly notices: CampaignNotifications,
   ) {}
 
   /**
-   * Pending items take the default decision (`none`: expired); with autoRemediate every revoke becomes
-   * a provisioning removal in this same transaction (ARCHITECTURE.md rule 2), else its remediation is
-   * `manual`. Operations are dispatched after commit.
+   * Pending items take the default decision (`none`: expired). Revokes of administrator accounts are
+   * manual, always. With autoRemediate the revokes over the caps (maxRevokeSharePerGroup,
+   * maxRevokesPerClose) are held for a second admin and every other revoke becomes a provisioning
+   * removal in this same transaction (ARCHITECTURE.md rule 2); without it their remediation is
+   * `manual`. Operations and the `removals_held` notices are dispatched after commit.
    */
   async runClose(campaignId: string, requestedBy: string | null): Promise<void> {
-    const operationIds: string[] = [];
-    let grantMemberships = 0;
+    let operationIds: string[] = [];
+    let notices: string[] = [];
     await this.dataSource.transaction(async (m) => {
       const c = await this.campaigns.getById(campaignId, m, true);
       if (c.status !== 'closing') return;
       const defaulted = await this.items.applyDefaultDecision(m, campaignId, c.default_decision);
+      const adminManual = await this.held.setAdminRevokesManual(m, campaignId);
+      let held = 0;
+      let grantMemberships = 0;
       if (c.auto_remediate) {
-        for (;;) {
-          const batch = await this.items.revokesWithoutRemediation(m, campaignId, REMEDIATION_BATCH);
-          if (batch.length === 0) break;
-          const intents: OperationIntent[] = batch.map((i) => ({
-            connectionId: c.connection_id,
-            action: 'remove_member',
-            accountId: i.account_id,
-            groupId: i.group_id,
-            reason: `access review "${c.name}": ${i.decision === 'convert_to_jit' ? 'converted to just-in-time' : 'revoked'}`,
-            sourceType: 'review_item',
-            sourceId: i.id,
-          }));
-          const ids = await this.provisioning.enqueue(m, intents);
-          operationIds.push(...ids);
-          // A membership a jumpgate grant created: its grant ends `revoked` once this removal succeeds
-          // (RemediationService.applyRemovalOutcomes); until then, and for good if it fails, the grant stays live.
-          grantMemberships += batch.filter((i) => i.grant_id !== null).length;
-          await this.items.setRemediationPending(
-            m,
-            batch.map((i) => i.id),
-            ids,
-          );
-        }
+        held = await this.held.holdOverCaps(m, c);
+        ({ operationIds, grantMemberships } = await this.removals.enqueue(m, c));
       } else {
         await this.items.setRemediationManual(m, campaignId);
       }
@@ -84,19 +67,23 @@ export class CampaignCloseService {
         targetType: 'campaign',
         targetId: campaignId,
         data: {
-          requestedBy,
+          // The closer, kept on the campaign when the close was asked for (null: the system closed it).
+          requestedBy: c.closed_by ?? requestedBy,
           defaulted,
           defaultDecision: c.default_decision,
           operations: operationIds.length,
           grantMemberships,
           certified,
           eligible,
+          administratorsManual: adminManual,
+          maxRevokeSharePerGroup: c.max_revoke_share_per_group,
+          maxRevokesPerClose: c.max_revokes_per_close,
           ...progress,
         },
       });
+      if (held > 0) notices = await this.notices.removalsHeld(m, c, held);
     });
-    for (let i = 0; i < operationIds.length; i += DISPATCH_BATCH) {
-      await this.provisioning.dispatch(operationIds.slice(i, i + DISPATCH_BATCH));
-    }
+    await this.removals.dispatch(operationIds);
+    await this.notices.dispatch(notices);
   }
 }

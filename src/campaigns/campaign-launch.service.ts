@@ -5,6 +5,7 @@ import { systemActor } from '../platform/actor';
 import { CampaignNotifications } from './campaign-notifications';
 import { isDated } from './dto/campaign.mapper';
 import { CampaignsRepository } from './campaigns.repository';
+import { AdminReviewItemsRepository } from './admin-review-items.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
@@ -20,6 +21,7 @@ export class CampaignLaunchService {
     private readonly dataSource: DataSource,
     private readonly campaigns: CampaignsRepository,
     private readonly items: LaunchItemsRepository,
+    private readonly adminItems: AdminReviewItemsRepository,
     private readonly assignment: ReviewerAssignmentService,
     private readonly audit: AuditService,
     private readonly notices: CampaignNotifications,
@@ -41,6 +43,7 @@ export class CampaignLaunchService {
         fallbackReviewerIds: c.fallback_reviewer_ids,
         scopeGroupIds: c.scope_group_ids,
         scopeApplicationIds: c.scope_application_ids,
+        scopeAdministrators: c.scope_administrators,
       },
       { create: true },
     );
@@ -57,6 +60,13 @@ export class CampaignLaunchService {
         fallbacks: plan.fallbacks,
         mode: c.mode,
       });
+      const administrators = c.scope_administrators
+        ? await this.adminItems.insertAdminItems(m, {
+            campaignId,
+            connectionId: c.connection_id,
+            fallbacks: plan.fallbacks,
+          })
+        : 0;
       if (inserted >= ANALYZE_AFTER_ITEMS) await this.items.analyze(m);
       await this.campaigns.markActive(m, campaignId);
       const stats = await this.items.launchStats(m, campaignId);
@@ -64,7 +74,14 @@ export class CampaignLaunchService {
         action: 'campaign.launched',
         targetType: 'campaign',
         targetId: campaignId,
-        data: { requestedBy, items: inserted, mode: c.mode, carried, ...stats },
+        data: {
+          requestedBy,
+          items: inserted + administrators,
+          administrators,
+          mode: c.mode,
+          carried,
+          ...stats,
+        },
       });
       return this.notices.assigned(m, { ...locked, due_at: c.due_at });
     });

@@ -3,7 +3,7 @@ import { type EntityManager } from 'typeorm';
 import { NotificationsService } from '../notifications/notifications.service';
 import { AuthService } from '../auth/auth.service';
 import { reminderAt, reminderSettings } from './campaign-reminder.policy';
-import { type DatedCampaignRow } from './dto/campaign.mapper';
+import { type CampaignRow, type DatedCampaignRow } from './dto/campaign.mapper';
 import { ReviewDigestsRepository } from './review-digests.repository';
 import { type EscalationMove } from './review-escalations.repository';
 
@@ -70,6 +70,27 @@ export class CampaignNotifications {
     period: string,
   ): Promise<string[]> {
     return this.digest(m, c, kind, period);
+  }
+
+  /**
+   * `removals_held` to the admins when a close held removals over its caps (API.md: the subject is the
+   * campaign); the link opens the campaign page, where a second admin releases them.
+   */
+  removalsHeld(m: EntityManager, c: CampaignRow, count: number): Promise<string[]> {
+    return this.notifications.notify(m, {
+      kind: 'removals_held',
+      recipients: { admins: true },
+      subject: { type: 'campaign', id: c.id },
+      period: '',
+      data: {
+        campaignId: c.id,
+        campaignName: c.name,
+        source: `the close of campaign "${c.name}"`,
+        count,
+        scope: `${count} memberships over the campaign's caps`,
+      },
+      links: { ui: `/admin/campaigns/${c.id}`, api: `/api/v1/campaigns/${c.id}/remediation-preview` },
+    });
   }
 
   /** `review_escalated` to each old reviewer and each new one (API.md). */

@@ -10,6 +10,7 @@ import {
   type ProgressBy,
   type ReviewsSummaryResponse,
 } from './dto/campaign-progress.dto';
+import { AdminReviewItemsRepository } from './admin-review-items.repository';
 import { LaunchItemsRepository } from './launch-items.repository';
 import { ReviewerAssignmentService } from './reviewer-assignment.service';
 
@@ -23,6 +24,7 @@ export class CampaignProgressService {
     private readonly campaigns: CampaignsRepository,
     private readonly campaignsService: CampaignsService,
     private readonly launchItems: LaunchItemsRepository,
+    private readonly adminItems: AdminReviewItemsRepository,
     private readonly assignment: ReviewerAssignmentService,
     private readonly auth: AuthService,
   ) {}
@@ -71,6 +73,7 @@ export class CampaignProgressService {
         fallbackReviewerIds: body.fallbackIds,
         scopeGroupIds: body.groupIds,
         scopeApplicationIds: body.applicationIds,
+        scopeAdministrators: dto.scope.administrators ?? false,
       },
       { create: false },
     );
@@ -84,6 +87,20 @@ export class CampaignProgressService {
       },
       dto.mode ?? 'full',
     );
+    if (dto.scope.administrators) {
+      // Administrator items go to the fallback reviewers (AdminReviewItemsRepository).
+      for (const a of await this.adminItems.previewCounts(dto.connectionId, plan.fallbacks)) {
+        counts.items += a.items;
+        if (a.reviewer_id === null) {
+          counts.unassignedItems += a.items;
+          continue;
+        }
+        counts.fallbackItems += a.items;
+        const entry = counts.byReviewer.find((r) => r.reviewerId === a.reviewer_id);
+        if (entry) entry.items += a.items;
+        else counts.byReviewer.push({ reviewerId: a.reviewer_id, items: a.items });
+      }
+    }
     const reviewers = counts.byReviewer.map(({ reviewerId, items }) => {
       const r = plan.reviewers.get(reviewerId);
       if (!r) throw new Error(`preview: reviewer ${reviewerId} is not in the plan`);

@@ -87,7 +87,7 @@ export class CampaignReportService {
           campaignName,
           i.account_email ?? '',
           i.account_display_name ?? '',
-          i.group_name,
+          i.group_name ?? '(administrator account)',
           i.applications.map((a) => a.name).join('; '),
           await emailOf(i.reviewer_id),
           i.status,

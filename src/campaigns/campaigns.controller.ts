@@ -225,7 +225,7 @@ export class CampaignsController {
     codes: {
       400: ['validation_failed'],
       403: ['separation_of_duties', 'bootstrap_cannot_act'],
-      409: ['invalid_state'],
+      409: ['invalid_state', 'last_administrator'],
     },
   })
   decide(

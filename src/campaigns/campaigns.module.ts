@@ -12,6 +12,7 @@ import { AccountAccessService } from './account-access.service';
 import { CampaignEvidenceController } from './campaign-evidence.controller';
 import { CampaignEvidenceRepository } from './campaign-evidence.repository';
 import { CampaignEvidenceService } from './campaign-evidence.service';
+import { AdminReviewItemsRepository } from './admin-review-items.repository';
 import { CampaignsController } from './campaigns.controller';
 import { LaunchGateService } from './launch-gate.service';
 import { CampaignTemplatesController } from './templates/campaign-templates.controller';
@@ -21,6 +22,10 @@ import { TemplateLaunchesService } from './templates/template-launches.service';
 import { CertificationsController } from './certifications.controller';
 import { CertificationsRepository } from './certifications.repository';
 import { CertificationsService } from './certifications.service';
+import { HeldRemovalsController } from './held-removals.controller';
+import { HeldRemovalsRepository } from './held-removals.repository';
+import { HeldRemovalsService } from './held-removals.service';
+import { RevokeRemovalsService } from './revoke-removals.service';
 import { CampaignCloseService } from './campaign-close.service';
 import { CampaignLaunchService } from './campaign-launch.service';
 import { CampaignProgressService } from './campaign-progress.service';
@@ -57,6 +62,7 @@ import { StandingItemsRepository } from './standing-items.repository';
     CampaignTemplatesController,
     CampaignEvidenceController,
     CertificationsController,
+    HeldRemovalsController,
   ],
   providers: [
     CampaignRemindersService,
@@ -87,6 +93,10 @@ import { StandingItemsRepository } from './standing-items.repository';
     CampaignEvidenceService,
     CertificationsRepository,
     CertificationsService,
+    HeldRemovalsRepository,
+    AdminReviewItemsRepository,
+    HeldRemovalsService,
+    RevokeRemovalsService,
   ],
   // The launch and close services only for CampaignsWorkersModule below (its processor).
   exports: [CampaignsService, CampaignLaunchService, CampaignCloseService],

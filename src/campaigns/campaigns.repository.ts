@@ -8,6 +8,8 @@ import {
   type CampaignStatus,
   type CreateCampaignDto,
   DEFAULT_CERTIFICATION_VALID_DAYS,
+  DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+  DEFAULT_MAX_REVOKES_PER_CLOSE,
 } from './dto/campaign.dto';
 import { type CampaignRow } from './dto/campaign.mapper';
 import {
@@ -51,10 +53,10 @@ export class CampaignsRepository {
       `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
          reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by,
          reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days, max_sync_age_hours,
-         mode, certification_valid_days)
+         mode, certification_valid_days, max_revoke_share_per_group, max_revokes_per_close, scope_administrators)
        VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12,
          COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3),
-         COALESCE($17::float8, 24), $18, $19) RETURNING *`,
+         COALESCE($17::float8, 24), $18, $19, $20, $21, $22) RETURNING *`,
       [
         c.dto.connectionId,
         c.dto.name,
@@ -75,6 +77,9 @@ export class CampaignsRepository {
         c.dto.maxSyncAgeHours ?? null,
         c.dto.mode ?? 'full',
         c.dto.certificationValidDays ?? DEFAULT_CERTIFICATION_VALID_DAYS,
+        c.dto.maxRevokeSharePerGroup ?? DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+        c.dto.maxRevokesPerClose ?? DEFAULT_MAX_REVOKES_PER_CLOSE,
+        c.dto.scope.administrators ?? false,
       ],
     );
     return row;
@@ -121,6 +126,7 @@ export class CampaignsRepository {
          count(*) FILTER (WHERE status = 'decided' AND decision = 'revoke')::int AS revoked,
          count(*) FILTER (WHERE status = 'decided' AND decision = 'convert_to_jit')::int AS converted,
          count(*) FILTER (WHERE status = 'expired')::int AS expired,
+         count(*) FILTER (WHERE remediation = 'held')::int AS held,
          count(*) FILTER (WHERE remediation = 'done')::int AS remediated,
          count(*) FILTER (WHERE remediation = 'failed')::int AS "remediationFailed",
          count(*) FILTER (WHERE remediation = 'manual')::int AS manual
@@ -139,6 +145,7 @@ export class CampaignsRepository {
           converted: p.converted,
           carried: p.carried,
           expired: p.expired,
+          held: p.held,
           remediated: p.remediated,
           remediationFailed: p.remediationFailed,
           manual: p.manual,
@@ -191,13 +198,17 @@ export class CampaignsRepository {
     }));
   }
 
-  /** A state change asked for by a person; a cancel also closes the campaign. */
-  async setStatus(m: EntityManager, id: string, to: CampaignStatus): Promise<CampaignRow> {
+  /**
+   * A state change asked for by a person (`by`); a cancel also closes the campaign. Who asked for a
+   * close is kept with it, so a close job that Redis lost and the tick enqueued again still knows it.
+   */
+  async setStatus(m: EntityManager, id: string, to: CampaignStatus, by: string | null): Promise<CampaignRow> {
     const [updated] = returned<CampaignRow>(
       await m.query(
-        `UPDATE campaigns SET status = $2, closed_at = CASE WHEN $2 = 'cancelled' THEN clock_timestamp() ELSE closed_at END
+        `UPDATE campaigns SET status = $2, closed_at = CASE WHEN $2 = 'cancelled' THEN clock_timestamp() ELSE closed_at END,
+           closed_by = CASE WHEN $2 = 'closing' THEN $3::uuid ELSE closed_by END
          WHERE id = $1 RETURNING *`,
-        [id, to],
+        [id, to, by],
       ),
     );
     return updated;

@@ -250,7 +250,7 @@ export class CampaignsService implements OnModuleInit {
         throw new AppError('invalid_state', `The campaign is ${c.status}; it must be ${from.join(' or ')}`);
       }
       await admit?.(m, c);
-      const updated = await this.campaigns.setStatus(m, id, to);
+      const updated = await this.campaigns.setStatus(m, id, to, actor.type === 'principal' ? actor.id : null);
       if (action) {
         await this.audit.record(m, actor, {
           action,

@@ -78,7 +78,8 @@ export class CertificationsRepository {
       'campaignId' in which
         ? ['i.campaign_id = $1', which.campaignId]
         : ['i.id = ANY ($1::uuid[])', which.itemIds];
-    const kept = `${filter} AND i.status = 'decided' AND i.decision = 'keep'`;
+    // Memberships only: an administrator account (administrators scope, no group) is not certified.
+    const kept = `${filter} AND i.status = 'decided' AND i.decision = 'keep' AND i.group_id IS NOT NULL`;
     await m.query(
       `UPDATE certifications ce SET ${END_CERTIFICATION('superseded')}
        FROM review_items i WHERE ${kept}

@@ -56,7 +56,8 @@ export class RemediationService implements OnModuleInit {
     // The removal took out a membership a grant created: only now does that grant end (`revoked`).
     // A failed removal leaves the grant live, to expire as usual, and the item `failed`.
     // The membership is gone: so is its certification (API.md "Removing a membership ends its certification").
-    if (e.status === 'succeeded') {
+    // (A removal is always of a membership: administrator accounts, with no group, are never removed.)
+    if (e.status === 'succeeded' && item.group_id !== null) {
       await this.certifications.endRemoved(m, [{ groupId: item.group_id, accountId: item.account_id }]);
     }
     if (e.status === 'succeeded' && item.grant_id !== null) {

@@ -87,10 +87,11 @@ export function notPendingError(item: { status: string; decision: string | null 
 /** convert_to_jit leaves the person a way back only through a requestable group (API.md). */
 export function checkConvertible(
   decision: Decision,
-  groupId: string,
+  groupId: string | null,
   requestable: ReadonlySet<string>,
 ): ReviewCheck | null {
-  if (decision !== 'convert_to_jit' || requestable.has(groupId)) return null;
+  // An administrator account (no group) has nothing to request back: never convertible.
+  if (decision !== 'convert_to_jit' || (groupId !== null && requestable.has(groupId))) return null;
   return refuse(
     'group_not_requestable',
     new AppError(

@@ -4,10 +4,10 @@ import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import { assertNotBootstrap } from '../auth/separation-of-duties';
 import { type Actor } from '../platform/actor';
-import { notFound } from '../platform/http/app-error';
+import { AppError, notFound } from '../platform/http/app-error';
 import { decodeCursor, type JsonText, type Page, toJsonPage } from '../platform/http/pagination';
 import { type BulkDecisionResult, type Decision, type ReviewItemResponse } from './dto/campaign.dto';
-import { type ItemResponseRow, toReviewItemResponse } from './dto/campaign.mapper';
+import { type ItemResponseRow, type ItemRow, toReviewItemResponse } from './dto/campaign.mapper';
 import { AccessService } from '../access/access.service';
 import {
   checkConvertible,
@@ -16,6 +16,7 @@ import {
   notPendingError,
   reassignTargetError,
 } from './review-decision.policy';
+import { AdminReviewItemsRepository, BILLING_ADMIN_ROLE } from './admin-review-items.repository';
 import { type DecisionWrite, ReviewItemsRepository } from './review-items.repository';
 import { StandingCampaignsService } from './standing-campaigns.service';
 
@@ -30,6 +31,7 @@ export class ReviewDecisionsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly items: ReviewItemsRepository,
+    private readonly adminItems: AdminReviewItemsRepository,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
     private readonly standing: StandingCampaignsService,
@@ -79,6 +81,8 @@ export class ReviewDecisionsService {
       const requestable = await this.requestableFor([{ decision, groupId: item.group_id }]);
       const unconvertible = checkConvertible(decision, item.group_id, requestable);
       if (unconvertible && !unconvertible.ok) throw unconvertible.error;
+      const last = await this.lastAdministratorError(m, item, decision, []);
+      if (last) throw last;
       return this.applyDecisions(m, actor, [
         { item, decision, justification: justification?.trim() || null, override: check.override },
       ]);
@@ -141,6 +145,12 @@ export class ReviewDecisionsService {
           rejected.push({ itemId: d.itemId, reason: unconvertible.reason });
           continue;
         }
+        // The batch's own earlier revokes count as gone.
+        const revokedHere = apply.filter((a) => a.decision === 'revoke').map((a) => a.item.id);
+        if (await this.lastAdministratorError(m, item, d.decision, revokedHere)) {
+          rejected.push({ itemId: d.itemId, reason: 'last_administrator' });
+          continue;
+        }
         apply.push({
           item,
           decision: d.decision,
@@ -190,9 +200,36 @@ export class ReviewDecisionsService {
   }
 
   /** The requestable groups among those of convert_to_jit decisions (one query, none when there are none). */
-  private async requestableFor(ds: { decision: Decision; groupId: string }[]): Promise<Set<string>> {
-    const groups = [...new Set(ds.filter((d) => d.decision === 'convert_to_jit').map((d) => d.groupId))];
+  private async requestableFor(ds: { decision: Decision; groupId: string | null }[]): Promise<Set<string>> {
+    const groups = [
+      ...new Set(
+        ds.flatMap((d) => (d.decision === 'convert_to_jit' && d.groupId !== null ? [d.groupId] : [])),
+      ),
+    ];
     return groups.length === 0 ? new Set() : this.access.requestableAmong(groups);
+  }
+
+  /**
+   * API.md: a revoke that would leave no `Administrator With Billing` kept or pending in the campaign
+   * is refused (409 `last_administrator`), at decision time, for an item of the administrators scope.
+   */
+  private async lastAdministratorError(
+    m: EntityManager,
+    item: ItemRow,
+    decision: Decision,
+    alsoRevoked: string[],
+  ): Promise<AppError | null> {
+    if (decision !== 'revoke' || item.group_id !== null) return null;
+    if (!(item.admin_roles ?? []).includes(BILLING_ADMIN_ROLE)) return null;
+    const left = await this.adminItems.billingAdminsKeptOrPending(m, item.campaign_id, [
+      item.id,
+      ...alsoRevoked,
+    ]);
+    if (left > 0) return null;
+    return new AppError(
+      'last_administrator',
+      `Revoking ${item.account_email ?? 'this administrator'} would leave no "${BILLING_ADMIN_ROLE}" kept or pending in this campaign`,
+    );
   }
 
   private async applyDecisions(

@@ -23,7 +23,8 @@ export class ReviewDigestsRepository {
       `SELECT r.reviewer_id AS id, r.pending,
               COALESCE((SELECT jsonb_agg(jsonb_build_object(
                          'itemId', x.id,
-                         'label', COALESCE(x.account_email, x.account_display_name, x.account_id::text) || ' in ' || x.group_name)
+                         'label', COALESCE(x.account_email, x.account_display_name, x.account_id::text)
+                           || COALESCE(' in ' || x.group_name, ' (administrator account)'))
                        ORDER BY x.created_at, x.id)
                 FROM (SELECT id, account_email, account_display_name, account_id, group_name, created_at
                       FROM review_items i

@@ -32,15 +32,17 @@ const REVIEW_ITEM_JSON = [
   `',"jobTitle":' || ${jsonOf('job_title')} || ',"manager":' || CASE WHEN i.manager_account_id IS NULL
      THEN 'null' ELSE '{"id":"' || i.manager_account_id || '","displayName":' ||
      ${jsonOf('manager_display_name')} || '}' END`,
-  `',"isAdministrator":' || i.is_administrator::text || ',"mfaConfigured":' || ${jsonOf('mfa_configured')} || '}'`,
-  `',"group":{"id":"' || i.group_id || '","name":' || ${jsonOf('group_name')}`,
-  `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || i.applications::text || '}'`,
+  `',"isAdministrator":' || i.is_administrator::text || ',"mfaConfigured":' || ${jsonOf('mfa_configured')}`,
+  `',"adminRoles":' || to_json(coalesce(i.admin_roles, '{}'))::text || '}'`,
+  `',"group":' || CASE WHEN i.group_id IS NULL THEN 'null' ELSE '{"id":"' || i.group_id || '","name":' || ${jsonOf('group_name')}`,
+  `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || i.applications::text || '}' END`,
   `',"membershipSince":' || ${jsonTimeOf('membership_since')} || ',"grantId":' || ${jsonOf('grant_id')}`,
   `',"reviewerId":' || ${jsonOf('reviewer_id')} || ',"status":' || ${jsonOf('status')}`,
   `',"decision":' || ${jsonOf('decision')} || ',"justification":' || ${jsonOf('justification')}`,
   `',"decidedBy":' || ${jsonOf('decided_by')} || ',"decidedAt":' || ${jsonTimeOf('decided_at')}`,
   `',"override":' || i.override::text || ',"remediation":' || ${jsonOf('remediation')}`,
-  `',"remediatedAt":' || ${jsonTimeOf('remediated_at')} || ',"recommendation":' || CASE
+  `',"remediatedAt":' || ${jsonTimeOf('remediated_at')} || ',"remediationNote":' || ${jsonOf('remediation_note')}`,
+  `',"recommendation":' || CASE
      WHEN coalesce(i.recommendation, '') = '' OR coalesce(i.recommendation_reason, '') = '' THEN 'null'
      ELSE '{"value":' || to_json(i.recommendation)::text || ',"reason":' ||
      to_json(i.recommendation_reason)::text || '}' END`,
@@ -222,10 +224,11 @@ export class ReviewItemsRepository {
   ): Promise<
     { id: string; account_id: string; group_id: string; grant_id: string | null; decision: Decision }[]
   > {
+    // group_id IS NOT NULL: an administrator account (no group) is never changed by jumpgate.
     return m.query(
       `SELECT id, account_id, group_id, grant_id, decision FROM review_items
        WHERE campaign_id = $1 AND status = 'decided' AND decision IN ('revoke', 'convert_to_jit')
-         AND remediation = 'none'
+         AND remediation = 'none' AND group_id IS NOT NULL
        ORDER BY id LIMIT $2`,
       [campaignId, limit],
     );
@@ -254,7 +257,8 @@ export class ReviewItemsRepository {
   ): Promise<{ id: string; account_id: string; group_id: string }[]> {
     return m.query(
       `SELECT id, account_id, group_id FROM review_items
-       WHERE campaign_id = $1 AND status = 'decided' AND decision = 'convert_to_jit' ORDER BY id`,
+       WHERE campaign_id = $1 AND status = 'decided' AND decision = 'convert_to_jit' AND group_id IS NOT NULL
+       ORDER BY id`,
       [campaignId],
     );
   }

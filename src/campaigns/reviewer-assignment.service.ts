@@ -17,6 +17,8 @@ export interface AssignmentInput {
   fallbackReviewerIds: string[];
   scopeGroupIds: string[];
   scopeApplicationIds: string[];
+  /** The administrators scope: alone (no groups or applications chosen) it takes no group. */
+  scopeAdministrators?: boolean;
 }
 
 /** A reviewer a plan names, for people reading a preview. */
@@ -65,7 +67,9 @@ export class ReviewerAssignmentService {
   }
 
   private async scopeGroupIds(c: AssignmentInput): Promise<string[] | null> {
-    if (c.scopeGroupIds.length === 0 && c.scopeApplicationIds.length === 0) return null;
+    if (c.scopeGroupIds.length === 0 && c.scopeApplicationIds.length === 0) {
+      return c.scopeAdministrators ? [] : null;
+    }
     const viaApps = await this.campaigns.groupIdsOfApplications(c.connectionId, c.scopeApplicationIds);
     return [...new Set([...c.scopeGroupIds, ...viaApps])];
   }

@@ -102,7 +102,9 @@ export class StandingCampaignsService implements OnModuleInit {
    * 2), since no close will come; their outcome and verification follow the regular path
    * (RemediationService). Returns the operation ids to dispatch after the commit.
    */
-  async remediateAtOnce(m: EntityManager, revoked: ItemRow[]): Promise<string[]> {
+  async remediateAtOnce(m: EntityManager, decided: ItemRow[]): Promise<string[]> {
+    // Standing items are memberships; an administrator account (no group) is never changed by jumpgate.
+    const revoked = decided.filter((i): i is ItemRow & { group_id: string } => i.group_id !== null);
     if (revoked.length === 0) return [];
     const intents: OperationIntent[] = revoked.map((i) => ({
       connectionId: i.connection_id,

@@ -140,7 +140,7 @@ describe('campaign templates and the freshness gate', () => {
     expect(due).toBeLessThanOrEqual(new Date(active.launchedAt!).getTime());
     const items = await campaignItems(t, auditor.token, active.id);
     expect(items.length).toBeGreaterThan(0);
-    expect(new Set(items.map((i) => i.group.id))).toEqual(
+    expect(new Set(items.map((i) => i.group?.id))).toEqual(
       new Set((body.scope as { groupIds: string[] }).groupIds),
     );
     expect(new Set(items.map((i) => i.reviewerId))).toEqual(new Set([reviewer.id]));

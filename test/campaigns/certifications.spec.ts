@@ -174,7 +174,7 @@ describe('certifications and delta campaigns against the emulator', () => {
     const certs = await certifications(`groupId=${id1}`);
     expect(certs.map((x) => x.accountId).sort()).toEqual(
       full.items
-        .filter((i) => i.group.id === id1)
+        .filter((i) => i.group?.id === id1)
         .map((i) => i.account.id)
         .sort(),
     );
@@ -252,14 +252,14 @@ describe('certifications and delta campaigns against the emulator', () => {
     const g3Pairs: string[] = [];
     for (const u of groupMembers(emu, g3)) g3Pairs.push(`${id3}:${await idOf('directory_accounts', u.id)}`);
     const expected = [`${id1}:${joinerId}`, `${id1}:${readdedId}`, ...g3Pairs];
-    expect(delta.items.map((i) => `${i.group.id}:${i.account.id}`).sort()).toEqual(expected.sort());
+    expect(delta.items.map((i) => `${i.group?.id}:${i.account.id}`).sort()).toEqual(expected.sort());
     // The expired ones show the certification they had; the new and re-added have none.
     for (const i of delta.items) {
-      if (i.group.id === id3) expect(new Date(i.certifiedUntil!).getTime()).toBeLessThan(Date.now());
+      if (i.group?.id === id3) expect(new Date(i.certifiedUntil!).getTime()).toBeLessThan(Date.now());
       else expect(i.certifiedUntil).toBeNull();
     }
     // Recommendations: the department changed since the last certification; nothing for a joiner.
-    expect(delta.items.find((i) => i.account.id === moverId && i.group.id === id3)!.recommendation).toEqual({
+    expect(delta.items.find((i) => i.account.id === moverId && i.group?.id === id3)!.recommendation).toEqual({
       value: 'review',
       reason: 'The department changed since the last certification',
     });

@@ -91,8 +91,8 @@ describe('convert_to_jit against the emulator', () => {
       }),
     );
     const items = await campaignItems(t, auditor.token, c.id);
-    const item = items.find((i) => i.group.id === gId && i.account.id === accountId)!;
-    const hItem = items.find((i) => i.group.id === hId)!;
+    const item = items.find((i) => i.group?.id === gId && i.account.id === accountId)!;
+    const hItem = items.find((i) => i.group?.id === hId)!;
     const decide = (i: ReviewItemResponse, body: Record<string, unknown>) =>
       t.request('POST', `/api/v1/review-items/${i.id}/decision`, { token: reviewer.token, body });
 

@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
+  IsInt,
   IsISO8601,
   IsNumber,
   Max,
@@ -36,13 +37,16 @@ export const DECISIONS = ['keep', 'revoke', 'convert_to_jit'] as const;
 export type Decision = (typeof DECISIONS)[number];
 export const CAMPAIGN_KINDS = ['regular', 'standing'] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
-export const REMEDIATIONS = ['none', 'pending', 'done', 'failed', 'manual'] as const;
+export const REMEDIATIONS = ['none', 'pending', 'held', 'done', 'failed', 'manual'] as const;
 export type Remediation = (typeof REMEDIATIONS)[number];
 /** `delta`: items only for memberships in scope without a valid certification (API.md). */
 export const CAMPAIGN_MODES = ['full', 'delta'] as const;
 export type CampaignMode = (typeof CAMPAIGN_MODES)[number];
 /** How long a close certifies a kept membership when the campaign does not say (API.md). */
 export const DEFAULT_CERTIFICATION_VALID_DAYS = 365;
+/** The caps of one close when the campaign does not say (API.md): the rest is held. */
+export const DEFAULT_MAX_REVOKE_SHARE_PER_GROUP = 0.5;
+export const DEFAULT_MAX_REVOKES_PER_CLOSE = 500;
 /** The most decisions one bulk request may carry (API.md). */
 export const MAX_BULK_DECISIONS = 1000;
 
@@ -60,6 +64,14 @@ export class CampaignScopeDto {
   @ArrayMaxSize(10_000)
   @IsUUID('all', { each: true })
   applicationIds?: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'one item per JumpCloud administrator account; alone, only administrators are reviewed (always manual remediation)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  administrators?: boolean;
 }
 
 /** API.md: reminders before dueAt and overdue reminders after it, in days (fractions allowed). */
@@ -167,6 +179,26 @@ export class CreateCampaignDto {
   @Min(0.00001)
   @Max(3650)
   certificationValidDays?: number;
+
+  // No `default:` in the document for the caps either (the generated client would require them).
+  @ApiPropertyOptional({
+    description:
+      'the largest share of a group one close removes (0..1; default 0.5); the rest is held for a second admin',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  maxRevokeSharePerGroup?: number;
+
+  @ApiPropertyOptional({
+    description: 'the most removals one close applies (default 500); the rest is held for a second admin',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  maxRevokesPerClose?: number;
 }
 
 /** `POST /campaigns/{id}/launch`: `force` launches over a directory older than maxSyncAgeHours (audited). */
@@ -225,6 +257,8 @@ export class CampaignProgress {
   @ApiProperty({ description: 'memberships a delta launch carried on their certification (not items)' })
   carried!: number;
   @ApiProperty() expired!: number;
+  @ApiProperty({ description: 'revokes a close held back by the caps, until a second admin releases them' })
+  held!: number;
   @ApiProperty() remediated!: number;
   @ApiProperty() remediationFailed!: number;
   @ApiProperty() manual!: number;
@@ -233,6 +267,7 @@ export class CampaignProgress {
 export class CampaignScopeResponse {
   @ApiProperty({ type: [String], format: 'uuid' }) groupIds!: string[];
   @ApiProperty({ type: [String], format: 'uuid' }) applicationIds!: string[];
+  @ApiProperty() administrators!: boolean;
 }
 
 export class CampaignRemindersResponse {
@@ -291,6 +326,15 @@ export class CampaignResponse {
   @ApiProperty({ enum: CAMPAIGN_MODES, enumName: 'CampaignMode' }) mode!: CampaignMode;
   @ApiProperty({ description: 'days a close certifies each kept membership' })
   certificationValidDays!: number;
+  @ApiProperty() maxRevokeSharePerGroup!: number;
+  @ApiProperty() maxRevokesPerClose!: number;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'who asked for the close; null while open or when the system closed it',
+  })
+  closedBy!: string | null;
 }
 
 export class ReviewItemManager {
@@ -315,6 +359,8 @@ export class ReviewItemAccount {
     description: 'the MFA state JumpCloud reported for the account at launch; null when it said nothing',
   })
   mfaConfigured!: boolean | null;
+  @ApiProperty({ type: [String], description: "an administrator account's JumpCloud roles (else empty)" })
+  adminRoles!: string[];
 }
 
 export class ReviewItemGroup {
@@ -334,7 +380,8 @@ export class ReviewItemResponse {
   @ApiProperty({ format: 'uuid' }) campaignId!: string;
   @ApiProperty({ type: CampaignRefResponse }) campaign!: CampaignRefResponse;
   @ApiProperty({ type: ReviewItemAccount }) account!: ReviewItemAccount;
-  @ApiProperty({ type: ReviewItemGroup }) group!: ReviewItemGroup;
+  @ApiProperty({ type: ReviewItemGroup, nullable: true, description: 'null for an administrator account' })
+  group!: ReviewItemGroup | null;
   @ApiProperty({ format: 'date-time' }) membershipSince!: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) grantId!: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) reviewerId!: string | null;
@@ -346,6 +393,8 @@ export class ReviewItemResponse {
   @ApiProperty() override!: boolean;
   @ApiProperty({ enum: REMEDIATIONS, enumName: 'Remediation' }) remediation!: Remediation;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) remediatedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'what a person must do by hand, when manual' })
+  remediationNote!: string | null;
   @ApiProperty({ type: Recommendation, nullable: true }) recommendation!: Recommendation | null;
   @ApiProperty({
     type: String,

@@ -47,6 +47,10 @@ export interface CampaignRow {
   period: string | null;
   mode: CampaignMode;
   certification_valid_days: number;
+  max_revoke_share_per_group: number;
+  max_revokes_per_close: number;
+  scope_administrators: boolean;
+  closed_by: string | null;
   ck?: string;
 }
 
@@ -62,7 +66,7 @@ export interface ItemRow {
   campaign_id: string;
   connection_id: string;
   account_id: string;
-  group_id: string;
+  group_id: string | null;
   account_email: string | null;
   account_display_name: string | null;
   account_kind: string;
@@ -72,8 +76,9 @@ export interface ItemRow {
   manager_account_id: string | null;
   manager_display_name: string | null;
   is_administrator: boolean;
-  group_name: string;
-  membership_method: string;
+  group_name: string | null;
+  membership_method: string | null;
+  admin_roles: string[] | null;
   applications: { id: string; name: string }[];
   membership_since: Date;
   grant_id: string | null;
@@ -88,6 +93,7 @@ export interface ItemRow {
   operation_id: string | null;
   removal_applied_at: Date | null;
   remediated_at: Date | null;
+  remediation_note: string | null;
   recommendation: 'keep' | 'revoke' | 'review' | null;
   recommendation_reason: string | null;
   certified_until: Date | null;
@@ -109,6 +115,7 @@ export const EMPTY_PROGRESS: CampaignProgress = {
   converted: 0,
   carried: 0,
   expired: 0,
+  held: 0,
   remediated: 0,
   remediationFailed: 0,
   manual: 0,
@@ -121,7 +128,11 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     name: c.name,
     description: c.description,
     status: c.status,
-    scope: { groupIds: c.scope_group_ids, applicationIds: c.scope_application_ids },
+    scope: {
+      groupIds: c.scope_group_ids,
+      applicationIds: c.scope_application_ids,
+      administrators: c.scope_administrators,
+    },
     reviewerStrategy: c.reviewer_strategy,
     reviewerIds: c.reviewer_ids,
     fallbackReviewerIds: c.fallback_reviewer_ids,
@@ -142,6 +153,9 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     period: c.period,
     mode: c.mode,
     certificationValidDays: c.certification_valid_days,
+    maxRevokeSharePerGroup: c.max_revoke_share_per_group,
+    maxRevokesPerClose: c.max_revokes_per_close,
+    closedBy: c.closed_by,
     progress,
   };
 }
@@ -164,13 +178,18 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
         : null,
       isAdministrator: i.is_administrator,
       mfaConfigured: i.mfa_configured,
+      adminRoles: i.admin_roles ?? [],
     },
-    group: {
-      id: i.group_id,
-      name: i.group_name,
-      membershipMethod: i.membership_method,
-      applications: i.applications,
-    },
+    // An administrators-scope item is about the account alone (API.md: `group: null`).
+    group:
+      i.group_id === null
+        ? null
+        : {
+            id: i.group_id,
+            name: i.group_name ?? '',
+            membershipMethod: i.membership_method ?? '',
+            applications: i.applications,
+          },
     membershipSince: i.membership_since.toISOString(),
     grantId: i.grant_id,
     reviewerId: i.reviewer_id,
@@ -182,6 +201,7 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
     override: i.override,
     remediation: i.remediation,
     remediatedAt: iso(i.remediated_at),
+    remediationNote: i.remediation_note,
     recommendation:
       i.recommendation && i.recommendation_reason
         ? { value: i.recommendation, reason: i.recommendation_reason }
@@ -197,7 +217,7 @@ export interface ReportRow {
   ck: string;
   account_email: string | null;
   account_display_name: string | null;
-  group_name: string;
+  group_name: string | null;
   applications: { id: string; name: string }[];
   reviewer_id: string | null;
   status: string;

@@ -10,7 +10,11 @@ import { AppError, notFound } from '../../platform/http/app-error';
 import { type Page } from '../../platform/http/pagination';
 import { CampaignsRepository } from '../campaigns.repository';
 import { CampaignsService, type CheckedCampaignBody } from '../campaigns.service';
-import { type CampaignResponse } from '../dto/campaign.dto';
+import {
+  type CampaignResponse,
+  DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+  DEFAULT_MAX_REVOKES_PER_CLOSE,
+} from '../dto/campaign.dto';
 import { EMPTY_PROGRESS, toCampaignResponse } from '../dto/campaign.mapper';
 import { CampaignTemplatesRepository, type TemplateChanges } from './campaign-templates.repository';
 import {
@@ -192,7 +196,11 @@ export class CampaignTemplatesService implements OnModuleInit {
     return {
       ...campaign,
       description: dto.description ?? null,
-      scope: { groupIds: checked.groupIds, applicationIds: checked.applicationIds },
+      scope: {
+        groupIds: checked.groupIds,
+        applicationIds: checked.applicationIds,
+        administrators: dto.scope.administrators ?? false,
+      },
       reviewerIds: checked.reviewerIds,
       fallbackReviewerIds: checked.fallbackIds,
       reminders: {
@@ -202,6 +210,8 @@ export class CampaignTemplatesService implements OnModuleInit {
       closeAfterDueDays: dto.closeAfterDueDays ?? 0,
       escalateAfterDays: dto.escalateAfterDays ?? 3,
       maxSyncAgeHours: dto.maxSyncAgeHours ?? 24,
+      maxRevokeSharePerGroup: dto.maxRevokeSharePerGroup ?? DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+      maxRevokesPerClose: dto.maxRevokesPerClose ?? DEFAULT_MAX_REVOKES_PER_CLOSE,
     };
   }
 

@@ -56,6 +56,10 @@ export const ERROR_STATUS = {
   stale_directory: HttpStatus.CONFLICT,
   // campaigns (API.md): convert_to_jit needs a group someone may request
   group_not_requestable: HttpStatus.CONFLICT,
+  // campaigns (API.md): held removals are released by an admin other than the closer and the bootstrap
+  second_admin_required: HttpStatus.FORBIDDEN,
+  // campaigns (API.md): a revoke may not leave no `Administrator With Billing` kept or pending
+  last_administrator: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

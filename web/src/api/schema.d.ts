@@ -1205,6 +1205,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/remediation-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a close removes per group, what its caps hold, and what to look at first */
+        get: operations["HeldRemovalsController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/release-held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release the removals a close held (an admin other than the closer and the bootstrap; two after a system close)
+         * @description 200: the held removals went out through the outbox. 202: the approval is recorded; the system closed the campaign, so a second admin must release too.
+         */
+        post: operations["HeldRemovalsController_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2249,6 +2286,8 @@ export interface components {
         CampaignScopeDto: {
             groupIds?: string[];
             applicationIds?: string[];
+            /** @description one item per JumpCloud administrator account; alone, only administrators are reviewed (always manual remediation) */
+            administrators?: boolean;
         };
         CampaignRemindersDto: {
             /**
@@ -2305,12 +2344,17 @@ export interface components {
             mode: components["schemas"]["CampaignMode"];
             /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
             certificationValidDays?: number;
+            /** @description the largest share of a group one close removes (0..1; default 0.5); the rest is held for a second admin */
+            maxRevokeSharePerGroup?: number;
+            /** @description the most removals one close applies (default 500); the rest is held for a second admin */
+            maxRevokesPerClose?: number;
         };
         /** @enum {string} */
         CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
         CampaignScopeResponse: {
             groupIds: string[];
             applicationIds: string[];
+            administrators: boolean;
         };
         /** @enum {string} */
         ReviewerStrategy: "manager" | "group_owner" | "named";
@@ -2336,6 +2380,8 @@ export interface components {
             /** @description memberships a delta launch carried on their certification (not items) */
             carried: number;
             expired: number;
+            /** @description revokes a close held back by the caps, until a second admin releases them */
+            held: number;
             remediated: number;
             remediationFailed: number;
             manual: number;
@@ -2393,6 +2439,13 @@ export interface components {
             mode: components["schemas"]["CampaignMode"];
             /** @description days a close certifies each kept membership */
             certificationValidDays: number;
+            maxRevokeSharePerGroup: number;
+            maxRevokesPerClose: number;
+            /**
+             * Format: uuid
+             * @description who asked for the close; null while open or when the system closed it
+             */
+            closedBy: string | null;
         };
         PreviewReviewerResponse: {
             /**
@@ -2457,6 +2510,8 @@ export interface components {
             isAdministrator: boolean;
             /** @description the MFA state JumpCloud reported for the account at launch; null when it said nothing */
             mfaConfigured: boolean | null;
+            /** @description an administrator account's JumpCloud roles (else empty) */
+            adminRoles: string[];
         };
         ReviewItemGroup: {
             /** Format: uuid */
@@ -2470,7 +2525,7 @@ export interface components {
         /** @enum {string} */
         Decision: "keep" | "revoke" | "convert_to_jit";
         /** @enum {string} */
-        Remediation: "none" | "pending" | "done" | "failed" | "manual";
+        Remediation: "none" | "pending" | "held" | "done" | "failed" | "manual";
         Recommendation: {
             /** @enum {string} */
             value: "keep" | "revoke" | "review";
@@ -2483,7 +2538,8 @@ export interface components {
             campaignId: string;
             campaign: components["schemas"]["CampaignRefResponse"];
             account: components["schemas"]["ReviewItemAccount"];
-            group: components["schemas"]["ReviewItemGroup"];
+            /** @description null for an administrator account */
+            group: components["schemas"]["ReviewItemGroup"] | null;
             /** Format: date-time */
             membershipSince: string;
             /** Format: uuid */
@@ -2501,6 +2557,8 @@ export interface components {
             remediation: components["schemas"]["Remediation"];
             /** Format: date-time */
             remediatedAt: string | null;
+            /** @description what a person must do by hand, when manual */
+            remediationNote: string | null;
             recommendation: components["schemas"]["Recommendation"] | null;
             /**
              * Format: date-time
@@ -2653,6 +2711,10 @@ export interface components {
             mode: components["schemas"]["CampaignMode"];
             /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
             certificationValidDays?: number;
+            /** @description the largest share of a group one close removes (0..1; default 0.5); the rest is held for a second admin */
+            maxRevokeSharePerGroup?: number;
+            /** @description the most removals one close applies (default 500); the rest is held for a second admin */
+            maxRevokesPerClose?: number;
             schedule: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays: number;
@@ -2686,6 +2748,8 @@ export interface components {
             closeAfterDueDays: number;
             escalateAfterDays: number;
             maxSyncAgeHours: number;
+            maxRevokeSharePerGroup: number;
+            maxRevokesPerClose: number;
             schedule: components["schemas"]["TemplateScheduleResponse"];
             durationDays: number;
             mode: components["schemas"]["CampaignMode"];
@@ -2744,6 +2808,10 @@ export interface components {
             mode: components["schemas"]["CampaignMode"];
             /** @description days: closing certifies each kept membership until this much later (fractions allowed; default 365) */
             certificationValidDays?: number;
+            /** @description the largest share of a group one close removes (0..1; default 0.5); the rest is held for a second admin */
+            maxRevokeSharePerGroup?: number;
+            /** @description the most removals one close applies (default 500); the rest is held for a second admin */
+            maxRevokesPerClose?: number;
             schedule?: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays?: number;
@@ -2775,6 +2843,58 @@ export interface components {
             items: components["schemas"]["CertificationResponse"][];
             /** @description null on the last page */
             nextCursor: string | null;
+        };
+        RemediationPreviewGroup: {
+            /** Format: uuid */
+            groupId: string;
+            name: string;
+            /** @description live members of the group in the directory now */
+            memberCount: number;
+            /** @description memberships of this group the close removes (or removed) */
+            removals: number;
+            /** @description removals / memberCount (1 when the group has no live member) */
+            share: number;
+            /** @description of these removals, those the caps hold (or held) */
+            held: number;
+        };
+        /** @enum {string} */
+        RemediationWarningCode: "group_bound_to_applications" | "administrator_account" | "group_would_become_empty" | "manual_remediation";
+        RemediationWarning: {
+            code: components["schemas"]["RemediationWarningCode"];
+            /** @description a sentence for people */
+            message: string;
+            /** Format: uuid */
+            groupId: string | null;
+            groupName: string | null;
+            /** Format: uuid */
+            accountId: string | null;
+            accountEmail: string | null;
+            applications: components["schemas"]["IdNameResponse"][];
+        };
+        ReleaseApproval: {
+            /** Format: uuid */
+            principalId: string;
+            /** Format: date-time */
+            approvedAt: string;
+        };
+        HeldRelease: {
+            /** @description 1 when a person closed the campaign, 2 when the system did */
+            approvalsRequired: number;
+            approvals: components["schemas"]["ReleaseApproval"][];
+        };
+        RemediationPreviewResponse: {
+            groups: components["schemas"]["RemediationPreviewGroup"][];
+            /** @description removals in all groups */
+            total: number;
+            /** @description removals the caps would hold (once closed: those held now) */
+            wouldHold: number;
+            warnings: components["schemas"]["RemediationWarning"][];
+            /**
+             * Format: uuid
+             * @description who closed it; null: the system or not closed
+             */
+            closedBy: string | null;
+            release: components["schemas"]["HeldRelease"];
         };
         HealthOkResponse: {
             /** @enum {string} */
@@ -8685,7 +8805,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state`, `last_administrator` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8693,7 +8813,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
-                        code?: "invalid_state";
+                        code?: "invalid_state" | "last_administrator";
                     };
                 };
             };
@@ -9610,6 +9730,185 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         /** @enum {string} */
                         code?: "forbidden";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    HeldRemovalsController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a close removes per group, what its caps hold, and what to look at first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationPreviewResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    HeldRemovalsController_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200: the held removals went out through the outbox. 202: the approval is recorded; the system closed the campaign, so a second admin must release too. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description approval recorded; another admin must release too */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden`, `second_admin_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden" | "second_admin_required";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The resource is in a state that does not allow this; `code`: `invalid_state` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "invalid_state";
                     };
                 };
             };

@@ -56,7 +56,7 @@ export function ReviewRow({
           mt={4}
           checked={selected}
           onChange={onSelect}
-          aria-label={`Select ${name} in ${item.group.name}`}
+          aria-label={`Select ${name} in ${item.group?.name ?? 'the administrators'}`}
           tabIndex={-1}
         />
         <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
@@ -92,12 +92,20 @@ export function ReviewRow({
             {[a.jobTitle, a.department].filter(Boolean).join(', ') || 'No title or department'}
             {a.manager ? ` · manager ${a.manager.displayName ?? a.manager.id}` : ' · no manager'}
           </Text>
-          <Text size="sm">
-            <strong>{item.group.name}</strong>
-            {item.group.applications.length > 0
-              ? ` → ${item.group.applications.map((x) => x.name).join(', ')}`
-              : ' (grants no application)'}
-          </Text>
+          {item.group ? (
+            <Text size="sm">
+              <strong>{item.group.name}</strong>
+              {item.group.applications.length > 0
+                ? ` → ${item.group.applications.map((x) => x.name).join(', ')}`
+                : ' (grants no application)'}
+            </Text>
+          ) : (
+            // An administrators-scope item: the account itself, with its JumpCloud roles.
+            <Text size="sm">
+              <strong>JumpCloud administrator account</strong>
+              {` · roles: ${a.adminRoles.join(', ') || 'none'}`}
+            </Text>
+          )}
           <Text size="sm" c="dimmed">
             Member since {formatDate(item.membershipSince)} ·{' '}
             {item.grantId ? 'through a jumpgate grant' : 'standing'}

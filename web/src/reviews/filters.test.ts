@@ -18,6 +18,7 @@ function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
       manager: null,
       isAdministrator: false,
       mfaConfigured: null,
+      adminRoles: [],
     },
     group: {
       id: 'g1',
@@ -36,6 +37,7 @@ function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
     override: false,
     remediation: 'none',
     remediatedAt: null,
+    remediationNote: null,
     recommendation: null,
     certifiedUntil: null,
     createdAt: '2025-06-01T00:00:00Z',

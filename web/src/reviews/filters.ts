@@ -46,8 +46,8 @@ export function filtersToSearch(f: ReviewFilters): URLSearchParams {
 
 export function matches(item: ReviewItem, f: ReviewFilters): boolean {
   if (f.campaignId && item.campaignId !== f.campaignId) return false;
-  if (f.groupId && item.group.id !== f.groupId) return false;
-  if (f.applicationId && !item.group.applications.some((a) => a.id === f.applicationId)) return false;
+  if (f.groupId && item.group?.id !== f.groupId) return false;
+  if (f.applicationId && !item.group?.applications.some((a) => a.id === f.applicationId)) return false;
   if (f.recommendation) {
     const value = item.recommendation?.value ?? 'none';
     if (value !== f.recommendation) return false;
@@ -71,6 +71,8 @@ export function filterOptions(items: readonly ReviewItem[]): { groups: Option[];
   const groups = new Map<string, string>();
   const apps = new Map<string, string>();
   for (const item of items) {
+    // An administrators-scope item has no group.
+    if (!item.group) continue;
     groups.set(item.group.id, item.group.name);
     for (const a of item.group.applications) apps.set(a.id, a.name);
   }

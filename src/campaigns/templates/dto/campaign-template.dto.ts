@@ -102,6 +102,8 @@ export class CampaignTemplateResponse {
   @ApiProperty() closeAfterDueDays!: number;
   @ApiProperty() escalateAfterDays!: number;
   @ApiProperty() maxSyncAgeHours!: number;
+  @ApiProperty() maxRevokeSharePerGroup!: number;
+  @ApiProperty() maxRevokesPerClose!: number;
   @ApiProperty({ type: TemplateScheduleResponse }) schedule!: TemplateScheduleResponse;
   @ApiProperty() durationDays!: number;
   @ApiProperty({ enum: TEMPLATE_MODES, enumName: 'CampaignMode' }) mode!: TemplateMode;

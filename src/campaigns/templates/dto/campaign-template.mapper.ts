@@ -1,4 +1,8 @@
-import { type CreateCampaignDto } from '../../dto/campaign.dto';
+import {
+  type CreateCampaignDto,
+  DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+  DEFAULT_MAX_REVOKES_PER_CLOSE,
+} from '../../dto/campaign.dto';
 import { duePeriod, periodAt } from '../template-period.policy';
 import { type CampaignTemplateResponse, type TemplateMode } from './campaign-template.dto';
 
@@ -17,6 +21,8 @@ export type TemplateCampaignBody = Omit<
   | 'closeAfterDueDays'
   | 'escalateAfterDays'
   | 'maxSyncAgeHours'
+  | 'maxRevokeSharePerGroup'
+  | 'maxRevokesPerClose'
 > & {
   description: string | null;
   reviewerIds: string[];
@@ -24,6 +30,9 @@ export type TemplateCampaignBody = Omit<
   closeAfterDueDays: number;
   escalateAfterDays: number;
   maxSyncAgeHours: number;
+  // Optional: templates stored before the caps existed take the campaigns' defaults at launch.
+  maxRevokeSharePerGroup?: number;
+  maxRevokesPerClose?: number;
 };
 
 export interface TemplateRow {
@@ -60,7 +69,11 @@ export function toTemplateResponse(t: TemplateRow, launched: boolean, now: Date)
     connectionId: t.connection_id,
     name: t.name,
     description: c.description,
-    scope: { groupIds: c.scope.groupIds ?? [], applicationIds: c.scope.applicationIds ?? [] },
+    scope: {
+      groupIds: c.scope.groupIds ?? [],
+      applicationIds: c.scope.applicationIds ?? [],
+      administrators: c.scope.administrators ?? false,
+    },
     reviewerStrategy: c.reviewerStrategy,
     reviewerIds: c.reviewerIds,
     fallbackReviewerIds: c.fallbackReviewerIds,
@@ -70,6 +83,8 @@ export function toTemplateResponse(t: TemplateRow, launched: boolean, now: Date)
     closeAfterDueDays: c.closeAfterDueDays,
     escalateAfterDays: c.escalateAfterDays,
     maxSyncAgeHours: c.maxSyncAgeHours,
+    maxRevokeSharePerGroup: c.maxRevokeSharePerGroup ?? DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
+    maxRevokesPerClose: c.maxRevokesPerClose ?? DEFAULT_MAX_REVOKES_PER_CLOSE,
     schedule,
     durationDays: t.duration_days,
     mode: t.mode,

@@ -22,6 +22,8 @@ export interface CampaignForm {
   name: string;
   description: string;
   groupIds: string[];
+  /** Also review every JumpCloud administrator account (alone when no group is chosen). */
+  administrators: boolean;
   reviewerStrategy: CreateCampaignBody['reviewerStrategy'];
   reviewerIds: string[];
   fallbackReviewerId: string;
@@ -33,6 +35,9 @@ export interface CampaignForm {
   mode: NonNullable<CreateCampaignBody['mode']>;
   /** Days a close certifies each kept membership, as typed (a positive number). */
   certificationValidDays: string;
+  /** The safety caps of a close (API.md): a share of each group, and a count per close. */
+  maxRevokeSharePerGroup: number;
+  maxRevokesPerClose: number;
 }
 
 export function emptyForm(today: Date): CampaignForm {
@@ -42,6 +47,7 @@ export function emptyForm(today: Date): CampaignForm {
     name: '',
     description: '',
     groupIds: [],
+    administrators: false,
     reviewerStrategy: 'manager',
     reviewerIds: [],
     fallbackReviewerId: '',
@@ -50,6 +56,8 @@ export function emptyForm(today: Date): CampaignForm {
     autoRemediate: false,
     mode: 'full',
     certificationValidDays: '365',
+    maxRevokeSharePerGroup: 0.5,
+    maxRevokesPerClose: 500,
   };
 }
 
@@ -67,6 +75,10 @@ export function formProblems(f: CampaignForm, now: Date): string[] {
   const days = Number(f.certificationValidDays);
   if (!f.certificationValidDays.trim() || !Number.isFinite(days) || days <= 0 || days > 3650)
     problems.push('Certify kept memberships for a number of days between 0 and 3650.');
+  if (!(f.maxRevokeSharePerGroup >= 0 && f.maxRevokeSharePerGroup <= 1))
+    problems.push('The share of a group one close may remove is between 0 and 100 %.');
+  if (!(Number.isInteger(f.maxRevokesPerClose) && f.maxRevokesPerClose >= 0))
+    problems.push('The removals one close may apply is a whole number, 0 or more.');
   return problems;
 }
 
@@ -76,8 +88,9 @@ export function toCreateBody(f: CampaignForm): CreateCampaignBody {
     connectionId: f.connectionId,
     name: f.name.trim(),
     ...(f.description.trim() ? { description: f.description.trim() } : {}),
-    // An empty scope means every group (API.md), which the form says next to the field.
-    scope: { groupIds: f.groupIds },
+    // An empty scope means every group (API.md), which the form says next to the field; with
+    // `administrators` alone, only the administrators are reviewed.
+    scope: { groupIds: f.groupIds, ...(f.administrators ? { administrators: true } : {}) },
     reviewerStrategy: f.reviewerStrategy,
     ...(f.reviewerStrategy === 'named' ? { reviewerIds: f.reviewerIds } : {}),
     fallbackReviewerIds: [f.fallbackReviewerId],
@@ -90,6 +103,8 @@ export function toCreateBody(f: CampaignForm): CreateCampaignBody {
     closeAfterDueDays: 0,
     escalateAfterDays: 3,
     maxSyncAgeHours: 24,
+    maxRevokeSharePerGroup: f.maxRevokeSharePerGroup,
+    maxRevokesPerClose: f.maxRevokesPerClose,
   };
 }
 
