@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { canSeeAdmin } from '../shell/roles';
 import { useMe } from '../shell/useMe';
 import { useReassign } from './useReviews';
+import { groupLabel } from './filters';
 
 /**
  * Whom to hand the item to. Admins and auditors pick from the principals they may list; anyone else
@@ -86,7 +87,7 @@ export function ReassignModal({
               {
                 onSuccess: () => {
                   close();
-                  onDone(`Handed ${name} in ${item.group.name} to another reviewer.`);
+                  onDone(`Handed ${name} in ${groupLabel(item)} to another reviewer.`);
                 },
               },
             );
@@ -94,7 +95,7 @@ export function ReassignModal({
         >
           <Stack>
             <Text size="sm">
-              {name} in <strong>{item.group.name}</strong> leaves your list and goes to the reviewer you
+              {name} in <strong>{groupLabel(item)}</strong> leaves your list and goes to the reviewer you
               choose; the reason is kept in the audit log.
             </Text>
             <ReviewerPicker

@@ -1,6 +1,7 @@
 import { Badge, Button, Checkbox, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReviewItem } from '../api/types';
 import { formatDate } from '../lib/format';
+import { groupLabel } from './filters';
 
 const RECOMMENDATION_COLOR = { keep: 'green', revoke: 'red', review: 'yellow' } as const;
 const DECIDED = {
@@ -56,7 +57,7 @@ export function ReviewRow({
           mt={4}
           checked={selected}
           onChange={onSelect}
-          aria-label={`Select ${name} in ${item.group?.name ?? 'the administrators'}`}
+          aria-label={`Select ${name} in ${groupLabel(item)}`}
           tabIndex={-1}
         />
         <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
@@ -131,7 +132,7 @@ export function ReviewRow({
             size="xs"
             variant="subtle"
             onClick={onReassign}
-            aria-label={`Reassign ${name} in ${item.group.name}`}
+            aria-label={`Reassign ${name} in ${groupLabel(item)}`}
           >
             Reassign
           </Button>

@@ -44,6 +44,9 @@ export function filtersToSearch(f: ReviewFilters): URLSearchParams {
   return p;
 }
 
+/** What an item is about: its group, or the administrators for an administrator account (no group). */
+export const groupLabel = (item: ReviewItem): string => item.group?.name ?? 'the JumpCloud administrators';
+
 export function matches(item: ReviewItem, f: ReviewFilters): boolean {
   if (f.campaignId && item.campaignId !== f.campaignId) return false;
   if (f.groupId && item.group?.id !== f.groupId) return false;
