@@ -108,6 +108,8 @@ export function toTemplatePatch(f: TemplateForm): Omit<CreateTemplateBody, 'conn
     // The server's own defaults, sent because the generated type requires them.
     closeAfterDueDays: 0,
     escalateAfterDays: 3,
+    maxRevokeSharePerGroup: 0.5,
+    maxRevokesPerClose: 500,
   };
 }
 
