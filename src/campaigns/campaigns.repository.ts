@@ -117,7 +117,7 @@ export class CampaignsRepository {
   async progressOf(ids: string[], m?: EntityManager): Promise<Map<string, CampaignProgress>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db(m).query<(CampaignProgress & { campaign_id: string })[]>(
-      `SELECT c.id AS campaign_id, i.total, i.pending, i.kept, i.revoked, i.converted, c.carried_count AS carried, i.expired,
+      `SELECT c.id AS campaign_id, i.total, i.pending, i.kept, i.revoked, i.converted, c.carried_count AS carried, i.expired, i.held,
          i.remediated, i."remediationFailed", i.manual
        FROM campaigns c
        CROSS JOIN LATERAL (SELECT count(*)::int AS total,

@@ -17,8 +17,6 @@ import {
   type CampaignResponse,
   type CampaignStatus,
   type CreateCampaignDto,
-  type Decision,
-  type ItemStatus,
   type ReviewItemResponse,
 } from './dto/campaign.dto';
 import {
@@ -27,7 +25,7 @@ import {
   toCampaignResponse,
   toReviewItemResponse,
 } from './dto/campaign.mapper';
-import { ReviewItemsRepository } from './review-items.repository';
+import { type ItemFilter, ReviewItemsRepository } from './review-items.repository';
 
 /** A create body as checkBody leaves it. */
 export interface CheckedCampaignBody {
@@ -190,7 +188,7 @@ export class CampaignsService implements OnModuleInit {
   async listItems(
     _actor: Actor,
     campaignId: string,
-    f: { status?: ItemStatus; reviewerId?: string; decision?: Decision },
+    f: ItemFilter,
     limit: number,
     cursor?: string,
   ): Promise<Page<ReviewItemResponse>> {

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { affected, returned } from '../platform/database/sql';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type CursorPosition } from '../platform/http/pagination';
-import { type Decision, type DefaultDecision, type ItemStatus } from './dto/campaign.dto';
+import { type Decision, type DefaultDecision, type ItemStatus, type Remediation } from './dto/campaign.dto';
 import { type ItemResponseRow, type ItemRow, type ReportRow } from './dto/campaign.mapper';
 
 // SQL for one JSON value of a review item column: strings escaped by Postgres, NULL as `null`.
@@ -49,6 +49,14 @@ const REVIEW_ITEM_JSON = [
   `',"certifiedUntil":' || ${jsonTimeOf('certified_until')} || ',"createdAt":' || ${jsonTimeOf('created_at')} || '}'`,
 ].join(' || ');
 
+/** The filters of `GET /campaigns/{id}/items`. */
+export interface ItemFilter {
+  status?: ItemStatus;
+  reviewerId?: string;
+  decision?: Decision;
+  remediation?: Remediation;
+}
+
 /** One decision to write, with the item as it was locked. */
 export interface DecisionWrite {
   item: ItemRow;
@@ -80,19 +88,23 @@ export class ReviewItemsRepository {
   // ---------------------------------------------------------------- listings
 
   /** One page (limit + 1 rows) of a campaign's items in creation order, each with its cursor key `ck`. */
-  async listForCampaign(
-    campaignId: string,
-    f: { status?: ItemStatus; reviewerId?: string; decision?: Decision },
-    ks: Keyset,
-  ): Promise<ItemResponseRow[]> {
+  async listForCampaign(campaignId: string, f: ItemFilter, ks: Keyset): Promise<ItemResponseRow[]> {
     return this.db().query<ItemResponseRow[]>(
       `SELECT i.*, ${CAMPAIGN_COLUMNS}, ${cursorKey('i.created_at')} AS ck
        FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
        WHERE i.campaign_id = $1 AND ($2::text IS NULL OR i.status = $2)
          AND ($3::uuid IS NULL OR i.reviewer_id = $3) AND ($4::text IS NULL OR i.decision = $4)
-         AND ${ks.after(5, { key: 'i.created_at', id: 'i.id' })}
-       ORDER BY i.created_at, i.id LIMIT $7`,
-      [campaignId, f.status ?? null, f.reviewerId ?? null, f.decision ?? null, ...ks.params],
+         AND ($5::text IS NULL OR i.remediation = $5)
+         AND ${ks.after(6, { key: 'i.created_at', id: 'i.id' })}
+       ORDER BY i.created_at, i.id LIMIT $8`,
+      [
+        campaignId,
+        f.status ?? null,
+        f.reviewerId ?? null,
+        f.decision ?? null,
+        f.remediation ?? null,
+        ...ks.params,
+      ],
     );
   }
 

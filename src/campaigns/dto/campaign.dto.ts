@@ -210,6 +210,11 @@ export class ItemsQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ enum: ITEM_STATUSES }) @IsOptional() @IsIn(ITEM_STATUSES) status?: ItemStatus;
   @ApiPropertyOptional() @IsOptional() @IsUUID() reviewerId?: string;
   @ApiPropertyOptional({ enum: DECISIONS }) @IsOptional() @IsIn(DECISIONS) decision?: Decision;
+  // Beyond API.md: `held` lists what a close held for a second admin's release.
+  @ApiPropertyOptional({ enum: REMEDIATIONS, enumName: 'Remediation' })
+  @IsOptional()
+  @IsIn(REMEDIATIONS)
+  remediation?: Remediation;
 }
 
 export class ReviewsQueryDto extends ListQueryDto {

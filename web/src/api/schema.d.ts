@@ -2479,6 +2479,8 @@ export interface components {
             /** @default false */
             force: boolean;
         };
+        /** @enum {string} */
+        Remediation: "none" | "pending" | "held" | "done" | "failed" | "manual";
         CampaignRefResponse: {
             /** Format: uuid */
             id: string;
@@ -2524,8 +2526,6 @@ export interface components {
         ReviewItemStatus: "pending" | "decided" | "expired";
         /** @enum {string} */
         Decision: "keep" | "revoke" | "convert_to_jit";
-        /** @enum {string} */
-        Remediation: "none" | "pending" | "held" | "done" | "failed" | "manual";
         Recommendation: {
             /** @enum {string} */
             value: "keep" | "revoke" | "review";
@@ -8388,6 +8388,7 @@ export interface operations {
                 status?: "pending" | "decided" | "expired";
                 reviewerId?: string;
                 decision?: "keep" | "revoke" | "convert_to_jit";
+                remediation?: components["schemas"]["Remediation"];
             };
             header?: never;
             path: {
