@@ -1,39 +1,16 @@
-import {
-  Button,
-  Checkbox,
-  Group,
-  List,
-  MultiSelect,
-  Paper,
-  Select,
-  Stack,
-  Text,
-  TextInput,
-  Textarea,
-  Title,
-} from '@mantine/core';
+import { Button, Group, List, Paper, Select, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { CampaignFieldsInputs } from './CampaignFields';
 import grid from './Grid.module.css';
 import { type CampaignForm, emptyForm, formProblems, toCreateBody } from './campaign-logic';
 
-const STRATEGIES = [
-  { value: 'manager', label: "The member's manager" },
-  { value: 'group_owner', label: "The group's owner" },
-  { value: 'named', label: 'Named reviewers (whole groups each)' },
-];
 const MODES = [
   { value: 'full', label: 'Full: every membership in scope' },
   { value: 'delta', label: 'Delta: only what is not certified' },
-];
-
-const DEFAULTS = [
-  { value: 'none', label: 'None: undecided items expire' },
-  { value: 'keep', label: 'Keep' },
-  { value: 'revoke', label: 'Revoke' },
 ];
 
 /** Connections, principals and the chosen connection's groups, for the campaign and template forms. */
@@ -111,55 +88,20 @@ export function CampaignCreateForm() {
           value={form.description}
           onChange={(e) => set({ description: e.currentTarget.value })}
         />
-        <MultiSelect
-          label="Groups in scope"
-          description="None chosen: every group of the connection."
-          searchable
-          disabled={!form.connectionId}
-          data={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }))}
-          value={form.groupIds}
-          onChange={(v) => set({ groupIds: v })}
+        <CampaignFieldsInputs
+          value={form}
+          onChange={set}
+          groups={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }))}
+          people={people}
+          groupsDisabled={!form.connectionId}
         />
         <div className={grid.grid}>
-          <Select
-            label="Reviewers"
-            required
-            data={STRATEGIES}
-            value={form.reviewerStrategy}
-            allowDeselect={false}
-            onChange={(v) => set({ reviewerStrategy: (v ?? 'manager') as CampaignForm['reviewerStrategy'] })}
-          />
-          {form.reviewerStrategy === 'named' && (
-            <MultiSelect
-              label="Named reviewers"
-              searchable
-              data={people}
-              value={form.reviewerIds}
-              onChange={(v) => set({ reviewerIds: v })}
-            />
-          )}
-          <Select
-            label="Fallback reviewer"
-            description="Reviews what has no reviewer, or whose reviewer is the member."
-            required
-            searchable
-            data={people}
-            value={form.fallbackReviewerId || null}
-            onChange={(v) => set({ fallbackReviewerId: v ?? '' })}
-          />
           <TextInput
             label="Due date (end of day, UTC)"
             type="date"
             required
             value={form.dueDate}
             onChange={(e) => set({ dueDate: e.currentTarget.value })}
-          />
-          <Select
-            label="Undecided items at close"
-            data={DEFAULTS}
-            value={form.defaultDecision}
-            allowDeselect={false}
-            onChange={(v) => set({ defaultDecision: (v ?? 'none') as CampaignForm['defaultDecision'] })}
           />
           <Select
             label="Mode"
@@ -179,11 +121,6 @@ export function CampaignCreateForm() {
             onChange={(e) => set({ certificationValidDays: e.currentTarget.value })}
           />
         </div>
-        <Checkbox
-          label="Remove revoked memberships in JumpCloud at close"
-          checked={form.autoRemediate}
-          onChange={(e) => set({ autoRemediate: e.currentTarget.checked })}
-        />
         {problems.length > 0 && (
           <List size="sm" data-testid="form-problems">
             {problems.map((p) => (

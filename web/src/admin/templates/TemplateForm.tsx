@@ -1,22 +1,11 @@
-import {
-  Button,
-  Checkbox,
-  Group,
-  List,
-  MultiSelect,
-  Paper,
-  Select,
-  Stack,
-  TextInput,
-  Textarea,
-  Title,
-} from '@mantine/core';
+import { Button, Group, List, Paper, Select, Stack, TextInput, Textarea, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { usePickers } from '../campaigns/CampaignCreateForm';
+import { CampaignFieldsInputs } from '../campaigns/CampaignFields';
 import grid from '../campaigns/Grid.module.css';
 import {
   emptyTemplateForm,
@@ -28,16 +17,6 @@ import {
   toTemplatePatch,
 } from './template-logic';
 
-const STRATEGIES = [
-  { value: 'manager', label: "The member's manager" },
-  { value: 'group_owner', label: "The group's owner" },
-  { value: 'named', label: 'Named reviewers (whole groups each)' },
-];
-const DEFAULTS = [
-  { value: 'none', label: 'None: undecided items expire' },
-  { value: 'keep', label: 'Keep' },
-  { value: 'revoke', label: 'Revoke' },
-];
 const EVERY = Array.from({ length: 12 }, (_, i) => {
   const n = i + 1;
   const named: Record<number, string> = {
@@ -114,15 +93,6 @@ export function TemplateForm({ template, onDone }: { template?: Template; onDone
           value={form.description}
           onChange={(e) => set({ description: e.currentTarget.value })}
         />
-        <MultiSelect
-          label="Groups in scope"
-          description="None chosen: every group of the connection."
-          searchable
-          disabled={!form.connectionId}
-          data={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }))}
-          value={form.groupIds}
-          onChange={(v) => set({ groupIds: v })}
-        />
         <div className={grid.grid}>
           <Select
             label="Repeat every"
@@ -163,45 +133,12 @@ export function TemplateForm({ template, onDone }: { template?: Template; onDone
             onChange={(v) => set({ mode: (v ?? 'full') as Form['mode'] })}
           />
         </div>
-        <div className={grid.grid}>
-          <Select
-            label="Reviewers"
-            required
-            data={STRATEGIES}
-            value={form.reviewerStrategy}
-            allowDeselect={false}
-            onChange={(v) => set({ reviewerStrategy: (v ?? 'manager') as Form['reviewerStrategy'] })}
-          />
-          {form.reviewerStrategy === 'named' && (
-            <MultiSelect
-              label="Named reviewers"
-              searchable
-              data={people}
-              value={form.reviewerIds}
-              onChange={(v) => set({ reviewerIds: v })}
-            />
-          )}
-          <Select
-            label="Fallback reviewer"
-            description="Reviews what has no reviewer, or whose reviewer is the member."
-            required
-            searchable
-            data={people}
-            value={form.fallbackReviewerId || null}
-            onChange={(v) => set({ fallbackReviewerId: v ?? '' })}
-          />
-          <Select
-            label="Undecided items at close"
-            data={DEFAULTS}
-            value={form.defaultDecision}
-            allowDeselect={false}
-            onChange={(v) => set({ defaultDecision: (v ?? 'none') as Form['defaultDecision'] })}
-          />
-        </div>
-        <Checkbox
-          label="Remove revoked memberships in JumpCloud at close"
-          checked={form.autoRemediate}
-          onChange={(e) => set({ autoRemediate: e.currentTarget.checked })}
+        <CampaignFieldsInputs
+          value={form}
+          onChange={set}
+          groups={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }))}
+          people={people}
+          groupsDisabled={!form.connectionId}
         />
         {problems.length > 0 && (
           <List size="sm" data-testid="form-problems">

@@ -44,33 +44,38 @@ describe('template form', () => {
   });
 
   it('builds the create body, and reads a template back into the same form', () => {
-    const body = toTemplateBody({ ...filled, everyMonths: '6', dayOfMonth: '15', mode: 'delta' });
+    const form = {
+      ...filled,
+      everyMonths: '6',
+      dayOfMonth: '15',
+      mode: 'delta' as const,
+      administrators: true,
+      maxRevokePercentPerGroup: '29',
+      maxRevokesPerClose: '12',
+    };
+    const body = toTemplateBody(form);
     expect(body).toMatchObject({
       connectionId: 'c1',
       name: 'Quarterly review',
-      scope: { groupIds: [] },
+      scope: { groupIds: [], administrators: true },
       reviewerIds: [],
       fallbackReviewerIds: ['p1'],
       schedule: { everyMonths: 6, dayOfMonth: 15 },
       durationDays: 14,
       mode: 'delta',
       maxSyncAgeHours: 24,
+      maxRevokeSharePerGroup: 0.29,
+      maxRevokesPerClose: 12,
     });
     expect(body).not.toHaveProperty('description');
     const t = {
       ...body,
       id: 't1',
       description: null,
-      scope: { groupIds: [], applicationIds: [] },
+      scope: { groupIds: [], applicationIds: [], administrators: true },
       reminders: { daysBeforeDue: [7, 3, 1], overdueEveryDays: 1 },
     } as unknown as Template;
-    expect(templateToForm(t)).toEqual({
-      ...filled,
-      name: 'Quarterly review',
-      everyMonths: '6',
-      dayOfMonth: '15',
-      mode: 'delta',
-    });
+    expect(templateToForm(t)).toEqual({ ...form, name: 'Quarterly review' });
   });
 
   it('says the schedule in words', () => {

@@ -1,20 +1,21 @@
 import type { components } from '../../api/schema';
+import {
+  type CampaignFields,
+  campaignFieldProblems,
+  campaignFieldsOf,
+  emptyCampaignFields,
+  toCampaignFieldsBody,
+} from '../campaigns/campaign-fields';
 
 export type Template = components['schemas']['CampaignTemplateResponse'];
 export type CreateTemplateBody = components['schemas']['CreateCampaignTemplateDto'];
 export type UpdateTemplateBody = components['schemas']['UpdateCampaignTemplateDto'];
 
-/** What the template form holds: plain strings and arrays, as Mantine's inputs give them. */
-export interface TemplateForm {
+/** What the template form holds: the shared campaign fields plus the template's own. */
+export interface TemplateForm extends CampaignFields {
   connectionId: string;
   name: string;
   description: string;
-  groupIds: string[];
-  reviewerStrategy: CreateTemplateBody['reviewerStrategy'];
-  reviewerIds: string[];
-  fallbackReviewerId: string;
-  defaultDecision: CreateTemplateBody['defaultDecision'];
-  autoRemediate: boolean;
   everyMonths: string;
   dayOfMonth: string;
   durationDays: string;
@@ -24,15 +25,10 @@ export interface TemplateForm {
 
 export function emptyTemplateForm(): TemplateForm {
   return {
+    ...emptyCampaignFields(),
     connectionId: '',
     name: '',
     description: '',
-    groupIds: [],
-    reviewerStrategy: 'manager',
-    reviewerIds: [],
-    fallbackReviewerId: '',
-    defaultDecision: 'none',
-    autoRemediate: false,
     everyMonths: '3',
     dayOfMonth: '1',
     durationDays: '14',
@@ -44,15 +40,10 @@ export function emptyTemplateForm(): TemplateForm {
 /** The form of an existing template, for editing. */
 export function templateToForm(t: Template): TemplateForm {
   return {
+    ...campaignFieldsOf(t),
     connectionId: t.connectionId,
     name: t.name,
     description: t.description ?? '',
-    groupIds: t.scope.groupIds,
-    reviewerStrategy: t.reviewerStrategy,
-    reviewerIds: t.reviewerIds,
-    fallbackReviewerId: t.fallbackReviewerIds[0] ?? '',
-    defaultDecision: t.defaultDecision,
-    autoRemediate: t.autoRemediate,
     everyMonths: String(t.schedule.everyMonths),
     dayOfMonth: String(t.schedule.dayOfMonth),
     durationDays: String(t.durationDays),
@@ -70,9 +61,7 @@ export function templateProblems(f: TemplateForm): string[] {
   const problems: string[] = [];
   if (!f.connectionId) problems.push('Choose a connection.');
   if (!f.name.trim()) problems.push('Give the template a name.');
-  if (!f.fallbackReviewerId) problems.push('Choose a fallback reviewer.');
-  if (f.reviewerStrategy === 'named' && f.reviewerIds.length === 0)
-    problems.push('Choose at least one named reviewer.');
+  problems.push(...campaignFieldProblems(f));
   if (!isInt(f.everyMonths, 1, 12)) problems.push('Repeat every 1 to 12 months.');
   if (!isInt(f.dayOfMonth, 1, 28)) problems.push('Start periods on a day from 1 to 28.');
   if (!isPositive(f.durationDays) || Number(f.durationDays) > 365)
@@ -94,13 +83,7 @@ export function toTemplatePatch(f: TemplateForm): Omit<CreateTemplateBody, 'conn
   return {
     name: f.name.trim(),
     ...(f.description.trim() ? { description: f.description.trim() } : {}),
-    // An empty scope means every group (API.md), which the form says next to the field.
-    scope: { groupIds: f.groupIds },
-    reviewerStrategy: f.reviewerStrategy,
-    reviewerIds: f.reviewerStrategy === 'named' ? f.reviewerIds : [],
-    fallbackReviewerIds: [f.fallbackReviewerId],
-    defaultDecision: f.defaultDecision,
-    autoRemediate: f.autoRemediate,
+    ...toCampaignFieldsBody(f),
     schedule: { everyMonths: Number(f.everyMonths), dayOfMonth: Number(f.dayOfMonth) },
     durationDays: Number(f.durationDays),
     mode: f.mode,
@@ -108,8 +91,6 @@ export function toTemplatePatch(f: TemplateForm): Omit<CreateTemplateBody, 'conn
     // The server's own defaults, sent because the generated type requires them.
     closeAfterDueDays: 0,
     escalateAfterDays: 3,
-    maxRevokeSharePerGroup: 0.5,
-    maxRevokesPerClose: 500,
   };
 }
 
