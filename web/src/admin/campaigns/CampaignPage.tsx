@@ -12,6 +12,8 @@ import { useMe } from '../../shell/useMe';
 import { campaignActions, dueLabel, hasEvidence } from './campaign-logic';
 import grid from './Grid.module.css';
 import { ProgressChart } from './ProgressChart';
+import { percent } from './rails-logic';
+import { SafetyRails } from './SafetyRails';
 
 type Campaign = components['schemas']['CampaignResponse'];
 // `force`: launch over a directory older than the campaign's maxSyncAgeHours (audited by the server).
@@ -133,6 +135,9 @@ export function CampaignPage() {
           </Anchor>
         )}
       </Group>
+      {c.kind === 'regular' && (c.status === 'active' || c.status === 'closed') && (
+        <SafetyRails c={c} admin={admin} />
+      )}
       <Title order={2} size="h3">
         Progress
       </Title>
@@ -157,9 +162,11 @@ function Facts({ c }: { c: Campaign }) {
     [
       'Remediation',
       c.autoRemediate
-        ? `automatic (${p.remediated} done, ${p.remediationFailed} failed)`
+        ? `automatic (${p.remediated} done, ${p.remediationFailed} failed, ${p.held} held)`
         : `manual (${p.manual})`,
     ],
+    ['Caps of a close', `${percent(c.maxRevokeSharePerGroup)} of a group, ${c.maxRevokesPerClose} removals`],
+    ['Administrators reviewed', c.scope.administrators ? 'yes (removed by hand)' : 'no'],
   ];
   return (
     <Paper withBorder p="md">
