@@ -197,8 +197,8 @@ const RESOURCES: Record<
   ReviewSummaryEntryResponse: { fields: ['campaign', 'total', 'pending', 'decided'] },
   CampaignPreviewResponse: {
     fields: ['items', 'groups', 'reviewers', 'fallbackItems'],
-    // items no reviewer may take: every fallback is the member
-    extra: ['unassignedItems'],
+    // items no reviewer may take: every fallback is the member; memberships a delta launch would carry
+    extra: ['unassignedItems', 'carried'],
   },
   PreviewReviewerResponse: {
     fields: ['id', 'displayName', 'items'],
