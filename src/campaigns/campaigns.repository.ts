@@ -179,7 +179,7 @@ export class CampaignsRepository {
   /** A reviewer's item counts per launched campaign, oldest campaign first (API.md `GET /reviews/summary`). */
   async reviewSummary(reviewerId: string): Promise<ReviewSummaryEntryResponse[]> {
     const rows = await this.db().query<
-      { id: string; name: string; due_at: Date; total: number; pending: number; decided: number }[]
+      { id: string; name: string; due_at: Date | null; total: number; pending: number; decided: number }[]
     >(
       // The same campaigns as the reviewer's GET /reviews: launched ones (active, closing, closed).
       `SELECT c.id, c.name, c.due_at, count(*)::int AS total,
@@ -191,7 +191,8 @@ export class CampaignsRepository {
       [reviewerId],
     );
     return rows.map((r) => ({
-      campaign: { id: r.id, name: r.name, dueAt: r.due_at.toISOString() },
+      // A standing campaign (Break-glass reviews, Drift reviews) is never due.
+      campaign: { id: r.id, name: r.name, dueAt: r.due_at?.toISOString() ?? null },
       total: r.total,
       pending: r.pending,
       decided: r.decided,

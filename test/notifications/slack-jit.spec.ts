@@ -273,5 +273,13 @@ describe('Slack: approval steps and break-glass', () => {
       status: 'pending',
       reviewerId: approver.id,
     });
+    // And My reviews' summary names the standing campaign, never due (it once failed on its null dueAt).
+    const summary = await t.request('GET', '/api/v1/reviews/summary', { token: approver.token });
+    expect(summary.status).toBe(200);
+    expect(summary.body.items).toEqual([
+      expect.objectContaining({
+        campaign: expect.objectContaining({ name: 'Break-glass reviews', dueAt: null }),
+      }),
+    ]);
   });
 });

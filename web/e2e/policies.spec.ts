@@ -1,22 +1,12 @@
-import { type Browser, type Page } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { syncNow } from '../../test/helpers/jumpcloud';
 import { BOOTSTRAP_TOKEN } from '../../test/helpers/principals';
 import { type SignInOrg, startSignInOrg, stopSignInOrg } from '../../test/helpers/signin';
 import { launchBrowser, PHONE, screenshot, seriousA11yViolations } from './helpers/browser';
-import { choose } from './helpers/forms';
+import { choose, fieldError } from './helpers/forms';
 import { signInInBrowser } from './helpers/signin';
 
 jest.setTimeout(150_000);
-
-/** The error text Mantine ties to the field labelled `label` (its aria-describedby `…-error` element), or ''. */
-async function fieldError(page: Page, label: string | RegExp): Promise<string> {
-  const input = page.getByLabel(label, { exact: true }).and(page.locator('input'));
-  const ids = ((await input.getAttribute('aria-describedby')) ?? '')
-    .split(' ')
-    .filter((id) => id.endsWith('-error'));
-  const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).innerText()));
-  return texts.join(' | ');
-}
 
 describe('group policy pages in a real browser', () => {
   let org: SignInOrg;

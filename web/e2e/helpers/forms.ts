@@ -9,3 +9,13 @@ export async function choose(page: Page, label: string, option: string): Promise
     .click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
+
+/** The error text Mantine ties to the field labelled `label` (its aria-describedby `…-error` element), or ''. */
+export async function fieldError(page: Page, label: string | RegExp): Promise<string> {
+  const input = page.getByLabel(label, { exact: true }).and(page.locator('input'));
+  const ids = ((await input.getAttribute('aria-describedby')) ?? '')
+    .split(' ')
+    .filter((id) => id.endsWith('-error'));
+  const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).innerText()));
+  return texts.join(' | ');
+}

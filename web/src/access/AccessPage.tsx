@@ -21,6 +21,7 @@ import {
 
 // A scheduled grant is live too: it holds the group's place until its start (API.md).
 const LIVE_GRANT = new Set<Grant['status']>(['scheduled', 'provisioning', 'active', 'revoking']);
+const requestBadge = (r: AccessRequest) => (r.breakGlass ? `${r.status} (break-glass)` : r.status);
 const REQUEST_COLOR = {
   pending: 'blue',
   approved: 'green',
@@ -44,6 +45,11 @@ export function AccessPage() {
 
   const liveGrants = (grants.data?.items ?? []).filter((g) => LIVE_GRANT.has(g.status));
   const grantByGroup = new Map(liveGrants.map((g) => [g.groupId, g]));
+  // A scheduled grant has not started: a request for its group is not an extension of it.
+  const extendable = (groupId: string) => {
+    const g = grantByGroup.get(groupId);
+    return !!g && g.status !== 'scheduled';
+  };
   const memberships = accounts.flatMap((q) => (q.data ? q.data.groups : []));
   const standing = memberships.filter((m) => !grantByGroup.has(m.groupId));
   const groups = useGroups([
@@ -186,10 +192,10 @@ export function AccessPage() {
                   </div>
                   <Button
                     size="xs"
-                    onClick={() => setRequesting({ entry: e, extend: grantByGroup.has(e.group.id) })}
-                    aria-label={`Request ${e.group.name}`}
+                    onClick={() => setRequesting({ entry: e, extend: extendable(e.group.id) })}
+                    aria-label={`${extendable(e.group.id) ? 'Extend' : 'Request'} ${e.group.name}`}
                   >
-                    {grantByGroup.has(e.group.id) ? 'Extend' : 'Request'}
+                    {extendable(e.group.id) ? 'Extend' : 'Request'}
                   </Button>
                 </Group>
               </Paper>
@@ -230,10 +236,11 @@ export function AccessPage() {
                       <Anchor
                         component={Link}
                         to={`/requests/${r.id}`}
-                        aria-label={`Request for ${groupName(r.groupId)}, ${r.status}: details`}
+                        // Begins with the badge's own text, so the name says what is seen.
+                        aria-label={`${requestBadge(r)}: the request for ${groupName(r.groupId)}, in detail`}
                       >
                         <Badge variant="light" color={REQUEST_COLOR[r.status]}>
-                          {r.breakGlass ? `${r.status} (break-glass)` : r.status}
+                          {requestBadge(r)}
                         </Badge>
                       </Anchor>
                       <Text size="xs" data-testid="request-state">

@@ -99,7 +99,10 @@ export function RequestModal({
               description={`Up to ${formatMinutes(bgMax)}, without approval. Once a day at most.`}
               checked={breakGlass}
               onChange={(e) => {
-                setBreakGlass(e.currentTarget.checked);
+                const on = e.currentTarget.checked;
+                setBreakGlass(on);
+                // The policy's default may exceed break-glass's own maximum: start within it.
+                if (on && duration !== null && duration > bgMax) setDuration(bgMax);
                 request.reset();
               }}
             />

@@ -177,7 +177,7 @@ export function PolicyForm({
           error={err.breakGlass}
         />
         {placed.general ? <ErrorAlert error={placed.general} /> : null}
-        {save.isError && Object.keys(err).length > 0 && (
+        {save.isError && (Object.keys(err).length > 0 || Object.keys(placed.rules).length > 0) && (
           <Text size="sm" c="red" role="alert">
             Not saved: correct the fields marked above.
           </Text>

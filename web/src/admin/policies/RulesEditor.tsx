@@ -1,14 +1,4 @@
-import {
-  Button,
-  Checkbox,
-  Fieldset,
-  Input,
-  MultiSelect,
-  NumberInput,
-  Stack,
-  TagsInput,
-  Text,
-} from '@mantine/core';
+import { Button, Checkbox, Fieldset, MultiSelect, NumberInput, Stack, TagsInput, Text } from '@mantine/core';
 import grid from '../campaigns/Grid.module.css';
 import { type RuleErrors, type RuleForm } from './policy-logic';
 
@@ -41,14 +31,21 @@ export function RulesEditor({
 }) {
   const set = (i: number, patch: Partial<RuleForm>) =>
     onChange(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  // Not an Input.Wrapper: its context would take over the ids (label, error) of the inputs inside.
   return (
-    <Input.Wrapper
-      label="Automatic approval rules"
-      description="A request that matches a rule is approved at once, and its approval names the rule (the first match wins). Never for break-glass; for someone else's account only where the rule says so."
-      error={error}
-      labelElement="div"
-      data-testid="auto-approve-rules"
-    >
+    <Stack gap={4} data-testid="auto-approve-rules">
+      <Text size="sm" fw={500}>
+        Automatic approval rules
+      </Text>
+      <Text size="xs" c="dimmed">
+        A request that matches a rule is approved at once, and its approval names the rule (the first match
+        wins). Never for break-glass; for someone else&apos;s account only where the rule says so.
+      </Text>
+      {error && (
+        <Text size="sm" c="var(--mantine-color-error)">
+          {error}
+        </Text>
+      )}
       <Stack gap="xs" mt="xs">
         {rules.length === 0 && <Text size="sm">No rule: every request waits for its approvers.</Text>}
         {rules.map((r, i) => {
@@ -69,6 +66,7 @@ export function RulesEditor({
                 <TagsInput
                   label={`Rule ${n}: requester's department`}
                   description="Press Enter after each; none: any department"
+                  placeholder="A department, then Enter"
                   value={r.departments}
                   onChange={(v) => set(i, { departments: v })}
                   error={e.departments}
@@ -112,6 +110,6 @@ export function RulesEditor({
           </Button>
         )}
       </Stack>
-    </Input.Wrapper>
+    </Stack>
   );
 }
