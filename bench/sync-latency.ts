@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import {
   type ApiClient,
   type EmulatorProcess,
@@ -31,13 +32,15 @@ interface PassFigures {
   emulatorHighWater: number;
   /** Mean of the in-flight count each request found on arrival (from the emulator's log). */
   meanInFlight: number | null;
+  /** The run's phase timings (kept with the run, not part of the API's run shape). */
+  timingsMs: Record<string, number> | null;
 }
 
 export interface LatencyResult {
   latencyMs: typeof LATENCY;
   storm: typeof STORM;
   concurrency: number;
-  ceiling: { wallMs: number; calls: number; emulatorHighWater: number };
+  ceiling: { wallMs: number; calls: number; emulatorHighWater: number; phasesMs: Record<string, number> };
   passes: PassFigures[];
   ratios: { fullSyncToFetch: number; stormSyncToFetch: number };
   target: number;
@@ -76,9 +79,24 @@ async function emulatorFigures(
   };
 }
 
+async function runTimings(databaseUrl: string, runId: string): Promise<Record<string, number> | null> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ timings: Record<string, number> | null }>(
+      `SELECT stats->'timingsMs' AS timings FROM directory_sync_runs WHERE id = $1`,
+      [runId],
+    );
+    return rows[0]?.timings ?? null;
+  } finally {
+    await db.end();
+  }
+}
+
 async function fullSyncPass(
   client: ApiClient,
   emu: EmulatorProcess,
+  databaseUrl: string,
   label: string,
   stormFaultId: number | null,
 ): Promise<PassFigures> {
@@ -99,15 +117,17 @@ async function fullSyncPass(
     rateLimited: e.rateLimited,
     emulatorHighWater: e.highWater,
     meanInFlight: e.meanInFlight,
+    timingsMs: await runTimings(databaseUrl, run.id as string),
   };
 }
 
 export async function latencyPasses(o: {
   client: ApiClient;
   emu: EmulatorProcess;
+  databaseUrl: string;
   concurrency: number;
 }): Promise<LatencyResult> {
-  const { client, emu, concurrency } = o;
+  const { client, emu, databaseUrl, concurrency } = o;
   const latency = await control<{ id: number }>(emu, 'POST', '/faults', {
     kind: 'latency',
     latencyMs: LATENCY.minMs,
@@ -115,22 +135,26 @@ export async function latencyPasses(o: {
   });
   try {
     await resetCounters(emu);
-    const ceiling = await runCeiling<{ wallMs: number; calls: number }>('fetch', [
-      '--api-url',
-      emu.apiUrl,
-      '--api-key',
-      emu.credentials.apiKey,
-      '--org-id',
-      emu.credentials.orgId,
-      '--concurrency',
-      String(concurrency),
-      '--page-size',
-      '100',
-    ]);
+    const ceiling = await runCeiling<{ wallMs: number; calls: number; phasesMs: Record<string, number> }>(
+      'fetch',
+      [
+        '--api-url',
+        emu.apiUrl,
+        '--api-key',
+        emu.credentials.apiKey,
+        '--org-id',
+        emu.credentials.orgId,
+        '--concurrency',
+        String(concurrency),
+        '--page-size',
+        '100',
+      ],
+    );
     const ceilingHighWater = (await emulatorFigures(emu, null)).highWater;
     const full = await fullSyncPass(
       client,
       emu,
+      databaseUrl,
       `full sync, ${LATENCY.minMs}–${LATENCY.maxMs} ms a call`,
       null,
     );
@@ -144,6 +168,7 @@ export async function latencyPasses(o: {
       stormy = await fullSyncPass(
         client,
         emu,
+        databaseUrl,
         `full sync, same latency, ${STORM.fraction * 100}% of calls 429 (Retry-After: ${STORM.retryAfterSeconds})`,
         storm.id,
       );
@@ -154,7 +179,12 @@ export async function latencyPasses(o: {
       latencyMs: LATENCY,
       storm: STORM,
       concurrency,
-      ceiling: { wallMs: ceiling.wallMs, calls: ceiling.calls, emulatorHighWater: ceilingHighWater },
+      ceiling: {
+        wallMs: ceiling.wallMs,
+        calls: ceiling.calls,
+        emulatorHighWater: ceilingHighWater,
+        phasesMs: ceiling.phasesMs,
+      },
       passes: [full, stormy],
       ratios: {
         fullSyncToFetch: ratio(full.wallMs, ceiling.wallMs),
@@ -176,6 +206,18 @@ export function latencyMarkdown(r: LatencyResult): string {
     ...r.passes.map(
       (p, i) =>
         `| ${p.label} | ${s(p.wallMs)} | ${p.apiCalls} | ${p.rateLimited} | ${p.emulatorHighWater} | ${p.meanInFlight ?? ''} | ${i === 0 ? r.ratios.fullSyncToFetch : r.ratios.stormSyncToFetch} | ${i === 0 ? `≤ ${r.target}` : 'reported'} |`,
+    ),
+    '',
+    `| ceiling listing (ms) | ${Object.keys(r.ceiling.phasesMs).join(' | ')} |`,
+    `|---|${Object.keys(r.ceiling.phasesMs)
+      .map(() => '---')
+      .join('|')}|`,
+    `| at ${r.latencyMs.minMs}–${r.latencyMs.maxMs} ms | ${Object.values(r.ceiling.phasesMs).join(' | ')} |`,
+    '',
+    `| sync phase (ms) | ${r.passes.map((p) => p.label).join(' | ')} |`,
+    `|---|${r.passes.map(() => '---').join('|')}|`,
+    ...[...new Set(r.passes.flatMap((p) => Object.keys(p.timingsMs ?? {})))].map(
+      (phase) => `| ${phase} | ${r.passes.map((p) => p.timingsMs?.[phase] ?? '').join(' | ')} |`,
     ),
   ].join('\n');
 }

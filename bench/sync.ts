@@ -171,7 +171,9 @@ async function main(): Promise<void> {
       groups: flag('incremental-groups', 50),
     });
     const runs = [full, changed, unchanged];
-    const latency = flag('latency', 1) ? await latencyPasses({ client, emu, concurrency: 8 }) : null;
+    const latency = flag('latency', 1)
+      ? await latencyPasses({ client, emu, databaseUrl, concurrency: 8 })
+      : null;
     const ratios = {
       fullSyncToFetchPlusIngest: ratio(full.wallMs, fetchCeiling.wallMs + ingestCeiling.wallMs),
       changedResyncToFetch: ratio(changed.wallMs, fetchCeiling.wallMs),

@@ -133,8 +133,11 @@ export class JumpCloudTransport {
    * Pages of a listing. v1: `skip += results.length` until `skip >= totalCount` or an empty page,
    * with `sort=_id` so pages neither miss nor repeat records. v2: until a page shorter than the
    * limit, `x-total-count` being only a hint (API-NOTES §3a/§3b). With `readAhead` > 1 the next
-   * pages are requested at their expected offsets once the total is known; a short page in the
-   * middle drops those and continues from where it really ended.
+   * pages are requested at their expected offsets once the total is known, keeping `readAhead`
+   * requests unanswered as answers come in (not only when the consumer takes a page), with at most
+   * twice that many pages held: answers arrive out of order, and a slow page at the head must not
+   * leave the connection idle. A short page in the middle drops the guesses and continues from where
+   * it really ended.
    */
   async *pages<T>(spec: ListSpec<T>): AsyncGenerator<JumpCloudPage<T>> {
     const limit = this.pageSize;
@@ -143,7 +146,8 @@ export class JumpCloudTransport {
     if (spec.version === 1) baseQuery.sort = '_id';
     let total: number | null = null;
     let nextSkip = 0;
-    let inflight: { skip: number; page: Promise<RawPage> }[] = [];
+    let inflight: { skip: number; page: Promise<RawPage>; answered: boolean }[] = [];
+    let closed = false;
 
     const fetchPage = (skip: number): Promise<RawPage> => {
       const p = this.call({
@@ -157,29 +161,52 @@ export class JumpCloudTransport {
       p.catch(() => undefined);
       return p;
     };
-    const fill = () => {
+    const unanswered = () => inflight.reduce((n, e) => n + (e.answered ? 0 : 1), 0);
+    const fill = (): void => {
+      if (closed) return;
+      // Until the total is known there is no guessing: one page at a time.
+      const held = total === null ? 1 : readAhead > 1 ? 2 * readAhead : 1;
       const want = total === null ? 1 : readAhead;
-      while (inflight.length < want && (inflight.length === 0 || total === null || nextSkip < total)) {
-        inflight.push({ skip: nextSkip, page: fetchPage(nextSkip) });
+      while (
+        inflight.length < held &&
+        unanswered() < want &&
+        (inflight.length === 0 || (total !== null && nextSkip < total))
+      ) {
+        const entry = { skip: nextSkip, page: fetchPage(nextSkip), answered: false };
+        entry.page.then(
+          () => {
+            entry.answered = true;
+            fill();
+          },
+          () => (entry.answered = true),
+        );
+        inflight.push(entry);
         nextSkip += limit;
       }
     };
 
-    for (;;) {
-      fill();
-      const head = inflight.shift();
-      if (head === undefined) return;
-      const raw = await head.page;
-      if (raw.total !== null) total = raw.total;
-      const items = raw.results.map(spec.parse);
-      yield { items, skip: head.skip, total: raw.total };
-      const end = head.skip + raw.results.length;
-      if (raw.results.length === 0) return;
-      if (spec.version === 1 && total !== null ? end >= total : raw.results.length < limit) return;
-      if (raw.results.length < limit || inflight.length === 0) {
-        inflight = [];
-        nextSkip = end;
+    try {
+      for (;;) {
+        fill();
+        // The head stays counted among the held pages until its answer is taken.
+        const head = inflight[0];
+        if (head === undefined) return;
+        const raw = await head.page;
+        inflight.shift();
+        if (raw.total !== null) total = raw.total;
+        const items = raw.results.map(spec.parse);
+        yield { items, skip: head.skip, total: raw.total };
+        const end = head.skip + raw.results.length;
+        if (raw.results.length === 0) return;
+        if (spec.version === 1 && total !== null ? end >= total : raw.results.length < limit) return;
+        if (raw.results.length < limit || inflight.length === 0) {
+          inflight = [];
+          nextSkip = end;
+        }
       }
+    } finally {
+      // An abandoned or finished listing asks for nothing more when its guesses come back.
+      closed = true;
     }
   }
 

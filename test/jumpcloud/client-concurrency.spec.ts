@@ -54,6 +54,25 @@ it('keeps JUMPCLOUD_MAX_CONCURRENT in flight, no more, and has no requests/s cap
   expect(bare.concurrency).toMatchObject({ ceiling: 8, requestsPerSecond: null });
 });
 
+it('a slow page at the head of a listing read 8 ahead does not idle the connection', async () => {
+  const client = clientFor(emu, 'api_key', { ...ADAPTIVE, readAhead: 8 });
+  const pages = client.listSystemUsers()[Symbol.asyncIterator]();
+  const first = await pages.next();
+  expect(emu.emulator.requests()).toHaveLength(1);
+  // The next request, the head of the read-ahead, answers after 400 ms; the rest at once.
+  emu.emulator.addFault({ kind: 'hang', count: 1, hangMs: 400, path: USERS });
+  const second = await pages.next();
+  // While the head was out, answers behind it let further pages go out: 16 held (twice the
+  // read-ahead) besides the first, where refilling only when a page is taken stopped at 8.
+  expect(emu.emulator.requests()).toHaveLength(17);
+  const ids = [first, second].flatMap((r) => (r.done ? [] : r.value.items.map((u) => u.id)));
+  for (let r = await pages.next(); !r.done; r = await pages.next())
+    ids.push(...r.value.items.map((u) => u.id));
+  expect(ids).toEqual(emu.emulator.store.users.map((u) => u.id).sort());
+  // Not one page asked for twice or past the end.
+  expect(emu.emulator.requests()).toHaveLength(40);
+});
+
 it('429s to a share of calls: the data is exact, the limit halves, and fewer are in flight after', async () => {
   slow();
   // Three listings at once through one connection, so that the limiter, not a listing, sets the pace.
