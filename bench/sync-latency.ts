@@ -46,6 +46,22 @@ export interface LatencyResult {
   target: number;
 }
 
+/** The bare fetch ceiling (bench/ceilings/fetch.ts) against the emulator: pages of 100, `concurrency` in flight. */
+export function runFetchCeiling<T>(emu: EmulatorProcess, concurrency: number): Promise<T> {
+  return runCeiling<T>('fetch', [
+    '--api-url',
+    emu.apiUrl,
+    '--api-key',
+    emu.credentials.apiKey,
+    '--org-id',
+    emu.credentials.orgId,
+    '--concurrency',
+    String(concurrency),
+    '--page-size',
+    '100',
+  ]);
+}
+
 async function control<T>(emu: EmulatorProcess, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${emu.url}/__emulator${path}`, {
     method,
@@ -135,21 +151,11 @@ export async function latencyPasses(o: {
   });
   try {
     await resetCounters(emu);
-    const ceiling = await runCeiling<{ wallMs: number; calls: number; phasesMs: Record<string, number> }>(
-      'fetch',
-      [
-        '--api-url',
-        emu.apiUrl,
-        '--api-key',
-        emu.credentials.apiKey,
-        '--org-id',
-        emu.credentials.orgId,
-        '--concurrency',
-        String(concurrency),
-        '--page-size',
-        '100',
-      ],
-    );
+    const ceiling = await runFetchCeiling<{
+      wallMs: number;
+      calls: number;
+      phasesMs: Record<string, number>;
+    }>(emu, concurrency);
     const ceilingHighWater = (await emulatorFigures(emu, null)).highWater;
     const full = await fullSyncPass(
       client,

@@ -21,7 +21,7 @@ import {
   prepareBench,
 } from './lib';
 import { incrementalTable, measureIncremental } from './sync-incremental';
-import { latencyMarkdown, latencyPasses } from './sync-latency';
+import { latencyMarkdown, latencyPasses, runFetchCeiling } from './sync-latency';
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
 /**
@@ -121,18 +121,7 @@ async function main(): Promise<void> {
       full.stats.applications;
     // The ceilings, bare scripts in processes of their own, on the same emulated data while the server idles.
     const emulatorCpuBefore = cpuMicros(emu.child.pid) ?? 0;
-    const fetchCeiling = await runCeiling<{ wallMs: number; calls: number; cpuSeconds: number }>('fetch', [
-      '--api-url',
-      emu.apiUrl,
-      '--api-key',
-      emu.credentials.apiKey,
-      '--org-id',
-      emu.credentials.orgId,
-      '--concurrency',
-      '8',
-      '--page-size',
-      '100',
-    ]);
+    const fetchCeiling = await runFetchCeiling<{ wallMs: number; calls: number; cpuSeconds: number }>(emu, 8);
     const fetchCeilingCpu = {
       fetcher: fetchCeiling.cpuSeconds,
       emulator: Number((((cpuMicros(emu.child.pid) ?? 0) - emulatorCpuBefore) / 1e6).toFixed(2)),
