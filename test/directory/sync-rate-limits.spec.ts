@@ -32,7 +32,8 @@ describe('a sync under 429s, with the default adaptive limits', () => {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
   it('keeps 8 in flight without 429s, fewer under them, retries as announced, and copies exactly', async () => {
-    const calm = await syncNow(t, connectionId);
+    // Full syncs both: an incremental one would list only what changed.
+    const calm = await syncNow(t, connectionId, 'full');
     expect(calm.status).toBe('succeeded');
     expect(await databaseSnapshot(db, connectionId)).toEqual(emulatorSnapshot(emu));
     const calmInFlight = emu.emulator
@@ -51,7 +52,7 @@ describe('a sync under 429s, with the default adaptive limits', () => {
     });
     let stormy;
     try {
-      stormy = await syncNow(t, connectionId);
+      stormy = await syncNow(t, connectionId, 'full');
     } finally {
       emu.emulator.removeFault(storm.id);
     }
