@@ -235,7 +235,12 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.end().catch(() => undefined);
-    await cleanUp({ processes: [server, emu.child], databaseUrl });
+    // --keep-db: leave the database for a look at the plans (EXPLAIN) afterwards.
+    await cleanUp({
+      processes: [server, emu.child],
+      databaseUrl,
+      keepDatabase: process.argv.includes('--keep-db'),
+    });
   }
 }
 

@@ -108,9 +108,10 @@ export class CampaignReportService {
       after = { k: last.ck, id: last.id };
     }
     // A delta campaign's carried memberships: one row each, with the keep its certification carries.
+    const def = await this.certifications.carriedDefinition(campaignId);
     let afterId = NO_UUID;
     for (;;) {
-      const rows = await this.certifications.carriedReportBatch(campaignId, afterId, REPORT_BATCH);
+      const rows = await this.certifications.carriedReportBatch(campaignId, def, afterId, REPORT_BATCH);
       for (const k of rows) {
         const reviewer = await emailOf(k.reviewer_id);
         yield [

@@ -24,22 +24,41 @@ export interface CertificationRow {
   ck?: string;
 }
 
+/** What a delta launch stored to list its carried certifications again (migration 1764000014100). */
+export interface CarriedDefinition {
+  connectionId: string;
+  /** pg_snapshot of the launch statement, as text. */
+  snapshot: string;
+  /** The launch's transaction id (xid8), as text. */
+  xid: string;
+  asOf: Date;
+  /** The groups the scope resolved to; null: every group of the connection. */
+  groupIds: string[] | null;
+}
+
 /**
- * The certifications a delta campaign `c` (a `campaigns` row) carried: exactly those its launch
- * statement saw in force, whatever was certified or ended since. "Valid at launch" means: written by a
- * transaction its snapshot sees as finished (`created_xid`), not ended by one (`ended_xid`) nor by the
- * launch itself (which ends the certifications of memberships gone from the directory, so each one
- * left stands for a membership the launch saw and did not make an item of), `certified_until` after
- * the launch's `now()`, in its connection and the groups its scope resolved to. Null for a campaign
- * without a snapshot (full, or a delta launched before migration 1764000014100: campaign_carried).
+ * The certifications a delta campaign carried, as a condition on `certifications ce` over the
+ * parameters `$p`.. `$p+4` (carriedParams): exactly those its launch statement saw in force, whatever was
+ * certified or ended since. "Valid at launch" means: written by a transaction the launch's snapshot
+ * sees as finished (`created_xid`), not ended by one (`ended_xid`) nor by the launch itself (which ends
+ * the certifications of memberships gone from the directory, so each one left stands for a membership
+ * the launch saw and made no item of), `certified_until` after the launch's `now()`, in its connection
+ * and the groups its scope resolved to.
  */
-export const carriedBy = (c: string, ce = 'ce'): string =>
-  `${ce}.connection_id = ${c}.connection_id
-   AND (${c}.carried_group_ids IS NULL OR ${ce}.group_id = ANY (${c}.carried_group_ids))
-   AND pg_visible_in_snapshot(${ce}.created_xid, ${c}.carried_snapshot)
-   AND (${ce}.ended_xid IS NULL OR (${ce}.ended_xid <> ${c}.carried_xid
-        AND NOT pg_visible_in_snapshot(${ce}.ended_xid, ${c}.carried_snapshot)))
-   AND ${ce}.certified_until > ${c}.carried_as_of`;
+export const carriedBy = (p: number, ce = 'ce'): string =>
+  `${ce}.connection_id = $${p} AND ($${p + 4}::uuid[] IS NULL OR ${ce}.group_id = ANY ($${p + 4}::uuid[]))
+   AND pg_visible_in_snapshot(${ce}.created_xid, $${p + 1}::pg_snapshot)
+   AND (${ce}.ended_xid IS NULL OR (${ce}.ended_xid <> $${p + 2}::xid8
+        AND NOT pg_visible_in_snapshot(${ce}.ended_xid, $${p + 1}::pg_snapshot)))
+   AND ${ce}.certified_until > $${p + 3}::timestamptz`;
+
+const carriedParams = (d: CarriedDefinition): unknown[] => [
+  d.connectionId,
+  d.snapshot,
+  d.xid,
+  d.asOf.toISOString(),
+  d.groupIds,
+];
 
 /** SET clause ending a certification: `ended_xid` with `ended_at`, so a launch's snapshot can tell when. */
 export const END_CERTIFICATION = (reason: 'superseded' | 'removed'): string =>
@@ -139,26 +158,54 @@ export class CertificationsRepository {
     );
   }
 
+  /** How a delta campaign's carried memberships are found again; null for one without a snapshot. */
+  async carriedDefinition(campaignId: string): Promise<CarriedDefinition | null> {
+    const [c] = await this.dataSource.query<
+      { connection_id: string; snapshot: string; xid: string; as_of: Date; group_ids: string[] | null }[]
+    >(
+      `SELECT connection_id, carried_snapshot::text AS snapshot, carried_xid::text AS xid, carried_as_of AS as_of,
+         carried_group_ids AS group_ids
+       FROM campaigns WHERE id = $1 AND carried_snapshot IS NOT NULL`,
+      [campaignId],
+    );
+    return c
+      ? {
+          connectionId: c.connection_id,
+          snapshot: c.snapshot,
+          xid: c.xid,
+          asOf: c.as_of,
+          groupIds: c.group_ids,
+        }
+      : null;
+  }
+
   /**
    * The report's next batch of a campaign's carried memberships, by certification id: from its launch
-   * snapshot (carriedBy), or from campaign_carried for a delta launched before snapshots.
+   * snapshot (`def`, carriedBy: a walk of certifications_connection_idx in id order), or from
+   * campaign_carried for a delta launched before snapshots (`def` null).
    */
-  async carriedReportBatch(campaignId: string, afterId: string, limit: number): Promise<CarriedReportRow[]> {
+  async carriedReportBatch(
+    campaignId: string,
+    def: CarriedDefinition | null,
+    afterId: string,
+    limit: number,
+  ): Promise<CarriedReportRow[]> {
+    const columns = `ce.id AS certification_id, i.account_email, i.account_display_name, i.group_name,
+      i.applications, ce.reviewer_id, ce.decided_at, ce.certified_until, ce.campaign_id AS source_campaign_id`;
+    if (def) {
+      return this.dataSource.query<CarriedReportRow[]>(
+        `SELECT ${columns} FROM certifications ce JOIN review_items i ON i.id = ce.review_item_id
+         WHERE ${carriedBy(2)} AND ce.id > $1::uuid
+         ORDER BY ce.id LIMIT ${limit}`,
+        [afterId, ...carriedParams(def)],
+      );
+    }
     return this.dataSource.query<CarriedReportRow[]>(
-      `SELECT ce.id AS certification_id, i.account_email, i.account_display_name, i.group_name, i.applications,
-         ce.reviewer_id, ce.decided_at, ce.certified_until, ce.campaign_id AS source_campaign_id
-       FROM campaigns c
-       JOIN certifications ce ON c.carried_snapshot IS NOT NULL AND ${carriedBy('c')}
-       JOIN review_items i ON i.id = ce.review_item_id
-       WHERE c.id = $1 AND ce.id > $2::uuid
-       UNION ALL
-       SELECT ce.id, i.account_email, i.account_display_name, i.group_name, i.applications,
-         ce.reviewer_id, ce.decided_at, ce.certified_until, ce.campaign_id
-       FROM campaign_carried k
+      `SELECT ${columns} FROM campaign_carried k
        JOIN certifications ce ON ce.id = k.certification_id
        JOIN review_items i ON i.id = ce.review_item_id
        WHERE k.campaign_id = $1 AND k.certification_id > $2::uuid
-       ORDER BY 1 LIMIT ${limit}`,
+       ORDER BY k.certification_id LIMIT ${limit}`,
       [campaignId, afterId],
     );
   }

@@ -98,6 +98,7 @@ describe('campaign templates and the freshness gate', () => {
       escalateAfterDays: 1,
       maxSyncAgeHours: 48,
       defaultDecision: 'keep',
+      certificationValidDays: 30,
     });
     const created = await createTemplate(body);
     expect(created.status).toBe(201);
@@ -109,6 +110,7 @@ describe('campaign templates and the freshness gate', () => {
       schedule: { everyMonths: 3, dayOfMonth: 1 },
       durationDays: 14,
       mode: 'full',
+      certificationValidDays: 30,
       maxSyncAgeHours: 48,
       reviewerIds: [reviewer.id],
       currentPeriod: { key: expected.key, startsAt: expected.start.toISOString() },
@@ -123,6 +125,7 @@ describe('campaign templates and the freshness gate', () => {
     expect(active).toMatchObject({
       name: `${body.name as string} ${expected.key}`,
       templateId: tpl.id,
+      certificationValidDays: 30,
       period: expected.key,
       scope: body.scope,
       reviewerStrategy: 'named',
@@ -313,15 +316,18 @@ describe('campaign templates and the freshness gate', () => {
         schedule: { everyMonths: 1, dayOfMonth: 1 },
         mode: 'delta',
         durationDays: 5,
+        certificationValidDays: 90,
       },
     });
     expect(res.status).toBe(200);
+    expect(created.body.certificationValidDays).toBe(365);
     expect(res.body).toMatchObject({
       ...created.body,
       name: 'Monthly check',
       schedule: { everyMonths: 1, dayOfMonth: 1 },
       mode: 'delta',
       durationDays: 5,
+      certificationValidDays: 90,
       currentPeriod: expect.objectContaining({ key: expect.stringMatching(/^\d{4}-\d{2}$/) }),
       nextLaunchAt: res.body.currentPeriod.endsAt,
       updatedAt: expect.any(String),

@@ -2753,6 +2753,8 @@ export interface components {
             schedule: components["schemas"]["TemplateScheduleResponse"];
             durationDays: number;
             mode: components["schemas"]["CampaignMode"];
+            /** @description days each campaign's close certifies a kept membership for */
+            certificationValidDays: number;
             /** @description the period in progress now */
             currentPeriod: components["schemas"]["TemplatePeriodResponse"];
             /**

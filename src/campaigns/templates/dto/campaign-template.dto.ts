@@ -107,6 +107,8 @@ export class CampaignTemplateResponse {
   @ApiProperty({ type: TemplateScheduleResponse }) schedule!: TemplateScheduleResponse;
   @ApiProperty() durationDays!: number;
   @ApiProperty({ enum: TEMPLATE_MODES, enumName: 'CampaignMode' }) mode!: TemplateMode;
+  @ApiProperty({ description: "days each campaign's close certifies a kept membership for" })
+  certificationValidDays!: number;
   @ApiProperty({ type: TemplatePeriodResponse, description: 'the period in progress now' })
   currentPeriod!: TemplatePeriodResponse;
   @ApiProperty({

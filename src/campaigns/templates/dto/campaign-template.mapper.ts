@@ -1,5 +1,6 @@
 import {
   type CreateCampaignDto,
+  DEFAULT_CERTIFICATION_VALID_DAYS,
   DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
   DEFAULT_MAX_REVOKES_PER_CLOSE,
 } from '../../dto/campaign.dto';
@@ -88,6 +89,7 @@ export function toTemplateResponse(t: TemplateRow, launched: boolean, now: Date)
     schedule,
     durationDays: t.duration_days,
     mode: t.mode,
+    certificationValidDays: c.certificationValidDays ?? DEFAULT_CERTIFICATION_VALID_DAYS,
     currentPeriod: {
       key: current.key,
       startsAt: current.start.toISOString(),
