@@ -26,6 +26,7 @@ export function ReviewRow({
   onSelect,
   onFocus,
   onReassign,
+  onConvert,
 }: {
   item: ReviewItem;
   active: boolean;
@@ -34,6 +35,8 @@ export function ReviewRow({
   onSelect: () => void;
   onFocus: () => void;
   onReassign: () => void;
+  /** Decide convert_to_jit for this item (asks for the justification first). */
+  onConvert: () => void;
 }) {
   const a = item.account;
   const name = a.displayName ?? a.email ?? a.id;
@@ -126,6 +129,17 @@ export function ReviewRow({
           <Badge color={DECIDED[item.decision].color} variant="filled">
             {DECIDED[item.decision].label}
           </Badge>
+        )}
+        {item.status === 'pending' && (
+          <Button
+            size="xs"
+            variant="light"
+            color="violet"
+            onClick={onConvert}
+            aria-label={`Convert ${name} in ${item.group.name} to just-in-time access`}
+          >
+            Convert to JIT
+          </Button>
         )}
         {item.status === 'pending' && (
           <Button

@@ -303,6 +303,10 @@ export function ReviewsPage() {
                       onSelect={() => setSelected((s) => toggle(s, item.id))}
                       onFocus={() => setCursor(row.index)}
                       onReassign={() => setReassigning(item)}
+                      onConvert={() => {
+                        setJustifying('convert_to_jit');
+                        setRevoking([item.id]);
+                      }}
                     />
                   </div>
                 </div>

@@ -132,6 +132,14 @@ export function TemplateForm({ template, onDone }: { template?: Template; onDone
             allowDeselect={false}
             onChange={(v) => set({ mode: (v ?? 'full') as Form['mode'] })}
           />
+          <TextInput
+            label="Certify kept memberships for (days)"
+            description="Each campaign's close certifies what it kept this long; a delta campaign skips those."
+            required
+            inputMode="decimal"
+            value={form.certificationValidDays}
+            onChange={(e) => set({ certificationValidDays: e.currentTarget.value })}
+          />
         </div>
         <CampaignFieldsInputs
           value={form}

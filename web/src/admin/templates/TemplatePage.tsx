@@ -80,6 +80,7 @@ function TemplateFacts({ t }: { t: Template }) {
     ['Next launch', formatDateTime(t.nextLaunchAt)],
     ['Each campaign runs', `${t.durationDays} days`],
     ['Mode', t.mode],
+    ['Certifies kept memberships for', `${t.certificationValidDays} days`],
     ['Oldest accepted sync', `${t.maxSyncAgeHours} hours`],
     ['Reviewers', t.reviewerStrategy.replace('_', ' ')],
     ['Undecided at close', t.defaultDecision],

@@ -30,12 +30,17 @@ describe('template form', () => {
         dayOfMonth: '29',
         durationDays: '0',
         maxSyncAgeHours: '-1',
+        certificationValidDays: '3651',
       }),
     ).toEqual([
       'Repeat every 1 to 12 months.',
       'Start periods on a day from 1 to 28.',
       'Give each campaign a duration of more than 0 and at most 365 days.',
       'The oldest accepted sync must be more than 0 hours.',
+      'Certify kept memberships for a number of days between 0 and 3650.',
+    ]);
+    expect(templateProblems({ ...filled, certificationValidDays: 'a year' })).toEqual([
+      'Certify kept memberships for a number of days between 0 and 3650.',
     ]);
     expect(templateProblems({ ...filled, durationDays: '0.5', maxSyncAgeHours: '.25' })).toEqual([]);
     expect(templateProblems({ ...filled, reviewerStrategy: 'named' })).toEqual([
@@ -49,6 +54,7 @@ describe('template form', () => {
       everyMonths: '6',
       dayOfMonth: '15',
       mode: 'delta' as const,
+      certificationValidDays: '90.5',
       administrators: true,
       maxRevokePercentPerGroup: '29',
       maxRevokesPerClose: '12',
@@ -63,6 +69,7 @@ describe('template form', () => {
       schedule: { everyMonths: 6, dayOfMonth: 15 },
       durationDays: 14,
       mode: 'delta',
+      certificationValidDays: 90.5,
       maxSyncAgeHours: 24,
       maxRevokeSharePerGroup: 0.29,
       maxRevokesPerClose: 12,

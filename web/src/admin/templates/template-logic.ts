@@ -20,6 +20,7 @@ export interface TemplateForm extends CampaignFields {
   dayOfMonth: string;
   durationDays: string;
   mode: CreateTemplateBody['mode'];
+  certificationValidDays: string;
   maxSyncAgeHours: string;
 }
 
@@ -33,6 +34,7 @@ export function emptyTemplateForm(): TemplateForm {
     dayOfMonth: '1',
     durationDays: '14',
     mode: 'full',
+    certificationValidDays: '365',
     maxSyncAgeHours: '24',
   };
 }
@@ -48,6 +50,7 @@ export function templateToForm(t: Template): TemplateForm {
     dayOfMonth: String(t.schedule.dayOfMonth),
     durationDays: String(t.durationDays),
     mode: t.mode,
+    certificationValidDays: String(t.certificationValidDays),
     maxSyncAgeHours: String(t.maxSyncAgeHours),
   };
 }
@@ -67,6 +70,8 @@ export function templateProblems(f: TemplateForm): string[] {
   if (!isPositive(f.durationDays) || Number(f.durationDays) > 365)
     problems.push('Give each campaign a duration of more than 0 and at most 365 days.');
   if (!isPositive(f.maxSyncAgeHours)) problems.push('The oldest accepted sync must be more than 0 hours.');
+  if (!isPositive(f.certificationValidDays) || Number(f.certificationValidDays) > 3650)
+    problems.push('Certify kept memberships for a number of days between 0 and 3650.');
   return problems;
 }
 
@@ -87,6 +92,7 @@ export function toTemplatePatch(f: TemplateForm): Omit<CreateTemplateBody, 'conn
     schedule: { everyMonths: Number(f.everyMonths), dayOfMonth: Number(f.dayOfMonth) },
     durationDays: Number(f.durationDays),
     mode: f.mode,
+    certificationValidDays: Number(f.certificationValidDays),
     maxSyncAgeHours: Number(f.maxSyncAgeHours),
     // The server's own defaults, sent because the generated type requires them.
     closeAfterDueDays: 0,
