@@ -136,7 +136,7 @@ export function ReviewRow({
             variant="light"
             color="violet"
             onClick={onConvert}
-            aria-label={`Convert ${name} in ${item.group.name} to just-in-time access`}
+            aria-label={`Convert to JIT ${name} in ${item.group.name}`}
           >
             Convert to JIT
           </Button>
