@@ -130,7 +130,8 @@ export function ReviewRow({
             {DECIDED[item.decision].label}
           </Badge>
         )}
-        {item.status === 'pending' && (
+        {/* An administrator account (no group) cannot become just-in-time group access. */}
+        {item.status === 'pending' && item.group && (
           <Button
             size="xs"
             variant="light"
