@@ -46,7 +46,7 @@ export class MembershipHistoryRepository {
     const n = params.length;
     return this.dataSource.query<HistoryRow[]>(
       `SELECT h.id::text AS id, h.at, ${cursorKey('h.at')} AS ck, h.account_id, h.group_id, h.change,
-              h.run_id, h.operation_id
+              h.run_id, h.operation_id, h.changed_by_type, h.changed_by_email, h.changed_by_name
        FROM directory_membership_history h
        WHERE ${where} AND ($${n + 1}::timestamptz IS NULL OR (h.at, h.id) < ($${n + 1}::timestamptz, $${n + 2}::bigint))
        ORDER BY h.at DESC, h.id DESC LIMIT $${n + 3}`,

@@ -7,6 +7,7 @@ import {
   type JumpCloudEmulator,
   type Permission,
 } from './emulator';
+import type { Initiator } from './insights';
 import type { SeedSizes } from './seed';
 import { adminJson, applicationJson, systemUserJson, userGroupJson, type Json } from './shapes';
 import type { MembershipMethod, UserState } from './store';
@@ -280,6 +281,7 @@ export function registerControlRoutes(
     changed: emu.externalAddMember(
       req.params.id ?? '',
       str(body(req).userId, 'userId') ?? bad('userId is required'),
+      initiator(body(req).initiatedBy),
     ),
   }));
   r('DELETE', '/groups/:id/members/:userId', (req) => ({
@@ -374,6 +376,17 @@ export function registerControlRoutes(
     const n = count ?? Math.round((fraction ?? 0) * emu.store.membershipCount());
     return emu.churn(n, num(b.seed, 'seed') ?? 1);
   });
+}
+
+/** `initiatedBy` of a control-API change: who Directory Insights says made it (absent: the first administrator). */
+function initiator(v: unknown): Initiator | undefined {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) return bad('initiatedBy must be an object');
+  const type = str(v.type, 'initiatedBy.type');
+  if (type !== 'admin' && type !== 'api_key' && type !== 'service_account' && type !== 'scim') {
+    return bad('initiatedBy.type must be admin, api_key, service_account or scim');
+  }
+  return { type, id: str(v.id, 'initiatedBy.id'), email: str(v.email, 'initiatedBy.email') };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -440,21 +440,22 @@ export class JumpCloudEmulator {
     return slot;
   }
 
-  externalAddMember(groupId: string, userId: string): boolean {
+  /** `by`: who JumpCloud records as having made it (default: the organisation's first administrator). */
+  externalAddMember(groupId: string, userId: string, by: Initiator = this.consoleAdmin()): boolean {
     const gs = this.requireGroup(groupId);
     const us = this.requireUser(userId);
     const changed = this.store.addMember(gs, us);
     if (changed) this.external.added++;
-    if (changed) this.recordMembership('add', gs, us, this.consoleAdmin());
+    if (changed) this.recordMembership('add', gs, us, by);
     return changed;
   }
 
-  externalRemoveMember(groupId: string, userId: string): boolean {
+  externalRemoveMember(groupId: string, userId: string, by: Initiator = this.consoleAdmin()): boolean {
     const gs = this.requireGroup(groupId);
     const us = this.requireUser(userId);
     const changed = this.store.removeMember(gs, us);
     if (changed) this.external.removed++;
-    if (changed) this.recordMembership('remove', gs, us, this.consoleAdmin());
+    if (changed) this.recordMembership('remove', gs, us, by);
     return changed;
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type ChangedBy as ChangedByValue } from '../../platform/drift';
 /** Membership history items (API.md "Provisioning and audit", `.../history`) and their row mapper. */
 
 export class HistorySource {
@@ -23,8 +24,8 @@ export class MembershipHistoryItem {
   @ApiProperty({ description: 'the change was not made by jumpgate: a sync saw it happen in JumpCloud' })
   outside!: boolean;
   /**
-   * Who made the change. jumpgate's own changes are jumpgate's; who made the others will come from
-   * JumpCloud's Directory Insights, which jumpgate does not read yet: null until then.
+   * Who made the change: jumpgate for its own; for the others, what JumpCloud's Directory Insights
+   * says (`unknown` when it was read and no event names anyone), or null when it could not be read.
    */
   @ApiProperty({ type: ChangedBy, nullable: true }) changedBy!: ChangedBy | null;
 }
@@ -38,6 +39,23 @@ export interface HistoryRow {
   change: 'added' | 'removed';
   run_id: string | null;
   operation_id: string | null;
+  changed_by_type: 'admin' | 'api_key' | 'scim' | 'unknown' | null;
+  changed_by_email: string | null;
+  changed_by_name: string | null;
+}
+
+/** Who made a change jumpgate did not make, from the row's attribution columns (null: nobody could tell). */
+export function changedByOfRow(r: {
+  changed_by_type: 'admin' | 'api_key' | 'scim' | 'unknown' | null;
+  changed_by_email: string | null;
+  changed_by_name: string | null;
+}): ChangedByValue | null {
+  if (r.changed_by_type === null) return null;
+  return {
+    type: r.changed_by_type,
+    ...(r.changed_by_email !== null ? { email: r.changed_by_email } : {}),
+    ...(r.changed_by_name !== null ? { name: r.changed_by_name } : {}),
+  };
 }
 
 export function toHistoryItem(r: HistoryRow): MembershipHistoryItem {
@@ -53,6 +71,6 @@ export function toHistoryItem(r: HistoryRow): MembershipHistoryItem {
       ? { type: 'operation', id: r.operation_id as string }
       : { type: 'sync', id: r.run_id as string },
     outside: !byJumpgate,
-    changedBy: byJumpgate ? { type: 'jumpgate' } : null,
+    changedBy: byJumpgate ? { type: 'jumpgate' } : changedByOfRow(r),
   };
 }

@@ -1,0 +1,73 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type EntityManager, type QueryRunner } from 'typeorm';
+import { INSIGHTS_MAX_LIMIT, isJumpCloudError, type JumpCloudClient } from '../jumpcloud';
+import { ChangeAttributionRepository } from './change-attribution.repository';
+import { type AttributedChange, parseAssociationChange } from './change-attribution.policy';
+
+/** Events can reach Directory Insights minutes late (API-NOTES §10): read back this far before the window. */
+export const ATTRIBUTION_OVERLAP_MS = 15 * 60_000;
+/** A window with more changes than this is not read whole (memory); unmatched rows then stay unattributed. */
+export const ATTRIBUTION_MAX_EVENTS = 200_000;
+
+/** What one sync read from Directory Insights to tell who changed what. */
+export type AttributionEvents =
+  | { insights: 'readable'; since: Date; changes: AttributedChange[]; complete: boolean; events: number }
+  | { insights: 'forbidden' | 'unavailable'; reason: string }
+  | { insights: 'not_needed' };
+
+/**
+ * Who made the membership changes a sync sees that jumpgate did not make (API.md history routes,
+ * `changedBy`): one read of `association_change` events per sync, over the window since the previous
+ * successful run began (less an overlap for late events), then one set-wise statement that stamps
+ * the run's history rows. When Directory Insights cannot be read the rows keep `changedBy: null`
+ * and the sync goes on as before.
+ */
+@Injectable()
+export class ChangeAttributionService {
+  private readonly logger = new Logger(ChangeAttributionService.name);
+
+  constructor(private readonly repo: ChangeAttributionRepository) {}
+
+  /** Reads the window's events, outside the run's transaction (an HTTP read must not hold row locks). */
+  async read(qr: QueryRunner, client: JumpCloudClient, connectionId: string): Promise<AttributionEvents> {
+    const previous = await this.repo.previousRunStartedAt(qr, connectionId);
+    // A first sync records no history rows (its baseline): nothing to attribute.
+    if (previous === null) return { insights: 'not_needed' };
+    const since = new Date(previous.getTime() - ATTRIBUTION_OVERLAP_MS);
+    const changes: AttributedChange[] = [];
+    let events = 0;
+    try {
+      for await (const page of client.insightsEvents({
+        service: ['directory'],
+        startTime: since,
+        searchTerm: { and: { event_type: 'association_change' } },
+        fields: ['id', 'timestamp', 'event_type', 'association', 'initiated_by', 'source'],
+        limit: INSIGHTS_MAX_LIMIT,
+      })) {
+        events += page.length;
+        for (const e of page) {
+          const c = parseAssociationChange(e);
+          if (c) changes.push(c);
+        }
+        if (events >= ATTRIBUTION_MAX_EVENTS) {
+          return { insights: 'readable', since, changes, complete: false, events };
+        }
+      }
+    } catch (err) {
+      const insights = isJumpCloudError(err, 'missing_permission') ? 'forbidden' : 'unavailable';
+      const reason = err instanceof Error ? err.message : 'unknown error';
+      this.logger.warn(
+        { connectionId, insights, error: reason },
+        'Directory Insights not read: changes stay unattributed',
+      );
+      return { insights, reason };
+    }
+    return { insights: 'readable', since, changes, complete: true, events };
+  }
+
+  /** Stamps the history rows this run wrote (and late ones of earlier runs), inside the run's transaction. */
+  async apply(m: EntityManager, connectionId: string, runId: string, read: AttributionEvents): Promise<void> {
+    if (read.insights !== 'readable') return;
+    await this.repo.stamp(m, connectionId, runId, read.since, read.changes, read.complete);
+  }
+}
