@@ -16,6 +16,7 @@ import { AccessVisibility } from './access-visibility';
 import { ApprovalRoutingService } from './approval-routing.service';
 import { AutoApproveService } from './auto-approve.service';
 import { BreakGlassService } from './break-glass.service';
+import { DriftResponseService } from './drift-response.service';
 import { RequestTargetService } from './request-target.service';
 import { RequestExpiryService } from './request-expiry.service';
 import { RequestApproversRepository } from './request-approvers.repository';
@@ -53,6 +54,7 @@ import { GrantExpiryProcessor } from './jobs/grant-expiry.processor';
     RequestExpiryService,
     RequestTargetService,
     BreakGlassService,
+    DriftResponseService,
     GrantsRepository,
     GrantEffects,
     GroupPoliciesService,

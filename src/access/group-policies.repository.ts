@@ -4,6 +4,7 @@ import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { type ApprovalStep } from './approval-steps.policy';
 import { type AutoApproveRule } from './auto-approve.policy';
 import { type PolicyRow } from './dto/access.rows';
+import { type OutOfBandAdds } from './drift.policy';
 
 /** The values a policy is saved with (owners and approvers already deduplicated). */
 export interface PolicyValues {
@@ -22,6 +23,7 @@ export interface PolicyValues {
   requestTtlHours: number;
   breakGlass: { enabled: boolean; maxDurationMinutes: number } | null;
   eligibleAccountIds: string[];
+  outOfBandAdds: OutOfBandAdds;
 }
 
 /** The SQL of `access_group_policies`. */
@@ -41,9 +43,9 @@ export class GroupPoliciesRepository {
       `INSERT INTO access_group_policies (group_id, connection_id, owner_ids, requestable, max_duration_minutes,
          default_duration_minutes, approver_ids, approvals_required, require_justification, auto_approve, eligible_group_ids,
          warn_before_expiry_minutes, approval_steps, auto_approve_rules, request_ttl_hours, break_glass,
-         eligible_account_ids)
+         eligible_account_ids, out_of_band_adds)
        VALUES ($1, $2, $3::uuid[], $4, $5, $6, $7::uuid[], $8, $9, $10, $11::uuid[], $12, $13::jsonb, $14::jsonb, $15,
-         $16::jsonb, $17::uuid[])
+         $16::jsonb, $17::uuid[], $18)
        ON CONFLICT (group_id) DO UPDATE SET owner_ids = EXCLUDED.owner_ids, requestable = EXCLUDED.requestable,
          max_duration_minutes = EXCLUDED.max_duration_minutes, default_duration_minutes = EXCLUDED.default_duration_minutes,
          approver_ids = EXCLUDED.approver_ids, approvals_required = EXCLUDED.approvals_required,
@@ -51,7 +53,7 @@ export class GroupPoliciesRepository {
          eligible_group_ids = EXCLUDED.eligible_group_ids, eligible_account_ids = EXCLUDED.eligible_account_ids,
          warn_before_expiry_minutes = EXCLUDED.warn_before_expiry_minutes, approval_steps = EXCLUDED.approval_steps,
          auto_approve_rules = EXCLUDED.auto_approve_rules, request_ttl_hours = EXCLUDED.request_ttl_hours,
-         break_glass = EXCLUDED.break_glass,
+         break_glass = EXCLUDED.break_glass, out_of_band_adds = EXCLUDED.out_of_band_adds,
          updated_at = now()
        RETURNING *`,
       [
@@ -72,9 +74,24 @@ export class GroupPoliciesRepository {
         v.requestTtlHours,
         v.breakGlass === null ? null : JSON.stringify(v.breakGlass),
         v.eligibleAccountIds,
+        v.outOfBandAdds,
       ],
     );
     return saved;
+  }
+
+  /** Owners and `outOfBandAdds` of these groups' policies (groups without one are absent), in `m`. */
+  async getDriftPolicies(
+    m: EntityManager,
+    groupIds: string[],
+  ): Promise<Map<string, { ownerIds: string[]; outOfBandAdds: OutOfBandAdds }>> {
+    const rows = await m.query<{ group_id: string; owner_ids: string[]; out_of_band_adds: OutOfBandAdds }[]>(
+      `SELECT group_id, owner_ids, out_of_band_adds FROM access_group_policies WHERE group_id = ANY($1::uuid[])`,
+      [groupIds],
+    );
+    return new Map(
+      rows.map((r) => [r.group_id, { ownerIds: r.owner_ids, outOfBandAdds: r.out_of_band_adds }]),
+    );
   }
 
   /** Of these groups, those with a requestable policy. */

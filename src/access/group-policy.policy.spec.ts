@@ -26,7 +26,9 @@ describe('checkPolicy', () => {
       requestTtlHours: 72,
       breakGlass: null,
       eligibleAccountIds: [],
+      outOfBandAdds: 'allow',
     });
+    expect(checkPolicy({ ...base, outOfBandAdds: 'revert' }, 480).outOfBandAdds).toBe('revert');
     expect(checkPolicy({ ...base, eligibleAccountIds: ['a1', 'a1', 'a2'] }, 480).eligibleAccountIds).toEqual([
       'a1',
       'a2',

@@ -3,6 +3,7 @@ import { REQUEST_TTL_HOURS } from './access-request.policy';
 import { checkSteps } from './approval-steps.policy';
 import { checkRules } from './auto-approve.policy';
 import { type PolicyResponse, type PutPolicyDto } from './dto/access.dto';
+import { DEFAULT_OUT_OF_BAND_ADDS } from './drift.policy';
 import { type PolicyValues } from './group-policies.repository';
 
 /** API.md "Notifications": grant_expiring this many minutes before expiry unless the policy says otherwise. */
@@ -54,6 +55,7 @@ export function checkPolicy(dto: PutPolicyDto, maxGrantMinutes: number): PolicyV
     requestTtlHours: dto.requestTtlHours ?? REQUEST_TTL_HOURS,
     breakGlass: checkBreakGlass(dto.breakGlass, maxGrantMinutes),
     eligibleAccountIds: [...new Set(dto.eligibleAccountIds ?? [])],
+    outOfBandAdds: dto.outOfBandAdds ?? DEFAULT_OUT_OF_BAND_ADDS,
   };
 }
 
@@ -81,6 +83,7 @@ export function noPolicy(groupId: string, maxGrantMinutes: number): PolicyRespon
     requestTtlHours: REQUEST_TTL_HOURS,
     breakGlass: null,
     eligibleAccountIds: [],
+    outOfBandAdds: DEFAULT_OUT_OF_BAND_ADDS,
     updatedAt: null,
   };
 }

@@ -11,8 +11,10 @@ import { JumpCloudError } from '../jumpcloud';
 import { NotificationsService } from '../notifications/notifications.service';
 import { systemActor } from '../platform/actor';
 import { AppError } from '../platform/http/app-error';
+import { ChangeAttributionService } from './change-attribution.service';
 import { DIRECTORY_SYNC_COMPLETED, type DirectorySyncCompletedEvent } from './directory.events';
 import { DirectoryRepository } from './directory.repository';
+import { DriftDetectionService } from './drift-detection.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { DirectorySyncEngine, IncompleteListingError, type SyncStats } from './sync/directory-sync.engine';
 import { planSync } from './sync/sync-plan';
@@ -54,6 +56,8 @@ export class DirectorySyncRunService {
     private readonly auth: AuthService,
     private readonly events: EventEmitter2,
     private readonly notifications: NotificationsService,
+    private readonly attribution: ChangeAttributionService,
+    private readonly drift: DriftDetectionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -110,13 +114,18 @@ export class DirectorySyncRunService {
         touches: plan.touches,
       });
       await engine.stage();
+      // Who made the changes this run will find: read before its transaction (see ChangeAttributionService).
+      const attribution = await this.attribution.read(qr, client, connectionId);
 
       // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
       if (!qr.isTransactionActive) await qr.startTransaction();
       let outcome;
       let notices: string[] = [];
+      let afterDrift: () => Promise<void>;
       try {
         outcome = await engine.merge();
+        await this.attribution.apply(qr.manager, connectionId, runId, attribution);
+        afterDrift = await this.drift.detect(qr.manager, connectionId, runId);
         const stats: SyncStats & Pick<typeof plan, 'mode' | 'events' | 'fallbackReason'> = {
           ...outcome.stats,
           apiCalls,
@@ -131,6 +140,7 @@ export class DirectorySyncRunService {
             ...stats,
             unresolvedMembers: outcome.unresolvedMembers,
             membershipsDeferred: outcome.membershipsDeferred,
+            insights: attribution.insights,
             timingsMs: engine.timings,
           },
           outcome.held,
@@ -156,6 +166,9 @@ export class DirectorySyncRunService {
       }
       await this.connections.recordSyncOutcome(connectionId, true, null, new Date());
       await this.notifications.dispatch(notices);
+      await afterDrift().catch((err: unknown) =>
+        this.logger.error({ err, runId }, 'dispatching what drift caused failed; the relays send it later'),
+      );
       const event: DirectorySyncCompletedEvent = {
         connectionId,
         runId,

@@ -4,7 +4,10 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
 import { ActivityReadService } from './activity/activity-read.service';
+import { ChangeAttributionRepository } from './change-attribution.repository';
+import { ChangeAttributionService } from './change-attribution.service';
 import { DirectoryController, SyncsController } from './directory.controller';
+import { DriftDetectionService } from './drift-detection.service';
 import { DirectoryQueriesRepository } from './directory-queries.repository';
 import { DirectoryQueriesService } from './directory-queries.service';
 import { DirectoryRepository } from './directory.repository';
@@ -33,6 +36,9 @@ import { SyncRunsRepository } from './sync-runs.repository';
     MembershipHistoryService,
     MembershipHistoryRepository,
     ActivityReadService,
+    ChangeAttributionService,
+    ChangeAttributionRepository,
+    DriftDetectionService,
   ],
   // DirectoryService for other domains (the API's reads stay inside); the runner only for the worker module below.
   exports: [DirectoryService, DirectorySyncService, DirectorySyncRunService, ActivityReadService],

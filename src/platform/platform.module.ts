@@ -10,6 +10,7 @@ import { LoggingModule } from './logging/logging.module';
 import { QueueModule } from './queue/queue.module';
 import { RedisModule } from './redis/redis.module';
 import { ClusterTickService } from './scheduling/cluster-tick.service';
+import { DriftResponders } from './drift';
 import { StandingReviews } from './standing-reviews';
 
 export interface PlatformOptions {
@@ -40,9 +41,10 @@ export class PlatformModule {
       providers: [
         ClusterTickService,
         StandingReviews,
+        DriftResponders,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
-      exports: [ClusterTickService, StandingReviews],
+      exports: [ClusterTickService, StandingReviews, DriftResponders],
     };
   }
 }

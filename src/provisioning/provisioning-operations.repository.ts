@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { cursorKey, type Keyset } from '../platform/database/keyset';
 import { returned } from '../platform/database/sql';
 import { type OperationResult, type OperationStatus } from './dto/provisioning.dto';
+import { type OperationSourceType } from './provisioning.events';
 import { type OperationIntent } from './provisioning.service';
 
 export interface OperationRow {
@@ -12,7 +13,7 @@ export interface OperationRow {
   account_id: string;
   group_id: string;
   reason: string;
-  source_type: 'review_item' | 'grant';
+  source_type: OperationSourceType;
   source_id: string;
   status: OperationStatus;
   attempts: number;
@@ -138,6 +139,22 @@ export class ProvisioningOperationsRepository {
         ],
       ),
     );
+  }
+
+  /** See ProvisioningService.unsettledAdds. */
+  async getUnsettledAdds(
+    m: EntityManager,
+    pairs: { groupId: string; accountId: string }[],
+  ): Promise<Set<string>> {
+    const rows = await m.query<{ k: string }[]>(
+      `SELECT DISTINCT o.group_id::text || ':' || o.account_id::text AS k
+       FROM unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
+       JOIN provisioning_operations o ON o.group_id = p.group_id AND o.account_id = p.account_id
+       WHERE o.action = 'add_member'
+         AND (o.status IN ('pending', 'running') OR (o.status = 'failed' AND o.write_uncertain AND o.verification = 'pending'))`,
+      [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
+    );
+    return new Set(rows.map((r) => r.k));
   }
 
   /**

@@ -1,3 +1,7 @@
+/** Who asks for an operation (API.md `sourceType`): a review's revoke, a grant, or drift a sync saw. */
+export const OPERATION_SOURCE_TYPES = ['review_item', 'grant', 'drift'] as const;
+export type OperationSourceType = (typeof OPERATION_SOURCE_TYPES)[number];
+
 /**
  * A settled operation as its source's outcome handler sees it (ProvisioningService.registerOutcomeHandler),
  * and in a sync's verdicts (VerifiedHandler). Provisioning knows none of its callers: they match on
@@ -9,7 +13,7 @@ export interface ProvisioningOperationSettledEvent {
   action: 'add_member' | 'remove_member';
   accountId: string;
   groupId: string;
-  sourceType: 'review_item' | 'grant';
+  sourceType: OperationSourceType;
   sourceId: string;
   status: 'succeeded' | 'failed' | 'manual';
   error: string | null;

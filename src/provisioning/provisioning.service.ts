@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { JobQueue } from '../platform/queue/job-queue';
-import { type ProvisioningOperationSettledEvent } from './provisioning.events';
+import { type OperationSourceType, type ProvisioningOperationSettledEvent } from './provisioning.events';
 import { ProvisioningOperationsRepository } from './provisioning-operations.repository';
 
 export interface OperationIntent {
@@ -10,7 +10,7 @@ export interface OperationIntent {
   accountId: string;
   groupId: string;
   reason: string;
-  sourceType: 'review_item' | 'grant';
+  sourceType: OperationSourceType;
   sourceId: string;
   /**
    * Tells apart a second intent of the same source, action and membership (the idempotency key is
@@ -135,6 +135,20 @@ export class ProvisioningService {
     }));
     const byKey = await this.operations.addAll(m, ops);
     return ops.map((o) => byKey.get(o.idempotencyKey) as string);
+  }
+
+  /**
+   * Of these memberships, those an add of jumpgate's may have put in JumpCloud without being settled
+   * as jumpgate's yet: open adds (a sync may list one that landed before it settled) and failed ones
+   * whose write may have landed. A sync that sees such a membership appear has not seen drift.
+   * Keys are `groupId:accountId`.
+   */
+  async unsettledAdds(
+    m: EntityManager,
+    pairs: { groupId: string; accountId: string }[],
+  ): Promise<Set<string>> {
+    if (pairs.length === 0) return new Set();
+    return this.operations.getUnsettledAdds(m, pairs);
   }
 
   /** Hands operations to the queue; failures are left to the relay (Postgres is the truth). */

@@ -20,6 +20,7 @@ import {
 import { Type } from 'class-transformer';
 import { IdNameResponse } from '../../platform/http/openapi';
 import { ListQueryDto } from '../../platform/http/pagination';
+import { OUT_OF_BAND_ADDS, type OutOfBandAdds } from '../drift.policy';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -185,6 +186,18 @@ export class PutPolicyDto {
   @ArrayMaxSize(10_000)
   @IsUUID('all', { each: true })
   eligibleAccountIds?: string[];
+
+  @ApiPropertyOptional({
+    enum: OUT_OF_BAND_ADDS,
+    default: 'allow',
+    description:
+      'a membership that appears in JumpCloud without jumpgate is accepted (allow), sent for review in the ' +
+      "connection's standing campaign Drift reviews (review), or removed through the outbox (revert; a dynamic " +
+      'group is never reverted: its adds are sent for review instead)',
+  })
+  @IsOptional()
+  @IsIn(OUT_OF_BAND_ADDS)
+  outOfBandAdds?: OutOfBandAdds;
 }
 
 export class PolicyResponse {
@@ -212,6 +225,8 @@ export class PolicyResponse {
       'accounts that may request whatever eligibleGroupIds says (convert_to_jit decisions add theirs)',
   })
   eligibleAccountIds!: string[];
+  @ApiProperty({ enum: OUT_OF_BAND_ADDS, description: 'what happens to a membership added outside jumpgate' })
+  outOfBandAdds!: OutOfBandAdds;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
 }
 

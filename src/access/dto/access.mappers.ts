@@ -29,6 +29,7 @@ export function toPolicy(p: PolicyRow): PolicyResponse {
     requestTtlHours: p.request_ttl_hours,
     breakGlass: p.break_glass,
     eligibleAccountIds: p.eligible_account_ids,
+    outOfBandAdds: p.out_of_band_adds,
     updatedAt: p.updated_at.toISOString(),
   };
 }

@@ -1,3 +1,4 @@
+import { type OutOfBandAdds } from '../drift.policy';
 import { type ApprovalStep, type ApproverChange } from '../approval-steps.policy';
 import { type AutoApproveRule } from '../auto-approve.policy';
 import { type GrantEndReason, type GrantStatus, type RequestStatus } from './access.dto';
@@ -24,6 +25,7 @@ export interface PolicyRow {
   /** NULL: no break-glass. */
   break_glass: { enabled: boolean; maxDurationMinutes: number } | null;
   eligible_account_ids: string[];
+  out_of_band_adds: OutOfBandAdds;
   created_at: Date;
   updated_at: Date;
   ck?: string;

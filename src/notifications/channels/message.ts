@@ -41,6 +41,13 @@ function stepLine(d: Record<string, unknown>): string[] {
   return [`Step ${d.step} of ${d.steps} (${who}): you are asked for this step.`];
 }
 
+/** What the group's `outOfBandAdds` did with a drift, in words. */
+const DRIFT_ACTIONS: Record<string, string> = {
+  allow: 'accepted (the group policy allows such adds)',
+  review: 'sent for review in Drift reviews',
+  revert: 'removed through the outbox',
+};
+
 // One line of what happened or what to do, per kind; the links follow in every message.
 const RENDER: Record<NotificationKind, Render> = {
   campaign_assigned: (d) => ({
@@ -122,7 +129,14 @@ const RENDER: Record<NotificationKind, Render> = {
   }),
   drift_detected: (d) => ({
     subject: `Drift: ${str(d.accountEmail)} added to ${str(d.groupName)} outside jumpgate`,
-    lines: [`${str(d.accountEmail)} became a member of ${str(d.groupName)} in JumpCloud without jumpgate.`],
+    lines: [
+      `${str(d.accountEmail)} became a member of ${str(d.groupName)} in JumpCloud without jumpgate.`,
+      ...(d.changedByText === undefined ? [] : [`Changed by: ${str(d.changedByText)}.`]),
+      ...(d.action === undefined
+        ? []
+        : [`What jumpgate does: ${DRIFT_ACTIONS[str(d.action)] ?? str(d.action)}.`]),
+      ...(typeof d.note === 'string' ? [`Note: ${d.note}.`] : []),
+    ],
   }),
   campaign_launch_failed: (d) => ({
     subject: `Campaign launch failed: ${str(d.campaignName)}`,

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { ListQueryDto } from '../../platform/http/pagination';
+import { OPERATION_SOURCE_TYPES, type OperationSourceType } from '../provisioning.events';
 
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'manual'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
@@ -15,10 +16,10 @@ export class OperationsQueryDto extends ListQueryDto {
   status?: OperationStatus;
 
   @ApiPropertyOptional() @IsOptional() @IsUUID() connectionId?: string;
-  @ApiPropertyOptional({ enum: ['review_item', 'grant'] })
+  @ApiPropertyOptional({ enum: OPERATION_SOURCE_TYPES })
   @IsOptional()
-  @IsIn(['review_item', 'grant'])
-  sourceType?: 'review_item' | 'grant';
+  @IsIn(OPERATION_SOURCE_TYPES)
+  sourceType?: OperationSourceType;
   @ApiPropertyOptional() @IsOptional() @IsUUID() sourceId?: string;
 }
 
@@ -29,7 +30,7 @@ export class OperationResponse {
   @ApiProperty({ format: 'uuid' }) accountId!: string;
   @ApiProperty({ format: 'uuid' }) groupId!: string;
   @ApiProperty() reason!: string;
-  @ApiProperty({ enum: ['review_item', 'grant'] }) sourceType!: 'review_item' | 'grant';
+  @ApiProperty({ enum: OPERATION_SOURCE_TYPES }) sourceType!: OperationSourceType;
   @ApiProperty({ format: 'uuid' }) sourceId!: string;
   @ApiProperty({ enum: OPERATION_STATUSES, enumName: 'OperationStatus' }) status!: OperationStatus;
   @ApiProperty({ description: 'write calls made to JumpCloud' }) attempts!: number;

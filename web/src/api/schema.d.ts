@@ -2017,7 +2017,7 @@ export interface components {
             groupId: string;
             reason: string;
             /** @enum {string} */
-            sourceType: "review_item" | "grant";
+            sourceType: "review_item" | "grant" | "drift";
             /** Format: uuid */
             sourceId: string;
             status: components["schemas"]["OperationStatus"];
@@ -2098,6 +2098,12 @@ export interface components {
             requestTtlHours: number;
             /** @description accounts that may request whatever eligibleGroupIds says (a convert_to_jit decision adds its account) */
             eligibleAccountIds?: string[];
+            /**
+             * @description a membership that appears in JumpCloud without jumpgate is accepted (allow), sent for review in the connection's standing campaign Drift reviews (review), or removed through the outbox (revert; a dynamic group is never reverted: its adds are sent for review instead)
+             * @default allow
+             * @enum {string}
+             */
+            outOfBandAdds: "allow" | "review" | "revert";
         };
         PolicyResponse: {
             /** Format: uuid */
@@ -2120,6 +2126,11 @@ export interface components {
             requestTtlHours: number;
             /** @description accounts that may request whatever eligibleGroupIds says (convert_to_jit decisions add theirs) */
             eligibleAccountIds: string[];
+            /**
+             * @description what happens to a membership added outside jumpgate
+             * @enum {string}
+             */
+            outOfBandAdds: "allow" | "review" | "revert";
             /** Format: date-time */
             updatedAt: string | null;
         };
@@ -6598,7 +6609,7 @@ export interface operations {
                 cursor?: string;
                 status?: "pending" | "running" | "succeeded" | "failed" | "manual";
                 connectionId?: string;
-                sourceType?: "review_item" | "grant";
+                sourceType?: "review_item" | "grant" | "drift";
                 sourceId?: string;
             };
             header?: never;

@@ -6,6 +6,7 @@ import {
   MultiSelect,
   NumberInput,
   Paper,
+  Select,
   Stack,
   Switch,
   Text,
@@ -19,6 +20,7 @@ import {
   bodyFromForm,
   formFromPolicy,
   newRule,
+  OUT_OF_BAND_CHOICES,
   placeErrors,
   type Policy,
   type PolicyForm as Form,
@@ -175,6 +177,18 @@ export function PolicyForm({
           longestGrant={form.maxDurationMinutes}
           onChange={(breakGlass) => set({ breakGlass })}
           error={err.breakGlass}
+        />
+        <Select
+          label="A member added in JumpCloud outside jumpgate"
+          description="Every such add is told to the owners (else the admins), with who made it when JumpCloud's Directory Insights says."
+          data={OUT_OF_BAND_CHOICES}
+          value={form.outOfBandAdds}
+          onChange={(v) => {
+            const choice = OUT_OF_BAND_CHOICES.find((c) => c.value === v);
+            if (choice) set({ outOfBandAdds: choice.value });
+          }}
+          allowDeselect={false}
+          error={err.outOfBandAdds}
         />
         {placed.general ? <ErrorAlert error={placed.general} /> : null}
         {save.isError && (Object.keys(err).length > 0 || Object.keys(placed.rules).length > 0) && (

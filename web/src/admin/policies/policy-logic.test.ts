@@ -21,6 +21,7 @@ const policy: Policy = {
   autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
   requestTtlHours: 72,
   breakGlass: null,
+  outOfBandAdds: 'allow',
   updatedAt: '2026-12-06T05:00:00.000Z',
 };
 
@@ -46,12 +47,26 @@ describe('the policy form', () => {
       autoApproveRules: [{ maxDurationMinutes: 30, departments: ['IT'] }],
       requestTtlHours: 72,
       breakGlass: null,
+      outOfBandAdds: 'allow',
     });
     const separate = bodyFromForm(
       { ...form, approversAreOwners: false, approverIds: [OTHER], eligibleGroupIds: ['e'] },
       policy,
     );
     expect([separate.approverIds, separate.eligibleGroupIds]).toEqual([[OTHER], ['e']]);
+  });
+
+  it('edits outOfBandAdds and places its 400 on that field', () => {
+    const form = { ...formFromPolicy({ ...policy, outOfBandAdds: 'review' }) };
+    expect(form.outOfBandAdds).toBe('review');
+    expect(bodyFromForm({ ...form, outOfBandAdds: 'revert' }, policy).outOfBandAdds).toBe('revert');
+    const placed = placeErrors(
+      new ApiError(400, 'bad', null, [
+        'outOfBandAdds must be one of the following values: allow, review, revert',
+      ]),
+      form,
+    );
+    expect(Object.keys(placed.fields)).toEqual(['outOfBandAdds']);
   });
 
   it('sends back a field the form does not show, unchanged', () => {

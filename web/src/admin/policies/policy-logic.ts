@@ -45,6 +45,8 @@ export interface PolicyForm {
   /** In order: the first rule a request matches approves it. */
   autoApproveRules: RuleForm[];
   breakGlass: BreakGlassForm;
+  /** What happens to a membership added in JumpCloud without jumpgate. */
+  outOfBandAdds: Policy['outOfBandAdds'];
 }
 
 export type PolicyField = Exclude<keyof PolicyForm, 'approversAreOwners'>;
@@ -83,6 +85,7 @@ export function formFromPolicy(p: Policy): PolicyForm {
     breakGlass: p.breakGlass
       ? { enabled: p.breakGlass.enabled, maxDurationMinutes: p.breakGlass.maxDurationMinutes }
       : { enabled: false, maxDurationMinutes: '' },
+    outOfBandAdds: p.outOfBandAdds,
   };
 }
 
@@ -142,6 +145,7 @@ export function bodyFromForm(f: PolicyForm, original: Policy): PolicyBody {
     autoApprove: f.autoApprove,
     autoApproveRules: f.autoApproveRules.map(ruleBody),
     breakGlass: breakGlassBody(f.breakGlass),
+    outOfBandAdds: f.outOfBandAdds,
   };
   if (!f.approversAreOwners) body.approverIds = f.approverIds;
   body.approvalSteps = f.approvalSteps.map((st) =>
@@ -173,6 +177,14 @@ const FIELDS: PolicyField[] = [
   'requestTtlHours',
   'autoApproveRules',
   'breakGlass',
+  'outOfBandAdds',
+];
+
+/** The choices of `outOfBandAdds`, in words (API.md "Access, activity and drift"). */
+export const OUT_OF_BAND_CHOICES: { value: Policy['outOfBandAdds']; label: string }[] = [
+  { value: 'allow', label: 'Accept it (and tell the owners)' },
+  { value: 'review', label: 'Send it for review (Drift reviews)' },
+  { value: 'revert', label: 'Remove it (dynamic groups: review instead)' },
 ];
 
 const RULE_FIELDS: RuleField[] = ['requesterInGroupIds', 'departments', 'maxDurationMinutes', 'forOthers'];
