@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager, type QueryRunner } from 'typeorm';
-import { INSIGHTS_MAX_LIMIT, isJumpCloudError, type JumpCloudClient } from '../jumpcloud';
+import { insightsStateOf } from '../connections/connection-insights';
+import { INSIGHTS_MAX_LIMIT, type JumpCloudClient } from '../jumpcloud';
 import { ChangeAttributionRepository } from './change-attribution.repository';
 import { type AttributedChange, parseAssociationChange } from './change-attribution.policy';
 
@@ -49,12 +50,12 @@ export class ChangeAttributionService {
           const c = parseAssociationChange(e);
           if (c) changes.push(c);
         }
-        if (events >= ATTRIBUTION_MAX_EVENTS) {
-          return { insights: 'readable', since, changes, complete: false, events };
-        }
+        if (events >= ATTRIBUTION_MAX_EVENTS) break;
       }
     } catch (err) {
-      const insights = isJumpCloudError(err, 'missing_permission') ? 'forbidden' : 'unavailable';
+      // Classified as the connection's insights state is; that state itself is recorded by the
+      // activity read after the sync (writing the connection's row here would wait on settlements).
+      const insights = insightsStateOf(err);
       const reason = err instanceof Error ? err.message : 'unknown error';
       this.logger.warn(
         { connectionId, insights, error: reason },
@@ -62,7 +63,7 @@ export class ChangeAttributionService {
       );
       return { insights, reason };
     }
-    return { insights: 'readable', since, changes, complete: true, events };
+    return { insights: 'readable', since, changes, complete: events < ATTRIBUTION_MAX_EVENTS, events };
   }
 
   /** Stamps the history rows this run wrote (and late ones of earlier runs), inside the run's transaction. */

@@ -176,7 +176,9 @@ describe('drift: changes made outside jumpgate', () => {
       email: consoleAdmin.email.toLowerCase(),
     });
     // One events read for the whole sync, not one per membership.
-    expect(emu.emulator.requests({ since: seq, path: '/insights/directory/v1/events$' })).toHaveLength(1);
+    // (The activity read that follows a sync probes insights once more, after the run finished.)
+    const reads = emu.emulator.requests({ since: seq, path: '/insights/directory/v1/events$' });
+    expect(reads.filter((r) => r.at <= Date.parse(run.finishedAt!))).toHaveLength(1);
   });
 
   it('insights readable but no event names the change: unknown; the next sync attributes a late event', async () => {
@@ -346,6 +348,14 @@ describe('drift: changes made outside jumpgate', () => {
     expect([added.outside, added.changedBy]).toEqual([true, null]);
     const [hook] = await driftHooks(g.id, 1);
     expect(hook.data).toMatchObject({ changedBy: null, action: 'revert' });
+    // The connection says so too (the activity read after the sync records it).
+    await pollUntil(
+      async () =>
+        (await t.request('GET', `/api/v1/connections/${connectionId}`, { token: auditor.token })).body
+          .insights as string,
+      (state) => state === 'forbidden',
+      (state) => `connection insights: ${state}`,
+    );
   });
 
   it('outOfBandAdds allow (the default): accepted, told, nothing removed or reviewed', async () => {
