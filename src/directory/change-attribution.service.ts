@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager, type QueryRunner } from 'typeorm';
-import { insightsStateOf } from '../connections/connection-insights';
-import { INSIGHTS_MAX_LIMIT, type JumpCloudClient } from '../jumpcloud';
+import { type InsightsState, insightsStateOf } from '../connections/connection-insights';
+import { type InsightsEvent, INSIGHTS_MAX_LIMIT, type JumpCloudClient } from '../jumpcloud';
 import { ChangeAttributionRepository } from './change-attribution.repository';
 import { type AttributedChange, parseAssociationChange } from './change-attribution.policy';
 
@@ -29,12 +29,29 @@ export class ChangeAttributionService {
 
   constructor(private readonly repo: ChangeAttributionRepository) {}
 
-  /** Reads the window's events, outside the run's transaction (an HTTP read must not hold row locks). */
-  async read(qr: QueryRunner, client: JumpCloudClient, connectionId: string): Promise<AttributionEvents> {
+  /**
+   * The window's events, outside the run's transaction (an HTTP read must not hold row locks). An
+   * incremental run has read them already (`plan.associations`, the window since its cursor): they
+   * are used as they are, so a sync reads events once. A full run reads them here, unless its plan's
+   * read just failed (the same failure again would tell nothing new).
+   */
+  async read(
+    qr: QueryRunner,
+    client: JumpCloudClient,
+    connectionId: string,
+    plan: { mode: 'full' | 'incremental'; insights: InsightsState | null; associations: InsightsEvent[] },
+  ): Promise<AttributionEvents> {
     const previous = await this.repo.previousRunStartedAt(qr, connectionId);
     // A first sync records no history rows (its baseline): nothing to attribute.
     if (previous === null) return { insights: 'not_needed' };
     const since = new Date(previous.getTime() - ATTRIBUTION_OVERLAP_MS);
+    if (plan.mode === 'incremental') {
+      const changes = plan.associations.flatMap((e) => parseAssociationChange(e) ?? []);
+      return { insights: 'readable', since, changes, complete: true, events: plan.associations.length };
+    }
+    if (plan.insights === 'forbidden' || plan.insights === 'unavailable') {
+      return { insights: plan.insights, reason: "the sync's own events read failed" };
+    }
     const changes: AttributedChange[] = [];
     let events = 0;
     try {

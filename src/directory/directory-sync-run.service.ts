@@ -115,7 +115,7 @@ export class DirectorySyncRunService {
       });
       await engine.stage();
       // Who made the changes this run will find: read before its transaction (see ChangeAttributionService).
-      const attribution = await this.attribution.read(qr, client, connectionId);
+      const attribution = await this.attribution.read(qr, client, connectionId, plan);
 
       // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
       if (!qr.isTransactionActive) await qr.startTransaction();

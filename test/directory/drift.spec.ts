@@ -190,7 +190,8 @@ describe('drift: changes made outside jumpgate', () => {
       () => emu.emulator.store.org.id,
     );
     try {
-      const run = await syncNow(t, connectionId);
+      // A full sync lists the change (an incremental one would re-list only what events name).
+      const run = await syncNow(t, connectionId, 'full');
       expect(run.status).toBe('succeeded');
     } finally {
       emu.emulator.insights = late;
