@@ -300,9 +300,11 @@ describe('membership history', () => {
         if (i > 3000) throw new Error('the add never reached JumpCloud');
         await new Promise((r) => setTimeout(r, 10));
       }
-      // A sync lists the group now: the member is there, and jumpgate has not recorded it yet.
+      // A sync lists the group now: the member is there, and jumpgate has not recorded it yet. A full
+      // one: an incremental run records the connection's insights state on the row this test holds.
       const trigger = await t.request('POST', `/api/v1/connections/${connectionId}/syncs`, {
         token: BOOTSTRAP_TOKEN,
+        body: { mode: 'full' },
       });
       expect((await waitForRun(t, trigger.body.id as string)).status).toBe('succeeded');
       expect((await history(`groups/${groupId}`)).map((i) => [i.source.type, i.outside])).toEqual([
