@@ -145,10 +145,18 @@ export class ConnectionsRepository {
    * What a Directory Insights read found at `at`; a finding older than the stored one is dropped (two
    * readers racing), and a deleted connection is left as it was.
    */
+  /**
+   * Records the insights state unless another transaction holds the connection's row (a provisioning
+   * settlement notes write access there): the state is advisory and the next read records it again,
+   * whereas waiting would stall the sync or activity read that found it.
+   */
   async setInsights(id: string, state: InsightsState, at: Date): Promise<void> {
     await this.dataSource.query(
-      `UPDATE connections SET insights = $2, insights_checked_at = $3
-       WHERE id = $1 AND deleted_at IS NULL AND (insights_checked_at IS NULL OR insights_checked_at <= $3)`,
+      `UPDATE connections c SET insights = $2, insights_checked_at = $3
+       FROM (SELECT id FROM connections
+             WHERE id = $1 AND deleted_at IS NULL AND (insights_checked_at IS NULL OR insights_checked_at <= $3)
+             FOR NO KEY UPDATE SKIP LOCKED) free
+       WHERE c.id = free.id`,
       [id, state, at],
     );
   }
