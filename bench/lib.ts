@@ -65,6 +65,8 @@ export interface EmulatorProcess {
   url: string;
   apiUrl: string;
   tokenUrl: string;
+  /** Directory Insights base (the events API): without it the server could not read events. */
+  insightsUrl: string;
   credentials: { orgId: string; apiKey: string; clientId: string; clientSecret: string };
   startedInMs: number;
 }
@@ -279,6 +281,7 @@ export function spawnServer(o: {
       SYNC_INTERVAL_MINUTES: '0',
       JUMPCLOUD_API_URL: o.emu.apiUrl,
       JUMPCLOUD_OAUTH_TOKEN_URL: o.emu.tokenUrl,
+      JUMPCLOUD_INSIGHTS_URL: o.emu.insightsUrl,
       ...((o.clientLimitOff ?? true)
         ? // JUMPCLOUD_REQUESTS_PER_SECOND unset: no requests/s cap (API.md); only the in-flight ceiling.
           { JUMPCLOUD_MAX_CONCURRENT: String(LIMIT_OFF_MAX_CONCURRENT) }

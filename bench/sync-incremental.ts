@@ -1,4 +1,5 @@
 import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
+import { createRng } from '../src/emulator/random';
 
 /** What bench/sync.ts measures of one run. */
 export interface MeasuredRun {
@@ -8,7 +9,7 @@ export interface MeasuredRun {
 }
 
 export interface IncrementalResult<R extends MeasuredRun = MeasuredRun> {
-  changes: { requested: number; groups: number; made: number };
+  changes: { requested: number; groups: number; made: number; membersOfChangedGroups: number };
   run: R;
   reference: { label: string; wallMs: number; apiCalls: number };
   ratios: { calls: number; wall: number };
@@ -42,17 +43,25 @@ export async function measureIncremental<R extends MeasuredRun>(o: {
 }): Promise<IncrementalResult<R>> {
   const want = o.changes ?? 100;
   const groupCount = o.groups ?? 50;
-  // Static groups with members (manual changes are refused where a rule sets the members).
-  const groups = (
+  // Static groups with members (manual changes are refused where a rule sets the members), drawn at
+  // random (seeded): the listing's first groups are the seed's largest, and an incremental run re-lists
+  // each changed group whole, so the first 50 would measure the largest groups, not typical ones.
+  const candidates = (
     await control<{ id: string; membershipMethod: string; memberCount: number }[]>(
       o.emulatorUrl,
       'GET',
-      `/state/groups?limit=${groupCount * 4}`,
+      `/state/groups`,
     )
-  )
-    .filter((g) => g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.memberCount > 1)
-    .slice(0, groupCount);
-  const users = await control<{ id: string }[]>(o.emulatorUrl, 'GET', `/state/users?limit=${want * 4}`);
+  ).filter((g) => g.membershipMethod !== 'DYNAMIC_AUTOMATED' && g.memberCount > 1);
+  const rng = createRng(22);
+  for (let i = candidates.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [candidates[i], candidates[j]] = [candidates[j], candidates[i]];
+  }
+  const groups = candidates.slice(0, groupCount);
+  const memberTotal = groups.reduce((n, g) => n + g.memberCount, 0);
+  // System users as JumpCloud's v1 API shapes them (`_id`).
+  const users = await control<{ _id: string }[]>(o.emulatorUrl, 'GET', `/state/users?limit=${want * 4}`);
   let made = 0;
   for (let i = 0; made < want && i < want * 4; i++) {
     const g = groups[i % groups.length];
@@ -66,7 +75,7 @@ export async function measureIncremental<R extends MeasuredRun>(o: {
       if (r.changed) made++;
     } else {
       const r = await control<{ changed: boolean }>(o.emulatorUrl, 'POST', `/groups/${g.id}/members`, {
-        userId: users[i % users.length].id,
+        userId: users[i % users.length]._id,
       });
       if (r.changed) made++;
     }
@@ -86,7 +95,7 @@ export async function measureIncremental<R extends MeasuredRun>(o: {
   if (rowsWritten !== made)
     problems.push(`the incremental run wrote ${rowsWritten} rows for ${made} changes`);
   return {
-    changes: { requested: want, groups: groups.length, made },
+    changes: { requested: want, groups: groups.length, made, membersOfChangedGroups: memberTotal },
     run,
     reference: { label: o.reference.label, wallMs: o.reference.wallMs, apiCalls: o.reference.stats.apiCalls },
     ratios,
@@ -103,7 +112,7 @@ export function incrementalTable(r: IncrementalResult): string[] {
     `| incremental vs full | wall s | API calls | events read | rows written |`,
     `|---|---|---|---|---|`,
     `| ${r.reference.label} | ${s(r.reference.wallMs)} | ${r.reference.apiCalls} | | |`,
-    `| ${r.run.label} | ${s(r.run.wallMs)} | ${r.run.stats.apiCalls} | ${r.run.stats.events ?? ''} | ${r.rowsWritten} (${r.changes.made} changes) |`,
+    `| ${r.run.label} (their groups: ${r.changes.membersOfChangedGroups} members) | ${s(r.run.wallMs)} | ${r.run.stats.apiCalls} | ${r.run.stats.events ?? ''} | ${r.rowsWritten} (${r.changes.made} changes) |`,
     `| ratio (target) | ${r.ratios.wall} (≤ ${r.targets.wall}) | ${r.ratios.calls} (≤ ${r.targets.calls}) | | |`,
   ];
 }
