@@ -3,6 +3,10 @@ import type { ReviewItem } from '../api/types';
 import { formatDate } from '../lib/format';
 import { groupLabel } from './filters';
 
+// What a revoke of an administrator account means before the close writes the account's own note.
+const MANUAL_ADMIN_INSTRUCTION =
+  'Revoking does not change JumpCloud: after the close, someone removes this administrator or lowers its role in the JumpCloud Admin Portal (Settings > Administrators).';
+
 const RECOMMENDATION_COLOR = { keep: 'green', revoke: 'red', review: 'yellow' } as const;
 const DECIDED = {
   keep: { color: 'green', label: 'kept' },
@@ -105,10 +109,15 @@ export function ReviewRow({
             </Text>
           ) : (
             // An administrators-scope item: the account itself, with its JumpCloud roles.
-            <Text size="sm">
-              <strong>JumpCloud administrator account</strong>
-              {` · roles: ${a.adminRoles.join(', ') || 'none'}`}
-            </Text>
+            <Stack gap={2}>
+              <Text size="sm">
+                <strong>JumpCloud administrator account</strong>
+                {` · roles: ${a.adminRoles.join(', ') || 'none'}`}
+              </Text>
+              <Text size="sm" c="dimmed" data-testid="manual-instruction">
+                {item.remediationNote ?? MANUAL_ADMIN_INSTRUCTION}
+              </Text>
+            </Stack>
           )}
           <Text size="sm" c="dimmed">
             Member since {formatDate(item.membershipSince)} ·{' '}
