@@ -1,5 +1,5 @@
 import { Alert, Button, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
@@ -24,8 +24,10 @@ type Campaign = components['schemas']['CampaignResponse'];
 export function SafetyRails({ c, admin }: { c: Campaign; admin: boolean }) {
   const closed = c.status === 'closed';
   const preview = useQuery({
-    // The status and held count in the key: a close or a release shows at once.
+    // The status and held count in the key: a close or a release shows at once; the previous answer
+    // stays meanwhile, so the held section (and its release's outcome) is not unmounted.
     queryKey: ['remediation-preview', c.id, c.status, c.progress.held],
+    placeholderData: keepPreviousData,
     queryFn: () =>
       unwrap(api.GET('/api/v1/campaigns/{id}/remediation-preview', { params: { path: { id: c.id } } })),
   });
