@@ -1,5 +1,11 @@
 import { Alert, Button, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useMutation,
+  type UseMutationResult,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { ApiError, toApiError } from '../../api/errors';
 import type { components } from '../../api/schema';
@@ -23,6 +29,24 @@ type Campaign = components['schemas']['CampaignResponse'];
  */
 export function SafetyRails({ c, admin }: { c: Campaign; admin: boolean }) {
   const closed = c.status === 'closed';
+  const client = useQueryClient();
+  // Here, not in the held section: the section may unmount while data refetches, and the outcome must stay.
+  const release = useMutation({
+    // 200 released, 202 approval recorded: the status is the answer, so not through unwrap.
+    mutationFn: async () => {
+      const { error, response } = await api.POST('/api/v1/campaigns/{id}/release-held', {
+        params: { path: { id: c.id } },
+      });
+      if (!response.ok) throw toApiError(response.status, error);
+      return response.status;
+    },
+    onSettled: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: ['campaign', c.id] }),
+        client.invalidateQueries({ queryKey: ['remediation-preview', c.id] }),
+        client.invalidateQueries({ queryKey: ['held-items', c.id] }),
+      ]),
+  });
   const preview = useQuery({
     // The status and held count in the key: a close or a release shows at once; the previous answer
     // stays meanwhile, so the held section (and its release's outcome) is not unmounted.
@@ -50,8 +74,8 @@ export function SafetyRails({ c, admin }: { c: Campaign; admin: boolean }) {
           <Warnings p={p} />
         </Stack>
       </Paper>
-      {closed && (c.progress.held > 0 || p.release.approvals.length > 0) && (
-        <HeldRemovals c={c} p={p} admin={admin} />
+      {closed && (c.progress.held > 0 || p.release.approvals.length > 0 || !release.isIdle) && (
+        <HeldRemovals c={c} p={p} admin={admin} release={release} />
       )}
     </Stack>
   );
@@ -114,8 +138,17 @@ function Warnings({ p }: { p: RemediationPreview }) {
 }
 
 /** The held removals of a closed campaign, and the release that only another admin may give. */
-function HeldRemovals({ c, p, admin }: { c: Campaign; p: RemediationPreview; admin: boolean }) {
-  const client = useQueryClient();
+function HeldRemovals({
+  c,
+  p,
+  admin,
+  release,
+}: {
+  c: Campaign;
+  p: RemediationPreview;
+  admin: boolean;
+  release: UseMutationResult<number, Error, void>;
+}) {
   const held = useQuery({
     queryKey: ['held-items', c.id, c.progress.held],
     queryFn: () =>
@@ -124,22 +157,6 @@ function HeldRemovals({ c, p, admin }: { c: Campaign; p: RemediationPreview; adm
           params: { path: { id: c.id }, query: { remediation: 'held', limit: 200 } },
         }),
       ),
-  });
-  const release = useMutation({
-    // 200 released, 202 approval recorded: the status is the answer, so not through unwrap.
-    mutationFn: async () => {
-      const { error, response } = await api.POST('/api/v1/campaigns/{id}/release-held', {
-        params: { path: { id: c.id } },
-      });
-      if (!response.ok) throw toApiError(response.status, error);
-      return response.status;
-    },
-    onSettled: () =>
-      Promise.all([
-        client.invalidateQueries({ queryKey: ['campaign', c.id] }),
-        client.invalidateQueries({ queryKey: ['remediation-preview', c.id] }),
-        client.invalidateQueries({ queryKey: ['held-items', c.id] }),
-      ]),
   });
   const refused =
     release.error instanceof ApiError && release.error.code === 'second_admin_required'
