@@ -31,7 +31,11 @@ export class ConnectionInsightsService {
   }
 
   /** Records what a failed events read says (403 → forbidden, else unavailable) and returns it. */
-  async recordFailure(connectionId: string, err: unknown, at = new Date()): Promise<InsightsState> {
+  async recordFailure(
+    connectionId: string,
+    err: unknown,
+    at = new Date(),
+  ): Promise<Exclude<InsightsState, 'readable'>> {
     const state = insightsStateOf(err);
     await this.record(connectionId, state, at);
     return state;

@@ -3,7 +3,10 @@ import { NotificationsModule } from '../notifications/notifications.module';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectionsModule } from '../connections/connections.module';
+import { AccountActivityService } from './activity/account-activity.service';
 import { ActivityReadService } from './activity/activity-read.service';
+import { ActivityController } from './activity/activity.controller';
+import { ActivityRepository } from './activity/activity.repository';
 import { ChangeAttributionRepository } from './change-attribution.repository';
 import { ChangeAttributionService } from './change-attribution.service';
 import { DirectoryController, SyncsController } from './directory.controller';
@@ -23,7 +26,7 @@ import { SyncRunsRepository } from './sync-runs.repository';
 
 @Module({
   imports: [AuditModule, AuthModule, ConnectionsModule, NotificationsModule],
-  controllers: [DirectoryController, SyncsController],
+  controllers: [DirectoryController, SyncsController, ActivityController],
   providers: [
     DirectoryService,
     DirectoryRepository,
@@ -36,6 +39,8 @@ import { SyncRunsRepository } from './sync-runs.repository';
     MembershipHistoryService,
     MembershipHistoryRepository,
     ActivityReadService,
+    ActivityRepository,
+    AccountActivityService,
     ChangeAttributionService,
     ChangeAttributionRepository,
     DriftDetectionService,
