@@ -14,6 +14,23 @@ const jsonTimeOfExpr = (col: string): string =>
   `coalesce('"' || to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
 const jsonTimeOf = (col: string): string => jsonTimeOfExpr(`i.${col}`);
 
+/**
+ * The account's live sign-in activity (directory's read-only `directory_sign_in_view`) beside an item,
+ * for toReviewItemResponse: two index lookups per item inside the listing's own statement.
+ */
+export const ITEM_ACTIVITY_COLUMNS = `(SELECT max(v.last_sign_in_at) FROM directory_sign_in_view v
+     WHERE v.account_id = i.account_id) AS account_last_sign_in_at,
+   (SELECT jsonb_object_agg(x.application_id, x.at) FROM (SELECT v.application_id, max(v.last_sign_in_at) AS at
+     FROM directory_sign_in_view v WHERE v.account_id = i.account_id AND v.application_id IS NOT NULL
+     GROUP BY v.application_id) x) AS application_sign_ins`;
+
+/** The same for REVIEW_ITEM_JSON: the item's applications, each with its last sign-in, as JSON text. */
+const APPLICATIONS_JSON = `'[' || coalesce((SELECT string_agg('{"id":' || (x.e->'id')::text || ',"name":' ||
+     (x.e->'name')::text || ',"lastSignInAt":' || ${jsonTimeOfExpr('s.at')} || '}', ',' ORDER BY x.ord)
+   FROM jsonb_array_elements(i.applications) WITH ORDINALITY AS x(e, ord)
+   LEFT JOIN LATERAL (SELECT max(v.last_sign_in_at) AS at FROM directory_sign_in_view v
+     WHERE v.account_id = i.account_id AND v.application_id = (x.e->>'id')::uuid) s ON true), '') || ']'`;
+
 /** The item's campaign as API.md's `campaign: {id, name, dueAt}`, from `campaigns c` joined on the item. */
 const CAMPAIGN_COLUMNS = 'c.name AS campaign_name, c.due_at AS campaign_due_at';
 
@@ -33,9 +50,10 @@ const REVIEW_ITEM_JSON = [
      THEN 'null' ELSE '{"id":"' || i.manager_account_id || '","displayName":' ||
      ${jsonOf('manager_display_name')} || '}' END`,
   `',"isAdministrator":' || i.is_administrator::text || ',"mfaConfigured":' || ${jsonOf('mfa_configured')}`,
-  `',"adminRoles":' || to_json(coalesce(i.admin_roles, '{}'))::text || '}'`,
+  `',"adminRoles":' || to_json(coalesce(i.admin_roles, '{}'))::text`,
+  `',"lastSignInAt":' || ${jsonTimeOfExpr('(SELECT max(v.last_sign_in_at) FROM directory_sign_in_view v WHERE v.account_id = i.account_id)')} || '}'`,
   `',"group":' || CASE WHEN i.group_id IS NULL THEN 'null' ELSE '{"id":"' || i.group_id || '","name":' || ${jsonOf('group_name')}`,
-  `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || i.applications::text || '}' END`,
+  `',"membershipMethod":' || ${jsonOf('membership_method')} || ',"applications":' || ${APPLICATIONS_JSON} || '}' END`,
   `',"membershipSince":' || ${jsonTimeOf('membership_since')} || ',"grantId":' || ${jsonOf('grant_id')}`,
   `',"reviewerId":' || ${jsonOf('reviewer_id')} || ',"status":' || ${jsonOf('status')}`,
   `',"decision":' || ${jsonOf('decision')} || ',"justification":' || ${jsonOf('justification')}`,
@@ -90,7 +108,7 @@ export class ReviewItemsRepository {
   /** One page (limit + 1 rows) of a campaign's items in creation order, each with its cursor key `ck`. */
   async listForCampaign(campaignId: string, f: ItemFilter, ks: Keyset): Promise<ItemResponseRow[]> {
     return this.db().query<ItemResponseRow[]>(
-      `SELECT i.*, ${CAMPAIGN_COLUMNS}, ${cursorKey('i.created_at')} AS ck
+      `SELECT i.*, ${CAMPAIGN_COLUMNS}, ${ITEM_ACTIVITY_COLUMNS}, ${cursorKey('i.created_at')} AS ck
        FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
        WHERE i.campaign_id = $1 AND ($2::text IS NULL OR i.status = $2)
          AND ($3::uuid IS NULL OR i.reviewer_id = $3) AND ($4::text IS NULL OR i.decision = $4)
@@ -162,7 +180,8 @@ export class ReviewItemsRepository {
   /** The items with their campaign's status, locked (in id order, so concurrent calls cannot deadlock). */
   async lockWithCampaign(m: EntityManager, ids: string[]): Promise<Map<string, ItemResponseRow>> {
     const rows = await m.query<ItemResponseRow[]>(
-      `SELECT i.*, c.status AS campaign_status, c.kind AS campaign_kind, ${CAMPAIGN_COLUMNS} FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
+      `SELECT i.*, c.status AS campaign_status, c.kind AS campaign_kind, ${CAMPAIGN_COLUMNS}, ${ITEM_ACTIVITY_COLUMNS}
+       FROM review_items i JOIN campaigns c ON c.id = i.campaign_id
        WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`,
       [ids],
     );
@@ -181,7 +200,7 @@ export class ReviewItemsRepository {
            decided_by = $5::uuid, decided_at = now(), override = u.override
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS u(id, decision, justification, override),
            campaigns c
-         WHERE i.id = u.id AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}`,
+         WHERE i.id = u.id AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}, ${ITEM_ACTIVITY_COLUMNS}`,
         [
           decisions.map((d) => d.item.id),
           decisions.map((d) => d.decision),
@@ -197,7 +216,7 @@ export class ReviewItemsRepository {
     const [updated] = returned<ItemResponseRow>(
       await m.query(
         `UPDATE review_items i SET reviewer_id = $2 FROM campaigns c
-         WHERE i.id = $1 AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}`,
+         WHERE i.id = $1 AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}, ${ITEM_ACTIVITY_COLUMNS}`,
         [itemId, reviewerId],
       ),
     );

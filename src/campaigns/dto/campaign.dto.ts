@@ -366,13 +366,31 @@ export class ReviewItemAccount {
   mfaConfigured!: boolean | null;
   @ApiProperty({ type: [String], description: "an administrator account's JumpCloud roles (else empty)" })
   adminRoles!: string[];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      "the account's last sign-in JumpCloud recorded (its user portal or an SSO application; Directory Insights keeps 90 days), as of the last read; null: none seen or not read",
+  })
+  lastSignInAt!: string | null;
+}
+
+export class ReviewItemApplication extends IdNameResponse {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "the account's last sign-in to this application through JumpCloud SSO; null: none seen",
+  })
+  lastSignInAt!: string | null;
 }
 
 export class ReviewItemGroup {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() membershipMethod!: string;
-  @ApiProperty({ type: [IdNameResponse] }) applications!: IdNameResponse[];
+  @ApiProperty({ type: [ReviewItemApplication] }) applications!: ReviewItemApplication[];
 }
 
 export class Recommendation {

@@ -102,6 +102,10 @@ export interface ItemRow {
   ck?: string;
   campaign_status?: CampaignStatus;
   campaign_kind?: CampaignKind;
+  /** Live sign-in activity (ITEM_ACTIVITY_COLUMNS in review-items.repository.ts), where a read joins it. */
+  account_last_sign_in_at?: Date | null;
+  /** application id → its last sign-in (timestamptz as JSON text). */
+  application_sign_ins?: Record<string, string> | null;
 }
 
 /** An item with its campaign's name and due date (joined), as every item response carries them. */
@@ -179,6 +183,7 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
       isAdministrator: i.is_administrator,
       mfaConfigured: i.mfa_configured,
       adminRoles: i.admin_roles ?? [],
+      lastSignInAt: iso(i.account_last_sign_in_at ?? null),
     },
     // An administrators-scope item is about the account alone (API.md: `group: null`).
     group:
@@ -188,7 +193,14 @@ export function toReviewItemResponse(i: ItemResponseRow): ReviewItemResponse {
             id: i.group_id,
             name: i.group_name ?? '',
             membershipMethod: i.membership_method ?? '',
-            applications: i.applications,
+            applications: i.applications.map((a) => {
+              const at = i.application_sign_ins?.[a.id];
+              return {
+                id: a.id,
+                name: a.name,
+                lastSignInAt: at === undefined ? null : new Date(at).toISOString(),
+              };
+            }),
           },
     membershipSince: i.membership_since.toISOString(),
     grantId: i.grant_id,
