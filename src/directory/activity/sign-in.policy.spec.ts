@@ -3,8 +3,13 @@ import { latestSignIns, type SignIn, signInOf } from './sign-in.policy';
 
 const T = '2026-11-01T10:00:00.000Z';
 const user = { id: '5C86B7149FDCE00001D38014', type: 'user', email: 'ann@example.com' };
-const ev = (over: Record<string, unknown>): InsightsEvent =>
-  ({ id: 'e1', timestamp: T, event_type: 'sso_auth', initiated_by: user, ...over }) as InsightsEvent;
+const ev = (over: Record<string, unknown>): InsightsEvent => ({
+  id: 'e1',
+  timestamp: T,
+  event_type: 'sso_auth',
+  initiated_by: user,
+  ...over,
+});
 
 describe('signInOf', () => {
   it('an SSO sign-in names the user and application by lowercase JumpCloud id', () => {
