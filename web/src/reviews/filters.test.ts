@@ -19,12 +19,13 @@ function item(over: Partial<ReviewItem> & { id: string }): ReviewItem {
       isAdministrator: false,
       mfaConfigured: null,
       adminRoles: [],
+      lastSignInAt: null,
     },
     group: {
       id: 'g1',
       name: 'Engineers',
       membershipMethod: 'STATIC',
-      applications: [{ id: 'app1', name: 'GitHub' }],
+      applications: [{ id: 'app1', name: 'GitHub', lastSignInAt: null }],
     },
     membershipSince: '2025-01-01T00:00:00Z',
     grantId: null,
@@ -54,7 +55,7 @@ describe('review filters', () => {
       id: 'g2',
       name: 'Admins',
       membershipMethod: 'STATIC',
-      applications: [{ id: 'app2', name: 'AWS' }],
+      applications: [{ id: 'app2', name: 'AWS', lastSignInAt: '2025-05-01T00:00:00.000Z' }],
     },
     recommendation: { value: 'revoke', reason: 'no sign-in for 90 days' },
   });
