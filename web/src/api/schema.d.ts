@@ -655,6 +655,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's last sign-ins, overall and per application, from JumpCloud's Directory Insights
+         * @description JumpCloud sees only sign-ins made through it (its user portal and its SSO applications), and keeps 90 days. Read after every sync; never calls JumpCloud. Own accounts, those whose requests the caller may approve, admins and auditors.
+         */
+        get: operations["ActivityController_account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/provisioning-operations": {
         parameters: {
             query?: never;
@@ -2002,6 +2022,37 @@ export interface components {
         HeldRemovalListResponse: {
             items: components["schemas"]["HeldRemovalItem"][];
         };
+        ApplicationActivity: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description null: no sign-in seen
+             */
+            lastSignInAt: string | null;
+        };
+        AccountActivityResponse: {
+            /**
+             * Format: date-time
+             * @description The last successful sign-in JumpCloud recorded (user portal or an SSO application); null: none seen in Directory Insights' 90-day window, or activity not read
+             */
+            lastSignInAt: string | null;
+            /** @description The applications the account reaches through its groups, and any it signed in to */
+            applications: components["schemas"]["ApplicationActivity"][];
+            /** @description The connection's Directory Insights state: activity is read only while `readable` */
+            insights: components["schemas"]["InsightsState"];
+            /**
+             * Format: date-time
+             * @description Events are read up to this moment; null: never read, so the nulls above say nothing
+             */
+            readThrough: string | null;
+            /**
+             * Format: date-time
+             * @description The oldest moment the reads cover (JumpCloud keeps 90 days of events)
+             */
+            coveredFrom: string | null;
+        };
         /** @enum {string} */
         OperationStatus: "pending" | "running" | "succeeded" | "failed" | "manual";
         OperationResponse: {
@@ -2525,13 +2576,28 @@ export interface components {
             mfaConfigured: boolean | null;
             /** @description an administrator account's JumpCloud roles (else empty) */
             adminRoles: string[];
+            /**
+             * Format: date-time
+             * @description the account's last sign-in JumpCloud recorded (its user portal or an SSO application; Directory Insights keeps 90 days), as of the last read; null: none seen or not read
+             */
+            lastSignInAt: string | null;
+        };
+        ReviewItemApplication: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description the account's last sign-in to this application through JumpCloud SSO; null: none seen
+             */
+            lastSignInAt: string | null;
         };
         ReviewItemGroup: {
             /** Format: uuid */
             id: string;
             name: string;
             membershipMethod: string;
-            applications: components["schemas"]["IdNameResponse"][];
+            applications: components["schemas"]["ReviewItemApplication"][];
         };
         /** @enum {string} */
         ReviewItemStatus: "pending" | "decided" | "expired";
@@ -6540,6 +6606,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeldRemovalListResponse"];
+                };
+            };
+            /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No token or session, or an unknown, revoked or expired one, or a disabled principal; `code`: `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description The caller may not do this; `code`: `forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description No resource with that id; `code`: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description Too many failed authentications from this client address (Retry-After); `code`: `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        /** @enum {string} */
+                        code?: "too_many_attempts";
+                    };
+                };
+            };
+        };
+    };
+    ActivityController_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JumpCloud sees only sign-ins made through it (its user portal and its SSO applications), and keeps 90 days. Read after every sync; never calls JumpCloud. Own accounts, those whose requests the caller may approve, admins and auditors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountActivityResponse"];
                 };
             };
             /** @description Bad input (a field, a query parameter, a path id that is not a UUID); nothing changed */
