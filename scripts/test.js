@@ -32,9 +32,11 @@ if (!env.DATABASE_URL || !env.REDIS_URL) {
 // runs on one machine, e.g. two developers' or an editor's, never consume each other's queues.
 const fs = require('node:fs');
 const os = require('node:os');
-// Databases 0-11 in blocks of four; 12-15 belong to the benchmarks (bench/*.ts).
+// Databases 1-8 in blocks of four; 0 is left to a server run by hand (`npm run demo`, `npm start`),
+// whose workers would otherwise take a test's jobs; 11-15 belong to the benchmarks (bench/*.ts).
+const FIRST = 1;
 const BLOCK = 4;
-const BLOCKS = 3;
+const BLOCKS = 2;
 function claimRedisBlock() {
   const port = new URL(env.REDIS_URL).port || '6379';
   for (;;) {
@@ -56,7 +58,7 @@ function claimRedisBlock() {
       }
       fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       process.on('exit', () => fs.rmSync(lock, { recursive: true, force: true }));
-      return block * BLOCK;
+      return FIRST + block * BLOCK;
     }
     console.error('[test] every block of Redis databases is in use by another test run; waiting');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
