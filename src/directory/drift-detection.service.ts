@@ -51,36 +51,39 @@ export class DriftDetectionService {
       changedBy: changedByOfRow(r),
     }));
     const outcome = await this.responders.respond(m, adds);
-    const notices: string[] = [];
-    for (const [i, r] of rows.entries()) {
-      const response = outcome.responses[i];
-      if (response.action === 'jumpgate') continue;
-      notices.push(
-        ...(await this.notifications.notify(m, {
-          kind: 'drift_detected',
-          recipients: response.ownerIds.length > 0 ? response.ownerIds : { admins: true },
-          // One notification per change: the group, and the run and account that name the change.
-          subject: { type: 'group', id: r.group_id },
-          period: `${runId}.${r.account_id}`,
-          data: {
-            connectionId,
-            runId,
-            accountId: r.account_id,
-            accountEmail: r.account_email ?? '',
-            groupId: r.group_id,
-            groupName: r.group_name,
-            changedBy: adds[i].changedBy,
-            changedByText: describeChanger(adds[i].changedBy),
-            action: response.action,
-            note: response.note,
+    // Every add's notice in one statement: a mass change must not cost a round trip per add.
+    const notices = await this.notifications.notifyMany(
+      m,
+      rows.flatMap((r, i) => {
+        const response = outcome.responses[i];
+        if (response.action === 'jumpgate') return [];
+        return [
+          {
+            kind: 'drift_detected',
+            recipients: response.ownerIds.length > 0 ? response.ownerIds : { admins: true },
+            // One notification per change: the group, and the run and account that name the change.
+            subject: { type: 'group', id: r.group_id },
+            period: `${runId}.${r.account_id}`,
+            data: {
+              connectionId,
+              runId,
+              accountId: r.account_id,
+              accountEmail: r.account_email ?? '',
+              groupId: r.group_id,
+              groupName: r.group_name,
+              changedBy: adds[i].changedBy,
+              changedByText: describeChanger(adds[i].changedBy),
+              action: response.action,
+              note: response.note,
+            },
+            links: {
+              ui: `/admin/directory/groups/${r.group_id}`,
+              api: `/api/v1/groups/${r.group_id}/history`,
+            },
           },
-          links: {
-            ui: `/admin/directory/groups/${r.group_id}`,
-            api: `/api/v1/groups/${r.group_id}/history`,
-          },
-        })),
-      );
-    }
+        ];
+      }),
+    );
     return async () => {
       await this.notifications.dispatch(notices);
       await outcome.afterCommit();
