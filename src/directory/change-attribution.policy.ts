@@ -1,4 +1,5 @@
 import { type ChangedBy } from '../platform/drift';
+import { associationEnds } from './sync/directory-events.policy';
 
 /** One membership change as a Directory Insights `association_change` event tells it. */
 export interface AttributedChange {
@@ -36,20 +37,9 @@ export function changedByOf(event: Record<string, unknown>): AttributedChange['b
   return { type: 'unknown', ...who };
 }
 
-function endpoint(v: unknown): { kind: 'group' | 'user'; id: string } | null {
-  const e = obj(v);
-  if (!e) return null;
-  const type = str(e.type)?.toLowerCase();
-  const id = str(e.object_id) ?? str(e.id);
-  if (!id) return null;
-  if (type === 'user_group' || type === 'usergroup' || type === 'group') return { kind: 'group', id };
-  if (type === 'user' || type === 'system_user') return { kind: 'user', id };
-  return null;
-}
-
 /**
- * A user–group membership change out of an `association_change` event, read tolerantly (either
- * direction, `object_id` or `id`, API-NOTES §10); null for one that is about something else or that
+ * A user–group membership change out of an `association_change` event (its ends read as the
+ * incremental sync's re-reads read them, `associationEnds`); null for one that is about something else or that
  * cannot be interpreted (it then says nothing about anyone).
  */
 export function parseAssociationChange(event: Record<string, unknown>): AttributedChange | null {
@@ -59,14 +49,11 @@ export function parseAssociationChange(event: Record<string, unknown>): Attribut
   const association = obj(event.association);
   const op = str(association?.op)?.toLowerCase();
   if (op !== 'add' && op !== 'remove') return null;
-  const connection = obj(association?.connection);
-  const ends = [endpoint(connection?.from), endpoint(connection?.to)];
-  const group = ends.find((e) => e?.kind === 'group');
-  const user = ends.find((e) => e?.kind === 'user');
-  if (!group || !user) return null;
+  const { group, user } = associationEnds(event);
+  if (group === null || user === null) return null;
   return {
-    groupExternalId: group.id.toLowerCase(),
-    userExternalId: user.id.toLowerCase(),
+    groupExternalId: group,
+    userExternalId: user,
     op,
     at,
     by: changedByOf(event),

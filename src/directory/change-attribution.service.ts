@@ -1,14 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type EntityManager, type QueryRunner } from 'typeorm';
 import { type InsightsState, insightsStateOf } from '../connections/connection-insights';
-import { type InsightsEvent, INSIGHTS_MAX_LIMIT, type JumpCloudClient } from '../jumpcloud';
+import { type InsightsEvent, type JumpCloudClient } from '../jumpcloud';
 import { ChangeAttributionRepository } from './change-attribution.repository';
 import { type AttributedChange, parseAssociationChange } from './change-attribution.policy';
+import { readDirectoryEvents } from './sync/directory-events';
 
 /** Events can reach Directory Insights minutes late (API-NOTES §10): read back this far before the window. */
 export const ATTRIBUTION_OVERLAP_MS = 15 * 60_000;
 /** A window with more changes than this is not read whole (memory); unmatched rows then stay unattributed. */
 export const ATTRIBUTION_MAX_EVENTS = 200_000;
+
+/** The one way read events become attributions: the membership changes they tell, with who made them. */
+function attributionOf(since: Date, associations: InsightsEvent[], complete: boolean): AttributionEvents {
+  const changes = associations.flatMap((e) => parseAssociationChange(e) ?? []);
+  return { insights: 'readable', since, changes, complete, events: associations.length };
+}
 
 /** What one sync read from Directory Insights to tell who changed what. */
 export type AttributionEvents =
@@ -30,10 +37,12 @@ export class ChangeAttributionService {
   constructor(private readonly repo: ChangeAttributionRepository) {}
 
   /**
-   * The window's events, outside the run's transaction (an HTTP read must not hold row locks). An
-   * incremental run has read them already (`plan.associations`, the window since its cursor): they
-   * are used as they are, so a sync reads events once. A full run reads them here, unless its plan's
-   * read just failed (the same failure again would tell nothing new).
+   * The window's events, outside the run's transaction (an HTTP read must not hold row locks). Events
+   * come from the one directory events reader (sync/directory-events.ts): an incremental run has read
+   * its window already (`plan.associations`) and hands them over, so a sync reads events once; a full
+   * run reads the window's `association_change` events through that reader here, unless its plan's
+   * read just failed (the same failure again would tell nothing new). Either way the changes are
+   * made from the events by `attributionOf`.
    */
   async read(
     qr: QueryRunner,
@@ -45,30 +54,19 @@ export class ChangeAttributionService {
     // A first sync records no history rows (its baseline): nothing to attribute.
     if (previous === null) return { insights: 'not_needed' };
     const since = new Date(previous.getTime() - ATTRIBUTION_OVERLAP_MS);
-    if (plan.mode === 'incremental') {
-      const changes = plan.associations.flatMap((e) => parseAssociationChange(e) ?? []);
-      return { insights: 'readable', since, changes, complete: true, events: plan.associations.length };
-    }
+    if (plan.mode === 'incremental') return attributionOf(since, plan.associations, true);
     if (plan.insights === 'forbidden' || plan.insights === 'unavailable') {
       return { insights: plan.insights, reason: "the sync's own events read failed" };
     }
-    const changes: AttributedChange[] = [];
-    let events = 0;
     try {
-      for await (const page of client.insightsEvents({
-        service: ['directory'],
-        startTime: since,
-        searchTerm: { and: { event_type: 'association_change' } },
-        fields: ['id', 'timestamp', 'event_type', 'association', 'initiated_by', 'source'],
-        limit: INSIGHTS_MAX_LIMIT,
-      })) {
-        events += page.length;
-        for (const e of page) {
-          const c = parseAssociationChange(e);
-          if (c) changes.push(c);
-        }
-        if (events >= ATTRIBUTION_MAX_EVENTS) break;
-      }
+      const read = await readDirectoryEvents(client, {
+        since,
+        until: new Date(),
+        maxCalls: null,
+        maxEvents: ATTRIBUTION_MAX_EVENTS,
+        eventType: 'association_change',
+      });
+      return attributionOf(since, read.associations, !read.overBudget);
     } catch (err) {
       // Classified as the connection's insights state is; that state itself is recorded by the
       // activity read after the sync (writing the connection's row here would wait on settlements).
@@ -80,7 +78,6 @@ export class ChangeAttributionService {
       );
       return { insights, reason };
     }
-    return { insights: 'readable', since, changes, complete: events < ATTRIBUTION_MAX_EVENTS, events };
   }
 
   /** Stamps the history rows this run wrote (and late ones of earlier runs), inside the run's transaction. */

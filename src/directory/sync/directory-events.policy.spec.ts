@@ -1,5 +1,6 @@
 import { type InsightsEvent } from '../../jumpcloud';
-import { emptyTouches, estimatedCalls, interpretEvent } from './directory-events.policy';
+import { parseAssociationChange } from '../change-attribution.policy';
+import { associationEnds, emptyTouches, estimatedCalls, interpretEvent } from './directory-events.policy';
 
 let seq = 0;
 const ev = (event_type: string, rest: Record<string, unknown> = {}): InsightsEvent => ({
@@ -41,6 +42,22 @@ describe('interpretEvent', () => {
     interpretEvent(t, ev('association_change', link(['user', 'u2'], ['user_group', 'g2'], 'id')));
     expect([...t.memberGroups]).toEqual(['g1', 'g2']);
     expect(t.users.size + t.groups.size).toBe(0);
+  });
+
+  it('a membership change in any spelling attribution reads (usergroup, system_user) re-lists its group too', () => {
+    const t = emptyTouches();
+    const events = [
+      ev('association_change', link(['usergroup', 'G3'], ['system_user', 'U3'])),
+      ev('association_change', link(['user', 'u4'], ['group', 'g4'], 'id')),
+    ];
+    for (const e of events) interpretEvent(t, e);
+    expect([...t.memberGroups]).toEqual(['g3', 'g4']);
+    // The same events are the changes attribution stamps, about the same group and user.
+    expect(events.map((e) => parseAssociationChange(e))).toEqual([
+      expect.objectContaining({ groupExternalId: 'g3', userExternalId: 'u3' }),
+      expect.objectContaining({ groupExternalId: 'g4', userExternalId: 'u4' }),
+    ]);
+    expect(associationEnds(events[0])).toEqual({ group: 'g3', user: 'u3', application: null });
   });
 
   it('a binding between an application and a group re-lists the application’s bindings', () => {

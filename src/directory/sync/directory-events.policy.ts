@@ -73,6 +73,34 @@ function ref(v: unknown): Ref | null {
   return { type: str(o.type), id: str(o.object_id) ?? str(o.id) };
 }
 
+const GROUP_TYPES = new Set(['user_group', 'usergroup', 'group']);
+const USER_TYPES = new Set(['user', 'system_user']);
+const APPLICATION_TYPES = new Set(['application']);
+
+/** The two ends of an `association_change`, JumpCloud ids lowercased; null where an end is not of that kind. */
+export interface AssociationEnds {
+  group: string | null;
+  user: string | null;
+  application: string | null;
+}
+
+/**
+ * The ends of an `association_change` read tolerantly (either direction, `object_id` or `id`, the
+ * type's spellings; API-NOTES §10). Re-reads (interpretEvent) and attribution
+ * (change-attribution.policy.ts) both read an event's ends here, so they agree on what it is about.
+ */
+export function associationEnds(e: Record<string, unknown>): AssociationEnds {
+  const connection = obj(obj(e.association)?.connection);
+  const ends = [ref(connection?.from), ref(connection?.to)].filter((r): r is Ref => r !== null);
+  const of = (types: Set<string>) =>
+    ends.find((r) => r.type !== null && types.has(r.type) && r.id !== null)?.id ?? null;
+  return {
+    group: of(GROUP_TYPES),
+    user: of(USER_TYPES),
+    application: of(APPLICATION_TYPES),
+  };
+}
+
 /** Adds what one event says to re-read; events of other kinds (sign-ins, devices) change nothing here. */
 export function interpretEvent(t: DirectoryTouches, e: InsightsEvent): void {
   if (t.seen.has(e.id)) return;
@@ -112,12 +140,7 @@ function interpret(t: DirectoryTouches, e: InsightsEvent): void {
     return;
   }
   if (type !== 'association_change') return;
-  const connection = obj(obj(e.association)?.connection);
-  const ends = [ref(connection?.from), ref(connection?.to)].filter((r): r is Ref => r !== null);
-  const of = (kind: string) => ends.find((r) => r.type === kind && r.id !== null)?.id ?? null;
-  const group = of('user_group');
-  const user = of('user');
-  const app = of('application');
+  const { group, user, application: app } = associationEnds(e);
   if (group !== null && user !== null) t.memberGroups.add(group);
   else if (group !== null && app !== null) t.applications.add(app);
   else if (group !== null || app !== null || user !== null) {

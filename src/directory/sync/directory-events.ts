@@ -13,14 +13,17 @@ export interface DirectoryEventsRead {
   /** The membership changes read (`association_change` between a group and a user), oldest first:
    * who made an outside change, for drift attribution. */
   associations: InsightsEvent[];
-  /** True when reading stopped because re-listing would cost more than `maxCalls`. */
+  /** True when reading stopped early: re-listing would cost more than `maxCalls`, or `maxEvents` were read. */
   overBudget: boolean;
 }
 
 /**
- * The directory events between `since` and `until` (service `directory`, oldest first, the largest
- * page the API allows), interpreted as what to re-read. Reading stops as soon as the re-reads would
- * cost more than `maxCalls` (a full sync's cost): the run is then a full one anyway.
+ * The one reader of directory events (service `directory`, oldest first, the largest page the API
+ * allows), interpreted as what to re-read and as the membership changes they tell: an incremental
+ * sync's plan reads its window here, and a full sync's attribution its `association_change` events
+ * (change-attribution.service.ts), so both hand attribution the same `associations`. Reading stops as
+ * soon as the re-reads would cost more than `maxCalls` (a full sync's cost: the run is then a full one
+ * anyway), or after `maxEvents` (memory).
  */
 export async function readDirectoryEvents(
   client: JumpCloudClient,
@@ -28,6 +31,9 @@ export async function readDirectoryEvents(
     since: Date;
     until: Date;
     maxCalls: number | null;
+    maxEvents?: number;
+    /** Only this event type (a search term: JumpCloud filters, so fewer pages). */
+    eventType?: string;
     /** Ids of changes a previous run already acted on (see DirectoryTouches.handled). */
     handled?: Iterable<string>;
   },
@@ -39,6 +45,7 @@ export async function readDirectoryEvents(
     service: ['directory'],
     startTime: window.since,
     endTime: window.until,
+    ...(window.eventType ? { searchTerm: { and: { event_type: window.eventType } } } : {}),
     limit: INSIGHTS_MAX_LIMIT,
     sort: 'ASC',
   })) {
@@ -50,7 +57,10 @@ export async function readDirectoryEvents(
         associations.push(e);
       }
     }
-    if (window.maxCalls !== null && estimatedCalls(touches, pages) > window.maxCalls) {
+    if (
+      (window.maxCalls !== null && estimatedCalls(touches, pages) > window.maxCalls) ||
+      (window.maxEvents !== undefined && touches.events >= window.maxEvents)
+    ) {
       return { touches, pages, associations, overBudget: true };
     }
   }
