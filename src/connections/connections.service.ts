@@ -65,7 +65,7 @@ function failureMessage(code: TestFailureCode, err: unknown): string {
 
 /** A test's audit data: the outcome and its code, never the credentials. */
 function testAuditData(region: 'us' | 'eu', r: ConnectionTestResponse): Record<string, unknown> {
-  return { region, ok: r.ok, code: r.ok ? null : r.code, insights: r.ok ? r.insights : null };
+  return { region, ok: r.ok, code: r.ok ? null : r.code, insights: r.insights };
 }
 
 function credentialsOf(dto: {
@@ -185,7 +185,11 @@ export class ConnectionsService {
       const code = failureCode(err);
       if (code === 'unavailable')
         this.logger.warn({ err, orgId }, 'connection test could not reach JumpCloud');
-      return { ok: false, code, error: failureMessage(code, err), checkedAt };
+      // Credentials that reach the organisation but lack a directory read may still read Directory
+      // Insights: ask. Any other failure means no events call can succeed with them: not checked.
+      const insights: InsightsState =
+        code === 'missing_permission' ? await probeInsights(client, checkedAt.getTime()) : 'unavailable';
+      return { ok: false, code, error: failureMessage(code, err), insights, checkedAt };
     } finally {
       this.clients.forget(key);
     }
@@ -212,7 +216,8 @@ export class ConnectionsService {
     const row = await this.repo.get(id);
     if (!row) throw notFound('Connection');
     const { checkedAt, ...result } = await this.probe(id, row.org_id, row.region, this.credentialsOf(row));
-    if (result.ok) await this.repo.setInsights(id, result.insights, checkedAt);
+    // A failed test's answer is true of the stored credentials too (they read no events now).
+    await this.repo.setInsights(id, result.insights, checkedAt);
     await this.audit.recordAlone(actor, {
       action: 'connection.tested',
       targetType: 'connection',

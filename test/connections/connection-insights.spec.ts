@@ -52,6 +52,60 @@ describe('connection insights state', () => {
     expect(unavailable.body.organization.id).toBe(emu.credentials.orgId);
   });
 
+  it('a failed test says insights too: unavailable when the credentials reach nothing (no events call), checked when only a directory read is missing', async () => {
+    const before = emu.emulator.lastSeq;
+    const bad = await call('POST', '/api/v1/connections/test', { ...sa(), clientSecret: 'not-the-secret' });
+    expect(bad.status).toBe(200);
+    expect(bad.body).toEqual({
+      ok: false,
+      code: 'bad_credentials',
+      error: expect.any(String),
+      insights: 'unavailable',
+    });
+    expect(emu.emulator.requests({ since: before, path: EVENTS })).toEqual([]);
+
+    // The role lacks groups but may read events: the test says so.
+    emu.emulator.setDenied('all', ['groups.read']);
+    const noGroups = await call('POST', '/api/v1/connections/test', sa());
+    expect(noGroups.body).toMatchObject({ ok: false, code: 'missing_permission', insights: 'readable' });
+    emu.emulator.setDenied('all', ['groups.read', 'insights.read']);
+    const neither = await call('POST', '/api/v1/connections/test', sa());
+    expect(neither.body).toMatchObject({ ok: false, code: 'missing_permission', insights: 'forbidden' });
+    expect(eventCalls().at(-1)?.status).toBe(403);
+  });
+
+  it('a failed test of a saved connection answers the same and keeps it on the connection', async () => {
+    const id = (await createConnection(t, emu)).id;
+    expect((await call('GET', `/api/v1/connections/${id}`)).body.insights).toBe('readable');
+    emu.emulator.setDenied('all', ['groups.read', 'insights.read']);
+    const denied = await call('POST', `/api/v1/connections/${id}/test`);
+    expect(denied.status).toBe(200);
+    expect(denied.body).toEqual({
+      ok: false,
+      code: 'missing_permission',
+      error: expect.any(String),
+      insights: 'forbidden',
+    });
+    expect((await call('GET', `/api/v1/connections/${id}`)).body.insights).toBe('forbidden');
+    emu.emulator.setDenied('all', []);
+
+    emu.emulator.addFault({ kind: 'server_error', count: 1000 });
+    const down = await call('POST', `/api/v1/connections/${id}/test`);
+    emu.emulator.clearFaults();
+    expect(down.body).toMatchObject({ ok: false, code: 'unavailable', insights: 'unavailable' });
+    expect((await call('GET', `/api/v1/connections/${id}`)).body.insights).toBe('unavailable');
+    // The audit event of the test says the same, without the credentials.
+    const { rows } = await db.query<{ data: Record<string, unknown> }>(
+      `SELECT data FROM audit_events WHERE action = 'connection.tested' AND target_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(rows.map((r) => [r.data.code, r.data.insights])).toEqual([
+      ['missing_permission', 'forbidden'],
+      ['unavailable', 'unavailable'],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(emu.credentials.clientSecret);
+  });
+
   it('create stores what it found; reads answer from the store without calling JumpCloud', async () => {
     emu.emulator.setDenied('all', ['insights.read']);
     const created = await call('POST', '/api/v1/connections', sa());

@@ -57,7 +57,7 @@ describe('connections', () => {
   ])('says %s on a test, and refuses to create with 400 and that code', async (code, body) => {
     const tested = await call('POST', '/api/v1/connections/test', body());
     expect(tested.status).toBe(200);
-    expect(tested.body).toEqual({ ok: false, code, error: expect.any(String) });
+    expect(tested.body).toEqual({ ok: false, code, error: expect.any(String), insights: 'unavailable' });
     const created = await call('POST', '/api/v1/connections', body());
     expect(created.status).toBe(400);
     expect(created.body).toMatchObject({ statusCode: 400, code });

@@ -161,6 +161,13 @@ export class ConnectionTestFailed {
   @ApiProperty({ enum: CONNECTION_TEST_CODES, enumName: 'ConnectionTestCode' })
   code!: (typeof CONNECTION_TEST_CODES)[number];
   @ApiProperty() error!: string;
+  @ApiProperty({
+    enum: INSIGHTS_STATES,
+    enumName: 'InsightsState',
+    description:
+      'Directory Insights as far as these credentials tell: checked when they reach the organisation but lack a directory read (`missing_permission`), else `unavailable` (not checked)',
+  })
+  insights!: InsightsState;
 }
 
 export type ConnectionTestResponse = ConnectionTestPassed | ConnectionTestFailed;

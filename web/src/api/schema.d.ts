@@ -1540,6 +1540,8 @@ export interface components {
             ok: false;
             code: components["schemas"]["ConnectionTestCode"];
             error: string;
+            /** @description Directory Insights as far as these credentials tell: checked when they reach the organisation but lack a directory read (`missing_permission`), else `unavailable` (not checked) */
+            insights: components["schemas"]["InsightsState"];
         };
         TestConnectionDto: {
             name?: string;
