@@ -14,15 +14,28 @@ const jsonTimeOfExpr = (col: string): string =>
   `coalesce('"' || to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
 const jsonTimeOf = (col: string): string => jsonTimeOfExpr(`i.${col}`);
 
+// The account's live last sign-in, and its last sign-in per application id (a JSON object), from
+// directory's read-only `directory_sign_in_view`: an index lookup each, for the item aliased `i`.
+const LIVE_LAST_SIGN_IN = `(SELECT max(v.last_sign_in_at) FROM directory_sign_in_view v
+     WHERE v.account_id = i.account_id)`;
+const LIVE_APPLICATION_SIGN_INS = `(SELECT jsonb_object_agg(x.application_id, x.at) FROM (SELECT v.application_id,
+     max(v.last_sign_in_at) AS at FROM directory_sign_in_view v
+     WHERE v.account_id = i.account_id AND v.application_id IS NOT NULL GROUP BY v.application_id) x)`;
+
+/** The account's live sign-in activity beside an item, for toReviewItemResponse, inside the listing's statement. */
+export const ITEM_ACTIVITY_COLUMNS = `${LIVE_LAST_SIGN_IN} AS account_last_sign_in_at,
+   ${LIVE_APPLICATION_SIGN_INS} AS application_sign_ins`;
+
 /**
- * The account's live sign-in activity (directory's read-only `directory_sign_in_view`) beside an item,
- * for toReviewItemResponse: two index lookups per item inside the listing's own statement.
+ * The activity as it was frozen on the item (at its decision, or at close for an undecided one), under
+ * the same names: what a closed campaign's evidence says its reviewer saw, however sign-ins go on.
  */
-export const ITEM_ACTIVITY_COLUMNS = `(SELECT max(v.last_sign_in_at) FROM directory_sign_in_view v
-     WHERE v.account_id = i.account_id) AS account_last_sign_in_at,
-   (SELECT jsonb_object_agg(x.application_id, x.at) FROM (SELECT v.application_id, max(v.last_sign_in_at) AS at
-     FROM directory_sign_in_view v WHERE v.account_id = i.account_id AND v.application_id IS NOT NULL
-     GROUP BY v.application_id) x) AS application_sign_ins`;
+export const FROZEN_ITEM_ACTIVITY_COLUMNS = `i.frozen_last_sign_in_at AS account_last_sign_in_at,
+   i.frozen_application_sign_ins AS application_sign_ins`;
+
+/** SET clauses that freeze the item's live activity onto it (the item aliased `i`). */
+const FREEZE_ACTIVITY = `activity_frozen_at = statement_timestamp(),
+   frozen_last_sign_in_at = ${LIVE_LAST_SIGN_IN}, frozen_application_sign_ins = ${LIVE_APPLICATION_SIGN_INS}`;
 
 /** The same for REVIEW_ITEM_JSON: the item's applications, each with its last sign-in, as JSON text. */
 const APPLICATIONS_JSON = `'[' || coalesce((SELECT string_agg('{"id":' || (x.e->'id')::text || ',"name":' ||
@@ -197,7 +210,9 @@ export class ReviewItemsRepository {
     return returned<ItemResponseRow>(
       await m.query(
         `UPDATE review_items i SET status = 'decided', decision = u.decision, justification = u.justification,
-           decided_by = $5::uuid, decided_at = now(), override = u.override
+           decided_by = $5::uuid, decided_at = now(), override = u.override,
+           -- What the reviewer saw when deciding (a later decision of the same item takes it again).
+           ${FREEZE_ACTIVITY}
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[]) AS u(id, decision, justification, override),
            campaigns c
          WHERE i.id = u.id AND c.id = i.campaign_id RETURNING i.*, ${CAMPAIGN_COLUMNS}, ${ITEM_ACTIVITY_COLUMNS}`,
@@ -241,6 +256,17 @@ export class ReviewItemsRepository {
          WHERE campaign_id = $1 AND status = 'pending'`,
         [campaignId, decision],
       ),
+    );
+  }
+
+  /**
+   * Freezes the activity of the campaign's items that have none frozen (nobody decided them) at close,
+   * so a closed campaign's evidence reads what was known when it closed.
+   */
+  async freezeUndecidedActivity(m: EntityManager, campaignId: string): Promise<void> {
+    await m.query(
+      `UPDATE review_items i SET ${FREEZE_ACTIVITY} WHERE i.campaign_id = $1 AND i.activity_frozen_at IS NULL`,
+      [campaignId],
     );
   }
 

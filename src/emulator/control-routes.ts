@@ -355,6 +355,20 @@ export function registerControlRoutes(
     emu.setUserState(req.params.id ?? '', 'ACTIVATED');
     return { state: 'ACTIVATED' };
   });
+  // A sign-in event (API-NOTES §10: `sso_auth` to an application, else `user_login_attempt`), now unless `at`.
+  r('POST', '/users/:id/sign-ins', (req) => {
+    const b = body(req);
+    const at = str(b.at, 'at');
+    const when = at === undefined ? undefined : Date.parse(at);
+    if (when !== undefined && Number.isNaN(when)) bad('at must be a date');
+    if (b.success !== undefined && typeof b.success !== 'boolean') bad('success must be a boolean');
+    emu.signIn(req.params.id ?? '', {
+      appId: str(b.applicationId, 'applicationId'),
+      at: when,
+      success: b.success,
+    });
+    return { recorded: true };
+  });
   r('DELETE', '/users/:id', (req) => {
     emu.deleteUser(req.params.id ?? '');
     return { deleted: true };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createRng, type Rng } from './random';
-import { InsightsLog, seedSignIns, type Initiator } from './insights';
+import { InsightsLog, recordSignIn, seedSignIns, type Initiator } from './insights';
 import { DEFAULT_SIZES, generateOrganization, type SeedSizes } from './seed';
 import { type MembershipMethod, type Store, type UserRec, type UserState } from './store';
 
@@ -457,6 +457,19 @@ export class JumpCloudEmulator {
     if (changed) this.external.removed++;
     if (changed) this.recordMembership('remove', gs, us, by);
     return changed;
+  }
+
+  /** A sign-in of the user now (or at `at`), to an application or to the user portal, as JumpCloud files it. */
+  signIn(userId: string, opts: { appId?: string; at?: number; success?: boolean } = {}): void {
+    const u = this.store.users[this.requireUser(userId)];
+    if (u === undefined) throw new NotFound(`user ${userId}`);
+    let app = null;
+    if (opts.appId !== undefined) {
+      const appSlot = this.store.appSlotById.get(opts.appId);
+      app = appSlot === undefined ? undefined : this.store.apps[appSlot];
+      if (app === undefined) throw new NotFound(`application ${opts.appId}`);
+    }
+    recordSignIn(this.insights, u, app, opts.at ?? Date.now(), opts.success ?? true);
   }
 
   setUserState(userId: string, state: UserState): void {

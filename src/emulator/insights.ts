@@ -198,6 +198,47 @@ export function requestId(): string {
 }
 
 /**
+ * One sign-in as JumpCloud files it: an SSO sign-in (`sso_auth`, service `sso`) to `app`, or without
+ * one a user-portal login (`user_login_attempt`, service `directory`).
+ */
+export function recordSignIn(
+  log: InsightsLog,
+  u: { id: string; username: string; email: string },
+  app: { id: string; name: string; displayLabel?: string } | null,
+  at: number,
+  success: boolean,
+  mfa = true,
+): void {
+  const who = { id: u.id, type: 'user', username: u.username, email: u.email };
+  if (app !== null) {
+    log.record(
+      {
+        event_type: 'sso_auth',
+        service: 'sso',
+        success,
+        initiated_by: who,
+        resource: { id: app.id, type: 'application', name: app.name },
+        application: { id: app.id, name: app.name, display_label: app.displayLabel },
+        sso_token_success: success,
+      },
+      at,
+    );
+    return;
+  }
+  log.record(
+    {
+      event_type: 'user_login_attempt',
+      service: 'directory',
+      success,
+      mfa,
+      initiated_by: who,
+      resource: who,
+    },
+    at,
+  );
+}
+
+/**
  * Sign-in history over the last 90 days for a seeded organisation: a portal login
  * (`user_login_attempt`) and SSO sign-ins (`sso_auth`) to applications the user can reach.
  * Bounded so 100,000-user organisations stay cheap to seed.
@@ -230,34 +271,12 @@ export function seedSignIns(log: InsightsLog, store: Store, seed: number, now: n
     if (u === undefined) continue;
     const reach = appsOf.get(slot) ?? [];
     const success = rng() > 0.05;
-    const who = { id: u.id, type: 'user', username: u.username, email: u.email };
     if (reach.length > 0 && rng() < 0.7) {
       const app = apps[reach[Math.floor(rng() * reach.length)]];
       if (app === undefined) continue;
-      log.record(
-        {
-          event_type: 'sso_auth',
-          service: 'sso',
-          success,
-          initiated_by: who,
-          resource: { id: app.id, type: 'application', name: app.name },
-          application: { id: app.id, name: app.name, display_label: app.displayLabel },
-          sso_token_success: success,
-        },
-        at,
-      );
+      recordSignIn(log, u, app, at, success);
     } else {
-      log.record(
-        {
-          event_type: 'user_login_attempt',
-          service: 'directory',
-          success,
-          mfa: rng() < 0.8,
-          initiated_by: who,
-          resource: who,
-        },
-        at,
-      );
+      recordSignIn(log, u, null, at, success, rng() < 0.8);
     }
   }
 }

@@ -10,7 +10,9 @@ import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
+import { syncNow } from '../helpers/jumpcloud';
 import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { unzip } from '../helpers/zip';
 
@@ -104,6 +106,14 @@ describe('campaign evidence bundle', () => {
       seed: 777,
       sizes: { users: 30, groups: 8, membershipsPerUser: 3, admins: 1, apps: 3 },
     }));
+    // The seeded sign-ins are read before the campaign, so what reviewers see is what the directory knows.
+    await pollUntil(
+      async () =>
+        (await db.query(`SELECT 1 FROM directory_activity_cursors WHERE connection_id = $1`, [connectionId]))
+          .rowCount,
+      (n) => n === 1,
+      () => 'no activity read after the first sync',
+    );
     admin = await createPrincipal(t, { roles: ['admin'] });
     auditor = await createPrincipal(t, { roles: ['auditor'] });
     reviewer = await createPrincipal(t, { displayName: 'The Reviewer' });
@@ -275,6 +285,64 @@ describe('campaign evidence bundle', () => {
         'campaign.closed',
       ]),
     );
+  });
+
+  it('a sign-in after the close changes the live item, not the evidence: two downloads give the same items.ndjson', async () => {
+    const download = async (): Promise<Map<string, Buffer>> => {
+      const res = await fetch(`${t.url}/api/v1/campaigns/${campaignId}/evidence`, {
+        headers: { authorization: `Bearer ${auditor.token}` },
+      });
+      expect(res.status).toBe(200);
+      const bundle = await unzip(Buffer.from(await res.arrayBuffer()));
+      expect(verifyBundle(bundle, publicKeyPem)).toBeNull();
+      return bundle;
+    };
+    // The close's removal is confirmed by a sync (remediation `done`): a real change, made before the first download.
+    expect((await syncNow(t, connectionId)).status).toBe('succeeded');
+    await pollUntil(
+      () => campaignItems(t, auditor.token, campaignId),
+      (items) => !items.some((i) => i.remediation === 'pending'),
+      () => 'the revoke was not confirmed',
+    );
+    const first = await download();
+    const items = first.get('items.ndjson')!.toString().trimEnd().split('\n');
+    const item = items
+      .map((l) => JSON.parse(l) as ReviewItemResponse)
+      .find((i) => i.account.kind === 'user')!;
+    const [{ ext }] = (
+      await db.query<{ ext: string }>(`SELECT external_id AS ext FROM directory_accounts WHERE id = $1`, [
+        item.account.id,
+      ])
+    ).rows;
+    const at = new Date(Date.now() - 1000);
+    // A user-portal sign-in, through the emulator's control API.
+    const signedIn = await fetch(`${emu.url}/__emulator/users/${ext}/sign-ins`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ at: at.toISOString() }),
+    });
+    expect(signedIn.status).toBe(200);
+    // A sync, then the activity read that follows it, brings the sign-in in: the live routes show it.
+    expect((await syncNow(t, connectionId)).status).toBe('succeeded');
+    await pollUntil(
+      async () =>
+        (await t.request('GET', `/api/v1/accounts/${item.account.id}/activity`, { token: auditor.token }))
+          .body as { lastSignInAt: string | null },
+      (a) => a.lastSignInAt === at.toISOString(),
+      (a) => `the activity read did not bring the sign-in in: ${JSON.stringify(a)}`,
+    );
+    expect(item.account.lastSignInAt).not.toBe(at.toISOString());
+    const live = (await campaignItems(t, auditor.token, campaignId)).find((i) => i.id === item.id)!;
+    expect(live.account.lastSignInAt).toBe(at.toISOString());
+
+    const second = await download();
+    expect(second.get('items.ndjson')!.equals(first.get('items.ndjson')!)).toBe(true);
+    expect(second.get('report.csv')!.equals(first.get('report.csv')!)).toBe(true);
+    const hashes = (f: Map<string, Buffer>) =>
+      (JSON.parse(f.get('manifest.json')!.toString()) as { files: { name: string; sha256: string }[] }).files
+        .filter((x) => x.name === 'items.ndjson' || x.name === 'report.csv')
+        .map((x) => x.sha256);
+    expect(hashes(second)).toEqual(hashes(first));
   });
 
   it('who may have it: admins and auditors; a reviewer 403; unknown 404; not a UUID 400; no token 401', async () => {

@@ -55,6 +55,30 @@ describe('Directory Insights events', () => {
     expect(sso2.body.length).toBe(sso.length);
   });
 
+  it('the control API files a sign-in (sso_auth to an application, else user_login_attempt); bad input is 400, unknown ids 404', async () => {
+    const u = emu.emulator.store.users[emu.emulator.store.userSlots()[0]];
+    const app = emu.emulator.store.apps[0];
+    const at = new Date(Date.now() - 5000).toISOString();
+    expect(await ctl('POST', `/users/${u.id}/sign-ins`, { applicationId: app.id, at })).toBe(200);
+    expect(await ctl('POST', `/users/${u.id}/sign-ins`, { at, success: false })).toBe(200);
+    // Values are stored lowercase (API-NOTES §10), the timestamp too: compared as times.
+    const filed = async () =>
+      (await events({ service: ['all'], start_time: since(0.01), limit: 10_000 })).body.filter(
+        (e) => Date.parse(e.timestamp) === Date.parse(at),
+      );
+    const r = { body: await filed() };
+    expect(r.body.map((e) => [e.event_type, e.success, (e.initiated_by as { id: string }).id])).toEqual([
+      ['sso_auth', true, u.id],
+      ['user_login_attempt', false, u.id],
+    ]);
+    expect((r.body[0].application as { id: string }).id).toBe(app.id);
+    expect(await ctl('POST', `/users/${u.id}/sign-ins`, { at: 'yesterday' })).toBe(400);
+    expect(await ctl('POST', `/users/${u.id}/sign-ins`, { success: 'yes' })).toBe(400);
+    expect(await ctl('POST', `/users/${u.id}/sign-ins`, { applicationId: 'nope' })).toBe(404);
+    expect(await ctl('POST', '/users/nope/sign-ins', {})).toBe(404);
+    expect(await filed()).toHaveLength(2);
+  });
+
   it('pages by search_after until X-Result-Count < X-Limit, ascending and descending, with projection', async () => {
     const all = await events({ service: ['all'], start_time: since(90), limit: 10_000 });
     expect(all.body.length).toBeGreaterThan(100);
