@@ -8,6 +8,7 @@ import {
   type CampaignStatus,
   type CreateCampaignDto,
   DEFAULT_CERTIFICATION_VALID_DAYS,
+  DEFAULT_INACTIVE_DAYS,
   DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
   DEFAULT_MAX_REVOKES_PER_CLOSE,
 } from './dto/campaign.dto';
@@ -53,10 +54,11 @@ export class CampaignsRepository {
       `INSERT INTO campaigns (connection_id, name, description, scope_group_ids, scope_application_ids,
          reviewer_strategy, reviewer_ids, fallback_reviewer_ids, due_at, default_decision, auto_remediate, created_by,
          reminder_days_before_due, overdue_every_days, close_after_due_days, escalate_after_days, max_sync_age_hours,
-         mode, certification_valid_days, max_revoke_share_per_group, max_revokes_per_close, scope_administrators)
+         mode, certification_valid_days, max_revoke_share_per_group, max_revokes_per_close, scope_administrators,
+         inactive_days)
        VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7::uuid[], $8::uuid[], $9, $10, $11, $12,
          COALESCE($13::float8[], '{7,3,1}'), COALESCE($14::float8, 1), COALESCE($15::float8, 0), COALESCE($16::float8, 3),
-         COALESCE($17::float8, 24), $18, $19, $20, $21, $22) RETURNING *`,
+         COALESCE($17::float8, 24), $18, $19, $20, $21, $22, $23) RETURNING *`,
       [
         c.dto.connectionId,
         c.dto.name,
@@ -80,6 +82,7 @@ export class CampaignsRepository {
         c.dto.maxRevokeSharePerGroup ?? DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
         c.dto.maxRevokesPerClose ?? DEFAULT_MAX_REVOKES_PER_CLOSE,
         c.dto.scope.administrators ?? false,
+        c.dto.inactiveDays ?? DEFAULT_INACTIVE_DAYS,
       ],
     );
     return row;

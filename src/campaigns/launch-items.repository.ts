@@ -91,7 +91,11 @@ export class LaunchItemsRepository {
   /**
    * Snapshots every membership in scope into review items with one INSERT … SELECT over
    * `directory_membership_view`, each with its reviewer (API.md strategies), the certification in force
-   * (`ce`: its date, and what it certified for the recommendations).
+   * (`ce`: its date, and what it certified for the recommendations), and for the inactivity
+   * recommendation the group's applications (`apps`), the campaign's window and the connection's
+   * activity (`act`, no `covered_from` when activity cannot be trusted), and which memberships saw a
+   * sign-in to one of their group's applications within it (`recent`, from the few sign-in rows, so
+   * the million memberships only meet it in a hash join).
    *
    * A delta launch makes items only of the memberships without a valid certification and writes
    * nothing per carried membership, in the same statement (so under one snapshot): `j` is the one pass
@@ -144,8 +148,19 @@ export class LaunchItemsRepository {
          WHERE connection_id = $2 AND kind = 'admin' AND email IS NOT NULL),
        apps AS (
          SELECT group_id, jsonb_agg(jsonb_build_object('id', application_id, 'name', application_name)
-                  ORDER BY application_name, application_id) AS list
+                  ORDER BY application_name, application_id) AS list,
+           array_agg(application_name ORDER BY application_name, application_id) AS names
          FROM campaign_group_application_view WHERE connection_id = $2 GROUP BY group_id),
+       act AS (
+         SELECT c.inactive_days AS days, w.covered_from FROM campaigns c
+         LEFT JOIN directory_activity_watch_view w ON w.connection_id = c.connection_id
+         WHERE c.id = $1),
+       recent AS (
+         SELECT DISTINCT s.account_id, ga.group_id
+         FROM act, directory_sign_in_view s
+         JOIN campaign_group_application_view ga ON ga.application_id = s.application_id
+         WHERE act.covered_from IS NOT NULL AND s.connection_id = $2 AND ga.connection_id = $2
+           AND s.last_sign_in_at > now() - act.days * interval '1 day'),
        ins AS (
          INSERT INTO review_items (campaign_id, connection_id, account_id, group_id, account_email,
            account_display_name, account_kind, account_state, department, job_title, manager_account_id,
@@ -160,6 +175,8 @@ export class LaunchItemsRepository {
          LEFT JOIN campaign_account_view mgr ON mgr.id = v.manager_account_id
          LEFT JOIN admins adm ON adm.email = lower(v.email)
          LEFT JOIN apps ON apps.group_id = v.group_id
+         CROSS JOIN act
+         LEFT JOIN recent ap ON ap.account_id = v.account_id AND ap.group_id = v.group_id
          LEFT JOIN campaign_active_grant_view gr ON gr.group_id = v.group_id AND gr.account_id = v.account_id
          ${
            delta

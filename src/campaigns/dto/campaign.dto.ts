@@ -47,6 +47,8 @@ export const DEFAULT_CERTIFICATION_VALID_DAYS = 365;
 /** The caps of one close when the campaign does not say (API.md): the rest is held. */
 export const DEFAULT_MAX_REVOKE_SHARE_PER_GROUP = 0.5;
 export const DEFAULT_MAX_REVOKES_PER_CLOSE = 500;
+/** The window of the "no sign-in seen by JumpCloud" recommendation when the campaign does not say (API.md). */
+export const DEFAULT_INACTIVE_DAYS = 60;
 /** The most decisions one bulk request may carry (API.md). */
 export const MAX_BULK_DECISIONS = 1000;
 
@@ -199,6 +201,18 @@ export class CreateCampaignDto {
   @Min(0)
   @Max(10_000_000)
   maxRevokesPerClose?: number;
+
+  // No `default:` in the document (the generated client would require it); ten years is past any use.
+  @ApiPropertyOptional({
+    description: `days: a membership whose member signed in to none of its group's applications within them is recommended for review (default ${DEFAULT_INACTIVE_DAYS}; JumpCloud keeps 90 days of sign-ins)`,
+    minimum: 1,
+    maximum: 3650,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  inactiveDays?: number;
 }
 
 /** `POST /campaigns/{id}/launch`: `force` launches over a directory older than maxSyncAgeHours (audited). */
@@ -333,6 +347,10 @@ export class CampaignResponse {
   certificationValidDays!: number;
   @ApiProperty() maxRevokeSharePerGroup!: number;
   @ApiProperty() maxRevokesPerClose!: number;
+  @ApiProperty({
+    description: 'days of no sign-in seen by JumpCloud that make the inactivity recommendation',
+  })
+  inactiveDays!: number;
   @ApiProperty({
     type: String,
     format: 'uuid',

@@ -49,6 +49,7 @@ export interface CampaignRow {
   certification_valid_days: number;
   max_revoke_share_per_group: number;
   max_revokes_per_close: number;
+  inactive_days: number;
   scope_administrators: boolean;
   closed_by: string | null;
   ck?: string;
@@ -159,6 +160,7 @@ export function toCampaignResponse(c: CampaignRow, progress: CampaignProgress): 
     certificationValidDays: c.certification_valid_days,
     maxRevokeSharePerGroup: c.max_revoke_share_per_group,
     maxRevokesPerClose: c.max_revokes_per_close,
+    inactiveDays: c.inactive_days,
     closedBy: c.closed_by,
     progress,
   };

@@ -12,6 +12,7 @@ import { CampaignsRepository } from '../campaigns.repository';
 import { CampaignsService, type CheckedCampaignBody } from '../campaigns.service';
 import {
   type CampaignResponse,
+  DEFAULT_INACTIVE_DAYS,
   DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
   DEFAULT_MAX_REVOKES_PER_CLOSE,
 } from '../dto/campaign.dto';
@@ -212,6 +213,7 @@ export class CampaignTemplatesService implements OnModuleInit {
       maxSyncAgeHours: dto.maxSyncAgeHours ?? 24,
       maxRevokeSharePerGroup: dto.maxRevokeSharePerGroup ?? DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
       maxRevokesPerClose: dto.maxRevokesPerClose ?? DEFAULT_MAX_REVOKES_PER_CLOSE,
+      inactiveDays: dto.inactiveDays ?? DEFAULT_INACTIVE_DAYS,
     };
   }
 

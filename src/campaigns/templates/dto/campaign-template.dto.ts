@@ -66,7 +66,7 @@ export class CreateCampaignTemplateDto extends OmitType(CreateCampaignDto, ['due
   @Max(365)
   durationDays!: number;
 
-  // `mode` (and certificationValidDays) come with the campaign fields: a template hands them to its campaigns.
+  // `mode` (and certificationValidDays, inactiveDays) come with the campaign fields: a template hands them to its campaigns.
 }
 
 /** `PATCH /campaign-templates/{id}`: any field but the connection; lists and objects are replaced whole. */
@@ -109,6 +109,10 @@ export class CampaignTemplateResponse {
   @ApiProperty({ enum: TEMPLATE_MODES, enumName: 'CampaignMode' }) mode!: TemplateMode;
   @ApiProperty({ description: "days each campaign's close certifies a kept membership for" })
   certificationValidDays!: number;
+  @ApiProperty({
+    description: "days of no sign-in seen by JumpCloud that make each campaign's inactivity recommendation",
+  })
+  inactiveDays!: number;
   @ApiProperty({ type: TemplatePeriodResponse, description: 'the period in progress now' })
   currentPeriod!: TemplatePeriodResponse;
   @ApiProperty({

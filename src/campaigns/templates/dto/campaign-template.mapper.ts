@@ -1,6 +1,7 @@
 import {
   type CreateCampaignDto,
   DEFAULT_CERTIFICATION_VALID_DAYS,
+  DEFAULT_INACTIVE_DAYS,
   DEFAULT_MAX_REVOKE_SHARE_PER_GROUP,
   DEFAULT_MAX_REVOKES_PER_CLOSE,
 } from '../../dto/campaign.dto';
@@ -24,6 +25,7 @@ export type TemplateCampaignBody = Omit<
   | 'maxSyncAgeHours'
   | 'maxRevokeSharePerGroup'
   | 'maxRevokesPerClose'
+  | 'inactiveDays'
 > & {
   description: string | null;
   reviewerIds: string[];
@@ -34,6 +36,8 @@ export type TemplateCampaignBody = Omit<
   // Optional: templates stored before the caps existed take the campaigns' defaults at launch.
   maxRevokeSharePerGroup?: number;
   maxRevokesPerClose?: number;
+  // Optional likewise: templates stored before it take the default, at launch and in reads.
+  inactiveDays?: number;
 };
 
 export interface TemplateRow {
@@ -90,6 +94,7 @@ export function toTemplateResponse(t: TemplateRow, launched: boolean, now: Date)
     durationDays: t.duration_days,
     mode: t.mode,
     certificationValidDays: c.certificationValidDays ?? DEFAULT_CERTIFICATION_VALID_DAYS,
+    inactiveDays: c.inactiveDays ?? DEFAULT_INACTIVE_DAYS,
     currentPeriod: {
       key: current.key,
       startsAt: current.start.toISOString(),
