@@ -2412,6 +2412,8 @@ export interface components {
             maxRevokeSharePerGroup?: number;
             /** @description the most removals one close applies (default 500); the rest is held for a second admin */
             maxRevokesPerClose?: number;
+            /** @description days: a membership whose member signed in to none of its group's applications within them is recommended for review (default 60; JumpCloud keeps 90 days of sign-ins) */
+            inactiveDays?: number;
         };
         /** @enum {string} */
         CampaignStatus: "draft" | "launching" | "active" | "closing" | "closed" | "cancelled";
@@ -2505,6 +2507,8 @@ export interface components {
             certificationValidDays: number;
             maxRevokeSharePerGroup: number;
             maxRevokesPerClose: number;
+            /** @description days of no sign-in seen by JumpCloud that make the inactivity recommendation */
+            inactiveDays: number;
             /**
              * Format: uuid
              * @description who asked for the close; null while open or when the system closed it
@@ -2794,6 +2798,8 @@ export interface components {
             maxRevokeSharePerGroup?: number;
             /** @description the most removals one close applies (default 500); the rest is held for a second admin */
             maxRevokesPerClose?: number;
+            /** @description days: a membership whose member signed in to none of its group's applications within them is recommended for review (default 60; JumpCloud keeps 90 days of sign-ins) */
+            inactiveDays?: number;
             schedule: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays: number;
@@ -2834,6 +2840,8 @@ export interface components {
             mode: components["schemas"]["CampaignMode"];
             /** @description days each campaign's close certifies a kept membership for */
             certificationValidDays: number;
+            /** @description days of no sign-in seen by JumpCloud that make each campaign's inactivity recommendation */
+            inactiveDays: number;
             /** @description the period in progress now */
             currentPeriod: components["schemas"]["TemplatePeriodResponse"];
             /**
@@ -2893,6 +2901,8 @@ export interface components {
             maxRevokeSharePerGroup?: number;
             /** @description the most removals one close applies (default 500); the rest is held for a second admin */
             maxRevokesPerClose?: number;
+            /** @description days: a membership whose member signed in to none of its group's applications within them is recommended for review (default 60; JumpCloud keeps 90 days of sign-ins) */
+            inactiveDays?: number;
             schedule?: components["schemas"]["TemplateScheduleDto"];
             /** @description days from launch to dueAt (fractions allowed) */
             durationDays?: number;
