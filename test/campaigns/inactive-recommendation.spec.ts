@@ -10,7 +10,6 @@ import { pollUntil } from '../helpers/poll';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 
 const SIZES = { users: 30, groups: 6, membershipsPerUser: 2, admins: 2, apps: 3 };
-const DAY = 24 * 3600_000;
 const INACTIVE = /^No sign-in to .+ seen by JumpCloud in \d+ days/;
 const HONEST = ' (it sees only sign-ins made through JumpCloud)';
 

@@ -1,5 +1,7 @@
 import { Badge, Button, Checkbox, Group, Paper, Stack, Text } from '@mantine/core';
 import type { ReviewItem } from '../api/types';
+import { lastSignInText } from '../lib/activity';
+import { useNow } from '../lib/useNow';
 import { formatDate } from '../lib/format';
 import { groupLabel } from './filters';
 
@@ -13,6 +15,34 @@ const DECIDED = {
   revoke: { color: 'red', label: 'revoked' },
   convert_to_jit: { color: 'violet', label: 'converted to JIT' },
 } as const;
+
+/**
+ * What Directory Insights saw of the member: the last sign-in of any kind, then one per application the
+ * group grants. Each its own piece of text, so a phone wraps between them, never inside one.
+ */
+function ActivityLine({ item }: { item: ReviewItem }) {
+  // A minute is the finest unit these times show.
+  const now = useNow(60_000);
+  const apps = item.group?.applications ?? [];
+  return (
+    <Group gap={6} wrap="wrap" data-testid="review-activity">
+      <Text size="sm" data-testid="review-last-sign-in">
+        <Text span c="dimmed" size="sm">
+          Last sign-in:
+        </Text>{' '}
+        {lastSignInText(item.account.lastSignInAt, now)}
+      </Text>
+      {apps.map((app) => (
+        <Text size="sm" key={app.id} data-testid="review-app-sign-in">
+          <Text span c="dimmed" size="sm">
+            · {app.name}:
+          </Text>{' '}
+          {lastSignInText(app.lastSignInAt, now)}
+        </Text>
+      ))}
+    </Group>
+  );
+}
 
 /** The membership's certification as a reviewer reads it: in force until, expired on, or none. */
 function certification(until: string | null): string {
@@ -119,6 +149,7 @@ export function ReviewRow({
               </Text>
             </Stack>
           )}
+          <ActivityLine item={item} />
           <Text size="sm" c="dimmed">
             Member since {formatDate(item.membershipSince)} ·{' '}
             {item.grantId ? 'through a jumpgate grant' : 'standing'}

@@ -112,6 +112,14 @@ export function CampaignFieldsInputs({
           value={f.maxRevokesPerClose}
           onChange={(e) => onChange({ maxRevokesPerClose: e.currentTarget.value })}
         />
+        <TextInput
+          label="Days without a sign-in before recommending a review"
+          description="Sign-ins JumpCloud saw to the group's applications (only those made through JumpCloud, kept 90 days)."
+          required
+          inputMode="numeric"
+          value={f.inactiveDays}
+          onChange={(e) => onChange({ inactiveDays: e.currentTarget.value })}
+        />
       </div>
     </>
   );

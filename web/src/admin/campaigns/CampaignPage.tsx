@@ -158,6 +158,7 @@ function Facts({ c }: { c: Campaign }) {
     ['Converted to just-in-time', String(p.converted)],
     ['Mode', c.mode === 'delta' ? `delta (${p.carried} carried on their certification)` : 'full'],
     ['Certifies kept memberships for', `${c.certificationValidDays} days`],
+    ['Recommends a review after', `${c.inactiveDays} days without a sign-in`],
     ['Undecided at close', c.defaultDecision],
     [
       'Remediation',

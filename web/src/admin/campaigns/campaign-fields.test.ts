@@ -19,7 +19,19 @@ describe('the campaign fields both forms share', () => {
       autoRemediate: false,
       maxRevokeSharePerGroup: 0.5,
       maxRevokesPerClose: 500,
+      inactiveDays: 60,
     });
+  });
+
+  it('takes inactiveDays as a whole number of days from 1, and shows what the server stored', () => {
+    expect(toCampaignFieldsBody({ ...filled, inactiveDays: ' 30 ' }).inactiveDays).toBe(30);
+    for (const days of ['0', '1.5', '-2', '', 'two months', '3651']) {
+      expect(campaignFieldProblems({ ...filled, inactiveDays: days })).toEqual([
+        'The days without a sign-in are a whole number from 1 to 3650.',
+      ]);
+    }
+    expect(campaignFieldProblems({ ...filled, inactiveDays: '1' })).toEqual([]);
+    expect(campaignFieldProblems({ ...filled, inactiveDays: '120' })).toEqual([]);
   });
 
   it('sends the administrators scope alone or with groups, and the caps as the API wants them', () => {
@@ -70,6 +82,7 @@ describe('the campaign fields both forms share', () => {
         autoRemediate: true,
         maxRevokeSharePerGroup: 0.29,
         maxRevokesPerClose: 7,
+        inactiveDays: 45,
       }),
     ).toEqual({
       groupIds: ['g1'],
@@ -81,6 +94,7 @@ describe('the campaign fields both forms share', () => {
       autoRemediate: true,
       maxRevokePercentPerGroup: '29',
       maxRevokesPerClose: '7',
+      inactiveDays: '45',
     });
   });
 });

@@ -20,6 +20,8 @@ export interface CampaignFields {
   maxRevokePercentPerGroup: string;
   /** The most removals one close applies (API.md maxRevokesPerClose). */
   maxRevokesPerClose: string;
+  /** Days without a sign-in seen by JumpCloud that make the inactivity recommendation (API.md inactiveDays). */
+  inactiveDays: string;
 }
 
 export function emptyCampaignFields(): CampaignFields {
@@ -34,6 +36,8 @@ export function emptyCampaignFields(): CampaignFields {
     // The server's defaults (0.5 and 500), shown so an admin sees what a close may remove.
     maxRevokePercentPerGroup: '50',
     maxRevokesPerClose: '500',
+    // The server's default.
+    inactiveDays: '60',
   };
 }
 
@@ -47,6 +51,7 @@ export function campaignFieldsOf(c: {
   autoRemediate: boolean;
   maxRevokeSharePerGroup: number;
   maxRevokesPerClose: number;
+  inactiveDays: number;
 }): CampaignFields {
   return {
     groupIds: c.scope.groupIds,
@@ -59,6 +64,7 @@ export function campaignFieldsOf(c: {
     // Rounded so 0.29 shows as 29, not 28.999999999999996.
     maxRevokePercentPerGroup: String(Math.round(c.maxRevokeSharePerGroup * 10_000) / 100),
     maxRevokesPerClose: String(c.maxRevokesPerClose),
+    inactiveDays: String(c.inactiveDays),
   };
 }
 
@@ -74,6 +80,8 @@ export function campaignFieldProblems(f: CampaignFields): string[] {
     problems.push('The share of a group one close may remove is between 0 and 100 %.');
   if (!/^\d+$/.test(f.maxRevokesPerClose.trim()))
     problems.push('The removals one close may apply is a whole number, 0 or more.');
+  if (!/^\d+$/.test(f.inactiveDays.trim()) || Number(f.inactiveDays) < 1 || Number(f.inactiveDays) > 3650)
+    problems.push('The days without a sign-in are a whole number from 1 to 3650.');
   return problems;
 }
 
@@ -90,6 +98,7 @@ export function toCampaignFieldsBody(
   | 'autoRemediate'
   | 'maxRevokeSharePerGroup'
   | 'maxRevokesPerClose'
+  | 'inactiveDays'
 > {
   return {
     // An empty scope means every group (API.md), which the form says next to the field; with
@@ -103,5 +112,6 @@ export function toCampaignFieldsBody(
     autoRemediate: f.autoRemediate,
     maxRevokeSharePerGroup: Math.round(Number(f.maxRevokePercentPerGroup) * 100) / 10_000,
     maxRevokesPerClose: Number(f.maxRevokesPerClose),
+    inactiveDays: Number(f.inactiveDays),
   };
 }

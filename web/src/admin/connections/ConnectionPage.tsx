@@ -9,7 +9,7 @@ import { formatDateTime } from '../../lib/format';
 import { canAdminister } from '../../shell/roles';
 import { useMe } from '../../shell/useMe';
 import grid from '../campaigns/Grid.module.css';
-import { isMoving } from './connection-logic';
+import { insightsSentence, isMoving } from './connection-logic';
 import { SyncRunRow } from './SyncRunRow';
 
 /** `/admin/connections/{id}`: the connection, sync now (admins), its runs with their figures and held removals. */
@@ -79,6 +79,10 @@ export function ConnectionPage() {
             </Stack>
           ))}
         </div>
+        <Text size="sm" mt="sm" data-testid="connection-insights" data-insights={c.insights}>
+          {insightsSentence(c.insights)}
+          {c.insightsCheckedAt ? ` (checked ${formatDateTime(c.insightsCheckedAt)})` : ''}
+        </Text>
       </Paper>
       {admin && (
         <Button w="fit-content" loading={sync.isPending} onClick={() => sync.mutate()}>

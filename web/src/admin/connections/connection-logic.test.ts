@@ -4,6 +4,7 @@ import {
   EMPTY_CONNECTION,
   heldPage,
   heldSummary,
+  insightsSentence,
   type SyncRun,
   toConnectionBody,
 } from './connection-logic';
@@ -66,5 +67,19 @@ describe('held removals', () => {
       pages: 2,
     });
     expect(heldPage(items, 1, 2)).toMatchObject({ rows: [items[2]], accountIds: [b], groupIds: [g] });
+  });
+});
+
+describe('Directory Insights state', () => {
+  it('says what each state turns on or off', () => {
+    expect(insightsSentence('readable')).toMatch(
+      /^Directory Insights is readable: sign-in activity and who changed/,
+    );
+    expect(insightsSentence('forbidden')).toBe(
+      "The API key's role cannot read Directory Insights; activity, attribution and incremental sync are off.",
+    );
+    expect(insightsSentence('unavailable')).toMatch(
+      /did not answer.*activity, attribution and incremental sync are off/,
+    );
   });
 });

@@ -2,6 +2,19 @@ import type { components } from '../../api/schema';
 
 export type CreateConnectionBody = components['schemas']['CreateConnectionDto'];
 export type SyncRun = components['schemas']['SyncRunResponse'];
+export type InsightsState = components['schemas']['InsightsState'];
+
+/** What a connection's Directory Insights state means for what jumpgate does, in one sentence. */
+export function insightsSentence(state: InsightsState): string {
+  switch (state) {
+    case 'readable':
+      return 'Directory Insights is readable: sign-in activity and who changed memberships outside jumpgate are read after each sync, and syncs between full ones read only what changed.';
+    case 'forbidden':
+      return "The API key's role cannot read Directory Insights; activity, attribution and incremental sync are off.";
+    case 'unavailable':
+      return 'Directory Insights did not answer when last asked (or was never asked); activity, attribution and incremental sync are off until it does.';
+  }
+}
 
 export interface ConnectionForm {
   name: string;

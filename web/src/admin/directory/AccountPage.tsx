@@ -5,6 +5,7 @@ import { QueryBlock } from '../../components/QueryBlock';
 import { TableScroll } from '../../components/TableScroll';
 import { formatDate, formatDateTime } from '../../lib/format';
 import { AccountAccess } from './AccountAccess';
+import { AccountActivity } from './AccountActivity';
 import { accountName } from './directory-logic';
 import { HistoryTable } from './HistoryTable';
 import { useAccount, useNames } from './useDirectory';
@@ -86,6 +87,7 @@ export function AccountPage() {
             </TableScroll>
           )}
           <AccountAccess accountId={a.id} />
+          {a.kind === 'user' && <AccountActivity accountId={a.id} />}
           <Title order={2} size="h3">
             Membership history
           </Title>

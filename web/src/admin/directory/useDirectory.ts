@@ -76,6 +76,13 @@ export function useAccountAccess(id: string) {
   });
 }
 
+export function useAccountActivity(id: string) {
+  return useQuery({
+    queryKey: ['account-activity', id],
+    queryFn: () => unwrap(api.GET('/api/v1/accounts/{id}/activity', { params: { path: { id } } })),
+  });
+}
+
 export function useGroup(id: string) {
   return useQuery({
     queryKey: ['group', id],

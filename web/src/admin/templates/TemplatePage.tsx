@@ -81,6 +81,7 @@ function TemplateFacts({ t }: { t: Template }) {
     ['Each campaign runs', `${t.durationDays} days`],
     ['Mode', t.mode],
     ['Certifies kept memberships for', `${t.certificationValidDays} days`],
+    ['Recommends a review after', `${t.inactiveDays} days without a sign-in`],
     ['Oldest accepted sync', `${t.maxSyncAgeHours} hours`],
     ['Reviewers', t.reviewerStrategy.replace('_', ' ')],
     ['Undecided at close', t.defaultDecision],

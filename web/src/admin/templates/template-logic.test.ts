@@ -58,6 +58,7 @@ describe('template form', () => {
       administrators: true,
       maxRevokePercentPerGroup: '29',
       maxRevokesPerClose: '12',
+      inactiveDays: '120',
     };
     const body = toTemplateBody(form);
     expect(body).toMatchObject({
@@ -73,6 +74,7 @@ describe('template form', () => {
       maxSyncAgeHours: 24,
       maxRevokeSharePerGroup: 0.29,
       maxRevokesPerClose: 12,
+      inactiveDays: 120,
     });
     expect(body).not.toHaveProperty('description');
     const t = {
