@@ -1,11 +1,12 @@
-import { type Client } from 'pg';
+import { Client } from 'pg';
+import { AUDIT_APPEND_LOCK_KEY } from '../../src/audit/audit.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { type CampaignResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type CampaignTemplateResponse } from '../../src/campaigns/templates/dto/campaign-template.dto';
 import { periodAt } from '../../src/campaigns/templates/template-period.policy';
 import { TemplateLaunchesService } from '../../src/campaigns/templates/template-launches.service';
 import { type TestApp } from '../helpers/app';
-import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
+import { campaignBody, campaignItems, plannedRemovals, waitForCampaign } from '../helpers/campaigns';
 import { startStandIn, type StandIn } from '../helpers/http-stand-in';
 import { createConnection, syncNow } from '../helpers/jumpcloud';
 import { createChannel, deliveries } from '../helpers/notifications';
@@ -27,16 +28,22 @@ describe('campaign templates and the freshness gate', () => {
   let admin: TestPrincipal;
   let auditor: TestPrincipal;
   let reviewer: TestPrincipal;
-  let groupIds: string[];
-  let usedGroups = 0;
+  let groups: { id: string; size: number }[];
+  const usedGroups = new Set<string>();
 
-  /** A template body over one fresh group (each test its own), named reviewer, `body` on top. */
+  /** A static group no other test uses, with at least `minMembers` members. */
+  function freshGroup(minMembers = 2): { id: string; size: number } {
+    const g = groups.find((x) => !usedGroups.has(x.id) && x.size >= minMembers);
+    if (!g) throw new Error('no fresh group left');
+    usedGroups.add(g.id);
+    return g;
+  }
+
+  /** A template body over one fresh group (each test its own) unless `body` names a scope, named reviewer. */
   async function templateBody(body: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const groupId = groupIds[usedGroups++];
-    if (!groupId) throw new Error('no fresh group left');
     const { dueAt: _dueAt, ...campaign } = campaignBody(connectionId, admin.id, {
-      name: `Quarterly review ${usedGroups}`,
-      scope: { groupIds: [groupId] },
+      name: `Quarterly review ${usedGroups.size + 1}`,
+      scope: body.scope ?? { groupIds: [freshGroup().id] },
       reviewerIds: [reviewer.id],
     });
     return { ...campaign, schedule: { everyMonths: 3 }, durationDays: 14, ...body };
@@ -79,14 +86,14 @@ describe('campaign templates and the freshness gate', () => {
   beforeAll(async () => {
     ({ emu, t, db, connectionId } = await startEmulatedOrg({
       seed: 61,
-      sizes: { users: 40, groups: 12, membershipsPerUser: 2, admins: 2, apps: 1 },
+      sizes: { users: 40, groups: 16, membershipsPerUser: 2, admins: 2, apps: 1 },
     }));
     admin = await createPrincipal(t, { roles: ['admin'] });
     auditor = await createPrincipal(t, { roles: ['auditor'] });
     reviewer = await createPrincipal(t);
-    groupIds = [];
+    groups = [];
     for (const g of staticGroups(emu, 2))
-      groupIds.push(await localId(db, connectionId, 'directory_groups', g.id));
+      groups.push({ id: await localId(db, connectionId, 'directory_groups', g.id), size: g.size });
   });
 
   afterAll(() => stopEmulatedOrg({ db, t, emu }));
@@ -157,6 +164,101 @@ describe('campaign templates and the freshness gate', () => {
     expect(read.body.nextLaunchAt).toBe(expected.end.toISOString());
   });
 
+  it("its campaigns take the template's caps, administrators scope, certificationValidDays, mode and reminders; a close holds what the caps say, and the next period carries what it certified", async () => {
+    const [a, b] = [freshGroup(8), freshGroup(8)];
+    const share = 0.25;
+    // The cap per close bites too: one fewer than the groups' caps allow (one kept member of `a` aside).
+    const max = Math.floor(share * a.size) + Math.floor(share * b.size) - 1;
+    const settings = {
+      scope: { groupIds: [a.id, b.id], applicationIds: [], administrators: true },
+      maxRevokeSharePerGroup: share,
+      maxRevokesPerClose: max,
+      certificationValidDays: 30,
+      mode: 'delta',
+      reminders: { daysBeforeDue: [4], overdueEveryDays: 2 },
+      defaultDecision: 'revoke',
+    };
+    const created = await createTemplate(await templateBody(settings));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(settings);
+    const id = created.body.id as string;
+    const [made] = await pollUntil(
+      () => campaignsOf(id),
+      (items) => items.length > 0,
+      () => 'the template made no campaign',
+    );
+    const c = await waitForCampaign(t, auditor.token, made.id, 'active');
+    expect(c).toMatchObject({ ...settings, templateId: id });
+
+    const items = await campaignItems(t, auditor.token, c.id);
+    const adminItems = items.filter((i) => i.group === null);
+    expect(adminItems.map((i) => i.account.email?.toLowerCase()).sort()).toEqual(
+      emu.emulator.store.admins.map((x) => x.email.toLowerCase()).sort(),
+    );
+    for (const i of adminItems) expect(i.account.adminRoles?.length).toBeGreaterThan(0);
+    const groupItems = items.filter((i) => i.group !== null);
+    expect(groupItems).toHaveLength(a.size + b.size);
+    const kept = groupItems.find((i) => i.group!.id === a.id)!;
+    const keep = await t.request('POST', `/api/v1/review-items/${kept.id}/decision`, {
+      token: reviewer.token,
+      body: { decision: 'keep' },
+    });
+    expect(keep.status).toBe(200);
+
+    // The close revokes the rest by default. What it applies, by the template's caps; the defaults
+    // (or either cap alone) would apply another set, so a cap lost on the way would show.
+    const revokes = groupItems.filter((i) => i.id !== kept.id);
+    const members = (g: string) => (g === a.id ? a.size : b.size);
+    const planned = (caps: { share: number; maxPerClose: number }) =>
+      [...plannedRemovals(revokes, caps, members)].sort();
+    const applied = new Set(planned({ share, maxPerClose: max }));
+    expect(applied.size).toBe(max);
+    for (const other of [
+      { share: 0.5, maxPerClose: 500 },
+      { share: 0.5, maxPerClose: max },
+      { share, maxPerClose: 500 },
+    ])
+      expect(planned(other)).not.toEqual([...applied].sort());
+
+    expect((await t.request('POST', `/api/v1/campaigns/${c.id}/close`, { token: admin.token })).status).toBe(
+      202,
+    );
+    const closed = await waitForCampaign(t, auditor.token, c.id, 'closed');
+    expect(closed.progress).toMatchObject({ kept: 1, held: revokes.length - max });
+    const after = new Map((await campaignItems(t, auditor.token, c.id)).map((i) => [i.id, i]));
+    for (const i of revokes) {
+      const { remediation } = after.get(i.id)!;
+      expect([i.id, remediation === 'held']).toEqual([i.id, !applied.has(i.id)]);
+    }
+    // The administrators scope is never remediated by jumpgate, whatever the caps.
+    for (const i of adminItems) {
+      expect(after.get(i.id)).toMatchObject({ decision: 'revoke', remediation: 'manual' });
+      expect(after.get(i.id)!.remediationNote).toBeTruthy();
+    }
+    // The kept membership is certified for the template's 30 days from the close.
+    const certifiedUntil = new Date(after.get(kept.id)!.certifiedUntil!).getTime();
+    const expectedUntil = new Date(closed.closedAt!).getTime() + 30 * 86_400_000;
+    expect(Math.abs(certifiedUntil - expectedUntil)).toBeLessThan(60_000);
+
+    // The next period's campaign is a delta one too: the certified membership is carried, not reviewed.
+    const next = new Date(new Date(created.body.currentPeriod.endsAt as string).getTime() + 3_600_000);
+    await t.app.get(TemplateLaunchesService).launchDue(next);
+    const both = await campaignsOf(id);
+    expect(both).toHaveLength(2);
+    const second = await waitForCampaign(t, auditor.token, both[1].id, 'active');
+    expect(second).toMatchObject({
+      ...settings,
+      period: periodAt(created.body.schedule, new Date(created.body.createdAt), next).key,
+    });
+    expect(second.progress.carried).toBe(1);
+    const secondItems = await campaignItems(t, auditor.token, second.id);
+    expect(secondItems.filter((i) => i.group?.id === a.id && i.account.id === kept.account.id)).toEqual([]);
+    expect(secondItems.filter((i) => i.group === null)).toHaveLength(adminItems.length);
+    expect(
+      (await t.request('POST', `/api/v1/campaigns/${second.id}/cancel`, { token: admin.token })).status,
+    ).toBe(200);
+  }, 120_000);
+
   it('deleting a template stops future campaigns and keeps past ones, still listed under it', async () => {
     const created = await createTemplate(await templateBody({ schedule: { everyMonths: 1, dayOfMonth: 1 } }));
     expect(created.status).toBe(201);
@@ -212,11 +314,9 @@ describe('campaign templates and the freshness gate', () => {
     const person = await createPrincipal(t);
     const before = await countRows('campaign_templates');
     expect((await createTemplate(await templateBody())).status).toBe(201);
+    const refusedBody = await templateBody();
     for (const token of [auditor.token, person.token]) {
-      const res = await t.request('POST', '/api/v1/campaign-templates', {
-        token,
-        body: await templateBody(),
-      });
+      const res = await t.request('POST', '/api/v1/campaign-templates', { token, body: refusedBody });
       expect(res.status).toBe(403);
       expect(
         (await t.request('PATCH', `/api/v1/campaign-templates/${id}`, { token, body: { name: 'x' } })).status,
@@ -337,6 +437,59 @@ describe('campaign templates and the freshness gate', () => {
     expect(await campaignsOf(id)).toHaveLength(1);
   });
 
+  it('a PATCH while its campaign finishes launching answers 200: the launch never waits for the PATCH', async () => {
+    const created = await createTemplate(await templateBody());
+    const id = created.body.id as string;
+    const [made] = await pollUntil(
+      () => campaignsOf(id),
+      (items) => items.length === 1,
+      () => 'no first campaign',
+    );
+    await waitForCampaign(t, auditor.token, made.id, 'active');
+    // What the launch job's transaction does at its end (CampaignLaunchService.runLaunch), step by step:
+    // it marks the campaign active, takes the audit lock, then updates the campaign again (the reminder
+    // period), and that second update checks the campaign's template key. A PATCH that holds the
+    // template row while it waits for the audit lock used to deadlock with it (a 500).
+    const launch = new Client({ connectionString: t.databaseUrl });
+    await launch.connect();
+    try {
+      const touchCampaign = () =>
+        launch.query(`UPDATE campaigns SET reminded_period = reminded_period WHERE id = $1`, [made.id]);
+      await launch.query('BEGIN');
+      await touchCampaign();
+      await launch.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_APPEND_LOCK_KEY]);
+      const patch = t.request<Template>('PATCH', `/api/v1/campaign-templates/${id}`, {
+        token: admin.token,
+        body: { durationDays: 9 },
+      });
+      const templateLocked = async () =>
+        db.query(`SELECT 1 FROM campaign_templates WHERE id = $1 FOR UPDATE NOWAIT`, [id]).then(
+          () => false,
+          (err: { code?: string }) => err.code === '55P03',
+        );
+      const waitsForAudit = async () =>
+        (
+          await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            [AUDIT_APPEND_LOCK_KEY],
+          )
+        ).rows[0].n > 0;
+      await pollUntil(
+        async () => (await waitsForAudit()) && (await templateLocked()),
+        (both) => both,
+        () => 'the PATCH never held the template while waiting for the audit lock',
+      );
+      await touchCampaign();
+      await launch.query('COMMIT');
+      const res = await patch;
+      expect(res.status).toBe(200);
+      expect(res.body.durationDays).toBe(9);
+    } finally {
+      await launch.end();
+    }
+  });
+
   describe('freshness gate', () => {
     async function draft(body: Record<string, unknown>, conn = connectionId): Promise<string> {
       const res = await t.request('POST', '/api/v1/campaigns', {
@@ -348,7 +501,7 @@ describe('campaign templates and the freshness gate', () => {
     }
 
     it('refuses a launch over an older sync with 409 stale_directory unless forced, and audits the force', async () => {
-      const id = await draft({ scope: { groupIds: [groupIds[usedGroups++]] }, maxSyncAgeHours: 0.0003 });
+      const id = await draft({ scope: { groupIds: [freshGroup().id] }, maxSyncAgeHours: 0.0003 });
       expect(
         (await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body.maxSyncAgeHours,
       ).toBe(0.0003);
@@ -393,7 +546,7 @@ describe('campaign templates and the freshness gate', () => {
     });
 
     it('a fresh directory launches without force (default 24 hours); a never-synced connection is stale', async () => {
-      const id = await draft({ scope: { groupIds: [groupIds[usedGroups++]] } });
+      const id = await draft({ scope: { groupIds: [freshGroup().id] } });
       expect(
         (await t.request('GET', `/api/v1/campaigns/${id}`, { token: auditor.token })).body.maxSyncAgeHours,
       ).toBe(24);
@@ -503,10 +656,9 @@ describe('campaign templates and the freshness gate', () => {
         for (const u of e.store.users.filter((x) => !x.deleted).slice(0, 2)) e.externalAddMember(ext, u.id);
         await syncNow(t, connectionId);
         const groupId = await localId(db, connectionId, 'directory_groups', ext);
-        const created = await createTemplate({
-          ...(await templateBody({ schedule: { everyMonths: 1 } })),
-          scope: { groupIds: [groupId] },
-        });
+        const created = await createTemplate(
+          await templateBody({ schedule: { everyMonths: 1 }, scope: { groupIds: [groupId] } }),
+        );
         expect(created.status).toBe(201);
         const id = created.body.id as string;
         const [first] = await pollUntil(

@@ -4,7 +4,13 @@ import { type GroupRec } from '../../src/emulator/store';
 import { type CampaignResponse, type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RemediationPreviewResponse } from '../../src/campaigns/dto/remediation-preview.dto';
 import { type TestApp } from '../helpers/app';
-import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
+import {
+  campaignBody,
+  campaignItems,
+  launchCampaign,
+  plannedRemovals,
+  waitForCampaign,
+} from '../helpers/campaigns';
 import { emulatorHasMember, localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
@@ -66,30 +72,6 @@ describe('campaign safety rails: caps, held removals, second-admin release', () 
     t.request<CampaignResponse & { code?: string }>('POST', `/api/v1/campaigns/${id}/release-held`, {
       token,
     });
-
-  /**
-   * The removals a close applies, as the rule documented in HeldRemovalsRepository says: per group by
-   * lower-case email then account id, at most floor(share × members); across groups by group name,
-   * then id, the first `max`.
-   */
-  function expectedApplied(items: ReviewItemResponse[], share: number, max: number): Set<string> {
-    const byGroup = new Map<string, ReviewItemResponse[]>();
-    for (const i of items) byGroup.set(i.group!.id, [...(byGroup.get(i.group!.id) ?? []), i]);
-    const within: ReviewItemResponse[] = [];
-    const groupOrder = [...byGroup.keys()].sort((a, b) => {
-      const [na, nb] = [byGroup.get(a)![0].group!.name, byGroup.get(b)![0].group!.name];
-      return na < nb ? -1 : na > nb ? 1 : a < b ? -1 : 1;
-    });
-    for (const g of groupOrder) {
-      const members = byGroup.get(g)!;
-      const sorted = [...members].sort((a, b) => {
-        const [ea, eb] = [a.account.email!.toLowerCase(), b.account.email!.toLowerCase()];
-        return ea < eb ? -1 : ea > eb ? 1 : a.account.id < b.account.id ? -1 : 1;
-      });
-      within.push(...sorted.slice(0, Math.floor(share * members.length)));
-    }
-    return new Set(within.slice(0, max).map((i) => i.id));
-  }
 
   async function waitForMail(email: string, subject: RegExp): Promise<ReceivedMail> {
     const [mail] = await pollUntil(
@@ -166,7 +148,7 @@ describe('campaign safety rails: caps, held removals, second-admin release', () 
     });
     const items = await campaignItems(t, auditor.token, c.id);
     expect(items.length).toBe(groups[0].rec.size + groups[1].rec.size);
-    const applied = expectedApplied(items, share, max);
+    const applied = plannedRemovals(items, { share, maxPerClose: max });
     expect(applied.size).toBe(max);
 
     // The preview before close: every pending item becomes a revoke under the default; each group would

@@ -64,3 +64,31 @@ export async function launchCampaign(
   );
   return waitForCampaign(t, watcher.token, id, 'active');
 }
+
+/**
+ * The removals a close applies, as the rule documented in HeldRemovalsRepository says: per group by
+ * lower-case email then account id, at most floor(share × the group's live members); across groups by
+ * group name, then id, the first `maxPerClose`. `revokes` are the group items the close removes;
+ * `members` counts a group's live members (default: its revokes, when every member is revoked).
+ */
+export function plannedRemovals(
+  revokes: ReviewItemResponse[],
+  caps: { share: number; maxPerClose: number },
+  members: (groupId: string) => number = (g) => revokes.filter((i) => i.group?.id === g).length,
+): Set<string> {
+  const byGroup = new Map<string, ReviewItemResponse[]>();
+  for (const i of revokes) byGroup.set(i.group!.id, [...(byGroup.get(i.group!.id) ?? []), i]);
+  const groupOrder = [...byGroup.keys()].sort((a, b) => {
+    const [na, nb] = [byGroup.get(a)![0].group!.name, byGroup.get(b)![0].group!.name];
+    return na < nb ? -1 : na > nb ? 1 : a < b ? -1 : 1;
+  });
+  const within: ReviewItemResponse[] = [];
+  for (const g of groupOrder) {
+    const sorted = [...byGroup.get(g)!].sort((a, b) => {
+      const [ea, eb] = [a.account.email!.toLowerCase(), b.account.email!.toLowerCase()];
+      return ea < eb ? -1 : ea > eb ? 1 : a.account.id < b.account.id ? -1 : 1;
+    });
+    within.push(...sorted.slice(0, Math.floor(caps.share * members(g))));
+  }
+  return new Set(within.slice(0, caps.maxPerClose).map((i) => i.id));
+}

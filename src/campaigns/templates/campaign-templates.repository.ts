@@ -83,10 +83,17 @@ export class CampaignTemplatesRepository {
     );
   }
 
-  /** A live template (locked FOR UPDATE with `lock`); not_found when there is none or it was deleted. */
+  /**
+   * A live template (locked with `lock`); not_found when there is none or it was deleted. The lock is
+   * FOR NO KEY UPDATE, not FOR UPDATE: it still serialises changes, deletes and period launches of one
+   * template, but lets through the KEY SHARE lock of the foreign key check on `campaigns.template_id`.
+   * A launch job updates its campaign twice after taking the audit lock, and its second update checks
+   * that key: under FOR UPDATE it waited for a PATCH that waited for the audit lock (a deadlock: a 500
+   * on PATCH, or a period's campaign rolled back).
+   */
   async getLive(id: string, m?: EntityManager, lock = false): Promise<TemplateRow> {
     const [t] = await this.db(m).query<TemplateRow[]>(
-      `SELECT * FROM campaign_templates WHERE id = $1 AND deleted_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT * FROM campaign_templates WHERE id = $1 AND deleted_at IS NULL ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [id],
     );
     if (!t) throw notFound('Campaign template');
