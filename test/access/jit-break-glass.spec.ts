@@ -1,7 +1,7 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
-import { waitForGrant } from '../helpers/grants';
+import { putRequestablePolicy, waitForGrant } from '../helpers/grants';
 import { JitPicker } from '../helpers/jit';
 import { createChannel, deliveries } from '../helpers/notifications';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
@@ -23,18 +23,8 @@ describe('just-in-time break-glass', () => {
   let pick: JitPicker;
   const channels: string[] = [];
 
-  const putPolicy = (groupId: string, body: Record<string, unknown>) =>
-    t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [owner.id],
-        approverIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...body,
-      },
-    });
+  const putPolicy = (groupId: string, fields: Record<string, unknown>) =>
+    putRequestablePolicy(t, admin.token, groupId, [owner.id], { approverIds: [approver.id], ...fields });
 
   const breakGlass = (who: TestPrincipal, groupId: string, body: Record<string, unknown> = {}) =>
     t.request('POST', '/api/v1/access-requests', {
@@ -68,8 +58,7 @@ describe('just-in-time break-glass', () => {
 
   it('refuses break-glass where the policy has none, without a justification or beyond its maximum (400, nothing made)', async () => {
     const groupId = await pick.group();
-    const { user } = await pick.person(groupId, 'any');
-    const who = await createPrincipal(t, { email: user.email });
+    const { principal: who } = await pick.requester(t, groupId);
     expect((await putPolicy(groupId, {})).status).toBe(200);
     const none = await breakGlass(who, groupId);
     expect([none.status, none.body.code]).toEqual([400, 'break_glass_not_allowed']);
@@ -98,8 +87,7 @@ describe('just-in-time break-glass', () => {
 
   it('an eligible requester is granted at once; everyone is told on every channel; the owner reviews it; no second grant, no second use in 24 hours', async () => {
     const groupId = await pick.group();
-    const { user } = await pick.person(groupId, 'any');
-    const who = await createPrincipal(t, { email: user.email });
+    const { principal: who, ...user } = await pick.requester(t, groupId);
     expect((await putPolicy(groupId, { breakGlass: { enabled: true, maxDurationMinutes: 15 } })).status).toBe(
       200,
     );
@@ -160,8 +148,7 @@ describe('just-in-time break-glass', () => {
   it('refuses a requester outside the eligible groups (400 not_eligible)', async () => {
     const groupId = await pick.group();
     const other = await pick.group();
-    const { user } = await pick.person(groupId, 'any', undefined, [other]);
-    const who = await createPrincipal(t, { email: user.email });
+    const { principal: who } = await pick.requester(t, groupId, { notInGroups: [other] });
     expect(
       (
         await putPolicy(groupId, {

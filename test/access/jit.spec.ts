@@ -8,7 +8,7 @@ import { type RunningEmulator } from '../../src/emulator';
 import { jobId } from '../../src/platform/queue/jobs';
 import { QUEUES } from '../../src/platform/queue/queues';
 import { flushTestRedis, type TestApp } from '../helpers/app';
-import { requestAndApprove, waitForGrant as waitForGrantAs } from '../helpers/grants';
+import { putRequestablePolicy, requestAndApprove, waitForGrant as waitForGrantAs } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
 import {
   emulatorHasMember,
@@ -65,18 +65,8 @@ describe('just-in-time access against the emulator', () => {
     };
   }
 
-  async function putPolicy(groupId: string, body: Record<string, unknown>) {
-    return t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...body,
-      },
-    });
-  }
+  const putPolicy = (groupId: string, fields: Record<string, unknown>) =>
+    putRequestablePolicy(t, admin.token, groupId, [approver.id], fields);
 
   const waitForGrant = (grantId: string, status: string, timeoutMs = 30_000) =>
     waitForGrantAs(t, BOOTSTRAP_TOKEN, grantId, status, timeoutMs);

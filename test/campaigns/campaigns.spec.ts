@@ -4,6 +4,7 @@ import { type RunningEmulator } from '../../src/emulator';
 import { type GroupRec } from '../../src/emulator/store';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, waitForCampaign } from '../helpers/campaigns';
+import { putRequestablePolicy } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
 import {
   emulatorHasMember,
@@ -295,14 +296,8 @@ describe('access review campaigns against the emulator', () => {
     const others = membersOf(g.rec).filter((u) => u !== self);
     const second = await createPrincipal(t);
     const fallback = await createPrincipal(t);
-    const policy = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [owner.id, second.id],
-        requestable: false,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
+    const policy = await putRequestablePolicy(t, admin.token, g.id, [owner.id, second.id], {
+      requestable: false,
     });
     expect(policy.status).toBe(200);
     const { items } = await launched({
@@ -643,15 +638,7 @@ describe('access review campaigns against the emulator', () => {
     const requesterUser = outsiders.find((u) => u.email === requester.email)!;
     const approver = await createPrincipal(t);
     const reviewer = await createPrincipal(t);
-    const policy = await t.request('PUT', `/api/v1/groups/${g.id}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const policy = await putRequestablePolicy(t, admin.token, g.id, [approver.id]);
     expect(policy.status).toBe(200);
     const req = await t.request('POST', '/api/v1/access-requests', {
       token: requester.token,

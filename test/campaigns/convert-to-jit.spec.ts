@@ -3,7 +3,7 @@ import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
-import { requestAndApprove, waitForGrant } from '../helpers/grants';
+import { putRequestablePolicy, requestAndApprove, waitForGrant } from '../helpers/grants';
 import {
   emulatorHasMember,
   groupMembers,
@@ -61,15 +61,8 @@ describe('convert_to_jit against the emulator', () => {
     const accountId = await idOf('directory_accounts', user.id);
     const bystander = outsidersOf(emu, g).find((u) => !otherMembers.has(u.id))!;
     const bystanderPrincipal = await createPrincipal(t, { email: bystander.email });
-    const policy = await t.request('PUT', `/api/v1/groups/${gId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        eligibleGroupIds: [otherId],
-      },
+    const policy = await putRequestablePolicy(t, admin.token, gId, [approver.id], {
+      eligibleGroupIds: [otherId],
     });
     expect(policy.status).toBe(200);
     expect(policy.body.eligibleAccountIds).toEqual([]);

@@ -47,10 +47,19 @@ export async function requestAndApprove(
   return { requestId: req.body.id as string, grantId: ok.body.grantId as string };
 }
 
-/** `PUT /groups/{id}/policy`: requestable for up to an hour, no justification, approved by `ownerIds`. */
-export function putRequestablePolicy(t: TestApp, token: string, groupId: string, ownerIds: string[]) {
+/**
+ * `PUT /groups/{id}/policy`: requestable for up to an hour, no justification, approved by `ownerIds`,
+ * with `fields` on top (eligibility, steps, rules, break-glass...).
+ */
+export function putRequestablePolicy(
+  t: TestApp,
+  token: string,
+  groupId: string,
+  ownerIds: string[],
+  fields: Record<string, unknown> = {},
+) {
   return t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
     token,
-    body: { ownerIds, requestable: true, maxDurationMinutes: 60, requireJustification: false },
+    body: { ownerIds, requestable: true, maxDurationMinutes: 60, requireJustification: false, ...fields },
   });
 }

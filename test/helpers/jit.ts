@@ -1,4 +1,6 @@
 import { type Client } from 'pg';
+import { type TestApp } from './app';
+import { createPrincipal, type TestPrincipal } from './principals';
 
 /** A directory user as a just-in-time spec uses it: its account, JumpCloud id, email and department. */
 export interface JitPerson {
@@ -72,5 +74,15 @@ export class JitPicker {
         ? { accountId: r.mid, ext: r.mext, email: r.memail, department: r.mdept }
         : undefined,
     };
+  }
+
+  /** A fresh user outside `groupId` (see `person`) who signs up: the user and a principal of its email. */
+  async requester(
+    t: TestApp,
+    groupId: string,
+    opts: { where?: (p: JitPerson) => boolean; notInGroups?: string[] } = {},
+  ): Promise<JitPerson & { principal: TestPrincipal }> {
+    const { user } = await this.person(groupId, 'any', opts.where, opts.notInGroups);
+    return { ...user, principal: await createPrincipal(t, { email: user.email }) };
   }
 }

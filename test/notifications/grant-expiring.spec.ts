@@ -2,7 +2,7 @@ import { type Client } from 'pg';
 import { GrantExpiryService } from '../../src/access/grant-expiry.service';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
-import { waitForGrant } from '../helpers/grants';
+import { putRequestablePolicy, waitForGrant } from '../helpers/grants';
 import { deliveries } from '../helpers/notifications';
 import { localId, outsidersOf, startEmulatedOrg, staticGroups, stopEmulatedOrg } from '../helpers/org';
 import { pollUntil, sleep } from '../helpers/poll';
@@ -28,18 +28,8 @@ describe('grant_expiring', () => {
       (m) => m.to.includes(email) && m.subject.startsWith('Access to ') && / ends /.test(m.subject),
     );
 
-  async function putPolicy(groupId: string, extra: Record<string, unknown>) {
-    return t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...extra,
-      },
-    });
-  }
+  const putPolicy = (groupId: string, fields: Record<string, unknown>) =>
+    putRequestablePolicy(t, admin.token, groupId, [approver.id], fields);
 
   /** A static group, and a principal for an account outside it (the beneficiary). */
   async function groupAndOutsider() {

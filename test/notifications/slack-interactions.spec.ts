@@ -1,11 +1,18 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { slackSignature } from '../../src/notifications/slack-interactions.service';
 import { type TestApp } from '../helpers/app';
-import { createChannel, type SlackStandIn, startSlackStandIn } from '../helpers/notifications';
-import { localId, outsidersOf, startEmulatedOrg, staticGroups, stopEmulatedOrg } from '../helpers/org';
+import { putRequestablePolicy } from '../helpers/grants';
+import { type SlackStandIn } from '../helpers/notifications';
+import { localId, outsidersOf, staticGroups } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
+import {
+  buttonClick,
+  postSlackInteraction,
+  slackPrincipal,
+  startSlackOrg,
+  stopSlackOrg,
+} from '../helpers/slack';
 
 const SIGNING_SECRET = 'slack-signing-secret-interactions-spec';
 
@@ -18,7 +25,6 @@ describe('Slack interactions', () => {
   let slack: SlackStandIn;
   let admin: TestPrincipal;
   let approver: TestPrincipal;
-  let stranger: TestPrincipal;
   let channelId: string;
 
   function post(body: string, headers: Record<string, string>) {
@@ -34,33 +40,18 @@ describe('Slack interactions', () => {
     value: string,
     opts: { secret?: string; ageSeconds?: number } = {},
   ) {
-    const payload = {
-      type: 'block_actions',
-      user: { id: slackUser },
-      actions: [{ action_id: actionId, value }],
-      container: { channel_id: 'D-U-APP', message_ts: '1700000001.000100' },
-    };
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = String(Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0));
-    return post(body, {
-      'x-slack-request-timestamp': ts,
-      'x-slack-signature': slackSignature(opts.secret ?? SIGNING_SECRET, ts, body),
-    });
+    return postSlackInteraction(
+      t,
+      buttonClick({ user: slackUser, actionId, value, channel: 'D-U-APP', ts: '1700000001.000100' }),
+      opts.secret ?? SIGNING_SECRET,
+      opts.ageSeconds,
+    );
   }
 
   async function pendingRequest(): Promise<string> {
     const g = staticGroups(emu)[0];
     const groupId = await localId(db, connectionId, 'directory_groups', g.id);
-    const put = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
-    expect(put.status).toBe(200);
+    expect((await putRequestablePolicy(t, admin.token, groupId, [approver.id])).status).toBe(200);
     const used = (await db.query(`SELECT account_id FROM access_requests`)).rows.map((r) => r.account_id);
     const outsiders = outsidersOf(emu, g);
     for (const u of outsiders) {
@@ -81,26 +72,17 @@ describe('Slack interactions', () => {
     (await db.query(`SELECT status FROM access_requests WHERE id = $1`, [id])).rows[0].status as string;
 
   beforeAll(async () => {
-    slack = await startSlackStandIn();
-    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+    ({ emu, t, db, connectionId, slack, channelId } = await startSlackOrg(
       { seed: 31, sizes: { users: 20, groups: 3, membershipsPerUser: 1, admins: 1, apps: 1 } },
-      { env: { PUBLIC_URL: 'https://jg.example.test', SLACK_API_URL: `${slack.url}/api/` } },
+      { signingSecret: SIGNING_SECRET },
     ));
     admin = await createPrincipal(t, { roles: ['admin'] });
-    approver = await createPrincipal(t);
-    stranger = await createPrincipal(t);
-    slack.users[approver.email.toLowerCase()] = 'U-APP';
-    slack.users[stranger.email.toLowerCase()] = 'U-OTHER';
-    channelId = await createChannel(t, 'slack', {
-      botToken: 'xoxb-interactions-spec',
-      signingSecret: SIGNING_SECRET,
-    });
+    approver = await slackPrincipal({ t, slack }, 'U-APP');
+    // Someone Slack knows who may not act on anything here.
+    await slackPrincipal({ t, slack }, 'U-OTHER');
   });
 
-  afterAll(async () => {
-    await stopEmulatedOrg({ db, t, emu });
-    await slack?.close();
-  });
+  afterAll(() => stopSlackOrg({ db, t, emu, slack }));
 
   it('sends the approver Approve/Deny buttons and approves from a signed click, audited via slack', async () => {
     const id = await pendingRequest();
@@ -152,15 +134,8 @@ describe('Slack interactions', () => {
   it('follows approval steps: an approver of a later step clicking early changes nothing (not_this_step)', async () => {
     const g = staticGroups(emu)[1];
     const groupId = await localId(db, connectionId, 'directory_groups', g.id);
-    const put = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        approvalSteps: [{ kind: 'manager' }, { kind: 'approvers', required: 1 }],
-      },
+    const put = await putRequestablePolicy(t, admin.token, groupId, [approver.id], {
+      approvalSteps: [{ kind: 'manager' }, { kind: 'approvers', required: 1 }],
     });
     expect(put.status).toBe(200);
     const users = emu.emulator.store.users;

@@ -1,19 +1,21 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { slackSignature } from '../../src/notifications/slack-interactions.service';
 import { type TestApp } from '../helpers/app';
-import {
-  createChannel,
-  type SlackCall,
-  type SlackStandIn,
-  startSlackStandIn,
-} from '../helpers/notifications';
-import { localId, outsidersOf, startEmulatedOrg, staticGroups, stopEmulatedOrg } from '../helpers/org';
+import { putRequestablePolicy } from '../helpers/grants';
+import { type SlackCall, type SlackStandIn } from '../helpers/notifications';
+import { localId, outsidersOf, staticGroups } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
+import {
+  buttonClick,
+  postSlackInteraction,
+  SLACK_ORG_PUBLIC_URL as PUBLIC_URL,
+  slackPrincipal,
+  startSlackOrg,
+  stopSlackOrg,
+} from '../helpers/slack';
 
 const SIGNING_SECRET = 'slack-signing-secret-jit-spec';
-const PUBLIC_URL = 'https://jg.example.test';
 
 type Block = {
   type: string;
@@ -36,30 +38,13 @@ describe('Slack: approval steps and break-glass', () => {
   let admin: TestPrincipal;
   let approver: TestPrincipal;
 
-  /** A signed click as Slack sends it: on a message (channel, ts) and a block when given. */
-  function click(
+  /** A signed click on a message (channel, ts), on a block when given. */
+  const click = (
     slackUser: string,
     actionId: string,
     value: string,
     where: { channel: string; ts: string; blockId?: string },
-  ) {
-    const payload = {
-      type: 'block_actions',
-      user: { id: slackUser },
-      actions: [{ action_id: actionId, value, ...(where.blockId ? { block_id: where.blockId } : {}) }],
-      container: { channel_id: where.channel, message_ts: where.ts },
-    };
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = String(Math.floor(Date.now() / 1000));
-    return t.request('POST', '/integrations/slack/interactions', {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': ts,
-        'x-slack-signature': slackSignature(SIGNING_SECRET, ts, body),
-      },
-    });
-  }
+  ) => postSlackInteraction(t, buttonClick({ user: slackUser, actionId, value, ...where }), SIGNING_SECRET);
 
   /** The message posted to a Slack user's DM about this request, with the ts Slack gave it. */
   async function dmAbout(slackUser: string, requestId: string): Promise<{ call: SlackCall; ts: string }> {
@@ -95,37 +80,20 @@ describe('Slack: approval steps and break-glass', () => {
   const requestOf = async (id: string) =>
     (await t.request('GET', `/api/v1/access-requests/${id}`, { token: admin.token })).body;
 
-  async function putPolicy(groupId: string, body: Record<string, unknown>) {
-    const put = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...body,
-      },
-    });
-    expect(put.status).toBe(200);
+  async function putPolicy(groupId: string, fields: Record<string, unknown>) {
+    expect((await putRequestablePolicy(t, admin.token, groupId, [approver.id], fields)).status).toBe(200);
   }
 
   beforeAll(async () => {
-    slack = await startSlackStandIn();
-    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+    ({ emu, t, db, connectionId, slack } = await startSlackOrg(
       { seed: 73, sizes: { users: 24, groups: 3, membershipsPerUser: 1, admins: 1, apps: 1 } },
-      { env: { PUBLIC_URL, SLACK_API_URL: `${slack.url}/api/` } },
+      { signingSecret: SIGNING_SECRET },
     ));
-    admin = await createPrincipal(t, { roles: ['admin'] });
-    approver = await createPrincipal(t);
-    slack.users[approver.email.toLowerCase()] = 'U-APP';
-    slack.users[admin.email.toLowerCase()] = 'U-ADM';
-    await createChannel(t, 'slack', { botToken: 'xoxb-jit-spec', signingSecret: SIGNING_SECRET });
+    admin = await slackPrincipal({ t, slack }, 'U-ADM', { roles: ['admin'] });
+    approver = await slackPrincipal({ t, slack }, 'U-APP');
   });
 
-  afterAll(async () => {
-    await stopEmulatedOrg({ db, t, emu });
-    await slack?.close();
-  });
+  afterAll(() => stopSlackOrg({ db, t, emu, slack }));
 
   it("a two-step request: the manager's message says step 1 of 2; the step-2 approver clicking early is told why and nothing changes; each approves from their own message", async () => {
     const g = staticGroups(emu)[0];

@@ -1,17 +1,17 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
-import { slackSignature } from '../../src/notifications/slack-interactions.service';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, launchCampaign, waitForCampaign } from '../helpers/campaigns';
-import {
-  createChannel,
-  type SlackCall,
-  type SlackStandIn,
-  startSlackStandIn,
-} from '../helpers/notifications';
-import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { type SlackCall, type SlackStandIn } from '../helpers/notifications';
 import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
+import {
+  buttonClick,
+  postSlackInteraction,
+  slackPrincipal,
+  startSlackOrg,
+  stopSlackOrg,
+} from '../helpers/slack';
 
 const SIGNING_SECRET = 'slack-signing-secret-review-actions-spec';
 
@@ -30,42 +30,26 @@ describe('Slack Keep / Revoke on review digests', () => {
   let slack: SlackStandIn;
   let admin: TestPrincipal;
   let reviewer: TestPrincipal;
-  let stranger: TestPrincipal;
   let campaignId: string;
   let message: { channel: string; ts: string };
   let items: { itemId: string; blockId: string }[];
 
-  function signed(payload: Record<string, unknown>, secret = SIGNING_SECRET) {
-    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    const ts = String(Math.floor(Date.now() / 1000));
-    return t.request('POST', '/integrations/slack/interactions', {
-      rawBody: body,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': ts,
-        'x-slack-signature': slackSignature(secret, ts, body),
-      },
-    });
-  }
+  const signed = (payload: Record<string, unknown>, secret = SIGNING_SECRET) =>
+    postSlackInteraction(t, payload, secret);
 
-  /** A click as Slack posts it: the button, its block, the message it sits in, a fresh trigger. */
+  /** A click on a digest's button, with a fresh trigger (Revoke opens a modal with it). */
   function click(slackUser: string, action: 'keep' | 'revoke', item: { itemId: string; blockId: string }) {
-    return signed({
-      type: 'block_actions',
-      user: { id: slackUser },
-      trigger_id: slack.issueTrigger(),
-      actions: [
-        {
-          action_id: `jumpgate.review.${action}`,
-          value: item.itemId,
-          block_id: item.blockId,
-          type: 'button',
-        },
-      ],
-      container: { type: 'message', channel_id: message.channel, message_ts: message.ts },
-      channel: { id: message.channel },
-      message: { ts: message.ts },
-    });
+    return signed(
+      buttonClick({
+        user: slackUser,
+        actionId: `jumpgate.review.${action}`,
+        value: item.itemId,
+        blockId: item.blockId,
+        channel: message.channel,
+        ts: message.ts,
+        triggerId: slack.issueTrigger(),
+      }),
+    );
   }
 
   /** The modal's submission as Slack posts it: the opened view with the typed answer in its state. */
@@ -101,17 +85,14 @@ describe('Slack Keep / Revoke on review digests', () => {
   const outcomeOf = (blockId: string) => blockOf(lastBlocks(), blockId)?.elements?.[0]?.text;
 
   beforeAll(async () => {
-    slack = await startSlackStandIn();
-    ({ emu, t, db, connectionId } = await startEmulatedOrg(
+    ({ emu, t, db, connectionId, slack } = await startSlackOrg(
       { seed: 57, sizes: { users: 30, groups: 3, membershipsPerUser: 2, admins: 1, apps: 1 } },
-      { env: { PUBLIC_URL: 'https://jg.example.test', SLACK_API_URL: `${slack.url}/api/` } },
+      { signingSecret: SIGNING_SECRET },
     ));
     admin = await createPrincipal(t, { roles: ['admin'] });
-    reviewer = await createPrincipal(t);
-    stranger = await createPrincipal(t);
-    slack.users[reviewer.email.toLowerCase()] = 'U-REV';
-    slack.users[stranger.email.toLowerCase()] = 'U-OTHER';
-    await createChannel(t, 'slack', { botToken: 'xoxb-review-actions-spec', signingSecret: SIGNING_SECRET });
+    reviewer = await slackPrincipal({ t, slack }, 'U-REV');
+    // Someone Slack knows who may not act on anything here.
+    await slackPrincipal({ t, slack }, 'U-OTHER');
 
     const c = await launchCampaign(
       t,
@@ -138,10 +119,7 @@ describe('Slack Keep / Revoke on review digests', () => {
       .map((b) => ({ itemId: b.elements![0].value!, blockId: b.block_id! }));
   });
 
-  afterAll(async () => {
-    await stopEmulatedOrg({ db, t, emu });
-    await slack?.close();
-  });
+  afterAll(() => stopSlackOrg({ db, t, emu, slack }));
 
   it('sends the reviewer Keep / Revoke for 10 of their more than 10 pending items', async () => {
     const { rows } = await db.query(
