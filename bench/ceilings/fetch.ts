@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { arg, CeilingPool } from './ceiling';
 
 /**
  * Fetch ceiling — bare, no jumpgate code: `node dist/bench/ceilings/fetch.js --api-url URL --api-key KEY
@@ -9,57 +9,27 @@ import { Agent, request } from 'undici';
  * `concurrency` requests in flight, discarding the bodies (only the group and application listings are
  * parsed, for their ids). Prints one JSON line: parameters, wall time and each listing's, calls, bytes.
  */
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
 // The projection a sync asks for (jumpgate's SYSTEM_USER_FIELDS, copied: this script imports nothing of jumpgate).
 const USER_FIELDS =
   '_id email username firstname lastname displayname state activated suspended account_locked manager department jobTitle employeeIdentifier created admin';
 
 async function main(): Promise<void> {
-  const apiUrl = arg('api-url').replace(/\/$/, '');
-  const apiKey = arg('api-key');
-  const orgId = arg('org-id');
-  const concurrency = Number(arg('concurrency', '8'));
+  const pool = CeilingPool.fromArgs(8);
+  const { apiUrl, concurrency } = pool;
   const limit = Number(arg('page-size', '100'));
-  const dispatcher = new Agent({ connections: concurrency, pipelining: 1 });
-  const headers = { 'x-api-key': apiKey, 'x-org-id': orgId, accept: 'application/json' };
-  let calls = 0;
-  let bytes = 0;
-
-  // At most `concurrency` requests in flight, across every listing.
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= concurrency) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-  const get = (path: string, query: Record<string, string>, parse: boolean) =>
-    slot(async () => {
-      const url = `${apiUrl}${path}?${new URLSearchParams(query).toString()}`;
-      const res = await request(url, { headers, dispatcher });
-      calls++;
-      if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${await res.body.text()}`);
-      const total = Number(res.headers['x-total-count'] ?? NaN);
+  const get = async (path: string, query: Record<string, string>, parse: boolean) => {
+    const totalOf = (h: Record<string, unknown>) => Number(h['x-total-count'] ?? NaN);
+    const res = await pool.send({
+      path,
+      query,
       // A v2 page without x-total-count is parsed, since only its length says whether it was the last.
-      if (parse || (!Number.isFinite(total) && !query.sort)) {
-        const text = await res.body.text();
-        bytes += Buffer.byteLength(text);
-        return { total, body: JSON.parse(text) as unknown };
-      }
-      for await (const chunk of res.body) bytes += (chunk as Buffer).length;
-      return { total, body: null };
+      read: (h) => parse || (!Number.isFinite(totalOf(h)) && !query.sort),
     });
+    return {
+      total: totalOf(res.headers),
+      body: res.text === null ? null : (JSON.parse(res.text) as unknown),
+    };
+  };
 
   /** v1 listing: first page for the total, then the rest at their offsets. */
   const v1 = async (path: string, parse: boolean, extra: Record<string, string> = {}): Promise<unknown[]> => {
@@ -126,7 +96,7 @@ async function main(): Promise<void> {
     each(apps, (a) => v2(`/v2/applications/${a._id ?? a.id}/associations`, { targets: 'user_group' }, false)),
   );
   const wallMs = Math.round(performance.now() - started);
-  await dispatcher.close();
+  await pool.close();
   process.stdout.write(
     JSON.stringify({
       ceiling: 'fetch',
@@ -140,8 +110,8 @@ async function main(): Promise<void> {
       },
       groups: groups.length,
       applications: apps.length,
-      calls,
-      bytes,
+      calls: pool.calls,
+      bytes: pool.bytes,
       wallMs,
       phasesMs,
       // This process's own CPU (user + system), to set beside the emulator's.

@@ -3,6 +3,7 @@ import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
+import { arg } from './ceiling';
 
 /**
  * HTTP ceiling — bare, no jumpgate code: `node dist/bench/ceilings/http.js --database-url URL --port N
@@ -11,13 +12,6 @@ import { Pool } from 'pg';
  * guards, no validation: what a route costs when it does one round trip to Postgres. Prints one JSON
  * line with its parameters once it listens.
  */
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
 const PG = Symbol('pg');
 
 @Controller()

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { arg } from './ceiling';
 
 /**
  * Ingest ceiling — bare, no jumpgate code: `node dist/bench/ceilings/ingest.js --database-url URL
@@ -11,13 +12,6 @@ import { from as copyFrom } from 'pg-copy-streams';
  * 24 hex characters, like JumpCloud ids) into an UNLOGGED staging table, which is dropped afterwards.
  * The rows are generated while streaming (about 50 bytes each). Prints one JSON line.
  */
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : fallback;
-  if (v === undefined) throw new Error(`--${name} is required`);
-  return v;
-}
-
 async function main(): Promise<void> {
   const databaseUrl = arg('database-url');
   const rows = Number(arg('rows'));
