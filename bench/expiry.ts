@@ -27,6 +27,7 @@ import {
   membershipWritesPerUser,
 } from './lib';
 import { type BurstResult, runBurst } from './expiry-burst';
+import { type ExpiryRates, expiryRates } from './expiry-rates';
 
 /**
  * `npm run bench:expiry [-- --grants 10000 --burst 1000 --cpu-prof DIR --limit-off-only]`
@@ -53,6 +54,8 @@ interface Lateness {
   maxMs: number;
   removeCallsPerGrant: number;
   drainMs: number;
+  /** Stage 3 as a queue: removals written per second against removals the worker started per second. */
+  rates: ExpiryRates;
   /** CPU seconds of each side from the seeding to the last expiry, the wall time, the load average. */
   cpu?: {
     serverSeconds: number;
@@ -266,6 +269,15 @@ async function main(): Promise<void> {
       for (const s of stages) {
         console.log(`  ${s.stage}: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, max ${s.max} ms`);
       }
+      const rates = await expiryRates(db, groupId);
+      const served = rates.servedWhileBacklogged;
+      console.log(
+        `  stage 3 as a queue: ${rates.arrivals.meanPerSecond}/s written (busiest second ${rates.arrivals.peakPerSecond}); ` +
+          (served
+            ? `started ${served.perSecond}/s over the ${served.seconds} s that began with ≥ ${rates.backlogAtLeast} waiting`
+            : `never ${rates.backlogAtLeast} waiting at a second's start`) +
+          `; longest queue ${rates.maxBacklog}`,
+      );
       return {
         grants,
         p50Ms: Math.round(r.p50),
@@ -274,6 +286,7 @@ async function main(): Promise<void> {
         maxMs: Math.round(r.max),
         removeCallsPerGrant: 0,
         drainMs: Math.round(r.drain),
+        rates,
       };
     };
 
