@@ -91,9 +91,16 @@ export class DirectoryRepository {
     return out;
   }
 
-  async getMembershipTarget(groupId: string, accountId: string): Promise<MembershipTarget | null> {
-    const [row] = await this.dataSource.query<
+  /**
+   * What provisioning needs to apply operations on these memberships, set-wise (one statement for a
+   * whole batch of the worker's jobs). Keys are `groupId:accountId`; a pair not in the directory is absent.
+   */
+  async getMembershipTargets(
+    pairs: { groupId: string; accountId: string }[],
+  ): Promise<Map<string, MembershipTarget>> {
+    const rows = await this.dataSource.query<
       {
+        k: string;
         connection_id: string;
         group_external_id: string;
         account_external_id: string;
@@ -101,20 +108,26 @@ export class DirectoryRepository {
         membership_method: string;
       }[]
     >(
-      `SELECT g.connection_id, g.external_id AS group_external_id, a.external_id AS account_external_id, a.kind,
+      `SELECT p.group_id::text || ':' || p.account_id::text AS k,
+              g.connection_id, g.external_id AS group_external_id, a.external_id AS account_external_id, a.kind,
               g.membership_method
-       FROM directory_groups g JOIN directory_accounts a ON a.id = $2 AND a.connection_id = g.connection_id
-       WHERE g.id = $1`,
-      [groupId, accountId],
+       FROM unnest($1::uuid[], $2::uuid[]) AS p(group_id, account_id)
+       JOIN directory_groups g ON g.id = p.group_id
+       JOIN directory_accounts a ON a.id = p.account_id AND a.connection_id = g.connection_id`,
+      [pairs.map((p) => p.groupId), pairs.map((p) => p.accountId)],
     );
-    if (!row) return null;
-    return {
-      connectionId: row.connection_id,
-      groupExternalId: row.group_external_id,
-      accountExternalId: row.account_external_id,
-      accountKind: row.kind,
-      membershipMethod: row.membership_method,
-    };
+    return new Map(
+      rows.map((row) => [
+        row.k,
+        {
+          connectionId: row.connection_id,
+          groupExternalId: row.group_external_id,
+          accountExternalId: row.account_external_id,
+          accountKind: row.kind,
+          membershipMethod: row.membership_method,
+        },
+      ]),
+    );
   }
 
   /**

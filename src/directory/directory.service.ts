@@ -9,6 +9,7 @@ import { type AccountResponse, type GroupResponse, toAccount, toGroup } from './
 import { DirectoryRepository, type MembershipTarget, type ProvisionedChange } from './directory.repository';
 
 export { type AccountResponse, type ApplicationResponse, type GroupResponse } from './dto/directory.dto';
+export { type MembershipTarget } from './directory.repository';
 
 /**
  * Accounts a principal may read besides its own (API.md "Who may call what": the beneficiary of a
@@ -70,9 +71,15 @@ export class DirectoryService implements OnModuleInit {
     return this.repo.getAccountsForEmail(email, await this.liveConnectionIds());
   }
 
-  /** What provisioning needs to apply an operation: the JumpCloud ids and the group's membership method. */
-  async membershipTarget(groupId: string, accountId: string): Promise<MembershipTarget | null> {
-    return this.repo.getMembershipTarget(groupId, accountId);
+  /**
+   * What provisioning needs to apply operations (the JumpCloud ids, the group's membership method),
+   * set-wise: keys `groupId:accountId`, a pair not in the directory absent.
+   */
+  async membershipTargets(
+    pairs: { groupId: string; accountId: string }[],
+  ): Promise<Map<string, MembershipTarget>> {
+    if (pairs.length === 0) return new Map();
+    return this.repo.getMembershipTargets(pairs);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../connections/connections.service';
-import { DirectoryService } from '../directory/directory.service';
 import { type JumpCloudClient, JumpCloudError } from '../jumpcloud';
 import { type OperationResult } from './dto/provisioning.dto';
 import { OperationSettlementService } from './operation-settlement.service';
+import { OperationClaims } from './operation-claims';
 import { OperationLocks } from './operation-locks';
 import { type OperationRow, ProvisioningOperationsRepository } from './provisioning-operations.repository';
 
@@ -29,7 +29,7 @@ export class OperationApplyService implements OnModuleDestroy {
     private readonly operations: ProvisioningOperationsRepository,
     private readonly settlement: OperationSettlementService,
     private readonly connections: ConnectionsService,
-    private readonly directory: DirectoryService,
+    private readonly claims: OperationClaims,
   ) {
     this.locks = new OperationLocks(dataSource);
   }
@@ -41,36 +41,15 @@ export class OperationApplyService implements OnModuleDestroy {
   async apply(operationId: string, attempt: number, maxAttempts: number): Promise<void> {
     if (!(await this.locks.tryLock(operationId))) return; // another worker is applying it right now
     try {
-      const op = await this.operations.getWithOlderOpen(operationId);
-      if (!op || (op.status !== 'pending' && op.status !== 'running')) return;
-      const older = op.older_id === null ? null : { id: op.older_id };
-      if (older) throw new OperationDeferredError(`waits for operation ${older.id} on the same membership`);
-
-      const target = await this.directory.membershipTarget(op.group_id, op.account_id);
-      if (!target)
-        return void (await this.settlement.settle(
-          op,
-          'failed',
-          'the account or group is not in the directory',
-          0,
-        ));
-      if (target.membershipMethod === 'DYNAMIC_AUTOMATED') {
-        return void (await this.settlement.settle(
-          op,
-          'manual',
-          "The group is DYNAMIC_AUTOMATED: JumpCloud sets its members by rule, so a member cannot be added or removed one by one. Change the rule or the user's attributes in JumpCloud.",
-          0,
-        ));
+      const claim = await this.claims.claim(operationId);
+      if (claim.kind === 'closed') return;
+      if (claim.kind === 'deferred') {
+        throw new OperationDeferredError(`waits for operation ${claim.olderId} on the same membership`);
       }
-      if (target.accountKind !== 'user') {
-        return void (await this.settlement.settle(
-          op,
-          'manual',
-          'Administrators are not group members in JumpCloud',
-          0,
-        ));
+      if (claim.kind === 'refused') {
+        return void (await this.settlement.settle(claim.op, claim.refusal.status, claim.refusal.reason, 0));
       }
-      await this.operations.markRunning(op.id);
+      const { op, target } = claim;
       let calls = 0;
       const client = await this.connections.clientFor(op.connection_id, (e) => {
         // `attempts` counts write calls only (API.md): not the membership read before an add, nor

@@ -91,22 +91,28 @@ export class ProvisioningOperationsRepository {
     );
   }
 
-  /** The operation and whether an older one of the same membership is still open, in one read. */
-  async getWithOlderOpen(id: string): Promise<(OperationRow & { older_id: string | null }) | undefined> {
-    const [op] = await this.dataSource.query<(OperationRow & { older_id: string | null })[]>(
+  /**
+   * These operations, each with an older open operation of the same membership if there is one (it
+   * must apply first), in one read for a whole batch of the worker's jobs. Call it after taking their
+   * locks: a read before the lock could see a settled operation still open.
+   */
+  async getWithOlderOpen(ids: string[]): Promise<(OperationRow & { older_id: string | null })[]> {
+    return this.dataSource.query<(OperationRow & { older_id: string | null })[]>(
       `SELECT o.*, (SELECT p.id FROM provisioning_operations p
                     WHERE p.group_id = o.group_id AND p.account_id = o.account_id AND p.status IN ('pending', 'running')
                       AND (p.created_at, p.id) < (o.created_at, o.id) LIMIT 1) AS older_id
-       FROM provisioning_operations o WHERE o.id = $1`,
-      [id],
+       FROM provisioning_operations o WHERE o.id = ANY($1::uuid[])`,
+      [ids],
     );
-    return op;
   }
 
-  async markRunning(id: string): Promise<void> {
+  /** Operations a worker is about to call JumpCloud for (`started_at` stays the first attempt's). */
+  async markRunning(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await this.dataSource.query(
-      `UPDATE provisioning_operations SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1`,
-      [id],
+      `UPDATE provisioning_operations SET status = 'running', started_at = COALESCE(started_at, now())
+       WHERE id = ANY($1::uuid[])`,
+      [ids],
     );
   }
 

@@ -5,6 +5,7 @@ import { DirectoryModule } from '../directory/directory.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { ProvisioningProcessor } from './jobs/provisioning.processor';
 import { OperationApplyService } from './operation-apply.service';
+import { OperationClaims } from './operation-claims';
 import { OperationSettlementService } from './operation-settlement.service';
 import { OperationVerificationService } from './operation-verification.service';
 import { ProvisioningController } from './provisioning.controller';
@@ -21,6 +22,7 @@ import { ProvisioningOperationsService } from './provisioning-operations.service
     ProvisioningService,
     ProvisioningOperationsService,
     OperationApplyService,
+    OperationClaims,
     OperationSettlementService,
     OperationVerificationService,
     ProvisioningSchedule,
