@@ -27,6 +27,8 @@ import {
   type UpdateConnectionDto,
 } from './dto/connection.dto';
 
+export { type ConnectionRow } from './connections.repository';
+
 type TestFailureCode = 'bad_credentials' | 'wrong_org' | 'missing_permission' | 'unavailable';
 
 /** Why a connection may not be deleted now (an active campaign, active grants), or null. */
@@ -374,6 +376,11 @@ export class ConnectionsService {
   ): Promise<JumpCloudClient> {
     const row = await this.repo.get(connectionId);
     if (!row) throw notFound('Connection');
+    return this.clientForRow(row, observe);
+  }
+
+  /** The same for a row the caller has just read (getRow), once for many operations of the connection. */
+  clientForRow(row: ConnectionRow, observe?: (e: JumpCloudClientEvent) => void): JumpCloudClient {
     return this.buildClient(row.id, row.org_id, row.region, this.credentialsOf(row), observe);
   }
 

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../connections/connections.service';
 import { type JumpCloudClient, JumpCloudError } from '../jumpcloud';
+import { notFound } from '../platform/http/app-error';
 import { type OperationResult } from './dto/provisioning.dto';
 import { OperationSettlementService } from './operation-settlement.service';
 import { OperationClaims } from './operation-claims';
@@ -49,9 +50,10 @@ export class OperationApplyService implements OnModuleDestroy {
       if (claim.kind === 'refused') {
         return void (await this.settlement.settle(claim.op, claim.refusal.status, claim.refusal.reason, 0));
       }
-      const { op, target } = claim;
+      const { op, target, connection } = claim;
+      if (!connection) throw notFound('Connection');
       let calls = 0;
-      const client = await this.connections.clientFor(op.connection_id, (e) => {
+      const client = this.connections.clientForRow(connection, (e) => {
         // `attempts` counts write calls only (API.md): not the membership read before an add, nor
         // the group read that tells "not a member" from "no such group" after a removal's 404.
         if (e.type === 'request' && e.request.startsWith('POST ')) calls++;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { type ConnectionRow, ConnectionsService } from '../connections/connections.service';
 import { DirectoryService, type MembershipTarget } from '../directory/directory.service';
 import { GroupCommit } from '../platform/batching/group-commit';
 import { checkTarget, type TargetRefusal } from './operation-target.policy';
@@ -15,8 +16,8 @@ export type Claim =
   | { kind: 'deferred'; olderId: string }
   /** JumpCloud cannot take it member by member: it ends so without a call. */
   | { kind: 'refused'; op: OperationRow; refusal: TargetRefusal }
-  /** Marked `running`: call JumpCloud. */
-  | { kind: 'ready'; op: OperationRow; target: MembershipTarget };
+  /** Marked `running`: call JumpCloud (the connection as this round read it; null when deleted). */
+  | { kind: 'ready'; op: OperationRow; target: MembershipTarget; connection: ConnectionRow | null };
 
 interface ClaimRequest {
   id: string;
@@ -26,9 +27,10 @@ interface ClaimRequest {
 
 /**
  * The worker's reads before its JumpCloud call, for every job that asks while a round runs: the
- * operations with their older open ones, their targets in the directory, and `running` for those to
- * apply, three statements per round instead of three round trips per job. The jobs hold their
- * operations' locks (OperationLocks) before asking, so what a round reads is not settled meanwhile.
+ * operations with their older open ones, then their directory targets beside their connections, then
+ * `running` for those to apply. Three round trips per round of jobs instead of four per job. The jobs
+ * hold their operations' locks (OperationLocks) before asking, so what a round reads is not settled
+ * meanwhile.
  */
 @Injectable()
 export class OperationClaims {
@@ -37,6 +39,7 @@ export class OperationClaims {
   constructor(
     private readonly operations: ProvisioningOperationsRepository,
     private readonly directory: DirectoryService,
+    private readonly connections: ConnectionsService,
   ) {}
 
   /** Call holding the operation's lock. */
@@ -49,9 +52,13 @@ export class OperationClaims {
     const open = rows.filter(
       (r) => (r.status === 'pending' || r.status === 'running') && r.older_id === null,
     );
-    const targets = await this.directory.membershipTargets(
-      open.map((r) => ({ groupId: r.group_id, accountId: r.account_id })),
-    );
+    // Side by side: the directory targets, and one read per connection of the round (its credentials).
+    const connectionIds = [...new Set(open.map((r) => r.connection_id))];
+    const [targets, connections] = await Promise.all([
+      this.directory.membershipTargets(open.map((r) => ({ groupId: r.group_id, accountId: r.account_id }))),
+      Promise.all(connectionIds.map((id) => this.connections.getRow(id))),
+    ]);
+    const connectionOf = new Map(connectionIds.map((id, i) => [id, connections[i]]));
     const claims = new Map<string, Claim>();
     for (const r of rows) {
       if (r.status !== 'pending' && r.status !== 'running') claims.set(r.id, { kind: 'closed' });
@@ -61,7 +68,12 @@ export class OperationClaims {
         claims.set(
           r.id,
           checked.ok
-            ? { kind: 'ready', op: r, target: checked.target }
+            ? {
+                kind: 'ready',
+                op: r,
+                target: checked.target,
+                connection: connectionOf.get(r.connection_id) ?? null,
+              }
             : { kind: 'refused', op: r, refusal: checked.refusal },
         );
       }

@@ -8,7 +8,7 @@ import { OperationApplyService } from '../operation-apply.service';
 // hold no connection of their own (OperationLocks), and the JumpCloud client's per-connection limits
 // bound the calls in flight, so more jobs at once only fill the settling transactions better. 64:
 // 10,000 expiries arriving over 14-16 s (bench:expiry) started p99 3.3 s late at 16, 2.2 s at 32, 1.9 s at 64.
-@Processor(QUEUES.provisioning, { concurrency: 64, lockDuration: 10_000, stalledInterval: 5_000 })
+@Processor(QUEUES.provisioning, { concurrency: 256, lockDuration: 10_000, stalledInterval: 5_000 })
 export class ProvisioningProcessor extends WorkerHost {
   constructor(private readonly provisioning: OperationApplyService) {
     super();
