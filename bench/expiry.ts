@@ -28,6 +28,7 @@ import {
 } from './lib';
 import { type BurstResult, runBurst } from './expiry-burst';
 import { type ExpiryRates, expiryRates } from './expiry-rates';
+import { claimBenchRedisDb } from './expiry-redis';
 
 /**
  * `npm run bench:expiry [-- --grants 10000 --burst 1000 --cpu-prof DIR --limit-off-only]`
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
   };
 
   // Jobs a killed earlier run left in this Redis database would run against this run's database.
+  await claimBenchRedisDb(redisUrl, 13);
   const redis = new Redis(`${redisUrl.replace(/\/\d+$/, '')}/13`);
   await redis.flushdb();
   await redis.quit();
