@@ -216,14 +216,17 @@ export class GrantsRepository {
     );
   }
 
-  /** Whether an active grant is due by Postgres's clock, or nearly (undefined: not active). */
-  async getExpiryState(grantId: string): Promise<{ due: boolean; early: boolean } | undefined> {
-    const [g] = await this.dataSource.query<{ due: boolean; early: boolean }[]>(
-      `SELECT expires_at <= now() AS due, expires_at < now() + interval '10 seconds' AS early
-       FROM access_grants WHERE id = $1 AND status = 'active'`,
-      [grantId],
+  /**
+   * Whether each of these active grants is due by Postgres's clock, or nearly (a grant not active is
+   * absent), in one read for the expiry jobs that fire together.
+   */
+  async getExpiryStates(grantIds: string[]): Promise<Map<string, { due: boolean; early: boolean }>> {
+    const rows = await this.dataSource.query<{ id: string; due: boolean; early: boolean }[]>(
+      `SELECT id, expires_at <= now() AS due, expires_at < now() + interval '10 seconds' AS early
+       FROM access_grants WHERE id = ANY($1::uuid[]) AND status = 'active'`,
+      [grantIds],
     );
-    return g;
+    return new Map(rows.map((r) => [r.id, { due: r.due, early: r.early }]));
   }
 
   /** Applies settled operations' outcomes set-wise (a grant at most once per call); returns rows with their op id. */
