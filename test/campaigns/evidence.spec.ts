@@ -8,10 +8,11 @@ import { ZipFile } from 'yazl';
 import { type Checkpoint, checkpointSignatureValid } from '../../src/audit/audit-checkpoint';
 import { type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RunningEmulator } from '../../src/emulator';
+import { type GroupRec, type UserRec } from '../../src/emulator/store';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
 import { syncNow } from '../helpers/jumpcloud';
-import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import { groupMembers, localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { unzip } from '../helpers/zip';
@@ -343,6 +344,82 @@ describe('campaign evidence bundle', () => {
         .filter((x) => x.name === 'items.ndjson' || x.name === 'report.csv')
         .map((x) => x.sha256);
     expect(hashes(second)).toEqual(hashes(first));
+  });
+
+  it('the activity is frozen at the decision, and at close for an item nobody decided', async () => {
+    // One account in two groups the first campaign did not cover: one item decided before a sign-in, one not.
+    const others = staticGroups(emu, 3).slice(2);
+    let pick: { groups: [GroupRec, GroupRec]; user: UserRec } | undefined;
+    for (const g1 of others) {
+      for (const g2 of others) {
+        if (pick || g1 === g2) continue;
+        const inBoth = groupMembers(emu, g1).find((u) => groupMembers(emu, g2).some((v) => v.id === u.id));
+        if (inBoth) pick = { groups: [g1, g2], user: inBoth };
+      }
+    }
+    if (!pick) throw new Error('no account in two groups');
+    const groupIds = await Promise.all(
+      pick.groups.map((g) => localId(db, connectionId, 'directory_groups', g.id)),
+    );
+    const accountId = await localId(db, connectionId, 'directory_accounts', pick.user.id);
+    const campaign = await launchCampaign(
+      t,
+      admin,
+      auditor,
+      campaignBody(connectionId, admin.id, { scope: { groupIds }, reviewerIds: [reviewer.id] }),
+    );
+    const mine = (await campaignItems(t, auditor.token, campaign.id)).filter(
+      (i) => i.account.id === accountId,
+    );
+    const [decided, undecided] = groupIds.map((g) => mine.find((i) => i.group?.id === g)!);
+    const decision = await t.request('POST', `/api/v1/review-items/${decided.id}/decision`, {
+      token: reviewer.token,
+      body: { decision: 'keep' },
+    });
+    expect(decision.status).toBe(200);
+
+    const at = new Date(Date.now() - 1000).toISOString();
+    const signedIn = await fetch(`${emu.url}/__emulator/users/${pick.user.id}/sign-ins`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ at }),
+    });
+    expect(signedIn.status).toBe(200);
+    expect((await syncNow(t, connectionId)).status).toBe('succeeded');
+    await pollUntil(
+      async () =>
+        (await t.request('GET', `/api/v1/accounts/${accountId}/activity`, { token: auditor.token })).body as {
+          lastSignInAt: string | null;
+        },
+      (a) => a.lastSignInAt === at,
+      (a) => `the activity read did not bring the sign-in in: ${JSON.stringify(a)}`,
+    );
+    expect(
+      (await t.request('POST', `/api/v1/campaigns/${campaign.id}/close`, { token: admin.token })).status,
+    ).toBe(202);
+    await waitForCampaign(t, auditor.token, campaign.id, 'closed');
+
+    const res = await fetch(`${t.url}/api/v1/campaigns/${campaign.id}/evidence`, {
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
+    expect(res.status).toBe(200);
+    const bundled = new Map(
+      (await unzip(Buffer.from(await res.arrayBuffer())))
+        .get('items.ndjson')!
+        .toString()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ReviewItemResponse)
+        .map((i) => [i.id, i]),
+    );
+    expect(decided.account.lastSignInAt).not.toBe(at);
+    expect(bundled.get(decided.id)!.account.lastSignInAt).toBe(decided.account.lastSignInAt);
+    expect(bundled.get(undecided.id)!.account.lastSignInAt).toBe(at);
+    // The live route shows today's activity on both.
+    const live = (await campaignItems(t, auditor.token, campaign.id)).filter(
+      (i) => i.account.id === accountId,
+    );
+    expect(live.map((i) => i.account.lastSignInAt)).toEqual([at, at]);
   });
 
   it('who may have it: admins and auditors; a reviewer 403; unknown 404; not a UUID 400; no token 401', async () => {
