@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { startApp } from '../helpers/app';
+import { putRequestablePolicy } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
 import { Browser, signIn } from '../helpers/oidc';
 import { BOOTSTRAP_TOKEN } from '../helpers/principals';
@@ -221,15 +222,7 @@ describe('sign-in refusals', () => {
       token: BOOTSTRAP_TOKEN,
       body: { email: `owner.${Date.now()}@nowhere.example.com` },
     });
-    const res = await org.t.request('PUT', `/api/v1/groups/${adminGroup!.id}/policy`, {
-      token: BOOTSTRAP_TOKEN,
-      body: {
-        ownerIds: [owner.body.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const res = await putRequestablePolicy(org.t, BOOTSTRAP_TOKEN, adminGroup!.id, [owner.body.id]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('role_group');
     const policy = await org.t.request('GET', `/api/v1/groups/${adminGroup!.id}/policy`, {

@@ -6,7 +6,13 @@ import { type CampaignTemplateResponse } from '../../src/campaigns/templates/dto
 import { periodAt } from '../../src/campaigns/templates/template-period.policy';
 import { TemplateLaunchesService } from '../../src/campaigns/templates/template-launches.service';
 import { type TestApp } from '../helpers/app';
-import { campaignBody, campaignItems, plannedRemovals, waitForCampaign } from '../helpers/campaigns';
+import {
+  campaignBody,
+  campaignItems,
+  plannedRemovals,
+  templateTicks,
+  waitForCampaign,
+} from '../helpers/campaigns';
 import { startStandIn, type StandIn } from '../helpers/http-stand-in';
 import { createConnection, syncNow } from '../helpers/jumpcloud';
 import { createChannel, deliveries } from '../helpers/notifications';
@@ -60,28 +66,6 @@ describe('campaign templates and the freshness gate', () => {
 
   const countRows = async (table: string) =>
     (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
-
-  /** Waits until the template tick has run `n` more times (its last run time, kept in Postgres). */
-  async function templateTicks(n: number): Promise<void> {
-    const lastRun = async () =>
-      (
-        await db.query<{ at: Date | null }>(
-          `SELECT max(last_run_at) AS at FROM cluster_tick_state WHERE name = 'campaigns.templates'`,
-        )
-      ).rows[0].at?.getTime() ?? 0;
-    for (let i = 0; i < n; i++) {
-      const before = await lastRun();
-      await pollUntil(
-        lastRun,
-        (at) => at > before,
-        () => 'the template tick did not run',
-        {
-          timeoutMs: 30_000,
-          intervalMs: 200,
-        },
-      );
-    }
-  }
 
   beforeAll(async () => {
     ({ emu, t, db, connectionId } = await startEmulatedOrg({
@@ -156,7 +140,7 @@ describe('campaign templates and the freshness gate', () => {
     expect(new Set(items.map((i) => i.reviewerId))).toEqual(new Set([reviewer.id]));
 
     // More ticks make nothing more; the template now points at the next period.
-    await templateTicks(2);
+    await templateTicks(db, 2);
     expect((await campaignsOf(tpl.id)).map((c) => c.id)).toEqual([active.id]);
     const read = await t.request<Template>('GET', `/api/v1/campaign-templates/${tpl.id}`, {
       token: auditor.token,
@@ -287,7 +271,7 @@ describe('campaign templates and the freshness gate', () => {
     ).toBe(204);
     const afterNext = new Date(Date.UTC(nextMonth.getUTCFullYear(), nextMonth.getUTCMonth() + 1, 2));
     await launches.launchDue(afterNext);
-    await templateTicks(1);
+    await templateTicks(db, 1);
     expect((await campaignsOf(id)).map((c) => c.id)).toEqual(two.map((c) => c.id));
     for (const [method, body] of [
       ['GET', undefined],
@@ -433,7 +417,7 @@ describe('campaign templates and the freshness gate', () => {
       updatedAt: expect.any(String),
     });
     // The month in progress was covered by this year's campaign: nothing more until next month.
-    await templateTicks(2);
+    await templateTicks(db, 2);
     expect(await campaignsOf(id)).toHaveLength(1);
   });
 
@@ -613,7 +597,7 @@ describe('campaign templates and the freshness gate', () => {
           (items) => items.length > 0,
           () => 'no campaign_launch_failed for the admin',
         );
-        await templateTicks(2);
+        await templateTicks(db, 2);
         // Still a draft; one notification per admin and channel however many ticks; one sync asked for.
         expect(
           (await t.request('GET', `/api/v1/campaigns/${c.id}`, { token: auditor.token })).body.status,

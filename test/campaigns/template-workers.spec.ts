@@ -2,7 +2,7 @@ import { type Client } from 'pg';
 import { type CampaignResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type RunningEmulator } from '../../src/emulator';
 import { flushTestRedis, type TestApp } from '../helpers/app';
-import { campaignBody, waitForCampaign } from '../helpers/campaigns';
+import { campaignBody, templateTicks, waitForCampaign } from '../helpers/campaigns';
 import { syncNow } from '../helpers/jumpcloud';
 import { localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
@@ -48,28 +48,6 @@ describe('template launches with worker processes', () => {
     return res.body.id as string;
   }
 
-  /** Waits until the template tick has run `n` more times, in whichever worker. */
-  async function templateTicks(n: number): Promise<void> {
-    const lastRun = async () =>
-      (
-        await db.query<{ at: Date | null }>(
-          `SELECT last_run_at AS at FROM cluster_tick_state WHERE name = 'campaigns.templates'`,
-        )
-      ).rows[0]?.at?.getTime() ?? 0;
-    for (let i = 0; i < n; i++) {
-      const before = await lastRun();
-      await pollUntil(
-        lastRun,
-        (at) => at > before,
-        () => 'the template tick did not run',
-        {
-          timeoutMs: 60_000,
-          intervalMs: 200,
-        },
-      );
-    }
-  }
-
   const campaignsCreatedAudits = async (templateId: string) =>
     (
       await db.query<{ n: number }>(
@@ -105,13 +83,13 @@ describe('template launches with worker processes', () => {
       () => 'no campaign was made',
     );
     await waitForCampaign(t, admin.token, made.id, 'active');
-    await templateTicks(2);
+    await templateTicks(db, 2, 60_000);
     expect((await templateCampaigns(id)).map((c) => c.id)).toEqual([made.id]);
 
     while (workers.length > 0) await workers.pop()!.kill('SIGKILL');
     await flushTestRedis(t.redisUrl);
     workers.push(await startWorker(t, emu));
-    await templateTicks(2);
+    await templateTicks(db, 2, 60_000);
     const after = await templateCampaigns(id);
     expect(after.map((c) => [c.id, c.status, c.period])).toEqual([[made.id, 'active', made.period]]);
     expect(await campaignsCreatedAudits(id)).toBe(1);
@@ -132,7 +110,7 @@ describe('template launches with worker processes', () => {
     // A worker killed mid-flight and restarted while the other keeps ticking.
     await workers.shift()!.kill('SIGKILL');
     workers.push(await startWorker(t, emu));
-    await templateTicks(2);
+    await templateTicks(db, 2, 60_000);
     expect((await templateCampaigns(id)).map((c) => c.id)).toEqual([made.id]);
     expect(await campaignsCreatedAudits(id)).toBe(1);
 

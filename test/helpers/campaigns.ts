@@ -1,3 +1,4 @@
+import { type Client } from 'pg';
 import { type CampaignResponse, type ReviewItemResponse } from '../../src/campaigns/dto/campaign.dto';
 import { type TestApp } from './app';
 import { pollUntil } from './poll';
@@ -91,4 +92,26 @@ export function plannedRemovals(
     within.push(...sorted.slice(0, Math.floor(caps.share * members(g))));
   }
   return new Set(within.slice(0, caps.maxPerClose).map((i) => i.id));
+}
+
+/**
+ * Waits until the template tick (`campaigns.templates`) has run `n` more times, in whichever process:
+ * its last run time is kept in Postgres.
+ */
+export async function templateTicks(db: Client, n: number, timeoutMs = 30_000): Promise<void> {
+  const lastRun = async () =>
+    (
+      await db.query<{ at: Date | null }>(
+        `SELECT max(last_run_at) AS at FROM cluster_tick_state WHERE name = 'campaigns.templates'`,
+      )
+    ).rows[0].at?.getTime() ?? 0;
+  for (let i = 0; i < n; i++) {
+    const before = await lastRun();
+    await pollUntil(
+      lastRun,
+      (at) => at > before,
+      () => 'the template tick did not run',
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
 }

@@ -8,6 +8,14 @@ import { createPrincipal, type TestPrincipal } from './principals';
 /** The PUBLIC_URL of a Slack org: links in messages are absolute on it. */
 export const SLACK_ORG_PUBLIC_URL = 'https://jg.example.test';
 
+/** A Block Kit block as the specs read them from the stand-in's calls. */
+export interface SlackBlock {
+  type: string;
+  block_id?: string;
+  text?: { text: string };
+  elements?: { text?: string | { text: string }; action_id?: string; value?: string; url?: string }[];
+}
+
 /** An emulated organisation whose server sends to the Slack stand-in through one Slack channel. */
 export interface SlackOrg extends EmulatedOrg {
   slack: SlackStandIn;

@@ -2,7 +2,7 @@ import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, launchCampaign } from '../helpers/campaigns';
-import { waitForGrant } from '../helpers/grants';
+import { putRequestablePolicy, waitForGrant } from '../helpers/grants';
 import { syncNow } from '../helpers/jumpcloud';
 import { settled } from '../helpers/notifications';
 import { localId, outsidersOf, startEmulatedOrg, staticGroups, stopEmulatedOrg } from '../helpers/org';
@@ -42,15 +42,7 @@ describe('notifications emitted by the domains', () => {
   async function requestableGroup() {
     const g = staticGroups(emu)[groupIndex++];
     const groupId = await localId(db, connectionId, 'directory_groups', g.id);
-    const put = await t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [approver.id, approver2.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-      },
-    });
+    const put = await putRequestablePolicy(t, admin.token, groupId, [approver.id, approver2.id]);
     expect(put.status).toBe(200);
     const outsider = outsidersOf(emu, g).find((u) => !usedUsers.has(u.id))!;
     usedUsers.add(outsider.id);

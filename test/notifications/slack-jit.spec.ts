@@ -11,18 +11,12 @@ import {
   postSlackInteraction,
   SLACK_ORG_PUBLIC_URL as PUBLIC_URL,
   slackPrincipal,
+  type SlackBlock as Block,
   startSlackOrg,
   stopSlackOrg,
 } from '../helpers/slack';
 
 const SIGNING_SECRET = 'slack-signing-secret-jit-spec';
-
-type Block = {
-  type: string;
-  block_id?: string;
-  text?: { text: string };
-  elements?: { text?: string | { text: string }; action_id?: string; value?: string; url?: string }[];
-};
 
 /**
  * Just-in-time additions in Slack (API.md "Just-in-time additions", "Notifications"): a request's

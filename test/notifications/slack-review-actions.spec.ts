@@ -9,17 +9,12 @@ import {
   buttonClick,
   postSlackInteraction,
   slackPrincipal,
+  type SlackBlock as Block,
   startSlackOrg,
   stopSlackOrg,
 } from '../helpers/slack';
 
 const SIGNING_SECRET = 'slack-signing-secret-review-actions-spec';
-
-type Block = {
-  type: string;
-  block_id?: string;
-  elements?: { action_id?: string; value?: string; text?: string }[];
-};
 
 /** Keep and Revoke on a review digest in Slack: signed clicks, a modal for the justification, the REST rules. */
 describe('Slack Keep / Revoke on review digests', () => {
