@@ -158,7 +158,12 @@ export function ReviewRow({
           </Text>
           {item.recommendation && (
             <Group gap="xs" wrap="nowrap">
-              <Badge color={RECOMMENDATION_COLOR[item.recommendation.value]} variant="light">
+              {/* The reason takes the room left: a long one (several applications) wraps, the badge stays whole. */}
+              <Badge
+                color={RECOMMENDATION_COLOR[item.recommendation.value]}
+                variant="light"
+                style={{ flexShrink: 0 }}
+              >
                 suggests {item.recommendation.value}
               </Badge>
               <Text size="sm">{item.recommendation.reason}</Text>
