@@ -1,7 +1,7 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
-import { waitForGrant } from '../helpers/grants';
+import { putRequestablePolicy, waitForGrant } from '../helpers/grants';
 import { JitPicker } from '../helpers/jit';
 import { createChannel, deliveries } from '../helpers/notifications';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
@@ -21,17 +21,8 @@ describe('just-in-time auto-approve rules and request TTL', () => {
   let owner: TestPrincipal;
   let pick: JitPicker;
 
-  const putPolicy = (groupId: string, body: Record<string, unknown>) =>
-    t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [owner.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...body,
-      },
-    });
+  const putPolicy = (groupId: string, fields: Record<string, unknown>) =>
+    putRequestablePolicy(t, admin.token, groupId, [owner.id], fields);
 
   const request = (who: TestPrincipal, body: Record<string, unknown>) =>
     t.request('POST', '/api/v1/access-requests', { token: who.token, body });

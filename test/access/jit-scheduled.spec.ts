@@ -1,7 +1,7 @@
 import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { flushTestRedis, type TestApp } from '../helpers/app';
-import { findGrant, waitForGrant } from '../helpers/grants';
+import { findGrant, putRequestablePolicy, waitForGrant } from '../helpers/grants';
 import { JitPicker } from '../helpers/jit';
 import { syncNow } from '../helpers/jumpcloud';
 import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
@@ -24,17 +24,8 @@ describe('just-in-time scheduled starts', () => {
   let worker: WorkerProcess | undefined;
   const WORKER_ENV = { EXPIRY_SWEEP_SECONDS: '1' };
 
-  const putPolicy = (groupId: string, body: Record<string, unknown> = {}) =>
-    t.request('PUT', `/api/v1/groups/${groupId}/policy`, {
-      token: admin.token,
-      body: {
-        ownerIds: [owner.id],
-        requestable: true,
-        maxDurationMinutes: 60,
-        requireJustification: false,
-        ...body,
-      },
-    });
+  const putPolicy = (groupId: string, fields: Record<string, unknown> = {}) =>
+    putRequestablePolicy(t, admin.token, groupId, [owner.id], fields);
 
   beforeAll(async () => {
     ({ emu, t, db, connectionId } = await startEmulatedOrg(
