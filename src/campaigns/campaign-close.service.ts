@@ -42,7 +42,6 @@ export class CampaignCloseService {
       const c = await this.campaigns.getById(campaignId, m, true);
       if (c.status !== 'closing') return;
       const defaulted = await this.items.applyDefaultDecision(m, campaignId, c.default_decision);
-      await this.items.freezeUndecidedActivity(m, campaignId);
       const adminManual = await this.held.setAdminRevokesManual(m, campaignId);
       let held = 0;
       let grantMemberships = 0;
