@@ -10,12 +10,13 @@ describe('sessions with short lifetimes', () => {
   let org: SignInOrg;
 
   beforeAll(async () => {
-    // 3 s idle, 7.2 s absolute (fractions are allowed for this); a small failure limit behind a trusted proxy.
+    // 6 s idle, 14.4 s absolute (fractions are allowed for this); a small failure limit behind a trusted
+    // proxy. Not shorter: on a loaded machine a sign-in's last step and the next request can be seconds apart.
     org = await startSignInOrg({
       names: ['idle', 'busy', 'guesser'],
       env: {
-        SESSION_IDLE_MINUTES: '0.05',
-        SESSION_MAX_HOURS: '0.002',
+        SESSION_IDLE_MINUTES: '0.1',
+        SESSION_MAX_HOURS: '0.004',
         TRUST_PROXY: 'true',
         AUTH_FAILURE_LIMIT: '5',
       },
@@ -29,7 +30,7 @@ describe('sessions with short lifetimes', () => {
   it('ends a session left idle past SESSION_IDLE_MINUTES', async () => {
     const jar = await signedIn(org, org.people.idle);
     expect((await browserRequest(org, jar, 'GET', '/api/v1/me')).status).toBe(200);
-    await sleep(3_500);
+    await sleep(7_000);
     expect((await browserRequest(org, jar, 'GET', '/api/v1/me')).status).toBe(401);
   });
 
@@ -37,23 +38,23 @@ describe('sessions with short lifetimes', () => {
     const jar = await signedIn(org, org.people.busy);
     const start = Date.now();
     const seen: { at: number; status: number }[] = [];
-    // A request every second: never idle for 3 s, yet the absolute end (7.2 s) comes.
-    while (Date.now() - start < 9_500) {
+    // A request every second: never idle for 6 s, yet the absolute end (14.4 s) comes.
+    while (Date.now() - start < 17_000) {
       seen.push({
         at: Date.now() - start,
         status: (await browserRequest(org, jar, 'GET', '/api/v1/me')).status,
       });
       await sleep(1_000);
     }
-    expect(seen.filter((s) => s.at < 6_500).every((s) => s.status === 200)).toBe(true);
-    expect(seen.filter((s) => s.at > 7_500).every((s) => s.status === 401)).toBe(true);
+    expect(seen.filter((s) => s.at < 12_000).every((s) => s.status === 200)).toBe(true);
+    expect(seen.filter((s) => s.at > 15_000).every((s) => s.status === 401)).toBe(true);
     // lastSeenAt moved while it was used (not written per request, but within the idle time).
     const row = await org.db.query<{ seen: number }>(
       `SELECT extract(epoch FROM s.last_seen_at - s.created_at) AS seen FROM auth_sessions s
        JOIN principals p ON p.id = s.principal_id WHERE lower(p.email) = lower($1)`,
       [org.people.busy.email],
     );
-    expect(Number(row.rows[0].seen)).toBeGreaterThan(4);
+    expect(Number(row.rows[0].seen)).toBeGreaterThan(8);
   });
 
   it('counts bad session cookies against the client address like bad tokens; a good session is never refused', async () => {
