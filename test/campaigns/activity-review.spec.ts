@@ -2,8 +2,7 @@ import { type Client } from 'pg';
 import { type RunningEmulator } from '../../src/emulator';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign } from '../helpers/campaigns';
-import { startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
-import { pollUntil } from '../helpers/poll';
+import { startEmulatedOrg, stopEmulatedOrg, untilActivityRead } from '../helpers/org';
 import { BOOTSTRAP_TOKEN, createPrincipal, type TestPrincipal } from '../helpers/principals';
 
 const SIZES = { users: 30, groups: 6, membershipsPerUser: 2, admins: 2, apps: 3 };
@@ -19,13 +18,7 @@ describe('review items with sign-in activity', () => {
 
   beforeAll(async () => {
     ({ emu, t, db, connectionId } = await startEmulatedOrg({ seed: 24, sizes: SIZES }));
-    await pollUntil(
-      async () =>
-        (await db.query(`SELECT 1 FROM directory_activity_cursors WHERE connection_id = $1`, [connectionId]))
-          .rowCount,
-      (n) => n === 1,
-      () => 'no activity read after the first sync',
-    );
+    await untilActivityRead(db, connectionId);
     admin = await createPrincipal(t, { roles: ['admin'] });
     reviewer = await createPrincipal(t);
   });

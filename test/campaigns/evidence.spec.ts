@@ -12,7 +12,14 @@ import { type GroupRec, type UserRec } from '../../src/emulator/store';
 import { type TestApp } from '../helpers/app';
 import { campaignBody, campaignItems, launchCampaign, waitForCampaign } from '../helpers/campaigns';
 import { syncNow } from '../helpers/jumpcloud';
-import { groupMembers, localId, staticGroups, startEmulatedOrg, stopEmulatedOrg } from '../helpers/org';
+import {
+  groupMembers,
+  localId,
+  staticGroups,
+  startEmulatedOrg,
+  stopEmulatedOrg,
+  untilActivityRead,
+} from '../helpers/org';
 import { pollUntil } from '../helpers/poll';
 import { createPrincipal, type TestPrincipal } from '../helpers/principals';
 import { unzip } from '../helpers/zip';
@@ -108,13 +115,7 @@ describe('campaign evidence bundle', () => {
       sizes: { users: 30, groups: 8, membershipsPerUser: 3, admins: 1, apps: 3 },
     }));
     // The seeded sign-ins are read before the campaign, so what reviewers see is what the directory knows.
-    await pollUntil(
-      async () =>
-        (await db.query(`SELECT 1 FROM directory_activity_cursors WHERE connection_id = $1`, [connectionId]))
-          .rowCount,
-      (n) => n === 1,
-      () => 'no activity read after the first sync',
-    );
+    await untilActivityRead(db, connectionId);
     admin = await createPrincipal(t, { roles: ['admin'] });
     auditor = await createPrincipal(t, { roles: ['auditor'] });
     reviewer = await createPrincipal(t, { displayName: 'The Reviewer' });

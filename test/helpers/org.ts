@@ -3,6 +3,7 @@ import { type RunningEmulator, type StartEmulatorOptions } from '../../src/emula
 import { type GroupRec, type UserRec } from '../../src/emulator/store';
 import { startApp, type TestApp } from './app';
 import { createConnection, emulatorEnv, type SyncRun, startTestEmulator, syncNow } from './jumpcloud';
+import { pollUntil } from './poll';
 
 /** An emulated JumpCloud organisation, the app pointed at it, a database client and one connection. */
 export interface EmulatedOrg {
@@ -101,5 +102,16 @@ export function outsidersOf(emu: RunningEmulator, g: GroupRec): UserRec[] {
   const inGroup = new Set(memberSlots(g));
   return emu.emulator.store.users.filter(
     (u, slot) => !u.deleted && u.state === 'ACTIVATED' && !inGroup.has(slot),
+  );
+}
+
+/** Waits for the connection's first Directory Insights activity read (the job that follows a sync). */
+export async function untilActivityRead(db: Client, connectionId: string): Promise<void> {
+  await pollUntil(
+    async () =>
+      (await db.query(`SELECT 1 FROM directory_activity_cursors WHERE connection_id = $1`, [connectionId]))
+        .rowCount,
+    (n) => n === 1,
+    () => 'no activity read after the first sync',
   );
 }
