@@ -18,6 +18,7 @@ import { DriftDetectionService } from './drift-detection.service';
 import { SyncRunsRepository } from './sync-runs.repository';
 import { DirectorySyncEngine, IncompleteListingError, type SyncStats } from './sync/directory-sync.engine';
 import { planSync } from './sync/sync-plan';
+import { PhaseClock } from './sync/sync-session';
 
 const SYNC_ACTOR = systemActor('directory-sync');
 
@@ -63,6 +64,8 @@ export class DirectorySyncRunService {
 
   /** The job handler's work; throws to let BullMQ retry a transient failure with backoff. */
   async runJob(runId: string, attempt: number, maxAttempts: number): Promise<void> {
+    // The run's own steps around the engine's phases: the whole run, not only its listings and merge.
+    const clock = new PhaseClock();
     const qr = this.dataSource.createQueryRunner();
     await qr.connect();
     let locked = false;
@@ -89,6 +92,7 @@ export class DirectorySyncRunService {
       const client = await this.connections.clientFor(connectionId, (e) => {
         if (e.type === 'request') apiCalls++;
       });
+      clock.lap('run.start');
       // Full or incremental, and for an incremental run what the events since the cursor name.
       const plan = await planSync(client, {
         requested: run.requested_mode,
@@ -105,6 +109,7 @@ export class DirectorySyncRunService {
       await this.runs.markMode(qr, runId, plan.mode);
       // What the read found is the connection's Directory Insights state too (connection reads show it).
       if (plan.insights !== null) await this.insights.record(connectionId, plan.insights);
+      clock.lap('run.plan');
       const engine = new DirectorySyncEngine(qr, client, {
         connectionId,
         runId,
@@ -114,8 +119,10 @@ export class DirectorySyncRunService {
         touches: plan.touches,
       });
       await engine.stage();
+      clock.restartClock();
       // Who made the changes this run will find: read before its transaction (see ChangeAttributionService).
       const attribution = await this.attribution.read(qr, client, connectionId, plan);
+      clock.lap('run.attribution');
 
       // A baseline run opened its transaction while staging (see DirectorySyncEngine.stage).
       if (!qr.isTransactionActive) await qr.startTransaction();
@@ -124,8 +131,14 @@ export class DirectorySyncRunService {
       let afterDrift: () => Promise<void>;
       try {
         outcome = await engine.merge();
+        if (outcome.liveCountsDrift && Object.keys(outcome.liveCountsDrift).length > 0) {
+          // Only a write past the counting triggers can cause this; the recount has set them right.
+          this.logger.warn({ runId, drift: outcome.liveCountsDrift }, 'kept live counts were off');
+        }
+        clock.restartClock();
         await this.attribution.apply(qr.manager, connectionId, runId, attribution);
         afterDrift = await this.drift.detect(qr.manager, connectionId, runId);
+        clock.lap('run.drift');
         const stats: SyncStats & Pick<typeof plan, 'mode' | 'events' | 'fallbackReason'> = {
           ...outcome.stats,
           apiCalls,
@@ -141,7 +154,7 @@ export class DirectorySyncRunService {
             unresolvedMembers: outcome.unresolvedMembers,
             membershipsDeferred: outcome.membershipsDeferred,
             insights: attribution.insights,
-            timingsMs: engine.timings,
+            timingsMs: { ...engine.timings, ...clock.timings },
           },
           outcome.held,
           { until: plan.eventsUntil, seen: plan.eventsSeen },
@@ -154,12 +167,10 @@ export class DirectorySyncRunService {
           data: { runId, trigger: run.trigger, requestedBy: run.requested_by, stats, held: outcome.held },
         });
         notices = await this.notifyHeld(qr.manager, connectionId, runId, outcome.held);
-        const finishing = Date.now();
+        clock.lap('run.settle');
         await qr.commitTransaction();
-        this.logger.log(
-          { runId, timingsMs: { ...engine.timings, commit: Date.now() - finishing } },
-          'sync run committed',
-        );
+        clock.lap('run.commit');
+        this.logger.log({ runId, timingsMs: { ...engine.timings, ...clock.timings } }, 'sync run committed');
       } catch (err) {
         await qr.rollbackTransaction();
         throw err;

@@ -8,6 +8,7 @@ import { IncrementalStaging } from './incremental-staging';
 import { SyncStaging } from './staging';
 import { ACCOUNT_COLS } from './listing';
 import { DROP_STAGE_TABLES, SyncSession } from './sync-session';
+import { keptLiveCounts, type LiveCounts, recountLiveCounts } from './live-counts';
 
 export { type HeldRemovals } from './removal-hold.policy';
 export { IncompleteListingError } from './listing';
@@ -33,6 +34,8 @@ export interface SyncOutcome {
   unresolvedMembers: number;
   /** Membership changes left to the next run: jumpgate changed the pair after this run began listing. */
   membershipsDeferred: number;
+  /** Kinds whose kept live count a full run's recount found off, by how much (null: not recounted). */
+  liveCountsDrift: Partial<LiveCounts> | null;
 }
 
 export interface EngineOptions {
@@ -56,12 +59,16 @@ export interface EngineOptions {
   touches?: DirectoryTouches;
 }
 
-/** Live rows of the merged table (alias `a`) that an incremental run read completely. */
+/**
+ * Live rows of the merged table (alias `a`) that an incremental run read completely. Ids as arrays
+ * (`= ANY(ARRAY(...))`): the planner then reads just those rows through the key's index, where an
+ * `IN (subquery)` beside an OR scans the connection's whole table (a million memberships).
+ */
 const IN_SCOPE = {
-  accounts: `AND (a.kind = 'admin' OR a.external_id IN (SELECT external_id FROM scope_users))`,
+  accounts: `AND a.id = ANY(ARRAY(SELECT id FROM scope_accounts))`,
   groups: `AND a.external_id IN (SELECT external_id FROM scope_groups)`,
-  memberships: `AND (group_id IN (SELECT group_id FROM scope_member_groups)
-                  OR account_id IN (SELECT account_id FROM scope_gone_accounts))`,
+  memberships: `AND (group_id = ANY(ARRAY(SELECT group_id FROM scope_member_groups))
+                  OR account_id = ANY(ARRAY(SELECT account_id FROM scope_gone_accounts)))`,
   // A binding goes when its application's bindings were listed without it, or its group or
   // application is gone (a full sync keeps only bindings between live rows).
   bindings: `AND (EXISTS (SELECT 1 FROM directory_applications d WHERE d.id = x.application_id
@@ -124,11 +131,9 @@ export class DirectorySyncEngine {
     let updated = 0;
     const held: HeldRemovals = {};
     // The hold share is measured against what was live before this run, not after its additions.
-    const [before] = await this.s.q<{ accounts: number; memberships: number }[]>(
-      `SELECT (SELECT count(*) FROM directory_accounts WHERE connection_id = $1 AND removed_at IS NULL)::int AS accounts,
-              (SELECT count(*) FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL)::int AS memberships`,
-      [c],
-    );
+    // A full run counts (the ground truth); an incremental one takes the kept counts (live-counts.ts),
+    // exact as well, rather than count a million memberships to change a hundred.
+    const before = await this.liveBefore();
 
     // ---- accounts (users and administrators), then groups: changed rows only, removals maybe held
     if (this.staging.accountsCopied !== null) {
@@ -301,17 +306,13 @@ export class DirectorySyncEngine {
       );
     }
     this.s.lap('merge.analyze');
-    const [counts] = await this.s.q<
-      Record<'users' | 'admins' | 'groups' | 'memberships' | 'applications', number>[]
-    >(
-      `SELECT
-         (SELECT count(*) FROM directory_accounts WHERE connection_id = $1 AND kind = 'user' AND removed_at IS NULL)::int AS users,
-         (SELECT count(*) FROM directory_accounts WHERE connection_id = $1 AND kind = 'admin' AND removed_at IS NULL)::int AS admins,
-         (SELECT count(*) FROM directory_groups WHERE connection_id = $1 AND removed_at IS NULL)::int AS groups,
-         (SELECT count(*) FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL)::int AS memberships,
-         (SELECT count(*) FROM directory_applications WHERE connection_id = $1 AND removed_at IS NULL)::int AS applications`,
-      [c],
-    );
+    let counts: LiveCounts;
+    let liveCountsDrift: Partial<LiveCounts> | null = null;
+    if (this.opts.touches) {
+      counts = await keptLiveCounts(this.s, c);
+    } else {
+      ({ counts, drift: liveCountsDrift } = await recountLiveCounts(this.s, c));
+    }
     await this.s.q(DROP_STAGE_TABLES);
     this.s.lap('merge.count');
     return {
@@ -321,7 +322,23 @@ export class DirectorySyncEngine {
       membershipsRemoved,
       membershipsDeferred: this.membershipsDeferred,
       unresolvedMembers: this.staging.unresolvedMembers,
+      liveCountsDrift,
     };
+  }
+
+  /** Live accounts and memberships before this run wrote anything (the removal hold's denominators). */
+  private async liveBefore(): Promise<{ accounts: number; memberships: number }> {
+    const c = this.opts.connectionId;
+    if (this.opts.touches) {
+      const kept = await keptLiveCounts(this.s, c);
+      return { accounts: kept.users + kept.admins, memberships: kept.memberships };
+    }
+    const [before] = await this.s.q<{ accounts: number; memberships: number }[]>(
+      `SELECT (SELECT count(*) FROM directory_accounts WHERE connection_id = $1 AND removed_at IS NULL)::int AS accounts,
+              (SELECT count(*) FROM directory_memberships WHERE connection_id = $1 AND removed_at IS NULL)::int AS memberships`,
+      [c],
+    );
+    return before;
   }
 
   /** Counts the removals `candidatesSql` selects and asks the removal hold whether to apply them. */

@@ -69,7 +69,7 @@ export class IncrementalStaging {
     this.s.restartClock();
     const t = this.opts.touches;
     await createStageTables(this.s);
-    await this.s.q(`CREATE TEMP TABLE scope_users (external_id text PRIMARY KEY)`);
+    await this.s.q(`CREATE TEMP TABLE scope_accounts (id uuid PRIMARY KEY)`);
     await this.s.q(`CREATE TEMP TABLE scope_groups (external_id text PRIMARY KEY)`);
     await this.s.q(`CREATE TEMP TABLE scope_member_groups (group_id uuid PRIMARY KEY)`);
     await this.s.q(`CREATE TEMP TABLE scope_gone_accounts (account_id uuid PRIMARY KEY)`);
@@ -196,7 +196,11 @@ export class IncrementalStaging {
       this.s.copy(table, [column], async (stage) => {
         for (const line of lines(values)) await stage.writeLine(line);
       });
-    await fill('scope_users', 'external_id', readIds);
+    // Accounts by jumpgate id: the users read (or found gone) that it holds, and every administrator.
+    await fill('scope_accounts', 'id', [
+      ...[...knownUsers.values()].map((k) => k.id),
+      ...[...knownAdmins.values()].map((k) => k.id),
+    ]);
     await fill('scope_groups', 'external_id', [...new Set([...toRead, ...goneGroups])]);
     await fill('scope_member_groups', 'group_id', [...new Set(listed.map((g) => groupIds.get(g) as string))]);
     await fill(
@@ -209,7 +213,7 @@ export class IncrementalStaging {
     );
     await fill('scope_binding_apps', 'external_id', [...apps].filter(withBindings));
     await this.s.q(
-      `ANALYZE stage_accounts, stage_groups, stage_pairs, stage_apps, stage_bindings, scope_users, scope_groups, scope_member_groups`,
+      `ANALYZE stage_accounts, stage_groups, stage_pairs, stage_apps, stage_bindings, scope_accounts, scope_groups, scope_member_groups`,
     );
     this.s.lap('stage.analyze');
   }

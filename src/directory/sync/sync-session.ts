@@ -2,17 +2,34 @@ import { type PoolClient } from 'pg';
 import { type QueryRunner } from 'typeorm';
 import { CopyStage } from './copy-stage';
 
+/** Milliseconds per named phase of a run, each lap measured from the previous one (or a restart). */
+export class PhaseClock {
+  /** Kept with the run's stats for operators and benchmarks. */
+  readonly timings: Record<string, number> = {};
+  private mark = Date.now();
+
+  /** Starts timing a new stretch (the start of staging, of merging). */
+  restartClock(): void {
+    this.mark = Date.now();
+  }
+
+  /** Attributes the time since the previous lap to `phase`. */
+  lap(phase: string): void {
+    const now = Date.now();
+    this.timings[phase] = (this.timings[phase] ?? 0) + (now - this.mark);
+    this.mark = now;
+  }
+}
+
 /**
  * The one database session a sync run stages and merges on (its temporary tables are session-local),
  * with the timings of its phases.
  */
-export class SyncSession {
+export class SyncSession extends PhaseClock {
   readonly pg: PoolClient;
-  /** Milliseconds spent per phase of this run, kept with the run's stats for operators and benchmarks. */
-  readonly timings: Record<string, number> = {};
-  private mark = Date.now();
 
   constructor(readonly qr: QueryRunner) {
+    super();
     this.pg = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection;
   }
 
@@ -41,21 +58,9 @@ export class SyncSession {
   async count(sql: string, params: unknown[] = []): Promise<number> {
     return (await this.pg.query(sql, params)).rowCount ?? 0;
   }
-
-  /** Starts timing a new stretch (the start of staging, of merging). */
-  restartClock(): void {
-    this.mark = Date.now();
-  }
-
-  /** Attributes the time since the previous lap to `phase`. */
-  lap(phase: string): void {
-    const now = Date.now();
-    this.timings[phase] = (this.timings[phase] ?? 0) + (now - this.mark);
-    this.mark = now;
-  }
 }
 
 /** Every staging table a run uses: dropped before staging and after merging (the session is pooled). */
 export const DROP_STAGE_TABLES = `DROP TABLE IF EXISTS stage_accounts, stage_accounts_u, stage_groups, stage_groups_u, stage_pairs, pair_changes,
          stage_apps, stage_apps_u, stage_bindings, stage_binding_pairs, stage_member_refs,
-         scope_users, scope_groups, scope_member_groups, scope_gone_accounts, scope_binding_apps`;
+         scope_accounts, scope_groups, scope_member_groups, scope_gone_accounts, scope_binding_apps`;
