@@ -324,11 +324,13 @@ export function apiClient(
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, unknown>;
   };
+  // From 10 ms up to 100 ms between reads: a run of a few hundred milliseconds (an incremental sync)
+  // is timed to about its length, not to the next tenth of a second; long runs are not read 10 times a second.
   const poll = async (path: string, done: (r: Record<string, unknown>) => boolean) => {
-    for (;;) {
+    for (let wait = 10; ; wait = Math.min(100, Math.round(wait * 1.5))) {
       const r = await call('GET', path);
       if (done(r)) return r;
-      await new Promise((res) => setTimeout(res, 100));
+      await new Promise((res) => setTimeout(res, wait));
     }
   };
   return { call, poll };

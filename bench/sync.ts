@@ -95,9 +95,12 @@ async function main(): Promise<void> {
       // Phase timings the server keeps with the run (not part of the API's run shape).
       const db = new Client({ connectionString: databaseUrl });
       await db.connect();
-      const [{ timings }] = (
-        await db.query<{ timings: Record<string, number> }>(
-          `SELECT stats->'timingsMs' AS timings FROM directory_sync_runs WHERE id = $1`,
+      // And the server's own span of the run: queued (the POST) to finished, without the client's polling.
+      const [{ timings, server_ms: serverMs }] = (
+        await db.query<{ timings: Record<string, number>; server_ms: number }>(
+          `SELECT stats->'timingsMs' AS timings,
+                  round(extract(epoch FROM finished_at - created_at) * 1000)::int AS server_ms
+           FROM directory_sync_runs WHERE id = $1`,
           [r.id],
         )
       ).rows;
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       return {
         label,
         wallMs,
+        serverMs,
         rowsPerSecond: Math.round((rows / wallMs) * 1000),
         stats,
         timingsMs: timings,
