@@ -7,6 +7,8 @@ import {
   runCeiling,
   syncOnce,
 } from './lib';
+import { type IncrementalResult, type MeasuredRun, measureIncremental } from './sync-incremental';
+import { type SyncStats } from '../src/directory/sync/directory-sync.engine';
 
 /**
  * bench:sync's passes at a realistic JumpCloud latency (issue 22, "as fast as JumpCloud allows, no
@@ -16,7 +18,9 @@ import {
  * - a full sync (a new connection's first sync, so it lists and writes everything) at that latency;
  * - the same with 10% of calls answered 429 with `Retry-After: 1` (the client halves its concurrency
  *   once per window of 429s and grows it back; each refused call waits its second).
- * Target: full sync ≤ 1.15 × the ceiling; under the 429 storm both figures are reported, not judged.
+ * - an incremental sync after 100 membership changes in 50 groups, on the full pass's connection.
+ * Target: full sync ≤ 1.15 × the ceiling; under the 429 storm both figures are reported, not judged;
+ * the incremental run's wall and calls beside the full sync's at the same latency (issue 22: ≤ 5%, ≤ 1%).
  */
 export const LATENCY = { minMs: 50, maxMs: 150 };
 export const STORM = { fraction: 0.1, retryAfterSeconds: 1 };
@@ -24,6 +28,7 @@ export const LATENCY_TARGET = 1.15;
 
 interface PassFigures {
   label: string;
+  connectionId: string;
   wallMs: number;
   apiCalls: number;
   /** Requests the emulator answered 429 during the pass. */
@@ -42,6 +47,7 @@ export interface LatencyResult {
   concurrency: number;
   ceiling: { wallMs: number; calls: number; emulatorHighWater: number; phasesMs: Record<string, number> };
   passes: PassFigures[];
+  incremental: IncrementalResult;
   ratios: { fullSyncToFetch: number; stormSyncToFetch: number };
   target: number;
 }
@@ -128,6 +134,7 @@ async function fullSyncPass(
   const e = await emulatorFigures(emu, stormFaultId);
   return {
     label,
+    connectionId,
     wallMs,
     apiCalls: (run.stats as { apiCalls: number }).apiCalls,
     rateLimited: e.rateLimited,
@@ -164,6 +171,24 @@ export async function latencyPasses(o: {
       `full sync, ${LATENCY.minMs}–${LATENCY.maxMs} ms a call`,
       null,
     );
+    // Changes made by someone else after that full sync, then one incremental sync of its connection.
+    const incremental = await measureIncremental({
+      emulatorUrl: emu.url,
+      sync: async (label, mode): Promise<MeasuredRun> => {
+        const started = Date.now();
+        const run = await syncOnce(client, full.connectionId, mode);
+        return {
+          label: `${label}, same latency`,
+          wallMs: Date.now() - started,
+          stats: run.stats as SyncStats,
+        };
+      },
+      reference: {
+        label: full.label,
+        wallMs: full.wallMs,
+        stats: { apiCalls: full.apiCalls } as SyncStats,
+      },
+    });
     const storm = await control<{ id: number }>(emu, 'POST', '/faults', {
       kind: 'rate_limit',
       fraction: STORM.fraction,
@@ -192,6 +217,7 @@ export async function latencyPasses(o: {
         phasesMs: ceiling.phasesMs,
       },
       passes: [full, stormy],
+      incremental,
       ratios: {
         fullSyncToFetch: ratio(full.wallMs, ceiling.wallMs),
         stormSyncToFetch: ratio(stormy.wallMs, ceiling.wallMs),
@@ -213,6 +239,7 @@ export function latencyMarkdown(r: LatencyResult): string {
       (p, i) =>
         `| ${p.label} | ${s(p.wallMs)} | ${p.apiCalls} | ${p.rateLimited} | ${p.emulatorHighWater} | ${p.meanInFlight ?? ''} | ${i === 0 ? r.ratios.fullSyncToFetch : r.ratios.stormSyncToFetch} | ${i === 0 ? `≤ ${r.target}` : 'reported'} |`,
     ),
+    `| ${r.incremental.run.label} | ${s(r.incremental.run.wallMs)} | ${r.incremental.run.stats.apiCalls} | | | | | wall ${r.incremental.ratios.wall} (≤ ${r.incremental.targets.wall}), calls ${r.incremental.ratios.calls} (≤ ${r.incremental.targets.calls}) of the full sync's |`,
     '',
     `| ceiling listing (ms) | ${Object.keys(r.ceiling.phasesMs).join(' | ')} |`,
     `|---|${Object.keys(r.ceiling.phasesMs)

@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     if (unchanged.stats.added + unchanged.stats.removed + unchanged.stats.updated !== 0) {
       problems.push('an unchanged re-sync wrote rows');
     }
-    problems.push(...incremental.problems);
+    problems.push(...incremental.problems, ...(latency?.incremental.problems ?? []));
     if (problems.length) {
       console.error(`FAILED: ${problems.join('; ')}`);
       process.exitCode = 1;
